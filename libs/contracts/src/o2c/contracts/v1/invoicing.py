@@ -1,0 +1,212 @@
+"""v1 messages invoicing publishes: GST tax invoices (with IRN when applicable), IRN outcomes,
+cancellations and credit notes."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import ClassVar
+
+from o2c.contracts.envelope import Message
+from o2c.contracts.topics import Service, events_topic
+from o2c.contracts.types import (
+    DecimalStr,
+    DocumentNumber,
+    FinancialYear,
+    Gstin,
+    HsnCode,
+    Irn,
+    Money,
+    Quantity,
+    StateCode,
+)
+from o2c.contracts.v1.common import Address, BatchAllocation, Contact, Part, SupplyType, TransportDetails
+from pydantic import AwareDatetime, Field
+
+EVENTS = events_topic(Service.INVOICING)
+
+_ZERO = Decimal("0")
+
+
+class InvoiceLine(Part):
+    """One line of a tax invoice or credit note, tax computed on the taxable value and rounded to the paisa.
+    Intra-state: CGST + SGST (or UTGST), each half the rate; inter-state, SEZ, export: IGST."""
+
+    line_no: int = Field(ge=1)
+    order_line_no: int | None = Field(default=None, ge=1)
+    item_code: str
+    item_name: str
+    hsn: HsnCode
+    quantity: Quantity
+    unit_price: Money
+    discount: Money = _ZERO
+    taxable_value: Money
+    gst_rate: DecimalStr = Field(description="Total GST rate in percent")
+    cgst_rate: DecimalStr = _ZERO
+    sgst_rate: DecimalStr = _ZERO
+    utgst_rate: DecimalStr = _ZERO
+    igst_rate: DecimalStr = _ZERO
+    cess_rate: DecimalStr = _ZERO
+    cgst_amount: Money = _ZERO
+    sgst_amount: Money = _ZERO
+    utgst_amount: Money = _ZERO
+    igst_amount: Money = _ZERO
+    cess_amount: Money = _ZERO
+    line_total: Money = Field(description="taxable value + all taxes of the line")
+    batches: list[BatchAllocation] = Field(default_factory=list)
+
+
+class InvoiceTotals(Part):
+    taxable_value: Money
+    discount: Money = _ZERO
+    cgst: Money = _ZERO
+    sgst: Money = _ZERO
+    utgst: Money = _ZERO
+    igst: Money = _ZERO
+    cess: Money = _ZERO
+    round_off: Money = Field(default=_ZERO, description="Explicit rounding of the grand total to the rupee")
+    grand_total: Money = Field(description="taxable value + taxes + round-off")
+
+
+class IrnDetails(Part):
+    """What the invoice registration portal (IRP) returned."""
+
+    irn: Irn
+    ack_no: str
+    ack_date: AwareDatetime
+    signed_qr_code: str = Field(description="Signed QR code (JWT) to print on the invoice")
+
+
+class InvoiceIssued(Message):
+    """A GST tax invoice was issued for a ready shipment, from the pick-confirmed quantities, before the
+    goods move. Carries all the invoice, GSTR-1 and the e-way bill's Part A and Part B need. Ewaybill
+    generates the e-way bill (or decides none is needed); credit posts the receivable; sales shows it.
+    `irn` is set when the invoice was registered at issue; a later registration is IrnRegistered."""
+
+    TYPE: ClassVar[str] = "InvoiceIssued"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.EWAYBILL, Service.CREDIT, Service.SALES)
+
+    invoice_id: str
+    invoice_no: DocumentNumber
+    invoice_date: date
+    financial_year: FinancialYear
+    supplier_gstin: Gstin = Field(description="Registration of the state the goods are dispatched from")
+    supplier_state_code: StateCode
+    supplier: Address = Field(description="Supplier's registered address in that state")
+    dispatch_from: Address
+    customer_id: str
+    customer_name: str
+    buyer_gstin: Gstin | None = Field(description="None for an unregistered buyer (B2C)")
+    bill_to: Address
+    ship_to: Address
+    place_of_supply: StateCode
+    supply_type: SupplyType
+    reverse_charge: bool = False
+    lines: list[InvoiceLine] = Field(min_length=1)
+    totals: InvoiceTotals
+    order_id: str
+    order_no: str
+    customer_po_no: str | None = None
+    shipment_id: str
+    warehouse_id: str
+    payment_terms_days: int = Field(ge=0)
+    due_date: date
+    transport: TransportDetails
+    irn_required: bool = Field(description="B2B/SEZ/export above the e-invoicing turnover threshold")
+    irn: IrnDetails | None = None
+    contact: Contact | None = None
+    issued_at: AwareDatetime
+
+
+class IrnRegistered(Message):
+    """The IRP registered the invoice after issue (it was down, or registration is asynchronous). Sales
+    shows it; the printed invoice gets the QR code."""
+
+    TYPE: ClassVar[str] = "IrnRegistered"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+    order_id: str
+    invoice_id: str
+    invoice_no: DocumentNumber
+    irn: IrnDetails
+    registered_at: AwareDatetime
+
+
+class IrnRejected(Message):
+    """The IRP refused the invoice (code and message as returned). An exception for the accountant; a
+    retryable rejection is retried by invoicing, within the 30-day reporting limit."""
+
+    TYPE: ClassVar[str] = "IrnRejected"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+    order_id: str
+    invoice_id: str
+    invoice_no: DocumentNumber
+    code: str
+    message: str
+    retryable: bool = False
+    rejected_at: AwareDatetime
+
+
+class InvoiceCancelReason(StrEnum):
+    """E-invoice cancellation reasons (CnlRsn 1–4)."""
+
+    DUPLICATE = "duplicate"
+    DATA_ENTRY_MISTAKE = "data_entry_mistake"
+    ORDER_CANCELLED = "order_cancelled"
+    OTHER = "other"
+
+
+class InvoiceCancelled(Message):
+    """An invoice was cancelled before the goods left (its number stays used; IRN cancelled within 24 h,
+    after its e-way bill). Credit reverses the receivable; sales shows it."""
+
+    TYPE: ClassVar[str] = "InvoiceCancelled"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.CREDIT, Service.SALES)
+
+    order_id: str
+    customer_id: str
+    shipment_id: str
+    invoice_id: str
+    invoice_no: DocumentNumber
+    invoice_date: date
+    grand_total: Money
+    reason: InvoiceCancelReason
+    remarks: str = ""
+    irn_cancelled: bool = False
+    cancelled_at: AwareDatetime
+
+
+class CreditNoteIssued(Message):
+    """A GST credit note was issued against an original invoice (a return, or a price correction). Credit
+    applies it to the customer's receivables; sales shows it on the order."""
+
+    TYPE: ClassVar[str] = "CreditNoteIssued"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.CREDIT, Service.SALES)
+
+    credit_note_id: str
+    credit_note_no: DocumentNumber
+    credit_note_date: date
+    financial_year: FinancialYear
+    order_id: str
+    customer_id: str
+    return_id: str | None = None
+    original_invoice_id: str
+    original_invoice_no: DocumentNumber
+    original_invoice_date: date
+    reason: str
+    supplier_gstin: Gstin
+    supplier_state_code: StateCode
+    buyer_gstin: Gstin | None
+    place_of_supply: StateCode
+    supply_type: SupplyType
+    lines: list[InvoiceLine] = Field(min_length=1)
+    totals: InvoiceTotals
+    irn: IrnDetails | None = None
+    issued_at: AwareDatetime
