@@ -18,7 +18,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -228,19 +228,31 @@ class TopicState:
     spec: TopicSpec
     exists: bool
     partitions: int | None = None
+    retention_ms: int | None = None
 
     @property
     def drift(self) -> str | None:
         if not self.exists:
             return "missing"
+        problems = []
         if self.partitions is not None and self.partitions != self.spec.partitions:
-            return f"has {self.partitions} partitions, declared {self.spec.partitions}"
-        return None
+            problems.append(f"has {self.partitions} partitions, declared {self.spec.partitions}")
+        if self.retention_ms is not None and self.retention_ms != self.spec.retention_ms:
+            problems.append(f"has retention.ms={self.retention_ms}, declared {self.spec.retention_ms}")
+        return "; ".join(problems) or None
+
+
+def prefixed(prefix: str, specs: Iterable[TopicSpec] | None = None) -> list[TopicSpec]:
+    """The declared topics with `prefix` before each name (a test run, or a second environment on one
+    cluster: the kit's outbox and consumers take the same prefix)."""
+    chosen = list(specs if specs is not None else TOPICS.values())
+    return [replace(s, name=prefix + s.name) for s in chosen] if prefix else chosen
 
 
 async def broker_state(bootstrap: str, specs: Iterable[TopicSpec] | None = None) -> list[TopicState]:
     """Which declared topics exist on the broker, and with how many partitions."""
     from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
     wanted = list(specs if specs is not None else TOPICS.values())
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="o2c-topics", request_timeout_ms=15000)
@@ -249,12 +261,19 @@ async def broker_state(bootstrap: str, specs: Iterable[TopicSpec] | None = None)
         existing = set(await admin.list_topics())
         present = [s.name for s in wanted if s.name in existing]
         partitions: dict[str, int] = {}
+        retention: dict[str, int] = {}
         if present:
             for described in await admin.describe_topics(present):
                 partitions[described["topic"]] = len(described["partitions"])
+            resources = [ConfigResource(ConfigResourceType.TOPIC, name, None) for name in present]
+            for response in await admin.describe_configs(resources):
+                for resource in response.to_object()["resources"]:
+                    for entry in resource["config_entries"]:
+                        if entry["config_names"] == "retention.ms":
+                            retention[resource["resource_name"]] = int(entry["config_value"])
     finally:
         await admin.close()
-    return [TopicState(s, s.name in existing, partitions.get(s.name)) for s in wanted]
+    return [TopicState(s, s.name in existing, partitions.get(s.name), retention.get(s.name)) for s in wanted]
 
 
 async def create_missing(
@@ -265,9 +284,10 @@ async def create_missing(
 ) -> tuple[list[str], list[TopicState]]:
     """Create every declared topic the broker lacks. Idempotent: existing topics are left alone.
 
-    Returns the names created and the states of the topics that already existed. A topic with other
-    partitions than declared is reported, never changed here: adding partitions moves keys to other
-    partitions and would break order per key for messages in flight.
+    Returns the names created and the states of the topics that already existed. A topic whose
+    partitions or retention differ from the declaration is reported, never changed here: adding
+    partitions moves keys to other partitions and would break order per key for messages in flight,
+    and a retention change is a decision for a person.
     """
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
     from aiokafka.errors import TopicAlreadyExistsError, for_code
@@ -297,15 +317,15 @@ async def create_missing(
     return sorted(created), [st for st in states if st.exists]
 
 
-def _print_registry(out: Any = sys.stdout, states: Sequence[TopicState] | None = None) -> None:
+def _print_registry(specs: Sequence[TopicSpec], states: Sequence[TopicState] | None = None) -> None:
     by_name = {st.spec.name: st for st in states or ()}
-    for t in TOPICS.values():
+    for t in specs:
         retention = "forever" if t.retention_ms == FOREVER else f"{t.retention_ms // DAY_MS}d"
-        line = f"{t.name:<28} {t.kind:<10} p={t.partitions} retention={retention:<8} producer={t.producer.value}"
+        line = f"{t.name:<32} {t.kind:<10} p={t.partitions} retention={retention:<7} producer={t.producer.value}"
         if states is not None:
             st = by_name.get(t.name)
-            line += "  " + ("ok" if st and st.drift is None else (st.drift if st else "?") or "ok")
-        print(line, file=out)
+            line += "  " + ((st.drift or "ok") if st else "?")
+        print(line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -318,6 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             default=os.environ.get("O2C_KAFKA_BOOTSTRAP", DEFAULT_BOOTSTRAP),
             help="HOST:PORT (default: $O2C_KAFKA_BOOTSTRAP or %(default)s)",
         )
+        p.add_argument("--prefix", default="", help="put this before every topic name (test runs)")
         if name == "create":
             p.add_argument(
                 "--replication-factor",
@@ -328,22 +349,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             p.add_argument("--offline", action="store_true", help="print the registry without asking a broker")
     args = parser.parse_args(argv)
+    specs = prefixed(args.prefix)
 
     if args.command == "list":
         if args.offline:
-            _print_registry()
+            _print_registry(specs)
             return 0
-        states = asyncio.run(broker_state(args.bootstrap))
-        _print_registry(states=states)
+        states = asyncio.run(broker_state(args.bootstrap, specs))
+        _print_registry(specs, states)
         return 0 if all(st.drift is None for st in states) else 1
 
-    created, existing = asyncio.run(create_missing(args.bootstrap, replication_factor=args.replication_factor))
+    created, existing = asyncio.run(
+        create_missing(args.bootstrap, replication_factor=args.replication_factor, specs=specs)
+    )
     for name in created:
         print(f"created  {name}")
     drifted = [st for st in existing if st.drift]
     for st in drifted:
         print(f"WARNING  {st.spec.name}: {st.drift}", file=sys.stderr)
-    print(f"{len(created)} created, {len(existing)} already present, {len(TOPICS)} declared at {args.bootstrap}")
+    print(f"{len(created)} created, {len(existing)} already present, {len(specs)} declared at {args.bootstrap}")
     return 1 if drifted else 0
 
 
