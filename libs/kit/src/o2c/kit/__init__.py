@@ -1,0 +1,1 @@
+"""The shared kit: settings, HTTP, auth, database, messaging and telemetry, written once for all seven services."""

@@ -1,0 +1,167 @@
+"""Who is calling and what they may see: RS256 bearer tokens checked against a JWKS.
+
+Claims carry the roles of DOMAIN.md and the data scope: `customer_id` for a customer login,
+`warehouse_ids` for warehouse staff, `sales_owner` for coordinators, `approval_limit` for finance.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+from jwt import PyJWK
+from o2c.kit.problems import Problem
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Role(StrEnum):
+    SALES_COORDINATOR = "sales_coordinator"
+    SALES_HEAD = "sales_head"
+    FINANCE_EXECUTIVE = "finance_executive"
+    FINANCE_HEAD = "finance_head"
+    WAREHOUSE_COORDINATOR = "warehouse_coordinator"
+    PICKER = "picker"
+    DISPATCH_SUPERVISOR = "dispatch_supervisor"
+    ACCOUNTANT = "accountant"
+    COMPLIANCE_OFFICER = "compliance_officer"
+    CUSTOMER = "customer"
+    PARTNER = "partner"
+    SRE = "sre"
+
+
+class Principal(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    subject: str
+    name: str = ""
+    roles: frozenset[Role]
+    customer_id: str | None = None
+    warehouse_ids: frozenset[str] = Field(default_factory=frozenset)
+    sales_owner: str | None = None
+    approval_limit: Decimal | None = None
+
+    def has_any(self, roles: Iterable[Role]) -> bool:
+        return bool(self.roles & set(roles))
+
+    def may_see_customer(self, customer_id: str) -> bool:
+        """A customer login sees only its own data; internal roles see every customer."""
+        if Role.CUSTOMER in self.roles and self.roles <= {Role.CUSTOMER}:
+            return self.customer_id == customer_id
+        return True
+
+    def may_act_at_warehouse(self, warehouse_id: str) -> bool:
+        """Warehouse staff act only at their warehouses; a token without warehouse scope is not limited."""
+        warehouse_roles = {Role.WAREHOUSE_COORDINATOR, Role.PICKER}
+        if self.roles & warehouse_roles and not (self.roles - warehouse_roles) and self.warehouse_ids:
+            return warehouse_id in self.warehouse_ids
+        return True
+
+    def ensure_customer(self, customer_id: str) -> None:
+        if not self.may_see_customer(customer_id):
+            raise Problem(403, "Forbidden", "this login may not see another customer's records")
+
+    def ensure_warehouse(self, warehouse_id: str) -> None:
+        if not self.may_act_at_warehouse(warehouse_id):
+            raise Problem(403, "Forbidden", f"this login has no scope at warehouse {warehouse_id}")
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    known = {r.value for r in Role}
+    roles = frozenset(Role(r) for r in claims.get("roles", []) if r in known)
+    limit = claims.get("approval_limit")
+    return Principal(
+        subject=str(claims["sub"]),
+        name=str(claims.get("name", "")),
+        roles=roles,
+        customer_id=claims.get("customer_id"),
+        warehouse_ids=frozenset(claims.get("warehouse_ids", [])),
+        sales_owner=claims.get("sales_owner"),
+        approval_limit=Decimal(str(limit)) if limit is not None else None,
+    )
+
+
+class JwksKeys:
+    """Keys by `kid`, from a JWKS file (local issuer) or URL (any OIDC provider); re-read on an unknown kid."""
+
+    def __init__(self, *, file: str = "", url: str = "", min_refresh_seconds: float = 30.0) -> None:
+        self.file, self.url = file, url
+        self._keys: dict[str, PyJWK] = {}
+        self._loaded_at = 0.0
+        self._min_refresh = min_refresh_seconds
+
+    def _load(self) -> None:
+        if self.url:
+            doc = httpx.get(self.url, timeout=5.0).json()
+        elif self.file and Path(self.file).exists():
+            doc = json.loads(Path(self.file).read_text())
+        else:
+            doc = {"keys": []}
+        self._keys = {k["kid"]: PyJWK(k) for k in doc.get("keys", []) if "kid" in k}
+        self._loaded_at = time.monotonic()
+
+    def key(self, kid: str) -> PyJWK | None:
+        if kid not in self._keys and time.monotonic() - self._loaded_at > self._min_refresh:
+            self._load()
+        if not self._keys and not self._loaded_at:
+            self._load()
+        return self._keys.get(kid)
+
+    def force_reload(self) -> None:
+        self._load()
+
+
+class TokenVerifier:
+    def __init__(self, keys: JwksKeys, *, issuer: str, audience: str) -> None:
+        self.keys, self.issuer, self.audience = keys, issuer, audience
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Problem(401, "Unauthorized", "malformed bearer token") from exc
+        if header.get("alg") != "RS256":
+            raise Problem(401, "Unauthorized", "only RS256 tokens are accepted")
+        key = self.keys.key(str(header.get("kid", "")))
+        if key is None:
+            raise Problem(401, "Unauthorized", "token signed by an unknown key")
+        try:
+            claims = jwt.decode(
+                token, key.key, algorithms=["RS256"], issuer=self.issuer, audience=self.audience,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Problem(401, "Unauthorized", "token expired") from exc
+        except jwt.PyJWTError as exc:
+            raise Problem(401, "Unauthorized", f"invalid token: {exc}") from exc
+        return principal_from_claims(claims)
+
+
+def current_principal(request: Request) -> Principal:
+    verifier: TokenVerifier = request.app.state.token_verifier
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Problem(401, "Unauthorized", "a bearer token is required")
+    principal = verifier.verify(token.strip())
+    request.state.principal = principal
+    return principal
+
+
+def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A FastAPI dependency: the caller must hold one of `roles` (SRE is not a superuser for business acts)."""
+
+    async def guard(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if roles and not principal.has_any(roles):
+            wanted = ", ".join(r.value for r in roles)
+            raise Problem(403, "Forbidden", f"this needs one of the roles: {wanted}")
+        return principal
+
+    return guard

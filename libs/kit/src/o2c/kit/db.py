@@ -1,0 +1,75 @@
+"""PostgreSQL access for a service: async engine, sessions, readiness and migrations at start."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    # pool_pre_ping lets a service ride out a database restart without being restarted itself.
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, pool_recycle=1800,
+        connect_args={"timeout": 5, "command_timeout": 30},
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessions() as session, session.begin():
+        yield session
+
+
+async def database_ready(engine: AsyncEngine, timeout: float = 2.0) -> bool:
+    try:
+        async with asyncio.timeout(timeout), engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+def sync_url(url: str) -> str:
+    """Alembic runs on a sync driver (psycopg); the services run on asyncpg."""
+    return make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+# Alembic loads revision files as modules by path: two loads at once in one process collide.
+_ALEMBIC_LOCK = threading.Lock()
+
+
+def upgrade_to_head(url: str, versions_dir: Path, metadata: MetaData) -> None:
+    """Run the service's Alembic migrations (kit env, service versions); serialised by an advisory lock."""
+    with _ALEMBIC_LOCK:
+        _upgrade(url, versions_dir, metadata)
+
+
+def _upgrade(url: str, versions_dir: Path, metadata: MetaData) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(7262001)"))
+            cfg = Config()
+            cfg.set_main_option("script_location", str(Path(__file__).parent / "alembic"))
+            cfg.set_main_option("path_separator", "os")
+            cfg.set_main_option("version_locations", str(versions_dir))
+            cfg.attributes["connection"] = conn
+            cfg.attributes["target_metadata"] = metadata
+            command.upgrade(cfg, "head")
+    finally:
+        engine.dispose()

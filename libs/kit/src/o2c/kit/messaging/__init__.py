@@ -1,0 +1,1 @@
+"""Messaging kit: transactional outbox + relay, inbox-deduplicated batch consumer, dead letters."""

@@ -1,0 +1,193 @@
+"""Outbox relay: publishes committed outbox rows to Kafka, promptly after commit, in id order.
+
+One relay is active per service database (PostgreSQL advisory lock), so several instances of a
+service never reorder one key's messages. LISTEN/NOTIFY wakes it on commit; a sweep catches the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
+from o2c.kit.messaging.schema import OUTBOX_CHANNEL
+from o2c.kit.telemetry import (
+    OUTBOX_BACKLOG,
+    OUTBOX_OLDEST_AGE,
+    OUTBOX_PUBLISHED,
+    context_from_headers,
+    tracer,
+)
+from opentelemetry import trace
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger("o2c.relay")
+RELAY_LOCK = 7262002
+
+
+def asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+    # Idempotent, acks=all: a retried send is not doubled in the log and is not reordered.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap, client_id=client_id, acks="all", enable_idempotence=True,
+        linger_ms=1, max_batch_size=256 * 1024, request_timeout_ms=15000,
+    )
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        database_url: str,
+        bootstrap: str,
+        batch_size: int = 500,
+        sweep_seconds: float = 1.0,
+        publish_timeout: float = 10.0,
+        faults: FaultPoints = NO_FAULTS,
+    ) -> None:
+        self.service = service
+        self.dsn = asyncpg_dsn(database_url)
+        self.bootstrap = bootstrap
+        self.batch_size = batch_size
+        self.sweep_seconds = sweep_seconds
+        self.publish_timeout = publish_timeout
+        self.faults = faults
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.is_leader = False
+        self.published = 0
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Run until stopped; survives database and broker outages by retrying with backoff."""
+        backoff = 0.2
+        while not self._stopping:
+            try:
+                await self._run_once()
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.is_leader = False
+                log.warning("relay interrupted (%s: %s); retrying in %.1fs", type(exc).__name__, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _run_once(self) -> None:
+        conn: asyncpg.Connection = await asyncpg.connect(self.dsn, timeout=5)
+        producer: AIOKafkaProducer | None = None
+        try:
+            while not self._stopping:
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
+                    break
+                await asyncio.sleep(self.sweep_seconds)  # standby: another instance relays
+            if self._stopping:
+                return
+            self.is_leader = True
+            await conn.add_listener(OUTBOX_CHANNEL, self._on_notify)
+            producer = make_producer(self.bootstrap, f"o2c-{self.service}-relay")
+            await asyncio.wait_for(producer.start(), timeout=self.publish_timeout)
+            while not self._stopping:
+                sent = await self.publish_batch(conn, producer)
+                if sent < self.batch_size:
+                    self._wake.clear()
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), timeout=self.sweep_seconds)
+                    except TimeoutError:
+                        await self._report_backlog(conn)
+        finally:
+            self.is_leader = False
+            if producer is not None:
+                try:
+                    await asyncio.wait_for(producer.stop(), timeout=5)
+                except Exception:
+                    log.warning("producer did not stop cleanly")
+            try:
+                await asyncio.wait_for(conn.close(), timeout=5)
+            except Exception:
+                conn.terminate()
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
+        rows = await conn.fetch(
+            "SELECT id, topic, key, type, value, headers FROM outbox WHERE published_at IS NULL "
+            "ORDER BY id LIMIT $1",
+            self.batch_size,
+        )
+        if not rows:
+            return 0
+        futures = []
+        spans = []
+        for row in rows:
+            headers: dict[str, str] = _json(row["headers"])
+            span = tracer("o2c.relay").start_span(
+                f"publish {row['topic']}", context=context_from_headers(headers), kind=trace.SpanKind.PRODUCER,
+                attributes={"messaging.destination.name": row["topic"], "o2c.message_type": row["type"],
+                            "o2c.key": row["key"], "o2c.service": self.service},
+            )
+            spans.append(span)
+            carrier = dict(headers)
+            # The consumer continues the trace from the publish span, not from the HTTP span.
+            from opentelemetry import propagate
+
+            propagate.inject(carrier, context=trace.set_span_in_context(span))
+            kafka_headers = [(k, v.encode()) for k, v in carrier.items()]
+            futures.append(await producer.send(
+                row["topic"], value=bytes(row["value"]), key=row["key"].encode() if row["key"] else None,
+                headers=kafka_headers,
+            ))
+        try:
+            await asyncio.wait_for(asyncio.gather(*futures), timeout=self.publish_timeout)
+        except Exception as exc:
+            for span in spans:
+                span.record_exception(exc)
+                span.end()
+            await conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])",
+                [r["id"] for r in rows], f"{type(exc).__name__}: {exc}",
+            )
+            raise
+        for span in spans:
+            span.end()
+        self.faults.hit("relay.after_publish_before_mark")
+        await conn.execute(
+            "UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])",
+            [r["id"] for r in rows],
+        )
+        self.published += len(rows)
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    async def _report_backlog(self, conn: asyncpg.Connection) -> None:
+        row = await conn.fetchrow(
+            "SELECT count(*) AS n, extract(epoch FROM now() - min(created_at)) AS age "
+            "FROM outbox WHERE published_at IS NULL"
+        )
+        OUTBOX_BACKLOG.labels(self.service).set(row["n"] if row else 0)
+        OUTBOX_OLDEST_AGE.labels(self.service).set(float(row["age"] or 0) if row else 0)
+        # Published rows are transport, not records: keep a week for forensics, then purge.
+        if int(time.time()) % 600 < self.sweep_seconds:
+            await conn.execute(
+                "DELETE FROM outbox WHERE published_at < now() - interval '7 days'"
+            )
+
+
+def _json(value: Any) -> dict[str, str]:
+    if isinstance(value, str):
+        import json
+
+        return dict(json.loads(value))
+    return dict(value or {})

@@ -1,0 +1,107 @@
+"""The messaging tables every service database has: outbox, inbox, dead letters and parked keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+OUTBOX_CHANNEL = "o2c_outbox"
+
+
+def messaging_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
+    """Declare the kit's tables on a service's metadata (so Alembic and repositories see them)."""
+    outbox = sa.Table(
+        "outbox", metadata,
+        # The bigserial id is the publish order: one relay publishes in id order, so per-key order holds.
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("message_id", UUID(as_uuid=True), nullable=False, unique=True),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("key", sa.Text, nullable=False),
+        sa.Column("type", sa.Text, nullable=False),
+        sa.Column("value", sa.LargeBinary, nullable=False),
+        sa.Column("headers", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text),
+        sa.Index("outbox_unsent", "id", postgresql_where=sa.text("published_at IS NULL")),
+    )
+    inbox = sa.Table(
+        "inbox", metadata,
+        sa.Column("message_id", UUID(as_uuid=True), primary_key=True),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("partition", sa.Integer, nullable=False),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("type", sa.Text, nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    dead_letter = sa.Table(
+        "dead_letter", metadata,
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("message_id", sa.Text),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("partition", sa.Integer, nullable=False),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("key", sa.Text),
+        sa.Column("type", sa.Text),
+        sa.Column("value", sa.LargeBinary, nullable=False),
+        sa.Column("headers", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("error_class", sa.Text, nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        # open: waiting for a person; parked: held behind an earlier open one of its key; replayed; discarded
+        sa.Column("status", sa.Text, nullable=False, server_default="open"),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("resolved_at", sa.DateTime(timezone=True)),
+        sa.Column("resolved_by", sa.Text),
+        sa.UniqueConstraint("topic", "partition", "offset", name="dead_letter_position"),
+    )
+    parked_key = sa.Table(
+        "parked_key", metadata,
+        sa.Column("topic", sa.Text, primary_key=True),
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("dead_letter_id", sa.BigInteger, nullable=False),
+        sa.Column("parked_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    return {"outbox": outbox, "inbox": inbox, "dead_letter": dead_letter, "parked_key": parked_key}
+
+
+NOTIFY_TRIGGER_SQL = (
+    f"""
+CREATE OR REPLACE FUNCTION o2c_outbox_notify() RETURNS trigger AS $$
+BEGIN
+  PERFORM pg_notify('{OUTBOX_CHANNEL}', '');
+  RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+""",
+    "DROP TRIGGER IF EXISTS outbox_notify ON outbox;",
+    # Statement-level: one wake-up per transaction, delivered by PostgreSQL only on commit.
+    "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION o2c_outbox_notify();",
+)
+
+
+def create_messaging_tables(op: Any) -> None:
+    """Used by each service's first Alembic revision (`op` is alembic.op)."""
+    metadata = sa.MetaData()
+    tables = messaging_tables(metadata)
+    bind = op.get_bind()
+    for table in tables.values():
+        table.create(bind)
+    for statement in NOTIFY_TRIGGER_SQL:
+        op.execute(statement)
+
+
+class MessagingTables:
+    """The tables as seen by the kit's own code, bound to a private metadata."""
+
+    def __init__(self) -> None:
+        t = messaging_tables(sa.MetaData())
+        self.outbox, self.inbox, self.dead_letter, self.parked_key = (
+            t["outbox"], t["inbox"], t["dead_letter"], t["parked_key"],
+        )
+
+
+TABLES = MessagingTables()

@@ -1,0 +1,73 @@
+"""Service settings from the environment, with safe local defaults (the local stack's ports)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[5]
+LOCAL_STACK_DIR = REPO_ROOT / ".stack"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has. A service reads `O2C_<SERVICE>_*` first, then the shared `O2C_*`.
+
+    Subclasses set `service` and their port; env names are built in `for_service`.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="O2C_")
+
+    service: str = "kit"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8100
+    database_url: str = "postgresql+asyncpg://localhost/o2c"
+    kafka_bootstrap: str = "127.0.0.1:59092"
+    redis_url: str = "redis://127.0.0.1:56379/0"
+    consumer_group: str = ""
+    topic_prefix: str = ""
+
+    jwt_issuer: str = "https://auth.o2c.local"
+    jwt_audience: str = "o2c"
+    jwks_file: str = Field(default=str(LOCAL_STACK_DIR / "jwt" / "jwks.json"))
+    jwks_url: str = ""
+
+    max_body_bytes: int = 1_048_576
+    # Consumer tuning: low fetch wait keeps per-hop latency low without starving batches.
+    fetch_max_wait_ms: int = 20
+    max_poll_records: int = 500
+    handler_max_attempts: int = 5
+    relay_batch_size: int = 500
+    relay_sweep_seconds: float = 1.0
+    publish_timeout_seconds: float = 10.0
+
+    otel_exporter: str = "none"  # none | console | file | otlp
+    otel_file: str = ""
+    otel_endpoint: str = ""
+    log_level: str = "INFO"
+
+    @property
+    def group(self) -> str:
+        return self.consumer_group or f"o2c-{self.service}"
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def load_settings(cls: type[S], service: str, port: int) -> S:
+    """Read `O2C_<SERVICE>_X` over `O2C_X` over defaults, so one shell can run all seven services."""
+    shared = cls()
+    prefixed_cls = type(
+        f"{cls.__name__}For{service.title()}",
+        (cls,),
+        {"model_config": SettingsConfigDict(extra="ignore", env_prefix=f"O2C_{service.upper()}_")},
+    )
+    prefixed = prefixed_cls()
+    values = shared.model_dump()
+    values.update(prefixed.model_dump(exclude_unset=True))
+    values["service"] = service
+    if "http_port" not in prefixed.model_fields_set and "http_port" not in shared.model_fields_set:
+        values["http_port"] = port
+    return cls.model_validate(values)

@@ -1,0 +1,134 @@
+"""Traces, metrics and logs: one trace per order hop, Prometheus metrics, JSON logs with ids."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
+)
+from prometheus_client import Counter, Gauge, Histogram
+
+HANDLER_SECONDS = Histogram(
+    "o2c_handler_seconds", "Time to handle one message", ["service", "topic", "type"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+HANDLER_FAILURES = Counter("o2c_handler_failures_total", "Handler failures", ["service", "topic", "type", "kind"])
+MESSAGES_HANDLED = Counter("o2c_messages_handled_total", "Messages handled", ["service", "topic", "type"])
+CONSUMER_LAG = Gauge("o2c_consumer_lag", "Records behind the partition end", ["service", "topic", "partition"])
+OUTBOX_BACKLOG = Gauge("o2c_outbox_backlog", "Outbox rows not yet published", ["service"])
+OUTBOX_OLDEST_AGE = Gauge("o2c_outbox_oldest_unsent_seconds", "Age of the oldest unsent outbox row", ["service"])
+OUTBOX_PUBLISHED = Counter("o2c_outbox_published_total", "Outbox rows published", ["service"])
+DEAD_LETTERS = Counter("o2c_dead_letters_total", "Messages dead-lettered", ["service", "topic", "type"])
+HTTP_SECONDS = Histogram("o2c_http_seconds", "HTTP request time", ["service", "method", "route", "status"])
+
+_configured = False
+
+
+class JsonLinesFileExporter(SpanExporter):
+    """Writes finished spans as JSON lines: lets tests follow one trace across processes."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        with open(self.path, "a", encoding="utf-8") as fh:
+            for span in spans:
+                ctx = span.get_span_context()
+                parent = span.parent
+                fh.write(json.dumps({
+                    "name": span.name,
+                    "trace_id": format(ctx.trace_id, "032x") if ctx else "",
+                    "span_id": format(ctx.span_id, "016x") if ctx else "",
+                    "parent_id": format(parent.span_id, "016x") if parent else None,
+                    "service": span.resource.attributes.get("service.name"),
+                    "attributes": {k: str(v) for k, v in (span.attributes or {}).items()},
+                }) + "\n")
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        return None
+
+
+def setup_tracing(service: str, exporter: str = "none", file: str = "", endpoint: str = "") -> None:
+    global _configured
+    if _configured:
+        return
+    provider = TracerProvider(resource=Resource.create({"service.name": f"o2c-{service}"}))
+    if exporter == "file" and file:
+        provider.add_span_processor(SimpleSpanProcessor(JsonLinesFileExporter(file)))
+    elif exporter == "console":
+        provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+    elif exporter == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint or None)))
+    trace.set_tracer_provider(provider)
+    _configured = True
+
+
+def tracer(name: str = "o2c") -> trace.Tracer:
+    return trace.get_tracer(name)
+
+
+def current_trace_headers() -> dict[str, str]:
+    """W3C trace context of the active span, to store with an outbox row."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+def context_from_headers(headers: Mapping[str, str]) -> otel_context.Context:
+    return propagate.extract(dict(headers))
+
+
+def current_trace_id() -> str:
+    ctx = trace.get_current_span().get_span_context()
+    return format(ctx.trace_id, "032x") if ctx and ctx.trace_id else ""
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object a line; carries trace id and order id when the record has them."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        trace_id = current_trace_id()
+        if trace_id:
+            out["trace_id"] = trace_id
+        for extra in ("order_id", "message_id", "message_type", "topic"):
+            if hasattr(record, extra):
+                out[extra] = getattr(record, extra)
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, default=str)
+
+
+def setup_logging(service: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)

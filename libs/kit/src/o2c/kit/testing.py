@@ -1,0 +1,155 @@
+"""Pytest fixtures for tests against the real local stack (make up): databases, topics, tokens.
+
+Integration tests never skip for a missing server: they fail and say to run `make up`, because a
+skipped integration test proves nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.settings import LOCAL_STACK_DIR
+
+T = TypeVar("T")
+
+
+def load_stack_env(path: Path = LOCAL_STACK_DIR / "env") -> None:
+    """Export the local stack's addresses (written by `make up`) unless the environment has them."""
+    if not path.exists():
+        return
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        os.environ.setdefault(key.strip(), value.strip())
+
+
+def stack_value(name: str) -> str:
+    load_stack_env()
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(f"{name} is not set: start the local stack with `make up` (integration tests never skip)")
+    return value
+
+
+async def wait_for(
+    probe: Callable[[], Awaitable[T]], *, timeout: float = 30.0, interval: float = 0.05, what: str = "condition"
+) -> T:
+    """Poll an async probe until it returns a truthy value, or fail with `what` after the deadline."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+class TestDatabases:
+    """Creates throwaway databases on the stack's PostgreSQL, dropped at the end of the session."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.created: list[str] = []
+
+    async def create(self, label: str) -> str:
+        name = f"t_{label}_{uuid.uuid4().hex[:8]}"
+        conn = await asyncpg.connect(self.admin_url, timeout=10)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        self.created.append(name)
+        return make_url(self.admin_url).set(drivername="postgresql+asyncpg", database=name).render_as_string(
+            hide_password=False
+        )
+
+    async def drop_all(self) -> None:
+        conn = await asyncpg.connect(self.admin_url, timeout=10)
+        try:
+            for name in self.created:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+async def create_topics(bootstrap: str, names: list[str], partitions: int = 3) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(n, partitions, 1) for n in names if n not in existing]
+        if missing:
+            await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+async def delete_topics(bootstrap: str, names: list[str]) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        doomed = [n for n in names if n in existing]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    return stack_value("O2C_KAFKA_BOOTSTRAP")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return stack_value("O2C_REDIS_URL")
+
+
+@pytest.fixture(scope="session")
+async def test_databases() -> AsyncIterator[TestDatabases]:
+    dbs = TestDatabases(stack_value("O2C_PG_ADMIN_URL"))
+    yield dbs
+    await dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def run_prefix() -> str:
+    """Namespaces this test run's topics so runs never collide with each other or the demo."""
+    return f"t{uuid.uuid4().hex[:8]}."
+
+
+@pytest.fixture(scope="session")
+def issuer() -> LocalIssuer:
+    return LocalIssuer.generate()
+
+
+@pytest.fixture(scope="session")
+def jwks_file(issuer: LocalIssuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import json
+
+    path = tmp_path_factory.mktemp("jwks") / "jwks.json"
+    path.write_text(json.dumps(issuer.jwks()))
+    yield str(path)
+
+
+def bearer(issuer: LocalIssuer, *roles: str, **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issuer.token('test-' + (roles[0] if roles else 'none'), list(roles), **claims)}"}
