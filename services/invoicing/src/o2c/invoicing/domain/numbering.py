@@ -1,0 +1,95 @@
+"""GST document numbers: one gap-free series per supplier GSTIN, document kind and financial year.
+
+`next_number` is pure: it takes the series as last persisted and returns the number to issue and the
+advanced series. The database layer serialises calls (row lock on the series) so that concurrent
+invoices get consecutive numbers and none is skipped; a cancelled number stays used."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from o2c.invoicing.domain.calendar import short_financial_year
+
+MAX_LENGTH = 16
+_DOCUMENT_NUMBER = re.compile(r"^[A-Za-z1-9][A-Za-z0-9/-]{0,15}$")
+_PREFIX = re.compile(r"^[A-Za-z1-9][A-Za-z0-9]*$")
+_TRAILING_SEQUENCE = re.compile(r"^(?P<series>.*?)(?P<sequence>[0-9]+)$")
+
+
+class InvalidDocumentNumber(ValueError):
+    """A number that breaks the GST rule: ≤ 16 chars of letters, digits, / and -, not starting 0, / or -."""
+
+
+class SeriesExhausted(RuntimeError):
+    """The series has used every number its width allows: start a new prefix, never wrap around."""
+
+
+def document_number_problem(number: str) -> str | None:
+    if len(number) > MAX_LENGTH:
+        return f"document number {number!r} is longer than {MAX_LENGTH} characters"
+    if not _DOCUMENT_NUMBER.match(number):
+        return f"document number {number!r} may hold only letters, digits, / and -, and not start with 0, / or -"
+    return None
+
+
+def validated_document_number(number: str) -> str:
+    problem = document_number_problem(number)
+    if problem:
+        raise InvalidDocumentNumber(problem)
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSeries:
+    """A numbering series as persisted: `last_sequence` is the sequence of the last number issued."""
+
+    supplier_gstin: str
+    financial_year: str
+    prefix: str = "INV"
+    width: int = 6
+    last_sequence: int = 0
+
+    def __post_init__(self) -> None:
+        if not _PREFIX.match(self.prefix):
+            raise InvalidDocumentNumber(f"series prefix {self.prefix!r} must be letters and digits, not starting 0")
+        if self.width < 1 or self.last_sequence < 0:
+            raise ValueError("width must be positive and last_sequence not negative")
+        # The longest number this series can produce must still be a valid document number.
+        validated_document_number(
+            format_document_number(self.prefix, self.financial_year, 10**self.width - 1, self.width)
+        )
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.supplier_gstin, self.financial_year, self.prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedNumber:
+    number: str
+    sequence: int
+
+
+def format_document_number(prefix: str, financial_year: str, sequence: int, width: int = 6) -> str:
+    """`INV`, `2026-27`, 123 → `INV/26-27/000123`."""
+    return f"{prefix}/{short_financial_year(financial_year)}/{sequence:0{width}d}"
+
+
+def next_number(series: DocumentSeries) -> tuple[IssuedNumber, DocumentSeries]:
+    """The next number of the series and the series advanced past it."""
+    sequence = series.last_sequence + 1
+    if sequence >= 10**series.width:
+        raise SeriesExhausted(f"series {series.prefix} {series.financial_year} of {series.supplier_gstin} is full")
+    number = validated_document_number(
+        format_document_number(series.prefix, series.financial_year, sequence, series.width)
+    )
+    return IssuedNumber(number=number, sequence=sequence), replace(series, last_sequence=sequence)
+
+
+def split_series(number: str) -> tuple[str, int]:
+    """`INV/26-27/000123` → (`INV/26-27/`, 123): the series part and the trailing sequence."""
+    found = _TRAILING_SEQUENCE.match(number)
+    if not found:
+        raise InvalidDocumentNumber(f"document number {number!r} does not end in a sequence")
+    return found.group("series"), int(found.group("sequence"))
