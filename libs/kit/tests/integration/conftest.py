@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
-
 from o2c.contracts.topics import deadletter_topic, events_topic
 from o2c.kit.db import make_engine
 from o2c.kit.messaging.faults import FaultPoints
@@ -21,11 +22,8 @@ from o2c.kit.service import Runtime, build_app, build_runtime
 from o2c.kit.settings import ServiceSettings
 from o2c.kit.testing import TestDatabases, create_topics
 
-import sys
-from pathlib import Path
-
 sys.path.insert(0, str(Path(__file__).parent))
-import probe  # noqa: E402
+import probe
 
 pytestmark = pytest.mark.integration
 

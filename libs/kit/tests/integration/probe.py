@@ -13,9 +13,6 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
-from sqlalchemy import select
-
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
 from o2c.kit.auth import Principal, Role, require
@@ -23,6 +20,8 @@ from o2c.kit.messaging.consumer import MessageContext
 from o2c.kit.messaging.errors import PermanentError
 from o2c.kit.messaging.schema import messaging_tables
 from o2c.kit.service import Runtime, ServiceDefinition
+from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 metadata = sa.MetaData()
 messaging_tables(metadata)

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import UTC, datetime
 
+import probe
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from conftest import ProbePair
-
-import probe
 from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import deadletter_topic, events_topic
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
 from o2c.kit.messaging.dead_letters import replay_dead_letter
 from o2c.kit.testing import wait_for
+
+from conftest import ProbePair
 
 pytestmark = pytest.mark.integration
 

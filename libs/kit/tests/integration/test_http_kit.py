@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ProbePair
-
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import bearer
+
+from conftest import ProbePair
 
 pytestmark = pytest.mark.integration
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from conftest import ProbePair
-
 from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
 from o2c.kit.testing import bearer, wait_for
+
+from conftest import ProbePair
 
 pytestmark = pytest.mark.integration
 STACK = Path(__file__).resolve().parents[4] / "deploy" / "local" / "stack.sh"

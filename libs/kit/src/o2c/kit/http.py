@@ -35,18 +35,32 @@ class BodySizeLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
             return
+        # A chunked body has no length up front: read it (bounded) before the app sees any of it.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def limited_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise Problem(413, "Content too large", f"request body exceeds {self.max_bytes} bytes")
-            return message
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
 
-        await self.app(scope, limited_receive, send)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         problem = Problem(413, "Content too large", f"request body exceeds {self.max_bytes} bytes")
@@ -75,7 +89,9 @@ class RequestTelemetry:
         started = time.perf_counter()
         name = f"{scope['method']} {scope['path']}"
         with tracer("o2c.http").start_as_current_span(
-            name, context=propagate.extract(headers), kind=trace.SpanKind.SERVER,
+            # FastAPI may already have opened the server span; continue it, or the caller's traceparent.
+            name, context=propagate.extract(headers) if "traceparent" in headers else None,
+            kind=trace.SpanKind.SERVER,
             attributes={"http.request.method": scope["method"], "url.path": scope["path"],
                         "o2c.service": self.service},
         ) as span:

@@ -70,7 +70,8 @@ class LocalIssuer:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Print a development bearer token")
-    parser.add_argument("--role", required=True, help="comma-separated roles, e.g. finance_head")
+    parser.add_argument("--init", action="store_true", help="only create the key and JWKS (idempotent)")
+    parser.add_argument("--role", help="comma-separated roles, e.g. finance_head")
     parser.add_argument("--customer", help="customer id (customer logins)")
     parser.add_argument("--warehouses", help="comma-separated warehouse ids (warehouse staff)")
     parser.add_argument("--sales-owner", help="sales owner code (coordinators)")
@@ -79,6 +80,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hours", type=int, default=8)
     args = parser.parse_args(argv)
     issuer = LocalIssuer.in_dir()
+    if args.init:
+        return
+    if not args.role:
+        parser.error("--role is required, e.g. make token ROLE=finance_head")
     roles = [r.strip() for r in args.role.split(",") if r.strip()]
     print(issuer.token(
         args.subject or f"dev-{roles[0]}", roles, ttl_seconds=args.hours * 3600,

@@ -16,10 +16,9 @@ from typing import Any, TypeVar
 
 import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
-
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.settings import LOCAL_STACK_DIR
+from sqlalchemy.engine import make_url
 
 T = TypeVar("T")
 
@@ -153,3 +152,15 @@ def jwks_file(issuer: LocalIssuer, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def bearer(issuer: LocalIssuer, *roles: str, **claims: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {issuer.token('test-' + (roles[0] if roles else 'none'), list(roles), **claims)}"}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With O2C_STRICT_SKIPS=1 (make test, CI) a skipped test fails the run: a skip proves nothing."""
+    if os.environ.get("O2C_STRICT_SKIPS") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and session.exitstatus == 0:
+        if reporter:
+            reporter.write_line(f"{skipped} test(s) skipped: O2C_STRICT_SKIPS treats a skip as a failure", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -6,7 +6,6 @@ Revises:
 
 import sqlalchemy as sa
 from alembic import op
-
 from o2c.kit.messaging.schema import create_messaging_tables
 
 revision = "0001"

@@ -1,0 +1,73 @@
+# o2c: the commands a newcomer types are `make demo` and `make test`; everything they need is installed here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK := deploy/local/stack.sh
+ENV := set -a; [ -f .stack/env ] && . .stack/env; set +a;
+SERVICES := sales credit inventory dispatch invoicing ewaybill notify
+
+.PHONY: help install up down status logs test lint typecheck contracts unit integration e2e demo token bench asyncapi clean
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml setup.py
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed ## Python packages (venv) and the stack's system packages and Kafka jars
+	bash $(STACK) install
+
+up: $(VENV)/.installed ## start Kafka, PostgreSQL and Redis (idempotent), create topics and the dev token issuer
+	bash $(STACK) up
+	@$(PY) -m o2c.kit.local_issuer --init
+
+down: ## stop the stack (data kept)
+	bash $(STACK) down
+
+status: ## one line per server
+	@bash $(STACK) status || true
+	@bash deploy/local/services.sh status 2>/dev/null || true
+
+logs: ## tail the stack's logs (make logs S=kafka|postgres|redis)
+	bash $(STACK) logs $(S)
+
+lint: $(VENV)/.installed ## ruff
+	$(VENV)/bin/ruff check .
+
+typecheck: $(VENV)/.installed ## mypy --strict on every src/
+	$(VENV)/bin/mypy libs/contracts/src libs/kit/src $(foreach s,$(SERVICES),services/$(s)/src)
+
+contracts: $(VENV)/.installed ## JSON Schema snapshots are compatible; AsyncAPI document is current
+	$(PY) -m o2c.contracts.schemas check
+	@$(PY) -m o2c.contracts.asyncapi | diff -q - docs/asyncapi.json >/dev/null \
+		|| { echo 'docs/asyncapi.json is stale: run make asyncapi'; exit 1; }
+
+test: up lint typecheck contracts ## everything: lint, types, contracts, unit, integration and e2e tests on the real stack
+	$(ENV) O2C_STRICT_SKIPS=1 $(VENV)/bin/pytest -q
+
+unit: $(VENV)/.installed ## only the fast tests (no stack needed)
+	$(VENV)/bin/pytest -q -m "not integration and not e2e"
+
+demo: up ## the stack up and the Pune distributor's orders flowing through the chain
+	$(ENV) $(PY) demo/run.py
+
+token: $(VENV)/.installed ## a dev bearer token: make token ROLE=finance_head [CUSTOMER=C-0001] [WAREHOUSES=PNQ]
+	@$(PY) -m o2c.kit.local_issuer --role "$(ROLE)" $(if $(CUSTOMER),--customer "$(CUSTOMER)") \
+		$(if $(WAREHOUSES),--warehouses "$(WAREHOUSES)") $(if $(OWNER),--sales-owner "$(OWNER)") \
+		$(if $(LIMIT),--approval-limit "$(LIMIT)")
+
+bench: up ## benchmarks (print and write their figures to bench/results/)
+	$(ENV) $(PY) bench/relay_throughput.py
+
+asyncapi: $(VENV)/.installed ## regenerate docs/asyncapi.json and the schema snapshots
+	$(PY) -m o2c.contracts.schemas write
+	$(PY) -m o2c.contracts.asyncapi > docs/asyncapi.json
+
+clean: ## stop and wipe the local stack's data (keeps downloaded jars)
+	bash $(STACK) reset
