@@ -1,0 +1,289 @@
+"""One customer's credit account: the consistency boundary for credit decisions. Profile, open orders,
+receivables, unapplied credit, TDS receivable and the statement ledger change together, so the service layer
+loads and locks one account per customer and two orders can never pass on the same headroom."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from o2c.credit.domain.authority import FINANCE, Actor, require_role
+from o2c.credit.domain.errors import ConflictingState, UnknownInvoice
+from o2c.credit.domain.exposure import Exposure, OpenOrder, OpenOrderStatus
+from o2c.credit.domain.money import ZERO, Money, format_inr, non_negative, positive
+from o2c.credit.domain.payments import AllocationPlan, InvoiceAllocation, Payment, plan_allocation
+from o2c.credit.domain.profile import CreditProfile
+from o2c.credit.domain.receivables import (
+    Ageing,
+    OverdueInvoice,
+    PaymentBehaviour,
+    Receivable,
+    age_receivables,
+    oldest_overdue_invoice,
+    payment_behaviour,
+)
+from o2c.credit.domain.rules import CreditDecision, check_credit
+from o2c.credit.domain.statement import EntryKind, LedgerEntry, Statement, customer_statement
+
+
+@dataclass(frozen=True)
+class ReceivablePosting:
+    receivable: Receivable
+    open_order_released: Money
+    is_new: bool
+
+
+@dataclass(frozen=True)
+class ExposureRelease:
+    order_id: str
+    request_id: str
+    released_amount: Money
+    open_order_exposure_after: Money
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """What a payment (or an application of unapplied credit) did. `settled_invoices` and `settled_orders` name
+    only what this payment settled, so each InvoiceSettled / OrderSettled is published once."""
+
+    payment_id: str
+    allocations: tuple[InvoiceAllocation, ...]
+    unapplied_amount: Money
+    tds_receivable: Money
+    settled_invoices: tuple[str, ...]
+    settled_orders: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CreditNoteOutcome:
+    credit_note_id: str
+    invoice_id: str
+    reduced_receivable: Money
+    to_unapplied_credit: Money
+    settled: bool
+
+
+@dataclass
+class CustomerAccount:
+    customer_id: str
+    profile: CreditProfile | None = None
+    receivables: dict[str, Receivable] = field(default_factory=dict)
+    open_orders: dict[str, OpenOrder] = field(default_factory=dict)
+    decisions: dict[tuple[str, int], CreditDecision] = field(default_factory=dict)
+    payments: dict[str, PaymentOutcome] = field(default_factory=dict)
+    credit_notes: dict[str, CreditNoteOutcome] = field(default_factory=dict)
+    unapplied_credit: Money = ZERO
+    tds_receivable: Money = ZERO
+    ledger: list[LedgerEntry] = field(default_factory=list)
+
+    # --- views ---------------------------------------------------------------------------------
+
+    def exposure(self, excluding_order: str | None = None) -> Exposure:
+        return Exposure.of(
+            self.receivables.values(), self.open_orders.values(), self.unapplied_credit, excluding_order
+        )
+
+    def ageing(self, today: date) -> Ageing:
+        return age_receivables(self.receivables.values(), today)
+
+    def oldest_overdue(self, today: date) -> OverdueInvoice | None:
+        return oldest_overdue_invoice(self.receivables.values(), today)
+
+    def payment_history(self) -> PaymentBehaviour:
+        return payment_behaviour(self.receivables.values())
+
+    def statement(self, period_start: date, period_end: date) -> Statement:
+        return customer_statement(self.customer_id, self.ledger, period_start, period_end)
+
+    def _record(self, on: date, kind: EntryKind, reference: str, description: str,
+                debit: Money = ZERO, credit: Money = ZERO) -> None:
+        if debit or credit:
+            self.ledger.append(LedgerEntry(len(self.ledger) + 1, on, kind, reference, description, debit, credit))
+
+    # --- orders --------------------------------------------------------------------------------
+
+    def check_order(self, order_id: str, gross_amount: Decimal, today: date, revision: int = 1) -> CreditDecision:
+        """Decide an order (or a new revision of it). The same (order, revision) again returns the decision
+        already taken; an older revision than the one known is refused. The order's own open part is left out
+        of exposure, so it counts once, as its new amount."""
+        known = self.decisions.get((order_id, revision))
+        if known is not None:
+            return known
+        order = self.open_orders.get(order_id)
+        if order is not None and revision < order.revision:
+            raise ConflictingState(f"order {order_id}: revision {revision} is older than {order.revision}")
+        if order is None:
+            order = OpenOrder(order_id, self.customer_id, non_negative(gross_amount, "gross_amount"),
+                              revision=revision)
+            self.open_orders[order_id] = order
+        else:
+            order.revise(revision, gross_amount)
+        decision = check_credit(
+            self.profile, self.exposure(excluding_order=order_id), order.uninvoiced, self.receivables.values(), today
+        )
+        if decision.approved:
+            order.approve()
+        else:
+            order.hold()
+        self.decisions[(order_id, revision)] = decision
+        return decision
+
+    def _order(self, order_id: str) -> OpenOrder:
+        order = self.open_orders.get(order_id)
+        if order is None:
+            raise ConflictingState(f"order {order_id} has no credit decision on this account")
+        return order
+
+    def sanction_order(self, order_id: str) -> None:
+        """A finance sanction approved the held order: from now on it uses headroom."""
+        self._order(order_id).approve()
+
+    def reject_order(self, order_id: str) -> None:
+        """Rejected (or the hold expired): the order no longer counts."""
+        self._order(order_id).reject()
+
+    def release_exposure(self, order_id: str, request_id: str, amount: Decimal | None = None) -> ExposureRelease:
+        """A cancelled, short-picked or backordered remainder leaves exposure (None: all that is uninvoiced)."""
+        order = self.open_orders.get(order_id)
+        if order is None:
+            return ExposureRelease(order_id, request_id, ZERO, ZERO)
+        counted_before = order.status is OpenOrderStatus.APPROVED
+        freed = order.release(request_id, amount)
+        return ExposureRelease(order_id, request_id, freed if counted_before else ZERO, order.open_amount)
+
+    # --- receivables ---------------------------------------------------------------------------
+
+    def post_invoice(
+        self,
+        *,
+        invoice_id: str,
+        invoice_no: str,
+        order_id: str,
+        invoice_date: date,
+        amount: Decimal,
+        taxable_value: Decimal,
+        payment_terms_days: int | None = None,
+        shipment_id: str = "",
+    ) -> ReceivablePosting:
+        """InvoiceIssued → receivable (due date from terms). The same invoice twice posts one receivable."""
+        existing = self.receivables.get(invoice_id)
+        order = self.open_orders.get(order_id)
+        if existing is not None:
+            released = order.invoiced.get(invoice_id, ZERO) if order is not None else ZERO
+            return ReceivablePosting(existing, released, is_new=False)
+        terms = payment_terms_days
+        if terms is None:
+            terms = self.profile.payment_terms_days if self.profile is not None else 0
+        receivable = Receivable.post(
+            invoice_id=invoice_id,
+            invoice_no=invoice_no,
+            customer_id=self.customer_id,
+            order_id=order_id,
+            invoice_date=invoice_date,
+            amount=amount,
+            taxable_value=taxable_value,
+            payment_terms_days=terms,
+            shipment_id=shipment_id,
+        )
+        self.receivables[invoice_id] = receivable
+        released = order.record_invoice(invoice_id, receivable.amount) if order is not None else ZERO
+        self._record(invoice_date, EntryKind.INVOICE, invoice_no, f"Invoice {invoice_no} (order {order_id})",
+                     debit=receivable.amount)
+        return ReceivablePosting(receivable, released, is_new=True)
+
+    def _receivable(self, invoice_id: str) -> Receivable:
+        receivable = self.receivables.get(invoice_id)
+        if receivable is None:
+            raise UnknownInvoice(invoice_id)
+        return receivable
+
+    def _apply(self, reference: str, plan: AllocationPlan, on: date, tds_received: Money) -> PaymentOutcome:
+        settled_invoices = []
+        for allocation in plan.allocations:
+            receivable = self.receivables[allocation.invoice_id]
+            was_settled = receivable.is_settled
+            receivable.apply_payment(reference, allocation.amount, allocation.tds_amount, on, allocation.write_off)
+            if receivable.is_settled and not was_settled:
+                settled_invoices.append(receivable.invoice_id)
+        touched = dict.fromkeys(self.receivables[i].order_id for i in settled_invoices)
+        settled_orders = tuple(order_id for order_id in touched if self.is_order_settled(order_id))
+        return PaymentOutcome(reference, plan.allocations, plan.unapplied, tds_received,
+                              tuple(settled_invoices), settled_orders)
+
+    def is_order_settled(self, order_id: str) -> bool:
+        """Every invoice of the order is settled and nothing of it remains to be invoiced."""
+        invoices = [r for r in self.receivables.values() if r.order_id == order_id]
+        order = self.open_orders.get(order_id)
+        still_open = order is not None and order.open_amount > 0
+        return bool(invoices) and all(r.is_settled for r in invoices) and not still_open
+
+    def receive_payment(self, payment: Payment, write_off_limit: Decimal = ZERO) -> PaymentOutcome:
+        """Allocate a payment; the same payment again returns the first outcome and changes nothing."""
+        if payment.customer_id != self.customer_id:
+            raise ConflictingState(f"payment {payment.payment_id} is for customer {payment.customer_id}")
+        known = self.payments.get(payment.payment_id)
+        if known is not None:
+            return known
+        plan = plan_allocation(
+            list(self.receivables.values()), payment.amount, payment.tds_deducted, payment.invoice_ids,
+            write_off_limit,
+        )
+        outcome = self._apply(payment.payment_id, plan, payment.received_on, payment.tds_deducted)
+        self.unapplied_credit += plan.unapplied
+        self.tds_receivable += payment.tds_deducted
+        self._record(payment.received_on, EntryKind.PAYMENT, payment.receipt_no,
+                     f"Payment {payment.receipt_no} ({payment.mode})", credit=payment.amount)
+        self._record(payment.received_on, EntryKind.TDS, payment.receipt_no,
+                     f"TDS deducted by buyer (s.194Q) on {payment.receipt_no}", credit=payment.tds_deducted)
+        for allocation in plan.allocations:
+            self._record(payment.received_on, EntryKind.WRITE_OFF, allocation.invoice_no,
+                         f"Residue of {allocation.invoice_no} written off", credit=allocation.write_off)
+        self.payments[payment.payment_id] = outcome
+        return outcome
+
+    def apply_unapplied_credit(
+        self, application_id: str, on: date, invoice_ids: Sequence[str] = ()
+    ) -> PaymentOutcome:
+        """Use advances / unallocated cash against invoices (oldest first unless named). Idempotent per id."""
+        known = self.payments.get(application_id)
+        if known is not None:
+            return known
+        plan = plan_allocation(list(self.receivables.values()), self.unapplied_credit, ZERO, invoice_ids)
+        outcome = self._apply(application_id, plan, on, ZERO)
+        self.unapplied_credit = plan.unapplied
+        self.payments[application_id] = outcome
+        return outcome
+
+    def apply_credit_note(
+        self, credit_note_id: str, invoice_id: str, amount: Decimal, on: date, credit_note_no: str = ""
+    ) -> CreditNoteOutcome:
+        """A credit note reduces its invoice's receivable; what the invoice cannot absorb (already paid) becomes
+        unapplied credit. The same note twice changes nothing."""
+        known = self.credit_notes.get(credit_note_id)
+        if known is not None:
+            return known
+        receivable = self._receivable(invoice_id)
+        value = positive(amount, "credit_note_amount")
+        excess = receivable.apply_credit_note(credit_note_id, value, on)
+        self.unapplied_credit += excess
+        number = credit_note_no or credit_note_id
+        self._record(on, EntryKind.CREDIT_NOTE, number, f"Credit note {number} against {receivable.invoice_no}",
+                     credit=value)
+        outcome = CreditNoteOutcome(credit_note_id, invoice_id, value - excess, excess, receivable.is_settled)
+        self.credit_notes[credit_note_id] = outcome
+        return outcome
+
+    def write_off(
+        self, write_off_id: str, invoice_id: str, amount: Decimal, limit: Decimal, on: date, by: Actor
+    ) -> bool:
+        """Finance writes off a small residue within the limit, so it does not age into a credit hold."""
+        require_role(by, FINANCE, "write off a receivable")
+        receivable = self._receivable(invoice_id)
+        done = receivable.write_off(write_off_id, amount, limit, on)
+        if done:
+            self._record(on, EntryKind.WRITE_OFF, receivable.invoice_no,
+                         f"Write-off {format_inr(positive(amount))} on {receivable.invoice_no} by {by.user_id}",
+                         credit=positive(amount))
+        return done

@@ -1,0 +1,120 @@
+"""Exposure: what the customer owes (receivables outstanding) plus what we have committed to deliver and not yet
+invoiced (open orders), both gross. An order counts once: its invoiced part moves from open order to
+receivable, and remainders that will not ship (cancelled, short-picked, backordered) leave when released."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from o2c.credit.domain.errors import InvalidValue
+from o2c.credit.domain.money import ZERO, Money, non_negative
+from o2c.credit.domain.receivables import Receivable
+
+
+class OpenOrderStatus(StrEnum):
+    """Only an approved (automatically or by sanction) order uses headroom. A held order does not: it waits,
+    and is checked against the exposure of the moment it is sanctioned."""
+
+    HELD = "held"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass
+class OpenOrder:
+    order_id: str
+    customer_id: str
+    gross_amount: Money
+    status: OpenOrderStatus = OpenOrderStatus.HELD
+    revision: int = 1
+    invoiced: dict[str, Money] = field(default_factory=dict)
+    released: dict[str, Money] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.gross_amount = non_negative(self.gross_amount, "gross_amount")
+        if self.revision < 1:
+            raise InvalidValue("revision", "starts at 1")
+
+    @property
+    def uninvoiced(self) -> Money:
+        """What of the order is neither invoiced nor released, whatever its status."""
+        used = sum(self.invoiced.values(), ZERO) + sum(self.released.values(), ZERO)
+        return max(ZERO, self.gross_amount - used)
+
+    @property
+    def open_amount(self) -> Money:
+        """What this order adds to exposure now."""
+        return self.uninvoiced if self.status is OpenOrderStatus.APPROVED else ZERO
+
+    def approve(self) -> None:
+        self.status = OpenOrderStatus.APPROVED
+
+    def hold(self) -> None:
+        self.status = OpenOrderStatus.HELD
+
+    def reject(self) -> None:
+        self.status = OpenOrderStatus.REJECTED
+
+    def revise(self, revision: int, gross_amount: Decimal) -> bool:
+        """An amended order replaces its amount and waits for a fresh decision (held until re-checked), so an
+        amendment can never slip past the check. Older or repeated revisions change nothing."""
+        if revision <= self.revision:
+            return False
+        self.revision = revision
+        self.gross_amount = non_negative(gross_amount, "gross_amount")
+        self.status = OpenOrderStatus.HELD
+        return True
+
+    def record_invoice(self, invoice_id: str, amount: Decimal) -> Money:
+        """The invoiced part moves from open order to receivable: returns how much open-order exposure the
+        invoice replaced (never more than was open). The same invoice twice moves nothing more."""
+        if invoice_id in self.invoiced:
+            return self.invoiced[invoice_id]
+        moved = min(non_negative(amount, "invoice_amount"), self.uninvoiced)
+        self.invoiced[invoice_id] = moved
+        return moved
+
+    def release(self, request_id: str, amount: Decimal | None = None) -> Money:
+        """A remainder that will not be invoiced leaves exposure (None: everything still open). Idempotent per
+        request: a repeated request returns the figure it released the first time. A held order's remainder
+        is released too, so a later sanction does not count what will never ship."""
+        if request_id in self.released:
+            return self.released[request_id]
+        wanted = self.uninvoiced if amount is None else non_negative(amount, "release_amount")
+        freed = min(wanted, self.uninvoiced)
+        self.released[request_id] = freed
+        return freed
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Gross exposure of one customer. Unapplied credit (advances, unallocated cash, credit-note excess) is
+    money we hold for the customer and lowers exposure."""
+
+    receivables: Money = ZERO
+    open_orders: Money = ZERO
+    unapplied_credit: Money = ZERO
+
+    @property
+    def total(self) -> Money:
+        return self.receivables + self.open_orders - self.unapplied_credit
+
+    def with_order(self, gross_amount: Decimal) -> Money:
+        return self.total + gross_amount
+
+    @classmethod
+    def of(
+        cls,
+        receivables: Iterable[Receivable],
+        open_orders: Iterable[OpenOrder],
+        unapplied_credit: Decimal = ZERO,
+        excluding_order: str | None = None,
+    ) -> Exposure:
+        """Sum receivables outstanding and approved open orders; `excluding_order` leaves out the open part of
+        the order being (re-)checked, so it is counted once, as the new amount."""
+        owed = sum((max(r.outstanding, ZERO) for r in receivables), ZERO)
+        committed = sum((o.open_amount for o in open_orders if o.order_id != excluding_order), ZERO)
+        return cls(owed, committed, non_negative(unapplied_credit, "unapplied_credit"))
