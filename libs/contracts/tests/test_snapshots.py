@@ -130,3 +130,10 @@ def test_every_asyncapi_example_is_a_valid_envelope_of_its_message() -> None:
         envelope = Envelope.model_validate(example["payload"])
         assert type(decode(envelope)).__name__ == name
         assert example["headers"]["o2c-type"] == name
+
+
+def test_docs_contracts_md_lists_every_events_and_commands_topic() -> None:
+    text = (REPO / "docs" / "contracts.md").read_text()
+    for spec in TOPICS.values():
+        if spec.kind != "deadletter":
+            assert f"`{spec.name}`" in text, spec.name
