@@ -281,8 +281,10 @@ async def create_missing(
     *,
     replication_factor: int = 1,
     specs: Iterable[TopicSpec] | None = None,
+    ready_timeout: float = 30.0,
 ) -> tuple[list[str], list[TopicState]]:
-    """Create every declared topic the broker lacks. Idempotent: existing topics are left alone.
+    """Create every declared topic the broker lacks, and wait until the broker's metadata lists them.
+    Idempotent: existing topics are left alone.
 
     Returns the names created and the states of the topics that already existed. A topic whose
     partitions or retention differ from the declaration is reported, never changed here: adding
@@ -294,27 +296,39 @@ async def create_missing(
 
     states = await broker_state(bootstrap, specs)
     missing = [st.spec for st in states if not st.exists]
+    existing = [st for st in states if st.exists]
     created: list[str] = []
-    if missing:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="o2c-topics", request_timeout_ms=30000)
-        await admin.start()
-        try:
-            response: Any = await admin.create_topics(
-                [NewTopic(s.name, s.partitions, replication_factor, topic_configs=s.config()) for s in missing]
-            )
-        finally:
-            await admin.close()
+    if not missing:
+        return created, existing
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="o2c-topics", request_timeout_ms=30000)
+    await admin.start()
+    try:
+        response: Any = await admin.create_topics(
+            [NewTopic(s.name, s.partitions, replication_factor, topic_configs=s.config()) for s in missing]
+        )
         failures: list[str] = []
+        by_name = {s.name: s for s in missing}
         for error in response.topic_errors:
             name, code = error[0], error[1]
             message = error[2] if len(error) > 2 else None
             if code == 0:
                 created.append(name)
-            elif code != TopicAlreadyExistsError.errno:  # a concurrent creator won the race: fine
+            elif code == TopicAlreadyExistsError.errno:
+                # Created meanwhile (another creator, or metadata that lagged the controller): fine.
+                existing.append(TopicState(by_name[name], exists=True))
+            else:
                 failures.append(f"{name}: {for_code(code).__name__} {message or ''}".strip())
         if failures:
             raise RuntimeError("could not create topics: " + "; ".join(failures))
-    return sorted(created), [st for st in states if st.exists]
+        # A consumer subscribing right after this returns must find its topics.
+        deadline = asyncio.get_running_loop().time() + ready_timeout
+        while not set(created) <= set(await admin.list_topics()):
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"topics created but not visible after {ready_timeout}s: {sorted(created)}")
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+    return sorted(created), existing
 
 
 def _print_registry(specs: Sequence[TopicSpec], states: Sequence[TopicState] | None = None) -> None:
