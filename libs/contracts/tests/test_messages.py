@@ -85,6 +85,16 @@ def test_floats_are_refused_for_money_and_quantities() -> None:
         Quantity(value=Decimal("1"), unit="KILO")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("bad", ["NaN", "Infinity", "-inf", "1.005", "12,00", True])
+def test_money_refuses_non_numbers_infinities_and_sub_paisa_amounts(bad: object) -> None:
+    with pytest.raises(ValidationError):
+        OrderTotals(taxable_value=bad, tax_amount=Decimal("0"), gross_value=Decimal("0"))  # type: ignore[arg-type]
+
+
+def test_exact_decimals_keep_their_places() -> None:
+    assert Quantity(value=Decimal("12.500"), unit=Uqc.KGS).model_dump(mode="json") == {"value": "12.500", "unit": "KGS"}
+
+
 def test_a_float_in_a_payload_is_an_invalid_payload_that_names_the_field() -> None:
     envelope = Envelope.wrap(sample(credit.OrderSettled), producer="credit")
     payload = {**envelope.payload, "invoiced_amount": 60114.0}

@@ -21,21 +21,39 @@ def _to_decimal(value: object) -> Decimal:
     # Floats are refused: 0.1 + 0.2 must never reach an invoice.
     if isinstance(value, float):
         raise ValueError("money and quantities travel as decimal strings, not floats")
+    if isinstance(value, bool):
+        raise ValueError(f"not a decimal number: {value!r}")
     if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int | str):
+        number = value
+    elif isinstance(value, int | str):
         try:
-            return Decimal(str(value))
+            number = Decimal(str(value))
         except Exception as exc:  # decimal.InvalidOperation
             raise ValueError(f"not a decimal number: {value!r}") from exc
-    raise ValueError(f"not a decimal number: {value!r}")
+    else:
+        raise ValueError(f"not a decimal number: {value!r}")
+    if not number.is_finite():
+        raise ValueError(f"not a finite decimal number: {value!r}")
+    return number
+
+
+_PAISA = Decimal("0.01")
+
+
+def _to_money(value: object) -> Decimal:
+    # Refused rather than rounded on the way out: rounding (to the paisa, per line) is a business rule
+    # the producer applies explicitly, never a side effect of serialisation.
+    number = _to_decimal(value)
+    if number != number.quantize(_PAISA):
+        raise ValueError(f"money has at most two decimal places (round to the paisa first): {value!r}")
+    return number
 
 
 _DECIMAL_SCHEMA = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
 
 Money = Annotated[
     Decimal,
-    BeforeValidator(_to_decimal),
+    BeforeValidator(_to_money),
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="always"),
     WithJsonSchema({**_DECIMAL_SCHEMA, "description": "Rupees, exactly two decimal places, as a string"}),
 ]
