@@ -1,0 +1,179 @@
+"""GSTIN, PAN and transporter ids: shape, check character, and the facts a GSTIN carries (state, PAN).
+
+A GSTIN is 15 characters: 2-digit state code, 10-character PAN, entity number (1-9 or A-Z), a 14th character
+(normally `Z`) and a check character computed over the first 14 (DOMAIN.md gives the algorithm). Transporter
+ids (TRANSIN, state code 88) have no check character and are a separate type.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from o2c.sales.domain.errors import InvalidValue
+from o2c.sales.domain.geography import StateCode
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+GSTIN_PATTERN = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z][Z1-9ABD-J][0-9A-Z]$")
+PAN_PATTERN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
+TRANSIN_STATE_CODE = "88"
+_TRANSIN_PATTERN = re.compile(r"^88[0-9A-Z]{13}$")
+
+
+def gstin_check_character(first_fourteen: str) -> str:
+    """The check character for the first 14 characters of a GSTIN (useful to make seed data).
+
+    Weights alternate 1, 2, 1, 2 …; each product p adds `p // 36 + p % 36`; the check character is the
+    alphabet's character at `(36 − total % 36) % 36`.
+    """
+    body = first_fourteen.upper()
+    if len(body) != 14 or any(c not in ALPHABET for c in body):
+        raise InvalidValue("gstin", f"needs 14 characters of 0-9 and A-Z to compute a check character, got {body!r}")
+    total = 0
+    for position, char in enumerate(body):
+        product = ALPHABET.index(char) * (1 if position % 2 == 0 else 2)
+        total += product // 36 + product % 36
+    return ALPHABET[(36 - total % 36) % 36]
+
+
+def _normalise(raw: object) -> str:
+    return "" if raw is None else str(raw).strip().upper()
+
+
+def _shape_problem(text: str) -> str | None:
+    """What is wrong with the GSTIN's shape, position by position, or None when it has the regular shape."""
+    if len(text) != 15:
+        return f"a GSTIN has 15 characters, got {len(text)}"
+    if not text[:2].isdigit():
+        return f"characters 1-2 must be the state code digits, got {text[:2]!r}"
+    if not PAN_PATTERN.match(text[2:12]):
+        return f"characters 3-12 must be a PAN (five letters, four digits, a letter), got {text[2:12]!r}"
+    if not re.fullmatch(r"[1-9A-Z]", text[12]):
+        return f"character 13 (entity number) must be 1-9 or A-Z, got {text[12]!r}"
+    if not re.fullmatch(r"[Z1-9ABD-J]", text[13]):
+        return f"character 14 must be Z (or 1-9, A, B, D-J), got {text[13]!r}"
+    if not re.fullmatch(r"[0-9A-Z]", text[14]):
+        return f"character 15 (check character) must be 0-9 or A-Z, got {text[14]!r}"
+    if not GSTIN_PATTERN.match(text):  # pragma: no cover - the positional checks above are exhaustive
+        return "does not match the GSTIN pattern"
+    return None
+
+
+def gstin_problem(raw: object) -> str | None:
+    """Why `raw` is not a valid regular-taxpayer GSTIN, or None when it is."""
+    text = _normalise(raw)
+    shape = _shape_problem(text)
+    if shape is not None:
+        return shape
+    if text[:2] == TRANSIN_STATE_CODE:
+        return "state code 88 is a transporter id (TRANSIN), not a taxpayer's GSTIN"
+    try:
+        StateCode.parse(text[:2])
+    except InvalidValue:
+        return f"{text[:2]} is not a GST state code"
+    expected = gstin_check_character(text[:14])
+    if text[14] != expected:
+        return f"check character is {text[14]!r} but should be {expected!r}"
+    return None
+
+
+def is_valid_gstin(raw: object) -> bool:
+    return gstin_problem(raw) is None
+
+
+@dataclass(frozen=True, slots=True)
+class Pan:
+    """Permanent account number: `AAAAA9999A`."""
+
+    value: str
+
+    def __post_init__(self) -> None:
+        if not PAN_PATTERN.match(self.value):
+            reason = f"a PAN is five letters, four digits and a letter, got {self.value!r}"
+            raise InvalidValue("pan", reason, self.value)
+
+    @classmethod
+    def parse(cls, raw: object, field: str = "pan") -> Pan:
+        text = _normalise(raw)
+        if not PAN_PATTERN.match(text):
+            raise InvalidValue(field, f"a PAN is five letters, four digits and a letter, got {text!r}", text)
+        return cls(text)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Gstin:
+    """A regular taxpayer's GSTIN, valid in shape and check character. Build with `Gstin.parse(text, field)`."""
+
+    value: str
+
+    def __post_init__(self) -> None:
+        problem = gstin_problem(self.value)
+        if problem is not None or self.value != _normalise(self.value):
+            raise InvalidValue("gstin", f"{self.value!r}: {problem or 'must be upper case'}", self.value)
+
+    @classmethod
+    def parse(cls, raw: object, field: str = "gstin") -> Gstin:
+        text = _normalise(raw)
+        problem = gstin_problem(text)
+        if problem is not None:
+            raise InvalidValue(field, f"GSTIN {text!r}: {problem}", text)
+        return cls(text)
+
+    @classmethod
+    def make(cls, state_code: str, pan: str, entity_number: str = "1") -> Gstin:
+        """A GSTIN with its check character computed (seed data, test fixtures)."""
+        body = f"{state_code}{pan}{entity_number}Z".upper()
+        return cls.parse(body + gstin_check_character(body))
+
+    @property
+    def state_code(self) -> StateCode:
+        return StateCode(self.value[:2])
+
+    @property
+    def pan(self) -> Pan:
+        return Pan(self.value[2:12])
+
+    @property
+    def entity_number(self) -> str:
+        return self.value[12]
+
+    @property
+    def check_character(self) -> str:
+        return self.value[14]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class TransporterId:
+    """Who carries the goods on an e-way bill: a transporter's GSTIN, or a TRANSIN (state code 88, no
+    check character)."""
+
+    value: str
+
+    @property
+    def is_transin(self) -> bool:
+        return self.value.startswith(TRANSIN_STATE_CODE)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def parse_transin(raw: object, field: str = "transporter_id") -> TransporterId:
+    """A TRANSIN: `88` and 13 letters or digits; its last character is not check-digit validated."""
+    text = _normalise(raw)
+    if not _TRANSIN_PATTERN.match(text):
+        raise InvalidValue(field, f"a TRANSIN is '88' followed by 13 letters or digits, got {text!r}", text)
+    return TransporterId(text)
+
+
+def parse_transporter_id(raw: object, field: str = "transporter_id") -> TransporterId:
+    """A TRANSIN (state code 88) or a transporter's regular GSTIN (fully validated)."""
+    text = _normalise(raw)
+    if text.startswith(TRANSIN_STATE_CODE):
+        return parse_transin(text, field)
+    return TransporterId(Gstin.parse(text, field).value)
