@@ -4,6 +4,7 @@ from types import ModuleType
 
 import pytest
 from o2c.invoicing.domain.credit_note import (
+    CreditNote,
     ReturnedLine,
     ReturnRefused,
     credit_note_deadline,
@@ -45,7 +46,7 @@ def test_a_credit_note_keeps_the_invoice_tax_split_and_rate(given: ModuleType) -
 def test_returns_of_the_whole_quantity_in_parts_add_up_to_the_invoice_exactly(given: ModuleType) -> None:
     line = given.picked(picked_quantity=D("3"), unit_price=D("33.35"), discount=D("1.00"))
     invoice = given.invoice(given.shipment(line))
-    notes = []
+    notes: list[CreditNote] = []
     for n in range(3):
         notes.append(
             issue_credit_note(

@@ -5,8 +5,10 @@ from types import ModuleType
 
 import pytest
 from o2c.invoicing.domain import portal_json
+from o2c.invoicing.domain.credit_note import ReturnedLine, issue_credit_note
 from o2c.invoicing.domain.einvoice import (
     DocumentType,
+    credit_note_irp_payload,
     irn_cancellation_refusal,
     irn_for,
     irp_payload,
@@ -140,3 +142,15 @@ def test_b2c_invoices_have_no_irp_json(given: ModuleType) -> None:
     invoice = given.invoice(given.shipment(supply_type=SupplyType.B2C, bill_to=walk_in, ship_to=walk_in))
     with pytest.raises(ValueError, match="B2C"):
         irp_payload(invoice)
+
+
+def test_a_credit_note_is_registered_as_crn_referring_to_its_invoice(given: ModuleType) -> None:
+    ready = given.shipment(given.picked(picked_quantity=D("17")), bill_to=given.BENGALURU_BUYER,
+                           ship_to=given.BENGALURU_BUYER)  # fmt: skip
+    invoice = given.invoice(ready)
+    note = issue_credit_note(invoice, [ReturnedLine(1, D("5"))], [], "CRN/26-27/000001", given.ist(2026, 11, 20))
+    payload = credit_note_irp_payload(note)
+    assert payload["DocDtls"] == {"Typ": "CRN", "No": "CRN/26-27/000001", "Dt": "20/11/2026"}
+    assert payload["RefDtls"] == {"PrecDocDtls": [{"InvNo": "INV/26-27/000001", "InvDt": "05/11/2026"}]}
+    assert payload["ValDtls"]["AssVal"] == D("500.00") and payload["ValDtls"]["IgstVal"] == D("90.00")
+    assert payload["BuyerDtls"]["Pos"] == "29"

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from o2c.invoicing.domain.calendar import require_aware
+from o2c.invoicing.domain.credit_note import CreditNote
 from o2c.invoicing.domain.effective import row_in_force
 from o2c.invoicing.domain.invoice import InvoiceLine, InvoiceTotals, TaxInvoice
 from o2c.invoicing.domain.place_of_supply import Address, SupplyType, TaxRegime
@@ -199,11 +200,16 @@ def _values(totals: InvoiceTotals) -> dict[str, Any]:
     }
 
 
-def irp_payload(invoice: TaxInvoice, document_type: DocumentType = DocumentType.INVOICE) -> dict[str, Any]:
-    """The e-invoice JSON (schema 1.1) for an invoice. Amounts stay Decimal: serialise them as JSON
-    numbers without passing through float (see `portal_json.dumps`). UTGST travels in the SGST fields."""
+def _payload(
+    invoice: TaxInvoice,
+    document_type: DocumentType,
+    document_no: str,
+    document_date: date,
+    lines: tuple[InvoiceLine, ...],
+    totals: InvoiceTotals,
+) -> dict[str, Any]:
     if invoice.supply_type is SupplyType.B2C:
-        raise ValueError("B2C invoices are not registered at the IRP")
+        raise ValueError("B2C invoices and their credit notes are not registered at the IRP")
     export = invoice.supply_type.is_export
     igst_on_intra = invoice.regime is TaxRegime.IGST and invoice.supplier_state_code == invoice.place_of_supply
     buyer = _party(invoice.bill_to, export=export)
@@ -216,16 +222,36 @@ def irp_payload(invoice: TaxInvoice, document_type: DocumentType = DocumentType.
             "RegRev": "Y" if invoice.reverse_charge else "N",
             "IgstOnIntra": "Y" if igst_on_intra else "N",
         },
-        "DocDtls": {"Typ": document_type.value, "No": invoice.invoice_no, "Dt": _ist_date(invoice.invoice_date)},
+        "DocDtls": {"Typ": document_type.value, "No": document_no, "Dt": _ist_date(document_date)},
         "SellerDtls": _party(invoice.supplier, export=False) | {"Gstin": invoice.supplier_gstin},
         "BuyerDtls": buyer,
         "DispDtls": _dispatch_from(invoice.dispatch_from),
         "ShipDtls": _party(invoice.ship_to, export=invoice.ship_to.state_code == OTHER_COUNTRIES),
-        "ItemList": [_item(line) for line in invoice.lines],
-        "ValDtls": _values(invoice.totals),
+        "ItemList": [_item(line) for line in lines],
+        "ValDtls": _values(totals),
     }
     if invoice.ship_to.gstin is None:
         payload["ShipDtls"].pop("Gstin")
     if export:
         payload["ExpDtls"] = {"CntCode": invoice.bill_to.country}
+    return payload
+
+
+def irp_payload(invoice: TaxInvoice) -> dict[str, Any]:
+    """The e-invoice JSON (schema 1.1) for a tax invoice. Amounts stay Decimal: serialise them as JSON
+    numbers without passing through float (see `portal_json.dumps`). UTGST travels in the SGST fields."""
+    return _payload(
+        invoice, DocumentType.INVOICE, invoice.invoice_no, invoice.invoice_date, invoice.lines, invoice.totals
+    )
+
+
+def credit_note_irp_payload(note: CreditNote) -> dict[str, Any]:
+    """The e-invoice JSON for a credit note: the original invoice's parties and tax split, the note's
+    lines, and a reference to the original invoice (RefDtls.PrecDocDtls)."""
+    payload = _payload(
+        note.invoice, DocumentType.CREDIT_NOTE, note.credit_note_no, note.credit_note_date, note.lines, note.totals
+    )
+    payload["RefDtls"] = {
+        "PrecDocDtls": [{"InvNo": note.original_invoice_no, "InvDt": _ist_date(note.original_invoice_date)}]
+    }
     return payload
