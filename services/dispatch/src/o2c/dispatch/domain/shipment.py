@@ -1,0 +1,291 @@
+"""A shipment from one warehouse, from pick list to gate-out:
+
+    picking → picked → ready (vehicle captured) → invoiced → ewaybill_generated | ewaybill_not_required
+            → dispatched (gate-out)
+
+The law (CGST s.31, Rule 138): goods leave the gate only after the tax invoice and the e-way bill (or the
+verdict that none is required) exist. Cancelling before gate-out returns staged goods to their bins; after
+gate-out it is a return, not a cancellation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from o2c.dispatch.domain.business_time import require_aware
+from o2c.dispatch.domain.errors import ConflictingState, GateClosed, InvalidValue
+from o2c.dispatch.domain.picking import PickConfirmation, PickedLine, PickLine, PickList, PickRequest, ShortReason
+from o2c.dispatch.domain.transport import DispatchDetails
+
+
+class ShipmentStatus(StrEnum):
+    PICKING = "picking"
+    PICKED = "picked"
+    READY = "ready"
+    INVOICED = "invoiced"
+    EWAYBILL_GENERATED = "ewaybill_generated"
+    EWAYBILL_NOT_REQUIRED = "ewaybill_not_required"
+    DISPATCHED = "dispatched"
+    CANCELLED = "cancelled"
+
+
+BEFORE_GATE_OUT = frozenset(ShipmentStatus) - {ShipmentStatus.DISPATCHED, ShipmentStatus.CANCELLED}
+GATE_OPEN = frozenset({ShipmentStatus.EWAYBILL_GENERATED, ShipmentStatus.EWAYBILL_NOT_REQUIRED})
+
+
+@dataclass(frozen=True)
+class InvoiceReference:
+    invoice_id: str
+    invoice_no: str
+    invoice_date: date
+    value: Decimal
+    quantities: Mapping[int, Decimal] = field(default_factory=dict)
+    """Invoiced quantity per order line; when given it must equal the picked quantity."""
+
+
+@dataclass(frozen=True)
+class EwayBillReference:
+    ewaybill_no: str
+    valid_until: datetime
+
+
+@dataclass(frozen=True)
+class RestockLine:
+    """Staged goods going back to the bin they were picked from."""
+
+    order_line_no: int
+    item_code: str
+    quantity: Decimal
+    bin_code: str | None
+    batch_no: str | None
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """What cancelling before gate-out undoes: goods back to bins; an invoice and an e-way bill, if already
+    issued, must be cancelled by their owners (e-way bill first, then the IRN/invoice)."""
+
+    restock: tuple[RestockLine, ...]
+    invoice_to_cancel: str | None
+    ewaybill_to_cancel: str | None
+    reason: str
+    at: datetime
+
+
+class VehicleChangeReason(StrEnum):
+    BREAKDOWN = "breakdown"
+    TRANSHIPMENT = "transhipment"
+    OTHERS = "others"
+    FIRST_TIME = "first_time"
+
+
+@dataclass(frozen=True)
+class VehicleChange:
+    previous: DispatchDetails
+    current: DispatchDetails
+    reason: VehicleChangeReason
+    remarks: str
+    from_place: str
+    from_state_code: str
+    at: datetime
+
+
+@dataclass
+class Shipment:
+    shipment_id: str
+    order_id: str
+    warehouse_code: str
+    pick_list: PickList
+    status: ShipmentStatus = ShipmentStatus.PICKING
+    details: DispatchDetails | None = None
+    invoice: InvoiceReference | None = None
+    ewaybill: EwayBillReference | None = None
+    ewaybill_not_required_reason: str | None = None
+    dispatched_at: datetime | None = None
+    dispatched_by: str | None = None
+    cancellation: Cancellation | None = None
+    vehicle_changes: list[VehicleChange] = field(default_factory=list)
+
+    @classmethod
+    def release(cls, shipment_id: str, order_id: str, warehouse_code: str, pick_list_id: str,
+                requests: Sequence[PickRequest], at: datetime) -> Shipment:
+        """OrderReleased → a shipment with its pick list issued."""
+        pick_list = PickList.issue(pick_list_id, shipment_id, warehouse_code, requests, at)
+        return cls(shipment_id, order_id, warehouse_code, pick_list)
+
+    # --- picking -------------------------------------------------------------------------------
+
+    def _require(self, allowed: Iterable[ShipmentStatus], action: str) -> None:
+        if self.status not in allowed:
+            raise ConflictingState(f"shipment {self.shipment_id} is {self.status.value}; cannot {action}")
+
+    def _advance(self) -> None:
+        if self.status is ShipmentStatus.PICKING and self.pick_list.is_complete:
+            self.status = ShipmentStatus.PICKED
+        if self.status is ShipmentStatus.PICKED and self.details is not None:
+            self.status = ShipmentStatus.READY
+
+    def confirm_pick(self, pick_line_no: int, picked: Decimal | int | str, picked_by: str, at: datetime, *,
+                     bin_code: str | None = None, batch_no: str | None = None, reason: ShortReason | None = None,
+                     note: str = "") -> PickConfirmation:
+        already_confirmed = self.pick_list.line(pick_line_no).confirmation is not None
+        if not already_confirmed:  # a repeated confirmation is answered by the pick list whatever the state
+            self._require({ShipmentStatus.PICKING}, "confirm picks")
+        confirmation = self.pick_list.confirm(pick_line_no, picked, picked_by, at, bin_code=bin_code,
+                                              batch_no=batch_no, reason=reason, note=note)
+        self._advance()
+        return confirmation
+
+    def add_replacement_pick(self, for_pick_line_no: int, bin_code: str, quantity: Decimal, *,
+                             batch_no: str | None = None, expiry_date: date | None = None) -> PickLine:
+        self._require({ShipmentStatus.PICKING}, "add a pick line")
+        return self.pick_list.add_replacement(for_pick_line_no, bin_code, quantity, batch_no=batch_no,
+                                              expiry_date=expiry_date)
+
+    def accept_shortfall(self, pick_line_no: int) -> Decimal:
+        """The shortfall becomes a backorder; a repeat (nothing open any more) returns 0 in any state."""
+        if self.pick_list.line(pick_line_no).open_shortfall <= 0:
+            return Decimal(0)
+        self._require({ShipmentStatus.PICKING}, "accept a shortfall")
+        accepted = self.pick_list.accept_shortfall(pick_line_no)
+        self._advance()
+        return accepted
+
+    def picked_lines(self) -> list[PickedLine]:
+        return self.pick_list.picked_lines()
+
+    @property
+    def has_goods(self) -> bool:
+        return any(line.picked > 0 for line in self.picked_lines())
+
+    # --- vehicle -------------------------------------------------------------------------------
+
+    def capture_dispatch_details(self, details: DispatchDetails) -> bool:
+        """Captured once (while picking or once picked). The same details again change nothing; different
+        details are refused (after gate-out, use change_vehicle)."""
+        if self.details is not None:
+            if self.details == details:
+                return False
+            raise ConflictingState(f"dispatch details of shipment {self.shipment_id} are already captured")
+        self._require({ShipmentStatus.PICKING, ShipmentStatus.PICKED}, "capture dispatch details")
+        self.details = details
+        self._advance()
+        return True
+
+    # --- documents -----------------------------------------------------------------------------
+
+    def record_invoice(self, invoice: InvoiceReference) -> bool:
+        """The tax invoice exists. Invoice quantity must equal picked quantity, line by line."""
+        if self.invoice is not None:
+            if self.invoice.invoice_id == invoice.invoice_id:
+                return False
+            raise ConflictingState(f"shipment {self.shipment_id} is already invoiced by {self.invoice.invoice_no}")
+        self._require({ShipmentStatus.READY}, "be invoiced")
+        if invoice.quantities:
+            picked = {line.order_line_no: line.picked for line in self.picked_lines() if line.picked > 0}
+            invoiced = {n: q for n, q in invoice.quantities.items() if q > 0}
+            if invoiced != picked:
+                raise InvalidValue("quantities", f"invoice quantities {invoiced} differ from picked {picked}")
+        self.invoice = invoice
+        self.status = ShipmentStatus.INVOICED
+        return True
+
+    def record_ewaybill(self, ewaybill: EwayBillReference) -> bool:
+        if self.ewaybill is not None and self.ewaybill.ewaybill_no == ewaybill.ewaybill_no:
+            return False
+        self._require({ShipmentStatus.INVOICED}, "take an e-way bill")
+        require_aware(ewaybill.valid_until, "valid_until")
+        self.ewaybill = ewaybill
+        self.status = ShipmentStatus.EWAYBILL_GENERATED
+        return True
+
+    def record_ewaybill_not_required(self, reason: str) -> bool:
+        if self.status is ShipmentStatus.EWAYBILL_NOT_REQUIRED:
+            return False
+        self._require({ShipmentStatus.INVOICED}, "be cleared without an e-way bill")
+        self.ewaybill_not_required_reason = reason or "consignment value within the threshold"
+        self.status = ShipmentStatus.EWAYBILL_NOT_REQUIRED
+        return True
+
+    # --- the gate ------------------------------------------------------------------------------
+
+    def gate_out(self, at: datetime, by: str) -> bool:
+        """The goods leave. Only after invoice and e-way bill (or not-required), and within the e-way bill's
+        validity. Returns False on a repeat, which changes nothing (one stock movement, one message)."""
+        at = require_aware(at, "at")
+        if self.status is ShipmentStatus.DISPATCHED:
+            return False
+        if self.status is ShipmentStatus.CANCELLED:
+            raise GateClosed(self.shipment_id, "the shipment was cancelled")
+        if self.invoice is None:
+            raise GateClosed(self.shipment_id, "no tax invoice yet")
+        if self.status not in GATE_OPEN:
+            raise GateClosed(self.shipment_id, "no e-way bill (or not-required verdict) yet")
+        if self.ewaybill is not None and at > self.ewaybill.valid_until:
+            raise GateClosed(self.shipment_id, f"e-way bill {self.ewaybill.ewaybill_no} expired; extend it first")
+        self.status, self.dispatched_at, self.dispatched_by = ShipmentStatus.DISPATCHED, at, by
+        return True
+
+    def change_vehicle(self, details: DispatchDetails, reason: VehicleChangeReason, at: datetime, *,
+                       from_place: str, from_state_code: str, remarks: str = "") -> VehicleChange:
+        """After gate-out the goods move to another vehicle (breakdown, transhipment): Part B is updated."""
+        self._require({ShipmentStatus.DISPATCHED}, "change vehicle (before gate-out the details are as captured)")
+        assert self.details is not None  # dispatched implies captured
+        if details == self.details:
+            raise InvalidValue("vehicle_no", "the new details are the same as the current ones")
+        if not from_place.strip():
+            raise InvalidValue("from_place", "where are the goods now?")
+        change = VehicleChange(self.details, details, reason, remarks, from_place, from_state_code,
+                               require_aware(at, "at"))
+        self.details = details
+        self.vehicle_changes.append(change)
+        return change
+
+    # --- cancelling ----------------------------------------------------------------------------
+
+    def cancel(self, at: datetime, reason: str) -> Cancellation:
+        """Before gate-out: staged goods go back to the bins they came from. Repeating returns the same
+        cancellation. After gate-out: refused (the goods are gone; that is a return)."""
+        if self.cancellation is not None:
+            return self.cancellation
+        if self.status is ShipmentStatus.DISPATCHED:
+            raise ConflictingState(f"shipment {self.shipment_id} already left the gate; raise a return instead")
+        restock = tuple(
+            RestockLine(line.request.order_line_no, line.request.item_code, line.picked, line.request.bin_code,
+                        line.request.batch_no)
+            for line in self.pick_list.lines if line.picked > 0
+        )
+        self.cancellation = Cancellation(
+            restock,
+            self.invoice.invoice_id if self.invoice else None,
+            self.ewaybill.ewaybill_no if self.ewaybill else None,
+            reason,
+            require_aware(at, "at"),
+        )
+        self.status = ShipmentStatus.CANCELLED
+        return self.cancellation
+
+
+@dataclass
+class Trip:
+    """One vehicle carrying several shipments from one warehouse: details entered once apply to all, each
+    with its own declared distance."""
+
+    trip_id: str
+    warehouse_code: str
+    details: DispatchDetails
+    shipment_ids: list[str] = field(default_factory=list)
+
+    def load(self, shipment: Shipment, distance_km: int, estimated_km: int | None = None,
+             same_pincode: bool = False) -> bool:
+        if shipment.warehouse_code != self.warehouse_code:
+            raise InvalidValue("shipment_id", f"{shipment.shipment_id} ships from {shipment.warehouse_code}, "
+                                              f"the trip from {self.warehouse_code}")
+        changed = shipment.capture_dispatch_details(self.details.for_distance(distance_km, estimated_km,
+                                                                              same_pincode))
+        if shipment.shipment_id not in self.shipment_ids:
+            self.shipment_ids.append(shipment.shipment_id)
+        return changed
