@@ -83,7 +83,7 @@ class Envelope(BaseModel):
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Self:
-        return cls.model_validate(json.loads(raw))
+        return cls.model_validate_json(raw)
 
     def headers(self, trace: dict[str, str] | None = None) -> list[tuple[str, bytes]]:
         out = [

@@ -36,7 +36,7 @@ from o2c.kit.telemetry import (
     tracer,
 )
 from opentelemetry import trace
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -77,6 +77,14 @@ class _Decoded:
 
 class _Rollback(Exception):
     """A handler failed on the fast path: redo the batch with one savepoint per record."""
+
+
+_CLAIM_INBOX = text(
+    'INSERT INTO inbox (message_id, topic, partition, "offset", type) '
+    "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:topics AS text[]), CAST(:partitions AS int[]), "
+    "CAST(:offsets AS bigint[]), CAST(:types AS text[])) "
+    "ON CONFLICT (message_id) DO NOTHING RETURNING message_id"
+)
 
 
 def _headers(record: ConsumerRecord[bytes, bytes]) -> dict[str, str]:
@@ -219,19 +227,17 @@ class MessageConsumer:
         return out
 
     async def apply_batch(self, session: AsyncSession, batch: Sequence[_Decoded], *, isolate: bool) -> None:
-        ids = [d.envelope.message_id for d in batch if d.envelope is not None and d.envelope.type in self.handlers]
+        ours = [d for d in batch if d.envelope is not None and d.envelope.type in self.handlers]
         fresh: set[uuid.UUID] = set()
-        if ids:
-            inbox = TABLES.inbox
-            rows = [
-                {"message_id": d.envelope.message_id, "topic": d.record.topic, "partition": d.record.partition,
-                 "offset": d.record.offset, "type": d.envelope.type}
-                for d in batch if d.envelope is not None and d.envelope.type in self.handlers
-            ]
+        if ours:
             # One round trip claims every new id; a redelivered or doubled id comes back empty-handed.
-            result = await session.execute(
-                pg_insert(inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.message_id)
-            )
+            # Arrays keep the statement's text constant, so it is prepared once, whatever the batch size.
+            result = await (await session.connection()).execute(_CLAIM_INBOX, {
+                "ids": [d.envelope.message_id for d in ours if d.envelope is not None],
+                "topics": [d.record.topic for d in ours], "partitions": [d.record.partition for d in ours],
+                "offsets": [d.record.offset for d in ours],
+                "types": [d.envelope.type for d in ours if d.envelope is not None],
+            })
             fresh = {r[0] for r in result}
         parked = await self._parked_keys(session, batch)
         for item in batch:

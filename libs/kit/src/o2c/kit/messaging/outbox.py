@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.topics import assert_may_publish, topic_for
@@ -28,35 +29,64 @@ class Outbox:
         causation_id: uuid.UUID | None = None,
         message_id: uuid.UUID | None = None,
     ) -> Envelope:
-        topic = topic_for(type(message)).name
-        assert_may_publish(self.service, topic)
-        envelope = Envelope.wrap(
-            message, producer=self.service, correlation_id=correlation_id, causation_id=causation_id,
-            message_id=message_id,
-        )
-        await self.add_raw(session, topic=self.topic_prefix + topic, envelope=envelope)
-        return envelope
+        return (await self.add_many(
+            session, [message], correlation_id=correlation_id, causation_id=causation_id, message_id=message_id,
+        ))[0]
+
+    async def add_many(
+        self,
+        session: AsyncSession,
+        messages: Sequence[Message],
+        *,
+        correlation_id: str | None = None,
+        causation_id: uuid.UUID | None = None,
+        message_id: uuid.UUID | None = None,
+    ) -> list[Envelope]:
+        """Several messages in one round trip, in the given order (which is their publish order)."""
+        trace = current_trace_headers()
+        envelopes: list[Envelope] = []
+        rows: list[dict[str, object]] = []
+        for message in messages:
+            topic = topic_for(type(message)).name
+            assert_may_publish(self.service, topic)
+            envelope = Envelope.wrap(
+                message, producer=self.service, correlation_id=correlation_id, causation_id=causation_id,
+                message_id=message_id if len(messages) == 1 else None,
+            )
+            envelopes.append(envelope)
+            rows.append(self._row(self.topic_prefix + topic, envelope, trace))
+        await self._insert(session, rows)
+        return envelopes
 
     async def add_raw(
         self, session: AsyncSession, *, topic: str, envelope: Envelope, headers: dict[str, str] | None = None,
     ) -> None:
-        trace = current_trace_headers()
-        all_headers = {h: v.decode() for h, v in envelope.headers(trace)} | (headers or {})
-        await session.execute(
-            TABLES.outbox.insert().values(
-                message_id=envelope.message_id, topic=topic, key=envelope.key, type=envelope.type,
-                value=envelope.to_bytes(), headers=all_headers,
-            )
-        )
+        row = self._row(topic, envelope, current_trace_headers())
+        row["headers"] = dict(row["headers"]) | (headers or {})  # type: ignore[call-overload]
+        await self._insert(session, [row])
 
     async def add_bytes(
         self, session: AsyncSession, *, topic: str, key: str | None, type_: str, value: bytes,
         headers: dict[str, str], message_id: uuid.UUID | None = None,
     ) -> None:
         """For dead letters: the original bytes go out untouched, whatever they were."""
-        await session.execute(
-            TABLES.outbox.insert().values(
-                message_id=message_id or uuid.uuid4(), topic=topic, key=key or "", type=type_, value=value,
-                headers=headers,
-            )
-        )
+        await self._insert(session, [{
+            "message_id": message_id or uuid.uuid4(), "topic": topic, "key": key or "", "type": type_,
+            "value": value, "headers": headers,
+        }])
+
+    @staticmethod
+    def _row(topic: str, envelope: Envelope, trace: dict[str, str]) -> dict[str, object]:
+        return {
+            "message_id": envelope.message_id, "topic": topic, "key": envelope.key, "type": envelope.type,
+            "value": envelope.to_bytes(), "headers": {h: v.decode() for h, v in envelope.headers(trace)},
+        }
+
+    @staticmethod
+    async def _insert(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+        # Core on the session's connection: same transaction, without the ORM's per-statement bookkeeping.
+        connection = await session.connection()
+        await connection.execute(_INSERT, rows)
+
+
+_INSERT = TABLES.outbox.insert()
