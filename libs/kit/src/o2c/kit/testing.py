@@ -131,9 +131,22 @@ async def test_databases() -> AsyncIterator[TestDatabases]:
 
 
 @pytest.fixture(scope="session")
-def run_prefix() -> str:
-    """Namespaces this test run's topics so runs never collide with each other or the demo."""
-    return f"t{uuid.uuid4().hex[:8]}."
+async def run_prefix() -> AsyncIterator[str]:
+    """Namespaces this test run's topics so runs never collide with each other or the demo; deleted after."""
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    yield prefix
+    bootstrap = os.environ.get("O2C_KAFKA_BOOTSTRAP")
+    if bootstrap:
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000)
+        await admin.start()
+        try:
+            mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
+            if mine:
+                await admin.delete_topics(mine)
+        finally:
+            await admin.close()
 
 
 @pytest.fixture(scope="session")
@@ -164,3 +177,79 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter:
             reporter.write_line(f"{skipped} test(s) skipped: O2C_STRICT_SKIPS treats a skip as a failure", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+class RunningService:
+    """One service started in-process (HTTP app + relay + consumer) against a test database and topic prefix."""
+
+    def __init__(self, app: Any, runtime: Any, stack: Any) -> None:
+        self.app, self.runtime, self._stack = app, runtime, stack
+
+    def client(self, **headers: str) -> Any:
+        import httpx
+
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://test", headers=headers)
+
+    async def stop(self) -> None:
+        await self._stack.aclose()
+
+
+class ServiceHarness:
+    """Starts real services for integration and e2e tests: fresh database each, one topic prefix for the test.
+
+    `await harness.start(definition)` runs migrations, relay and consumer; messages flow over the real broker
+    on `<prefix>o2c.*` topics, which the harness creates from the contract registry.
+    """
+
+    def __init__(self, databases: TestDatabases, bootstrap: str, prefix: str, jwks_file: str) -> None:
+        self.databases, self.bootstrap, self.prefix, self.jwks_file = databases, bootstrap, prefix, jwks_file
+        self.running: dict[str, RunningService] = {}
+        self.urls: dict[str, str] = {}
+
+    async def create_all_topics(self) -> None:
+        from o2c.contracts.topics import TOPICS
+
+        await create_topics(self.bootstrap, [self.prefix + name for name in TOPICS], partitions=3)
+
+    async def start(self, definition: Any, *, consumer: bool = True, relay: bool = True, **overrides: Any
+                    ) -> RunningService:
+        import contextlib
+
+        from o2c.kit.service import build_app, build_runtime
+
+        if definition.name not in self.urls:
+            self.urls[definition.name] = await self.databases.create(definition.name)
+        values: dict[str, Any] = dict(
+            service=definition.name, database_url=self.urls[definition.name], kafka_bootstrap=self.bootstrap,
+            topic_prefix=self.prefix, consumer_group=f"{self.prefix}{definition.name}", jwks_file=self.jwks_file,
+            relay_sweep_seconds=0.5, publish_timeout_seconds=5.0, handler_max_attempts=3,
+            redis_url=os.environ.get("O2C_REDIS_URL", "redis://127.0.0.1:56379/0"),
+        )
+        values.update(overrides)
+        settings = definition.settings_class(**values)
+        runtime = build_runtime(definition, settings)
+        app = build_app(definition, runtime, run_consumer=consumer, run_relay=relay)
+        stack = contextlib.AsyncExitStack()
+        await stack.enter_async_context(app.router.lifespan_context(app))
+        await asyncio.wait_for(runtime.migrated.wait(), timeout=60)
+        if runtime.consumer is not None and consumer:
+            await asyncio.wait_for(runtime.consumer.running.wait(), timeout=60)
+        service = RunningService(app, runtime, stack)
+        self.running[definition.name] = service
+        return service
+
+    async def stop_all(self) -> None:
+        for name in list(self.running):
+            await self.running.pop(name).stop()
+
+
+@pytest.fixture
+async def harness(
+    test_databases: TestDatabases, kafka_bootstrap: str, run_prefix: str, jwks_file: str
+) -> AsyncIterator[ServiceHarness]:
+    """A per-test harness with every contract topic created under a fresh prefix."""
+    prefix = f"{run_prefix}{uuid.uuid4().hex[:6]}."
+    h = ServiceHarness(test_databases, kafka_bootstrap, prefix, jwks_file)
+    await h.create_all_topics()
+    yield h
+    await h.stop_all()
