@@ -114,3 +114,17 @@ def test_released_remainder_of_a_held_order_is_not_counted_after_sanction(
 def test_release_for_an_unknown_order_replies_with_nothing(account: Callable[..., CustomerAccount]) -> None:
     release = account().release_exposure("SO-404", "r1")
     assert release.released_amount == Decimal("0.00")
+
+
+def test_invoice_of_an_order_that_never_used_headroom_releases_no_exposure(
+    account: Callable[..., CustomerAccount],
+) -> None:
+    acct = account("1000")
+    acct.check_order("SO-1", Decimal("5000"), TODAY)  # held
+    posting = acct.post_invoice(invoice_id="i1", invoice_no="INV/1", order_id="SO-1", invoice_date=TODAY,
+                                amount=Decimal("5000"), taxable_value=Decimal("4237.29"))
+    assert posting.open_order_released == Decimal("0.00")
+    assert acct.post_invoice(invoice_id="i1", invoice_no="INV/1", order_id="SO-1", invoice_date=TODAY,
+                             amount=Decimal("5000"), taxable_value=Decimal("4237.29")).open_order_released == 0
+    acct.sanction_order("SO-1")
+    assert acct.exposure().total == Decimal("5000.00")  # counted once, as the receivable

@@ -171,8 +171,7 @@ class CustomerAccount:
         existing = self.receivables.get(invoice_id)
         order = self.open_orders.get(order_id)
         if existing is not None:
-            released = order.invoiced.get(invoice_id, ZERO) if order is not None else ZERO
-            return ReceivablePosting(existing, released, is_new=False)
+            return ReceivablePosting(existing, existing.open_order_released, is_new=False)
         terms = payment_terms_days
         if terms is None:
             terms = self.profile.payment_terms_days if self.profile is not None else 0
@@ -188,7 +187,12 @@ class CustomerAccount:
             shipment_id=shipment_id,
         )
         self.receivables[invoice_id] = receivable
-        released = order.record_invoice(invoice_id, receivable.amount) if order is not None else ZERO
+        released = ZERO
+        if order is not None:
+            counted = order.status is OpenOrderStatus.APPROVED
+            moved = order.record_invoice(invoice_id, receivable.amount)
+            released = moved if counted else ZERO
+        receivable.open_order_released = released
         self._record(invoice_date, EntryKind.INVOICE, invoice_no, f"Invoice {invoice_no} (order {order_id})",
                      debit=receivable.amount)
         return ReceivablePosting(receivable, released, is_new=True)

@@ -43,6 +43,8 @@ class Receivable:
     amount: Money
     taxable_value: Money
     shipment_id: str = ""
+    open_order_released: Money = ZERO
+    """How much open-order exposure this invoice replaced when posted (for ReceivablePosted)."""
     credits: list[ReceivableCredit] = field(default_factory=list)
 
     @classmethod

@@ -268,26 +268,33 @@ class ItemStock:
     def reserved(self) -> Qty:
         return sum((r.quantity for r in self.reservations.values()), NIL)
 
-    def _allocated(self, location: Location) -> Qty:
-        return sum((r.allocated_at(location) for r in self.reservations.values()), NIL)
+    def _allocated_by_location(self) -> dict[Location, Qty]:
+        held: dict[Location, Qty] = {}
+        for reservation in self.reservations.values():
+            for allocation in reservation.allocations:
+                held[allocation.location] = held.get(allocation.location, NIL) + allocation.quantity
+        return held
 
     def free_at(self, location: Location) -> Qty:
         """Confirmed in a bin and batch that no reservation holds (negative when the bin was found short)."""
         balance = self.balances.get(location)
-        return (balance.confirmed if balance else NIL) - self._allocated(location)
+        return (balance.confirmed if balance else NIL) - self._allocated_by_location().get(location, NIL)
 
     def available_to_promise(self, on: date) -> Qty:
         """Confirmed on-hand in storage bins and unexpired batches − reserved there − safety stock; never
         the expected quantity, never below zero."""
+        return self._atp(on, self._allocated_by_location())
+
+    def _atp(self, on: date, held: Mapping[Location, Qty]) -> Qty:
         promisable = [b for b in self.balances.values() if b.is_promisable(on)]
         on_hand = sum((b.confirmed for b in promisable), NIL)
-        held = sum((self._allocated(b.location) for b in promisable), NIL)
-        return max(NIL, on_hand - held - self.safety_stock)
+        reserved_there = sum((held.get(b.location, NIL) for b in promisable), NIL)
+        return max(NIL, on_hand - reserved_there - self.safety_stock)
 
     def over_allocations(self) -> dict[Location, Qty]:
         """Locations where reservations exceed what is confirmed (after a count or adjustment found less)."""
-        found = {loc: -self.free_at(loc) for loc in {a.location for r in self.reservations.values()
-                                                     for a in r.allocations}}
+        found = {loc: held - (self.balances[loc].confirmed if loc in self.balances else NIL)
+                 for loc, held in self._allocated_by_location().items()}
         return {loc: short for loc, short in found.items() if short > 0}
 
     def replay_ledger(self) -> dict[Location, tuple[Qty, Qty]]:
@@ -426,12 +433,13 @@ class ItemStock:
 
     def _allocate(self, quantity: Qty, on: date) -> list[Allocation]:
         """First-expiry-first-out over promisable bins, never more than available to promise."""
-        wanted = min(quantity, self.available_to_promise(on))
+        held = self._allocated_by_location()
+        wanted = min(quantity, self._atp(on, held))
         taken: list[Allocation] = []
         for balance in sorted((b for b in self.balances.values() if b.is_promisable(on)), key=_fefo):
             if wanted <= 0:
                 break
-            take = min(wanted, self.free_at(balance.location))
+            take = min(wanted, balance.confirmed - held.get(balance.location, NIL))
             if take <= 0:
                 continue
             batch = balance.batch
