@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Runs the o2c services (and the local IRP / NIC sandboxes) as background processes against the local stack.
+# Usage: deploy/local/services.sh up|down|status|logs [SERVICE]
+set -euo pipefail
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$SCRIPT_DIR/../.." && pwd)"
+STACK="${O2C_STACK_DIR:-$REPO/.stack}"
+RUN="$STACK/services"
+PY="$REPO/.venv/bin/python"
+mkdir -p "$RUN"
+
+# name  module  port
+UNITS=(
+  "irp-sandbox o2c.invoicing.adapters.irp_sandbox 8205"
+  "nic-sandbox o2c.ewaybill.adapters.sandbox_server 8206"
+  "sales o2c.sales 8101"
+  "credit o2c.credit 8102"
+  "inventory o2c.inventory 8103"
+  "dispatch o2c.dispatch 8104"
+  "invoicing o2c.invoicing 8105"
+  "ewaybill o2c.ewaybill 8106"
+  "notify o2c.notify 8107"
+)
+
+module_exists() { "$PY" -c "import importlib.util,sys; sys.exit(0 if importlib.util.find_spec('$1') else 1)" 2>/dev/null; }
+running() { [[ -f "$RUN/$1.pid" ]] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+
+load_env() {
+  [[ -f "$STACK/env" ]] || { echo "no $STACK/env: run 'make up' first" >&2; exit 1; }
+  set -a; . "$STACK/env"; set +a
+}
+
+cmd_up() {
+  load_env
+  local started=()
+  for unit in "${UNITS[@]}"; do
+    read -r name module port <<<"$unit"
+    if ! module_exists "$module"; then continue; fi
+    if running "$name"; then continue; fi
+    # Each service listens on its own default port (its ServiceDefinition); O2C_<SVC>_HTTP_PORT overrides.
+    nohup "$PY" -m "$module" >>"$RUN/$name.log" 2>&1 &
+    echo $! >"$RUN/$name.pid"
+    started+=("$name:$port")
+  done
+  for entry in "${started[@]}"; do
+    local name=${entry%%:*} port=${entry##*:} path=/readyz
+    [[ "$name" == *sandbox ]] && path=/healthz
+    local deadline=$((SECONDS + 90))
+    until curl -fs "http://127.0.0.1:$port$path" >/dev/null 2>&1; do
+      if ! running "$name"; then echo "$name exited; see $RUN/$name.log" >&2; tail -20 "$RUN/$name.log" >&2; exit 1; fi
+      if (( SECONDS > deadline )); then echo "$name not ready after 90s; see $RUN/$name.log" >&2; exit 1; fi
+      sleep 0.5
+    done
+    echo "  $name ready on :$port"
+  done
+  [[ ${#started[@]} -gt 0 ]] || echo "  services: nothing to start (all running or none built yet)"
+}
+
+cmd_down() {
+  for unit in "${UNITS[@]}"; do
+    read -r name _ _ <<<"$unit"
+    if running "$name"; then
+      kill "$(cat "$RUN/$name.pid")" 2>/dev/null || true
+      for _ in $(seq 1 40); do running "$name" || break; sleep 0.25; done
+      running "$name" && kill -9 "$(cat "$RUN/$name.pid")" 2>/dev/null || true
+    fi
+    rm -f "$RUN/$name.pid"
+  done
+}
+
+cmd_status() {
+  for unit in "${UNITS[@]}"; do
+    read -r name module port <<<"$unit"
+    module_exists "$module" || continue
+    if running "$name"; then
+      local pid rss; pid=$(cat "$RUN/$name.pid"); rss=$(awk '/VmRSS/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+      printf '  %-12s up    pid %-7s port %-5s rss %s MiB\n' "$name" "$pid" "$port" "$((rss / 1024))"
+    else
+      printf '  %-12s down\n' "$name"
+    fi
+  done
+}
+
+case "${1:-status}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  logs) tail -n 100 "$RUN/${2:-sales}.log" ;;
+  *) echo "usage: $0 up|down|status|logs [SERVICE]" >&2; exit 2 ;;
+esac
