@@ -1399,7 +1399,8 @@ def build_price_lists(rng: Random, skus: Sequence[Sku], customers: Sequence[Json
         preferred = [s for s in stocked if s.line == interest] if interest != "GEN" else stocked
         chosen = sorted(rng.sample(preferred, min(len(preferred), count * 2 // 3)) if preferred else [],
                         key=lambda s: s.code)
-        rest = [s for s in stocked if s not in chosen]
+        picked = {s.code for s in chosen}
+        rest = [s for s in stocked if s.code not in picked]
         chosen = sorted(chosen + rng.sample(rest, count - len(chosen)), key=lambda s: s.code)
         entries = [
             {"item_code": s.code, "unit_price": money(nice_price(s.price * (1 - pct(rng, 4, 12))))} for s in chosen
@@ -1662,15 +1663,18 @@ def build_orders(
         prices = negotiated.get(cid, {})
         interest = customer["product_interest"]
 
-        def candidates(wh: str = wh, interest: str = interest, prices: dict[str, Decimal] = prices) -> list[Sku]:
-            in_stock = [s for s in skus if s.stocked and available.get((wh, s.code), D(0)) >= s.pack * 2]
-            preferred = [s for s in in_stock if s.line == interest or interest == "GEN" or s.code in prices]
+        # What this warehouse can promise (availability only drops after the order is complete).
+        in_stock = [s for s in skus if s.stocked and available.get((wh, s.code), D(0)) >= s.pack * 2]
+        preferred = [s for s in in_stock if s.line == interest or interest == "GEN" or s.code in prices]
+
+        def candidates(in_stock: list[Sku] = in_stock, preferred: list[Sku] = preferred) -> list[Sku]:
             return preferred if len(preferred) > 40 and rng.random() < 0.75 else in_stock
 
         lines: list[Line] = []
         budget = limit * D("0.6") if not hold else limit * D("1.35")
         for _ in range(line_count):
-            options = [s for s in candidates() if s.code not in {ln.sku.code for ln in lines}]
+            taken = {ln.sku.code for ln in lines}
+            options = [s for s in candidates() if s.code not in taken]
             if hold:
                 options = [s for s in options if s.price * s.pack >= 1500] or options
             sku = rng.choice(options)
