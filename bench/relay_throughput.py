@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-
 from o2c.contracts.envelope import Message
 from o2c.contracts.topics import deadletter_topic, events_topic
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
@@ -117,7 +116,8 @@ async def run(n_throughput: int, rate: int, seconds: float) -> dict[str, Any]:
         started = time.perf_counter()
         for chunk in range(0, n_throughput, 500):
             async with sales.sessions() as session, session.begin():
-                await sales.outbox.add_many(session, [cancellation(i) for i in range(chunk, min(chunk + 500, n_throughput))])
+                batch = [cancellation(i) for i in range(chunk, min(chunk + 500, n_throughput))]
+                await sales.outbox.add_many(session, batch)
         committed = time.perf_counter() - started
         relayed = await wait_relayed(sales, timeout=300)
         drain = relayed + await wait_effects(credit, n_throughput, timeout=300)
@@ -148,7 +148,8 @@ async def run(n_throughput: int, rate: int, seconds: float) -> dict[str, Any]:
             "measured_at": datetime.now(UTC).isoformat(),
             "machine": "2 cores; broker, PostgreSQL, relay and consumer on one host",
             "throughput": {"messages": n_throughput, "commit_seconds": round(committed, 3),
-                           "drain_seconds": round(drain, 3), "relay_done_after_commit_seconds": round(relayed, 3), "messages_per_second": round(throughput)},
+                           "drain_seconds": round(drain, 3), "relay_done_after_commit_seconds": round(relayed, 3),
+                           "messages_per_second": round(throughput)},
             "latency": {"target_rate": rate, "achieved_rate": round(achieved_rate), "messages": n_latency,
                         "p50_ms": round(q[49], 1), "p99_ms": round(q[98], 1), "max_ms": round(latencies[-1], 1)},
         }

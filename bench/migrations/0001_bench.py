@@ -6,7 +6,6 @@ Revises:
 
 import sqlalchemy as sa
 from alembic import op
-
 from o2c.kit.messaging.schema import create_messaging_tables
 
 revision = "0001"
@@ -21,7 +20,9 @@ def upgrade() -> None:
         "effect",
         sa.Column("message_id", sa.Text, primary_key=True),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("clock_timestamp()")),
+        sa.Column(
+            "handled_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("clock_timestamp()")
+        ),
     )
 
 

@@ -1,4 +1,7 @@
-"""The local stack is idempotent and keeps its data: `up` twice changes nothing; `down` then `up` keeps topics and rows."""
+"""The local stack is idempotent and keeps its data.
+
+`up` twice changes nothing; `down` then `up` keeps topics and rows.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
 from o2c.kit.testing import stack_value
 
 pytestmark = pytest.mark.integration

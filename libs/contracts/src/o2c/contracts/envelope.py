@@ -7,7 +7,6 @@ and carry the W3C trace context (`traceparent`, `tracestate`).
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Self
