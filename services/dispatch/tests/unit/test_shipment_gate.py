@@ -96,10 +96,46 @@ def test_invoice_quantity_must_equal_picked_quantity(
     assert not s.record_invoice(invoice({1: Decimal(17)}))  # the same invoice again
 
 
-def test_eway_bill_before_the_invoice_is_refused(ready: Shipment, documents: Documents) -> None:
+def test_eway_bill_read_before_the_invoice_is_kept_but_the_gate_waits_for_the_invoice(
+    ready: Shipment, documents: Documents
+) -> None:
+    invoice, ewaybill = documents
+    assert ready.record_ewaybill(ewaybill())  # another topic: may be read before InvoiceIssued
+    assert ready.status is ShipmentStatus.READY
+    with pytest.raises(GateClosed, match="no tax invoice"):
+        ready.gate_out(NOW, "guard")
+    assert ready.record_invoice(invoice())
+    assert ready.status is ShipmentStatus.EWAYBILL_GENERATED
+    assert ready.gate_out(NOW, "guard")
+
+
+def test_eway_bill_before_the_shipment_is_ready_is_refused(
+    shipment: Callable[..., Shipment], documents: Documents
+) -> None:
     _, ewaybill = documents
     with pytest.raises(ConflictingState):
-        ready.record_ewaybill(ewaybill())
+        shipment().record_ewaybill(ewaybill())
+
+
+def test_rejected_eway_bill_keeps_the_gate_closed_and_says_why(ready: Shipment, documents: Documents) -> None:
+    invoice, ewaybill = documents
+    ready.record_invoice(invoice())
+    assert ready.record_ewaybill_rejected("238", "Invalid vehicle")
+    assert not ready.record_ewaybill_rejected("238", "Invalid vehicle")
+    with pytest.raises(GateClosed, match="rejected it: 238"):
+        ready.gate_out(NOW, "guard")
+    assert ready.record_ewaybill(ewaybill())
+    assert ready.ewaybill_rejection is None
+    assert ready.gate_out(NOW, "guard")
+    assert not ready.record_ewaybill(ewaybill())  # a repeat after gate-out changes nothing
+
+
+def test_not_required_verdict_repeated_after_gate_out_changes_nothing(ready: Shipment, documents: Documents) -> None:
+    invoice, _ = documents
+    ready.record_invoice(invoice())
+    assert ready.record_ewaybill_not_required("below_threshold")
+    assert ready.gate_out(NOW, "guard")
+    assert not ready.record_ewaybill_not_required("below_threshold")
 
 
 def test_dispatch_details_are_captured_once(ready: Shipment, details: Callable[..., DispatchDetails]) -> None:

@@ -104,6 +104,7 @@ class Shipment:
     invoice: InvoiceReference | None = None
     ewaybill: EwayBillReference | None = None
     ewaybill_not_required_reason: str | None = None
+    ewaybill_rejection: str | None = None
     dispatched_at: datetime | None = None
     dispatched_by: str | None = None
     cancellation: Cancellation | None = None
@@ -178,7 +179,8 @@ class Shipment:
     # --- documents -----------------------------------------------------------------------------
 
     def record_invoice(self, invoice: InvoiceReference) -> bool:
-        """The tax invoice exists. Invoice quantity must equal picked quantity, line by line."""
+        """The tax invoice exists. Invoice quantity must equal picked quantity, line by line. An e-way bill
+        verdict that arrived first (its topic may be read ahead of the invoicing topic) takes effect now."""
         if self.invoice is not None:
             if self.invoice.invoice_id == invoice.invoice_id:
                 return False
@@ -191,23 +193,51 @@ class Shipment:
                 raise InvalidValue("quantities", f"invoice quantities {invoiced} differ from picked {picked}")
         self.invoice = invoice
         self.status = ShipmentStatus.INVOICED
+        self._advance_documents()
         return True
 
+    def _advance_documents(self) -> None:
+        if self.status is not ShipmentStatus.INVOICED:
+            return
+        if self.ewaybill is not None:
+            self.status = ShipmentStatus.EWAYBILL_GENERATED
+        elif self.ewaybill_not_required_reason is not None:
+            self.status = ShipmentStatus.EWAYBILL_NOT_REQUIRED
+
     def record_ewaybill(self, ewaybill: EwayBillReference) -> bool:
+        """The e-way bill exists. Accepted once the shipment is ready (the invoice may not have been read
+        yet: e-way bill events travel on another topic); the gate still waits for the invoice."""
         if self.ewaybill is not None and self.ewaybill.ewaybill_no == ewaybill.ewaybill_no:
             return False
-        self._require({ShipmentStatus.INVOICED}, "take an e-way bill")
+        self._require({ShipmentStatus.READY, ShipmentStatus.INVOICED}, "take an e-way bill")
         require_aware(ewaybill.valid_until, "valid_until")
         self.ewaybill = ewaybill
-        self.status = ShipmentStatus.EWAYBILL_GENERATED
+        self.ewaybill_not_required_reason = None
+        self.ewaybill_rejection = None
+        self._advance_documents()
         return True
 
     def record_ewaybill_not_required(self, reason: str) -> bool:
-        if self.status is ShipmentStatus.EWAYBILL_NOT_REQUIRED:
+        if self.ewaybill_not_required_reason is not None:
             return False
-        self._require({ShipmentStatus.INVOICED}, "be cleared without an e-way bill")
+        self._require({ShipmentStatus.READY, ShipmentStatus.INVOICED}, "be cleared without an e-way bill")
+        if self.ewaybill is not None:
+            raise ConflictingState(f"shipment {self.shipment_id} already has e-way bill {self.ewaybill.ewaybill_no}")
         self.ewaybill_not_required_reason = reason or "consignment value within the threshold"
-        self.status = ShipmentStatus.EWAYBILL_NOT_REQUIRED
+        self.ewaybill_rejection = None
+        self._advance_documents()
+        return True
+
+    def record_ewaybill_rejected(self, code: str, message: str) -> bool:
+        """The portal refused the e-way bill: the gate stays closed and the reason is shown. A later
+        generation (after the data is fixed) opens it."""
+        if self.ewaybill is not None or self.ewaybill_not_required_reason is not None:
+            return False  # a verdict already exists; a late rejection of an earlier attempt changes nothing
+        self._require({ShipmentStatus.READY, ShipmentStatus.INVOICED}, "take an e-way bill rejection")
+        rejection = f"{code}: {message}"
+        if self.ewaybill_rejection == rejection:
+            return False
+        self.ewaybill_rejection = rejection
         return True
 
     # --- the gate ------------------------------------------------------------------------------
@@ -223,7 +253,8 @@ class Shipment:
         if self.invoice is None:
             raise GateClosed(self.shipment_id, "no tax invoice yet")
         if self.status not in GATE_OPEN:
-            raise GateClosed(self.shipment_id, "no e-way bill (or not-required verdict) yet")
+            rejected = f" (the portal rejected it: {self.ewaybill_rejection})" if self.ewaybill_rejection else ""
+            raise GateClosed(self.shipment_id, f"no e-way bill (or not-required verdict) yet{rejected}")
         if self.ewaybill is not None and at > self.ewaybill.valid_until:
             raise GateClosed(self.shipment_id, f"e-way bill {self.ewaybill.ewaybill_no} expired; extend it first")
         self.status, self.dispatched_at, self.dispatched_by = ShipmentStatus.DISPATCHED, at, by
