@@ -1,0 +1,114 @@
+"""The NIC e-way bill API as a port, and its HTTP adapter.
+
+One adapter speaks the NIC request/response shapes over HTTP (`/ewayapi?action=GENEWAYBILL` …). Pointed
+at the local sandbox server it needs nothing else; pointed at a GSP or the NIC portal it carries the
+credentials from configuration. A timeout or a 5xx is transient (the consumer retries); a portal
+error code is an answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+from o2c.ewaybill.domain.errors import MESSAGES, PortalError
+from o2c.ewaybill.domain.portal_json import dumps
+from o2c.kit.messaging.errors import TransientError
+
+
+@dataclass(frozen=True, slots=True)
+class PortalReply:
+    """What the portal answered: `data` on success, its error codes otherwise."""
+
+    data: Mapping[str, Any] = field(default_factory=dict)
+    errors: tuple[PortalError, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def code(self) -> str:
+        return ",".join(error.code for error in self.errors)
+
+    @property
+    def message(self) -> str:
+        return "; ".join(error.message for error in self.errors)
+
+
+class EwayBillGateway(Protocol):
+    async def generate(self, request: Mapping[str, Any]) -> PortalReply: ...
+
+    async def generated_for_document(self, doc_type: str, doc_no: str) -> PortalReply: ...
+
+    async def cancel(self, ebn: str, reason_code: str, remarks: str) -> PortalReply: ...
+
+    async def update_part_b(self, request: Mapping[str, Any]) -> PortalReply: ...
+
+    async def extend(self, request: Mapping[str, Any]) -> PortalReply: ...
+
+
+class GatewayUnavailable(TransientError):
+    """The portal did not answer in time or failed on its side: try again later."""
+
+
+def _errors(body: Mapping[str, Any]) -> tuple[PortalError, ...]:
+    detailed = body.get("errors")
+    if isinstance(detailed, list) and detailed:
+        return tuple(PortalError(code=str(e.get("code")), message=str(e.get("message", ""))) for e in detailed)
+    error = body.get("error") or {}
+    codes = [c.strip() for c in str(error.get("errorCodes", "")).split(",") if c.strip()]
+    return tuple(PortalError(code=c, message=MESSAGES.get(c, "portal error")) for c in codes) or (
+        PortalError(code="unknown", message=json.dumps(body)[:500]),
+    )
+
+
+class NicHttpGateway:
+    """NIC e-way bill API over HTTP (sandbox server, GSP or portal) with a timeout per call."""
+
+    def __init__(self, base_url: str, *, timeout: float = 5.0, headers: Mapping[str, str] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout,
+                                         headers=dict(headers or {}), transport=transport)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _call(self, method: str, path: str, *, params: Mapping[str, str], body: Mapping[str, Any] | None = None
+                    ) -> PortalReply:
+        try:
+            response = await self._client.request(
+                method, path, params=params,
+                content=dumps(body).encode() if body is not None else None,
+                headers={"content-type": "application/json"} if body is not None else None,
+            )
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            raise GatewayUnavailable(f"e-way bill portal unreachable: {type(exc).__name__}") from exc
+        if response.status_code >= 500 or response.status_code in (408, 429):
+            raise GatewayUnavailable(f"e-way bill portal answered {response.status_code}")
+        try:
+            reply = response.json()
+        except ValueError as exc:
+            raise GatewayUnavailable("e-way bill portal answered with unreadable JSON") from exc
+        if str(reply.get("status")) == "1":
+            return PortalReply(data=reply.get("data") or {})
+        return PortalReply(errors=_errors(reply))
+
+    async def generate(self, request: Mapping[str, Any]) -> PortalReply:
+        return await self._call("POST", "/ewayapi", params={"action": "GENEWAYBILL"}, body=request)
+
+    async def generated_for_document(self, doc_type: str, doc_no: str) -> PortalReply:
+        return await self._call("GET", "/ewayapi/GetEwayBillGeneratedByConsigner",
+                                params={"docType": doc_type, "docNo": doc_no})
+
+    async def cancel(self, ebn: str, reason_code: str, remarks: str) -> PortalReply:
+        body = {"ewbNo": int(ebn), "cancelRsnCode": int(reason_code), "cancelRmrk": remarks}
+        return await self._call("POST", "/ewayapi", params={"action": "CANEWB"}, body=body)
+
+    async def update_part_b(self, request: Mapping[str, Any]) -> PortalReply:
+        return await self._call("POST", "/ewayapi", params={"action": "VEHEWB"}, body=request)
+
+    async def extend(self, request: Mapping[str, Any]) -> PortalReply:
+        return await self._call("POST", "/ewayapi", params={"action": "EXTENDVALIDITY"}, body=request)

@@ -1,0 +1,93 @@
+"""The e-way bill records in PostgreSQL, on the caller's session (one transaction per use case)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from o2c.ewaybill.adapters.db import attempt, ewaybill, threshold
+from o2c.ewaybill.domain.requirement import EwayBillThreshold, Movement
+from o2c.ewaybill.service_layer.ports import EwayBillRecord
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_FIELDS = [f.name for f in dataclasses.fields(EwayBillRecord)]
+
+
+def _record(row: Any) -> EwayBillRecord:
+    mapping = row._mapping
+    return EwayBillRecord(**{name: mapping[name] for name in _FIELDS})
+
+
+class SqlRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def thresholds(self) -> Sequence[EwayBillThreshold]:
+        rows = await self.session.execute(sa.select(threshold))
+        return [
+            EwayBillThreshold(value_above=r.value_above, effective_from=r.effective_from,
+                              effective_to=r.effective_to, state_code=r.state_code,
+                              movement=Movement(r.movement) if r.movement else None)
+            for r in rows
+        ]
+
+    async def by_invoice(self, invoice_id: str) -> EwayBillRecord | None:
+        row = (await self.session.execute(sa.select(ewaybill).where(ewaybill.c.invoice_id == invoice_id))).first()
+        return _record(row) if row else None
+
+    async def get(self, ewaybill_id: str, *, for_update: bool = False) -> EwayBillRecord | None:
+        query = sa.select(ewaybill).where(ewaybill.c.id == ewaybill_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
+        return _record(row) if row else None
+
+    async def active_for_shipment(self, shipment_id: str) -> EwayBillRecord | None:
+        row = (await self.session.execute(
+            sa.select(ewaybill).where(ewaybill.c.shipment_id == shipment_id, ewaybill.c.status == "generated")
+            .order_by(ewaybill.c.generated_at.desc()).limit(1).with_for_update()
+        )).first()
+        return _record(row) if row else None
+
+    async def add(self, record: EwayBillRecord) -> bool:
+        values = dataclasses.asdict(record)
+        inserted = await self.session.execute(
+            pg_insert(ewaybill).values(**values).on_conflict_do_nothing(index_elements=["invoice_id"])
+            .returning(ewaybill.c.id)
+        )
+        return inserted.first() is not None
+
+    async def save(self, record: EwayBillRecord) -> None:
+        values = dataclasses.asdict(record)
+        values.pop("id")
+        await self.session.execute(
+            sa.update(ewaybill).where(ewaybill.c.id == record.id).values(**values, updated_at=sa.func.now())
+        )
+
+    async def record_attempt(self, ewaybill_id: str, action: str, request: dict[str, Any], outcome: str,
+                             code: str | None, message: str | None) -> None:
+        await self.session.execute(attempt.insert().values(
+            ewaybill_id=ewaybill_id, action=action, request=request, outcome=outcome, code=code, message=message))
+
+    async def find(self, *, status: str | None = None, order_id: str | None = None,
+                   shipment_id: str | None = None, limit: int = 200) -> list[EwayBillRecord]:
+        query = sa.select(ewaybill).order_by(ewaybill.c.created_at).limit(limit)
+        if status:
+            query = query.where(ewaybill.c.status == status)
+        if order_id:
+            query = query.where(ewaybill.c.order_id == order_id)
+        if shipment_id:
+            query = query.where(ewaybill.c.shipment_id == shipment_id)
+        return [_record(r) for r in await self.session.execute(query)]
+
+    async def attempts(self, ewaybill_id: str) -> list[dict[str, Any]]:
+        rows = await self.session.execute(
+            sa.select(attempt).where(attempt.c.ewaybill_id == ewaybill_id).order_by(attempt.c.id))
+        return [
+            {"action": r.action, "outcome": r.outcome, "code": r.code, "message": r.message,
+             "request": r.request, "at": r.at.isoformat()}
+            for r in rows
+        ]

@@ -1,0 +1,142 @@
+"""A local NIC e-way bill portal for tests and the demo: `python -m o2c.ewaybill.adapters.sandbox_server`.
+
+Same request and response shapes as the NIC API (`POST /ewayapi?action=GENEWAYBILL|CANEWB|VEHEWB|
+EXTENDVALIDITY`, `GET /ewayapi/GetEwayBillGeneratedByConsigner`), the same error codes (invalid GSTIN,
+303/304 vehicle, 702 distance beyond +10 % of the pincode distance, 604 duplicate document), decided by
+the domain's `EwayBillSandbox`. Pincode distances come from the India Post directory's coordinates.
+State is in memory: a restarted sandbox starts a new portal."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from o2c.ewaybill.adapters.pincodes import pincode_distance
+from o2c.ewaybill.domain.calendar import parse_portal_datetime, portal_datetime
+from o2c.ewaybill.domain.errors import (
+    EXTENSION_WINDOW,
+    NOT_ACTIVE,
+    PLACE_FROM_REQUIRED,
+    REMAINING_DISTANCE_REQUIRED,
+    PortalError,
+    portal_error,
+)
+from o2c.ewaybill.domain.sandbox import EwayBillSandbox, PincodeDistance
+from o2c.ewaybill.domain.validity import VehicleType, valid_until
+from o2c.ewaybill.domain.vehicle import TransportMode, vehicle_number_error
+
+SANDBOX_PORT = 8206
+
+
+@dataclass
+class IssuedBill:
+    ebn: str
+    doc_key: tuple[str, str, str]
+    generated_at: str
+    valid_upto: str
+    vehicle_type: str
+    active: bool = True
+
+
+@dataclass
+class SandboxPortal:
+    portal: EwayBillSandbox
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    bills: dict[str, IssuedBill] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _ok(data: dict[str, Any]) -> JSONResponse:
+    return JSONResponse({"status": "1", "data": data})
+
+
+def _refused(*errors: PortalError) -> JSONResponse:
+    return JSONResponse({
+        "status": "0",
+        "error": {"errorCodes": ",".join(e.code for e in errors)},
+        "errors": [{"code": e.code, "message": e.message} for e in errors],
+    })
+
+
+def create_app(distance: PincodeDistance = pincode_distance, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    state = SandboxPortal(portal=EwayBillSandbox(pincode_distance=distance))
+    if clock is not None:
+        state.clock = clock
+    app = FastAPI(title="NIC e-way bill sandbox", description=__doc__)
+    app.state.sandbox = state
+
+    def active_bill(number: Any) -> IssuedBill | None:
+        bill = state.bills.get(str(number))
+        return bill if bill and bill.active else None
+
+    @app.post("/ewayapi")
+    async def ewayapi(request: Request, action: str = Query()) -> JSONResponse:
+        body: dict[str, Any] = await request.json()
+        state.requests.append({"action": action, "body": body})
+        now = state.clock()
+        if action == "GENEWAYBILL":
+            outcome = state.portal.generate(body, now)
+            if not outcome.accepted or outcome.response is None:
+                return _refused(*outcome.errors)
+            response = dict(outcome.response)
+            ebn = str(response["ewayBillNo"])
+            doc_key = (str(body.get("fromGstin", "")), str(body.get("docType", "")), str(body.get("docNo", "")).upper())
+            state.bills[ebn] = IssuedBill(ebn, doc_key, response["ewayBillDate"], response["validUpto"],
+                                          str(body.get("vehicleType") or "R"))
+            return _ok(response)
+        bill = active_bill(body.get("ewbNo"))
+        if bill is None:
+            return _refused(portal_error(NOT_ACTIVE, str(body.get("ewbNo"))))
+        if action == "CANEWB":
+            bill.active = False
+            state.portal.cancel(bill.ebn)
+            return _ok({"ewayBillNo": bill.ebn, "cancelDate": portal_datetime(now)})
+        if action == "VEHEWB":
+            mode = TransportMode(str(body.get("transMode") or "1"))
+            problem = vehicle_number_error(str(body.get("vehicleNo") or "") or None, mode)
+            if problem:
+                return _refused(problem)
+            if not str(body.get("fromPlace") or "").strip():
+                return _refused(portal_error(PLACE_FROM_REQUIRED))
+            return _ok({"vehUpdDate": portal_datetime(now), "validUpto": bill.valid_upto})
+        if action == "EXTENDVALIDITY":
+            expiry = parse_portal_datetime(bill.valid_upto)
+            if not expiry - timedelta(hours=8) <= now <= expiry + timedelta(hours=8):
+                return _refused(portal_error(EXTENSION_WINDOW))
+            remaining = int(str(body.get("remainingDistance") or "0"))
+            if remaining <= 0:
+                return _refused(portal_error(REMAINING_DISTANCE_REQUIRED))
+            new = max(valid_until(now, remaining, VehicleType(bill.vehicle_type)), expiry)
+            bill.valid_upto = portal_datetime(new)
+            return _ok({"ewayBillNo": bill.ebn, "updatedDate": portal_datetime(now), "validUpto": bill.valid_upto})
+        return JSONResponse({"status": "0", "error": {"errorCodes": "unknown-action"}}, status_code=400)
+
+    @app.get("/ewayapi/GetEwayBillGeneratedByConsigner")
+    async def by_document(docType: str, docNo: str) -> JSONResponse:  # noqa: N803 - NIC parameter names
+        for bill in state.bills.values():
+            if bill.active and bill.doc_key[1:] == (docType, docNo.upper()):
+                return _ok({"ewayBillNo": int(bill.ebn), "ewayBillDate": bill.generated_at,
+                            "validUpto": bill.valid_upto})
+        return _refused(portal_error(NOT_ACTIVE, docNo))
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "issued": len(state.bills)}
+
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    port = int(os.environ.get("O2C_EWB_SANDBOX_PORT", SANDBOX_PORT))
+    uvicorn.run(create_app(), host=os.environ.get("O2C_EWB_SANDBOX_HOST", "127.0.0.1"), port=port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The e-way bill service: InvoiceIssued → EwayBillGenerated / NotRequired / Rejected, and the bill's life."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from o2c.contracts.topics import events_topic
+from o2c.ewaybill.adapters.db import metadata
+from o2c.ewaybill.adapters.gateway import EwayBillGateway
+from o2c.ewaybill.adapters.gateways import gateway_from_settings
+from o2c.ewaybill.entrypoints import http, messages
+from o2c.ewaybill.settings import EwayBillSettings
+from o2c.kit.service import Runtime, ServiceDefinition
+
+
+def gateway(rt: Runtime) -> EwayBillGateway:
+    """One portal client per running service (tests may put their own in `rt.extras["gateway"]`)."""
+    if "gateway" not in rt.extras:
+        rt.extras["gateway"] = gateway_from_settings(rt.settings)
+    found: EwayBillGateway = rt.extras["gateway"]
+    return found
+
+
+def clock(rt: Runtime) -> datetime:
+    now = rt.extras.get("clock")
+    return now() if callable(now) else datetime.now(UTC)
+
+
+DEFINITION = ServiceDefinition(
+    name="ewaybill", title="o2c e-way bill", http_port=8106,
+    description="E-way bills (CGST Rule 138) for issued invoices: generation through the NIC API, Part-B "
+                "updates, cancellation and extension within their windows.",
+    metadata=metadata,
+    versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
+    routers=lambda rt: [http.router(rt, lambda: gateway(rt), lambda: clock(rt))],
+    handlers=lambda rt: messages.handlers(lambda: gateway(rt), lambda: clock(rt)),
+    subscribes_to=[events_topic("invoicing"), events_topic("dispatch")],
+    settings_class=EwayBillSettings,
+)

@@ -1,0 +1,185 @@
+"""HTTP: read e-way bills (by order, status, expiring), retry a rejection, and the bill's actions
+(cancel within 24 h, extend within ±8 h of expiry, Part-B vehicle update). Refusals are problem+json
+naming the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from o2c.contracts.envelope import Message
+from o2c.contracts.v1.common import TransportDetails, TransportMode, VehicleType
+from o2c.contracts.v1.ewaybill import EwayBillCancelReason
+from o2c.ewaybill.adapters.gateway import EwayBillGateway
+from o2c.ewaybill.adapters.repository import SqlRepository
+from o2c.ewaybill.domain.calendar import IST
+from o2c.ewaybill.domain.lifecycle import ExtensionReason, VehicleChangeReason
+from o2c.ewaybill.service_layer import use_cases
+from o2c.ewaybill.service_layer.ports import EwayBillRecord
+from o2c.kit.auth import Principal, Role, require
+from o2c.kit.problems import NotFound, Problem
+from o2c.kit.service import Runtime
+from pydantic import BaseModel, Field
+
+ACT = (Role.COMPLIANCE_OFFICER, Role.DISPATCH_SUPERVISOR)
+READ = (*ACT, Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.ACCOUNTANT)
+# Module level: with postponed annotations FastAPI resolves these names in the module's globals.
+reader = Annotated[Principal, Depends(require(*READ))]
+actor = Annotated[Principal, Depends(require(*ACT))]
+
+
+class RetryRequest(BaseModel):
+    vehicle_no: str | None = Field(default=None, max_length=15)
+    distance_km: int | None = Field(default=None, ge=0, le=4000)
+    vehicle_type: VehicleType | None = None
+    transporter_id: str | None = Field(default=None, max_length=15)
+    transporter_name: str | None = Field(default=None, max_length=100)
+    lr_no: str | None = Field(default=None, max_length=15)
+
+
+class CancelRequest(BaseModel):
+    reason: EwayBillCancelReason
+    remarks: str = Field(default="", max_length=100)
+
+
+EXTENSION_REASONS = {"natural_calamity": ExtensionReason.NATURAL_CALAMITY,
+                     "law_and_order": ExtensionReason.LAW_AND_ORDER, "transhipment": ExtensionReason.TRANSHIPMENT,
+                     "accident": ExtensionReason.ACCIDENT, "others": ExtensionReason.OTHERS}
+VEHICLE_REASONS = {"breakdown": VehicleChangeReason.BREAKDOWN, "transhipment": VehicleChangeReason.TRANSHIPMENT,
+                   "others": VehicleChangeReason.OTHERS, "first_time": VehicleChangeReason.FIRST_TIME}
+
+
+class ExtendRequest(BaseModel):
+    remaining_distance_km: int = Field(ge=0, le=4000)
+    current_place: str = Field(max_length=50)
+    current_pincode: str = Field(pattern=r"^[1-9][0-9]{5}$")
+    current_state_code: str = Field(pattern=r"^[0-9]{2}$")
+    reason: str = Field(pattern="^(natural_calamity|law_and_order|transhipment|accident|others)$")
+    remarks: str = Field(default="", max_length=50)
+
+
+class VehicleRequest(BaseModel):
+    vehicle_no: str | None = Field(default=None, max_length=15)
+    mode: TransportMode = TransportMode.ROAD
+    reason: str = Field(pattern="^(breakdown|transhipment|others|first_time)$")
+    remarks: str = Field(default="", max_length=50)
+    from_place: str = Field(max_length=50)
+    from_state_code: str = Field(pattern=r"^[0-9]{2}$")
+    transporter_id: str | None = None
+    transporter_name: str | None = None
+    lr_no: str | None = Field(default=None, max_length=15)
+    lr_date: date | None = None
+
+
+def view(record: EwayBillRecord) -> dict[str, Any]:
+    def ist(at: datetime | None) -> str | None:
+        return at.astimezone(IST).isoformat() if at else None
+
+    return {
+        "id": record.id, "status": record.status, "invoice_id": record.invoice_id, "invoice_no": record.invoice_no,
+        "order_id": record.order_id, "shipment_id": record.shipment_id, "customer_id": record.customer_id,
+        "consignment_value": f"{record.consignment_value:.2f}", "threshold": f"{record.threshold:.2f}",
+        "movement": record.movement, "ewaybill_no": record.ebn, "generated_at": ist(record.generated_at),
+        "valid_until": ist(record.valid_until), "distance_km": record.distance_km,
+        "vehicle_type": record.vehicle_type, "transport": record.transport, "vehicle_movements": record.movements,
+        "rejection": ({"code": record.rejection_code, "message": record.rejection_message}
+                      if record.rejection_code else None),
+        "attempts": record.attempts, "extensions": record.extensions,
+        "cancelled_at": ist(record.cancelled_at), "cancel_reason": record.cancel_reason,
+        "last_refusal": record.last_refusal,
+    }
+
+
+def router(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable[[], datetime]) -> APIRouter:
+    api = APIRouter(prefix="/ewaybills", tags=["e-way bills"])
+
+    async def run(action: Callable[[SqlRepository, Callable[[Message], Any]], Any]) -> dict[str, Any]:
+        async with rt.sessions() as session, session.begin():
+            repo = SqlRepository(session)
+            published: list[Message] = []
+
+            async def publish(message: Message) -> None:
+                published.append(message)
+
+            try:
+                record: EwayBillRecord = await action(repo, publish)
+            except use_cases.UseCaseError as exc:
+                titles = {404: "Not found", 409: "Refused", 422: "Refused by the portal"}
+                problem = Problem(exc.status, titles.get(exc.status, "Refused"), exc.reason)
+                if exc.code:
+                    problem.extensions["portal_code"] = exc.code
+                raise problem from exc
+            for message in published:
+                await rt.outbox.add(session, message, correlation_id=record.order_id)
+            return view(record)
+
+    @api.get("", summary="E-way bills by status, order or shipment")
+    async def list_bills(_: reader, status: str | None = None, order_id: str | None = None,
+                         shipment_id: str | None = None, limit: int = Query(default=200, le=1000)
+                         ) -> list[dict[str, Any]]:
+        async with rt.sessions() as session:
+            found = await SqlRepository(session).find(status=status, order_id=order_id, shipment_id=shipment_id,
+                                                      limit=limit)
+            return [view(r) for r in found]
+
+    @api.get("/expiring", summary="Active e-way bills expiring soon (or expired within 8 h: still extendable)")
+    async def list_expiring(_: reader, within_hours: float = Query(default=8, gt=0, le=240)) -> list[dict[str, Any]]:
+        async with rt.sessions() as session:
+            due = await use_cases.expiring(SqlRepository(session), clock(), timedelta(hours=within_hours))
+            return [view(r) for r in due]
+
+    @api.get("/{ewaybill_id}", summary="One e-way bill with its portal attempts")
+    async def get_bill(ewaybill_id: str, _: reader) -> dict[str, Any]:
+        async with rt.sessions() as session:
+            repo = SqlRepository(session)
+            record = await repo.get(ewaybill_id)
+            if record is None:
+                raise NotFound("e-way bill", ewaybill_id)
+            return {**view(record), "portal_attempts": await repo.attempts(ewaybill_id)}
+
+    @api.post("/{ewaybill_id}/retry", summary="Generate a rejected e-way bill again after correcting Part B")
+    async def post_retry(ewaybill_id: str, body: RetryRequest, _: actor) -> dict[str, Any]:
+        corrections = use_cases.Corrections(
+            vehicle_no=body.vehicle_no, distance_km=body.distance_km,
+            vehicle_type=body.vehicle_type.value if body.vehicle_type else None,
+            transporter_id=body.transporter_id, transporter_name=body.transporter_name, lr_no=body.lr_no,
+        )
+        return await run(lambda repo, publish: use_cases.retry(
+            ewaybill_id, corrections, repo, gateway(), publish, clock()))
+
+    @api.post("/{ewaybill_id}/cancel", summary="Cancel within 24 hours of generation")
+    async def post_cancel(ewaybill_id: str, body: CancelRequest, _: actor) -> dict[str, Any]:
+        return await run(lambda repo, publish: use_cases.cancel_bill(
+            ewaybill_id, body.reason, body.remarks, repo, gateway(), publish, clock()))
+
+    @api.post("/{ewaybill_id}/extend", summary="Extend between 8 hours before and 8 hours after expiry")
+    async def post_extend(ewaybill_id: str, body: ExtendRequest, _: actor) -> dict[str, Any]:
+        return await run(lambda repo, publish: use_cases.extend_bill(
+            ewaybill_id, body.remaining_distance_km, body.current_place, body.current_pincode,
+            body.current_state_code, EXTENSION_REASONS[body.reason], body.remarks, repo, gateway(), publish,
+            clock()))
+
+    @api.post("/{ewaybill_id}/vehicle", summary="Part-B update (vehicle change) during validity")
+    async def post_vehicle(ewaybill_id: str, body: VehicleRequest, _: actor) -> dict[str, Any]:
+        async def action(repo: SqlRepository, publish: Callable[[Message], Any]) -> EwayBillRecord:
+            record = await repo.get(ewaybill_id, for_update=True)
+            if record is None:
+                raise use_cases.UseCaseError(404, f"e-way bill {ewaybill_id} does not exist")
+            if record.status != use_cases.GENERATED:
+                raise use_cases.UseCaseError(409, f"e-way bill {ewaybill_id} is {record.status}")
+            current = TransportDetails.model_validate(record.transport)
+            transport = current.model_copy(update={
+                "vehicle_no": body.vehicle_no, "mode": body.mode,
+                "transporter_id": body.transporter_id or current.transporter_id,
+                "transporter_name": body.transporter_name or current.transporter_name,
+                "lr_no": body.lr_no or current.lr_no, "lr_date": body.lr_date or current.lr_date,
+            })
+            return await use_cases.change_vehicle(
+                record, transport, VEHICLE_REASONS[body.reason], body.remarks, body.from_place,
+                body.from_state_code, repo, gateway(), publish, clock())
+
+        return await run(action)
+
+    return api

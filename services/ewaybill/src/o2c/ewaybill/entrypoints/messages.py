@@ -1,0 +1,32 @@
+"""Message handlers: InvoiceIssued → e-way bill decision; VehicleChanged → Part-B update."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from o2c.contracts.envelope import Message
+from o2c.contracts.v1.dispatch import VehicleChanged
+from o2c.contracts.v1.invoicing import InvoiceIssued
+from o2c.ewaybill.adapters.gateway import EwayBillGateway
+from o2c.ewaybill.adapters.repository import SqlRepository
+from o2c.ewaybill.domain.requirement import NoThresholdInForce
+from o2c.ewaybill.service_layer import use_cases
+from o2c.kit.messaging.consumer import Handler, MessageContext
+from o2c.kit.messaging.errors import PermanentError
+
+
+def handlers(gateway: Callable[[], EwayBillGateway],
+             clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict[str, Handler]:
+    async def on_invoice_issued(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, InvoiceIssued)
+        try:
+            await use_cases.decide_for_invoice(message, SqlRepository(ctx.session), gateway(), ctx.publish, clock())
+        except NoThresholdInForce as exc:
+            raise PermanentError(str(exc)) from exc
+
+    async def on_vehicle_changed(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, VehicleChanged)
+        await use_cases.on_vehicle_changed(message, SqlRepository(ctx.session), gateway(), ctx.publish, clock())
+
+    return {"InvoiceIssued": on_invoice_issued, "VehicleChanged": on_vehicle_changed}

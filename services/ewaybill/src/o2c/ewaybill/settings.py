@@ -1,0 +1,19 @@
+"""E-way bill settings: which portal adapter, where it is, and its credentials (configuration only)."""
+
+from __future__ import annotations
+
+from o2c.kit.settings import ServiceSettings
+
+
+class EwayBillSettings(ServiceSettings):
+    # sandbox: the local sandbox server (tests, demo); nic: a GSP or the NIC portal with the credentials below.
+    ewb_gateway: str = "sandbox"
+    ewb_sandbox_url: str = "http://127.0.0.1:8206"
+    ewb_gateway_timeout_seconds: float = 5.0
+    ewb_nic_url: str = ""
+    ewb_nic_gstin: str = ""
+    ewb_nic_username: str = ""
+    ewb_nic_password: str = ""
+    ewb_nic_client_id: str = ""
+    ewb_nic_client_secret: str = ""
+    ewb_nic_auth_token: str = ""
