@@ -161,10 +161,12 @@ class MessageConsumer:
             self.running.set()
             while not self._stopping:
                 batches = await consumer.getmany(timeout_ms=500)
-                paused_during_round = False
-                for tp, records in batches.items():
-                    if records:
-                        paused_during_round |= await self._handle_partition(consumer, tp, records)
+                # Partitions are independent (order is per key, keys live in one partition): handle them
+                # concurrently, each in its own transaction, so one partition's round trips overlap another's.
+                outcomes = await asyncio.gather(*(
+                    self._handle_partition(consumer, tp, records) for tp, records in batches.items() if records
+                ))
+                paused_during_round = any(outcomes)
                 if paused_during_round:
                     # Records buffered while paused may have been dropped: continue exactly after the last commit.
                     for tp in consumer.assignment():
