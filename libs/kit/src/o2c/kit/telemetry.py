@@ -64,7 +64,8 @@ class JsonLinesFileExporter(SpanExporter):
 
 def setup_tracing(service: str, exporter: str = "none", file: str = "", endpoint: str = "") -> None:
     global _configured
-    if _configured:
+    if _configured or exporter == "none":
+        # Without an exporter the API's no-op tracer still carries an incoming traceparent through the outbox.
         return
     provider = TracerProvider(resource=Resource.create({"service.name": f"o2c-{service}"}))
     if exporter == "file" and file:
