@@ -1,0 +1,28 @@
+"""The dispatch service: the only module that knows all the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from o2c.contracts.topics import Service, commands_topic, events_topic
+from o2c.dispatch.adapters.db import metadata
+from o2c.dispatch.entrypoints import http, messages
+from o2c.kit.service import ServiceDefinition
+
+DEFINITION = ServiceDefinition(
+    name="dispatch",
+    title="o2c dispatch",
+    http_port=8104,
+    metadata=metadata,
+    versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
+    routers=lambda rt: [http.router(rt)],
+    handlers=messages.handlers,
+    subscribes_to=[
+        events_topic(Service.SALES),
+        commands_topic(Service.DISPATCH),
+        events_topic(Service.INVOICING),
+        events_topic(Service.EWAYBILL),
+    ],
+    description="Pick lists in walking order, pick confirmations, dispatch details, and the gate: goods leave "
+                "only after the tax invoice and the e-way bill (or its not-required verdict).",
+)

@@ -1,0 +1,234 @@
+"""HTTP for the warehouse: pick lists for pickers and warehouse coordinators (scoped by the token's
+warehouses), dispatch details, queues, gate-out and vehicle changes for the dispatch supervisor."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from o2c.contracts.envelope import Message
+from o2c.dispatch.adapters.repository import SqlShipments
+from o2c.dispatch.domain import (
+    ConflictingState,
+    GateClosed,
+    InvalidValue,
+    ShipmentStatus,
+    ShortReason,
+    TransportMode,
+    VehicleChangeReason,
+    VehicleType,
+)
+from o2c.dispatch.entrypoints.views import pick_list_view, shipment_view, waiting_for
+from o2c.dispatch.service_layer import use_cases
+from o2c.dispatch.service_layer.errors import UnknownShipment
+from o2c.dispatch.service_layer.ports import Publish
+from o2c.dispatch.service_layer.records import PickListStatus, Queue, ShipmentRecord
+from o2c.kit.auth import Principal, Role, require
+from o2c.kit.problems import PROBLEM_BASE, Conflict, NotFound, Problem, field_error
+from o2c.kit.service import Runtime
+from pydantic import BaseModel, Field
+
+PICKING_ROLES = (Role.PICKER, Role.WAREHOUSE_COORDINATOR)
+READ_ROLES = (Role.PICKER, Role.WAREHOUSE_COORDINATOR, Role.DISPATCH_SUPERVISOR)
+SHIPMENT_READ_ROLES = (Role.DISPATCH_SUPERVISOR, Role.WAREHOUSE_COORDINATOR, Role.PICKER, Role.SALES_COORDINATOR)
+
+Picker = Annotated[Principal, Depends(require(*PICKING_ROLES))]
+Reader = Annotated[Principal, Depends(require(*READ_ROLES))]
+ShipmentReader = Annotated[Principal, Depends(require(*SHIPMENT_READ_ROLES))]
+Supervisor = Annotated[Principal, Depends(require(Role.DISPATCH_SUPERVISOR))]
+
+
+class PickConfirmation(BaseModel):
+    picked: Decimal = Field(ge=0, description="Quantity picked (scanned)")
+    bin_code: str | None = Field(default=None, max_length=40, description="Bin scanned; must be the listed one")
+    batch_no: str | None = Field(default=None, max_length=40, description="Batch scanned; must be the listed one")
+    short_reason: ShortReason | None = Field(default=None, description="Required when picked < listed")
+    note: str = Field(default="", max_length=200)
+
+
+class DispatchDetailsBody(BaseModel):
+    mode: TransportMode = TransportMode.ROAD
+    vehicle_no: str | None = Field(default=None, max_length=20)
+    vehicle_type: VehicleType = VehicleType.REGULAR
+    driver_name: str | None = Field(default=None, max_length=100)
+    driver_phone: str | None = Field(default=None, max_length=20)
+    transporter_id: str | None = Field(default=None, max_length=20, description="GSTIN or TRANSIN")
+    transporter_name: str | None = Field(default=None, max_length=100)
+    lr_no: str | None = Field(default=None, max_length=20)
+    lr_date: date | None = None
+    distance_km: int = Field(ge=0, le=4000, description="Declared distance dispatch-from → ship-to")
+
+    def input(self) -> use_cases.DetailsInput:
+        return use_cases.DetailsInput(**self.model_dump(include=set(DispatchDetailsBody.model_fields)))
+
+
+class VehicleChangeBody(DispatchDetailsBody):
+    reason: VehicleChangeReason
+    remarks: str = Field(default="", max_length=200)
+    from_place: str = Field(min_length=1, max_length=100, description="Where the goods are now")
+    from_state_code: str = Field(pattern=r"^[0-9]{2}$")
+
+
+def _invalid(exc: InvalidValue) -> Problem:
+    error: dict[str, Any] = field_error(exc.field, exc.detail)
+    extensions: dict[str, Any] = {}
+    if exc.code:
+        error["code"] = exc.code
+        extensions["code"] = exc.code
+    return Problem(422, "Invalid field", f"{exc.field}: {exc.detail}", type_=PROBLEM_BASE + "validation",
+                   errors=[error], **extensions)
+
+
+def _scope(who: Principal) -> Callable[[str], None]:
+    """Warehouse staff act only at their warehouses; any token that names warehouses is held to them."""
+
+    def check(warehouse_id: str) -> None:
+        who.ensure_warehouse(warehouse_id)
+        if who.warehouse_ids and warehouse_id not in who.warehouse_ids:
+            raise Problem(403, "Forbidden", f"this login has no scope at warehouse {warehouse_id}")
+
+    return check
+
+
+def _visible(who: Principal, warehouse: str | None) -> set[str] | None:
+    if warehouse is not None:
+        _scope(who)(warehouse)
+        return {warehouse}
+    return set(who.warehouse_ids) if who.warehouse_ids else None
+
+
+def router(rt: Runtime) -> APIRouter:
+    api = APIRouter(tags=["dispatch"])
+
+    @contextlib.asynccontextmanager
+    async def unit() -> AsyncIterator[SqlShipments]:
+        """One transaction; domain refusals become problem+json (nothing committed)."""
+        try:
+            async with rt.sessions() as session, session.begin():
+                yield SqlShipments(session)
+        except GateClosed as exc:
+            raise Conflict(str(exc), missing=exc.missing) from exc
+        except InvalidValue as exc:
+            raise _invalid(exc) from exc
+        except ConflictingState as exc:
+            raise Conflict(str(exc)) from exc
+        except UnknownShipment as exc:
+            raise NotFound(exc.what, exc.ident) from exc
+
+    def publisher(repo: SqlShipments) -> Publish:
+        async def publish(message: Message) -> object:
+            return await rt.outbox.add(repo.session, message)
+
+        return publish
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    # --- pick lists --------------------------------------------------------------------------
+
+    @api.get("/pick-lists", summary="Pick lists of the caller's warehouses (status: open, picked, cancelled)")
+    async def list_pick_lists(who: Reader, warehouse: str | None = None,
+                              status: Annotated[PickListStatus | None, Query()] = None) -> list[dict[str, Any]]:
+        async with unit() as repo:
+            records = await repo.search(warehouses=_visible(who, warehouse),
+                                        pick_statuses=[status.value] if status else ())
+        return [pick_list_view(r) for r in records]
+
+    @api.get("/pick-lists/{pick_list_id}", summary="One pick list, lines in walking order")
+    async def get_pick_list(pick_list_id: str, who: Reader) -> dict[str, Any]:
+        async with unit() as repo:
+            record = await repo.get_by_pick_list(pick_list_id)
+            if record is None:
+                raise UnknownShipment("pick list", pick_list_id)
+            _scope(who)(record.warehouse_id)
+        return pick_list_view(record)
+
+    @api.post("/pick-lists/{pick_list_id}/lines/{line_no}/confirm",
+              summary="Confirm one pick line (bin and batch scanned); a short pick needs a reason")
+    async def confirm_line(pick_list_id: str, line_no: int, body: PickConfirmation, who: Picker) -> dict[str, Any]:
+        async with unit() as repo:
+            record = await use_cases.confirm_pick(
+                repo, publisher(repo), pick_list_id, line_no,
+                use_cases.PickInput(body.picked, body.bin_code, body.batch_no, body.short_reason, body.note),
+                who.subject, now(), _scope(who),
+            )
+        return pick_list_view(record)
+
+    # --- shipments ---------------------------------------------------------------------------
+
+    @api.get("/shipments", summary="Shipments by state or work queue (waiting_for_vehicle, "
+                                   "waiting_for_documents, ready_for_gate, …)")
+    async def list_shipments(who: ShipmentReader, warehouse: str | None = None, status: str | None = None,
+                             limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
+        statuses, queues = [], []
+        if status is not None:
+            if status in {s.value for s in ShipmentStatus}:
+                statuses.append(status)
+            elif status in {q.value for q in Queue}:
+                queues.append(status)
+            else:
+                raise _invalid(InvalidValue("status", "a shipment status ("
+                                            + ", ".join(s.value for s in ShipmentStatus) + ") or queue ("
+                                            + ", ".join(q.value for q in Queue) + ")"))
+        async with unit() as repo:
+            records = await repo.search(warehouses=_visible(who, warehouse), statuses=statuses, queues=queues,
+                                        limit=limit)
+        return [shipment_view(r) for r in records]
+
+    async def _shipment(repo: SqlShipments, shipment_id: str, who: Principal) -> ShipmentRecord:
+        record = await repo.get(shipment_id)
+        if record is None:
+            raise UnknownShipment("shipment", shipment_id)
+        _scope(who)(record.warehouse_id)
+        return record
+
+    @api.get("/shipments/{shipment_id}", summary="One shipment: state, what it waits for, documents")
+    async def get_shipment(shipment_id: str, who: ShipmentReader) -> dict[str, Any]:
+        async with unit() as repo:
+            record = await _shipment(repo, shipment_id, who)
+        return shipment_view(record)
+
+    @api.post("/shipments/{shipment_id}/dispatch-details",
+              summary="Vehicle, driver, transporter, LR, distance, mode — captured once")
+    async def post_details(shipment_id: str, body: DispatchDetailsBody, who: Supervisor) -> dict[str, Any]:
+        async with unit() as repo:
+            record = await use_cases.capture_dispatch_details(repo, publisher(repo), shipment_id, body.input(),
+                                                              now(), _scope(who))
+        return shipment_view(record)
+
+    @api.post("/shipments/{shipment_id}/gate-out",
+              summary="The goods leave: refused (409, naming what is missing) before invoice and e-way bill")
+    async def post_gate_out(shipment_id: str, who: Supervisor) -> dict[str, Any]:
+        try:
+            async with unit() as repo:
+                record = await use_cases.gate_out(repo, publisher(repo), shipment_id, who.subject, now(),
+                                                  _scope(who))
+        except Conflict as exc:
+            async with unit() as repo:
+                current = await repo.get(shipment_id)
+            if current is not None and "missing" in exc.extensions:
+                exc.extensions["waiting_for"] = waiting_for(current)
+            raise
+        return shipment_view(record)
+
+    async def _change_vehicle(shipment_id: str, body: VehicleChangeBody, who: Principal) -> dict[str, Any]:
+        async with unit() as repo:
+            record = await use_cases.change_vehicle(
+                repo, publisher(repo), shipment_id, body.input(), body.reason, body.from_place,
+                body.from_state_code, body.remarks, now(), _scope(who),
+            )
+        return shipment_view(record)
+
+    @api.post("/shipments/{shipment_id}/vehicle", summary="After gate-out: the goods moved to another vehicle")
+    async def post_vehicle(shipment_id: str, body: VehicleChangeBody, who: Supervisor) -> dict[str, Any]:
+        return await _change_vehicle(shipment_id, body, who)
+
+    @api.post("/shipments/{shipment_id}/vehicle-change", summary="Same as /vehicle (name used in the issue)")
+    async def post_vehicle_change(shipment_id: str, body: VehicleChangeBody, who: Supervisor) -> dict[str, Any]:
+        return await _change_vehicle(shipment_id, body, who)
+
+    return api

@@ -1,0 +1,250 @@
+"""Dispatch's use cases. Each runs inside one transaction opened by its caller (an HTTP request or a
+message batch): load the shipment with a row lock, call the domain, save, publish what the change causes
+through the outbox. Repeats change nothing and publish nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from o2c.contracts.v1.dispatch import PickListCancellationRefused
+from o2c.contracts.v1.ewaybill import EwayBillGenerated, EwayBillNotRequired, EwayBillRejected
+from o2c.contracts.v1.invoicing import InvoiceIssued
+from o2c.contracts.v1.sales import CancelPickList, OrderReleased
+from o2c.dispatch.domain import (
+    ConflictingState,
+    DispatchDetails,
+    EwayBillReference,
+    InvoiceReference,
+    Shipment,
+    ShipmentStatus,
+    ShortReason,
+    TransportMode,
+    VehicleChangeReason,
+    VehicleType,
+    business_date,
+)
+from o2c.dispatch.service_layer import outgoing
+from o2c.dispatch.service_layer.errors import UnknownShipment
+from o2c.dispatch.service_layer.ports import Authorise, Publish, ShipmentRepository
+from o2c.dispatch.service_layer.records import ReleaseFacts, ShipmentRecord, pick_requests
+
+
+def pick_list_id_for(shipment_id: str) -> str:
+    """Deterministic, so a release read twice names the same pick list."""
+    return f"pl-{shipment_id}"
+
+
+# --- release → pick lists ----------------------------------------------------------------------
+
+
+async def issue_pick_lists(repo: ShipmentRepository, publish: Publish, release: OrderReleased, now: datetime
+                           ) -> list[ShipmentRecord]:
+    """One pick list per warehouse shipment, lines in walking order; idempotent per shipment id."""
+    issued = []
+    for released in release.shipments:
+        if await repo.get(released.shipment_id) is not None or await repo.is_tombstoned(released.shipment_id):
+            continue
+        requests = [request for line in released.lines for request in pick_requests(line)]
+        shipment = Shipment.release(released.shipment_id, release.order_id, released.warehouse_id,
+                                    pick_list_id_for(released.shipment_id), requests, now)
+        number = await repo.next_number()
+        record = ShipmentRecord(shipment, ReleaseFacts.of(release, released), shipment_no=f"SHP-{number:06d}",
+                                pick_list_no=f"PL-{number:06d}")
+        if await repo.add(record):
+            await publish(outgoing.pick_list_issued(record))
+            issued.append(record)
+    return issued
+
+
+# --- picking -----------------------------------------------------------------------------------
+
+
+async def _ready_if_now_ready(record: ShipmentRecord, before: ShipmentStatus, publish: Publish, now: datetime
+                              ) -> None:
+    if before is not ShipmentStatus.READY and record.shipment.status is ShipmentStatus.READY \
+            and record.shipment.has_goods:
+        await publish(outgoing.shipment_ready(record, now))
+
+
+@dataclass(frozen=True)
+class PickInput:
+    picked: Decimal
+    bin_code: str | None = None
+    batch_no: str | None = None
+    short_reason: ShortReason | None = None
+    note: str = ""
+
+
+async def confirm_pick(repo: ShipmentRepository, publish: Publish, pick_list_id: str, pick_line_no: int,
+                       pick: PickInput, picked_by: str, now: datetime, authorise: Authorise) -> ShipmentRecord:
+    """A picker confirms one line (bin and batch scanned). A short pick goes with what was picked: the
+    shortfall is handed to the coordinator in PickConfirmed (it re-reserves elsewhere or backorders), and
+    the line is closed here so the shipment does not wait."""
+    record = await repo.get_by_pick_list(pick_list_id, for_update=True)
+    if record is None:
+        raise UnknownShipment("pick list", pick_list_id)
+    authorise(record.warehouse_id)
+    shipment, before = record.shipment, record.shipment.status
+    already = shipment.pick_list.line(pick_line_no).confirmation is not None
+    confirmation = shipment.confirm_pick(pick_line_no, pick.picked, picked_by, now, bin_code=pick.bin_code,
+                                         batch_no=pick.batch_no, reason=pick.short_reason, note=pick.note)
+    if already:
+        return record
+    if confirmation.short > 0:
+        shipment.accept_shortfall(pick_line_no)
+    await repo.save(record)
+    await publish(outgoing.pick_confirmed(record, shipment.pick_list.line(pick_line_no)))
+    await _ready_if_now_ready(record, before, publish, now)
+    return record
+
+
+# --- vehicle -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DetailsInput:
+    distance_km: int
+    mode: TransportMode = TransportMode.ROAD
+    vehicle_no: str | None = None
+    vehicle_type: VehicleType = VehicleType.REGULAR
+    driver_name: str | None = None
+    driver_phone: str | None = None
+    transporter_id: str | None = None
+    transporter_name: str | None = None
+    lr_no: str | None = None
+    lr_date: date | None = None
+
+    def capture(self, record: ShipmentRecord, now: datetime) -> DispatchDetails:
+        release = record.release
+        return DispatchDetails.capture(
+            today=business_date(now), distance_km=self.distance_km, mode=self.mode, vehicle_no=self.vehicle_no,
+            vehicle_type=self.vehicle_type, driver_name=self.driver_name, driver_phone=self.driver_phone,
+            transporter_id=self.transporter_id, transporter_name=self.transporter_name, lr_no=self.lr_no,
+            lr_date=self.lr_date,
+            same_pincode=release.shipment.dispatch_from.pincode == release.ship_to.pincode,
+        )
+
+
+async def capture_dispatch_details(repo: ShipmentRepository, publish: Publish, shipment_id: str,
+                                   details: DetailsInput, now: datetime, authorise: Authorise) -> ShipmentRecord:
+    """Captured once; with every line confirmed the shipment is ready → ShipmentReady. Invalid details
+    are refused before anything is written."""
+    record = await repo.get(shipment_id, for_update=True)
+    if record is None:
+        raise UnknownShipment("shipment", shipment_id)
+    authorise(record.warehouse_id)
+    captured = details.capture(record, now)
+    before = record.shipment.status
+    if record.shipment.capture_dispatch_details(captured):
+        await repo.save(record)
+        await _ready_if_now_ready(record, before, publish, now)
+    return record
+
+
+# --- documents (messages from invoicing and ewaybill) ------------------------------------------
+
+
+async def _locked(repo: ShipmentRepository, shipment_id: str) -> ShipmentRecord:
+    record = await repo.get(shipment_id, for_update=True)
+    if record is None:
+        raise UnknownShipment("shipment", shipment_id)
+    return record
+
+
+async def record_invoice(repo: ShipmentRepository, message: InvoiceIssued) -> ShipmentRecord:
+    record = await _locked(repo, message.shipment_id)
+    quantities: dict[int, Decimal] = {}
+    if all(line.order_line_no is not None for line in message.lines):
+        for line in message.lines:
+            assert line.order_line_no is not None
+            quantities[line.order_line_no] = quantities.get(line.order_line_no, Decimal(0)) + line.quantity.value
+    invoice = InvoiceReference(message.invoice_id, message.invoice_no, message.invoice_date,
+                               message.totals.grand_total, quantities)
+    if record.shipment.record_invoice(invoice):
+        await repo.save(record)
+    return record
+
+
+async def record_ewaybill(repo: ShipmentRepository, message: EwayBillGenerated) -> ShipmentRecord:
+    record = await _locked(repo, message.shipment_id)
+    if record.shipment.record_ewaybill(EwayBillReference(message.ewaybill_no, message.valid_until)):
+        await repo.save(record)
+    return record
+
+
+async def record_ewaybill_not_required(repo: ShipmentRepository, message: EwayBillNotRequired) -> ShipmentRecord:
+    record = await _locked(repo, message.shipment_id)
+    if record.shipment.record_ewaybill_not_required(message.reason.value):
+        await repo.save(record)
+    return record
+
+
+async def record_ewaybill_rejected(repo: ShipmentRepository, message: EwayBillRejected) -> ShipmentRecord:
+    record = await _locked(repo, message.shipment_id)
+    if record.shipment.record_ewaybill_rejected(message.code, message.message):
+        await repo.save(record)
+    return record
+
+
+# --- the gate and after ------------------------------------------------------------------------
+
+
+async def gate_out(repo: ShipmentRepository, publish: Publish, shipment_id: str, by: str, now: datetime,
+                   authorise: Authorise) -> ShipmentRecord:
+    """Refused (GateClosed, naming what is missing) until the invoice and the e-way bill verdict exist.
+    A second gate-out changes nothing and publishes nothing."""
+    record = await _locked(repo, shipment_id)
+    authorise(record.warehouse_id)
+    if record.shipment.gate_out(now, by):
+        await repo.save(record)
+        await publish(outgoing.shipment_dispatched(record))
+    return record
+
+
+async def change_vehicle(repo: ShipmentRepository, publish: Publish, shipment_id: str, details: DetailsInput,
+                         reason: VehicleChangeReason, from_place: str, from_state_code: str, remarks: str,
+                         now: datetime, authorise: Authorise) -> ShipmentRecord:
+    record = await _locked(repo, shipment_id)
+    authorise(record.warehouse_id)
+    change = record.shipment.change_vehicle(details.capture(record, now), reason, now, from_place=from_place,
+                                            from_state_code=from_state_code, remarks=remarks)
+    await repo.save(record)
+    await publish(outgoing.vehicle_changed(record, change))
+    return record
+
+
+# --- the coordinator's command -----------------------------------------------------------------
+
+
+async def cancel_pick_lists(repo: ShipmentRepository, publish: Publish, command: CancelPickList, now: datetime
+                            ) -> None:
+    """Every named shipment (or every shipment of the order) gets a reply: PickListCancelled with the
+    goods to put back into their bins, or PickListCancellationRefused when it already left the gate. A
+    shipment whose release was not read yet is remembered as cancelled, so the late release issues nothing."""
+    known = {r.shipment_id: r for r in await repo.of_order(command.order_id, for_update=True)}
+    targets = list(command.shipment_ids) or sorted(known)
+    for shipment_id in targets:
+        record = known.get(shipment_id)
+        if record is None:
+            record = await repo.get(shipment_id, for_update=True)
+            if record is not None and record.order_id != command.order_id:
+                continue  # not this order's shipment: nothing to cancel, nothing to say
+        if record is None:
+            await repo.tombstone(shipment_id, command.order_id, command.request_id, now)
+            await publish(outgoing.pick_list_cancelled(command.order_id, shipment_id, pick_list_id_for(shipment_id),
+                                                       command.request_id, None, {}, now))
+            continue
+        try:
+            cancellation = record.shipment.cancel(now, command.reason)
+        except ConflictingState:
+            await publish(PickListCancellationRefused(
+                order_id=command.order_id, shipment_id=shipment_id, request_id=command.request_id,
+                reason="already dispatched", refused_at=now,
+            ))
+            continue
+        await repo.save(record)
+        units = {line.line_no: line.quantity.unit.value for line in record.release.shipment.lines}
+        await publish(outgoing.pick_list_cancelled(command.order_id, shipment_id, record.pick_list_id,
+                                                   command.request_id, cancellation, units, now))
