@@ -69,3 +69,24 @@ class RateSchedule:
                 row = in_force[0]
                 return RateInForce(hsn=hsn, gst_rate=row.gst_rate, cess_rate=row.cess_rate, row=row)
         raise UnknownHsnRate(f"no GST rate in force for HSN {hsn} on {on.isoformat()}")
+
+
+class RatesWithQuotedFallback(RateSchedule):
+    """The rate table first; for an HSN code the table does not cover, the rate quoted on the order.
+
+    The table (effective-dated) always wins, so a rate change between pricing and invoicing is applied;
+    the quoted rate only keeps an item the compliance officer has not tabulated yet from blocking the gate."""
+
+    def __init__(self, table: RateSchedule, quoted: dict[str, tuple[Decimal, Decimal]]) -> None:
+        self._table = table
+        self._quoted = dict(quoted)
+
+    def rate_on(self, hsn: str, on: date) -> RateInForce:
+        try:
+            return self._table.rate_on(hsn, on)
+        except UnknownHsnRate:
+            if hsn not in self._quoted:
+                raise
+            gst, cess = self._quoted[hsn]
+            row = HsnRate(hsn=hsn, gst_rate=gst, cess_rate=cess, effective_from=on, description="rate quoted on order")
+            return RateInForce(hsn=hsn, gst_rate=gst, cess_rate=cess, row=row)

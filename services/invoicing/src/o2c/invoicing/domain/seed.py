@@ -24,6 +24,7 @@ _D = Decimal
 
 # (hsn, description, gst before, cess before, gst from 22 Sep 2025)
 _RATE_CHANGES: tuple[tuple[str, str, str, str, str], ...] = (
+    ("0902", "Tea", "5", "0", "5"),
     ("0405", "Butter, ghee and other milk fats", "12", "0", "5"),
     ("1905", "Biscuits, bread and bakers' wares", "18", "0", "5"),
     ("2201", "Packaged drinking water", "18", "0", "5"),

@@ -1,0 +1,223 @@
+"""The invoice store on PostgreSQL (Core on the caller's session: one transaction with the outbox)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from o2c.contracts.envelope import Message
+from o2c.contracts.v1 import invoicing as ci
+from o2c.invoicing.adapters.db import credit_note, document_series, hsn_rate, invoice, invoice_pdf, return_request
+from o2c.invoicing.domain.numbering import DocumentSeries
+from o2c.invoicing.domain.rates import HsnRate, RateSchedule
+from o2c.invoicing.service_layer.ports import CreditNoteRecord, InvoiceRecord, IrnStatus, ReturnRecord
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_RATES: dict[str, Any] = {"schedule": None, "loaded": 0.0}
+RATES_TTL_SECONDS = 60.0
+
+
+def _record(row: Any) -> InvoiceRecord:
+    return InvoiceRecord(
+        id=row.id, issued=ci.InvoiceIssued.model_validate(row.document), irn_status=IrnStatus(row.irn_status),
+        irn=ci.IrnDetails.model_validate(row.irn) if row.irn else None, irn_error_code=row.irn_error_code,
+        irn_error_message=row.irn_error_message, irn_attempts=row.irn_attempts, ewaybill_no=row.ewaybill_no,
+        ewaybill_active=row.ewaybill_active, dispatched_at=row.dispatched_at, cancelled_at=row.cancelled_at,
+        cancel_reason=row.cancel_reason, cancel_remarks=row.cancel_remarks, irn_cancelled=row.irn_cancelled,
+        revision=row.revision,
+    )
+
+
+def _note(row: Any) -> CreditNoteRecord:
+    return CreditNoteRecord(id=row.id, invoice_id=row.invoice_id,
+                            issued=ci.CreditNoteIssued.model_validate(row.document))
+
+
+class SqlInvoiceStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _execute(self, statement: Any) -> Any:
+        return await (await self.session.connection()).execute(statement)
+
+    async def lock_series(self, supplier_gstin: str, financial_year: str, prefix: str) -> DocumentSeries:
+        key = {"supplier_gstin": supplier_gstin, "financial_year": financial_year, "prefix": prefix}
+        await self._execute(insert(document_series).values(**key).on_conflict_do_nothing())
+        row = (await self._execute(
+            sa.select(document_series).filter_by(**key).with_for_update()
+        )).one()
+        return DocumentSeries(supplier_gstin=supplier_gstin, financial_year=financial_year, prefix=prefix,
+                              width=row.width, last_sequence=row.last_sequence)
+
+    async def save_series(self, series: DocumentSeries) -> None:
+        await self._execute(
+            document_series.update()
+            .where(document_series.c.supplier_gstin == series.supplier_gstin,
+                   document_series.c.financial_year == series.financial_year,
+                   document_series.c.prefix == series.prefix)
+            .values(last_sequence=series.last_sequence, updated_at=sa.func.now())
+        )
+
+    async def rates(self) -> RateSchedule:
+        cached = _RATES["schedule"]
+        if cached is not None and time.monotonic() - _RATES["loaded"] < RATES_TTL_SECONDS:
+            return cached  # type: ignore[no-any-return]
+        rows = (await self._execute(sa.select(hsn_rate))).all()
+        schedule = RateSchedule(
+            HsnRate(hsn=r.hsn, gst_rate=r.gst_rate.normalize(), cess_rate=r.cess_rate.normalize(),
+                    effective_from=r.effective_from, effective_to=r.effective_to, description=r.description)
+            for r in rows
+        )
+        _RATES.update(schedule=schedule, loaded=time.monotonic())
+        return schedule
+
+    async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None:
+        row = (await self._execute(sa.select(invoice).where(invoice.c.shipment_id == shipment_id))).first()
+        return _record(row) if row else None
+
+    async def get(self, invoice_id: str, *, for_update: bool = False) -> InvoiceRecord | None:
+        query = sa.select(invoice).where(invoice.c.id == invoice_id)
+        row = (await self._execute(query.with_for_update() if for_update else query)).first()
+        return _record(row) if row else None
+
+    async def get_many(self, invoice_ids: Sequence[str]) -> list[InvoiceRecord]:
+        if not invoice_ids:
+            return []
+        rows = await self._execute(sa.select(invoice).where(invoice.c.id.in_(list(invoice_ids))))
+        return [_record(r) for r in rows]
+
+    async def add(self, record: InvoiceRecord) -> None:
+        issued = record.issued
+        await self._execute(invoice.insert().values(
+            id=record.id, shipment_id=issued.shipment_id, invoice_no=issued.invoice_no,
+            supplier_gstin=issued.supplier_gstin, financial_year=issued.financial_year,
+            invoice_date=issued.invoice_date, order_id=issued.order_id, customer_id=issued.customer_id,
+            buyer_gstin=issued.buyer_gstin, supply_type=issued.supply_type.value,
+            grand_total=issued.totals.grand_total, document=issued.model_dump(mode="json"),
+            irn_status=record.irn_status.value, revision=record.revision,
+        ))
+
+    async def update(self, record: InvoiceRecord) -> None:
+        await self._execute(invoice.update().where(invoice.c.id == record.id).values(
+            irn_status=record.irn_status.value, irn=record.irn.model_dump(mode="json") if record.irn else None,
+            irn_error_code=record.irn_error_code, irn_error_message=record.irn_error_message,
+            irn_attempts=record.irn_attempts, ewaybill_no=record.ewaybill_no, ewaybill_active=record.ewaybill_active,
+            dispatched_at=record.dispatched_at, cancelled_at=record.cancelled_at, cancel_reason=record.cancel_reason,
+            cancel_remarks=record.cancel_remarks, irn_cancelled=record.irn_cancelled, revision=record.revision,
+        ))
+
+    async def search(self, *, order_id: str | None, customer_id: str | None, limit: int) -> list[InvoiceRecord]:
+        query = sa.select(invoice).order_by(invoice.c.created_at.desc(), invoice.c.id).limit(limit)
+        if order_id:
+            query = query.where(invoice.c.order_id == order_id)
+        if customer_id:
+            query = query.where(invoice.c.customer_id == customer_id)
+        return [_record(r) for r in await self._execute(query)]
+
+    async def invoices_between(self, supplier_gstin: str, first: date, last: date) -> list[InvoiceRecord]:
+        rows = await self._execute(sa.select(invoice).where(
+            invoice.c.supplier_gstin == supplier_gstin, invoice.c.invoice_date.between(first, last)
+        ).order_by(invoice.c.invoice_no))
+        return [_record(r) for r in rows]
+
+    async def claim_for_registration(self, now: datetime, stale_before: datetime, limit: int) -> list[InvoiceRecord]:
+        pending = sa.or_(
+            invoice.c.irn_status == IrnStatus.PENDING.value,
+            sa.and_(invoice.c.irn_status == IrnStatus.REGISTERING.value, invoice.c.irn_claimed_at < stale_before),
+        )
+        rows = (await self._execute(
+            sa.select(invoice).where(pending).order_by(invoice.c.created_at).limit(limit)
+            .with_for_update(skip_locked=True)
+        )).all()
+        if rows:
+            await self._execute(invoice.update().where(invoice.c.id.in_([r.id for r in rows])).values(
+                irn_status=IrnStatus.REGISTERING.value, irn_claimed_at=now,
+                irn_attempts=invoice.c.irn_attempts + 1,
+            ))
+        records = [_record(r) for r in rows]
+        for record in records:
+            record.irn_status = IrnStatus.REGISTERING
+        return records
+
+    async def credit_notes_of(self, invoice_id: str) -> list[CreditNoteRecord]:
+        rows = await self._execute(sa.select(credit_note).where(credit_note.c.invoice_id == invoice_id)
+                                   .order_by(credit_note.c.created_at))
+        return [_note(r) for r in rows]
+
+    async def credit_note(self, credit_note_id: str) -> CreditNoteRecord | None:
+        row = (await self._execute(sa.select(credit_note).where(credit_note.c.id == credit_note_id))).first()
+        return _note(row) if row else None
+
+    async def add_credit_note(self, record: CreditNoteRecord) -> None:
+        issued = record.issued
+        await self._execute(credit_note.insert().values(
+            id=record.id, credit_note_no=issued.credit_note_no, invoice_id=record.invoice_id,
+            return_id=issued.return_id, supplier_gstin=issued.supplier_gstin, financial_year=issued.financial_year,
+            credit_note_date=issued.credit_note_date, customer_id=issued.customer_id,
+            grand_total=issued.totals.grand_total, document=issued.model_dump(mode="json"),
+        ))
+
+    async def credit_notes_between(self, supplier_gstin: str, first: date, last: date) -> list[CreditNoteRecord]:
+        rows = await self._execute(sa.select(credit_note).where(
+            credit_note.c.supplier_gstin == supplier_gstin, credit_note.c.credit_note_date.between(first, last)
+        ).order_by(credit_note.c.credit_note_no))
+        return [_note(r) for r in rows]
+
+    async def get_return(self, return_id: str) -> ReturnRecord | None:
+        row = (await self._execute(sa.select(return_request).where(return_request.c.return_id == return_id))).first()
+        if row is None:
+            return None
+        return ReturnRecord(return_id=row.return_id, return_no=row.return_no, invoice_id=row.invoice_id,
+                            customer_id=row.customer_id, status=row.status, credit_note_id=row.credit_note_id,
+                            reason=row.reason)
+
+    async def save_return(self, record: ReturnRecord) -> None:
+        values = {"return_no": record.return_no, "invoice_id": record.invoice_id, "customer_id": record.customer_id,
+                  "status": record.status, "credit_note_id": record.credit_note_id, "reason": record.reason}
+        await self._execute(
+            insert(return_request).values(return_id=record.return_id, **values)
+            .on_conflict_do_update(index_elements=["return_id"], set_={**values, "updated_at": sa.func.now()})
+        )
+
+    async def returns_of(self, invoice_id: str) -> list[ReturnRecord]:
+        rows = await self._execute(sa.select(return_request).where(return_request.c.invoice_id == invoice_id))
+        return [ReturnRecord(return_id=r.return_id, return_no=r.return_no, invoice_id=r.invoice_id,
+                             customer_id=r.customer_id, status=r.status, credit_note_id=r.credit_note_id,
+                             reason=r.reason) for r in rows]
+
+    async def cached_pdf(self, invoice_id: str, revision: int) -> bytes | None:
+        row = (await self._execute(sa.select(invoice_pdf.c.content).where(
+            invoice_pdf.c.invoice_id == invoice_id, invoice_pdf.c.revision == revision))).first()
+        return bytes(row[0]) if row else None
+
+    async def save_pdf(self, invoice_id: str, revision: int, content: bytes) -> None:
+        values = {"revision": revision, "content": content, "rendered_at": sa.func.now()}
+        await self._execute(
+            insert(invoice_pdf).values(invoice_id=invoice_id, **values)
+            .on_conflict_do_update(index_elements=["invoice_id"], set_=values,
+                                   where=invoice_pdf.c.revision < revision)
+        )
+
+    async def unrendered(self, limit: int) -> list[tuple[str, int]]:
+        """Invoices whose cached PDF is missing or older than the invoice (for the background renderer)."""
+        query = (
+            sa.select(invoice.c.id, invoice.c.revision)
+            .select_from(invoice.outerjoin(invoice_pdf, invoice_pdf.c.invoice_id == invoice.c.id))
+            .where(sa.or_(invoice_pdf.c.revision.is_(None), invoice_pdf.c.revision < invoice.c.revision))
+            .order_by(invoice.c.created_at).limit(limit)
+        )
+        return [(r.id, r.revision) for r in await self._execute(query)]
+
+
+class SqlUnitOfWork:
+    def __init__(self, session: AsyncSession, publish: Callable[[Message], Awaitable[Any]]) -> None:
+        self.session = session
+        self.store = SqlInvoiceStore(session)
+        self._publish = publish
+
+    async def publish(self, message: Message) -> None:
+        await self._publish(message)

@@ -1,0 +1,194 @@
+"""HTTP API: parse, authorise (role and customer scope), call one use case, answer problem+json on refusal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from o2c.contracts.envelope import Message
+from o2c.contracts.v1.invoicing import InvoiceCancelReason
+from o2c.invoicing.adapters.repository import SqlInvoiceStore, SqlUnitOfWork
+from o2c.invoicing.domain.gstin import gstin_problem
+from o2c.invoicing.domain.money import amount_in_words
+from o2c.invoicing.domain.portal_json import dumps
+from o2c.invoicing.entrypoints.workers import gateway, pdf_for, policy
+from o2c.invoicing.service_layer import use_cases as uc
+from o2c.invoicing.service_layer.ports import CreditNoteRecord, InvoiceRecord, ReturnRecord
+from o2c.kit.auth import Principal, Role, require
+from o2c.kit.problems import Conflict, InvalidField, NotFound
+from o2c.kit.service import Runtime
+from pydantic import BaseModel, Field
+
+READERS = (Role.ACCOUNTANT, Role.COMPLIANCE_OFFICER, Role.SALES_COORDINATOR, Role.CUSTOMER)
+COMPLIANCE = (Role.ACCOUNTANT, Role.COMPLIANCE_OFFICER)
+GSTIN_SHAPE = r"^[0-9]{2}[0-9A-Z]{13}$"
+PERIOD_SHAPE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+Reader = Annotated[Principal, Depends(require(*READERS))]
+Officer = Annotated[Principal, Depends(require(*COMPLIANCE))]
+
+
+class CancelRequest(BaseModel):
+    reason: InvoiceCancelReason
+    remarks: str = Field(default="", max_length=100)
+
+
+def invoice_view(record: InvoiceRecord, notes: list[CreditNoteRecord] | None = None) -> dict[str, Any]:
+    issued = record.issued
+    body: dict[str, Any] = issued.model_dump(mode="json")
+    body |= {
+        "status": "cancelled" if record.is_cancelled else "issued",
+        "amount_in_words": amount_in_words(issued.totals.grand_total),
+        "irn_status": record.irn_status.value,
+        "irn": record.irn.model_dump(mode="json") if record.irn else None,
+        "irn_error": {"code": record.irn_error_code, "message": record.irn_error_message}
+        if record.irn_error_code else None,
+        "ewaybill_no": record.ewaybill_no,
+        "ewaybill_active": record.ewaybill_active,
+        "dispatched_at": record.dispatched_at.isoformat() if record.dispatched_at else None,
+        "cancellation": {"reason": record.cancel_reason, "remarks": record.cancel_remarks,
+                         "cancelled_at": record.cancelled_at.isoformat(), "irn_cancelled": record.irn_cancelled}
+        if record.cancelled_at else None,
+        "revision": record.revision,
+        "links": {"pdf": f"/invoices/{record.id}/pdf"},
+    }
+    if notes is not None:
+        body["credit_notes"] = [{"id": n.id, "credit_note_no": n.issued.credit_note_no,
+                                 "credit_note_date": n.issued.credit_note_date.isoformat(),
+                                 "grand_total": f"{n.issued.totals.grand_total:.2f}"} for n in notes]
+    return body
+
+
+def return_view(r: ReturnRecord) -> dict[str, Any]:
+    return {"return_id": r.return_id, "return_no": r.return_no, "invoice_id": r.invoice_id,
+            "customer_id": r.customer_id, "status": r.status, "credit_note_id": r.credit_note_id, "reason": r.reason}
+
+
+def _check_gstin(gstin: str) -> None:
+    problem = gstin_problem(gstin)
+    if problem:
+        raise InvalidField("gstin", problem)
+
+
+def router(rt: Runtime) -> APIRouter:
+    api = APIRouter(tags=["invoicing"])
+
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[SqlUnitOfWork]:
+        async with rt.sessions() as session, session.begin():
+            async def publish(message: Message) -> Any:
+                return await rt.outbox.add(session, message)
+
+            yield SqlUnitOfWork(session, publish)
+
+    async def load(invoice_id: str, who: Principal) -> tuple[InvoiceRecord, list[CreditNoteRecord]]:
+        async with rt.sessions() as session:
+            store = SqlInvoiceStore(session)
+            record = await store.get(invoice_id)
+            if record is None:
+                raise NotFound("invoice", invoice_id)
+            who.ensure_customer(record.issued.customer_id)
+            return record, await store.credit_notes_of(invoice_id)
+
+    @api.get("/invoices/{invoice_id}", summary="A tax invoice with its IRN, e-way bill and credit notes")
+    async def get_invoice(invoice_id: str, who: Reader) -> dict[str, Any]:
+        record, notes = await load(invoice_id, who)
+        return invoice_view(record, notes)
+
+    @api.get("/invoices", summary="Invoices of an order or a customer (a customer login sees its own)")
+    async def list_invoices(
+        who: Reader, order_id: Annotated[str | None, Query(max_length=64)] = None,
+        customer_id: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> list[dict[str, Any]]:
+        if Role.CUSTOMER in who.roles and who.roles <= {Role.CUSTOMER}:
+            if customer_id is not None:
+                who.ensure_customer(customer_id)
+            customer_id = who.customer_id or "(none)"
+        if not order_id and not customer_id:
+            raise InvalidField("query.order_id", "give order_id or customer_id")
+        async with rt.sessions() as session:
+            records = await SqlInvoiceStore(session).search(order_id=order_id, customer_id=customer_id, limit=limit)
+        return [invoice_view(r) for r in records]
+
+    @api.get("/invoices/{invoice_id}/pdf", summary="The printed tax invoice (cached per revision)",
+             response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+    async def get_pdf(invoice_id: str, who: Reader) -> Response:
+        record, _ = await load(invoice_id, who)
+        content = await pdf_for(rt, invoice_id)
+        if content is None:
+            raise NotFound("invoice", invoice_id)
+        filename = record.issued.invoice_no.replace("/", "-") + ".pdf"
+        return Response(content, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+    @api.post("/invoices/{invoice_id}/cancel", summary="Cancel before gate-out (the number stays used)")
+    async def cancel(invoice_id: str, body: CancelRequest, who: Officer) -> dict[str, Any]:
+        try:
+            async with transaction() as uow:
+                record = await uc.cancel_invoice(uow, invoice_id, body.reason, body.remarks,
+                                                 now=datetime.now(UTC), gateway=gateway(rt))
+        except uc.NotFound as exc:
+            raise NotFound(exc.what, exc.ident) from exc
+        except uc.Refused as exc:
+            raise Conflict(str(exc)) from exc
+        return invoice_view(record)
+
+    @api.post("/invoices/{invoice_id}/irn/retry", status_code=202,
+              summary="Queue a rejected invoice for IRN registration again, after correcting the cause")
+    async def retry(invoice_id: str, who: Officer) -> dict[str, Any]:
+        try:
+            async with transaction() as uow:
+                record = await uc.retry_irn(uow, invoice_id)
+        except uc.NotFound as exc:
+            raise NotFound(exc.what, exc.ident) from exc
+        except uc.Refused as exc:
+            raise Conflict(str(exc)) from exc
+        return invoice_view(record)
+
+    @api.get("/credit-notes/{credit_note_id}", summary="A credit note with its original invoice reference")
+    async def get_credit_note(credit_note_id: str, who: Reader) -> dict[str, Any]:
+        async with rt.sessions() as session:
+            note = await SqlInvoiceStore(session).credit_note(credit_note_id)
+        if note is None:
+            raise NotFound("credit note", credit_note_id)
+        who.ensure_customer(note.issued.customer_id)
+        return note.issued.model_dump(mode="json") | {
+            "amount_in_words": amount_in_words(note.issued.totals.grand_total)}
+
+    @api.get("/credit-notes", summary="Credit notes of an invoice")
+    async def list_credit_notes(invoice_id: Annotated[str, Query(max_length=64)], who: Reader) -> list[dict[str, Any]]:
+        _, notes = await load(invoice_id, who)
+        return [n.issued.model_dump(mode="json") for n in notes]
+
+    @api.get("/returns", summary="Returns against an invoice: credited, or refused with the reason")
+    async def list_returns(invoice_id: Annotated[str, Query(max_length=64)], who: Reader) -> list[dict[str, Any]]:
+        await load(invoice_id, who)
+        async with rt.sessions() as session:
+            return [return_view(r) for r in await SqlInvoiceStore(session).returns_of(invoice_id)]
+
+    @api.get("/gstr1", summary="GSTR-1 JSON (portal shape, exact amounts) for a GSTIN and month",
+             response_class=Response, responses={200: {"content": {"application/json": {}}}})
+    async def get_gstr1(
+        who: Officer, gstin: Annotated[str, Query(pattern=GSTIN_SHAPE)],
+        period: Annotated[str, Query(pattern=PERIOD_SHAPE, description="YYYY-MM")],
+    ) -> Response:
+        _check_gstin(gstin)
+        async with transaction() as uow:
+            report = await uc.gstr1(uow, gstin, period, policy=policy(rt))
+        return Response(dumps(report), media_type="application/json")
+
+    @api.get("/invoice-register", summary="The month's documents and their reconciliation with GSTR-1")
+    async def get_register(
+        who: Officer, gstin: Annotated[str, Query(pattern=GSTIN_SHAPE)],
+        period: Annotated[str, Query(pattern=PERIOD_SHAPE, description="YYYY-MM")],
+    ) -> dict[str, Any]:
+        _check_gstin(gstin)
+        async with transaction() as uow:
+            return await uc.invoice_register(uow, gstin, period, policy=policy(rt))
+
+    return api
+

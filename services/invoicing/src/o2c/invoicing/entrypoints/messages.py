@@ -1,0 +1,69 @@
+"""Message handlers: each runs inside the consumer's batch transaction (inbox: once per message id)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from o2c.contracts.envelope import Message
+from o2c.contracts.v1.dispatch import ShipmentDispatched, ShipmentReady
+from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillGenerated
+from o2c.contracts.v1.inventory import GoodsReturned
+from o2c.contracts.v1.sales import ReturnAuthorised
+from o2c.invoicing.adapters.repository import SqlUnitOfWork
+from o2c.invoicing.entrypoints.workers import policy
+from o2c.invoicing.service_layer import use_cases as uc
+from o2c.kit.messaging.consumer import MessageContext
+from o2c.kit.messaging.errors import PermanentError
+from o2c.kit.service import Runtime
+
+Handler = Callable[[Message, MessageContext], Awaitable[None]]
+
+
+def _uow(ctx: MessageContext) -> SqlUnitOfWork:
+    async def publish(message: Message) -> Any:
+        return await ctx.publish(message)
+
+    return SqlUnitOfWork(ctx.session, publish)
+
+
+def handlers(rt: Runtime) -> dict[str, Handler]:
+    async def shipment_ready(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, ShipmentReady)
+        try:
+            await uc.issue_invoice(_uow(ctx), message, now=datetime.now(UTC), policy=policy(rt))
+        except uc.InvalidShipment as exc:
+            raise PermanentError(str(exc)) from exc
+
+    async def shipment_dispatched(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, ShipmentDispatched)
+        await uc.record_dispatched(_uow(ctx), message)
+
+    async def ewaybill_generated(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, EwayBillGenerated)
+        try:
+            await uc.record_ewaybill(_uow(ctx), message)
+        except uc.InvalidShipment as exc:
+            raise PermanentError(str(exc)) from exc
+
+    async def ewaybill_cancelled(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, EwayBillCancelled)
+        await uc.record_ewaybill_cancelled(_uow(ctx), message)
+
+    async def return_authorised(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, ReturnAuthorised)
+        await uc.record_return_authorised(_uow(ctx), message)
+
+    async def goods_returned(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, GoodsReturned)
+        await uc.credit_goods_returned(_uow(ctx), message, now=datetime.now(UTC), policy=policy(rt))
+
+    return {
+        "ShipmentReady": shipment_ready,
+        "ShipmentDispatched": shipment_dispatched,
+        "EwayBillGenerated": ewaybill_generated,
+        "EwayBillCancelled": ewaybill_cancelled,
+        "ReturnAuthorised": return_authorised,
+        "GoodsReturned": goods_returned,
+    }

@@ -1,0 +1,105 @@
+"""Background work off the message and request paths: IRN registration and PDF rendering."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from o2c.invoicing.adapters.pdf import render_invoice_pdf
+from o2c.invoicing.adapters.repository import SqlInvoiceStore, SqlUnitOfWork
+from o2c.invoicing.service_layer import use_cases as uc
+from o2c.invoicing.service_layer.ports import IrpGateway
+from o2c.kit.service import Runtime
+
+log = logging.getLogger("o2c.invoicing.workers")
+
+
+def gateway(rt: Runtime) -> IrpGateway | None:
+    found: IrpGateway | None = rt.extras.get("irp")
+    return found
+
+
+def policy(rt: Runtime) -> uc.Policy:
+    found: uc.Policy = rt.extras["policy"]
+    return found
+
+
+async def register_irns_once(rt: Runtime, limit: int = 20) -> tuple[int, bool]:
+    """Claim pending invoices, register them at the IRP (outside any transaction), record each outcome.
+    Returns (how many were claimed, whether any must wait for the IRP to come back)."""
+    irp = gateway(rt)
+    if irp is None:
+        return 0, False
+    now = datetime.now(UTC)
+    async with rt.sessions() as session, session.begin():
+        claimed = await SqlInvoiceStore(session).claim_for_registration(
+            now, now - policy(rt).irn_claim_stale_after, limit)
+    wait = False
+    for record in claimed:
+        outcome = await uc.register_at_irp(irp, record)
+        wait = wait or outcome.retry_later
+        async with rt.sessions() as session, session.begin():
+            order_id = record.issued.order_id
+
+            async def publish(message: object, session: object = session, order_id: str = order_id) -> None:
+                await rt.outbox.add(session, message, correlation_id=order_id)  # type: ignore[arg-type]
+
+            await uc.record_irn_outcome(SqlUnitOfWork(session, publish), record.id, outcome,
+                                        now=datetime.now(UTC))
+    return len(claimed), wait
+
+
+async def render_pdfs_once(rt: Runtime, limit: int = 10) -> int:
+    async with rt.sessions() as session:
+        todo = await SqlInvoiceStore(session).unrendered(limit)
+    for invoice_id, _ in todo:
+        await pdf_for(rt, invoice_id)
+    return len(todo)
+
+
+async def pdf_for(rt: Runtime, invoice_id: str) -> bytes | None:
+    """The cached PDF of the invoice's current revision, rendered (in a thread) and cached if missing."""
+    async with rt.sessions() as session:
+        store = SqlInvoiceStore(session)
+        record = await store.get(invoice_id)
+        if record is None:
+            return None
+        cached = await store.cached_pdf(invoice_id, record.revision)
+    if cached is not None:
+        return cached
+    content = await asyncio.to_thread(render_invoice_pdf, record)
+    async with rt.sessions() as session, session.begin():
+        await SqlInvoiceStore(session).save_pdf(invoice_id, record.revision, content)
+    return content
+
+
+async def run_workers(rt: Runtime) -> None:
+    settings = rt.settings
+    irn_poll = float(getattr(settings, "irn_poll_seconds", 0.2))
+    irn_retry = float(getattr(settings, "irn_retry_seconds", 5.0))
+    pdf_poll = float(getattr(settings, "pdf_poll_seconds", 1.0))
+
+    async def irn_loop() -> None:
+        while True:
+            try:
+                claimed, wait = await register_irns_once(rt)
+            except Exception:
+                log.exception("IRN registration round failed")
+                claimed, wait = 0, True
+            if wait:
+                await asyncio.sleep(irn_retry)
+            elif not claimed:
+                await asyncio.sleep(irn_poll)
+
+    async def pdf_loop() -> None:
+        while True:
+            try:
+                rendered = await render_pdfs_once(rt)
+            except Exception:
+                log.exception("PDF rendering round failed")
+                rendered = 0
+            if not rendered:
+                await asyncio.sleep(pdf_poll)
+
+    await asyncio.gather(irn_loop(), pdf_loop())

@@ -1,0 +1,159 @@
+"""What the use cases need from the outside world: a unit of work over the invoice store (plus the
+outbox), and the IRP gateway. Adapters implement them on PostgreSQL and HTTP; tests on fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from o2c.contracts.envelope import Message
+from o2c.contracts.v1 import invoicing as ci
+from o2c.invoicing.domain.numbering import DocumentSeries
+from o2c.invoicing.domain.rates import RateSchedule
+
+
+class IrnStatus(StrEnum):
+    NOT_REQUIRED = "not_required"  # B2C, or the supplier is below the e-invoicing threshold
+    PENDING = "pending"  # waiting for the registration worker
+    REGISTERING = "registering"  # claimed by a worker (reclaimed when stale)
+    REGISTERED = "registered"
+    REJECTED = "rejected"  # a visible exception: corrected, then retried
+    VOID = "void"  # the invoice was cancelled before it was registered
+
+
+@dataclass
+class InvoiceRecord:
+    id: str
+    issued: ci.InvoiceIssued
+    irn_status: IrnStatus
+    irn: ci.IrnDetails | None = None
+    irn_error_code: str | None = None
+    irn_error_message: str | None = None
+    irn_attempts: int = 0
+    ewaybill_no: str | None = None
+    ewaybill_active: bool = False
+    dispatched_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    cancel_remarks: str | None = None
+    irn_cancelled: bool = False
+    revision: int = 1
+    """Grows with every change that shows on the printed invoice (the PDF cache key)."""
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+@dataclass
+class CreditNoteRecord:
+    id: str
+    invoice_id: str
+    issued: ci.CreditNoteIssued
+
+
+@dataclass
+class ReturnRecord:
+    return_id: str
+    return_no: str
+    invoice_id: str
+    customer_id: str
+    status: str  # authorised | credited | refused
+    credit_note_id: str | None = None
+    reason: str = ""
+
+
+class InvoiceStore(Protocol):
+    async def lock_series(self, supplier_gstin: str, financial_year: str, prefix: str) -> DocumentSeries:
+        """The series row, created if missing, locked until the transaction ends."""
+        ...
+
+    async def save_series(self, series: DocumentSeries) -> None: ...
+
+    async def rates(self) -> RateSchedule: ...
+
+    async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None: ...
+
+    async def get(self, invoice_id: str, *, for_update: bool = False) -> InvoiceRecord | None: ...
+
+    async def get_many(self, invoice_ids: Sequence[str]) -> list[InvoiceRecord]: ...
+
+    async def add(self, record: InvoiceRecord) -> None: ...
+
+    async def update(self, record: InvoiceRecord) -> None:
+        """Write the mutable columns back (IRN, e-way bill, dispatch, cancellation, revision)."""
+        ...
+
+    async def search(self, *, order_id: str | None, customer_id: str | None, limit: int) -> list[InvoiceRecord]: ...
+
+    async def invoices_between(self, supplier_gstin: str, first: date, last: date) -> list[InvoiceRecord]: ...
+
+    async def claim_for_registration(self, now: datetime, stale_before: datetime, limit: int) -> list[InvoiceRecord]:
+        """Pending (or stale registering) invoices, marked registering, skipping rows others hold."""
+        ...
+
+    async def credit_notes_of(self, invoice_id: str) -> list[CreditNoteRecord]: ...
+
+    async def credit_note(self, credit_note_id: str) -> CreditNoteRecord | None: ...
+
+    async def add_credit_note(self, record: CreditNoteRecord) -> None: ...
+
+    async def credit_notes_between(self, supplier_gstin: str, first: date, last: date) -> list[CreditNoteRecord]: ...
+
+    async def get_return(self, return_id: str) -> ReturnRecord | None: ...
+
+    async def save_return(self, record: ReturnRecord) -> None: ...
+
+    async def returns_of(self, invoice_id: str) -> list[ReturnRecord]: ...
+
+    async def cached_pdf(self, invoice_id: str, revision: int) -> bytes | None: ...
+
+    async def save_pdf(self, invoice_id: str, revision: int, content: bytes) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: the store and the messages it causes commit together."""
+
+    @property
+    def store(self) -> InvoiceStore: ...
+
+    async def publish(self, message: Message) -> None: ...
+
+
+# --- the IRP --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IrpAck:
+    irn: str
+    ack_no: str
+    ack_date: datetime
+    signed_qr_code: str
+    signed_invoice: str = ""
+
+
+class IrpRefusal(Exception):
+    """The IRP refused the document (code and message as returned). `existing` is set for a duplicate
+    IRN (2150) when the IRP said which registration already exists."""
+
+    def __init__(self, code: str, message: str, existing: IrpAck | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.existing = code, message, existing
+
+
+class IrpUnavailable(Exception):
+    """Timeout, connection failure or a 5xx: try again later, nothing was decided."""
+
+
+DUPLICATE_IRN = "2150"
+
+
+class IrpGateway(Protocol):
+    async def generate(self, payload: dict[str, Any], supplier_gstin: str) -> IrpAck: ...
+
+    async def get_by_irn(self, irn: str, supplier_gstin: str) -> IrpAck: ...
+
+    async def cancel(self, irn: str, reason_code: str, remarks: str, supplier_gstin: str) -> datetime: ...

@@ -1,0 +1,379 @@
+"""Use cases: open nothing themselves — they get a unit of work (one transaction), load, call the
+domain, write, and add the messages they cause. Entry points own the transaction and the clock."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from o2c.contracts.v1 import invoicing as ci
+from o2c.contracts.v1.dispatch import ShipmentDispatched, ShipmentReady
+from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillGenerated
+from o2c.contracts.v1.inventory import GoodsReturned
+from o2c.contracts.v1.sales import ReturnAuthorised
+from o2c.invoicing.domain import cancellation as dc
+from o2c.invoicing.domain.calendar import business_date, financial_year
+from o2c.invoicing.domain.credit_note import ReturnedLine, ReturnRefused, issue_credit_note
+from o2c.invoicing.domain.einvoice import (
+    DocumentType,
+    EInvoiceThreshold,
+    ReportingTimeLimit,
+    irn_for,
+    irp_payload,
+    is_einvoice_required,
+)
+from o2c.invoicing.domain.gstr1 import B2clThreshold, build_gstr1, register_totals, reported_totals
+from o2c.invoicing.domain.invoice import issue_tax_invoice
+from o2c.invoicing.domain.numbering import next_number
+from o2c.invoicing.domain.rates import RatesWithQuotedFallback, UnknownHsnRate
+from o2c.invoicing.domain.seed import SEED_B2CL_THRESHOLDS, SEED_EINVOICE_THRESHOLDS, SEED_REPORTING_TIME_LIMITS
+from o2c.invoicing.service_layer import mapping
+from o2c.invoicing.service_layer.ports import (
+    DUPLICATE_IRN,
+    CreditNoteRecord,
+    InvoiceRecord,
+    IrnStatus,
+    IrpAck,
+    IrpGateway,
+    IrpRefusal,
+    IrpUnavailable,
+    ReturnRecord,
+    UnitOfWork,
+)
+
+
+class NotFound(LookupError):
+    def __init__(self, what: str, ident: str) -> None:
+        super().__init__(f"{what} {ident} does not exist")
+        self.what, self.ident = what, ident
+
+
+class Refused(Exception):
+    """A request that the rules refuse now (409): the reason says why and what to do instead."""
+
+
+class InvalidShipment(ValueError):
+    """A ShipmentReady that can never be invoiced as sent (permanent: dead-lettered, the gate stays shut)."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Settings the rules need; thresholds are effective-dated data."""
+
+    aggregate_turnover: Decimal = Decimal("500000000")
+    invoice_prefix: str = "INV"
+    credit_note_prefix: str = "CRN"
+    einvoice_thresholds: tuple[EInvoiceThreshold, ...] = SEED_EINVOICE_THRESHOLDS
+    reporting_limits: tuple[ReportingTimeLimit, ...] = SEED_REPORTING_TIME_LIMITS
+    b2cl_thresholds: tuple[B2clThreshold, ...] = SEED_B2CL_THRESHOLDS
+    irn_claim_stale_after: timedelta = field(default=timedelta(seconds=60))
+
+
+def new_id(kind: str) -> str:
+    return f"{kind}-{uuid.uuid4().hex[:16]}"
+
+
+# --- issue ----------------------------------------------------------------------------------------
+
+
+async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, policy: Policy) -> InvoiceRecord:
+    """One tax invoice per shipment from the pick-confirmed quantities; a repeat returns the first one.
+
+    The number series row of (supplier GSTIN, FY, prefix) is locked first: it serialises every invoice of
+    that GSTIN, so the repeat check after it sees a concurrent copy of the same shipment, and the number is
+    taken only by the transaction that commits the invoice (no gaps)."""
+    store = uow.store
+    existing = await store.by_shipment(msg.shipment_id)
+    if existing is not None:
+        return existing
+    fy = financial_year(business_date(now))
+    series = await store.lock_series(msg.warehouse_gstin, fy, policy.invoice_prefix)
+    existing = await store.by_shipment(msg.shipment_id)
+    if existing is not None:
+        return existing
+    issued_number, advanced = next_number(series)
+    rates = RatesWithQuotedFallback(await store.rates(), mapping.quoted_rates(msg))
+    try:
+        invoice = issue_tax_invoice(mapping.ready_shipment(msg), issued_number.number, now, rates)
+    except (ValueError, UnknownHsnRate) as exc:
+        raise InvalidShipment(f"shipment {msg.shipment_id} cannot be invoiced: {exc}") from exc
+    required = is_einvoice_required(
+        invoice.supply_type, policy.aggregate_turnover, invoice.invoice_date, policy.einvoice_thresholds
+    )
+    record = InvoiceRecord(
+        id=new_id("inv"),
+        issued=mapping.invoice_issued(invoice, msg, "", irn_required=required),
+        irn_status=IrnStatus.PENDING if required else IrnStatus.NOT_REQUIRED,
+    )
+    record.issued = record.issued.model_copy(update={"invoice_id": record.id})
+    await store.add(record)
+    await store.save_series(advanced)
+    await uow.publish(record.issued)
+    return record
+
+
+# --- facts from other services ---------------------------------------------------------------------
+
+
+async def record_ewaybill(uow: UnitOfWork, msg: EwayBillGenerated) -> None:
+    record = await uow.store.get(msg.invoice_id, for_update=True)
+    if record is None:
+        raise InvalidShipment(f"e-way bill {msg.ewaybill_no} names unknown invoice {msg.invoice_id}")
+    if record.ewaybill_no == msg.ewaybill_no and record.ewaybill_active:
+        return
+    record.ewaybill_no, record.ewaybill_active = msg.ewaybill_no, True
+    record.revision += 1
+    await uow.store.update(record)
+
+
+async def record_ewaybill_cancelled(uow: UnitOfWork, msg: EwayBillCancelled) -> None:
+    record = await uow.store.get(msg.invoice_id, for_update=True)
+    if record is None or record.ewaybill_no != msg.ewaybill_no or not record.ewaybill_active:
+        return
+    record.ewaybill_active = False
+    record.revision += 1
+    await uow.store.update(record)
+
+
+async def record_dispatched(uow: UnitOfWork, msg: ShipmentDispatched) -> None:
+    record = await uow.store.get(msg.invoice_id, for_update=True)
+    if record is None or record.dispatched_at is not None:
+        return
+    record.dispatched_at = msg.dispatched_at
+    if msg.ewaybill_no and not record.ewaybill_no:
+        record.ewaybill_no, record.ewaybill_active = msg.ewaybill_no, True
+        record.revision += 1
+    await uow.store.update(record)
+
+
+# --- the IRN --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IrnOutcome:
+    ack: IrpAck | None = None
+    code: str | None = None
+    message: str = ""
+    retry_later: bool = False
+
+
+async def register_at_irp(gateway: IrpGateway, record: InvoiceRecord) -> IrnOutcome:
+    """Send the IRP JSON; a duplicate (2150) means an earlier attempt got through: fetch that IRN
+    rather than create another."""
+    invoice = mapping.tax_invoice(record.issued)
+    try:
+        return IrnOutcome(ack=await gateway.generate(irp_payload(invoice), invoice.supplier_gstin))
+    except IrpUnavailable as exc:
+        return IrnOutcome(retry_later=True, message=str(exc))
+    except IrpRefusal as refusal:
+        if refusal.code != DUPLICATE_IRN:
+            return IrnOutcome(code=refusal.code, message=refusal.message)
+        if refusal.existing is not None:
+            return IrnOutcome(ack=refusal.existing)
+        irn = irn_for(invoice.supplier_gstin, invoice.financial_year, DocumentType.INVOICE, invoice.invoice_no)
+        try:
+            return IrnOutcome(ack=await gateway.get_by_irn(irn, invoice.supplier_gstin))
+        except IrpUnavailable as exc:
+            return IrnOutcome(retry_later=True, message=str(exc))
+        except IrpRefusal as again:
+            return IrnOutcome(code=again.code, message=again.message)
+
+
+async def record_irn_outcome(uow: UnitOfWork, invoice_id: str, outcome: IrnOutcome, *, now: datetime) -> None:
+    record = await uow.store.get(invoice_id, for_update=True)
+    if record is None or record.irn_status is not IrnStatus.REGISTERING:
+        return
+    issued = record.issued
+    if outcome.ack is not None:
+        ack = outcome.ack
+        record.irn = ci.IrnDetails(irn=ack.irn, ack_no=ack.ack_no, ack_date=ack.ack_date,
+                                   signed_qr_code=ack.signed_qr_code)
+        record.irn_status, record.irn_error_code, record.irn_error_message = IrnStatus.REGISTERED, None, None
+        record.revision += 1
+        await uow.store.update(record)
+        await uow.publish(ci.IrnRegistered(order_id=issued.order_id, invoice_id=record.id,
+                                           invoice_no=issued.invoice_no, irn=record.irn, registered_at=now))
+    elif outcome.retry_later:
+        record.irn_status, record.irn_error_message = IrnStatus.PENDING, outcome.message
+        await uow.store.update(record)
+    else:
+        record.irn_status = IrnStatus.REJECTED
+        record.irn_error_code, record.irn_error_message = outcome.code, outcome.message
+        await uow.store.update(record)
+        await uow.publish(ci.IrnRejected(order_id=issued.order_id, invoice_id=record.id,
+                                         invoice_no=issued.invoice_no, code=outcome.code or "", message=outcome.message,
+                                         retryable=False, rejected_at=now))
+
+
+async def retry_irn(uow: UnitOfWork, invoice_id: str) -> InvoiceRecord:
+    """After the cause of a rejection was corrected (master data at the portal, the IRP's outage):
+    queue the invoice for registration again."""
+    record = await uow.store.get(invoice_id, for_update=True)
+    if record is None:
+        raise NotFound("invoice", invoice_id)
+    if record.is_cancelled:
+        raise Refused(f"invoice {record.issued.invoice_no} is cancelled")
+    if record.irn_status is not IrnStatus.REJECTED:
+        raise Refused(f"invoice {record.issued.invoice_no} has IRN status {record.irn_status.value}: nothing to retry")
+    record.irn_status = IrnStatus.PENDING
+    await uow.store.update(record)
+    return record
+
+
+# --- cancel ---------------------------------------------------------------------------------------
+
+
+async def cancel_invoice(
+    uow: UnitOfWork, invoice_id: str, reason: ci.InvoiceCancelReason, remarks: str, *, now: datetime,
+    gateway: IrpGateway | None,
+) -> InvoiceRecord:
+    record = await uow.store.get(invoice_id, for_update=True)
+    if record is None:
+        raise NotFound("invoice", invoice_id)
+    standing = dc.InvoiceStanding(
+        invoice_no=record.issued.invoice_no, is_cancelled=record.is_cancelled,
+        goods_dispatched=record.dispatched_at is not None, has_active_ewaybill=record.ewaybill_active,
+        irn_acknowledged_at=record.irn.ack_date if record.irn else None,
+    )
+    try:
+        cancellation = dc.cancel_invoice(standing, dc.InvoiceCancelReason(reason.value), remarks, now)
+    except dc.CancellationRefused as refused:
+        raise Refused(refused.reason) from refused
+    if cancellation.cancel_irn:
+        assert record.irn is not None
+        if gateway is None:
+            raise Refused("the IRN cannot be cancelled: no IRP gateway is configured")
+        try:
+            await gateway.cancel(record.irn.irn, cancellation.reason.irp_code, cancellation.remarks or reason.value,
+                                 record.issued.supplier_gstin)
+        except IrpRefusal as refusal:
+            raise Refused(f"the IRP refused to cancel the IRN: {refusal.code} {refusal.message}") from refusal
+        record.irn_cancelled = True
+    if record.irn_status in (IrnStatus.PENDING, IrnStatus.REJECTED):
+        record.irn_status = IrnStatus.VOID
+    record.cancelled_at, record.cancel_reason, record.cancel_remarks = (
+        cancellation.cancelled_at, reason.value, cancellation.remarks)
+    record.revision += 1
+    await uow.store.update(record)
+    issued = record.issued
+    await uow.publish(ci.InvoiceCancelled(
+        order_id=issued.order_id, customer_id=issued.customer_id, shipment_id=issued.shipment_id,
+        invoice_id=record.id, invoice_no=issued.invoice_no, invoice_date=issued.invoice_date,
+        grand_total=issued.totals.grand_total, reason=reason, remarks=cancellation.remarks,
+        irn_cancelled=record.irn_cancelled, cancelled_at=cancellation.cancelled_at,
+    ))
+    return record
+
+
+# --- returns --------------------------------------------------------------------------------------
+
+
+async def record_return_authorised(uow: UnitOfWork, msg: ReturnAuthorised) -> None:
+    if await uow.store.get_return(msg.return_id) is None:
+        await uow.store.save_return(ReturnRecord(
+            return_id=msg.return_id, return_no=msg.return_no, invoice_id=msg.invoice_id,
+            customer_id=msg.customer_id, status="authorised"))
+
+
+async def credit_goods_returned(
+    uow: UnitOfWork, msg: GoodsReturned, *, now: datetime, policy: Policy
+) -> CreditNoteRecord | None:
+    """A credit note for returned goods against the original invoice; None when the return is refused
+    (recorded on the return, visible at /returns, so the order's later messages are not held up)."""
+    store = uow.store
+    known = await store.get_return(msg.return_id)
+    if known is not None and known.status in ("credited", "refused"):
+        return await store.credit_note(known.credit_note_id) if known.credit_note_id else None
+    ret = known or ReturnRecord(return_id=msg.return_id, return_no=msg.return_no, invoice_id=msg.invoice_id,
+                                customer_id=msg.customer_id, status="authorised")
+    record = await store.get(msg.invoice_id, for_update=True)  # serialises the returns of one invoice
+    refusal: str | None = None
+    if record is None:
+        refusal = f"invoice {msg.invoice_id} ({msg.invoice_no}) is not known to invoicing"
+    elif record.is_cancelled:
+        refusal = f"invoice {record.issued.invoice_no} is cancelled: nothing to credit"
+    if record is None or refusal is not None:
+        ret.status, ret.reason = "refused", refusal or ""
+        await store.save_return(ret)
+        return None
+    invoice = mapping.tax_invoice(record.issued)
+    earlier = [mapping.credit_note(n.issued, invoice) for n in await store.credit_notes_of(record.id)]
+    series = await store.lock_series(invoice.supplier_gstin, financial_year(business_date(now)),
+                                     policy.credit_note_prefix)
+    number, advanced = next_number(series)
+    try:
+        note = issue_credit_note(
+            invoice, [ReturnedLine(line.invoice_line_no, line.quantity.value) for line in msg.lines], earlier,
+            number.number, now, reason=f"Goods returned ({msg.return_no})", return_id=msg.return_id,
+        )
+    except ReturnRefused as refused:
+        ret.status, ret.reason = "refused", refused.reason
+        await store.save_return(ret)
+        return None
+    note_id = new_id("crn")
+    issued = mapping.credit_note_issued(note, credit_note_id=note_id, invoice=record.issued, return_id=msg.return_id)
+    note_record = CreditNoteRecord(id=note_id, invoice_id=record.id, issued=issued)
+    await store.add_credit_note(note_record)
+    await store.save_series(advanced)
+    ret.status, ret.credit_note_id, ret.reason = "credited", note_id, ""
+    await store.save_return(ret)
+    await uow.publish(issued)
+    return note_record
+
+
+# --- GSTR-1 ---------------------------------------------------------------------------------------
+
+
+async def gstr1(uow: UnitOfWork, gstin: str, period: str, *, policy: Policy) -> dict[str, Any]:
+    """GSTR-1 JSON for a GSTIN and month, from the invoice register, with its reconciliation."""
+    from o2c.invoicing.domain.gstr1 import filing_period
+
+    first, last, _ = filing_period(period)
+    invoices, notes, cancelled = await register(uow, gstin, first, last)
+    domain_invoices = [mapping.tax_invoice(r.issued) for r in invoices]
+    report = build_gstr1(gstin, period, domain_invoices, notes, cancelled, policy.b2cl_thresholds)
+    return report
+
+
+async def register(uow: UnitOfWork, gstin: str, first: Any, last: Any) -> tuple[
+        list[InvoiceRecord], list[Any], set[str]]:
+    store = uow.store
+    invoices = await store.invoices_between(gstin, first, last)
+    note_records = await store.credit_notes_between(gstin, first, last)
+    originals = {r.id: r for r in await store.get_many(sorted({n.invoice_id for n in note_records}))}
+    notes = [mapping.credit_note(n.issued, mapping.tax_invoice(originals[n.invoice_id].issued)) for n in note_records]
+    cancelled = {r.issued.invoice_no for r in invoices if r.is_cancelled}
+    return invoices, notes, cancelled
+
+
+async def invoice_register(uow: UnitOfWork, gstin: str, period: str, *, policy: Policy) -> dict[str, Any]:
+    """The register of documents for a month and the check that GSTR-1 reports exactly its totals."""
+    from o2c.invoicing.domain.gstr1 import filing_period
+
+    first, last, _ = filing_period(period)
+    invoices, notes, cancelled = await register(uow, gstin, first, last)
+    domain_invoices = [mapping.tax_invoice(r.issued) for r in invoices]
+    report = build_gstr1(gstin, period, domain_invoices, notes, cancelled, policy.b2cl_thresholds)
+    books, reported = register_totals(domain_invoices, notes, cancelled), reported_totals(report)
+    rows = [
+        {"document": "invoice", "id": r.id, "number": r.issued.invoice_no, "date": r.issued.invoice_date.isoformat(),
+         "buyer_gstin": r.issued.buyer_gstin, "place_of_supply": r.issued.place_of_supply,
+         "taxable_value": str(r.issued.totals.taxable_value), "grand_total": str(r.issued.totals.grand_total),
+         "cancelled": r.is_cancelled}
+        for r in invoices
+    ] + [
+        {"document": "credit_note", "number": n.credit_note_no, "date": n.credit_note_date.isoformat(),
+         "buyer_gstin": n.buyer_gstin, "place_of_supply": n.place_of_supply, "original": n.original_invoice_no,
+         "taxable_value": str(-n.totals.taxable_value), "grand_total": str(-n.totals.grand_total),
+         "cancelled": False}
+        for n in notes
+    ]
+
+    def as_json(t: Any) -> dict[str, str]:
+        return {k: str(getattr(t, k)) for k in ("taxable_value", "igst", "cgst", "sgst", "cess")}
+
+    return {"gstin": gstin, "period": period, "documents": rows, "register_totals": as_json(books),
+            "gstr1_totals": as_json(reported), "reconciled": books == reported}

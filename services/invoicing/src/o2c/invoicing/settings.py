@@ -1,0 +1,23 @@
+"""Invoicing's settings (`O2C_INVOICING_*` over `O2C_*`): the IRP gateway and the e-invoicing facts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from o2c.kit.settings import ServiceSettings
+
+
+class InvoicingSettings(ServiceSettings):
+    irp_mode: str = "sandbox"
+    """sandbox (the local IRP sandbox, or any plain-JSON IRP endpoint) | gsp (a GSP with its credentials) | off"""
+    irp_base_url: str = "http://127.0.0.1:8205"
+    irp_timeout_seconds: float = 5.0
+    gsp_client_id: str = ""
+    gsp_client_secret: str = ""
+    gsp_username: str = ""
+    gsp_password: str = ""
+    aggregate_turnover: Decimal = Decimal("500000000")
+    """The supplier's aggregate turnover (₹): decides e-invoicing and the IRP's 30-day reporting limit."""
+    irn_poll_seconds: float = 0.2
+    irn_retry_seconds: float = 5.0
+    pdf_poll_seconds: float = 1.0
