@@ -1,0 +1,54 @@
+"""Notify's tables (its own metadata): the contact replica, order references, and the outbox mail —
+every message sent, one row per event, kind, channel and recipient (delivery_key unique)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from o2c.kit.messaging.schema import messaging_tables
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData()
+messaging_tables(metadata)
+
+customer_contact = sa.Table(
+    "customer_contact", metadata,
+    sa.Column("customer_id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("contacts", JSONB, nullable=False),
+    sa.Column("language", sa.Text, nullable=False, server_default="en"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+order_ref = sa.Table(
+    "order_ref", metadata,
+    sa.Column("order_id", sa.Text, primary_key=True),
+    sa.Column("order_no", sa.Text, nullable=False),
+    sa.Column("customer_id", sa.Text, nullable=False),
+    sa.Column("customer_name", sa.Text, nullable=False),
+    sa.Column("contact", JSONB),
+)
+
+notification = sa.Table(
+    "notification", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("notification_id", sa.Text, nullable=False, unique=True),
+    sa.Column("delivery_key", sa.Text, nullable=False, unique=True),
+    sa.Column("event_key", sa.Text, nullable=False, index=True),
+    sa.Column("cause_message_id", sa.Text),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("recipient", sa.Text, nullable=False),
+    sa.Column("customer_id", sa.Text, nullable=False, index=True),
+    sa.Column("order_id", sa.Text, index=True),
+    sa.Column("shipment_id", sa.Text),
+    sa.Column("language", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    # delivered | failed
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("adapter", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)

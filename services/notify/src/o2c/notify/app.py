@@ -1,0 +1,66 @@
+"""The notify service: tells customers (dispatch with invoice and e-way bill, holds, rejections,
+backorders, cancellations, receipts) once per event and channel; `CustomerNotified` for the coordinator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from o2c.contracts.topics import events_topic
+from o2c.kit.service import Runtime, ServiceDefinition
+from o2c.kit.settings import ServiceSettings
+from o2c.notify.adapters.channels import LocalMailbox, SmtpChannel, WhatsAppCloudChannel
+from o2c.notify.adapters.db import metadata
+from o2c.notify.domain.delivery import TransitTable, TransitTerms
+from o2c.notify.domain.seed_templates import SEED_TEMPLATES
+from o2c.notify.domain.templates import TemplateBook
+from o2c.notify.entrypoints import http, messages
+from o2c.notify.service_layer.ports import Channel, Channels
+from o2c.notify.service_layer.use_cases import Settings
+from o2c.notify.settings import NotifySettings
+
+BOOK = TemplateBook(SEED_TEMPLATES)
+
+
+def _settings(rt: Runtime) -> NotifySettings:
+    settings: ServiceSettings = rt.settings
+    return settings if isinstance(settings, NotifySettings) else NotifySettings(**settings.model_dump())
+
+
+def channels(rt: Runtime) -> Channels:
+    if "channels" not in rt.extras:
+        s = _settings(rt)
+        local = LocalMailbox()
+        email: Channel = local
+        if s.notify_email_adapter == "smtp":
+            email = SmtpChannel(s.notify_smtp_host, s.notify_smtp_port, s.notify_smtp_sender,
+                                username=s.notify_smtp_username, password=s.notify_smtp_password,
+                                starttls=s.notify_smtp_starttls)
+        whatsapp: Channel = local
+        if s.notify_whatsapp_adapter == "whatsapp_cloud":
+            whatsapp = WhatsAppCloudChannel(s.notify_whatsapp_api_url, s.notify_whatsapp_token)
+        rt.extras["channels"] = Channels({"email": email, "whatsapp": whatsapp, "sms": local})
+    found: Channels = rt.extras["channels"]
+    return found
+
+
+def use_case_settings(rt: Runtime) -> Settings:
+    s = _settings(rt)
+    transit = TransitTable(
+        default=TransitTerms(days=s.notify_transit_days, per_km=s.notify_transit_km,
+                             handling_days=s.notify_transit_handling_days),
+        by_transporter={k: TransitTerms(days=d, per_km=km, handling_days=h)
+                        for k, (d, km, h) in s.notify_transit_by_transporter.items()},
+    )
+    return Settings(invoice_pdf_url=s.notify_invoice_pdf_url, transit=transit)
+
+
+DEFINITION = ServiceDefinition(
+    name="notify", title="o2c notify", http_port=8107,
+    description="Customer notifications, sent once per event and channel.",
+    metadata=metadata,
+    versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
+    routers=lambda rt: [http.router(rt, BOOK)],
+    handlers=lambda rt: messages.handlers(lambda: channels(rt), lambda: BOOK, use_case_settings(rt)),
+    subscribes_to=[events_topic("sales"), events_topic("credit"), events_topic("dispatch")],
+    settings_class=NotifySettings,
+)

@@ -1,0 +1,90 @@
+"""HTTP: what the customer was told. A customer login reads only its own notifications."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from o2c.kit.auth import Principal, Role, require
+from o2c.kit.problems import InvalidField, NotFound
+from o2c.kit.service import Runtime
+from o2c.notify.adapters.repository import SqlRepository
+from o2c.notify.domain.notices import compose
+from o2c.notify.domain.templates import MessageKind, TemplateBook, TemplateProblem
+from o2c.notify.service_layer.ports import OutgoingMail
+from pydantic import BaseModel, Field
+
+READ = (Role.CUSTOMER, Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.FINANCE_EXECUTIVE, Role.FINANCE_HEAD,
+        Role.DISPATCH_SUPERVISOR, Role.ACCOUNTANT, Role.COMPLIANCE_OFFICER)
+reader = Annotated[Principal, Depends(require(*READ))]
+editor = Annotated[Principal, Depends(require(Role.SALES_COORDINATOR, Role.SALES_HEAD))]
+
+
+def view(mail: OutgoingMail) -> dict[str, Any]:
+    return {
+        "notification_id": mail.notification_id, "kind": mail.kind, "channel": mail.channel,
+        "recipient": mail.recipient, "customer_id": mail.customer_id, "order_id": mail.order_id,
+        "shipment_id": mail.shipment_id, "language": mail.language, "subject": mail.subject, "body": mail.body,
+        "status": mail.status, "adapter": mail.adapter, "detail": mail.detail,
+        "created_at": mail.created_at.isoformat() if mail.created_at else None,
+    }
+
+
+class PreviewRequest(BaseModel):
+    kind: MessageKind
+    language: str = Field(default="en", max_length=8)
+    fields: dict[str, str] = Field(default_factory=dict)
+
+
+def _own_only(who: Principal) -> bool:
+    return not who.may_see_customer("\x00another")
+
+
+def router(rt: Runtime, book: TemplateBook) -> APIRouter:
+    api = APIRouter(tags=["notifications"])
+
+    @api.get("/notifications", summary="Messages sent, by order or customer (a customer sees only its own)")
+    async def list_notifications(who: reader, order_id: str | None = None, customer_id: str | None = None,
+                                 limit: int = Query(default=200, le=1000)) -> list[dict[str, Any]]:
+        if customer_id:
+            who.ensure_customer(customer_id)
+        own = _own_only(who)
+        if own:
+            customer_id = who.customer_id or ""
+        elif not order_id and not customer_id:
+            raise InvalidField("order_id", "give order_id or customer_id")
+        async with rt.sessions() as session:
+            repo = SqlRepository(session)
+            if order_id and own:
+                for owner in await repo.customers_of_order(order_id):
+                    who.ensure_customer(owner)
+            return [view(m) for m in await repo.find(order_id=order_id, customer_id=customer_id, limit=limit)]
+
+    @api.get("/notifications/{notification_id}", summary="One message as sent")
+    async def get_notification(notification_id: str, who: reader) -> dict[str, Any]:
+        async with rt.sessions() as session:
+            from o2c.notify.adapters.db import notification
+
+            row = (await session.execute(notification.select().where(
+                notification.c.notification_id == notification_id))).first()
+            if row is None:
+                raise NotFound("notification", notification_id)
+            mail = OutgoingMail(**{k: row._mapping[k] for k in OutgoingMail.__dataclass_fields__})
+            who.ensure_customer(mail.customer_id)
+            return view(mail)
+
+    @api.post("/templates/preview", summary="Render a template with the given fields (nothing is sent)")
+    async def preview(body: PreviewRequest, _: editor) -> dict[str, str]:
+        class _Fields:
+            kind = body.kind
+
+            def fields(self) -> dict[str, str]:
+                return body.fields
+
+        try:
+            rendered = compose(_Fields(), book, body.language)  # type: ignore[arg-type]
+        except TemplateProblem as exc:
+            raise InvalidField("fields", str(exc)) from exc
+        return {"language": rendered.language, "subject": rendered.subject, "body": rendered.body}
+
+    return api
