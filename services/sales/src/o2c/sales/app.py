@@ -1,0 +1,74 @@
+"""The sales service: customer master, catalog, quotations, orders and the order saga coordinator."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from o2c.contracts.topics import Service, events_topic
+from o2c.kit.service import Runtime, ServiceDefinition
+from o2c.sales.adapters.db import metadata
+from o2c.sales.adapters.repository import SqlRepository
+from o2c.sales.entrypoints import http, messages
+from o2c.sales.service_layer import coordinator
+from o2c.sales.service_layer.ports import UnitOfWork
+from o2c.sales.settings import SalesSettings
+
+log = logging.getLogger("o2c.sales")
+
+
+def policy_of(settings: SalesSettings) -> coordinator.CoordinatorPolicy:
+    return coordinator.CoordinatorPolicy(
+        hold_period=timedelta(hours=settings.hold_period_hours),
+        command_retry_after=timedelta(seconds=settings.command_retry_seconds),
+        command_max_attempts=settings.command_max_attempts,
+    )
+
+
+async def saga_tick(rt: Runtime, now: datetime | None = None) -> tuple[int, int]:
+    """Once: re-decide sagas whose wait deadline passed, and re-send commands whose reply never came."""
+    settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings()
+    at = now or datetime.now(UTC)
+    async with rt.sessions() as session, session.begin():
+        uow = UnitOfWork(SqlRepository(session))
+        due = await uow.repo.due_sagas(at, 100)
+        for order_id in due:
+            await coordinator.recheck(uow, order_id, at)
+        if uow.messages:
+            await rt.outbox.add_many(session, uow.messages)
+    async with rt.sessions() as session, session.begin():
+        uow = UnitOfWork(SqlRepository(session))
+        resent = await coordinator.resend_unanswered(uow, at, policy_of(settings))
+        if uow.messages:
+            await rt.outbox.add_many(session, uow.messages)
+    return len(due), resent
+
+
+async def run_saga_timer(rt: Runtime) -> None:
+    settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings()
+    while True:
+        await asyncio.sleep(settings.saga_tick_seconds)
+        try:
+            due, resent = await saga_tick(rt)
+            if due or resent:
+                log.info("saga timer: %d sagas re-decided, %d commands re-sent", due, resent)
+        except Exception:  # the timer must outlive a database blip; the next tick tries again
+            log.exception("saga timer tick failed")
+
+
+DEFINITION = ServiceDefinition(
+    name="sales",
+    title="o2c sales",
+    http_port=8101,
+    metadata=metadata,
+    versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
+    routers=lambda rt: [http.router(rt)],
+    handlers=lambda rt: messages.handlers(rt),
+    subscribes_to=[events_topic(s) for s in (Service.CREDIT, Service.INVENTORY, Service.DISPATCH,
+                                             Service.INVOICING, Service.EWAYBILL, Service.NOTIFY)],
+    description="Customer master, catalog, quotations, sales orders and the order saga coordinator.",
+    settings_class=SalesSettings,
+    on_start=run_saga_timer,
+)

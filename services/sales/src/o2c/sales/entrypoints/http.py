@@ -1,0 +1,665 @@
+"""The sales HTTP API: parse, authorise (role and data scope), call one use case, answer.
+
+Domain refusals become RFC 9457 problems: `InvalidValue` → 422 naming the field, `RuleViolation` → 409 with
+the reason, nothing written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Header, Request, Response
+from o2c.contracts.v1.sales import ReturnReason
+from o2c.kit.auth import Principal, Role, require
+from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
+from o2c.kit.service import Runtime
+from o2c.sales.adapters import db
+from o2c.sales.adapters.inventory_atp import HttpStockSource
+from o2c.sales.adapters.repository import SqlRepository
+from o2c.sales.domain.actors import Actor
+from o2c.sales.domain.catalog import (
+    BuyGetScheme,
+    Item,
+    PriceEntry,
+    QuantitySlabScheme,
+    Scheme,
+    SchemeScope,
+    Slab,
+)
+from o2c.sales.domain.customer import Address, Customer, GstCategory, ShipPolicy, ShortagePolicy
+from o2c.sales.domain.errors import InvalidValue, RuleViolation
+from o2c.sales.domain.geography import Pincode, StateCode
+from o2c.sales.domain.gstin import Gstin, Pan
+from o2c.sales.domain.money import money, parse_decimal, positive_quantity
+from o2c.sales.domain.quotation import LineRequest, StockView
+from o2c.sales.domain.tax import GstRate
+from o2c.sales.entrypoints import views
+from o2c.sales.service_layer import catalog, customers, orders
+from o2c.sales.service_layer.coordinator import CoordinatorPolicy
+from o2c.sales.service_layer.errors import ForbiddenError, NotFoundError
+from o2c.sales.service_layer.ports import StockSource, UnitOfWork
+from o2c.sales.settings import SalesSettings
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+
+SALES = (Role.SALES_COORDINATOR, Role.SALES_HEAD)
+READERS = (Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.FINANCE_EXECUTIVE, Role.FINANCE_HEAD, Role.ACCOUNTANT,
+           Role.WAREHOUSE_COORDINATOR, Role.DISPATCH_SUPERVISOR, Role.COMPLIANCE_OFFICER, Role.CUSTOMER,
+           Role.PARTNER)
+ORDER_ENTRY = (Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.PARTNER)
+
+SalesStaff = Annotated[Principal, Depends(require(*SALES))]
+Heads = Annotated[Principal, Depends(require(Role.SALES_HEAD))]
+Readers = Annotated[Principal, Depends(require(*READERS))]
+OrderEntry = Annotated[Principal, Depends(require(*ORDER_ENTRY))]
+Blockers = Annotated[Principal, Depends(require(Role.SALES_HEAD, Role.FINANCE_HEAD))]
+Cancellers = Annotated[Principal, Depends(require(*SALES, Role.CUSTOMER))]
+Watchers = Annotated[Principal, Depends(require(Role.SALES_HEAD, Role.SRE))]
+
+
+def actor(p: Principal) -> Actor:
+    return Actor(p.subject, frozenset(r.value for r in p.roles))
+
+
+def ensure_scope(p: Principal, customer_id: str, sales_owner: str) -> None:
+    """A customer login sees only its own records; a sales coordinator with a `sales_owner` scope only the
+    customers they own (heads, finance, warehouse and partners are not limited by owner)."""
+    p.ensure_customer(customer_id)
+    broader = set(p.roles) - {Role.SALES_COORDINATOR, Role.CUSTOMER}
+    if Role.SALES_COORDINATOR in p.roles and not broader and p.sales_owner and p.sales_owner != sales_owner:
+        raise Problem(403, "Forbidden", "this customer belongs to another sales owner")
+
+
+@contextlib.contextmanager
+def domain_errors() -> Iterator[None]:
+    try:
+        yield
+    except InvalidValue as exc:
+        raise InvalidField(exc.field, exc.detail) from exc
+    except NotFoundError as exc:
+        raise NotFound(exc.what, exc.ident) from exc
+    except ForbiddenError as exc:
+        raise Problem(403, "Forbidden", exc.reason) from exc
+    except RuleViolation as exc:
+        raise Conflict(exc.reason) from exc
+
+
+# --- request bodies --------------------------------------------------------------------------------
+
+
+class AddressIn(BaseModel):
+    address_id: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str = Field(default="", max_length=200)
+    place: str = Field(min_length=1, max_length=100)
+    district: str = Field(default="", max_length=100)
+    state_code: str
+    pincode: str | None = None
+    gstin: str | None = None
+    is_billing: bool = True
+    is_shipping: bool = True
+    third_party: bool = False
+
+    def domain(self, field: str) -> Address:
+        return Address(
+            address_id=self.address_id, name=self.name, line1=self.line1, line2=self.line2, place=self.place,
+            district=self.district, state_code=StateCode.parse(self.state_code, f"{field}.state_code"),
+            pincode=Pincode.parse(self.pincode, f"{field}.pincode") if self.pincode else None,
+            gstin=Gstin.parse(self.gstin, f"{field}.gstin") if self.gstin else None,
+            is_billing=self.is_billing, is_shipping=self.is_shipping, third_party=self.third_party,
+        )
+
+
+class CustomerIn(BaseModel):
+    code: str = Field(min_length=1, max_length=40)
+    legal_name: str = Field(min_length=1, max_length=200)
+    pan: str | None = None
+    gst_category: GstCategory
+    addresses: list[AddressIn] = Field(min_length=1, max_length=200)
+    payment_terms_days: int = 30
+    price_list_code: str
+    sales_owner: str | None = None
+    ship_policy: ShipPolicy = ShipPolicy.SHIP_PARTIAL
+    shortage_policy: ShortagePolicy = ShortagePolicy.BACKORDER
+    requested_credit_limit: str | None = None
+    credit_grace_days: int = 0
+
+
+class CustomerPatch(BaseModel):
+    legal_name: str | None = None
+    payment_terms_days: int | None = None
+    credit_grace_days: int | None = None
+    price_list_code: str | None = None
+    sales_owner: str | None = None
+    ship_policy: ShipPolicy | None = None
+    shortage_policy: ShortagePolicy | None = None
+    requested_credit_limit: str | None = None
+    gst_category: GstCategory | None = None
+    addresses: list[AddressIn] = Field(default_factory=list)
+    remove_addresses: list[str] = Field(default_factory=list)
+
+
+class Reason(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ItemIn(BaseModel):
+    code: str
+    name: str
+    hsn: str
+    unit: str
+    product_line: str
+    batch_tracked: bool = False
+    stocked: bool = True
+    lead_time_days: int = 0
+
+
+class ItemPatch(BaseModel):
+    name: str | None = None
+    product_line: str | None = None
+    batch_tracked: bool | None = None
+    stocked: bool | None = None
+    lead_time_days: int | None = None
+    active: bool | None = None
+
+
+class GstRateIn(BaseModel):
+    hsn_prefix: str
+    rate: str
+    effective_from: date
+    cess_rate: str = "0"
+
+
+class PriceIn(BaseModel):
+    item_code: str
+    unit_price: str
+    valid_from: date
+    valid_to: date | None = None
+    customer_id: str | None = Field(default=None, description="Set: this customer's negotiated price")
+
+
+class PriceListIn(BaseModel):
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    entries: list[PriceIn] = Field(default_factory=list, max_length=20000)
+
+
+class PricesIn(BaseModel):
+    entries: list[PriceIn] = Field(min_length=1, max_length=20000)
+
+
+class SlabIn(BaseModel):
+    min_quantity: str
+    discount_percent: str
+
+
+class SchemeIn(BaseModel):
+    code: str
+    name: str
+    kind: Literal["quantity_slab", "buy_x_get_y"]
+    valid_from: date
+    valid_to: date
+    item_codes: list[str] = Field(default_factory=list)
+    product_lines: list[str] = Field(default_factory=list)
+    slabs: list[SlabIn] = Field(default_factory=list)
+    buy_quantity: str | None = None
+    free_quantity: str | None = None
+
+
+class LineIn(BaseModel):
+    item_code: str
+    quantity: str
+
+
+class QuotationIn(BaseModel):
+    customer_id: str
+    ship_to_id: str
+    lines: list[LineIn] = Field(min_length=1, max_length=1000)
+
+
+class RevisionIn(BaseModel):
+    lines: list[LineIn] = Field(min_length=1, max_length=1000)
+    ship_to_id: str | None = None
+
+
+class ConvertIn(BaseModel):
+    customer_po_no: str | None = None
+
+
+class OrderIn(QuotationIn):
+    customer_po_no: str | None = None
+
+
+class QuantityIn(BaseModel):
+    line_no: int
+    quantity: str
+
+
+class AmendIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+    quantities: list[QuantityIn] = Field(default_factory=list)
+    add_lines: list[LineIn] = Field(default_factory=list)
+    remove_lines: list[int] = Field(default_factory=list)
+    ship_to_id: str | None = None
+
+
+class ReturnLineIn(BaseModel):
+    invoice_line_no: int = Field(ge=1)
+    line_no: int = Field(ge=1)
+    quantity: str
+    reason: ReturnReason
+    batch_no: str | None = None
+
+
+class ReturnIn(BaseModel):
+    order_id: str
+    invoice_id: str
+    warehouse_id: str | None = None
+    lines: list[ReturnLineIn] = Field(min_length=1)
+
+
+def _requests(lines: Sequence[LineIn], field: str = "lines") -> list[LineRequest]:
+    return [
+        LineRequest(line.item_code.strip().upper(), positive_quantity(line.quantity, f"{field}[{i}].quantity"))
+        for i, line in enumerate(lines)
+    ]
+
+
+def _price_entries(entries: Sequence[PriceIn]) -> list[PriceEntry]:
+    return [
+        PriceEntry(e.item_code.strip().upper(), money(e.unit_price, f"entries[{i}].unit_price"), e.valid_from,
+                   e.valid_to, e.customer_id)
+        for i, e in enumerate(entries)
+    ]
+
+
+def _scheme(body: SchemeIn) -> Scheme:
+    scope = SchemeScope(frozenset(c.upper() for c in body.item_codes), frozenset(body.product_lines))
+    if body.kind == "quantity_slab":
+        slabs = tuple(Slab(parse_decimal(s.min_quantity, f"slabs[{i}].min_quantity"),
+                           parse_decimal(s.discount_percent, f"slabs[{i}].discount_percent"))
+                      for i, s in enumerate(body.slabs))
+        return QuantitySlabScheme(body.code, body.name, scope, body.valid_from, body.valid_to, slabs)
+    return BuyGetScheme(body.code, body.name, scope, body.valid_from, body.valid_to,
+                        parse_decimal(body.buy_quantity or "0", "buy_quantity"),
+                        parse_decimal(body.free_quantity or "0", "free_quantity"))
+
+
+# --- the router --------------------------------------------------------------------------------------
+
+
+def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> APIRouter:
+    settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings(**rt.settings.model_dump())
+    stock_source: StockSource = stock or HttpStockSource(settings.inventory_url, settings.atp_timeout_seconds)
+    setup = orders.Setup(
+        supplier_state=StateCode.parse(settings.supplier_state_code, "supplier_state_code"),
+        policy=CoordinatorPolicy(hold_period=timedelta(hours=settings.hold_period_hours)),
+        validity_days=settings.quotation_validity_days,
+    )
+
+    def now() -> datetime:
+        return clock() if clock else datetime.now(UTC)
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work() -> AsyncIterator[UnitOfWork]:
+        async with rt.sessions() as session, session.begin():
+            uow = UnitOfWork(SqlRepository(session))
+            with domain_errors():
+                yield uow
+            if uow.messages:
+                await rt.outbox.add_many(session, uow.messages)
+
+    @contextlib.asynccontextmanager
+    async def reading() -> AsyncIterator[UnitOfWork]:
+        async with rt.sessions() as session:
+            with domain_errors():
+                yield UnitOfWork(SqlRepository(session))
+
+    async def stock_for(request: Request, codes: Sequence[str]) -> StockView:
+        return await stock_source.stock_view(codes, request.headers.get("authorization"))
+
+    api = APIRouter()
+
+    # --- customers ---
+
+    @api.post("/customers", status_code=201, tags=["customers"], summary="Register a customer (pending approval)")
+    async def post_customer(body: CustomerIn, who: SalesStaff) -> dict[str, Any]:
+        with domain_errors():
+            cmd = customers.RegisterCustomer(
+                code=body.code, legal_name=body.legal_name, pan=Pan.parse(body.pan) if body.pan else None,
+                gst_category=body.gst_category,
+                addresses=tuple(a.domain(f"addresses[{i}]") for i, a in enumerate(body.addresses)),
+                payment_terms_days=body.payment_terms_days, price_list_code=body.price_list_code,
+                sales_owner=body.sales_owner or who.sales_owner or who.subject, ship_policy=body.ship_policy,
+                shortage_policy=body.shortage_policy,
+                requested_credit_limit=(money(body.requested_credit_limit, "requested_credit_limit")
+                                        if body.requested_credit_limit is not None else None),
+                credit_grace_days=body.credit_grace_days,
+            )
+        try:
+            async with unit_of_work() as uow:
+                customer = await customers.register_customer(uow, cmd, actor(who), now())
+        except IntegrityError as exc:
+            raise Conflict(f"customer code {body.code} is already taken") from exc
+        return views.customer(customer, audit=True)
+
+    async def scoped_customer(uow: UnitOfWork, customer_id: str, who: Principal, *, lock: bool = False
+                              ) -> Customer:
+        customer = await customers.load_customer(uow, customer_id, lock=lock)
+        ensure_scope(who, customer.customer_id, customer.sales_owner)
+        return customer
+
+    @api.get("/customers/{customer_id}", tags=["customers"], summary="A customer with its audit trail")
+    async def get_customer(customer_id: str, who: Readers) -> dict[str, Any]:
+        who.ensure_customer(customer_id)
+        async with reading() as uow:
+            return views.customer(await scoped_customer(uow, customer_id, who), audit=True)
+
+    @api.post("/customers/{customer_id}/approve", tags=["customers"], summary="Approve (sales head, not creator)")
+    async def approve(customer_id: str, who: Heads) -> dict[str, Any]:
+        async with unit_of_work() as uow:
+            customer = await customers.approve_customer(uow, customer_id, actor(who), now())
+        return views.customer(customer)
+
+    @api.patch("/customers/{customer_id}", tags=["customers"], summary="Change master data (audited)")
+    async def patch_customer(customer_id: str, body: CustomerPatch, who: SalesStaff) -> dict[str, Any]:
+        with domain_errors():
+            change = customers.ChangeCustomer(
+                legal_name=body.legal_name, payment_terms_days=body.payment_terms_days,
+                credit_grace_days=body.credit_grace_days, price_list_code=body.price_list_code,
+                sales_owner=body.sales_owner, ship_policy=body.ship_policy, shortage_policy=body.shortage_policy,
+                requested_credit_limit=(money(body.requested_credit_limit, "requested_credit_limit")
+                                        if body.requested_credit_limit is not None else None),
+                gst_category=body.gst_category,
+                addresses=tuple(a.domain(f"addresses[{i}]") for i, a in enumerate(body.addresses)),
+                remove_addresses=tuple(body.remove_addresses),
+            )
+        async with unit_of_work() as uow:
+            await scoped_customer(uow, customer_id, who)
+            customer, _ = await customers.change_customer(uow, customer_id, change, actor(who), now())
+        return views.customer(customer, audit=True)
+
+    @api.post("/customers/{customer_id}/block", tags=["customers"], summary="Block trading, with the reason")
+    async def block(customer_id: str, body: Reason,
+                    who: Blockers
+                    ) -> dict[str, Any]:
+        async with unit_of_work() as uow:
+            customer = await customers.block_customer(uow, customer_id, body.reason, actor(who), now())
+        return views.customer(customer)
+
+    @api.post("/customers/{customer_id}/unblock", tags=["customers"], summary="Allow trading again")
+    async def unblock(customer_id: str,
+                      who: Blockers
+                      ) -> dict[str, Any]:
+        async with unit_of_work() as uow:
+            customer = await customers.unblock_customer(uow, customer_id, actor(who), now())
+        return views.customer(customer)
+
+    # --- catalog ---
+
+    @api.post("/items", status_code=201, tags=["catalog"], summary="Create one item or many (a catalogue)")
+    async def post_items(body: ItemIn | list[ItemIn], who: SalesStaff) -> dict[str, Any]:
+        rows = body if isinstance(body, list) else [body]
+        if not rows or len(rows) > 5000:
+            raise InvalidField("items", "send between 1 and 5000 items")
+        parsed: list[Item] = []
+        for i, row in enumerate(rows):
+            try:
+                parsed.append(Item.create(**row.model_dump()))
+            except InvalidValue as exc:
+                field = f"[{i}].{exc.field}" if isinstance(body, list) else exc.field
+                raise InvalidField(field, exc.detail) from exc
+        try:
+            async with unit_of_work() as uow:
+                await catalog.create_items(uow, parsed, now())
+        except IntegrityError as exc:
+            raise Conflict("an item code already exists") from exc
+        return {"created": len(parsed), "item_codes": [i.code for i in parsed]}
+
+    def item_view(item: Item, revision: int) -> dict[str, Any]:
+        return {"code": item.code, "name": item.name, "hsn": item.hsn.value, "unit": item.unit.value,
+                "product_line": item.product_line, "batch_tracked": item.batch_tracked, "stocked": item.stocked,
+                "lead_time_days": item.lead_time_days, "active": item.active, "revision": revision}
+
+    @api.get("/items/{code}", tags=["catalog"])
+    async def get_item(code: str, _: Readers) -> dict[str, Any]:
+        async with reading() as uow:
+            record = (await uow.repo.get_items([code.upper()])).get(code.upper())
+        if record is None:
+            raise NotFound("item", code)
+        return item_view(record.item, record.revision)
+
+    @api.patch("/items/{code}", tags=["catalog"], summary="Change an item (ItemUpdated)")
+    async def patch_item(code: str, body: ItemPatch, _: SalesStaff) -> dict[str, Any]:
+        async with unit_of_work() as uow:
+            record = await catalog.update_item(uow, code.upper(), body.model_dump(exclude_none=True), now())
+        return item_view(record.item, record.revision)
+
+    @api.post("/gst-rates", status_code=201, tags=["catalog"], summary="A GST rate from a date (data, not code)")
+    async def post_rate(body: GstRateIn, _: Heads) -> dict[str, Any]:
+        with domain_errors():
+            rate = GstRate(body.hsn_prefix, parse_decimal(body.rate, "rate"), body.effective_from,
+                           parse_decimal(body.cess_rate, "cess_rate"))
+        async with unit_of_work() as uow:
+            await catalog.add_gst_rate(uow, rate)
+        return body.model_dump(mode="json")
+
+    @api.post("/price-lists", status_code=201, tags=["catalog"], summary="A price list with its prices")
+    async def post_price_list(body: PriceListIn, _: Heads) -> dict[str, Any]:
+        with domain_errors():
+            entries = _price_entries(body.entries)
+        async with unit_of_work() as uow:
+            await catalog.create_price_list(uow, body.code, body.name, entries)
+        return {"code": body.code, "name": body.name, "entries": len(entries)}
+
+    @api.post("/price-lists/{code}/prices", status_code=201, tags=["catalog"],
+              summary="Standard or customer-negotiated prices with validity")
+    async def post_prices(code: str, body: PricesIn, _: Heads) -> dict[str, Any]:
+        with domain_errors():
+            entries = _price_entries(body.entries)
+        async with unit_of_work() as uow:
+            added = await catalog.add_prices(uow, code, entries)
+        return {"code": code, "added": added}
+
+    @api.get("/price-lists/{code}", tags=["catalog"])
+    async def get_price_list(code: str, _: SalesStaff, item: str | None = None) -> dict[str, Any]:
+        async with reading() as uow:
+            price_list = await uow.repo.price_list(code, [item.upper()] if item else None)
+        if price_list is None:
+            raise NotFound("price list", code)
+        return {"code": price_list.code, "name": price_list.name, "entries": [
+            {"item_code": e.item_code, "unit_price": views.dec(e.unit_price), "valid_from": e.valid_from.isoformat(),
+             "valid_to": e.valid_to.isoformat() if e.valid_to else None, "customer_id": e.customer_id}
+            for e in price_list.entries
+        ]}
+
+    @api.post("/schemes", status_code=201, tags=["catalog"], summary="A quantity-slab or buy-X-get-Y scheme")
+    async def post_scheme(body: SchemeIn, _: Heads) -> dict[str, Any]:
+        with domain_errors():
+            scheme = _scheme(body)
+        try:
+            async with unit_of_work() as uow:
+                await catalog.create_scheme(uow, scheme)
+        except IntegrityError as exc:
+            raise Conflict(f"scheme {body.code} already exists") from exc
+        return body.model_dump(mode="json")
+
+    @api.get("/schemes", tags=["catalog"])
+    async def get_schemes(_: SalesStaff, on: date | None = None) -> list[dict[str, Any]]:
+        async with reading() as uow:
+            book = await uow.repo.schemes(on)
+        return [{"code": s.code, "name": s.name, "kind": s.kind.value, "valid_from": s.valid_from.isoformat(),
+                 "valid_to": s.valid_to.isoformat()} for s in book]
+
+    # --- quotations ---
+
+    @api.post("/quotations", status_code=201, tags=["quotations"],
+              summary="Price, tax and promise the lines; number from the series")
+    async def post_quotation(body: QuotationIn, request: Request, who: SalesStaff) -> dict[str, Any]:
+        with domain_errors():
+            requests = _requests(body.lines)
+        async with reading() as uow:
+            await scoped_customer(uow, body.customer_id, who)
+        stock = await stock_for(request, [r.item_code for r in requests])
+        async with unit_of_work() as uow:
+            quotation = await orders.create_quotation(
+                uow, customer_id=body.customer_id, ship_to_id=body.ship_to_id, lines=requests, stock=stock,
+                by=actor(who), at=now(), setup=setup)
+        return views.quotation(quotation)
+
+    @api.get("/quotations/{quotation_id}", tags=["quotations"])
+    async def get_quotation(quotation_id: str, who: Readers) -> dict[str, Any]:
+        async with reading() as uow:
+            quotation = await orders.load_quotation(uow, quotation_id)
+            await scoped_customer(uow, quotation.customer_id, who)
+        return views.quotation(quotation)
+
+    @api.post("/quotations/{quotation_id}/revisions", tags=["quotations"], summary="A new revision; history kept")
+    async def post_revision(quotation_id: str, body: RevisionIn, request: Request, who: SalesStaff
+                            ) -> dict[str, Any]:
+        with domain_errors():
+            requests = _requests(body.lines)
+        stock = await stock_for(request, [r.item_code for r in requests])
+        async with unit_of_work() as uow:
+            quotation = await orders.load_quotation(uow, quotation_id)
+            await scoped_customer(uow, quotation.customer_id, who)
+            quotation = await orders.revise_quotation(uow, quotation_id, lines=requests, ship_to_id=body.ship_to_id,
+                                                      stock=stock, by=actor(who), at=now(), setup=setup)
+        return views.quotation(quotation)
+
+    async def order_answer(order_id: str) -> dict[str, Any]:
+        async with reading() as uow:
+            order = await orders.load_order(uow, order_id)
+            return views.order(order, await uow.repo.get_saga(order_id))
+
+    async def idempotent(key: str | None, who: Principal, create: Any, response: Response) -> dict[str, Any]:
+        scoped_key = f"{who.subject}:{key}" if key else None
+        try:
+            async with unit_of_work() as uow:
+                order, created = await create(uow, scoped_key)
+        except IntegrityError as exc:  # the same key raced in another request: answer with its order
+            if scoped_key is None:
+                raise
+            async with reading() as uow:
+                order_id = await uow.repo.order_id_for_key(scoped_key)
+            if order_id is None:
+                raise Conflict("the order could not be stored; retry with the same Idempotency-Key") from exc
+            response.status_code = 200
+            return await order_answer(order_id)
+        if not created:
+            response.status_code = 200
+        return await order_answer(order.order_id)
+
+    idem_header = Header(default=None, alias="Idempotency-Key", max_length=200)
+
+    @api.post("/quotations/{quotation_id}/orders", status_code=201, tags=["orders"],
+              summary="Convert a valid quotation into an order (idempotent by Idempotency-Key)")
+    async def convert(quotation_id: str, response: Response, who: OrderEntry,
+                      body: ConvertIn | None = None, idempotency_key: str | None = idem_header) -> dict[str, Any]:
+        async with reading() as uow:
+            quotation = await orders.load_quotation(uow, quotation_id)
+            await scoped_customer(uow, quotation.customer_id, who)
+
+        async def create(uow: UnitOfWork, key: str | None) -> Any:
+            return await orders.convert_quotation(
+                uow, quotation_id, idempotency_key=key, customer_po_no=body.customer_po_no if body else None,
+                by=actor(who), at=now(), setup=setup)
+
+        return await idempotent(idempotency_key, who, create, response)
+
+    api.add_api_route("/quotations/{quotation_id}/convert", convert, methods=["POST"], status_code=201,
+                      tags=["orders"], summary="Same as POST /quotations/{id}/orders")
+
+    # --- orders ---
+
+    @api.post("/orders", status_code=201, tags=["orders"], summary="Enter an order (idempotent by Idempotency-Key)")
+    async def post_order(body: OrderIn, request: Request, response: Response,
+                         who: OrderEntry,
+                         idempotency_key: str | None = idem_header) -> dict[str, Any]:
+        with domain_errors():
+            requests = _requests(body.lines)
+        async with reading() as uow:
+            await scoped_customer(uow, body.customer_id, who)
+        stock = await stock_for(request, [r.item_code for r in requests])
+
+        async def create(uow: UnitOfWork, key: str | None) -> Any:
+            return await orders.enter_order(
+                uow, customer_id=body.customer_id, ship_to_id=body.ship_to_id, lines=requests, stock=stock,
+                idempotency_key=key, customer_po_no=body.customer_po_no, by=actor(who), at=now(), setup=setup)
+
+        return await idempotent(idempotency_key, who, create, response)
+
+    async def scoped_order(order_id: str, who: Principal) -> None:
+        async with reading() as uow:
+            order = await orders.load_order(uow, order_id)
+            await scoped_customer(uow, order.customer_id, who)
+
+    @api.get("/orders/{order_id}", tags=["orders"], summary="The order: lines, committed dates, saga status")
+    async def get_order(order_id: str, who: Readers) -> dict[str, Any]:
+        await scoped_order(order_id, who)
+        return await order_answer(order_id)
+
+    @api.get("/orders/{order_id}/saga", tags=["orders"], summary="The coordinator's view of the order")
+    async def get_saga(order_id: str, who: Readers) -> dict[str, Any]:
+        await scoped_order(order_id, who)
+        async with reading() as uow:
+            return views.saga(await orders.load_saga(uow, order_id))
+
+    @api.post("/orders/{order_id}/amend", tags=["orders"], summary="Amend before dispatch (credit re-checked)")
+    async def amend(order_id: str, body: AmendIn, request: Request, who: SalesStaff) -> dict[str, Any]:
+        await scoped_order(order_id, who)
+        with domain_errors():
+            change = orders.Amend(
+                reason=body.reason,
+                quantities=tuple(orders.QuantityChange(q.line_no, positive_quantity(
+                    q.quantity, f"quantities[{i}].quantity")) for i, q in enumerate(body.quantities)),
+                add_lines=tuple(_requests(body.add_lines, "add_lines")), remove_lines=tuple(body.remove_lines),
+                ship_to_id=body.ship_to_id,
+            )
+        stock = await stock_for(request, [r.item_code for r in change.add_lines]) if change.add_lines \
+            else StockView.unknown()
+        async with unit_of_work() as uow:
+            await orders.amend_order(uow, order_id, change, stock, actor(who), now(), setup)
+        return await order_answer(order_id)
+
+    @api.post("/orders/{order_id}/cancel", tags=["orders"], summary="Cancel before gate-out")
+    async def cancel(order_id: str, body: Reason,
+                     who: Cancellers) -> dict[str, Any]:
+        await scoped_order(order_id, who)
+        async with unit_of_work() as uow:
+            await orders.cancel_order(uow, order_id, body.reason, actor(who), now())
+        return await order_answer(order_id)
+
+    @api.get("/saga-exceptions", tags=["orders"], summary="Orders a person must look at (failed, parked, raised)")
+    async def exceptions(_: Watchers,
+                         limit: int = 100) -> list[dict[str, Any]]:
+        t = db.order_saga
+        async with rt.sessions() as session:
+            rows = (await session.execute(
+                sa.select(t.c.order_id, t.c.status, t.c.exceptions, t.c.waiting_for, t.c.updated_at)
+                .where(sa.or_(t.c.status == "failed", sa.func.jsonb_array_length(t.c.exceptions) > 0))
+                .order_by(t.c.updated_at.desc()).limit(min(limit, 500)))).all()
+        return [{"order_id": r.order_id, "status": r.status, "exceptions": r.exceptions,
+                 "waiting_for": r.waiting_for, "updated_at": r.updated_at.isoformat()} for r in rows]
+
+    # --- returns ---
+
+    @api.post("/returns", status_code=201, tags=["returns"], summary="Authorise a return against an invoice")
+    async def post_return(body: ReturnIn, who: SalesStaff) -> dict[str, Any]:
+        await scoped_order(body.order_id, who)
+        with domain_errors():
+            lines = [orders.ReturnLineRequest(x.invoice_line_no, x.line_no,
+                                              positive_quantity(x.quantity, f"lines[{i}].quantity"), x.reason,
+                                              x.batch_no) for i, x in enumerate(body.lines)]
+        async with unit_of_work() as uow:
+            record = await orders.authorise_return(uow, order_id=body.order_id, invoice_id=body.invoice_id,
+                                                   lines=lines, warehouse_id=body.warehouse_id, by=actor(who),
+                                                   at=now())
+        return record.doc
+
+    return api

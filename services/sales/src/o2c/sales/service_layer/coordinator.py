@@ -1,0 +1,401 @@
+"""The order saga coordinator's use cases: feed replies into the saga, act on its decisions.
+
+For each incoming message the saga row is locked (inside the consumer's batch transaction), the reply is
+applied with the pure functions of `domain.saga`, `advance` gives the decisions, and each decision becomes an
+outgoing message in the same transaction (commands carry the decision key as `request_id`). The periodic
+`tick` re-decides sagas whose wait has a deadline and re-sends commands whose reply never came.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from o2c.contracts.catalog import message_class
+from o2c.contracts.envelope import Message
+from o2c.contracts.types import Quantity
+from o2c.contracts.v1 import common, credit, dispatch, ewaybill, inventory, invoicing, notify, sales
+from o2c.sales.domain import saga as sg
+from o2c.sales.domain.customer import GstCategory
+from o2c.sales.domain.order import OrderStatus, SalesOrder
+from o2c.sales.service_layer import facts
+from o2c.sales.service_layer.ports import SagaRecord, SentCommand, UnitOfWork
+
+log = logging.getLogger("o2c.sales.saga")
+
+
+@dataclass(frozen=True)
+class CoordinatorPolicy:
+    hold_period: timedelta = sg.DEFAULT_HOLD_PERIOD
+    command_retry_after: timedelta = timedelta(seconds=60)
+    command_max_attempts: int = 5
+
+
+# --- starting ---------------------------------------------------------------------------------------
+
+
+def saga_lines(order: SalesOrder) -> list[sg.SagaLine]:
+    return [
+        sg.SagaLine(line.line_no, line.item.code, facts.ship_quantity(line.priced), line.gross_value)
+        for line in order.lines
+    ]
+
+
+def start_saga(order: SalesOrder, policy: CoordinatorPolicy) -> SagaRecord:
+    saga = sg.start(
+        order_id=order.order_id, customer_id=order.customer_id, revision=order.revision, lines=saga_lines(order),
+        ship_policy=order.ship_policy, shortage_policy=order.shortage_policy, hold_period=policy.hold_period,
+    )
+    return SagaRecord(saga=saga, waiting_for="credit decision and stock reservation")
+
+
+# --- applying replies --------------------------------------------------------------------------------
+
+
+def _qty(q: Quantity) -> Decimal:
+    return Decimal(q.value)
+
+
+def _reservation(message: Message, at: datetime) -> sg.Reservation:
+    def shipments(allocations: Sequence[common.WarehouseAllocation]) -> list[sg.ReservedShipment]:
+        return [
+            sg.ReservedShipment(a.warehouse_id, tuple(sg.LineQuantity(x.line_no, _qty(x.quantity)) for x in a.lines))
+            for a in allocations
+        ]
+
+    def shortfalls(items: Sequence[common.Shortfall]) -> list[sg.Shortfall]:
+        return [sg.Shortfall(s.line_no, _qty(s.short), s.expected_date) for s in items]
+
+    if isinstance(message, inventory.StockReserved):
+        return sg.Reservation.full(shipments(message.allocations), at)
+    if isinstance(message, inventory.StockPartiallyReserved):
+        return sg.Reservation.partial(shipments(message.allocations), shortfalls(message.shortfalls), at)
+    assert isinstance(message, inventory.StockReservationFailed)
+    return sg.Reservation.failed(shortfalls(message.shortfalls), at)
+
+
+_CREDIT = {
+    "CreditApproved": sg.CreditOutcome.APPROVED,
+    "CreditHeld": sg.CreditOutcome.HELD,
+    "CreditSanctioned": sg.CreditOutcome.SANCTIONED,
+    "CreditRejected": sg.CreditOutcome.REJECTED,
+}
+
+HANDLED_TYPES = (
+    "CreditApproved", "CreditHeld", "CreditSanctioned", "CreditRejected", "CreditExposureReleased",
+    "StockReserved", "StockPartiallyReserved", "StockReservationFailed", "ReservationReleased", "BackorderFilled",
+    "PickConfirmed", "ShipmentDispatched", "PickListCancelled", "PickListCancellationRefused",
+    "CustomerNotified", "CustomerNotificationFailed", "InvoiceIssued", "EwayBillRejected",
+)
+
+
+def apply_reply(record: SagaRecord, message: Message, message_id: str, now: datetime) -> tuple[SagaRecord, list[str]]:
+    """The saga after this reply, and the request ids it answers. Unknown, late or repeated replies change
+    nothing (the pure functions ignore them)."""
+    saga = record.saga
+    replied: list[str] = []
+    request_id = getattr(message, "request_id", None)
+    if request_id:
+        replied.append(str(request_id))
+    if isinstance(message, credit.CreditApproved | credit.CreditHeld | credit.CreditSanctioned
+                  | credit.CreditRejected):
+        outcome = _CREDIT[message.TYPE]
+        if isinstance(message, credit.CreditRejected) and message.reason is credit.RejectionReason.SANCTION_EXPIRED:
+            outcome = sg.CreditOutcome.EXPIRED
+        saga = sg.credit_decided(saga, outcome, revision=message.order_revision, request_id=message.request_id)
+    elif isinstance(message, inventory.StockReserved | inventory.StockPartiallyReserved
+                    | inventory.StockReservationFailed):
+        reservation = _reservation(message, message.decided_at)
+        before = saga
+        saga = sg.stock_reserved(saga, reservation, revision=message.order_revision, request_id=message.request_id)
+        if saga is not before and not isinstance(message, inventory.StockReservationFailed):
+            target = next(r for r in saga.rounds if r.reservation is reservation)
+            record = replace(record, allocations={
+                **record.allocations, str(target.number): [a.model_dump(mode="json") for a in message.allocations],
+            })
+    elif isinstance(message, inventory.BackorderFilled):
+        before = saga
+        saga = sg.backorder_filled(
+            saga, fill_id=message_id,
+            shipments=[sg.ReservedShipment(a.warehouse_id, tuple(sg.LineQuantity(x.line_no, _qty(x.quantity))
+                                                                  for x in a.lines)) for a in message.allocations],
+            remaining=[sg.Shortfall(s.line_no, _qty(s.short), s.expected_date) for s in message.remaining],
+            at=message.filled_at,
+        )
+        if saga is not before:
+            record = replace(record, allocations={
+                **record.allocations,
+                str(saga.rounds[-1].number): [a.model_dump(mode="json") for a in message.allocations],
+            })
+    elif isinstance(message, inventory.ReservationReleased | credit.CreditExposureReleased):
+        if request_id:
+            saga = sg.reply_received(saga, str(request_id))
+    elif isinstance(message, dispatch.PickConfirmed):
+        if _qty(message.short) > 0:
+            saga = sg.pick_short(saga, shipment_id=message.shipment_id, line_no=message.line_no,
+                                 quantity=_qty(message.short))
+    elif isinstance(message, dispatch.ShipmentDispatched):
+        saga = sg.shipment_dispatched(saga, message.shipment_id)
+    elif isinstance(message, dispatch.PickListCancelled):
+        saga = sg.pick_list_cancelled(saga, message.shipment_id)
+    elif isinstance(message, dispatch.PickListCancellationRefused):
+        saga = sg.pick_list_cancellation_refused(saga, message.shipment_id)
+    elif isinstance(message, notify.CustomerNotified):
+        if message.subject is notify.NotificationSubject.SHIPMENT_DISPATCHED and message.shipment_id:
+            saga = sg.customer_notified(saga, message.shipment_id)
+    elif isinstance(message, notify.CustomerNotificationFailed):
+        record = _exception(record, f"customer not told about {message.subject.value}: {message.reason}", now)
+    elif isinstance(message, invoicing.InvoiceIssued):
+        if not any(i["invoice_id"] == message.invoice_id for i in record.invoices):
+            record = replace(record, invoices=[*record.invoices, {
+                "invoice_id": message.invoice_id, "invoice_no": message.invoice_no,
+                "invoice_date": message.invoice_date.isoformat(), "shipment_id": message.shipment_id,
+                "warehouse_id": message.warehouse_id,
+            }])
+    elif isinstance(message, ewaybill.EwayBillRejected):
+        record = _exception(
+            record, f"e-way bill for invoice {message.invoice_no} rejected ({message.code}: {message.message})", now)
+    return replace(record, saga=saga), replied
+
+
+def _exception(record: SagaRecord, reason: str, now: datetime, key: str | None = None) -> SagaRecord:
+    if key is not None and any(e.get("key") == key for e in record.exceptions):
+        return record
+    return replace(record, exceptions=[*record.exceptions, {"key": key, "reason": reason, "at": now.isoformat()}])
+
+
+# --- acting on decisions -------------------------------------------------------------------------------
+
+
+def _line_quantities(order: SalesOrder, lines: Sequence[sg.LineQuantity],
+                     warehouse: str | None = None) -> list[common.LineQuantity]:
+    by_no = {line.line_no: line for line in order.lines}
+    out = []
+    for x in lines:
+        line = by_no.get(x.line_no)
+        if line is None:
+            continue
+        out.append(common.LineQuantity(line_no=x.line_no, item_code=line.item.code,
+                                       quantity=Quantity(value=x.quantity, unit=line.item.unit.value),
+                                       warehouse_id=warehouse))
+    return out
+
+
+def _backordered(order: SalesOrder, shortfalls: Sequence[sg.Shortfall]) -> list[sales.BackorderedLine]:
+    by_no = {line.line_no: line for line in order.lines}
+    return [
+        sales.BackorderedLine(line_no=s.line_no, item_code=by_no[s.line_no].item.code,
+                              quantity=Quantity(value=s.quantity, unit=by_no[s.line_no].item.unit.value),
+                              expected_date=s.expected_date)
+        for s in shortfalls if s.line_no in by_no
+    ]
+
+
+def _shipments(order: SalesOrder, record: SagaRecord, decision: sg.ReleaseShipments) -> list[sales.ReleasedShipment]:
+    allocations = [common.WarehouseAllocation.model_validate(a)
+                   for a in record.allocations.get(str(decision.round_no), [])]
+    by_wh = {a.warehouse_id: a for a in allocations}
+    by_no = {line.line_no: line for line in order.lines}
+    out = []
+    for shipment in decision.shipments:
+        allocation = by_wh.get(shipment.warehouse_id)
+        if allocation is None:
+            raise LookupError(f"no allocation of round {decision.round_no} at {shipment.warehouse_id}")
+        reserved = {x.line_no: x for x in allocation.lines}
+        lines = []
+        for x in shipment.lines:
+            line = by_no[x.line_no]
+            share = x.quantity / facts.ship_quantity(line.priced)
+            discount = (facts.line_discount(line.priced) * share).quantize(Decimal("0.01"))
+            held = reserved.get(x.line_no)
+            lines.append(common.ShipmentLine(
+                line_no=x.line_no, item_code=line.item.code, item_name=line.item.name, hsn=line.item.hsn.value,
+                quantity=Quantity(value=x.quantity, unit=line.item.unit.value), unit_price=line.priced.unit_price,
+                discount=discount, scheme_code=line.priced.scheme.code if line.priced.scheme else None,
+                gst_rate=line.priced.gst.rate, cess_rate=line.priced.gst.cess_rate, promised_date=line.committed_date,
+                batch_tracked=line.item.batch_tracked, allocations=list(held.allocations) if held else [],
+            ))
+        out.append(sales.ReleasedShipment(
+            shipment_id=shipment.shipment_id, warehouse_id=shipment.warehouse_id,
+            warehouse_gstin=allocation.warehouse_gstin, dispatch_from=allocation.dispatch_from, lines=lines,
+        ))
+    return out
+
+
+def _order_status(saga: sg.OrderSaga, order: SalesOrder) -> OrderStatus | None:
+    status = saga.status
+    if status is sg.SagaStatus.WAITING or status is sg.SagaStatus.HOLDING:
+        open_rounds = [r for r in saga.rounds if r.is_open]
+        if any(r.credit is sg.CreditOutcome.HELD for r in open_rounds):
+            return OrderStatus.CREDIT_HELD
+        return OrderStatus.CONFIRMED
+    return {
+        sg.SagaStatus.RELEASED: OrderStatus.RELEASED,
+        sg.SagaStatus.PARTIALLY_RELEASED: OrderStatus.PARTIALLY_RELEASED,
+        sg.SagaStatus.BACKORDERED: OrderStatus.BACKORDERED,
+        sg.SagaStatus.CANCELLED: OrderStatus.CANCELLED,
+        sg.SagaStatus.CLOSED: OrderStatus.CLOSED,
+    }.get(status)
+
+
+async def act(
+    uow: UnitOfWork, record: SagaRecord, order: SalesOrder, category: GstCategory, now: datetime,
+    *, replied: Sequence[str] = (), faults: Any = None,
+) -> SagaRecord:
+    """Decide, turn the decisions into messages, and store the saga (the caller holds its row lock)."""
+    saga, decisions = sg.advance(record.saga, now)
+    record = replace(record, saga=saga)
+    sent: list[SentCommand] = []
+    waits: list[sg.Wait] = []
+    order_changed = False
+    for decision in decisions:
+        if isinstance(decision, sg.Wait):
+            waits.append(decision)
+            continue
+        if isinstance(decision, sg.RaiseException):
+            record = _exception(record, decision.reason, now, decision.key)
+            continue
+        if isinstance(decision, sg.ReleaseShipments) and faults is not None:
+            faults.hit("saga.before_release")
+        for message in _messages(decision, order, record, category, now):
+            uow.publish(message)
+            if message.KIND == "command":
+                sent.append(SentCommand(decision.key, order.order_id, message.TYPE,
+                                        message.model_dump(mode="json"), 1, now))
+        if isinstance(decision, sg.MarkCancelled) and decision.round_no is None \
+                and order.status is not OrderStatus.CANCELLED:
+            order.status, order.status_reason = OrderStatus.CANCELLED, decision.reason.value
+            order_changed = True
+    deadlines = [w.until for w in waits if w.until is not None]
+    record = replace(record, waiting_for="; ".join(dict.fromkeys(w.reason for w in waits)),
+                     next_check_at=min(deadlines) if deadlines else None)
+    await uow.repo.record_commands(sent)
+    await uow.repo.mark_replied(list(replied), now)
+    # The order's own status follows the saga (credit clearance is kept per revision for the gate).
+    cleared = [r for r in saga.rounds if r.kind is sg.RoundKind.ORDER and r.revision == order.revision
+               and r.credit.is_cleared]
+    if cleared and order.credit_cleared_revision != order.revision:
+        order.credit_cleared(order.revision)
+        order_changed = True
+    wanted = _order_status(saga, order)
+    if wanted is not None and order.status is not OrderStatus.CANCELLED and wanted is not order.status:
+        order.status = wanted
+        order_changed = True
+    if order_changed:
+        await uow.repo.save_order(order)
+    await uow.repo.save_saga(record, now)
+    return record
+
+
+def _messages(decision: sg.Decision, order: SalesOrder, record: SagaRecord, category: GstCategory,
+              now: datetime) -> list[Message]:
+    saga = record.saga
+    base = {"order_id": order.order_id, "order_no": order.number.text, "customer_id": order.customer_id}
+    if isinstance(decision, sg.ReleaseShipments):
+        out: list[Message] = [sales.OrderReleased(
+            **base, order_revision=order.revision, release_no=decision.round_no, customer_name=order.customer_name,
+            customer_po_no=order.customer_po_no, bill_to=facts.address(order.bill_to),
+            ship_to=facts.address(order.ship_to), place_of_supply=order.place_of_supply.value,
+            supply_type=facts.supply_type(category), payment_terms_days=order.payment_terms_days,
+            ship_policy=common.ShipPolicy(order.ship_policy.value), shipments=_shipments(order, record, decision),
+            backordered=_backordered(order, decision.backordered), released_at=now,
+        )]
+        if decision.backordered:
+            out.append(sales.OrderBackordered(**base, lines=_backordered(order, decision.backordered),
+                                              reason="partly reserved: the rest waits for stock", backordered_at=now))
+        return out
+    if isinstance(decision, sg.MarkBackordered):
+        return [sales.OrderBackordered(**base, lines=_backordered(order, decision.lines), reason=decision.reason,
+                                       backordered_at=now)]
+    if isinstance(decision, sg.MarkCancelled):
+        return [sales.OrderCancelled(
+            **base, reason=sales.CancellationReason(decision.reason.value), note=decision.note,
+            cancelled_lines=[] if decision.whole_order else _line_quantities(order, decision.lines),
+            cancelled_at=now,
+        )]
+    if isinstance(decision, sg.CloseOrder):
+        shipped = [s.shipment_id for s in saga.shipments if s.state is sg.ShipmentState.DISPATCHED]
+        return [sales.OrderClosed(**base, shipment_ids=shipped,
+                                  invoice_nos=[i["invoice_no"] for i in record.invoices], closed_at=now)]
+    command = {"order_id": order.order_id, "request_id": decision.key, "requested_at": now}
+    if isinstance(decision, sg.SendReleaseReservation):
+        return [inventory_release(order, decision, command)]
+    if isinstance(decision, sg.SendReleaseCreditExposure):
+        return [sales.ReleaseCreditExposure(**command, reason=decision.reason, customer_id=order.customer_id,
+                                            amount=decision.amount,
+                                            lines=_line_quantities(order, decision.lines))]
+    if isinstance(decision, sg.SendRecheckCredit):
+        return [sales.RecheckCredit(**command, reason=decision.reason, customer_id=order.customer_id,
+                                    order_revision=order.revision, amount=decision.amount)]
+    if isinstance(decision, sg.SendReserveStock):
+        pincode = order.ship_to.pincode.value if order.ship_to.pincode else facts.ABROAD_PINCODE
+        return [sales.ReserveStock(**command, reason=decision.reason, order_revision=order.revision,
+                                   lines=_line_quantities(order, decision.lines), ship_to_pincode=pincode)]
+    if isinstance(decision, sg.SendCancelPickList):
+        return [sales.CancelPickList(**command, reason=decision.reason, shipment_ids=[decision.shipment_id])]
+    return []
+
+
+def inventory_release(order: SalesOrder, decision: sg.SendReleaseReservation,
+                      command: dict[str, Any]) -> sales.ReleaseReservation:
+    return sales.ReleaseReservation(**command, reason=decision.reason,
+                                    lines=_line_quantities(order, decision.lines))
+
+
+# --- the use cases -----------------------------------------------------------------------------------
+
+
+async def handle_reply(uow: UnitOfWork, message: Message, message_id: str, now: datetime,
+                       *, faults: Any = None) -> None:
+    order_id = str(getattr(message, "order_id", ""))
+    record = await uow.repo.get_saga(order_id, lock=True)
+    if record is None:
+        log.warning("%s for unknown order %s ignored", message.TYPE, order_id)
+        return
+    order = await uow.repo.get_order(order_id, lock=True)
+    customer = await uow.repo.get_customer(record.saga.customer_id)
+    assert order is not None and customer is not None
+    record, replied = apply_reply(record, message, message_id, now)
+    if isinstance(message, dispatch.ShipmentDispatched):
+        order.record_dispatch(message.shipment_id)
+        await uow.repo.save_order(order)
+    await act(uow, record, order, customer.gst_category, now, replied=replied, faults=faults)
+
+
+async def recheck(uow: UnitOfWork, order_id: str, now: datetime) -> None:
+    """Re-decide one saga whose wait had a deadline (the ship-complete hold period)."""
+    record = await uow.repo.get_saga(order_id, lock=True)
+    order = await uow.repo.get_order(order_id, lock=True)
+    if record is None or order is None:
+        return
+    customer = await uow.repo.get_customer(record.saga.customer_id)
+    assert customer is not None
+    await act(uow, record, order, customer.gst_category, now)
+
+
+async def resend_unanswered(uow: UnitOfWork, now: datetime, policy: CoordinatorPolicy, limit: int = 100) -> int:
+    """Commands whose reply never came go again with the same request id; after the last attempt the saga
+    is failed and shown as an exception, never silently dropped."""
+    resent = 0
+    for command in await uow.repo.unanswered_commands(now - policy.command_retry_after, limit):
+        record = await uow.repo.get_saga(command.order_id, lock=True)
+        if record is None or command.request_id not in record.saga.awaiting:
+            await uow.repo.mark_replied([command.request_id], now)  # answered in a way that needs no reply
+            continue
+        if command.attempts >= policy.command_max_attempts:
+            order = await uow.repo.get_order(command.order_id, lock=True)
+            customer = await uow.repo.get_customer(record.saga.customer_id)
+            assert order is not None and customer is not None
+            failed = replace(record, saga=sg.compensation_failed(
+                record.saga, command.request_id, f"no reply to {command.type} after {command.attempts} attempts"))
+            await uow.repo.mark_replied([command.request_id], now)
+            await act(uow, failed, order, customer.gst_category, now)
+            continue
+        uow.publish(message_class(command.type, 1).model_validate(command.payload))
+        await uow.repo.command_resent(command.request_id, now)
+        resent += 1
+    return resent
