@@ -13,6 +13,7 @@ from o2c.contracts.v1.common import BatchAllocation
 from o2c.contracts.v1.ewaybill import EwayBillGenerated, EwayBillNotRequired, EwayBillRejected
 from o2c.contracts.v1.invoicing import InvoiceIssued
 from o2c.contracts.v1.sales import CancelPickList, OrderReleased
+from o2c.dispatch.domain import IST
 
 WAREHOUSE = "WH-BLR-1"
 
@@ -79,5 +80,5 @@ def cancel(order_id: str, *shipment_ids: str, request_id: str = "req-1") -> Canc
 DETAILS: dict[str, Any] = {
     "vehicle_no": "mh 12 ab 1234", "driver_name": "Ramesh Patil", "driver_phone": "+91 98450 12345",
     "transporter_id": "29AABCR1718E1ZL", "transporter_name": "Reliable Roadways", "lr_no": "LR/2026/0042",
-    "lr_date": None, "distance_km": 350, "vehicle_type": "R", "mode": "road",
+    "lr_date": datetime.now(IST).date().isoformat(), "distance_km": 350, "vehicle_type": "R", "mode": "road",
 }
