@@ -72,6 +72,7 @@ class CustomerAccount:
     receivables: dict[str, Receivable] = field(default_factory=dict)
     open_orders: dict[str, OpenOrder] = field(default_factory=dict)
     decisions: dict[tuple[str, int], CreditDecision] = field(default_factory=dict)
+    rechecks: dict[str, CreditDecision] = field(default_factory=dict)
     payments: dict[str, PaymentOutcome] = field(default_factory=dict)
     credit_notes: dict[str, CreditNoteOutcome] = field(default_factory=dict)
     unapplied_credit: Money = ZERO
@@ -130,19 +131,57 @@ class CustomerAccount:
         self.decisions[(order_id, revision)] = decision
         return decision
 
+    def recheck_order(
+        self, order_id: str, request_id: str, gross_amount: Decimal, today: date, revision: int = 1
+    ) -> CreditDecision:
+        """RecheckCredit: decide `gross_amount` more of the order (a backorder refill about to ship, a re-opened
+        order), so no order slips past the check. What of the order already counts stays counted; the amount is
+        checked on top. Approved, it counts at once; held, it waits (`pending_additions`) and counts only when
+        sanctioned. A re-opened order that was rejected or held starts from nothing: earlier approvals never
+        count for it. Idempotent per request id."""
+        known = self.rechecks.get(request_id)
+        if known is not None:
+            return known
+        amount = non_negative(gross_amount, "amount")
+        order = self.open_orders.get(order_id)
+        if order is not None and revision < order.revision:
+            raise ConflictingState(f"order {order_id}: revision {revision} is older than {order.revision}")
+        if order is None:
+            order = OpenOrder(order_id, self.customer_id, ZERO, status=OpenOrderStatus.APPROVED, revision=revision)
+            self.open_orders[order_id] = order
+        elif order.status is not OpenOrderStatus.APPROVED:
+            order.release(f"recheck-reset:{request_id}")  # it did not count; it never will
+            order.approve()
+        order.revision = max(order.revision, revision)
+        decision = check_credit(self.profile, self.exposure(), amount, self.receivables.values(), today)
+        if decision.approved:
+            order.add(amount)
+        else:
+            order.pending_additions[request_id] = amount
+        self.rechecks[request_id] = decision
+        return decision
+
     def _order(self, order_id: str) -> OpenOrder:
         order = self.open_orders.get(order_id)
         if order is None:
             raise ConflictingState(f"order {order_id} has no credit decision on this account")
         return order
 
-    def sanction_order(self, order_id: str) -> None:
-        """A finance sanction approved the held order: from now on it uses headroom."""
-        self._order(order_id).approve()
+    def sanction_order(self, order_id: str, request_id: str | None = None) -> None:
+        """A finance sanction approved the held order (or the held re-checked part): from now on it uses headroom."""
+        order = self._order(order_id)
+        if request_id is not None and request_id in order.pending_additions:
+            order.add(order.pending_additions.pop(request_id))
+        elif request_id is None:
+            order.approve()
 
-    def reject_order(self, order_id: str) -> None:
-        """Rejected (or the hold expired): the order no longer counts."""
-        self._order(order_id).reject()
+    def reject_order(self, order_id: str, request_id: str | None = None) -> None:
+        """Rejected (or the hold expired): the order (or the held re-checked part) no longer counts."""
+        order = self._order(order_id)
+        if request_id is not None:
+            order.pending_additions.pop(request_id, None)
+        else:
+            order.reject()
 
     def release_exposure(self, order_id: str, request_id: str, amount: Decimal | None = None) -> ExposureRelease:
         """A cancelled, short-picked or backordered remainder leaves exposure (None: all that is uninvoiced)."""
@@ -197,6 +236,22 @@ class CustomerAccount:
                      debit=receivable.amount)
         return ReceivablePosting(receivable, released, is_new=True)
 
+    def cancel_invoice(self, invoice_id: str, on: date) -> Money | None:
+        """InvoiceCancelled: the receivable is reversed (kept, marked cancelled), cash already applied to it becomes
+        unapplied credit, and the invoiced part returns to the order's open exposure (the goods did not leave;
+        the shipment is invoiced again). Returns the amount reversed, None if unknown or already cancelled."""
+        receivable = self.receivables.get(invoice_id)
+        if receivable is None or receivable.is_cancelled:
+            return None
+        refund = receivable.cancel(on)
+        self.unapplied_credit += refund
+        order = self.open_orders.get(receivable.order_id)
+        if order is not None:
+            order.invoiced.pop(invoice_id, None)
+        self._record(on, EntryKind.CANCELLATION, receivable.invoice_no, f"Invoice {receivable.invoice_no} cancelled",
+                     credit=receivable.amount)
+        return receivable.amount
+
     def _receivable(self, invoice_id: str) -> Receivable:
         receivable = self.receivables.get(invoice_id)
         if receivable is None:
@@ -218,7 +273,7 @@ class CustomerAccount:
 
     def is_order_settled(self, order_id: str) -> bool:
         """Every invoice of the order is settled and nothing of it remains to be invoiced."""
-        invoices = [r for r in self.receivables.values() if r.order_id == order_id]
+        invoices = [r for r in self.receivables.values() if r.order_id == order_id and not r.is_cancelled]
         order = self.open_orders.get(order_id)
         still_open = order is not None and order.open_amount > 0
         return bool(invoices) and all(r.is_settled for r in invoices) and not still_open

@@ -32,6 +32,8 @@ class OpenOrder:
     revision: int = 1
     invoiced: dict[str, Money] = field(default_factory=dict)
     released: dict[str, Money] = field(default_factory=dict)
+    pending_additions: dict[str, Money] = field(default_factory=dict)
+    """RecheckCredit amounts held for sanction, by request id: they count only once sanctioned."""
 
     def __post_init__(self) -> None:
         self.gross_amount = non_negative(self.gross_amount, "gross_amount")
@@ -57,6 +59,10 @@ class OpenOrder:
 
     def reject(self) -> None:
         self.status = OpenOrderStatus.REJECTED
+
+    def add(self, amount: Decimal) -> None:
+        """A re-checked part (a backorder refill, a re-opened order) was approved: it counts from now on."""
+        self.gross_amount += non_negative(amount, "amount")
 
     def revise(self, revision: int, gross_amount: Decimal) -> bool:
         """An amended order replaces its amount and waits for a fresh decision (held until re-checked), so an

@@ -20,6 +20,7 @@ class CreditKind(StrEnum):
     TDS = "tds"
     WRITE_OFF = "write_off"
     CREDIT_NOTE = "credit_note"
+    CANCELLATION = "cancellation"
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Receivable:
     open_order_released: Money = ZERO
     """How much open-order exposure this invoice replaced when posted (for ReceivablePosted)."""
     credits: list[ReceivableCredit] = field(default_factory=list)
+    cancelled_on: date | None = None
+    """Set when the invoice was cancelled (InvoiceCancelled): it owes nothing and never counts as settled."""
 
     @classmethod
     def post(
@@ -107,7 +110,11 @@ class Receivable:
 
     @property
     def is_settled(self) -> bool:
-        return self.outstanding <= 0
+        return self.cancelled_on is None and self.outstanding <= 0
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_on is not None
 
     @property
     def settled_on(self) -> date | None:
@@ -126,7 +133,7 @@ class Receivable:
 
     def days_overdue(self, today: date) -> int:
         """Days past the due date while something is unpaid; 0 when not yet due or settled."""
-        if self.is_settled:
+        if self.outstanding <= 0:
             return 0
         return max(0, (today - self.due_date).days)
 
@@ -173,6 +180,17 @@ class Receivable:
         # the rest becomes the customer's unapplied credit, so nothing is counted twice.
         self.credits.append(ReceivableCredit(CreditKind.CREDIT_NOTE, credit_note_id, absorbed, on))
         return value - absorbed
+
+    def cancel(self, on: date) -> Money:
+        """The invoice was cancelled before the goods left: what was outstanding is cancelled (a record, not a
+        deletion); returns the cash already applied to it, which goes back to the customer's unapplied credit.
+        Cancelling twice changes nothing (returns 0)."""
+        if self.cancelled_on is not None:
+            return ZERO
+        self.cancelled_on = on
+        refundable = self.paid
+        self.credits.append(ReceivableCredit(CreditKind.CANCELLATION, "cancellation", self.outstanding, on))
+        return refundable
 
     def write_off(self, write_off_id: str, amount: Decimal | int | str, limit: Decimal, on: date) -> bool:
         """Finance writes off a small residue, never more than `limit` and never more than what is owed."""
@@ -265,7 +283,7 @@ def payment_behaviour(receivables: Iterable[Receivable]) -> PaymentBehaviour:
     late: list[int] = []
     for receivable in receivables:
         settled_on = receivable.settled_on
-        if settled_on is None:
+        if settled_on is None or receivable.is_cancelled:
             continue
         to_settle.append((settled_on - receivable.invoice_date).days)
         late.append(max(0, (settled_on - receivable.due_date).days))

@@ -39,6 +39,8 @@ class SanctionStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+    """A newer revision of the order (or a recheck) was decided; this request needs no answer any more."""
 
 
 @dataclass
@@ -63,6 +65,8 @@ class SanctionRequest:
     decided_at: datetime | None = None
     note: str = ""
     temporary_increase: TemporaryIncrease | None = field(default=None)
+    request_id: str | None = None
+    """The RecheckCredit request this sanction answers, if any (echoed on the decision)."""
 
     @classmethod
     def raise_for(
@@ -138,6 +142,13 @@ class SanctionRequest:
         if not self.is_expiry_due(now):
             return False
         self.status, self.decided_at, self.decided_by = SanctionStatus.EXPIRED, now, None
+        return True
+
+    def supersede(self, now: datetime) -> bool:
+        """A newer decision for the order replaces this pending request (no message: the newer one answers)."""
+        if not self.is_pending:
+            return False
+        self.status, self.decided_at, self.decided_by = SanctionStatus.SUPERSEDED, require_aware(now, "now"), None
         return True
 
     # --- deciding ------------------------------------------------------------------------------

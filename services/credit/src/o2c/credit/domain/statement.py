@@ -18,6 +18,7 @@ class EntryKind(StrEnum):
     TDS = "tds"
     CREDIT_NOTE = "credit_note"
     WRITE_OFF = "write_off"
+    CANCELLATION = "cancellation"
 
 
 @dataclass(frozen=True)

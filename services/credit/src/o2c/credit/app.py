@@ -1,0 +1,26 @@
+"""The credit service: the only module that knows all the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from o2c.contracts.topics import commands_topic, events_topic
+from o2c.credit.adapters.db import metadata
+from o2c.credit.entrypoints import http, messages
+from o2c.credit.service_layer.runtime import sanction_sweeper
+from o2c.credit.settings import CreditSettings
+from o2c.kit.service import ServiceDefinition
+
+DEFINITION = ServiceDefinition(
+    name="credit",
+    title="o2c credit",
+    description="Credit decisions on orders, the finance sanction queue, receivables, payments and statements.",
+    http_port=8102,
+    metadata=metadata,
+    versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
+    routers=lambda rt: [http.router(rt)],
+    handlers=lambda rt: messages.handlers(rt),
+    subscribes_to=[events_topic("sales"), commands_topic("credit"), events_topic("invoicing")],
+    settings_class=CreditSettings,
+    on_start=sanction_sweeper,
+)

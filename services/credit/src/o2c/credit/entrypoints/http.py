@@ -1,0 +1,214 @@
+"""Credit's HTTP API: parse, authorise (role and customer scope), call one use case; domain refusals become
+RFC 9457 problems (InvalidValue → 422 naming the field, NotAuthorised → 403, ConflictingState → 409)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query
+from o2c.contracts.types import Money
+from o2c.contracts.v1.credit import PaymentMode
+from o2c.credit.adapters.repository import SqlUnitOfWork
+from o2c.credit.domain import (
+    ZERO,
+    Actor,
+    ConflictingState,
+    CreditError,
+    InvalidValue,
+    NotAuthorised,
+    SanctionStatus,
+    UnknownInvoice,
+)
+from o2c.credit.domain import Role as CreditRole
+from o2c.credit.service_layer import use_cases, views
+from o2c.credit.service_layer.runtime import clock, unit_of_work, write_off_ceiling
+from o2c.kit.auth import Principal, Role, require
+from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
+from o2c.kit.service import Runtime
+from pydantic import BaseModel, Field
+
+FINANCE = (Role.FINANCE_HEAD, Role.FINANCE_EXECUTIVE)
+READERS = (*FINANCE, Role.ACCOUNTANT, Role.SALES_HEAD, Role.SALES_COORDINATOR)
+
+
+def actor_of(principal: Principal) -> Actor:
+    """The domain's view of the caller: the strongest credit role held, with the token's approval limit."""
+    for role, as_credit in ((Role.FINANCE_HEAD, CreditRole.FINANCE_HEAD),
+                            (Role.FINANCE_EXECUTIVE, CreditRole.FINANCE_EXECUTIVE),
+                            (Role.SALES_HEAD, CreditRole.SALES_HEAD),
+                            (Role.SALES_COORDINATOR, CreditRole.SALES_COORDINATOR)):
+        if role in principal.roles:
+            return Actor(principal.subject, as_credit, principal.approval_limit)
+    raise Problem(403, "Forbidden", "this needs a finance or sales role")
+
+
+@contextlib.contextmanager
+def domain_problems() -> Iterator[None]:
+    try:
+        yield
+    except InvalidValue as exc:
+        raise InvalidField(exc.field, exc.detail) from exc
+    except UnknownInvoice as exc:
+        raise InvalidField("invoice_ids", str(exc)) from exc
+    except NotAuthorised as exc:
+        raise Problem(403, "Forbidden", str(exc)) from exc
+    except ConflictingState as exc:
+        raise Conflict(str(exc)) from exc
+    except use_cases.NotFoundError as exc:
+        raise NotFound(exc.what, exc.ident) from exc
+    except CreditError as exc:
+        raise Problem(422, "Unprocessable", str(exc)) from exc
+
+
+class TemporaryIncreaseBody(BaseModel):
+    amount: Money = Field(gt=0)
+    valid_until: date
+    note: str = Field(default="", max_length=500)
+
+    def as_request(self) -> use_cases.TemporaryIncreaseRequest:
+        return use_cases.TemporaryIncreaseRequest(self.amount, self.valid_until, self.note)
+
+
+class ApproveBody(BaseModel):
+    note: str = Field(default="", max_length=1000)
+    temporary_increase: TemporaryIncreaseBody | None = None
+
+
+class RejectBody(BaseModel):
+    note: str = Field(min_length=1, max_length=1000, pattern=r"\S")
+
+
+class PaymentBody(BaseModel):
+    customer_id: str = Field(min_length=1, max_length=64)
+    amount: Money = Field(ge=0, description="Cash received (decimal string)")
+    tds_deducted: Money = Field(default=ZERO, ge=0, description="TDS the buyer withheld (s.194Q)")
+    received_on: date
+    mode: PaymentMode
+    bank_reference: str | None = Field(default=None, max_length=64)
+    invoice_ids: list[str] = Field(default_factory=list, max_length=500,
+                                   description="Invoices the buyer named; empty: oldest first")
+    write_off_limit: Money = Field(default=ZERO, ge=0, description="Residue per invoice that may be written off")
+
+
+class ProfileBody(BaseModel):
+    credit_limit: Money | None = Field(default=None, ge=0)
+    payment_terms_days: int | None = Field(default=None, ge=0, le=365)
+    grace_days: int | None = Field(default=None, ge=0, le=365)
+    on_hold: bool | None = None
+    hold_reason: str = Field(default="", max_length=500)
+    temporary_increase: TemporaryIncreaseBody | None = None
+    reason: str = Field(default="", max_length=500)
+
+
+def router(rt: Runtime) -> APIRouter:
+    api = APIRouter(tags=["credit"])
+    finance = Annotated[Principal, Depends(require(*FINANCE))]
+    cashier = Annotated[Principal, Depends(require(*FINANCE, Role.ACCOUNTANT))]
+    reader = Annotated[Principal, Depends(require(*READERS, Role.CUSTOMER))]
+
+    @api.get("/sanctions", summary="The sanction queue (oldest first) with the facts for each decision")
+    async def list_sanctions(_: finance, status: Annotated[SanctionStatus | None, Query()] = SanctionStatus.PENDING,
+                             limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+                             offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+        async with rt.sessions() as session:
+            uow = SqlUnitOfWork(session, _read_only)
+            found = await uow.list_sanctions(status.value if status else None, limit, offset)
+        return [views.sanction_view(s, name) for s, name in found]
+
+    @api.get("/sanctions/{sanction_id}", summary="One sanction request")
+    async def get_sanction(sanction_id: str, _: finance) -> dict[str, Any]:
+        async with rt.sessions() as session:
+            found = await SqlUnitOfWork(session, _read_only).read_sanction(sanction_id)
+        if found is None:
+            raise NotFound("sanction", sanction_id)
+        return views.sanction_view(found)
+
+    @api.post("/sanctions/{sanction_id}/approve", summary="Sanction the held order (optionally raising the limit)")
+    async def approve(sanction_id: str, body: ApproveBody, who: finance) -> dict[str, Any]:
+        with domain_problems():
+            async with unit_of_work(rt) as uow:
+                done = await use_cases.approve_sanction(
+                    uow, sanction_id, actor_of(who), clock(rt).now(), body.note,
+                    body.temporary_increase.as_request() if body.temporary_increase else None)
+        return views.sanction_view(done)
+
+    @api.post("/sanctions/{sanction_id}/reject", summary="Reject the held order, with a note")
+    async def reject(sanction_id: str, body: RejectBody, who: finance) -> dict[str, Any]:
+        with domain_problems():
+            async with unit_of_work(rt) as uow:
+                done = await use_cases.reject_sanction(uow, sanction_id, actor_of(who), clock(rt).now(), body.note)
+        return views.sanction_view(done)
+
+    @api.post("/payments", status_code=201, summary="Record a customer payment and allocate it")
+    async def post_payment(body: PaymentBody, who: cashier,
+                           idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
+        if body.amount + body.tds_deducted <= 0:
+            raise InvalidField("amount", "a payment must bring cash or TDS")
+        by = Actor(who.subject, CreditRole.FINANCE_HEAD if Role.FINANCE_HEAD in who.roles
+                   else CreditRole.FINANCE_EXECUTIVE, who.approval_limit)
+        data = use_cases.PaymentInput(
+            customer_id=body.customer_id, amount=body.amount, received_on=body.received_on, mode=body.mode,
+            tds_deducted=body.tds_deducted, invoice_ids=tuple(body.invoice_ids), bank_reference=body.bank_reference,
+            write_off_limit=body.write_off_limit,
+        )
+        with domain_problems():
+            async with unit_of_work(rt) as uow:
+                return await use_cases.record_payment(uow, data, by, clock(rt).now(), idempotency_key,
+                                                      write_off_ceiling(rt))
+
+    @api.get("/credit-profiles/{customer_id}", summary="Credit profile, exposure and the audit of changes")
+    async def get_profile(customer_id: str, who: reader) -> dict[str, Any]:
+        who.ensure_customer(customer_id)
+        async with unit_of_work(rt) as uow:
+            record = await uow.read_account(customer_id)
+        if record is None:
+            raise NotFound("credit profile", customer_id)
+        return views.profile_view(record, clock(rt).now())
+
+    @api.put("/credit-profiles/{customer_id}", summary="Finance sets the limit, terms, hold, temporary increases")
+    async def put_profile(customer_id: str, body: ProfileBody, who: finance) -> dict[str, Any]:
+        if body.credit_limit is not None and Role.FINANCE_HEAD not in who.roles:
+            raise Problem(403, "Forbidden", "only a finance head sets a credit limit")
+        update = use_cases.ProfileUpdate(
+            credit_limit=body.credit_limit, payment_terms_days=body.payment_terms_days, grace_days=body.grace_days,
+            on_hold=body.on_hold, hold_reason=body.hold_reason, reason=body.reason,
+            temporary_increase=body.temporary_increase.as_request() if body.temporary_increase else None,
+        )
+        now = clock(rt).now()
+        with domain_problems():
+            async with unit_of_work(rt) as uow:
+                record = await use_cases.update_profile(uow, customer_id, update, actor_of(who), now)
+        return views.profile_view(record, now)
+
+    @api.get("/receivables/{customer_id}", summary="Open receivables with ageing (0–30, 31–60, 61–90, 90+)")
+    async def get_receivables(customer_id: str, who: reader,
+                              include_settled: Annotated[bool, Query()] = False) -> dict[str, Any]:
+        who.ensure_customer(customer_id)
+        async with unit_of_work(rt) as uow:
+            record = await uow.read_account(customer_id)
+        if record is None:
+            raise NotFound("customer account", customer_id)
+        return views.receivables_view(record, clock(rt).now(), include_settled)
+
+    @api.get("/statements/{customer_id}", summary="Customer statement with running balance for a period")
+    async def get_statement(customer_id: str, who: reader,
+                            from_: Annotated[date, Query(alias="from")], to: Annotated[date, Query()]
+                            ) -> dict[str, Any]:
+        who.ensure_customer(customer_id)
+        if to < from_:
+            raise InvalidField("query.to", "must not be before from")
+        async with unit_of_work(rt) as uow:
+            record = await uow.read_account(customer_id)
+        if record is None:
+            raise NotFound("customer account", customer_id)
+        return views.statement_view(record, from_, to)
+
+    return api
+
+
+async def _read_only(message: object) -> None:
+    raise RuntimeError("a read-only unit of work publishes nothing")
+

@@ -1,0 +1,434 @@
+"""Credit's use cases: each takes a unit of work (one transaction), locks the customer's account, calls the
+domain and publishes what happened. HTTP and message entry points are thin wrappers around these."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from o2c.contracts.v1 import credit as c
+from o2c.contracts.v1.invoicing import CreditNoteIssued, InvoiceCancelled, InvoiceIssued
+from o2c.contracts.v1.sales import CustomerApproved, CustomerUpdated, ReleaseCreditExposure
+from o2c.credit.domain import (
+    ZERO,
+    Actor,
+    ConflictingState,
+    CreditDecision,
+    CreditProfile,
+    CustomerAccount,
+    InvalidValue,
+    Payment,
+    PaymentOutcome,
+    ProfileChange,
+    Role,
+    SanctionPolicy,
+    SanctionRequest,
+    business_date,
+    overdue_invoices,
+)
+from o2c.credit.domain.errors import CreditError
+from o2c.credit.service_layer.ports import AccountRecord, UnitOfWork
+
+log = logging.getLogger("o2c.credit")
+
+MASTER_DATA = Actor("sales-master-data", Role.SALES_HEAD)
+"""Who changes a profile when sales' customer master changes (terms, grace, proposed limit)."""
+
+
+class NotFoundError(CreditError):
+    def __init__(self, what: str, ident: str) -> None:
+        super().__init__(f"{what} {ident} does not exist")
+        self.what, self.ident = what, ident
+
+
+# --- customer master replica ---------------------------------------------------------------------
+
+
+async def apply_customer_master(uow: UnitOfWork, message: CustomerApproved | CustomerUpdated, now: datetime) -> bool:
+    """Open or refresh the credit profile from sales' customer record; older revisions are ignored. The limit
+    follows sales' proposal until a finance head sets it; after that a proposal is only recorded as proposed."""
+    record = await uow.lock_account(message.customer_id)
+    if message.revision <= record.master_revision:
+        return False
+    account = record.account
+    profile = account.profile
+    proposed = message.proposed_credit_limit
+    if profile is None:
+        profile = CreditProfile(message.customer_id, credit_limit=proposed or ZERO,
+                                payment_terms_days=message.payment_terms_days, grace_days=message.credit_grace_days,
+                                proposed_limit=proposed)
+        profile.changes.append(ProfileChange("opened", "", f"limit {profile.credit_limit}", MASTER_DATA.user_id,
+                                             MASTER_DATA.role, now, f"customer master revision {message.revision}"))
+        account.profile = profile
+    else:
+        for what, old, new in (("payment_terms_days", profile.payment_terms_days, message.payment_terms_days),
+                               ("grace_days", profile.grace_days, message.credit_grace_days)):
+            if old != new:
+                profile.changes.append(ProfileChange(what, str(old), str(new), MASTER_DATA.user_id, MASTER_DATA.role,
+                                                     now, f"customer master revision {message.revision}"))
+        profile.payment_terms_days, profile.grace_days = message.payment_terms_days, message.credit_grace_days
+        if proposed is not None and proposed != profile.proposed_limit:
+            if record.limit_set_by_finance:
+                profile.propose_limit(proposed, MASTER_DATA, now, f"customer master revision {message.revision}")
+            elif proposed != profile.credit_limit:
+                profile.changes.append(ProfileChange("credit_limit", str(profile.credit_limit), str(proposed),
+                                                     MASTER_DATA.user_id, MASTER_DATA.role, now,
+                                                     "proposed by sales; no finance limit set yet"))
+                profile.credit_limit, profile.proposed_limit = proposed, proposed
+    record.customer_name, record.master_revision = message.name, message.revision
+    await uow.save_account(record)
+    return True
+
+
+# --- order decisions -----------------------------------------------------------------------------
+
+
+def exposure_snapshot(account: CustomerAccount, decision: CreditDecision, today: date) -> c.ExposureSnapshot:
+    exposure = decision.exposure
+    overdue = overdue_invoices(account.receivables.values(), today)
+    ageing = account.ageing(today)
+    return c.ExposureSnapshot(
+        credit_limit=decision.credit_limit,
+        # net of unapplied credit (advances), so that receivables + open orders + this order = total
+        receivables=exposure.receivables - exposure.unapplied_credit,
+        open_orders=exposure.open_orders,
+        this_order=decision.order_amount,
+        total=decision.exposure_after,
+        overdue_amount=sum((o.outstanding for o in overdue), ZERO),
+        max_days_overdue=overdue[0].days_overdue if overdue else 0,
+        ageing=c.Ageing(days_0_30=ageing.days_0_30, days_31_60=ageing.days_31_60, days_61_90=ageing.days_61_90,
+                        days_over_90=ageing.days_over_90),
+    )
+
+
+@dataclass(frozen=True)
+class OrderToDecide:
+    order_id: str
+    customer_id: str
+    revision: int
+    amount: Decimal
+    request_id: str | None = None
+
+
+async def decide_order(uow: UnitOfWork, order: OrderToDecide, now: datetime, policy: SanctionPolicy
+                       ) -> CreditDecision | None:
+    """OrderConfirmed / OrderAmended / RecheckCredit: approve at once or hold with a sanction request. Decisions for
+    one customer are serialised by the account lock. A repeated (order, revision) or request changes nothing; a
+    revision older than the one known is ignored (its reply would be ignored by the coordinator anyway)."""
+    record = await uow.lock_account(order.customer_id)
+    account = record.account
+    today = business_date(now)
+    try:
+        if order.request_id is not None:
+            known = order.request_id in account.rechecks
+            decision = account.recheck_order(order.order_id, order.request_id, order.amount, today, order.revision)
+        else:
+            known = (order.order_id, order.revision) in account.decisions
+            decision = account.check_order(order.order_id, order.amount, today, order.revision)
+    except ConflictingState as exc:
+        log.info("ignoring a stale credit request: %s", exc)
+        return None
+    if known:
+        return decision
+    for stale in await uow.pending_sanctions_of_order(order.order_id):
+        stale.supersede(now)
+        await uow.save_sanction(stale)
+    snapshot = exposure_snapshot(account, decision, today)
+    common: dict[str, Any] = dict(order_id=order.order_id, customer_id=order.customer_id,
+                                  order_revision=order.revision, request_id=order.request_id, decided_at=now)
+    if decision.approved:
+        await uow.publish(c.CreditApproved(**common, amount=decision.order_amount, exposure=snapshot))
+    else:
+        suffix = f"rq-{order.request_id}" if order.request_id else f"r{order.revision}"
+        request = SanctionRequest.raise_for(
+            sanction_id=f"san-{order.order_id}-{suffix}", order_id=order.order_id, customer_id=order.customer_id,
+            order_revision=order.revision, decision=decision, ageing=account.ageing(today),
+            oldest_overdue=account.oldest_overdue(today), payment_history=account.payment_history(),
+            requested_at=now, policy=policy,
+        )
+        request.request_id = order.request_id
+        await uow.add_sanction(request, record.customer_name)
+        await uow.publish(c.CreditHeld(
+            **common, amount=decision.order_amount, reasons=[c.HoldReason(r.value) for r in decision.reasons],
+            exposure=snapshot, sanction_due_by=request.escalation_due_at, hold_expires_at=request.expires_at,
+        ))
+    await uow.save_account(record)
+    return decision
+
+
+# --- sanctions -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemporaryIncreaseRequest:
+    amount: Decimal
+    valid_until: date
+    note: str = ""
+
+
+async def _locked_sanction(uow: UnitOfWork, sanction_id: str) -> tuple[AccountRecord, SanctionRequest]:
+    found = await uow.read_sanction(sanction_id)
+    if found is None:
+        raise NotFoundError("sanction", sanction_id)
+    record = await uow.lock_account(found.customer_id)  # lock order everywhere: account, then sanction
+    request = await uow.lock_sanction(sanction_id)
+    assert request is not None
+    return record, request
+
+
+async def approve_sanction(uow: UnitOfWork, sanction_id: str, by: Actor, now: datetime, note: str = "",
+                           increase: TemporaryIncreaseRequest | None = None) -> SanctionRequest:
+    record, request = await _locked_sanction(uow, sanction_id)
+    account = record.account
+    if increase is not None:
+        if account.profile is None:
+            account.profile = CreditProfile(account.customer_id)
+        request.approve_with_temporary_increase(by, now, account.profile, increase.amount, increase.valid_until,
+                                                note or increase.note)
+    else:
+        request.approve(by, now, note)
+    account.sanction_order(request.order_id, request.request_id)
+    await uow.publish(c.CreditSanctioned(
+        order_id=request.order_id, customer_id=request.customer_id, order_revision=request.order_revision,
+        request_id=request.request_id, decided_at=now, amount=request.amount, sanctioned_by=by.user_id, note=note,
+    ))
+    await uow.save_sanction(request)
+    await uow.save_account(record)
+    return request
+
+
+async def reject_sanction(uow: UnitOfWork, sanction_id: str, by: Actor, now: datetime, note: str
+                          ) -> SanctionRequest:
+    record, request = await _locked_sanction(uow, sanction_id)
+    request.reject(by, now, note)
+    record.account.reject_order(request.order_id, request.request_id)
+    await uow.publish(c.CreditRejected(
+        order_id=request.order_id, customer_id=request.customer_id, order_revision=request.order_revision,
+        request_id=request.request_id, decided_at=now, reason=c.RejectionReason.REJECTED_BY_FINANCE,
+        rejected_by=by.user_id, note=note,
+    ))
+    await uow.save_sanction(request)
+    await uow.save_account(record)
+    return request
+
+
+async def expire_or_escalate(uow: UnitOfWork, sanction_id: str, now: datetime) -> str | None:
+    """One due sanction request: expired (CreditRejected sanction_expired, the order leaves exposure) or
+    escalated (marked, shown first in the queue, logged for the finance head). Returns what happened."""
+    record, request = await _locked_sanction(uow, sanction_id)
+    if request.expire(now):
+        record.account.reject_order(request.order_id, request.request_id)
+        await uow.publish(c.CreditRejected(
+            order_id=request.order_id, customer_id=request.customer_id, order_revision=request.order_revision,
+            request_id=request.request_id, decided_at=now, reason=c.RejectionReason.SANCTION_EXPIRED,
+            note=f"undecided by {request.expires_at.isoformat()}",
+        ))
+        await uow.save_sanction(request)
+        await uow.save_account(record)
+        return "expired"
+    if request.escalate(now):
+        log.warning("credit sanction %s for order %s escalated: undecided since %s", request.sanction_id,
+                    request.order_id, request.requested_at.isoformat())
+        await uow.save_sanction(request)
+        return "escalated"
+    return None
+
+
+# --- exposure releases and receivables -----------------------------------------------------------
+
+
+async def release_exposure(uow: UnitOfWork, command: ReleaseCreditExposure, now: datetime) -> c.CreditExposureReleased:
+    """The coordinator's compensation: idempotent per request id, and the reply is repeated with the same figures."""
+    record = await uow.lock_account(command.customer_id)
+    released = record.account.release_exposure(command.order_id, command.request_id, command.amount)
+    reply = c.CreditExposureReleased(
+        order_id=command.order_id, customer_id=command.customer_id, request_id=command.request_id,
+        released_amount=released.released_amount, open_order_exposure_after=released.open_order_exposure_after,
+        released_at=now,
+    )
+    await uow.publish(reply)
+    await uow.save_account(record)
+    return reply
+
+
+async def post_invoice(uow: UnitOfWork, invoice: InvoiceIssued, now: datetime) -> bool:
+    """InvoiceIssued → ReceivablePosted (once per invoice); an advance waiting as unapplied credit is used on it."""
+    record = await uow.lock_account(invoice.customer_id)
+    account = record.account
+    posting = account.post_invoice(
+        invoice_id=invoice.invoice_id, invoice_no=invoice.invoice_no, order_id=invoice.order_id,
+        invoice_date=invoice.invoice_date, amount=invoice.totals.grand_total,
+        taxable_value=min(invoice.totals.taxable_value, invoice.totals.grand_total),
+        payment_terms_days=invoice.payment_terms_days, shipment_id=invoice.shipment_id,
+    )
+    if not posting.is_new:
+        return False
+    receivable = posting.receivable
+    await uow.publish(c.ReceivablePosted(
+        order_id=invoice.order_id, customer_id=invoice.customer_id, shipment_id=invoice.shipment_id,
+        invoice_id=invoice.invoice_id, invoice_no=invoice.invoice_no, invoice_date=invoice.invoice_date,
+        amount=receivable.amount, due_date=receivable.due_date, open_order_released=posting.open_order_released,
+        posted_at=now,
+    ))
+    if account.unapplied_credit > 0:
+        outcome = account.apply_unapplied_credit(f"advance-to-{invoice.invoice_id}", business_date(now),
+                                                 [invoice.invoice_id])
+        await publish_settlements(uow, account, outcome)
+    await uow.save_account(record)
+    return True
+
+
+async def cancel_invoice(uow: UnitOfWork, message: InvoiceCancelled) -> bool:
+    record = await uow.lock_account(message.customer_id)
+    reversed_amount = record.account.cancel_invoice(message.invoice_id, business_date(message.cancelled_at))
+    if reversed_amount is None:
+        return False
+    await uow.save_account(record)
+    return True
+
+
+async def apply_credit_note(uow: UnitOfWork, note: CreditNoteIssued) -> bool:
+    record = await uow.lock_account(note.customer_id)
+    account = record.account
+    if note.credit_note_id in account.credit_notes:
+        return False
+    was_settled = {r.invoice_id for r in account.receivables.values() if r.is_settled}
+    outcome = account.apply_credit_note(note.credit_note_id, note.original_invoice_id, note.totals.grand_total,
+                                        note.credit_note_date, note.credit_note_no)
+    if outcome.settled and outcome.invoice_id not in was_settled:
+        await _publish_invoice_settled(uow, account, outcome.invoice_id)
+        if account.is_order_settled(note.order_id):
+            await _publish_order_settled(uow, account, note.order_id)
+    await uow.save_account(record)
+    return True
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+
+def financial_year(day: date) -> str:
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start % 100:02d}-{(start + 1) % 100:02d}"
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    customer_id: str
+    amount: Decimal
+    received_on: date
+    mode: c.PaymentMode
+    tds_deducted: Decimal = ZERO
+    invoice_ids: tuple[str, ...] = ()
+    bank_reference: str | None = None
+    write_off_limit: Decimal = ZERO
+
+
+async def _publish_invoice_settled(uow: UnitOfWork, account: CustomerAccount, invoice_id: str) -> None:
+    r = account.receivables[invoice_id]
+    receipts = list(dict.fromkeys(cr.reference for cr in r.credits if cr.reference.startswith("RCT/")))
+    await uow.publish(c.InvoiceSettled(
+        customer_id=account.customer_id, order_id=r.order_id, invoice_id=r.invoice_id, invoice_no=r.invoice_no,
+        invoice_date=r.invoice_date, invoice_amount=r.amount, paid_amount=r.paid, tds_amount=r.tds,
+        written_off=r.written_off, receipt_nos=receipts, settled_on=r.settled_on or r.invoice_date,
+    ))
+
+
+async def _publish_order_settled(uow: UnitOfWork, account: CustomerAccount, order_id: str) -> None:
+    invoices = sorted((r for r in account.receivables.values() if r.order_id == order_id and not r.is_cancelled),
+                      key=lambda r: (r.invoice_date, r.invoice_no))
+    await uow.publish(c.OrderSettled(
+        order_id=order_id, customer_id=account.customer_id, invoice_nos=[r.invoice_no for r in invoices],
+        invoiced_amount=sum((r.amount for r in invoices), ZERO),
+        settled_on=max(r.settled_on or r.invoice_date for r in invoices),
+    ))
+
+
+async def publish_settlements(uow: UnitOfWork, account: CustomerAccount, outcome: PaymentOutcome) -> None:
+    for invoice_id in outcome.settled_invoices:
+        await _publish_invoice_settled(uow, account, invoice_id)
+    for order_id in outcome.settled_orders:
+        await _publish_order_settled(uow, account, order_id)
+
+
+async def record_payment(uow: UnitOfWork, data: PaymentInput, by: Actor, now: datetime,
+                         idempotency_key: str | None = None, max_write_off: Decimal = ZERO) -> dict[str, Any]:
+    """POST /payments: allocate (oldest first unless invoices are named), keep the rest unapplied, record TDS,
+    write off a small residue within the limit; PaymentReceived, then InvoiceSettled / OrderSettled."""
+    if idempotency_key:
+        done = await uow.find_payment(idempotency_key)
+        if done is not None:
+            return done
+    if data.write_off_limit > max_write_off:
+        raise InvalidValue("write_off_limit", f"at most {max_write_off} may be written off on a payment")
+    record = await uow.lock_account(data.customer_id)
+    account = record.account
+    unknown = [i for i in data.invoice_ids if i not in account.receivables]
+    if unknown:
+        raise InvalidValue("invoice_ids", f"no receivable of customer {data.customer_id} for {', '.join(unknown)}")
+    fy = financial_year(data.received_on)
+    receipt_no = f"RCT/{fy}/{await uow.next_number(f'RCT/{fy}'):06d}"
+    outcome = account.receive_payment(Payment(
+        payment_id=receipt_no, receipt_no=receipt_no, customer_id=data.customer_id, received_on=data.received_on,
+        amount=data.amount, tds_deducted=data.tds_deducted, invoice_ids=data.invoice_ids, mode=data.mode.value,
+        bank_reference=data.bank_reference,
+    ), data.write_off_limit)
+    message = c.PaymentReceived(
+        payment_id=receipt_no, receipt_no=receipt_no, customer_id=data.customer_id, received_on=data.received_on,
+        amount=data.amount, mode=data.mode, bank_reference=data.bank_reference,
+        allocations=[c.PaymentAllocation(invoice_id=a.invoice_id, invoice_no=a.invoice_no, order_id=a.order_id,
+                                         amount=a.amount, tds_amount=a.tds_amount, write_off=a.write_off)
+                     for a in outcome.allocations],
+        unapplied_amount=outcome.unapplied_amount, recorded_at=now,
+    )
+    await uow.publish(message)
+    await publish_settlements(uow, account, outcome)
+    doc = message.model_dump(mode="json") | {
+        "tds_receivable": f"{outcome.tds_receivable:.2f}",
+        "settled_invoices": list(outcome.settled_invoices), "settled_orders": list(outcome.settled_orders),
+        "recorded_by": by.user_id,
+    }
+    await uow.add_payment(payment_id=receipt_no, customer_id=data.customer_id, idempotency_key=idempotency_key,
+                          recorded_by=by.user_id, recorded_at=now, doc=doc)
+    await uow.save_account(record)
+    return doc
+
+
+# --- credit profile ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileUpdate:
+    credit_limit: Decimal | None = None
+    payment_terms_days: int | None = None
+    grace_days: int | None = None
+    on_hold: bool | None = None
+    hold_reason: str = ""
+    temporary_increase: TemporaryIncreaseRequest | None = None
+    reason: str = ""
+
+
+async def update_profile(uow: UnitOfWork, customer_id: str, update: ProfileUpdate, by: Actor, now: datetime
+                         ) -> AccountRecord:
+    record = await uow.lock_account(customer_id)
+    profile = record.account.profile or CreditProfile(customer_id)
+    if update.credit_limit is not None:
+        profile.set_limit(update.credit_limit, by, now, update.reason)
+        record.limit_set_by_finance = True
+    if update.payment_terms_days is not None or update.grace_days is not None:
+        profile.set_terms(
+            profile.payment_terms_days if update.payment_terms_days is None else update.payment_terms_days,
+            profile.grace_days if update.grace_days is None else update.grace_days, by, now, update.reason,
+        )
+    if update.on_hold is True:
+        profile.place_on_hold(by, now, update.hold_reason or update.reason)
+    elif update.on_hold is False:
+        profile.release_hold(by, now, update.reason)
+    if update.temporary_increase is not None:
+        t = update.temporary_increase
+        profile.grant_temporary_increase(t.amount, t.valid_until, by, now, t.note or update.reason)
+    record.account.profile = profile
+    await uow.save_account(record)
+    return record
