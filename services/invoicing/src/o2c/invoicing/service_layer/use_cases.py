@@ -171,9 +171,11 @@ async def register_at_irp(gateway: IrpGateway, record: InvoiceRecord) -> IrnOutc
     except IrpRefusal as refusal:
         if refusal.code != DUPLICATE_IRN:
             return IrnOutcome(code=refusal.code, message=refusal.message)
-        if refusal.existing is not None:
+        if refusal.existing is not None and refusal.existing.signed_qr_code:
             return IrnOutcome(ack=refusal.existing)
-        irn = irn_for(invoice.supplier_gstin, invoice.financial_year, DocumentType.INVOICE, invoice.invoice_no)
+        # NIC's DUPIRN info names the IRN and ack only: fetch the registration for its signed QR code.
+        irn = refusal.existing.irn if refusal.existing else irn_for(
+            invoice.supplier_gstin, invoice.financial_year, DocumentType.INVOICE, invoice.invoice_no)
         try:
             return IrnOutcome(ack=await gateway.get_by_irn(irn, invoice.supplier_gstin))
         except IrpUnavailable as exc:
