@@ -352,3 +352,18 @@ async def test_queues(repo: FakeShipments, sent: Sent) -> None:
     await use_cases.record_invoice(repo, b.invoice("ord-1", "shp-1", {1: 100, 2: 480}))
     await use_cases.record_ewaybill(repo, b.ewaybill("ord-1", "shp-1"))
     assert [r.shipment_id for r in await repo.search(queues=["ready_for_gate"])] == ["shp-1"]
+
+
+async def test_a_shipment_with_nothing_picked_closes_itself(repo: FakeShipments, sent: Sent) -> None:
+    await released(repo, sent)
+    await use_cases.capture_dispatch_details(repo, sent, "shp-1", DETAILS, NOW, allow)
+    for line_no in (1, 2, 3):
+        await use_cases.confirm_pick(repo, sent, "pl-shp-1", line_no,
+                                     use_cases.PickInput(Decimal(0), short_reason=ShortReason.BIN_SHORT), "p1", NOW,
+                                     allow)
+    assert [c.short.value for c in sent.of(v1.PickConfirmed)] == [Decimal(40), Decimal(480), Decimal(60)]
+    [closed] = sent.of(v1.PickListCancelled)
+    assert closed.request_id is None and closed.restocked == []
+    assert not sent.of(v1.ShipmentReady)
+    record = await repo.get("shp-1")
+    assert record is not None and record.queue is Queue.CANCELLED

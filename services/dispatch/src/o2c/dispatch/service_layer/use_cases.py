@@ -94,8 +94,14 @@ async def confirm_pick(repo: ShipmentRepository, publish: Publish, pick_list_id:
         return record
     if confirmation.short > 0:
         shipment.accept_shortfall(pick_line_no)
-    await repo.save(record)
     await publish(outgoing.pick_confirmed(record, shipment.pick_list.line(pick_line_no)))
+    if shipment.pick_list.is_complete and not shipment.has_goods:
+        # Every line came back empty: nothing to invoice or move. The shipment closes here, and the
+        # coordinator hears it as a cancellation dispatch made on its own (no request id).
+        cancellation = shipment.cancel(now, "nothing picked: every line short")
+        await publish(outgoing.pick_list_cancelled(record.order_id, record.shipment_id, record.pick_list_id, None,
+                                                   cancellation, {}, now))
+    await repo.save(record)
     await _ready_if_now_ready(record, before, publish, now)
     return record
 
