@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.Text, nullable=False),
         sa.Column("customer_name", sa.Text, nullable=False),
         sa.Column("contact", JSONB),
+        sa.Column("item_names", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     )
     op.create_table(
         "notification",

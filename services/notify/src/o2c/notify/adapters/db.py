@@ -28,6 +28,7 @@ order_ref = sa.Table(
     sa.Column("customer_id", sa.Text, nullable=False),
     sa.Column("customer_name", sa.Text, nullable=False),
     sa.Column("contact", JSONB),
+    sa.Column("item_names", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
 )
 
 notification = sa.Table(

@@ -52,11 +52,13 @@ class SqlRepository:
         if row is None:
             return None
         return OrderRef(order_id=row.order_id, order_no=row.order_no, customer_id=row.customer_id,
-                        customer_name=row.customer_name, contact=_point(row.contact) if row.contact else None)
+                        customer_name=row.customer_name, contact=_point(row.contact) if row.contact else None,
+                        item_names=dict(row.item_names or {}))
 
     async def keep_order(self, order: OrderRef) -> None:
         values = {"order_id": order.order_id, "order_no": order.order_no, "customer_id": order.customer_id,
-                  "customer_name": order.customer_name, "contact": _json(order.contact) if order.contact else None}
+                  "customer_name": order.customer_name, "contact": _json(order.contact) if order.contact else None,
+                  "item_names": order.item_names}
         insert = pg_insert(order_ref).values(**values)
         await self.session.execute(insert.on_conflict_do_update(
             index_elements=["order_id"], set_={k: insert.excluded[k] for k in values if k != "order_id"}))

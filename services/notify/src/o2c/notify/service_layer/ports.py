@@ -36,6 +36,7 @@ class OrderRef:
     customer_id: str
     customer_name: str
     contact: ContactPoint | None = None
+    item_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -192,8 +192,11 @@ async def rejection_notice(message: CreditRejected, repo: NotifyRepository, sett
 
 async def backorder_notice(message: OrderBackordered, repo: NotifyRepository) -> BackorderNotice:
     name, _ = await names(repo, message.customer_id, message.order_id)
-    lines = tuple(BackorderedLine(item_name=line.item_code, quantity=line.quantity.value,
-                                  unit=str(line.quantity.unit), expected_date=line.expected_date)
+    order = await repo.order(message.order_id)
+    item_names = order.item_names if order else {}
+    lines = tuple(BackorderedLine(item_name=item_names.get(line.item_code, line.item_code),
+                                  quantity=line.quantity.value, unit=str(line.quantity.unit),
+                                  expected_date=line.expected_date)
                   for line in message.lines)
     return BackorderNotice(customer_name=name, order_no=message.order_no, lines=lines)
 
@@ -231,4 +234,5 @@ async def keep_order(message: OrderConfirmed, repo: NotifyRepository) -> None:
     await repo.keep_order(OrderRef(
         order_id=message.order_id, order_no=message.order_no, customer_id=message.customer_id,
         customer_name=message.customer_name, contact=contact_point(message.contact) if message.contact else None,
+        item_names={line.item_code: line.item_name for line in message.lines},
     ))
