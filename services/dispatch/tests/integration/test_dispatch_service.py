@@ -277,3 +277,30 @@ async def test_cancel_pick_list_before_and_after_gate_out(harness: ServiceHarnes
         shown = (await client.get("/shipments/shp-4")).json()
         assert shown["status"] == "cancelled"
         assert (await client.post("/shipments/shp-4/gate-out")).status_code == 409
+
+
+async def test_trip_details_once_for_two_shipments(harness: ServiceHarness, dispatch: tuple[RunningService, Outputs],
+                                                   issuer: LocalIssuer) -> None:
+    service, outputs = dispatch
+    await send(harness, b.release("ord-5", "shp-5"), b.release("ord-6", "shp-6"), producer="sales")
+    for pick_list_id in ("pl-shp-5", "pl-shp-6"):
+        await pick_list_of(service, issuer, pick_list_id)
+        async with service.client(**picker(issuer)) as client:
+            for line_no, picked in ((1, "40"), (2, "480"), (3, "60")):
+                response = await client.post(f"/pick-lists/{pick_list_id}/lines/{line_no}/confirm",
+                                             json={"picked": picked})
+                assert response.status_code == 200, response.text
+    body = {**{k: v for k, v in b.DETAILS.items() if k != "distance_km"}, "warehouse_id": WH,
+            "shipments": [{"shipment_id": "shp-5", "distance_km": 350}, {"shipment_id": "shp-6", "distance_km": 90}]}
+    async with service.client(**supervisor(issuer), **{"Idempotency-Key": "trip-k1"}) as client:
+        made = await client.post("/trips", json=body)
+        assert made.status_code == 201, made.text
+        again = await client.post("/trips", json=body)
+        assert again.json()["trip_id"] == made.json()["trip_id"]
+        shown = (await client.get(f"/trips/{made.json()['trip_id']}")).json()
+        assert [s["queue"] for s in shown["shipments"]] == ["waiting_for_documents", "waiting_for_documents"]
+    ready = await outputs.wait(v1.ShipmentReady, 2)
+    assert {(r.shipment_id, r.transport.vehicle_no, r.transport.distance_km) for r in ready} == {
+        ("shp-5", "MH12AB1234", 350), ("shp-6", "MH12AB1234", 90)}
+    await asyncio.sleep(1.0)
+    assert len(outputs.of(v1.ShipmentReady)) == 2

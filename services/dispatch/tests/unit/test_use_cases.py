@@ -25,7 +25,7 @@ from o2c.dispatch.domain import (
 )
 from o2c.dispatch.service_layer import use_cases
 from o2c.dispatch.service_layer.errors import UnknownShipment
-from o2c.dispatch.service_layer.records import Queue, ReleaseFacts, ShipmentRecord
+from o2c.dispatch.service_layer.records import Queue, ReleaseFacts, ShipmentRecord, TripRecord
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import dispatch_builders as b
@@ -38,6 +38,7 @@ class FakeShipments:
         self.rows: dict[str, dict[str, Any]] = {}
         self.tombstones: set[str] = set()
         self.number = 0
+        self.trips: list[TripRecord] = []
 
     @staticmethod
     def _dump(record: ShipmentRecord) -> dict[str, Any]:
@@ -94,6 +95,14 @@ class FakeShipments:
 
     async def is_tombstoned(self, shipment_id: str) -> bool:
         return shipment_id in self.tombstones
+
+    async def add_trip(self, record: TripRecord) -> None:
+        self.trips.append(record)
+
+    async def get_trip(self, trip_id: str | None = None, *, idempotency_key: str | None = None
+                       ) -> TripRecord | None:
+        return next((t for t in self.trips if (trip_id is not None and t.trip.trip_id == trip_id)
+                     or (idempotency_key is not None and t.idempotency_key == idempotency_key)), None)
 
 
 class Sent(list[Message]):
@@ -367,3 +376,32 @@ async def test_a_shipment_with_nothing_picked_closes_itself(repo: FakeShipments,
     assert not sent.of(v1.ShipmentReady)
     record = await repo.get("shp-1")
     assert record is not None and record.queue is Queue.CANCELLED
+
+
+async def test_trip_details_entered_once_apply_to_every_shipment(repo: FakeShipments, sent: Sent) -> None:
+    await released(repo, sent)
+    await released(repo, sent, "ord-2", "shp-2")
+    await pick_all(repo, sent)
+    trip, _ = await use_cases.load_trip(repo, sent, b.WAREHOUSE, DETAILS, [("shp-1", 350), ("shp-2", 120)],
+                                        "sup", NOW, allow, idempotency_key="k-1")
+    assert trip.trip.shipment_ids == ["shp-1", "shp-2"]
+    [ready] = sent.of(v1.ShipmentReady)  # shp-2 is still being picked
+    assert (ready.shipment_id, ready.transport.vehicle_no, ready.transport.distance_km) == ("shp-1", "MH12AB1234", 350)
+    shp2 = await repo.get("shp-2")
+    assert shp2 is not None and shp2.shipment.details is not None and shp2.shipment.details.distance_km == 120
+    again, _ = await use_cases.load_trip(repo, sent, b.WAREHOUSE, DETAILS, [("shp-1", 350)], "sup", NOW, allow,
+                                         idempotency_key="k-1")
+    assert again.trip.trip_id == trip.trip.trip_id and len(repo.trips) == 1
+
+
+async def test_trip_is_all_or_nothing(repo: FakeShipments, sent: Sent) -> None:
+    await released(repo, sent)
+    await released(repo, sent, "ord-2", "shp-2", )
+    await use_cases.capture_dispatch_details(repo, sent, "shp-2", DETAILS, NOW, allow)
+    other = use_cases.DetailsInput(distance_km=0, vehicle_no="KA01AB1234", driver_name="S", driver_phone="9845012346")
+    with pytest.raises(ConflictingState):
+        await use_cases.load_trip(repo, sent, b.WAREHOUSE, other, [("shp-1", 10), ("shp-2", 10)], "sup", NOW, allow)
+    # the fake has no transaction: the HTTP unit of work rolls back; here only the trip is checked
+    assert repo.trips == []
+    with pytest.raises(InvalidValue, match="listed twice"):
+        await use_cases.load_trip(repo, sent, b.WAREHOUSE, other, [("shp-1", 10), ("shp-1", 10)], "sup", NOW, allow)

@@ -49,3 +49,15 @@ cancelled_unreleased = sa.Table(
     sa.Column("request_id", sa.Text, nullable=False),
     sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+trip = sa.Table(
+    "trip", metadata,
+    sa.Column("trip_id", sa.Text, primary_key=True),
+    sa.Column("trip_no", sa.Text, nullable=False, unique=True),
+    sa.Column("warehouse_id", sa.Text, nullable=False),
+    sa.Column("details", JSONB, nullable=False),
+    sa.Column("shipment_ids", JSONB, nullable=False),
+    sa.Column("idempotency_key", sa.Text, unique=True),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)

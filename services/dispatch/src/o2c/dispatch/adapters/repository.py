@@ -7,14 +7,15 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from o2c.dispatch.adapters.db import cancelled_unreleased, document_seq, shipment
-from o2c.dispatch.domain import Shipment
-from o2c.dispatch.service_layer.records import ReleaseFacts, ShipmentRecord
+from o2c.dispatch.adapters.db import cancelled_unreleased, document_seq, shipment, trip
+from o2c.dispatch.domain import DispatchDetails, Shipment, Trip
+from o2c.dispatch.service_layer.records import ReleaseFacts, ShipmentRecord, TripRecord
 from pydantic import TypeAdapter
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 SHIPMENT = TypeAdapter(Shipment)
+DETAILS = TypeAdapter(DispatchDetails)
 
 
 def _row(record: ShipmentRecord) -> dict[str, Any]:
@@ -110,3 +111,21 @@ class SqlShipments:
             sa.select(cancelled_unreleased.c.shipment_id).where(cancelled_unreleased.c.shipment_id == shipment_id)
         )
         return found.first() is not None
+
+    # --- trips ---------------------------------------------------------------------------------
+
+    async def add_trip(self, record: TripRecord) -> None:
+        await self.session.execute(trip.insert().values(
+            trip_id=record.trip.trip_id, trip_no=record.trip_no, warehouse_id=record.trip.warehouse_code,
+            details=DETAILS.dump_python(record.trip.details, mode="json"), shipment_ids=record.trip.shipment_ids,
+            idempotency_key=record.idempotency_key, created_by=record.created_by,
+        ))
+
+    async def get_trip(self, trip_id: str | None = None, *, idempotency_key: str | None = None
+                       ) -> TripRecord | None:
+        where = trip.c.trip_id == trip_id if trip_id is not None else trip.c.idempotency_key == idempotency_key
+        row = (await self.session.execute(sa.select(trip).where(where))).first()
+        if row is None:
+            return None
+        return TripRecord(Trip(row.trip_id, row.warehouse_id, DETAILS.validate_python(row.details),
+                               list(row.shipment_ids)), row.trip_no, row.created_by, row.idempotency_key)

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 from o2c.contracts.envelope import Message
 from o2c.dispatch.adapters.repository import SqlShipments
 from o2c.dispatch.domain import (
@@ -26,7 +26,7 @@ from o2c.dispatch.entrypoints.views import pick_list_view, shipment_view, waitin
 from o2c.dispatch.service_layer import use_cases
 from o2c.dispatch.service_layer.errors import UnknownShipment
 from o2c.dispatch.service_layer.ports import Publish
-from o2c.dispatch.service_layer.records import PickListStatus, Queue, ShipmentRecord
+from o2c.dispatch.service_layer.records import PickListStatus, Queue, ShipmentRecord, TripRecord
 from o2c.kit.auth import Principal, Role, require
 from o2c.kit.problems import PROBLEM_BASE, Conflict, NotFound, Problem, field_error
 from o2c.kit.service import Runtime
@@ -50,7 +50,7 @@ class PickConfirmation(BaseModel):
     note: str = Field(default="", max_length=200)
 
 
-class DispatchDetailsBody(BaseModel):
+class TransportBody(BaseModel):
     mode: TransportMode = TransportMode.ROAD
     vehicle_no: str | None = Field(default=None, max_length=20)
     vehicle_type: VehicleType = VehicleType.REGULAR
@@ -60,10 +60,27 @@ class DispatchDetailsBody(BaseModel):
     transporter_name: str | None = Field(default=None, max_length=100)
     lr_no: str | None = Field(default=None, max_length=20)
     lr_date: date | None = None
+
+    def input(self, distance_km: int = 0) -> use_cases.DetailsInput:
+        return use_cases.DetailsInput(distance_km=distance_km,
+                                      **self.model_dump(include=set(TransportBody.model_fields)))
+
+
+class DispatchDetailsBody(TransportBody):
     distance_km: int = Field(ge=0, le=4000, description="Declared distance dispatch-from → ship-to")
 
-    def input(self) -> use_cases.DetailsInput:
-        return use_cases.DetailsInput(**self.model_dump(include=set(DispatchDetailsBody.model_fields)))
+    def details(self) -> use_cases.DetailsInput:
+        return self.input(self.distance_km)
+
+
+class TripLeg(BaseModel):
+    shipment_id: str = Field(min_length=1, max_length=80)
+    distance_km: int = Field(ge=0, le=4000)
+
+
+class TripBody(TransportBody):
+    warehouse_id: str = Field(min_length=1, max_length=40)
+    shipments: list[TripLeg] = Field(min_length=1, max_length=100)
 
 
 class VehicleChangeBody(DispatchDetailsBody):
@@ -196,7 +213,7 @@ def router(rt: Runtime) -> APIRouter:
               summary="Vehicle, driver, transporter, LR, distance, mode — captured once")
     async def post_details(shipment_id: str, body: DispatchDetailsBody, who: Supervisor) -> dict[str, Any]:
         async with unit() as repo:
-            record = await use_cases.capture_dispatch_details(repo, publisher(repo), shipment_id, body.input(),
+            record = await use_cases.capture_dispatch_details(repo, publisher(repo), shipment_id, body.details(),
                                                               now(), _scope(who))
         return shipment_view(record)
 
@@ -218,7 +235,7 @@ def router(rt: Runtime) -> APIRouter:
     async def _change_vehicle(shipment_id: str, body: VehicleChangeBody, who: Principal) -> dict[str, Any]:
         async with unit() as repo:
             record = await use_cases.change_vehicle(
-                repo, publisher(repo), shipment_id, body.input(), body.reason, body.from_place,
+                repo, publisher(repo), shipment_id, body.details(), body.reason, body.from_place,
                 body.from_state_code, body.remarks, now(), _scope(who),
             )
         return shipment_view(record)
@@ -230,5 +247,36 @@ def router(rt: Runtime) -> APIRouter:
     @api.post("/shipments/{shipment_id}/vehicle-change", summary="Same as /vehicle (name used in the issue)")
     async def post_vehicle_change(shipment_id: str, body: VehicleChangeBody, who: Supervisor) -> dict[str, Any]:
         return await _change_vehicle(shipment_id, body, who)
+
+    # --- trips -------------------------------------------------------------------------------
+
+    def trip_view(record: TripRecord, shipments: list[ShipmentRecord]) -> dict[str, Any]:
+        trip = record.trip
+        return {"trip_id": trip.trip_id, "trip_no": record.trip_no, "warehouse_id": trip.warehouse_code,
+                "vehicle_no": trip.details.vehicle_no, "transporter_name": trip.details.transporter_name,
+                "lr_no": trip.details.lr_no, "created_by": record.created_by,
+                "shipments": [shipment_view(s) for s in shipments]}
+
+    @api.post("/trips", status_code=201,
+              summary="One vehicle for several shipments of a warehouse: details entered once apply to all")
+    async def post_trip(body: TripBody, who: Supervisor,
+                        idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
+        async with unit() as repo:
+            record, shipments = await use_cases.load_trip(
+                repo, publisher(repo), body.warehouse_id, body.input(),
+                [(leg.shipment_id, leg.distance_km) for leg in body.shipments], who.subject, now(), _scope(who),
+                idempotency_key,
+            )
+        return trip_view(record, shipments)
+
+    @api.get("/trips/{trip_id}", summary="A trip and its shipments")
+    async def get_trip(trip_id: str, who: ShipmentReader) -> dict[str, Any]:
+        async with unit() as repo:
+            record = await repo.get_trip(trip_id)
+            if record is None:
+                raise UnknownShipment("trip", trip_id)
+            _scope(who)(record.trip.warehouse_code)
+            shipments = [r for r in [await repo.get(s) for s in record.trip.shipment_ids] if r is not None]
+        return trip_view(record, shipments)
 
     return api

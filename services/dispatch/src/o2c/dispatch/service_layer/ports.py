@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from o2c.contracts.envelope import Message
-from o2c.dispatch.service_layer.records import ShipmentRecord
+from o2c.dispatch.service_layer.records import ShipmentRecord, TripRecord
 
 Publish = Callable[[Message], Awaitable[Any]]
 Authorise = Callable[[str], None]
@@ -39,3 +39,8 @@ class ShipmentRepository(Protocol):
         ...
 
     async def is_tombstoned(self, shipment_id: str) -> bool: ...
+
+    async def add_trip(self, record: TripRecord) -> None: ...
+
+    async def get_trip(self, trip_id: str | None = None, *, idempotency_key: str | None = None
+                       ) -> TripRecord | None: ...

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from o2c.contracts.v1.common import Address, Contact, ShipmentLine, SupplyType
 from o2c.contracts.v1.sales import OrderReleased, ReleasedShipment
-from o2c.dispatch.domain import InvalidValue, PickRequest, Shipment, ShipmentStatus
+from o2c.dispatch.domain import InvalidValue, PickRequest, Shipment, ShipmentStatus, Trip
 from pydantic import BaseModel, ConfigDict
 
 
@@ -132,3 +132,11 @@ class ShipmentRecord:
         if status is ShipmentStatus.CANCELLED:
             return PickListStatus.CANCELLED
         return PickListStatus.OPEN if status is ShipmentStatus.PICKING else PickListStatus.PICKED
+
+
+@dataclass
+class TripRecord:
+    trip: Trip
+    trip_no: str
+    created_by: str
+    idempotency_key: str | None = None

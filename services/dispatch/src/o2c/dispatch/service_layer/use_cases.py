@@ -4,7 +4,7 @@ through the outbox. Repeats change nothing and publish nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -16,11 +16,13 @@ from o2c.dispatch.domain import (
     ConflictingState,
     DispatchDetails,
     EwayBillReference,
+    InvalidValue,
     InvoiceReference,
     Shipment,
     ShipmentStatus,
     ShortReason,
     TransportMode,
+    Trip,
     VehicleChangeReason,
     VehicleType,
     business_date,
@@ -28,7 +30,7 @@ from o2c.dispatch.domain import (
 from o2c.dispatch.service_layer import outgoing
 from o2c.dispatch.service_layer.errors import UnknownShipment
 from o2c.dispatch.service_layer.ports import Authorise, Publish, ShipmentRepository
-from o2c.dispatch.service_layer.records import ReleaseFacts, ShipmentRecord, pick_requests
+from o2c.dispatch.service_layer.records import ReleaseFacts, ShipmentRecord, TripRecord, pick_requests
 
 
 def pick_list_id_for(shipment_id: str) -> str:
@@ -147,6 +149,44 @@ async def capture_dispatch_details(repo: ShipmentRepository, publish: Publish, s
         await repo.save(record)
         await _ready_if_now_ready(record, before, publish, now)
     return record
+
+
+async def load_trip(repo: ShipmentRepository, publish: Publish, warehouse_id: str, details: DetailsInput,
+                    legs: list[tuple[str, int]], created_by: str, now: datetime, authorise: Authorise,
+                    idempotency_key: str | None = None) -> tuple[TripRecord, list[ShipmentRecord]]:
+    """One vehicle takes several shipments of one warehouse: the details are entered once and apply to all,
+    each shipment with its own declared distance. All or nothing; the same Idempotency-Key again returns
+    the trip already made."""
+    if idempotency_key is not None:
+        existing = await repo.get_trip(idempotency_key=idempotency_key)
+        if existing is not None:
+            authorise(existing.trip.warehouse_code)
+            loaded = [r for r in [await repo.get(s) for s in existing.trip.shipment_ids] if r is not None]
+            return existing, loaded
+    authorise(warehouse_id)
+    if not legs:
+        raise InvalidValue("shipments", "a trip carries at least one shipment")
+    if len({shipment_id for shipment_id, _ in legs}) != len(legs):
+        raise InvalidValue("shipments", "a shipment is listed twice")
+    records = []
+    for shipment_id, _ in legs:
+        record = await repo.get(shipment_id, for_update=True)
+        if record is None:
+            raise UnknownShipment("shipment", shipment_id)
+        records.append(record)
+    first_distance = legs[0][1]
+    number = await repo.next_number()
+    trip = Trip(f"trip-{number:06d}", warehouse_id,
+                replace(details, distance_km=first_distance).capture(records[0], now))
+    for record, (_, distance_km) in zip(records, legs, strict=True):
+        before = record.shipment.status
+        same_pincode = record.release.shipment.dispatch_from.pincode == record.release.ship_to.pincode
+        if trip.load(record.shipment, distance_km, same_pincode=same_pincode):
+            await repo.save(record)
+            await _ready_if_now_ready(record, before, publish, now)
+    trip_record = TripRecord(trip, f"TRIP-{number:06d}", created_by, idempotency_key)
+    await repo.add_trip(trip_record)
+    return trip_record, records
 
 
 # --- documents (messages from invoicing and ewaybill) ------------------------------------------
