@@ -189,3 +189,12 @@ async def test_extend_outside_window_refused_and_vehicle_change_by_event(
     assert await wait_for(updated, what="Part B updated")
     assert await wait_for(lambda: outbox_types(harness, invoice.order_id), what="outbox") == [
         "EwayBillGenerated", "EwayBillUpdated"]
+
+
+async def test_sandbox_answers_unreadable_requests_with_an_error_not_a_crash(sandbox: Any) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=sandbox.url) as c:
+        response = await c.post("/ewayapi", params={"action": "GENEWAYBILL"},
+                                json={"transMode": "9", "transDistance": "far", "itemList": []})
+    assert response.status_code == 400 and response.json()["status"] == "0"

@@ -101,7 +101,8 @@ class FakeRepository:
 
     async def find(self, *, status: str | None = None, order_id: str | None = None,
                    shipment_id: str | None = None, limit: int = 200) -> list[EwayBillRecord]:
-        return [r for r in self.rows.values() if status in (None, r.status) and order_id in (None, r.order_id)]
+        return [r for r in self.rows.values() if status in (None, r.status) and order_id in (None, r.order_id)
+                and shipment_id in (None, r.shipment_id)][:limit]
 
 
 class SandboxGateway:
@@ -295,3 +296,16 @@ async def test_expiring_lists_active_bills_soonest_first(repo: FakeRepository, p
     assert near.valid_until is not None
     due = await use_cases.expiring(repo, near.valid_until - timedelta(hours=4), timedelta(hours=8))
     assert [r.id for r in due] == [near.id]
+
+
+async def test_vehicle_corrected_at_dispatch_regenerates_a_rejected_bill(repo: FakeRepository,
+                                                                         portal: SandboxGateway) -> None:
+    record = await use_cases.decide_for_invoice(invoice(vehicle_no="KA1234"), repo, portal, Published(), NOW)
+    assert record.status == "rejected"
+    changed = samples.sample(VehicleChanged).model_copy(update={
+        "shipment_id": record.shipment_id, "transport": invoice().transport.model_copy(update={
+            "vehicle_no": "KA01AB4321"}), "changed_at": NOW})
+    published = Published()
+    regenerated = await use_cases.on_vehicle_changed(changed, repo, portal, published, NOW)
+    assert regenerated is not None and regenerated.status == "generated"
+    assert isinstance(published[0], EwayBillGenerated) and published[0].vehicle_no == "KA01AB4321"

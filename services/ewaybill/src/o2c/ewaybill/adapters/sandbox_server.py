@@ -76,9 +76,17 @@ def create_app(distance: PincodeDistance = pincode_distance, clock: Callable[[],
 
     @app.post("/ewayapi")
     async def ewayapi(request: Request, action: str = Query()) -> JSONResponse:
-        body: dict[str, Any] = await request.json()
-        state.requests.append({"action": action, "body": body})
-        now = state.clock()
+        try:
+            body: dict[str, Any] = await request.json()
+            state.requests.append({"action": action, "body": body})
+            return act(action, body, state.clock())
+        except (ValueError, TypeError, KeyError) as exc:
+            # A request the portal cannot read: its answer names the field, it never crashes.
+            return JSONResponse({"status": "0", "error": {"errorCodes": "request"},
+                                 "errors": [{"code": "request", "message": f"unreadable request: {exc}"}]},
+                                status_code=400)
+
+    def act(action: str, body: dict[str, Any], now: datetime) -> JSONResponse:
         if action == "GENEWAYBILL":
             outcome = state.portal.generate(body, now)
             if not outcome.accepted or outcome.response is None:

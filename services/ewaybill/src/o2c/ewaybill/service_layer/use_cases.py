@@ -291,9 +291,17 @@ def _refused_by_portal(reply: PortalReply) -> None:
 
 async def on_vehicle_changed(message: VehicleChanged, repo: Repository, gateway: EwayBillGateway,
                              publish: Publish, now: datetime) -> EwayBillRecord | None:
-    """A vehicle change after gate-out: update Part B, or keep the refusal visible on the record."""
+    """A vehicle change after gate-out: update Part B, or keep the refusal visible on the record. A change
+    for a shipment whose e-way bill was rejected is the supervisor's correction: generate again with it."""
     record = await repo.active_for_shipment(message.shipment_id)
     if record is None:
+        rejected = await repo.find(shipment_id=message.shipment_id, status=REJECTED, limit=1)
+        if rejected:
+            t = message.transport
+            corrections = Corrections(vehicle_no=t.vehicle_no, distance_km=t.distance_km,
+                                      vehicle_type=t.vehicle_type.value, transporter_id=t.transporter_id,
+                                      transporter_name=t.transporter_name, lr_no=t.lr_no)
+            return await retry(rejected[0].id, corrections, repo, gateway, publish, now)
         return None  # no e-way bill was required for this shipment: nothing to update
     try:
         return await change_vehicle(
