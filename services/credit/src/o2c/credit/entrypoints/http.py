@@ -103,11 +103,14 @@ class ProfileBody(BaseModel):
     reason: str = Field(default="", max_length=500)
 
 
+# Module level: FastAPI resolves these (string) annotations in the module's namespace.
+finance = Annotated[Principal, Depends(require(*FINANCE))]
+cashier = Annotated[Principal, Depends(require(*FINANCE, Role.ACCOUNTANT))]
+reader = Annotated[Principal, Depends(require(*READERS, Role.CUSTOMER))]
+
+
 def router(rt: Runtime) -> APIRouter:
     api = APIRouter(tags=["credit"])
-    finance = Annotated[Principal, Depends(require(*FINANCE))]
-    cashier = Annotated[Principal, Depends(require(*FINANCE, Role.ACCOUNTANT))]
-    reader = Annotated[Principal, Depends(require(*READERS, Role.CUSTOMER))]
 
     @api.get("/sanctions", summary="The sanction queue (oldest first) with the facts for each decision")
     async def list_sanctions(_: finance, status: Annotated[SanctionStatus | None, Query()] = SanctionStatus.PENDING,

@@ -1,0 +1,340 @@
+"""The credit service on the real stack: input events published with a raw producer on the harness's topics,
+credit's outputs read back with a raw consumer, finance acting over HTTP, the clock injected."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from o2c.contracts.catalog import decode
+from o2c.contracts.envelope import Envelope, Message
+from o2c.contracts.topics import events_topic, topic_for
+from o2c.credit.adapters.repository import SqlUnitOfWork
+from o2c.credit.app import DEFINITION
+from o2c.credit.domain import business_date
+from o2c.credit.service_layer import use_cases
+from o2c.credit.service_layer.clock import ManualClock
+from o2c.credit.service_layer.runtime import policy
+from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from credit_builders import T0, customer, invoice, order, release
+
+pytestmark = pytest.mark.integration
+D = Decimal
+
+
+@dataclass
+class Credit:
+    harness: ServiceHarness
+    svc: RunningService
+    clock: ManualClock
+    issuer: LocalIssuer
+    producer: AIOKafkaProducer
+    seen: list[tuple[Envelope, Message]] = field(default_factory=list)
+
+    async def send(self, message: Message, producer: str = "sales", *, envelope: Envelope | None = None,
+                   partition: int | None = None) -> Envelope:
+        env = envelope or Envelope.wrap(message, producer=producer)
+        await self.producer.send_and_wait(
+            self.harness.prefix + topic_for(type(message)).name, env.to_bytes(), key=env.key.encode(),
+            headers=env.headers(), partition=partition,
+        )
+        return env
+
+    def outputs(self, type_: str, **match: Any) -> list[Message]:
+        return [m for env, m in self.seen
+                if env.type == type_ and all(getattr(m, k) == v for k, v in match.items())]
+
+    async def expect(self, type_: str, n: int = 1, **match: Any) -> list[Message]:
+        async def probe() -> list[Message]:
+            found = self.outputs(type_, **match)
+            return found if len(found) >= n else []
+
+        return await wait_for(probe, timeout=30, what=f"{n} × {type_} {match}")
+
+    def token(self, role: str, **claims: Any) -> dict[str, str]:
+        return bearer(self.issuer, role, **claims)
+
+    async def profile_ready(self, customer_id: str) -> None:
+        async def probe() -> bool:
+            async with self.svc.client() as http:
+                r = await http.get(f"/credit-profiles/{customer_id}", headers=self.token("finance_head"))
+            return r.status_code == 200 and r.json()["credit_profile"] is not None
+
+        await wait_for(probe, what=f"credit profile of {customer_id}")
+
+
+async def _read(harness: ServiceHarness, seen: list[tuple[Envelope, Message]]) -> None:
+    consumer = AIOKafkaConsumer(harness.prefix + events_topic("credit"), bootstrap_servers=harness.bootstrap,
+                                auto_offset_reset="earliest", enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        while True:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                for record in records:
+                    env = Envelope.from_bytes(record.value or b"")
+                    seen.append((env, decode(env)))
+    finally:
+        await consumer.stop()
+
+
+@pytest.fixture
+async def credit(harness: ServiceHarness, issuer: LocalIssuer) -> AsyncIterator[Credit]:
+    svc = await harness.start(DEFINITION, sanction_sweep_seconds=0.2)
+    clock = ManualClock(T0)
+    svc.runtime.extras["clock"] = clock
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    await producer.start()
+    ctx = Credit(harness, svc, clock, issuer, producer)
+    reader = asyncio.create_task(_read(harness, ctx.seen))
+    try:
+        yield ctx
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+        await producer.stop()
+
+
+async def test_within_limit_approved_over_limit_held_with_facts_executive_403_head_sanctions(credit: Credit) -> None:
+    await credit.send(customer("C1", "1000000.00"))
+    await credit.profile_ready("C1")
+    await credit.send(order("O-A", "C1", "600000.00"))
+    await credit.expect("CreditApproved", order_id="O-A")
+    await credit.send(invoice("inv-000001", "O-A", "C1", "600000.00", invoice_date=date(2026, 6, 20)), "invoicing")
+    (posted,) = await credit.expect("ReceivablePosted", order_id="O-A")
+    assert posted.open_order_released == D("600000.00")  # type: ignore[attr-defined]
+    await credit.send(order("O-B", "C1", "300000.00"))
+    await credit.expect("CreditApproved", order_id="O-B")
+
+    await credit.send(order("O-C", "C1", "150000.00"))
+    (held,) = await credit.expect("CreditHeld", order_id="O-C")
+    assert held.exposure.total == D("1050000.00")  # type: ignore[attr-defined]
+    assert held.hold_expires_at == T0 + timedelta(hours=48)  # type: ignore[attr-defined]
+    await credit.send(order("O-D", "C1", "50000.00"))
+    (approved,) = await credit.expect("CreditApproved", order_id="O-D")
+    assert approved.exposure.total == D("950000.00")  # type: ignore[attr-defined]
+
+    async with credit.svc.client() as http:
+        r = await http.get("/sanctions", params={"status": "pending"}, headers=credit.token("finance_head"))
+        assert r.status_code == 200
+        (view,) = r.json()
+        assert view["order"] == {"order_id": "O-C", "order_revision": 1, "amount": "150000.00", "request_id": None}
+        assert view["exposure"]["with_order"] == "1050000.00" and view["credit_limit"] == "1000000.00"
+        assert view["headroom"] == "100000.00" and view["reasons"][0]["reason"] == "over_limit"
+        assert view["ageing"]["days_0_30"] == "600000.00" and view["oldest_overdue_invoice"] is None
+        assert view["payment_history"]["invoices_settled"] == 0
+        sid = view["sanction_id"]
+
+        r = await http.post(f"/sanctions/{sid}/approve", json={"note": "ok"},
+                            headers=credit.token("finance_executive", approval_limit="100000"))
+        assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
+        r = await http.post(f"/sanctions/{sid}/approve", json={"note": "ok"}, headers=credit.token("sales_head"))
+        assert r.status_code == 403
+        r = await http.post(f"/sanctions/{sid}/approve", json={"note": "known customer"},
+                            headers=credit.token("finance_head", approval_limit="500000"))
+        assert r.status_code == 200 and r.json()["status"] == "approved"
+        r = await http.post(f"/sanctions/{sid}/reject", json={"note": "changed my mind"},
+                            headers=credit.token("finance_head"))
+        assert r.status_code == 409
+    (sanctioned,) = await credit.expect("CreditSanctioned", order_id="O-C")
+    assert sanctioned.sanctioned_by == "test-finance_head"  # type: ignore[attr-defined]
+
+
+async def test_overdue_beyond_grace_is_held_within_limit_and_ageing_shows_61_90(credit: Credit) -> None:
+    today = business_date(T0)
+    await credit.send(customer("C2", "1000000.00", terms=30, grace=15))
+    await credit.profile_ready("C2")
+    await credit.send(invoice("inv-000075", "O-OLD", "C2", "100000.00", invoice_date=today - timedelta(days=75)),
+                      "invoicing")
+    await credit.expect("ReceivablePosted", order_id="O-OLD")
+    await credit.send(order("O-NEW", "C2", "10000.00"))
+    (held,) = await credit.expect("CreditHeld", order_id="O-NEW")
+    assert held.reasons == ["overdue"]  # type: ignore[attr-defined]
+    assert held.exposure.ageing.days_61_90 == D("100000.00")  # type: ignore[attr-defined]
+    async with credit.svc.client() as http:
+        r = await http.get("/receivables/C2", headers=credit.token("accountant"))
+        body = r.json()
+        assert body["ageing"]["days_61_90"] == "100000.00" and body["ageing"]["days_0_30"] == "0.00"
+        assert body["oldest_overdue_invoice"]["invoice_id"] == "inv-000075"
+        assert body["oldest_overdue_invoice"]["days_overdue"] == 45
+
+
+async def test_two_orders_of_one_customer_on_two_consumers_cannot_share_headroom(
+    credit: Credit, harness: ServiceHarness,
+) -> None:
+    """Two service instances in one group split the partitions; the orders go to partitions owned by each."""
+    await credit.send(customer("C3", "400000.00"))
+    await credit.profile_ready("C3")
+    second = await harness.start(DEFINITION, sanction_sweep_seconds=0.2)
+    second.runtime.extras["clock"] = credit.clock
+    try:
+        first_consumer, second_consumer = credit.svc.runtime.consumer, second.runtime.consumer
+        assert first_consumer is not None and second_consumer is not None
+        topic = harness.prefix + events_topic("sales")
+
+        async def split() -> tuple[int, int] | None:
+            def owned(consumer: Any) -> set[int]:
+                kafka = consumer._consumer
+                return {tp.partition for tp in kafka.assignment() if tp.topic == topic} if kafka else set()
+
+            a, b = owned(first_consumer), owned(second_consumer)
+            return (min(a), min(b)) if a and b and not a & b else None
+
+        p1, p2 = await wait_for(split, timeout=60, what="both instances own partitions of the sales topic")
+        await asyncio.gather(credit.send(order("O-X", "C3", "300000.00"), partition=p1),
+                             credit.send(order("O-Y", "C3", "300000.00"), partition=p2))
+
+        async def both() -> bool:
+            return len(credit.outputs("CreditApproved", customer_id="C3")
+                       + credit.outputs("CreditHeld", customer_id="C3")) >= 2
+
+        await wait_for(both, timeout=60, what="two decisions")
+        await asyncio.sleep(0.5)
+        assert len(credit.outputs("CreditApproved", customer_id="C3")) == 1
+        assert len(credit.outputs("CreditHeld", customer_id="C3")) == 1
+    finally:
+        await second.stop()
+        harness.running["credit"] = credit.svc
+
+
+async def test_concurrent_decisions_in_two_transactions_serialise_on_the_account_row(credit: Credit) -> None:
+    """The lock itself: two transactions decide at once for one customer; exactly one passes."""
+    await credit.send(customer("C4", "400000.00"))
+    await credit.profile_ready("C4")
+    rt = credit.svc.runtime
+    published: list[Message] = []
+
+    async def decide(order_id: str) -> None:
+        async with rt.sessions() as session, session.begin():
+            async def publish(message: Message) -> None:
+                published.append(message)
+                await rt.outbox.add(session, message)
+
+            await use_cases.decide_order(SqlUnitOfWork(session, publish), use_cases.OrderToDecide(
+                order_id, "C4", 1, D("300000.00")), T0, policy(rt))
+            await asyncio.sleep(0.2)  # hold the lock a while: the other must wait, not read the old headroom
+
+    await asyncio.gather(decide("O-P"), decide("O-Q"))
+    assert sorted(type(m).__name__ for m in published) == ["CreditApproved", "CreditHeld"]
+
+
+async def test_invoice_then_tds_payment_settles_both_invoices_and_the_order(credit: Credit) -> None:
+    await credit.send(customer("C5", "1000000.00"))
+    await credit.profile_ready("C5")
+    await credit.send(order("O-T", "C5", "118000.00"))
+    await credit.expect("CreditApproved", order_id="O-T")
+    first = invoice("inv-000101", "O-T", "C5", "59000.00", "50000.00", invoice_date=date(2026, 6, 1))
+    env = await credit.send(first, "invoicing")
+    await credit.send(first, "invoicing", envelope=env)  # the same message twice
+    await credit.send(first, "invoicing")  # the same invoice under a new message id
+    await credit.send(invoice("inv-000102", "O-T", "C5", "59000.00", "50000.00", invoice_date=date(2026, 6, 2)),
+                      "invoicing")
+    await credit.expect("ReceivablePosted", order_id="O-T", n=2)
+    await asyncio.sleep(1.0)
+    assert len(credit.outputs("ReceivablePosted", invoice_id="inv-000101")) == 1
+
+    async with credit.svc.client() as http:
+        body = {"customer_id": "C5", "amount": "117900.00", "tds_deducted": "100.00", "received_on": "2026-06-30",
+                "mode": "neft", "bank_reference": "UTR123"}
+        headers = credit.token("finance_executive") | {"Idempotency-Key": "pay-C5-1"}
+        r = await http.post("/payments", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+        paid = r.json()
+        assert paid["tds_receivable"] == "100.00" and paid["unapplied_amount"] == "0.00"
+        assert sorted(paid["settled_invoices"]) == ["inv-000101", "inv-000102"]
+        again = await http.post("/payments", json=body, headers=headers)
+        assert again.status_code == 201 and again.json()["receipt_no"] == paid["receipt_no"]
+        r = await http.get("/receivables/C5", headers=credit.token("customer", customer_id="C5"))
+        assert r.status_code == 200 and r.json()["receivables"] == [] and r.json()["tds_receivable"] == "100.00"
+        r = await http.get("/statements/C5", params={"from": "2026-06-01", "to": "2026-06-30"},
+                           headers=credit.token("customer", customer_id="C5"))
+        assert r.status_code == 200
+        statement = r.json()
+        assert [line["kind"] for line in statement["lines"]] == ["invoice", "invoice", "payment", "tds"]
+        assert statement["closing_balance"] == "0.00"
+        r = await http.get("/statements/C1", params={"from": "2026-06-01", "to": "2026-06-30"},
+                           headers=credit.token("customer", customer_id="C5"))
+        assert r.status_code == 403
+    settled = await credit.expect("InvoiceSettled", customer_id="C5", n=2)
+    assert {s.tds_amount for s in settled} == {D("50.00")}  # type: ignore[attr-defined]
+    (order_settled,) = await credit.expect("OrderSettled", order_id="O-T")
+    assert order_settled.invoiced_amount == D("118000.00")  # type: ignore[attr-defined]
+    await asyncio.sleep(0.5)
+    assert len(credit.outputs("PaymentReceived", customer_id="C5")) == 1
+
+
+async def test_bad_payment_is_a_422_problem_naming_the_field(credit: Credit) -> None:
+    async with credit.svc.client() as http:
+        headers = credit.token("finance_head")
+        base = {"customer_id": "C6", "amount": "100.00", "received_on": "2026-06-30", "mode": "neft"}
+        for bad, name in (({"amount": "12.345"}, "amount"), ({"amount": 100.5}, "amount"),
+                          ({"tds_deducted": "-1.00"}, "tds_deducted"), ({"mode": "barter"}, "mode"),
+                          ({"write_off_limit": "5000.00"}, "write_off_limit"),
+                          ({"amount": "0.00"}, "amount"), ({"invoice_ids": ["inv-none"]}, "invoice_ids")):
+            r = await http.post("/payments", json=base | bad, headers=headers)
+            assert r.status_code == 422, (bad, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert name in [e["field"] for e in r.json()["errors"]], (bad, r.json())
+        r = await http.post("/payments", json=base, headers=credit.token("sales_coordinator"))
+        assert r.status_code == 403
+
+
+async def test_escalation_at_four_hours_and_expiry_emit_sanction_expired(credit: Credit) -> None:
+    await credit.send(customer("C7", "100000.00"))
+    await credit.profile_ready("C7")
+    await credit.send(order("O-E", "C7", "150000.00"))
+    await credit.expect("CreditHeld", order_id="O-E")
+
+    async def pending() -> list[dict[str, Any]]:
+        async with credit.svc.client() as http:
+            r = await http.get("/sanctions", headers=credit.token("finance_head"))
+            return list(r.json())
+
+    credit.clock.advance(timedelta(hours=3, minutes=59))
+    await asyncio.sleep(0.6)
+    assert not (await pending())[0]["escalated"]
+    credit.clock.advance(timedelta(minutes=1))
+
+    async def escalated() -> bool:
+        return bool((await pending())[0]["escalated"])
+
+    await wait_for(escalated, what="escalation at 4 hours")
+    credit.clock.advance(timedelta(hours=44))
+    (rejected,) = await credit.expect("CreditRejected", order_id="O-E")
+    assert rejected.reason == "sanction_expired" and rejected.rejected_by is None  # type: ignore[attr-defined]
+    assert await pending() == []
+
+
+async def test_release_command_replies_with_the_request_id_once_per_effect(credit: Credit) -> None:
+    await credit.send(customer("C8", "1000000.00"))
+    await credit.profile_ready("C8")
+    await credit.send(order("O-R", "C8", "100000.00"))
+    await credit.expect("CreditApproved", order_id="O-R")
+    command = release("O-R", "C8", "40000.00", "rq-77")
+    await credit.send(command)
+    await credit.send(command)  # the coordinator re-sent it
+    replies = await credit.expect("CreditExposureReleased", n=2, request_id="rq-77")
+    assert {(r.released_amount, r.open_order_exposure_after) for r in replies} == {  # type: ignore[attr-defined]
+        (D("40000.00"), D("60000.00"))}
+    async with credit.svc.client() as http:
+        r = await http.get("/credit-profiles/C8", headers=credit.token("sales_coordinator"))
+        assert r.json()["exposure"]["open_orders"] == "60000.00"
+        r = await http.put("/credit-profiles/C8", json={"credit_limit": "2000000.00", "reason": "review"},
+                           headers=credit.token("finance_executive", approval_limit="100000"))
+        assert r.status_code == 403
+        r = await http.put("/credit-profiles/C8", json={"credit_limit": "2000000.00", "reason": "review"},
+                           headers=credit.token("finance_head"))
+        assert r.status_code == 200 and r.json()["credit_profile"]["credit_limit"] == "2000000.00"
+        assert r.json()["limit_set_by_finance"] is True
