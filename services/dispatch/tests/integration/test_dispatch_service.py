@@ -253,6 +253,8 @@ async def test_guards_scope_and_vehicle_format(harness: ServiceHarness, dispatch
         assert problem["code"] == "304" and problem["errors"][0]["field"] == "vehicle_no"
         missing = await client.post("/shipments/shp-3/dispatch-details", json={**b.DETAILS, "vehicle_no": None})
         assert missing.status_code == 422 and missing.json()["code"] == "303"
+        too_far = await client.post("/shipments/shp-3/dispatch-details", json={**b.DETAILS, "distance_km": 900})
+        assert too_far.status_code == 422 and too_far.json()["errors"][0]["field"] == "distance_km"
         shown = (await client.get("/shipments/shp-3")).json()
         assert shown["dispatch_details"] is None and shown["queue"] == "waiting_for_vehicle"
     assert await scalar(harness, "SELECT version FROM shipment WHERE shipment_id = 'shp-3'") == 1
@@ -291,7 +293,7 @@ async def test_trip_details_once_for_two_shipments(harness: ServiceHarness, disp
                                              json={"picked": picked})
                 assert response.status_code == 200, response.text
     body = {**{k: v for k, v in b.DETAILS.items() if k != "distance_km"}, "warehouse_id": WH,
-            "shipments": [{"shipment_id": "shp-5", "distance_km": 350}, {"shipment_id": "shp-6", "distance_km": 90}]}
+            "shipments": [{"shipment_id": "shp-5", "distance_km": 350}, {"shipment_id": "shp-6"}]}
     async with service.client(**supervisor(issuer), **{"Idempotency-Key": "trip-k1"}) as client:
         made = await client.post("/trips", json=body)
         assert made.status_code == 201, made.text
@@ -300,7 +302,9 @@ async def test_trip_details_once_for_two_shipments(harness: ServiceHarness, disp
         shown = (await client.get(f"/trips/{made.json()['trip_id']}")).json()
         assert [s["queue"] for s in shown["shipments"]] == ["waiting_for_documents", "waiting_for_documents"]
     ready = await outputs.wait(v1.ShipmentReady, 2)
+    estimate = shown["shipments"][1]["estimated_distance_km"]  # Bengaluru 560058 → Chennai 600032
+    assert 300 <= estimate <= 400
     assert {(r.shipment_id, r.transport.vehicle_no, r.transport.distance_km) for r in ready} == {
-        ("shp-5", "MH12AB1234", 350), ("shp-6", "MH12AB1234", 90)}
+        ("shp-5", "MH12AB1234", 350), ("shp-6", "MH12AB1234", estimate)}
     await asyncio.sleep(1.0)
     assert len(outputs.of(v1.ShipmentReady)) == 2

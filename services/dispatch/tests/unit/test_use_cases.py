@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -405,3 +406,33 @@ async def test_trip_is_all_or_nothing(repo: FakeShipments, sent: Sent) -> None:
     assert repo.trips == []
     with pytest.raises(InvalidValue, match="listed twice"):
         await use_cases.load_trip(repo, sent, b.WAREHOUSE, other, [("shp-1", 10), ("shp-1", 10)], "sup", NOW, allow)
+
+
+def estimate_300(from_pincode: str, to_pincode: str) -> int | None:
+    return 300
+
+
+async def test_distance_defaults_to_the_pincode_estimate_and_may_exceed_it_by_10_percent_only(
+    repo: FakeShipments, sent: Sent
+) -> None:
+    await use_cases.issue_pick_lists(repo, sent, b.release(), NOW, estimate_300)
+    with pytest.raises(InvalidValue) as refused:
+        await use_cases.capture_dispatch_details(repo, sent, "shp-1", replace(DETAILS, distance_km=331), NOW, allow)
+    assert refused.value.field == "distance_km"
+    record = await use_cases.capture_dispatch_details(repo, sent, "shp-1", replace(DETAILS, distance_km=None), NOW,
+                                                      allow)
+    assert record.shipment.details is not None and record.shipment.details.distance_km == 300
+
+
+async def test_without_an_estimate_the_distance_must_be_declared(repo: FakeShipments, sent: Sent) -> None:
+    await released(repo, sent)
+    with pytest.raises(InvalidValue, match="declare the distance"):
+        await use_cases.capture_dispatch_details(repo, sent, "shp-1", replace(DETAILS, distance_km=None), NOW, allow)
+
+
+def test_pincode_distance_estimate() -> None:
+    from o2c.dispatch.adapters.distance import pincode_distance
+
+    pune_mumbai = pincode_distance("411001", "400001")
+    assert pune_mumbai is not None and 130 <= pune_mumbai <= 200  # road: ~150 km
+    assert pincode_distance("411001", "411001") is None

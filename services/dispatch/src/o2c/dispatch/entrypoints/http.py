@@ -61,13 +61,15 @@ class TransportBody(BaseModel):
     lr_no: str | None = Field(default=None, max_length=20)
     lr_date: date | None = None
 
-    def input(self, distance_km: int = 0) -> use_cases.DetailsInput:
+    def input(self, distance_km: int | None = None) -> use_cases.DetailsInput:
         return use_cases.DetailsInput(distance_km=distance_km,
                                       **self.model_dump(include=set(TransportBody.model_fields)))
 
 
 class DispatchDetailsBody(TransportBody):
-    distance_km: int = Field(ge=0, le=4000, description="Declared distance dispatch-from → ship-to")
+    distance_km: int | None = Field(default=None, ge=0, le=4000,
+                                    description="Declared distance dispatch-from → ship-to; omitted: the "
+                                                "estimate from the pincodes (at most 10 % above it)")
 
     def details(self) -> use_cases.DetailsInput:
         return self.input(self.distance_km)
@@ -75,7 +77,7 @@ class DispatchDetailsBody(TransportBody):
 
 class TripLeg(BaseModel):
     shipment_id: str = Field(min_length=1, max_length=80)
-    distance_km: int = Field(ge=0, le=4000)
+    distance_km: int | None = Field(default=None, ge=0, le=4000)
 
 
 class TripBody(TransportBody):

@@ -12,6 +12,7 @@ from o2c.contracts.envelope import Message
 from o2c.contracts.v1.ewaybill import EwayBillGenerated, EwayBillNotRequired, EwayBillRejected
 from o2c.contracts.v1.invoicing import InvoiceIssued
 from o2c.contracts.v1.sales import CancelPickList, OrderReleased
+from o2c.dispatch.adapters.distance import pincode_distance
 from o2c.dispatch.adapters.repository import SqlShipments
 from o2c.dispatch.domain import DispatchError
 from o2c.dispatch.service_layer import use_cases
@@ -43,7 +44,7 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
         return datetime.now(UTC)
 
     async def released(repo: SqlShipments, message: OrderReleased, ctx: MessageContext) -> object:
-        return await use_cases.issue_pick_lists(repo, ctx.publish, message, now())
+        return await use_cases.issue_pick_lists(repo, ctx.publish, message, now(), pincode_distance)
 
     async def cancel(repo: SqlShipments, message: CancelPickList, ctx: MessageContext) -> object:
         await use_cases.cancel_pick_lists(repo, ctx.publish, message, now())

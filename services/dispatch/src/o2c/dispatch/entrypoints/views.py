@@ -77,6 +77,7 @@ def shipment_view(record: ShipmentRecord) -> dict[str, Any]:
                          for b in line.batches]}
             for line in shipment.picked_lines()
         ],
+        "estimated_distance_km": release.estimated_distance_km,
         "dispatch_details": _DETAILS.dump_python(shipment.details, mode="json") if shipment.details else None,
         "invoice": {"invoice_id": invoice.invoice_id, "invoice_no": invoice.invoice_no,
                     "invoice_date": invoice.invoice_date.isoformat(), "value": str(invoice.value)}

@@ -11,6 +11,8 @@ from o2c.contracts.envelope import Message
 from o2c.dispatch.service_layer.records import ShipmentRecord, TripRecord
 
 Publish = Callable[[Message], Awaitable[Any]]
+DistanceEstimate = Callable[[str, str], int | None]
+"""Road-distance estimate in km between two pincodes, None when unknown."""
 Authorise = Callable[[str], None]
 """Called with the shipment's warehouse before anything changes; raises to refuse."""
 

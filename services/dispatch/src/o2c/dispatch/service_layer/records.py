@@ -50,15 +50,23 @@ class ReleaseFacts(BaseModel):
     payment_terms_days: int
     contact: Contact | None = None
     shipment: ReleasedShipment
+    estimated_distance_km: int | None = None
+    """Dispatch-from → ship-to estimated from the pincodes when the release was read (None: unknown)."""
+
+    @property
+    def same_pincode(self) -> bool:
+        return self.shipment.dispatch_from.pincode == self.ship_to.pincode
 
     @classmethod
-    def of(cls, release: OrderReleased, shipment: ReleasedShipment) -> ReleaseFacts:
+    def of(cls, release: OrderReleased, shipment: ReleasedShipment, estimated_distance_km: int | None = None
+           ) -> ReleaseFacts:
         return cls(
             order_id=release.order_id, order_no=release.order_no, order_revision=release.order_revision,
             release_no=release.release_no, customer_id=release.customer_id, customer_name=release.customer_name,
             customer_po_no=release.customer_po_no, bill_to=release.bill_to, ship_to=release.ship_to,
             place_of_supply=release.place_of_supply, supply_type=release.supply_type,
             payment_terms_days=release.payment_terms_days, contact=release.contact, shipment=shipment,
+            estimated_distance_km=estimated_distance_km,
         )
 
     def line(self, line_no: int) -> ShipmentLine:

@@ -29,7 +29,7 @@ from o2c.dispatch.domain import (
 )
 from o2c.dispatch.service_layer import outgoing
 from o2c.dispatch.service_layer.errors import UnknownShipment
-from o2c.dispatch.service_layer.ports import Authorise, Publish, ShipmentRepository
+from o2c.dispatch.service_layer.ports import Authorise, DistanceEstimate, Publish, ShipmentRepository
 from o2c.dispatch.service_layer.records import ReleaseFacts, ShipmentRecord, TripRecord, pick_requests
 
 
@@ -41,9 +41,15 @@ def pick_list_id_for(shipment_id: str) -> str:
 # --- release → pick lists ----------------------------------------------------------------------
 
 
-async def issue_pick_lists(repo: ShipmentRepository, publish: Publish, release: OrderReleased, now: datetime
-                           ) -> list[ShipmentRecord]:
-    """One pick list per warehouse shipment, lines in walking order; idempotent per shipment id."""
+def no_estimate(from_pincode: str, to_pincode: str) -> int | None:
+    return None
+
+
+async def issue_pick_lists(repo: ShipmentRepository, publish: Publish, release: OrderReleased, now: datetime,
+                           estimate: DistanceEstimate = no_estimate) -> list[ShipmentRecord]:
+    """One pick list per warehouse shipment, lines in walking order; idempotent per shipment id. The
+    distance to the ship-to is estimated now from the pincodes (the supervisor may override it within the
+    portal's 10 % rule)."""
     issued = []
     for released in release.shipments:
         if await repo.get(released.shipment_id) is not None or await repo.is_tombstoned(released.shipment_id):
@@ -52,8 +58,8 @@ async def issue_pick_lists(repo: ShipmentRepository, publish: Publish, release: 
         shipment = Shipment.release(released.shipment_id, release.order_id, released.warehouse_id,
                                     pick_list_id_for(released.shipment_id), requests, now)
         number = await repo.next_number()
-        record = ShipmentRecord(shipment, ReleaseFacts.of(release, released), shipment_no=f"SHP-{number:06d}",
-                                pick_list_no=f"PL-{number:06d}")
+        facts = ReleaseFacts.of(release, released, estimate(released.dispatch_from.pincode, release.ship_to.pincode))
+        record = ShipmentRecord(shipment, facts, shipment_no=f"SHP-{number:06d}", pick_list_no=f"PL-{number:06d}")
         if await repo.add(record):
             await publish(outgoing.pick_list_issued(record))
             issued.append(record)
@@ -113,7 +119,8 @@ async def confirm_pick(repo: ShipmentRepository, publish: Publish, pick_list_id:
 
 @dataclass(frozen=True)
 class DetailsInput:
-    distance_km: int
+    distance_km: int | None
+    """None: the distance estimated from the pincodes."""
     mode: TransportMode = TransportMode.ROAD
     vehicle_no: str | None = None
     vehicle_type: VehicleType = VehicleType.REGULAR
@@ -127,12 +134,22 @@ class DetailsInput:
     def capture(self, record: ShipmentRecord, now: datetime) -> DispatchDetails:
         release = record.release
         return DispatchDetails.capture(
-            today=business_date(now), distance_km=self.distance_km, mode=self.mode, vehicle_no=self.vehicle_no,
+            today=business_date(now), distance_km=declared_distance(record, self.distance_km), mode=self.mode,
+            vehicle_no=self.vehicle_no,
             vehicle_type=self.vehicle_type, driver_name=self.driver_name, driver_phone=self.driver_phone,
             transporter_id=self.transporter_id, transporter_name=self.transporter_name, lr_no=self.lr_no,
-            lr_date=self.lr_date,
-            same_pincode=release.shipment.dispatch_from.pincode == release.ship_to.pincode,
+            lr_date=self.lr_date, estimated_distance_km=release.estimated_distance_km,
+            same_pincode=release.same_pincode,
         )
+
+
+def declared_distance(record: ShipmentRecord, distance_km: int | None) -> int:
+    if distance_km is not None:
+        return distance_km
+    if record.release.estimated_distance_km is None:
+        raise InvalidValue("distance_km", f"no estimate for {record.release.shipment.dispatch_from.pincode} → "
+                                          f"{record.release.ship_to.pincode}: declare the distance")
+    return record.release.estimated_distance_km
 
 
 async def capture_dispatch_details(repo: ShipmentRepository, publish: Publish, shipment_id: str,
@@ -152,7 +169,7 @@ async def capture_dispatch_details(repo: ShipmentRepository, publish: Publish, s
 
 
 async def load_trip(repo: ShipmentRepository, publish: Publish, warehouse_id: str, details: DetailsInput,
-                    legs: list[tuple[str, int]], created_by: str, now: datetime, authorise: Authorise,
+                    legs: list[tuple[str, int | None]], created_by: str, now: datetime, authorise: Authorise,
                     idempotency_key: str | None = None) -> tuple[TripRecord, list[ShipmentRecord]]:
     """One vehicle takes several shipments of one warehouse: the details are entered once and apply to all,
     each shipment with its own declared distance. All or nothing; the same Idempotency-Key again returns
@@ -174,14 +191,12 @@ async def load_trip(repo: ShipmentRepository, publish: Publish, warehouse_id: st
         if record is None:
             raise UnknownShipment("shipment", shipment_id)
         records.append(record)
-    first_distance = legs[0][1]
     number = await repo.next_number()
-    trip = Trip(f"trip-{number:06d}", warehouse_id,
-                replace(details, distance_km=first_distance).capture(records[0], now))
+    trip = Trip(f"trip-{number:06d}", warehouse_id, replace(details, distance_km=legs[0][1]).capture(records[0], now))
     for record, (_, distance_km) in zip(records, legs, strict=True):
         before = record.shipment.status
-        same_pincode = record.release.shipment.dispatch_from.pincode == record.release.ship_to.pincode
-        if trip.load(record.shipment, distance_km, same_pincode=same_pincode):
+        if trip.load(record.shipment, declared_distance(record, distance_km), record.release.estimated_distance_km,
+                     record.release.same_pincode):
             await repo.save(record)
             await _ready_if_now_ready(record, before, publish, now)
     trip_record = TripRecord(trip, f"TRIP-{number:06d}", created_by, idempotency_key)
