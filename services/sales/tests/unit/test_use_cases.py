@@ -1,0 +1,417 @@
+"""Use cases on an in-memory repository: customers, catalog, quotations, orders and the coordinator."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from o2c.contracts.envelope import Message
+from o2c.contracts.samples import sample
+from o2c.contracts.types import Quantity
+from o2c.contracts.v1 import credit, dispatch, inventory, invoicing, notify, sales
+from o2c.contracts.v1.common import Address as WireAddress
+from o2c.contracts.v1.common import ReservedLine, Shortfall, WarehouseAllocation
+from o2c.sales.domain.actors import Actor, Role
+from o2c.sales.domain.catalog import Item, PriceEntry, QuantitySlabScheme, SchemeScope, Slab, Uqc
+from o2c.sales.domain.customer import GstCategory, ShipPolicy, ShortagePolicy
+from o2c.sales.domain.errors import InvalidValue, RuleViolation
+from o2c.sales.domain.geography import StateCode
+from o2c.sales.domain.quotation import LineRequest, StockView, WarehouseAtp
+from o2c.sales.domain.tax import GstRate, HsnCode
+from o2c.sales.service_layer import catalog, coordinator, customers, orders
+from o2c.sales.service_layer.ports import UnitOfWork
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fakes import InMemoryRepository
+
+from conftest import FakeDirectory, address
+
+NOW = datetime(2026, 5, 4, 6, 30, tzinfo=UTC)  # 4 May 2026, 12:00 IST
+COORD = Actor.of("asha", Role.SALES_COORDINATOR)
+HEAD = Actor.of("vikram", Role.SALES_HEAD)
+SETUP = orders.Setup(supplier_state=StateCode("27"))
+WAREHOUSE = WireAddress(name="Bhiwandi DC", line1="Gala 4", place="Bhiwandi", state_code="27", pincode="421302",
+                        gstin="27AAACR5055K1Z7")
+
+
+def new_uow(repo: InMemoryRepository) -> UnitOfWork:
+    return UnitOfWork(repo)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def repo() -> InMemoryRepository:
+    return InMemoryRepository([GstRate("84", Decimal(18), date(2017, 7, 1))])
+
+
+def item(code: str, line: str = "pumps", **kw: Any) -> Item:
+    return Item(code=code, name=f"Item {code}", hsn=HsnCode("84137010"), unit=Uqc.NOS, product_line=line,
+                lead_time_days=kw.pop("lead_time_days", 7), **kw)
+
+
+async def seeded(repo: InMemoryRepository, *, ship_policy: ShipPolicy = ShipPolicy.SHIP_PARTIAL,
+                 shortage: ShortagePolicy = ShortagePolicy.BACKORDER, items: int = 2) -> str:
+    uow = new_uow(repo)
+    await catalog.create_items(uow, [item(f"PUMP-{i}") for i in range(1, items + 1)], NOW)
+    await catalog.create_price_list(uow, "STD", "Standard", [
+        PriceEntry(f"PUMP-{i}", Decimal("100.00"), date(2020, 4, 1)) for i in range(1, items + 1)])
+    cmd = customers.RegisterCustomer(
+        code="RATAN", legal_name="Ratan Traders", pan=None, gst_category=GstCategory.REGISTERED,
+        addresses=(address(),), payment_terms_days=30, price_list_code="STD", sales_owner="asha",
+        ship_policy=ship_policy, shortage_policy=shortage)
+    from o2c.sales.domain.gstin import Pan
+
+    cmd = customers.RegisterCustomer(**{**cmd.__dict__, "pan": Pan("AAACR5055K")})
+    customer = await customers.register_customer(uow, cmd, COORD, NOW, FakeDirectory())
+    await customers.approve_customer(uow, customer.customer_id, HEAD, NOW)
+    return customer.customer_id
+
+
+async def place(repo: InMemoryRepository, customer_id: str, quantities: tuple[int, ...] = (3, 10),
+                key: str | None = None) -> tuple[str, UnitOfWork]:
+    uow = new_uow(repo)
+    order, _ = await orders.enter_order(
+        uow, customer_id=customer_id, ship_to_id="mumbai",
+        lines=[LineRequest(f"PUMP-{i}", Decimal(q)) for i, q in enumerate(quantities, start=1)],
+        stock=StockView.unknown(), idempotency_key=key, customer_po_no=None, by=COORD, at=NOW, setup=SETUP)
+    return order.order_id, uow
+
+
+def types(uow: UnitOfWork) -> list[str]:
+    return [m.TYPE for m in uow.messages]
+
+
+async def feed(repo: InMemoryRepository, message: Message, at: datetime = NOW) -> UnitOfWork:
+    uow = new_uow(repo)
+    await coordinator.handle_reply(uow, message, f"msg-{id(message)}", at)
+    return uow
+
+
+def approved(order_id: str, revision: int = 1) -> credit.CreditApproved:
+    return sample(credit.CreditApproved).model_copy(update={"order_id": order_id, "order_revision": revision})
+
+
+def rejected(order_id: str, reason: credit.RejectionReason = credit.RejectionReason.REJECTED_BY_FINANCE
+             ) -> credit.CreditRejected:
+    return credit.CreditRejected(order_id=order_id, customer_id="c", decided_at=NOW, reason=reason)
+
+
+def reserved_lines(quantities: dict[int, int]) -> list[ReservedLine]:
+    return [ReservedLine(line_no=n, item_code=f"PUMP-{n}", quantity=Quantity(value=Decimal(q), unit="NOS"))
+            for n, q in quantities.items()]
+
+
+def reserved(order_id: str, quantities: dict[int, int] | None = None) -> inventory.StockReserved:
+    return inventory.StockReserved(order_id=order_id, decided_at=NOW, allocations=[WarehouseAllocation(
+        warehouse_id="WH-1", warehouse_gstin="27AAACR5055K1Z7", dispatch_from=WAREHOUSE,
+        lines=reserved_lines(quantities or {1: 3, 2: 10}))])
+
+
+def shortfall(line_no: int, ordered: int, short: int) -> Shortfall:
+    return Shortfall(line_no=line_no, item_code=f"PUMP-{line_no}", ordered=Quantity(value=Decimal(ordered), unit="NOS"),
+                     reserved=Quantity(value=Decimal(ordered - short), unit="NOS"),
+                     short=Quantity(value=Decimal(short), unit="NOS"), expected_date=date(2026, 6, 1))
+
+
+# --- customers and catalog -------------------------------------------------------------------------
+
+
+async def test_customer_approved_by_another_sales_head_and_changes_are_audited(repo: InMemoryRepository) -> None:
+    customer_id = await seeded(repo)
+    assert repo.audit[customer_id][-1].field == "status"
+    uow = new_uow(repo)
+    customer, entries = await customers.change_customer(
+        uow, customer_id, customers.ChangeCustomer(payment_terms_days=45, ship_policy=ShipPolicy.SHIP_COMPLETE),
+        COORD, NOW + timedelta(hours=1), FakeDirectory())
+    assert [e.field for e in entries] == ["payment_terms_days", "ship_policy"]
+    assert types(uow) == ["CustomerUpdated"]
+    update = uow.messages[0]
+    assert isinstance(update, sales.CustomerUpdated)
+    assert update.changed_fields == ["payment_terms_days", "ship_policy"] and update.revision == customer.revision
+    stored = await repo.get_customer(customer_id)
+    assert stored is not None and stored.payment_terms_days == 45 and len(stored.audit) == 4
+
+
+async def test_creator_cannot_approve_and_nothing_is_published(repo: InMemoryRepository) -> None:
+    await seeded(repo)
+    uow = new_uow(repo)
+    both = Actor.of("meera", Role.SALES_HEAD, Role.SALES_COORDINATOR)
+    from o2c.sales.domain.gstin import Pan
+
+    cmd = customers.RegisterCustomer(
+        code="NEW", legal_name="New Traders", pan=Pan("AAACR5055K"), gst_category=GstCategory.REGISTERED,
+        addresses=(address(),), payment_terms_days=30, price_list_code="STD", sales_owner="meera",
+        ship_policy=ShipPolicy.SHIP_PARTIAL)
+    customer = await customers.register_customer(uow, cmd, both, NOW, FakeDirectory())
+    with pytest.raises(RuleViolation, match="someone other than"):
+        await customers.approve_customer(uow, customer.customer_id, both, NOW)
+    assert types(uow) == []
+
+
+async def test_unknown_price_list_is_refused_naming_the_field(repo: InMemoryRepository) -> None:
+    from o2c.sales.domain.gstin import Pan
+
+    cmd = customers.RegisterCustomer(
+        code="X", legal_name="X", pan=Pan("AAACR5055K"), gst_category=GstCategory.REGISTERED,
+        addresses=(address(),), payment_terms_days=30, price_list_code="NOPE", sales_owner="a",
+        ship_policy=ShipPolicy.SHIP_PARTIAL)
+    with pytest.raises(InvalidValue) as caught:
+        await customers.register_customer(new_uow(repo), cmd, COORD, NOW, FakeDirectory())
+    assert caught.value.field == "price_list_code"
+
+
+async def test_a_catalogue_of_1200_items_in_one_call(repo: InMemoryRepository) -> None:
+    uow = new_uow(repo)
+    await catalog.create_items(uow, [item(f"SKU-{i:04d}", "spares") for i in range(1200)], NOW)
+    assert types(uow).count("ItemCreated") == 1200
+    first = uow.messages[0]
+    assert isinstance(first, sales.ItemCreated) and first.gst_rate == Decimal(18)
+    with pytest.raises(RuleViolation, match="already exist"):
+        await catalog.create_items(new_uow(repo), [item("SKU-0001", "spares")], NOW)
+    with pytest.raises(InvalidValue, match="repeat"):
+        await catalog.create_items(new_uow(repo), [item("NEW-1"), item("NEW-1")], NOW)
+
+
+async def test_item_update_publishes_changed_fields_and_revision(repo: InMemoryRepository) -> None:
+    await seeded(repo)
+    uow = new_uow(repo)
+    record = await catalog.update_item(uow, "PUMP-1", {"lead_time_days": 12, "name": "Item PUMP-1"}, NOW)
+    assert record.revision == 2
+    assert isinstance(uow.messages[0], sales.ItemUpdated) and uow.messages[0].changed_fields == ["lead_time_days"]
+
+
+async def test_overlapping_prices_refused(repo: InMemoryRepository) -> None:
+    await seeded(repo)
+    with pytest.raises(RuleViolation, match="already has a price"):
+        await catalog.add_prices(new_uow(repo), "STD", [PriceEntry("PUMP-1", Decimal("90.00"), date(2025, 1, 1))])
+
+
+# --- quotations and orders -------------------------------------------------------------------------
+
+
+async def test_240_line_quotation_with_expired_negotiated_price_and_slab_scheme(repo: InMemoryRepository) -> None:
+    customer_id = await seeded(repo, items=240)
+    uow = new_uow(repo)
+    await catalog.add_prices(uow, "STD", [
+        PriceEntry("PUMP-1", Decimal("80.00"), date(2026, 1, 1), date(2026, 3, 31), customer_id),  # expired
+        PriceEntry("PUMP-2", Decimal("90.00"), date(2026, 1, 1), date(2026, 12, 31), customer_id),  # active
+    ])
+    await catalog.create_scheme(uow, QuantitySlabScheme(
+        "PUMP10", "10 % from 50", SchemeScope(frozenset({"PUMP-3"})), date(2026, 4, 1), date(2026, 6, 30),
+        (Slab(Decimal(50), Decimal(10)),)))
+    stock = StockView({"PUMP-1": [WarehouseAtp("WH-1", Decimal(100))]})
+    lines = [LineRequest(f"PUMP-{i}", Decimal(60 if i == 3 else 1)) for i in range(1, 241)]
+    quotation = await orders.create_quotation(uow, customer_id=customer_id, ship_to_id="mumbai", lines=lines,
+                                              stock=stock, by=COORD, at=NOW, setup=SETUP)
+    assert quotation.number.text == "QTN/26-27/000001"
+    first, second, third = quotation.lines[:3]
+    assert first.unit_price == Decimal("100.00") and first.priced.price_source.value == "standard"
+    assert second.unit_price == Decimal("90.00") and second.priced.price_source.value == "negotiated"
+    assert third.discount == Decimal("600.00") and third.taxable_value == Decimal("5400.00")
+    assert first.promise.basis.value == "in_stock" and second.promise.basis.value == "stock_unknown"
+    assert len(quotation.lines) == 240 and types(uow)[-1] == "QuotationIssued"
+    issued = uow.messages[-1]
+    assert isinstance(issued, sales.QuotationIssued) and len(issued.lines) == 240
+    # After the validity date the quotation cannot be converted.
+    late = NOW + timedelta(days=16)
+    with pytest.raises(RuleViolation, match="expired"):
+        await orders.convert_quotation(new_uow(repo), quotation.quotation_id, idempotency_key=None,
+                                       customer_po_no=None, by=COORD, at=late, setup=SETUP)
+    order, created = await orders.convert_quotation(new_uow(repo), quotation.quotation_id, idempotency_key="k",
+                                                    customer_po_no="PO-1", by=COORD, at=NOW, setup=SETUP)
+    assert created and order.lines[2].taxable_value == Decimal("5400.00") and order.quotation_id
+
+
+async def test_revision_keeps_history(repo: InMemoryRepository) -> None:
+    customer_id = await seeded(repo)
+    q = await orders.create_quotation(new_uow(repo), customer_id=customer_id, ship_to_id="mumbai",
+                                      lines=[LineRequest("PUMP-1", Decimal(1))], stock=StockView.unknown(), by=COORD,
+                                      at=NOW, setup=SETUP)
+    revised = await orders.revise_quotation(new_uow(repo), q.quotation_id, lines=[LineRequest("PUMP-2", Decimal(5))],
+                                            ship_to_id=None, stock=StockView.unknown(), by=COORD,
+                                            at=NOW + timedelta(days=1), setup=SETUP)
+    assert revised.revision == 2 and revised.history[0].lines[0].item_code == "PUMP-1"
+    assert revised.number == q.number
+
+
+async def test_same_idempotency_key_gives_one_order_and_one_saga(repo: InMemoryRepository) -> None:
+    customer_id = await seeded(repo)
+    first, uow1 = await place(repo, customer_id, key="asha:po-1")
+    second, uow2 = await place(repo, customer_id, key="asha:po-1")
+    assert first == second and len(repo.orders) == 1 and len(repo.sagas) == 1
+    assert types(uow1) == ["OrderConfirmed"] and types(uow2) == []
+
+
+async def test_pending_customer_cannot_order(repo: InMemoryRepository) -> None:
+    customer_id = await seeded(repo)
+    await customers.block_customer(new_uow(repo), customer_id, "cheque bounced", HEAD, NOW)
+    with pytest.raises(RuleViolation, match="cheque bounced"):
+        await place(repo, customer_id)
+
+
+# --- the coordinator -------------------------------------------------------------------------------
+
+
+async def test_released_only_when_credit_cleared_and_stock_reserved_and_once(repo: InMemoryRepository) -> None:
+    order_id, _ = await place(repo, await seeded(repo))
+    assert types(await feed(repo, reserved(order_id))) == []
+    uow = await feed(repo, approved(order_id))
+    assert types(uow) == ["OrderReleased"]
+    release = uow.messages[0]
+    assert isinstance(release, sales.OrderReleased)
+    assert release.shipments[0].shipment_id == f"{order_id}-1-1"
+    assert release.shipments[0].lines[0].promised_date is not None
+    assert types(await feed(repo, approved(order_id))) == []  # a duplicate approval
+    order = await repo.get_order(order_id)
+    assert order is not None and order.status.value == "released" and order.credit_cleared_revision == 1
+
+
+async def test_rejection_after_reservation_releases_stock_and_cancels(repo: InMemoryRepository) -> None:
+    order_id, _ = await place(repo, await seeded(repo))
+    await feed(repo, reserved(order_id))
+    uow = await feed(repo, rejected(order_id))
+    assert types(uow) == ["OrderCancelled", "ReleaseReservation"]
+    command = uow.messages[1]
+    assert isinstance(command, sales.ReleaseReservation) and command.request_id in repo.commands
+    ack = inventory.ReservationReleased(order_id=order_id, request_id=command.request_id, released_at=NOW)
+    assert types(await feed(repo, ack)) == []
+    assert command.request_id in repo.replied
+    record = await repo.get_saga(order_id)
+    assert record is not None and not record.saga.awaiting
+
+
+async def test_sanction_expired_cancels_with_its_reason(repo: InMemoryRepository) -> None:
+    order_id, _ = await place(repo, await seeded(repo))
+    uow = await feed(repo, rejected(order_id, credit.RejectionReason.SANCTION_EXPIRED))
+    cancelled = uow.messages[0]
+    assert isinstance(cancelled, sales.OrderCancelled)
+    assert cancelled.reason is sales.CancellationReason.SANCTION_TIMEOUT
+
+
+@pytest.mark.parametrize("shortage", [ShortagePolicy.BACKORDER, ShortagePolicy.CANCEL])
+async def test_reservation_failed(repo: InMemoryRepository, shortage: ShortagePolicy) -> None:
+    order_id, _ = await place(repo, await seeded(repo, shortage=shortage))
+    failed = inventory.StockReservationFailed(order_id=order_id, decided_at=NOW,
+                                              shortfalls=[shortfall(1, 3, 3), shortfall(2, 10, 10)])
+    first = await feed(repo, failed)
+    expected = "OrderBackordered" if shortage is ShortagePolicy.BACKORDER else "OrderCancelled"
+    assert types(first) == [expected]  # exposure waits for credit to have counted the order
+    second = await feed(repo, approved(order_id))
+    assert types(second) == ["ReleaseCreditExposure"]
+    command = second.messages[0]
+    order = await repo.get_order(order_id)
+    assert order is not None and isinstance(command, sales.ReleaseCreditExposure)
+    assert command.amount == order.gross_value
+
+
+async def test_partial_reservation_ship_partial_releases_part_and_backorders_rest(repo: InMemoryRepository) -> None:
+    order_id, _ = await place(repo, await seeded(repo))
+    partial = inventory.StockPartiallyReserved(
+        order_id=order_id, decided_at=NOW, allocations=reserved(order_id, {1: 3, 2: 4}).allocations,
+        shortfalls=[shortfall(2, 10, 6)])
+    await feed(repo, approved(order_id))
+    uow = await feed(repo, partial)
+    assert types(uow) == ["OrderReleased", "OrderBackordered", "ReleaseCreditExposure"]
+    exposure = uow.messages[2]
+    assert isinstance(exposure, sales.ReleaseCreditExposure)
+    assert exposure.lines[0].line_no == 2 and exposure.lines[0].quantity.value == Decimal(6)
+
+
+async def test_ship_complete_hold_expires_on_the_timer(repo: InMemoryRepository) -> None:
+    order_id, _ = await place(repo, await seeded(repo, ship_policy=ShipPolicy.SHIP_COMPLETE))
+    await feed(repo, approved(order_id))
+    partial = inventory.StockPartiallyReserved(
+        order_id=order_id, decided_at=NOW, allocations=reserved(order_id, {1: 3}).allocations,
+        shortfalls=[shortfall(2, 10, 10)])
+    assert types(await feed(repo, partial)) == []
+    record = await repo.get_saga(order_id)
+    assert record is not None and record.next_check_at == NOW + timedelta(hours=48)
+    later = NOW + timedelta(hours=49)
+    assert await repo.due_sagas(NOW, 10) == [] and await repo.due_sagas(later, 10) == [order_id]
+    uow = new_uow(repo)
+    await coordinator.recheck(uow, order_id, later)
+    assert types(uow) == ["OrderBackordered", "ReleaseReservation", "ReleaseCreditExposure"]
+
+
+async def test_unanswered_command_resent_then_saga_failed_as_exception(repo: InMemoryRepository) -> None:
+    order_id, _ = await place(repo, await seeded(repo))
+    await feed(repo, reserved(order_id))
+    await feed(repo, rejected(order_id))
+    policy = coordinator.CoordinatorPolicy(command_retry_after=timedelta(minutes=1), command_max_attempts=2)
+    uow = new_uow(repo)
+    assert await coordinator.resend_unanswered(uow, NOW + timedelta(seconds=30), policy) == 0
+    assert await coordinator.resend_unanswered(uow, NOW + timedelta(minutes=2), policy) == 1
+    resent = uow.messages[0]
+    assert isinstance(resent, sales.ReleaseReservation) and resent.request_id.endswith("release-reservation")
+    uow = new_uow(repo)
+    assert await coordinator.resend_unanswered(uow, NOW + timedelta(minutes=4), policy) == 0
+    record = await repo.get_saga(order_id)
+    assert record is not None and record.saga.status.value == "failed"
+    assert any("keeps failing" in e["reason"] for e in record.exceptions)
+
+
+async def test_dispatched_invoiced_and_notified_closes_the_order_and_allows_a_return(
+    repo: InMemoryRepository,
+) -> None:
+    order_id, _ = await place(repo, await seeded(repo))
+    await feed(repo, reserved(order_id))
+    await feed(repo, approved(order_id))
+    shipment_id = f"{order_id}-1-1"
+    invoice = sample(invoicing.InvoiceIssued).model_copy(update={"order_id": order_id, "shipment_id": shipment_id})
+    await feed(repo, invoice)
+    gone = sample(dispatch.ShipmentDispatched).model_copy(update={"order_id": order_id, "shipment_id": shipment_id})
+    assert types(await feed(repo, gone)) == []
+    told = sample(notify.CustomerNotified).model_copy(update={"order_id": order_id, "shipment_id": shipment_id})
+    uow = await feed(repo, told)
+    assert types(uow) == ["OrderClosed"]
+    closed = uow.messages[0]
+    assert isinstance(closed, sales.OrderClosed) and closed.invoice_nos == [invoice.invoice_no]
+    order = await repo.get_order(order_id)
+    assert order is not None and order.status.value == "closed"
+    with pytest.raises(RuleViolation, match="gate-out"):
+        await orders.cancel_order(new_uow(repo), order_id, "changed mind", COORD, NOW)
+    uow = new_uow(repo)
+    ret = await orders.authorise_return(
+        uow, order_id=order_id, invoice_id=invoice.invoice_id, warehouse_id=None, by=COORD, at=NOW,
+        lines=[orders.ReturnLineRequest(1, 1, Decimal(1), sales.ReturnReason.DAMAGED)])
+    assert ret.return_no == "RMA/26-27/000001" and types(uow) == ["ReturnAuthorised"]
+    with pytest.raises(InvalidValue, match="at most"):
+        await orders.authorise_return(
+            new_uow(repo), order_id=order_id, invoice_id=invoice.invoice_id, warehouse_id=None, by=COORD, at=NOW,
+            lines=[orders.ReturnLineRequest(1, 1, Decimal(99), sales.ReturnReason.DAMAGED)])
+
+
+async def test_customer_cancels_after_release(repo: InMemoryRepository) -> None:
+    order_id, _ = await place(repo, await seeded(repo))
+    await feed(repo, reserved(order_id))
+    await feed(repo, approved(order_id))
+    uow = new_uow(repo)
+    await orders.cancel_order(uow, order_id, "no longer needed", COORD, NOW)
+    assert types(uow) == ["OrderCancelled", "CancelPickList"]
+    shipment_id = f"{order_id}-1-1"
+    done = dispatch.PickListCancelled(order_id=order_id, shipment_id=shipment_id, pick_list_id="pl-1",
+                                      request_id=f"{order_id}:shipment-{shipment_id}:cancel-pick-list",
+                                      cancelled_at=NOW)
+    assert types(await feed(repo, done)) == ["ReleaseReservation", "ReleaseCreditExposure"]
+
+
+async def test_amendment_upward_needs_credit_again(repo: InMemoryRepository) -> None:
+    order_id, _ = await place(repo, await seeded(repo))
+    await feed(repo, approved(order_id))
+    uow = new_uow(repo)
+    await orders.amend_order(uow, order_id, orders.Amend("more", (orders.QuantityChange(1, Decimal(6)),)),
+                             StockView.unknown(), COORD, NOW, SETUP)
+    assert types(uow) == ["OrderAmended"]
+    amended = uow.messages[0]
+    assert isinstance(amended, sales.OrderAmended) and amended.revision == 2
+    assert amended.totals.gross_value > amended.previous_gross_value
+    assert types(await feed(repo, reserved(order_id, {1: 6, 2: 10}).model_copy(update={"order_revision": 2}))) == []
+    assert types(await feed(repo, approved(order_id, revision=1))) == []  # an old revision's answer
+    assert types(await feed(repo, approved(order_id, revision=2))) == ["OrderReleased"]
+
+
+async def test_reply_for_unknown_order_is_ignored(repo: InMemoryRepository) -> None:
+    assert types(await feed(repo, approved("ord-nobody"))) == []
