@@ -198,3 +198,22 @@ async def test_sandbox_answers_unreadable_requests_with_an_error_not_a_crash(san
         response = await c.post("/ewayapi", params={"action": "GENEWAYBILL"},
                                 json={"transMode": "9", "transDistance": "far", "itemList": []})
     assert response.status_code == 400 and response.json()["status"] == "0"
+
+
+async def test_a_state_threshold_added_by_compliance_applies(harness: ServiceHarness, sandbox: Any,
+                                                            issuer: LocalIssuer, given: ModuleType) -> None:
+    svc = await start(harness, sandbox)
+    async with svc.client(**bearer(issuer, "compliance_officer")) as c:
+        added = await c.post("/ewaybill-thresholds", json={
+            "value_above": "100000.00", "effective_from": "2018-04-01", "state_code": "29",
+            "movement": "intra_state", "note": "state notification (test)"})
+        assert added.status_code == 201, added.text
+        assert len((await c.get("/ewaybill-thresholds")).json()) == 2
+    async with svc.client(**bearer(issuer, "dispatch_supervisor")) as c:
+        assert (await c.post("/ewaybill-thresholds", json={
+            "value_above": "1.00", "effective_from": "2018-04-01"})).status_code == 403
+    intra, inter = given.invoice(new_id()), given.invoice(new_id(), "49000.00", inter_state=True, distance_km=350)
+    await given.publish(harness, "invoicing", intra, inter)
+    headers = bearer(issuer, "compliance_officer")
+    assert (await wait_for(lambda: bill_for(svc, headers, intra.order_id), what="intra"))["status"] == "not_required"
+    assert (await wait_for(lambda: bill_for(svc, headers, inter.order_id), what="inter"))["status"] == "generated"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
 from o2c.contracts.topics import events_topic
 from o2c.ewaybill.adapters.db import metadata
-from o2c.ewaybill.adapters.gateway import EwayBillGateway
+from o2c.ewaybill.adapters.gateway import EwayBillGateway, NicHttpGateway
 from o2c.ewaybill.adapters.gateways import gateway_from_settings
 from o2c.ewaybill.entrypoints import http, messages
 from o2c.ewaybill.settings import EwayBillSettings
@@ -27,14 +28,25 @@ def clock(rt: Runtime) -> datetime:
     return now() if callable(now) else datetime.now(UTC)
 
 
+async def close_gateway_on_stop(rt: Runtime) -> None:
+    """Runs for the service's life; on shutdown (cancelled) it closes the portal client's connections."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        found = rt.extras.pop("gateway", None)
+        if isinstance(found, NicHttpGateway):
+            await found.aclose()
+
+
 DEFINITION = ServiceDefinition(
     name="ewaybill", title="o2c e-way bill", http_port=8106,
     description="E-way bills (CGST Rule 138) for issued invoices: generation through the NIC API, Part-B "
                 "updates, cancellation and extension within their windows.",
     metadata=metadata,
     versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
-    routers=lambda rt: [http.router(rt, lambda: gateway(rt), lambda: clock(rt))],
+    routers=lambda rt: http.routers(rt, lambda: gateway(rt), lambda: clock(rt)),
     handlers=lambda rt: messages.handlers(lambda: gateway(rt), lambda: clock(rt)),
     subscribes_to=[events_topic("invoicing"), events_topic("dispatch")],
     settings_class=EwayBillSettings,
+    on_start=close_gateway_on_stop,
 )

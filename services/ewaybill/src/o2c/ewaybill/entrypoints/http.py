@@ -6,20 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1.common import TransportDetails, TransportMode, VehicleType
 from o2c.contracts.v1.ewaybill import EwayBillCancelReason
+from o2c.ewaybill.adapters.db import threshold
 from o2c.ewaybill.adapters.gateway import EwayBillGateway
 from o2c.ewaybill.adapters.repository import SqlRepository
 from o2c.ewaybill.domain.calendar import IST
 from o2c.ewaybill.domain.lifecycle import ExtensionReason, VehicleChangeReason
+from o2c.ewaybill.domain.requirement import Movement
 from o2c.ewaybill.service_layer import use_cases
 from o2c.ewaybill.service_layer.ports import EwayBillRecord
 from o2c.kit.auth import Principal, Role, require
-from o2c.kit.problems import NotFound, Problem
+from o2c.kit.problems import InvalidField, NotFound, Problem
 from o2c.kit.service import Runtime
 from pydantic import BaseModel, Field
 
@@ -28,6 +31,15 @@ READ = (*ACT, Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.ACCOUNTANT)
 # Module level: with postponed annotations FastAPI resolves these names in the module's globals.
 reader = Annotated[Principal, Depends(require(*READ))]
 actor = Annotated[Principal, Depends(require(*ACT))]
+
+
+class ThresholdRequest(BaseModel):
+    value_above: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    effective_from: date
+    effective_to: date | None = None
+    state_code: str | None = Field(default=None, pattern=r"^[0-9]{2}$")
+    movement: Movement | None = None
+    note: str = Field(default="", max_length=200, description="e.g. the state's notification number")
 
 
 class RetryRequest(BaseModel):
@@ -92,7 +104,8 @@ def view(record: EwayBillRecord) -> dict[str, Any]:
     }
 
 
-def router(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable[[], datetime]) -> APIRouter:
+def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable[[], datetime]
+            ) -> list[APIRouter]:
     api = APIRouter(prefix="/ewaybills", tags=["e-way bills"])
 
     async def run(action: Callable[[SqlRepository, Callable[[Message], Any]], Any]) -> dict[str, Any]:
@@ -182,4 +195,29 @@ def router(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable[
 
         return await run(action)
 
-    return api
+    thresholds = APIRouter(prefix="/ewaybill-thresholds", tags=["e-way bill thresholds"])
+
+    def threshold_view(row: Any) -> dict[str, Any]:
+        return {"id": row.id, "value_above": f"{row.value_above:.2f}", "effective_from": row.effective_from,
+                "effective_to": row.effective_to, "state_code": row.state_code, "movement": row.movement,
+                "note": row.note}
+
+    @thresholds.get("", summary="Thresholds (national and per state, per movement), effective-dated")
+    async def list_thresholds(_: reader) -> list[dict[str, Any]]:
+        async with rt.sessions() as session:
+            rows = await session.execute(threshold.select().order_by(threshold.c.effective_from, threshold.c.id))
+            return [threshold_view(r) for r in rows]
+
+    @thresholds.post("", status_code=201, summary="Add a threshold row from a notification (never edited)")
+    async def add_threshold(body: ThresholdRequest,
+                            _: Annotated[Principal, Depends(require(Role.COMPLIANCE_OFFICER))]) -> dict[str, Any]:
+        if body.effective_to is not None and body.effective_to < body.effective_from:
+            raise InvalidField("effective_to", "must not be before effective_from")
+        async with rt.sessions() as session, session.begin():
+            row = (await session.execute(threshold.insert().values(
+                value_above=body.value_above, effective_from=body.effective_from, effective_to=body.effective_to,
+                state_code=body.state_code, movement=body.movement.value if body.movement else None,
+                note=body.note).returning(*threshold.c))).one()
+            return threshold_view(row)
+
+    return [api, thresholds]
