@@ -280,3 +280,29 @@ async def test_a_refused_recheck_leaves_the_counted_part_alone_and_a_reopened_or
     await decide(uow, "O-2", "C9", "20000.00", request_id="reopen-1")  # re-opened for 20k: only 20k counts
     approved = uow.of_type(c.CreditApproved)
     assert [(a.order_id, a.request_id, a.exposure.total) for a in approved][-1] == ("O-2", "reopen-1", D("100000.00"))
+
+
+async def test_a_cancelled_order_leaves_the_queue_and_cannot_be_sanctioned_later() -> None:
+    from o2c.contracts.samples import sample
+    from o2c.contracts.v1.sales import OrderCancelled
+
+    uow = FakeUnitOfWork()
+    await account_with_exposure(uow)
+    await decide(uow, "O-C", "C1", "150000.00")
+    cancelled = sample(OrderCancelled).model_copy(update={"order_id": "O-C", "customer_id": "C1",
+                                                          "cancelled_lines": []})
+    assert await uc.withdraw_cancelled_order(uow, cancelled, T0) == 1
+    assert await uow.list_sanctions("pending", 10, 0) == []
+    with pytest.raises(ConflictingState):
+        await uc.approve_sanction(uow, "san-O-C-r1", HEAD, T0)
+
+
+async def test_a_customer_deactivated_by_sales_is_blocked_until_reactivated() -> None:
+    uow = FakeUnitOfWork()
+    await uc.apply_customer_master(uow, customer("C10"), T0)
+    await uc.apply_customer_master(uow, customer("C10", revision=2).model_copy(update={"active": False}), T0)
+    await decide(uow, "O-1", "C10", "1000.00")
+    assert uow.of_type(c.CreditHeld)[0].reasons == [c.HoldReason.CUSTOMER_BLOCKED]
+    await uc.apply_customer_master(uow, customer("C10", revision=3), T0)
+    await decide(uow, "O-2", "C10", "1000.00")
+    assert [a.order_id for a in uow.of_type(c.CreditApproved)] == ["O-2"]

@@ -13,6 +13,7 @@ from o2c.contracts.v1.sales import (
     CustomerApproved,
     CustomerUpdated,
     OrderAmended,
+    OrderCancelled,
     OrderConfirmed,
     RecheckCredit,
     ReleaseCreditExposure,
@@ -51,6 +52,9 @@ def handlers(rt: Runtime) -> Mapping[str, Handler]:
         return await use_cases.decide_order(uow, use_cases.OrderToDecide(
             m.order_id, m.customer_id, m.revision, m.totals.gross_value), now(), policy(rt))
 
+    async def on_cancelled(uow: SqlUnitOfWork, m: OrderCancelled) -> object:
+        return await use_cases.withdraw_cancelled_order(uow, m, now())
+
     async def on_recheck(uow: SqlUnitOfWork, m: RecheckCredit) -> object:
         return await use_cases.decide_order(uow, use_cases.OrderToDecide(
             m.order_id, m.customer_id, m.order_revision, m.amount, m.request_id), now(), policy(rt))
@@ -72,6 +76,7 @@ def handlers(rt: Runtime) -> Mapping[str, Handler]:
         handler(CustomerUpdated, on_customer),
         handler(OrderConfirmed, on_order),
         handler(OrderAmended, on_order),
+        handler(OrderCancelled, on_cancelled),
         handler(RecheckCredit, on_recheck),
         handler(ReleaseCreditExposure, on_release),
         handler(InvoiceIssued, on_invoice),

@@ -11,7 +11,7 @@ from typing import Any
 
 from o2c.contracts.v1 import credit as c
 from o2c.contracts.v1.invoicing import CreditNoteIssued, InvoiceCancelled, InvoiceIssued
-from o2c.contracts.v1.sales import CustomerApproved, CustomerUpdated, ReleaseCreditExposure
+from o2c.contracts.v1.sales import CustomerApproved, CustomerUpdated, OrderCancelled, ReleaseCreditExposure
 from o2c.credit.domain import (
     ZERO,
     Actor,
@@ -20,6 +20,7 @@ from o2c.credit.domain import (
     CreditProfile,
     CustomerAccount,
     InvalidValue,
+    OpenOrderStatus,
     Payment,
     PaymentOutcome,
     ProfileChange,
@@ -78,9 +79,27 @@ async def apply_customer_master(uow: UnitOfWork, message: CustomerApproved | Cus
                                                      MASTER_DATA.user_id, MASTER_DATA.role, now,
                                                      "proposed by sales; no finance limit set yet"))
                 profile.credit_limit, profile.proposed_limit = proposed, proposed
+    _follow_active_flag(profile, message, now)
     record.customer_name, record.master_revision = message.name, message.revision
     await uow.save_account(record)
     return True
+
+
+INACTIVE_HOLD = "customer deactivated in the sales master"
+
+
+def _follow_active_flag(profile: CreditProfile, message: CustomerApproved | CustomerUpdated, now: datetime) -> None:
+    """A customer deactivated by sales is blocked (orders held with customer_blocked); reactivated, that hold —
+    and only that one, not a finance hold — is lifted."""
+    why = f"customer master revision {message.revision}"
+    if not message.active and not profile.on_hold:
+        profile.changes.append(ProfileChange("on_hold", "False", "True", MASTER_DATA.user_id, MASTER_DATA.role,
+                                             now, why))
+        profile.on_hold, profile.hold_reason = True, INACTIVE_HOLD
+    elif message.active and profile.on_hold and profile.hold_reason == INACTIVE_HOLD:
+        profile.changes.append(ProfileChange("on_hold", "True", "False", MASTER_DATA.user_id, MASTER_DATA.role,
+                                             now, why))
+        profile.on_hold, profile.hold_reason = False, ""
 
 
 # --- order decisions -----------------------------------------------------------------------------
@@ -157,6 +176,25 @@ async def decide_order(uow: UnitOfWork, order: OrderToDecide, now: datetime, pol
         ))
     await uow.save_account(record)
     return decision
+
+
+async def withdraw_cancelled_order(uow: UnitOfWork, message: OrderCancelled, now: datetime) -> int:
+    """The whole order was cancelled: its pending sanction requests leave the finance queue (superseded) and a held
+    order can no longer be sanctioned into exposure. Exposure itself is released by ReleaseCreditExposure."""
+    if message.cancelled_lines:
+        return 0
+    record = await uow.lock_account(message.customer_id)
+    withdrawn = 0
+    for request in await uow.pending_sanctions_of_order(message.order_id):
+        request.supersede(now)
+        request.note = f"order cancelled ({message.reason.value})"
+        await uow.save_sanction(request)
+        withdrawn += 1
+    held = record.account.open_orders.get(message.order_id)
+    if held is not None and held.status is OpenOrderStatus.HELD:
+        held.reject()
+        await uow.save_account(record)
+    return withdrawn
 
 
 # --- sanctions -----------------------------------------------------------------------------------
