@@ -436,3 +436,15 @@ def test_pincode_distance_estimate() -> None:
     pune_mumbai = pincode_distance("411001", "400001")
     assert pune_mumbai is not None and 130 <= pune_mumbai <= 200  # road: ~150 km
     assert pincode_distance("411001", "411001") is None
+
+
+async def test_documents_for_a_cancelled_shipment_change_nothing(repo: FakeShipments, sent: Sent) -> None:
+    await released(repo, sent)
+    await pick_all(repo, sent)
+    await use_cases.capture_dispatch_details(repo, sent, "shp-1", DETAILS, NOW, allow)
+    await use_cases.cancel_pick_lists(repo, sent, b.cancel("ord-1", "shp-1"), NOW)
+    assert await use_cases.record_invoice(repo, b.invoice("ord-1", "shp-1", {1: 100, 2: 480})) is None
+    assert await use_cases.record_ewaybill(repo, b.ewaybill("ord-1", "shp-1")) is None
+    record = await repo.get("shp-1")
+    assert record is not None and record.shipment.status is ShipmentStatus.CANCELLED
+    assert record.shipment.invoice is None

@@ -4,6 +4,7 @@ through the outbox. Repeats change nothing and publish nothing."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,6 +32,8 @@ from o2c.dispatch.service_layer import outgoing
 from o2c.dispatch.service_layer.errors import UnknownShipment
 from o2c.dispatch.service_layer.ports import Authorise, DistanceEstimate, Publish, ShipmentRepository
 from o2c.dispatch.service_layer.records import ReleaseFacts, ShipmentRecord, TripRecord, pick_requests
+
+log = logging.getLogger("o2c.dispatch")
 
 
 def pick_list_id_for(shipment_id: str) -> str:
@@ -214,8 +217,21 @@ async def _locked(repo: ShipmentRepository, shipment_id: str) -> ShipmentRecord:
     return record
 
 
-async def record_invoice(repo: ShipmentRepository, message: InvoiceIssued) -> ShipmentRecord:
-    record = await _locked(repo, message.shipment_id)
+async def _for_documents(repo: ShipmentRepository, shipment_id: str, what: str) -> ShipmentRecord | None:
+    """A document that arrives for a shipment cancelled meanwhile (the cancel overtook it) changes nothing
+    here: the cancellation already told the coordinator, who has the documents cancelled by their owners.
+    It is logged, not dead-lettered, so the order's other shipments keep flowing."""
+    record = await _locked(repo, shipment_id)
+    if record.shipment.status is ShipmentStatus.CANCELLED:
+        log.warning("%s for cancelled shipment %s ignored", what, shipment_id)
+        return None
+    return record
+
+
+async def record_invoice(repo: ShipmentRepository, message: InvoiceIssued) -> ShipmentRecord | None:
+    record = await _for_documents(repo, message.shipment_id, f"invoice {message.invoice_no}")
+    if record is None:
+        return None
     quantities: dict[int, Decimal] = {}
     if all(line.order_line_no is not None for line in message.lines):
         for line in message.lines:
@@ -228,22 +244,28 @@ async def record_invoice(repo: ShipmentRepository, message: InvoiceIssued) -> Sh
     return record
 
 
-async def record_ewaybill(repo: ShipmentRepository, message: EwayBillGenerated) -> ShipmentRecord:
-    record = await _locked(repo, message.shipment_id)
+async def record_ewaybill(repo: ShipmentRepository, message: EwayBillGenerated) -> ShipmentRecord | None:
+    record = await _for_documents(repo, message.shipment_id, f"e-way bill {message.ewaybill_no}")
+    if record is None:
+        return None
     if record.shipment.record_ewaybill(EwayBillReference(message.ewaybill_no, message.valid_until)):
         await repo.save(record)
     return record
 
 
-async def record_ewaybill_not_required(repo: ShipmentRepository, message: EwayBillNotRequired) -> ShipmentRecord:
-    record = await _locked(repo, message.shipment_id)
+async def record_ewaybill_not_required(repo: ShipmentRepository, message: EwayBillNotRequired) -> ShipmentRecord | None:
+    record = await _for_documents(repo, message.shipment_id, "e-way bill not-required verdict")
+    if record is None:
+        return None
     if record.shipment.record_ewaybill_not_required(message.reason.value):
         await repo.save(record)
     return record
 
 
-async def record_ewaybill_rejected(repo: ShipmentRepository, message: EwayBillRejected) -> ShipmentRecord:
-    record = await _locked(repo, message.shipment_id)
+async def record_ewaybill_rejected(repo: ShipmentRepository, message: EwayBillRejected) -> ShipmentRecord | None:
+    record = await _for_documents(repo, message.shipment_id, "e-way bill rejection")
+    if record is None:
+        return None
     if record.shipment.record_ewaybill_rejected(message.code, message.message):
         await repo.save(record)
     return record
