@@ -308,3 +308,23 @@ async def test_trip_details_once_for_two_shipments(harness: ServiceHarness, disp
         ("shp-5", "MH12AB1234", 350), ("shp-6", "MH12AB1234", estimate)}
     await asyncio.sleep(1.0)
     assert len(outputs.of(v1.ShipmentReady)) == 2
+
+
+async def test_concurrent_confirmations_give_one_shipment_ready(harness: ServiceHarness,
+                                                                dispatch: tuple[RunningService, Outputs],
+                                                                issuer: LocalIssuer) -> None:
+    service, outputs = dispatch
+    await send(harness, b.release("ord-7", "shp-7"), producer="sales")
+    await pick_list_of(service, issuer, "pl-shp-7")
+    async with service.client(**supervisor(issuer)) as client:
+        assert (await client.post("/shipments/shp-7/dispatch-details", json=b.DETAILS)).status_code == 200
+    async with service.client(**picker(issuer)) as client:
+        responses = await asyncio.gather(*[
+            client.post(f"/pick-lists/pl-shp-7/lines/{n}/confirm", json={"picked": picked})
+            for n, picked in ((1, "40"), (2, "480"), (3, "60"), (1, "40"))  # line 1 twice: a double tap
+        ])
+    assert [r.status_code for r in responses] == [200, 200, 200, 200]
+    await outputs.wait(v1.ShipmentReady)
+    await asyncio.sleep(1.0)
+    assert len(outputs.of(v1.ShipmentReady)) == 1
+    assert len(outputs.of(v1.PickConfirmed)) == 3
