@@ -2,11 +2,13 @@
 quotation goes on with availability shown as unknown (never as zero).
 
 `GET {inventory_url}/atp?items=A,B` answers per item per warehouse; both shapes are read:
-`{"items": {"A": [{"warehouse_id": "W1", "available": "10"}]}}` and `{"A": {"W1": "10"}}`.
+inventory's `{"items": [{"item_code": "A", "warehouses": [{"warehouse_id": "W1", "available": "10"}]}]}`,
+and the simpler `{"items": {"A": [{"warehouse_id": "W1", "available": "10"}]}}` or `{"A": {"W1": "10"}}`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -44,9 +46,11 @@ def parse_atp(body: Any) -> dict[str, list[WarehouseAtp]]:
 
 
 class HttpStockSource:
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+    def __init__(self, base_url: str, timeout_seconds: float,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout_seconds
+        self.transport = transport
 
     async def stock_view(self, item_codes: Sequence[str], bearer: str | None = None) -> StockView:
         codes = sorted(set(item_codes))
@@ -55,12 +59,15 @@ class HttpStockSource:
         headers = {"Authorization": bearer} if bearer else {}
         found: dict[str, list[WarehouseAtp]] = {}
         try:
-            async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, headers=headers) as client:
+            # One deadline for the whole answer (httpx's timeouts are per phase): sales never waits longer.
+            async with asyncio.timeout(self.timeout), httpx.AsyncClient(
+                base_url=self.base_url, timeout=self.timeout, headers=headers, transport=self.transport,
+            ) as client:
                 for start in range(0, len(codes), _CHUNK):
                     response = await client.get("/atp", params={"items": ",".join(codes[start:start + _CHUNK])})
                     response.raise_for_status()
                     found.update(parse_atp(response.json()))
-        except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (TimeoutError, httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("inventory ATP unavailable (%s: %s); quoting with stock unknown", type(exc).__name__, exc)
             return StockView.unknown()
         return StockView(found)
