@@ -168,7 +168,12 @@ def plan_route(
     shortfalls = []
     for line in sorted(lines, key=lambda ln: ln.line_no):
         remaining = line.quantity
-        for option in ranked:
+        order = ranked
+        if policy.strategy is RoutingStrategy.FEWEST_SHIPMENTS:
+            # Within the chosen warehouses, a line one of them can ship whole is not split across shipments.
+            whole = [o for o in ranked if left.get((o.warehouse.code, line.item_code), NIL) >= line.quantity]
+            order = whole[:1] + [o for o in ranked if o not in whole[:1]]
+        for option in order:
             if remaining <= 0:
                 break
             slot = (option.warehouse.code, line.item_code)

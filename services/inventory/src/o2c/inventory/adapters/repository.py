@@ -1,0 +1,293 @@
+"""Loading and saving ItemStock aggregates, locked.
+
+`lock_*` first locks the `item_stock` rows FOR UPDATE in (warehouse, item) order — the one order every
+transaction uses — and only then reads balances and reservations, so under READ COMMITTED every later
+statement sees what the previous lock holder committed. `save` writes back only what changed: balances,
+new ledger movements (numbered after the stored ones), reservations with their allocations, and issues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from o2c.inventory.adapters import db
+from o2c.inventory.domain import (
+    Allocation,
+    Batch,
+    Bin,
+    BinKind,
+    ItemStock,
+    Location,
+    Reservation,
+    ReservationKey,
+    ShortPickOutcome,
+    StockBalance,
+    StockIssue,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+Slot = tuple[str, str]  # (warehouse_id, item_code)
+
+
+def batch_key(batch_no: str | None) -> str:
+    return batch_no or db.NO_BATCH
+
+
+def _alloc_json(a: Allocation) -> dict[str, Any]:
+    return {"bin_code": a.bin_code, "batch_no": a.batch_no,
+            "expiry_date": a.expiry_date.isoformat() if a.expiry_date else None, "quantity": str(a.quantity)}
+
+
+def _alloc_from(d: dict[str, Any]) -> Allocation:
+    expiry = d.get("expiry_date")
+    return Allocation(d["bin_code"], d.get("batch_no"), date.fromisoformat(expiry) if expiry else None,
+                      Decimal(d["quantity"]))
+
+
+def _reservation_sig(r: Reservation) -> tuple[Any, ...]:
+    return (r.requested, r.released, tuple(r.allocations), tuple(sorted(r.handled.items())),
+            tuple(sorted(r.short_picks)), tuple(sorted(r.issues)))
+
+
+@dataclass
+class Loaded:
+    """What was read, to write back only the difference."""
+
+    ledger_seq: int
+    balances: dict[Location, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    reservations: dict[ReservationKey, tuple[Any, ...]] = field(default_factory=dict)
+    safety_stock: Decimal = Decimal(0)
+
+
+class StockRepository:
+    def __init__(self, session: AsyncSession, actor: str = "") -> None:
+        self.session = session
+        self.actor = actor
+        self._loaded: dict[Slot, Loaded] = {}
+
+    # --- locking and loading ---------------------------------------------------------------------
+
+    async def ensure_slot(self, warehouse_id: str, item_code: str) -> None:
+        await self.session.execute(
+            pg_insert(db.item_stock).values(warehouse_id=warehouse_id, item_code=item_code).on_conflict_do_nothing()
+        )
+
+    async def lock_slots(self, slots: Iterable[Slot], *, order_ids: Sequence[str] = (),
+                         units: dict[str, tuple[str, bool]] | None = None) -> dict[Slot, ItemStock]:
+        wanted = sorted(set(slots))
+        if not wanted:
+            return {}
+        t = db.item_stock
+        rows = (await self.session.execute(
+            sa.select(t.c.warehouse_id, t.c.item_code, t.c.safety_stock, t.c.ledger_seq)
+            .where(sa.tuple_(t.c.warehouse_id, t.c.item_code).in_(wanted))
+            .order_by(t.c.warehouse_id, t.c.item_code).with_for_update()
+        )).all()
+        return await self._load(rows, order_ids, units)
+
+    async def lock_items(self, item_codes: Iterable[str], *, order_ids: Sequence[str] = (),
+                         units: dict[str, tuple[str, bool]] | None = None) -> dict[Slot, ItemStock]:
+        items = sorted(set(item_codes))
+        if not items:
+            return {}
+        t = db.item_stock
+        rows = (await self.session.execute(
+            sa.select(t.c.warehouse_id, t.c.item_code, t.c.safety_stock, t.c.ledger_seq)
+            .where(t.c.item_code.in_(items))
+            .order_by(t.c.warehouse_id, t.c.item_code).with_for_update()
+        )).all()
+        return await self._load(rows, order_ids, units)
+
+    async def _load(self, rows: Sequence[Any], order_ids: Sequence[str],
+                    units: dict[str, tuple[str, bool]] | None) -> dict[Slot, ItemStock]:
+        if not rows:
+            return {}
+        if units is None:
+            units = await self.item_units({r.item_code for r in rows})
+        stocks: dict[Slot, ItemStock] = {}
+        for r in rows:
+            unit, tracked = units.get(r.item_code, ("NOS", False))
+            stocks[(r.warehouse_id, r.item_code)] = ItemStock(r.warehouse_id, r.item_code, unit, tracked,
+                                                              Decimal(r.safety_stock))
+            self._loaded[(r.warehouse_id, r.item_code)] = Loaded(r.ledger_seq, safety_stock=Decimal(r.safety_stock))
+        slots = list(stocks)
+        items = sorted({s[1] for s in slots})
+        b = db.stock_balance
+        for row in (await self.session.execute(sa.select(b).where(b.c.item_code.in_(items)))).mappings():
+            slot = (row["warehouse_id"], row["item_code"])
+            stock = stocks.get(slot)
+            if stock is None:
+                continue
+            batch = Batch(row["batch_no"], row["expiry_date"], row["manufactured_on"]) if row["batch_no"] else None
+            balance = StockBalance(Bin(row["bin_code"], BinKind(row["bin_kind"])), batch,
+                                   Decimal(row["confirmed"]), Decimal(row["expected"]))
+            stock.balances[balance.location] = balance
+            self._loaded[slot].balances[balance.location] = (balance.confirmed, balance.expected)
+        r_t, a_t = db.reservation, db.reservation_allocation
+        bo = db.backorder
+        # Open reservations (they hold stock), those of the orders in hand, and those of backordered lines (a
+        # fill adds to them: their history must be loaded, not overwritten).
+        waiting = sa.exists().where(bo.c.order_id == r_t.c.order_id, bo.c.line_no == r_t.c.line_no,
+                                    bo.c.status == "open")
+        condition = sa.and_(r_t.c.item_code.in_(items), sa.or_(r_t.c.status == "open", waiting))
+        if order_ids:
+            condition = sa.or_(condition, sa.and_(r_t.c.item_code.in_(items), r_t.c.order_id.in_(list(order_ids))))
+        res_rows = (await self.session.execute(sa.select(r_t).where(condition))).mappings().all()
+        if not res_rows:
+            return stocks
+        keys = [(r["order_id"], r["line_no"], r["warehouse_id"]) for r in res_rows]
+        allocs: dict[tuple[str, int, str], list[Allocation]] = {}
+        alloc_rows = (await self.session.execute(
+            sa.select(a_t).where(sa.tuple_(a_t.c.order_id, a_t.c.line_no, a_t.c.warehouse_id).in_(keys))
+            .order_by(a_t.c.expiry_date.nulls_last(), a_t.c.bin_code, a_t.c.batch_key)
+        )).mappings()
+        for a in alloc_rows:
+            allocs.setdefault((a["order_id"], a["line_no"], a["warehouse_id"]), []).append(
+                Allocation(a["bin_code"], a["batch_no"], a["expiry_date"], Decimal(a["quantity"])))
+        issues: dict[tuple[str, int, str], dict[str, StockIssue]] = {}
+        if order_ids:
+            i_t = db.stock_issue
+            for i in (await self.session.execute(
+                sa.select(i_t).where(i_t.c.order_id.in_(list(order_ids)))
+            )).mappings():
+                key = ReservationKey(i["order_id"], i["line_no"])
+                issues.setdefault((i["order_id"], i["line_no"], i["warehouse_id"]), {})[i["shipment_id"]] = StockIssue(
+                    i["shipment_id"], key, tuple(_alloc_from(x) for x in i["allocations"]), i["at"])
+        for r in res_rows:
+            slot = (r["warehouse_id"], r["item_code"])
+            stock = stocks.get(slot)
+            if stock is None:
+                continue
+            key = ReservationKey(r["order_id"], r["line_no"])
+            full_key = (r["order_id"], r["line_no"], r["warehouse_id"])
+            res = Reservation(key, r["warehouse_id"], r["item_code"], Decimal(r["requested"]),
+                              list(allocs.get(full_key, [])), Decimal(r["released"]),
+                              dict(issues.get(full_key, {})),
+                              {k: Decimal(v) for k, v in r["handled"].items()})
+            for report_id, sp in r["short_picks"].items():
+                res.short_picks[report_id] = ShortPickOutcome(
+                    key, Decimal(sp["short"]), tuple(_alloc_from(x) for x in sp["replacements"]),
+                    Decimal(sp["released"]))
+            stock.reservations[key] = res
+            self._loaded[slot].reservations[key] = _reservation_sig(res)
+        return stocks
+
+    async def item_units(self, item_codes: Iterable[str]) -> dict[str, tuple[str, bool]]:
+        codes = list(set(item_codes))
+        if not codes:
+            return {}
+        rows = await self.session.execute(
+            sa.select(db.item.c.item_code, db.item.c.unit, db.item.c.batch_tracked)
+            .where(db.item.c.item_code.in_(codes))
+        )
+        return {r.item_code: (r.unit, r.batch_tracked) for r in rows}
+
+    # --- saving --------------------------------------------------------------------------------
+
+    async def save(self, stocks: Iterable[ItemStock], at: datetime) -> None:
+        balance_rows: list[dict[str, Any]] = []
+        movement_rows: list[dict[str, Any]] = []
+        reservation_rows: list[dict[str, Any]] = []
+        changed_keys: list[tuple[str, int, str]] = []
+        allocation_rows: list[dict[str, Any]] = []
+        issue_rows: list[dict[str, Any]] = []
+        for stock in stocks:
+            slot = (stock.warehouse_code, stock.item_code)
+            loaded = self._loaded[slot]
+            for location, balance in stock.balances.items():
+                if loaded.balances.get(location) == (balance.confirmed, balance.expected):
+                    continue
+                batch = balance.batch
+                balance_rows.append({
+                    "warehouse_id": slot[0], "item_code": slot[1], "bin_code": location.bin_code,
+                    "batch_key": batch_key(location.batch_no), "bin_kind": balance.bin.kind.value,
+                    "batch_no": batch.batch_no if batch else None,
+                    "expiry_date": batch.expiry_date if batch else None,
+                    "manufactured_on": batch.manufactured_on if batch else None,
+                    "confirmed": balance.confirmed, "expected": balance.expected,
+                })
+                loaded.balances[location] = (balance.confirmed, balance.expected)
+            for movement in stock.ledger:
+                movement_rows.append({
+                    "warehouse_id": slot[0], "item_code": slot[1], "seq": loaded.ledger_seq + movement.seq,
+                    "movement_type": movement.movement_type.value, "quantity": movement.quantity,
+                    "deltas": [{"bin_code": d.location.bin_code, "batch_no": d.location.batch_no,
+                                "confirmed": str(d.confirmed), "expected": str(d.expected)} for d in movement.deltas],
+                    "at": movement.at, "reference": movement.reference, "reason": movement.reason,
+                    "actor": self.actor,
+                })
+            if stock.ledger:
+                loaded.ledger_seq += len(stock.ledger)
+                await self.session.execute(
+                    sa.update(db.item_stock).where(db.item_stock.c.warehouse_id == slot[0],
+                                                   db.item_stock.c.item_code == slot[1])
+                    .values(ledger_seq=loaded.ledger_seq))
+                stock.ledger.clear()
+            if stock.safety_stock != loaded.safety_stock:
+                await self.session.execute(
+                    sa.update(db.item_stock).where(db.item_stock.c.warehouse_id == slot[0],
+                                                   db.item_stock.c.item_code == slot[1])
+                    .values(safety_stock=stock.safety_stock))
+                loaded.safety_stock = stock.safety_stock
+            for key, res in stock.reservations.items():
+                sig = _reservation_sig(res)
+                before = loaded.reservations.get(key)
+                if before == sig:
+                    continue
+                full_key = (key.order_id, key.line_no, slot[0])
+                reservation_rows.append({
+                    "order_id": key.order_id, "line_no": key.line_no, "warehouse_id": slot[0],
+                    "item_code": slot[1], "requested": res.requested, "reserved": res.quantity,
+                    "released": res.released, "issued": res.issued, "status": res.status.value,
+                    "handled": {k: str(v) for k, v in res.handled.items()},
+                    "short_picks": {k: {"short": str(v.short), "released": str(v.released),
+                                        "replacements": [_alloc_json(a) for a in v.replacements]}
+                                    for k, v in res.short_picks.items()},
+                    "updated_at": at,
+                })
+                changed_keys.append(full_key)
+                merged: dict[tuple[str, str], Allocation] = {}
+                for a in res.allocations:
+                    where = (a.bin_code, batch_key(a.batch_no))
+                    prior = merged.get(where)
+                    merged[where] = a if prior is None else Allocation(a.bin_code, a.batch_no, a.expiry_date,
+                                                                      prior.quantity + a.quantity)
+                for (bin_code, bkey), a in merged.items():
+                    allocation_rows.append({
+                        "order_id": key.order_id, "line_no": key.line_no, "warehouse_id": slot[0],
+                        "bin_code": bin_code, "batch_key": bkey, "item_code": slot[1], "batch_no": a.batch_no,
+                        "expiry_date": a.expiry_date, "quantity": a.quantity,
+                    })
+                for shipment_id, issue in res.issues.items():
+                    issue_rows.append({
+                        "shipment_id": shipment_id, "order_id": key.order_id, "line_no": key.line_no,
+                        "warehouse_id": slot[0], "item_code": slot[1],
+                        "allocations": [_alloc_json(a) for a in issue.allocations], "at": issue.at,
+                    })
+                loaded.reservations[key] = sig
+        if balance_rows:
+            ins = pg_insert(db.stock_balance)
+            await self.session.execute(ins.on_conflict_do_update(
+                index_elements=["warehouse_id", "item_code", "bin_code", "batch_key"],
+                set_={"confirmed": ins.excluded.confirmed, "expected": ins.excluded.expected}), balance_rows)
+        if movement_rows:
+            await self.session.execute(sa.insert(db.stock_movement), movement_rows)
+        if reservation_rows:
+            ins_r = pg_insert(db.reservation)
+            await self.session.execute(ins_r.on_conflict_do_update(
+                index_elements=["order_id", "line_no", "warehouse_id"],
+                set_={c: ins_r.excluded[c] for c in ("requested", "reserved", "released", "issued", "status",
+                                                      "handled", "short_picks", "updated_at")}), reservation_rows)
+            a_t = db.reservation_allocation
+            await self.session.execute(sa.delete(a_t).where(
+                sa.tuple_(a_t.c.order_id, a_t.c.line_no, a_t.c.warehouse_id).in_(changed_keys)))
+            if allocation_rows:
+                await self.session.execute(sa.insert(a_t), allocation_rows)
+        if issue_rows:
+            await self.session.execute(pg_insert(db.stock_issue).on_conflict_do_nothing(), issue_rows)

@@ -1,0 +1,351 @@
+"""The inventory HTTP API: parse, authorise (role and warehouse scope), call one use case, answer.
+
+Domain refusals become RFC 9457 problems: `InvalidValue` → 422 naming the field, `ConflictingState` → 409.
+Movements take an `Idempotency-Key` header: a repeated request returns the first answer and moves nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Header, Query
+from o2c.contracts.envelope import Message
+from o2c.contracts.v1.inventory import GoodsCondition
+from o2c.inventory.adapters import db
+from o2c.inventory.domain import BinKind, ConflictingState, InvalidValue, RoutingPolicy, RoutingStrategy
+from o2c.inventory.service_layer import stock as uc
+from o2c.kit.auth import Principal, Role, require
+from o2c.kit.problems import Conflict, InvalidField, NotFound
+from o2c.kit.service import Runtime
+from pydantic import BaseModel, Field
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+WAREHOUSE = (Role.WAREHOUSE_COORDINATOR,)
+ATP_READERS = (Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.WAREHOUSE_COORDINATOR, Role.DISPATCH_SUPERVISOR,
+               Role.PICKER, Role.PARTNER)
+READERS = (Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.WAREHOUSE_COORDINATOR, Role.DISPATCH_SUPERVISOR,
+           Role.PICKER, Role.FINANCE_HEAD, Role.FINANCE_EXECUTIVE, Role.COMPLIANCE_OFFICER)
+POLICY_SETTERS = (Role.SALES_HEAD, Role.WAREHOUSE_COORDINATOR)
+MAX_ATP_ITEMS = 500
+
+Dec = Annotated[Decimal, Field(max_digits=15, decimal_places=3)]
+
+
+@contextlib.contextmanager
+def domain_errors() -> Iterator[None]:
+    try:
+        yield
+    except InvalidValue as exc:
+        raise InvalidField(exc.field, exc.detail) from exc
+    except ConflictingState as exc:
+        raise Conflict(str(exc)) from exc
+    except uc.NotFoundError as exc:
+        raise NotFound(exc.what, exc.ident) from exc
+
+
+# --- bodies --------------------------------------------------------------------------------------
+
+
+class BinIn(BaseModel):
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._/-]+$")
+    kind: BinKind = BinKind.STORAGE
+
+
+class WarehouseIn(BaseModel):
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    line1: str = Field(default="", max_length=200)
+    place: str = Field(default="", max_length=100)
+    district: str = Field(default="", max_length=100)
+    state_code: str = Field(pattern=r"^[0-9]{2}$")
+    pincode: str = Field(pattern=r"^[1-9][0-9]{5}$")
+    gstin: str = Field(min_length=15, max_length=15, description="The company's GSTIN in the warehouse's state")
+    bins: list[BinIn] = Field(default_factory=list, max_length=2000)
+
+
+class BinCreate(BinIn):
+    warehouse_id: str
+
+
+class Movement(BaseModel):
+    warehouse_id: str
+    item_code: str
+    reference: str = Field(default="", max_length=100)
+
+
+class ReceiptIn(Movement):
+    quantity: Dec = Field(gt=0)
+    bin_code: str = Field(description="Receiving bin: the goods are expected there, not yet promised")
+    batch_no: str | None = None
+    expiry_date: date | None = None
+    manufactured_on: date | None = None
+
+
+class PutawayIn(Movement):
+    quantity: Dec = Field(gt=0)
+    from_bin: str
+    to_bin: str
+    batch_no: str | None = None
+
+
+class TransferIn(PutawayIn):
+    pass
+
+
+class AdjustmentIn(Movement):
+    change: Dec = Field(description="Signed: + found, − damaged or lost")
+    bin_code: str
+    reason: str = Field(min_length=1, max_length=200)
+    batch_no: str | None = None
+    expiry_date: date | None = None
+
+
+class CountIn(Movement):
+    counted: Dec = Field(ge=0)
+    bin_code: str
+    batch_no: str | None = None
+    expiry_date: date | None = None
+
+
+class SafetyIn(BaseModel):
+    warehouse_id: str
+    item_code: str
+    safety_stock: Dec = Field(ge=0)
+
+
+class PolicyIn(BaseModel):
+    scope: Literal["company", "customer"] = "company"
+    customer_id: str | None = None
+    strategy: RoutingStrategy
+    km_per_day: Dec = Field(default=Decimal(300), gt=0)
+    handling_days: dict[str, int] = Field(default_factory=dict)
+
+
+class ReturnLineIn(BaseModel):
+    invoice_line_no: int = Field(ge=1)
+    quantity: Dec = Field(gt=0)
+    condition: GoodsCondition = GoodsCondition.SALEABLE
+    bin_code: str
+    batch_no: str | None = None
+    expiry_date: date | None = None
+
+
+class ReturnReceiptIn(BaseModel):
+    lines: list[ReturnLineIn] = Field(min_length=1)
+
+
+def router(rt: Runtime) -> APIRouter:
+    api = APIRouter(tags=["inventory"])
+    idem = Header(default=None, alias="Idempotency-Key", max_length=200)
+
+    @contextlib.asynccontextmanager
+    async def tx() -> AsyncIterator[AsyncSession]:
+        async with rt.sessions() as session, session.begin():
+            yield session
+
+    def emitter(session: AsyncSession) -> Callable[[Message], Awaitable[Any]]:
+        async def emit(message: Message) -> Any:
+            return await rt.outbox.add(session, message)
+        return emit
+
+    async def idempotent(route: str, key: str | None,
+                         work: Callable[[AsyncSession], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        async with tx() as session:
+            if key:
+                # Serialise requests with the same key; a repeat answers what the first one answered.
+                await session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"inv:{key}"})
+                row = (await session.execute(sa.select(db.http_request.c.route, db.http_request.c.response).where(
+                    db.http_request.c.idempotency_key == key))).first()
+                if row is not None:
+                    if row.route != route:
+                        raise Conflict(f"Idempotency-Key {key} was used for {row.route}")
+                    return dict(row.response) | {"repeated": True}
+            with domain_errors():
+                result = await work(session)
+            if key:
+                await session.execute(pg_insert(db.http_request).values(idempotency_key=key, route=route,
+                                                                        response=result))
+            return result
+
+    # --- warehouses and bins -------------------------------------------------------------------
+
+    @api.post("/warehouses", status_code=201, summary="Register a warehouse with its bins")
+    async def post_warehouse(body: WarehouseIn,
+                             who: Annotated[Principal, Depends(require(*WAREHOUSE))]) -> dict[str, Any]:
+        who.ensure_warehouse(body.code)
+        async with tx() as session:
+            with domain_errors():
+                return await uc.register_warehouse(session, uc.NewWarehouse(
+                    body.code, body.name, body.state_code, body.pincode, body.gstin.upper(), body.line1,
+                    body.place, body.district, tuple((b.code, b.kind) for b in body.bins)))
+
+    @api.get("/warehouses", summary="Warehouses with their bins")
+    async def get_warehouses(_: Annotated[Principal, Depends(require(*READERS))]) -> list[dict[str, Any]]:
+        async with rt.sessions() as session:
+            codes = (await session.execute(sa.select(db.warehouse.c.warehouse_id)
+                                           .order_by(db.warehouse.c.warehouse_id))).scalars().all()
+            return [await uc.warehouse_view(session, c) for c in codes]
+
+    @api.get("/warehouses/{warehouse_id}")
+    async def get_warehouse(warehouse_id: str,
+                            _: Annotated[Principal, Depends(require(*READERS))]) -> dict[str, Any]:
+        async with rt.sessions() as session:
+            with domain_errors():
+                return await uc.warehouse_view(session, warehouse_id)
+
+    @api.post("/bins", status_code=201, summary="Add a bin to a warehouse")
+    async def post_bin(body: BinCreate, who: Annotated[Principal, Depends(require(*WAREHOUSE))]) -> dict[str, Any]:
+        who.ensure_warehouse(body.warehouse_id)
+        async with tx() as session:
+            with domain_errors():
+                await uc.add_bin(session, body.warehouse_id, body.code, body.kind)
+                return await uc.warehouse_view(session, body.warehouse_id)
+
+    @api.get("/bins")
+    async def get_bins(warehouse_id: str, who: Annotated[Principal, Depends(require(*READERS))]
+                       ) -> list[dict[str, Any]]:
+        async with rt.sessions() as session:
+            with domain_errors():
+                return list((await uc.warehouse_view(session, warehouse_id))["bins"])
+
+    # --- movements -----------------------------------------------------------------------------
+
+    def mover(kind: uc.MovementKind, body: Any, who: Principal, **fields: Any
+              ) -> Callable[[AsyncSession], Awaitable[dict[str, Any]]]:
+        who.ensure_warehouse(body.warehouse_id)
+
+        async def work(session: AsyncSession) -> dict[str, Any]:
+            request = uc.MovementRequest(kind=kind, warehouse_id=body.warehouse_id, item_code=body.item_code,
+                                         reference=body.reference, **fields)
+            return await uc.move_stock(session, request, who.subject, emitter(session))
+        return work
+
+    @api.post("/stock/receipts", status_code=201, summary="Goods arrived: expected in a receiving bin, not promised")
+    async def post_receipt(body: ReceiptIn, who: Annotated[Principal, Depends(require(*WAREHOUSE))],
+                           idempotency_key: str | None = idem) -> dict[str, Any]:
+        return await idempotent("receipts", idempotency_key, mover(
+            uc.MovementKind.RECEIPT, body, who, quantity=body.quantity, bin_code=body.bin_code,
+            batch_no=body.batch_no, expiry_date=body.expiry_date, manufactured_on=body.manufactured_on))
+
+    @api.post("/stock/putaways", status_code=201, summary="Expected goods put away: confirmed, promisable")
+    async def post_putaway(body: PutawayIn, who: Annotated[Principal, Depends(require(*WAREHOUSE))],
+                           idempotency_key: str | None = idem) -> dict[str, Any]:
+        return await idempotent("putaways", idempotency_key, mover(
+            uc.MovementKind.PUTAWAY, body, who, quantity=body.quantity, bin_code=body.from_bin, to_bin=body.to_bin,
+            batch_no=body.batch_no))
+
+    @api.post("/stock/transfers", status_code=201, summary="Move unreserved confirmed goods between bins")
+    async def post_transfer(body: TransferIn, who: Annotated[Principal, Depends(require(*WAREHOUSE))],
+                            idempotency_key: str | None = idem) -> dict[str, Any]:
+        return await idempotent("transfers", idempotency_key, mover(
+            uc.MovementKind.TRANSFER, body, who, quantity=body.quantity, bin_code=body.from_bin,
+            to_bin=body.to_bin, batch_no=body.batch_no))
+
+    @api.post("/stock/adjustments", status_code=201, summary="Correct confirmed stock by a signed quantity")
+    async def post_adjustment(body: AdjustmentIn, who: Annotated[Principal, Depends(require(*WAREHOUSE))],
+                              idempotency_key: str | None = idem) -> dict[str, Any]:
+        return await idempotent("adjustments", idempotency_key, mover(
+            uc.MovementKind.ADJUSTMENT, body, who, quantity=body.change, bin_code=body.bin_code,
+            batch_no=body.batch_no, expiry_date=body.expiry_date, reason=body.reason))
+
+    @api.post("/stock/counts", status_code=201, summary="Cycle count: the count becomes the confirmed quantity")
+    async def post_count(body: CountIn, who: Annotated[Principal, Depends(require(*WAREHOUSE))],
+                         idempotency_key: str | None = idem) -> dict[str, Any]:
+        return await idempotent("counts", idempotency_key, mover(
+            uc.MovementKind.COUNT, body, who, quantity=body.counted, bin_code=body.bin_code,
+            batch_no=body.batch_no, expiry_date=body.expiry_date))
+
+    @api.put("/stock/safety", summary="Safety stock of an item at a warehouse (never promised)")
+    async def put_safety(body: SafetyIn, who: Annotated[Principal, Depends(require(*WAREHOUSE))]) -> dict[str, Any]:
+        who.ensure_warehouse(body.warehouse_id)
+        async with tx() as session:
+            with domain_errors():
+                await uc.set_safety_stock(session, body.warehouse_id, body.item_code, body.safety_stock)
+        return body.model_dump(mode="json")
+
+    @api.get("/stock", summary="Balances per warehouse, item, bin and batch")
+    async def get_stock(who: Annotated[Principal, Depends(require(*READERS))], warehouse_id: str | None = None,
+                        item_code: str | None = None) -> list[dict[str, Any]]:
+        if warehouse_id:
+            who.ensure_warehouse(warehouse_id)
+        async with rt.sessions() as session:
+            rows = await uc.balances(session, warehouse_id, item_code)
+        return [r for r in rows if who.may_act_at_warehouse(r["warehouse_id"])]
+
+    @api.get("/stock/movements", summary="The ledger of one item at one warehouse")
+    async def get_movements(warehouse_id: str, item_code: str,
+                            who: Annotated[Principal, Depends(require(*READERS))]) -> list[dict[str, Any]]:
+        who.ensure_warehouse(warehouse_id)
+        async with rt.sessions() as session:
+            return await uc.movements(session, warehouse_id, item_code)
+
+    # --- promise, reservations, backorders -------------------------------------------------------
+
+    @api.get("/atp", summary="Available to promise for many items in one call, per warehouse")
+    async def get_atp(_: Annotated[Principal, Depends(require(*ATP_READERS))],
+                      items: Annotated[str, Query(min_length=1, description="Item codes, comma-separated")],
+                      warehouse: str | None = None) -> dict[str, Any]:
+        started = time.perf_counter()
+        codes = [c.strip() for c in items.split(",") if c.strip()]
+        if len(codes) > MAX_ATP_ITEMS:
+            raise InvalidField("items", f"at most {MAX_ATP_ITEMS} items per call")
+        async with rt.sessions() as session:
+            rows = await uc.available_to_promise(session, codes, warehouse)
+        return {"items": rows, "elapsed_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+    @api.get("/reservations", summary="An order's reservations per line and warehouse, with bins and batches")
+    async def get_reservations(order_id: str, _: Annotated[Principal, Depends(require(*READERS))]
+                               ) -> list[dict[str, Any]]:
+        async with rt.sessions() as session:
+            return await uc.reservations_of(session, order_id)
+
+    @api.get("/backorders", summary="What orders wait for, oldest first")
+    async def get_backorders(_: Annotated[Principal, Depends(require(*READERS))], status: str | None = "open",
+                             item_code: str | None = None, order_id: str | None = None) -> list[dict[str, Any]]:
+        async with rt.sessions() as session:
+            return await uc.backorders(session, status or None, item_code, order_id)
+
+    @api.put("/routing-policy", summary="Routing strategy for the company, or for one customer")
+    async def put_policy(body: PolicyIn, who: Annotated[Principal, Depends(require(*POLICY_SETTERS))]
+                         ) -> dict[str, Any]:
+        if body.scope == "customer" and not body.customer_id:
+            raise InvalidField("customer_id", "required for a customer policy")
+        scope = "company" if body.scope == "company" else f"customer:{body.customer_id}"
+        with domain_errors():
+            policy = RoutingPolicy(body.strategy, body.km_per_day, body.handling_days)
+        async with tx() as session:
+            await uc.set_routing_policy(session, scope, policy, who.subject)
+        return {"scope": scope, "strategy": policy.strategy.value, "km_per_day": str(policy.km_per_day),
+                "handling_days": dict(policy.handling_days)}
+
+    @api.get("/routing-policy")
+    async def get_policy(_: Annotated[Principal, Depends(require(*READERS))]) -> list[dict[str, Any]]:
+        async with rt.sessions() as session:
+            return await uc.routing_policies(session)
+
+    # --- returns -------------------------------------------------------------------------------
+
+    @api.post("/returns/{return_id}/receipts", status_code=201,
+              summary="Receive the goods of an authorised return (GoodsReturned follows)")
+    async def post_return_receipt(return_id: str, body: ReturnReceiptIn,
+                                  who: Annotated[Principal, Depends(require(*WAREHOUSE))]) -> dict[str, Any]:
+        async with tx() as session:
+            row = (await session.execute(sa.select(db.return_authorisation.c.warehouse_id).where(
+                db.return_authorisation.c.return_id == return_id))).first()
+            if row is None:
+                raise NotFound("return authorisation", return_id)
+            who.ensure_warehouse(row.warehouse_id)
+            with domain_errors():
+                message = await uc.receive_return(session, return_id, [
+                    uc.ReturnReceiptLine(ln.invoice_line_no, ln.quantity, ln.condition, ln.bin_code, ln.batch_no,
+                                         ln.expiry_date) for ln in body.lines], who.subject, emitter(session))
+        return message.model_dump(mode="json")
+
+    return api
