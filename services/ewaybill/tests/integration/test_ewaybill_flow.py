@@ -217,3 +217,58 @@ async def test_a_state_threshold_added_by_compliance_applies(harness: ServiceHar
     headers = bearer(issuer, "compliance_officer")
     assert (await wait_for(lambda: bill_for(svc, headers, intra.order_id), what="intra"))["status"] == "not_required"
     assert (await wait_for(lambda: bill_for(svc, headers, inter.order_id), what="inter"))["status"] == "generated"
+
+
+async def test_invoice_to_ewaybill_generated_latency_at_20_per_second(
+    harness: ServiceHarness, sandbox: Any, given: ModuleType
+) -> None:
+    """One hop of the issue's measure: InvoiceIssued on the broker → EwayBillGenerated on the broker.
+
+    Prints p50/p99 (run with -s). The target is p99 ≤ 1 s; the assertion is a loose guard (5 s) because the
+    shared 2-core machine runs other suites at the same time. Set O2C_MEASURE_STRICT=1 to assert the target."""
+    import asyncio
+    import time
+
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+    from o2c.contracts.envelope import Envelope
+    from o2c.contracts.topics import events_topic
+
+    await start(harness, sandbox)
+    consumer = AIOKafkaConsumer(harness.prefix + events_topic("ewaybill"), bootstrap_servers=harness.bootstrap,
+                                auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    await producer.start()
+    sent_at: dict[str, float] = {}
+    latencies: list[float] = []
+
+    async def receive() -> None:
+        async for record in consumer:
+            env = Envelope.from_bytes(record.value or b"")
+            if env.type == "EwayBillGenerated" and env.payload["invoice_id"] in sent_at:
+                latencies.append(time.monotonic() - sent_at[env.payload["invoice_id"]])
+
+    receiving = asyncio.create_task(receive())
+    try:
+        for _ in range(100):
+            invoice = given.invoice(new_id())
+            env = Envelope.wrap(invoice, producer="invoicing")
+            sent_at[invoice.invoice_id] = time.monotonic()
+            await producer.send_and_wait(harness.prefix + events_topic("invoicing"), env.to_bytes(),
+                                         key=env.key.encode(), headers=env.headers())
+            await asyncio.sleep(0.05)
+        await wait_for(lambda: _done(latencies, 100), timeout=30, what="100 e-way bills generated")
+    finally:
+        receiving.cancel()
+        await producer.stop()
+        await consumer.stop()
+    latencies.sort()
+    p50, p99 = latencies[49], latencies[98]
+    print(f"InvoiceIssued → EwayBillGenerated at 20/s: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
+    import os
+
+    assert p99 < (1.0 if os.environ.get("O2C_MEASURE_STRICT") == "1" else 5.0)
+
+
+async def _done(latencies: list[float], n: int) -> bool:
+    return len(latencies) >= n

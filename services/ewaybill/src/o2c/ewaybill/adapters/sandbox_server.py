@@ -143,6 +143,7 @@ def main() -> None:
     import uvicorn
 
     port = int(os.environ.get("O2C_EWB_SANDBOX_PORT", SANDBOX_PORT))
+    pincode_distance("560001", "600001")  # open the pincode directory before the first request
     uvicorn.run(create_app(), host=os.environ.get("O2C_EWB_SANDBOX_HOST", "127.0.0.1"), port=port)
 
 
