@@ -53,3 +53,12 @@ async def test_customer_login_cannot_read_another_customers_records(
     assert own.status_code == 200 and own.json() == ["mine"]
     assert other.status_code == 403
     assert other.json()["title"] == "Forbidden"
+
+
+async def test_openapi_document_is_served_with_the_admin_routes(probe_pair: ProbePair) -> None:
+    sales = await probe_pair.start("sales", relay=False)
+    async with sales.client as client:
+        response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/admin/dead-letters" in paths and "/probe/cancellations" in paths

@@ -66,13 +66,16 @@ class ServiceDefinition:
     """Optional coroutine function started as a background task once migrations are done."""
 
 
+# Module level: with postponed annotations FastAPI resolves route annotations from the module's globals.
+SreLogin = Annotated[Principal, Depends(require(Role.SRE))]
+
+
 class Replay(BaseModel):
     reason: str = ""
 
 
 def dead_letter_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/admin", tags=["admin"])
-    sre = Annotated[Principal, Depends(require(Role.SRE))]
 
     def consumer() -> MessageConsumer:
         if runtime.consumer is None:
@@ -82,22 +85,22 @@ def dead_letter_router(runtime: Runtime) -> APIRouter:
         return runtime.consumer
 
     @router.get("/dead-letters", summary="Dead letters of this service's consumer")
-    async def get_dead_letters(_: sre, status: str | None = "open", limit: int = 100) -> list[dict[str, Any]]:
+    async def get_dead_letters(_: SreLogin, status: str | None = "open", limit: int = 100) -> list[dict[str, Any]]:
         async with runtime.sessions() as session:
             return await list_dead_letters(session, status, limit)
 
     @router.post("/dead-letters/{dead_letter_id}/replay", summary="Replay through the same handler")
-    async def post_replay(dead_letter_id: int, who: sre) -> list[dict[str, Any]]:
+    async def post_replay(dead_letter_id: int, who: SreLogin) -> list[dict[str, Any]]:
         outcomes = await replay_dead_letter(consumer(), dead_letter_id, who.subject)
         return [o.__dict__ for o in outcomes]
 
     @router.post("/dead-letters/{dead_letter_id}/discard", summary="Resolve without effect, with a reason")
-    async def post_discard(dead_letter_id: int, body: Replay, who: sre) -> list[dict[str, Any]]:
+    async def post_discard(dead_letter_id: int, body: Replay, who: SreLogin) -> list[dict[str, Any]]:
         outcomes = await discard_dead_letter(consumer(), dead_letter_id, who.subject, body.reason or "no reason")
         return [o.__dict__ for o in outcomes]
 
     @router.get("/messaging", summary="Outbox backlog, relay and consumer state")
-    async def messaging_state(_: sre) -> dict[str, Any]:
+    async def messaging_state(_: SreLogin) -> dict[str, Any]:
         ob = TABLES.outbox
         async with runtime.sessions() as session:
             row = (await session.execute(
