@@ -29,7 +29,7 @@ ewaybill = sa.Table(
     sa.Column("order_id", sa.Text, nullable=False, index=True),
     sa.Column("shipment_id", sa.Text, nullable=False, index=True),
     sa.Column("customer_id", sa.Text, nullable=False),
-    # not_required | pending | generated | rejected | cancelled
+    # not_required | generated | rejected | cancelled
     sa.Column("status", sa.Text, nullable=False, index=True),
     sa.Column("consignment_value", sa.Numeric(14, 2), nullable=False),
     sa.Column("threshold", sa.Numeric(14, 2), nullable=False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 _FIELDS = [f.name for f in dataclasses.fields(EwayBillRecord)]
 
+THRESHOLD_CACHE_SECONDS = 60.0
+"""Threshold rows change by notification, rarely: a process re-reads them at most once a minute (and at once
+after a row is added through its own API)."""
+_THRESHOLDS: dict[str, tuple[float, list[EwayBillThreshold]]] = {}
+"""By database URL: one process may serve several databases (tests run many services in one process)."""
+
+
+def forget_thresholds() -> None:
+    _THRESHOLDS.clear()
+
 
 def _record(row: Any) -> EwayBillRecord:
     mapping = row._mapping
@@ -26,13 +37,19 @@ class SqlRepository:
         self.session = session
 
     async def thresholds(self) -> Sequence[EwayBillThreshold]:
+        key = str(getattr(self.session.bind, "url", ""))
+        cached = _THRESHOLDS.get(key)
+        if cached is not None and time.monotonic() - cached[0] < THRESHOLD_CACHE_SECONDS:
+            return cached[1]
         rows = await self.session.execute(sa.select(threshold))
-        return [
+        loaded = [
             EwayBillThreshold(value_above=r.value_above, effective_from=r.effective_from,
                               effective_to=r.effective_to, state_code=r.state_code,
                               movement=Movement(r.movement) if r.movement else None)
             for r in rows
         ]
+        _THRESHOLDS[key] = (time.monotonic(), loaded)
+        return loaded
 
     async def by_invoice(self, invoice_id: str) -> EwayBillRecord | None:
         row = (await self.session.execute(sa.select(ewaybill).where(ewaybill.c.invoice_id == invoice_id))).first()

@@ -15,7 +15,7 @@ from o2c.contracts.v1.common import TransportDetails, TransportMode, VehicleType
 from o2c.contracts.v1.ewaybill import EwayBillCancelReason
 from o2c.ewaybill.adapters.db import threshold
 from o2c.ewaybill.adapters.gateway import EwayBillGateway
-from o2c.ewaybill.adapters.repository import SqlRepository
+from o2c.ewaybill.adapters.repository import SqlRepository, forget_thresholds
 from o2c.ewaybill.domain.calendar import IST
 from o2c.ewaybill.domain.lifecycle import ExtensionReason, VehicleChangeReason
 from o2c.ewaybill.domain.requirement import Movement
@@ -218,6 +218,7 @@ def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable
                 value_above=body.value_above, effective_from=body.effective_from, effective_to=body.effective_to,
                 state_code=body.state_code, movement=body.movement.value if body.movement else None,
                 note=body.note).returning(*threshold.c))).one()
-            return threshold_view(row)
+        forget_thresholds()
+        return threshold_view(row)
 
     return [api, thresholds]

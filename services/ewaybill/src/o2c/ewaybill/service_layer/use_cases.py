@@ -139,28 +139,42 @@ async def decide_for_invoice(invoice: InvoiceIssued, repo: Repository, gateway: 
     record = EwayBillRecord(
         id=f"ewb-{uuid.uuid4().hex[:16]}", invoice_id=invoice.invoice_id, invoice_no=invoice.invoice_no,
         order_id=invoice.order_id, shipment_id=invoice.shipment_id, customer_id=invoice.customer_id,
-        status=NOT_REQUIRED if not requirement.required else "pending",
+        status=NOT_REQUIRED if not requirement.required else REJECTED,
         consignment_value=requirement.consignment_value, threshold=requirement.threshold,
         movement=requirement.movement.value, invoice=invoice.model_dump(mode="json"),
         transport=invoice.transport.model_dump(mode="json"), vehicle_type=invoice.transport.vehicle_type.value,
     )
-    if not await repo.add(record):
-        found = await repo.by_invoice(invoice.invoice_id)
-        assert found is not None
-        return found
     if not requirement.required:
+        if not await repo.add(record):
+            return await _existing(repo, invoice.invoice_id)
         await publish(EwayBillNotRequired(
             **_facts(record), reason=NotRequiredReason.BELOW_THRESHOLD,
             consignment_value=requirement.consignment_value, threshold=requirement.threshold, decided_at=now,
         ))
         return record
-    await generate(record, repo, gateway, publish, now)
+    # Stored once, with the portal's answer (a crash before commit meets 604 next time and takes the bill back).
+    if not await generate(record, repo, gateway, publish, now, new=True):
+        return await _existing(repo, invoice.invoice_id)
     return record
 
 
+async def _existing(repo: Repository, invoice_id: str) -> EwayBillRecord:
+    found = await repo.by_invoice(invoice_id)
+    assert found is not None
+    return found
+
+
+async def _store(record: EwayBillRecord, repo: Repository, new: bool) -> bool:
+    if new:
+        return await repo.add(record)
+    await repo.save(record)
+    return True
+
+
 async def generate(record: EwayBillRecord, repo: Repository, gateway: EwayBillGateway, publish: Publish,
-                   now: datetime) -> None:
-    """Build the NIC request from the invoice and the captured Part B, send it, record and publish the answer."""
+                   now: datetime, *, new: bool = False) -> bool:
+    """Build the NIC request from the invoice and the captured Part B, send it, record and publish the answer.
+    False when `new` and another transaction recorded this invoice first (nothing is published then)."""
     invoice = InvoiceIssued.model_validate(record.invoice)
     transport = TransportDetails.model_validate(record.transport)
     record.attempts += 1
@@ -169,9 +183,8 @@ async def generate(record: EwayBillRecord, repo: Repository, gateway: EwayBillGa
     except RequestProblem as exc:
         missing_vehicle = transport.mode.value == "road" and not transport.vehicle_no
         error = portal_error(VEHICLE_REQUIRED) if missing_vehicle else None
-        await _rejected(record, repo, publish, now, error.code if error else "request",
-                        error.message if error else str(exc), {"transport": record.transport})
-        return
+        return await _rejected(record, repo, publish, now, error.code if error else "request",
+                               error.message if error else str(exc), {"transport": record.transport}, new)
     reply = await gateway.generate(request)
     if not reply.ok and any(e.code == DUPLICATE_DOCUMENT for e in reply.errors):
         # Our own earlier attempt may have been generated before a crash: take it back, do not generate twice.
@@ -180,13 +193,11 @@ async def generate(record: EwayBillRecord, repo: Repository, gateway: EwayBillGa
             reply = previous
     logged = _loggable(request)
     if not reply.ok:
-        await _rejected(record, repo, publish, now, reply.code, reply.message, logged)
-        return
+        return await _rejected(record, repo, publish, now, reply.code, reply.message, logged, new)
     try:
         bill = parse_generation_response(reply.data)
     except ResponseProblem as exc:
-        await _rejected(record, repo, publish, now, "response", str(exc), logged)
-        return
+        return await _rejected(record, repo, publish, now, "response", str(exc), logged, new)
     record.status = GENERATED
     record.ebn = bill.ebn
     record.generated_at = to_utc(bill.generated_at)
@@ -199,13 +210,15 @@ async def generate(record: EwayBillRecord, repo: Repository, gateway: EwayBillGa
         entered_at=record.generated_at, reason=VehicleChangeReason.FIRST_TIME,
         transport_doc_no=request["transDocNo"] or None,
     ))]
-    await repo.save(record)
+    if not await _store(record, repo, new):
+        return False
     await repo.record_attempt(record.id, "generate", logged, "generated", None, None)
     await publish(EwayBillGenerated(
         **_facts(record), ewaybill_no=bill.ebn, generated_at=record.generated_at, valid_until=record.valid_until,
         distance_km=record.distance_km, vehicle_no=transport.vehicle_no and normalised_vehicle_number(
             transport.vehicle_no), consignment_value=record.consignment_value,
     ))
+    return True
 
 
 def _loggable(request: dict[str, Any]) -> dict[str, Any]:
@@ -218,12 +231,14 @@ def _loggable(request: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _rejected(record: EwayBillRecord, repo: Repository, publish: Publish, now: datetime, code: str,
-                    message: str, request: dict[str, Any]) -> None:
+                    message: str, request: dict[str, Any], new: bool) -> bool:
     record.status = REJECTED
     record.rejection_code, record.rejection_message = code, message
-    await repo.save(record)
+    if not await _store(record, repo, new):
+        return False
     await repo.record_attempt(record.id, "generate", request, "rejected", code, message)
     await publish(EwayBillRejected(**_facts(record), code=code, message=message, retryable=True, rejected_at=now))
+    return True
 
 
 async def retry(ewaybill_id: str, corrections: Corrections, repo: Repository, gateway: EwayBillGateway,
