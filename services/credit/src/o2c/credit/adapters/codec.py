@@ -1,39 +1,64 @@
 """The account and sanction documents as JSON: exact decimals as strings, dates ISO, enums by value.
 
 Pydantic's TypeAdapter reads and writes the domain's plain dataclasses directly (running their validation in
-`__post_init__` on the way back), so the domain stays free of persistence concerns."""
+`__post_init__` on the way back), so the domain stays free of persistence concerns. The account is read from and
+written to JSON text in one pass (no intermediate dicts): it is on the hot path of every credit decision."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from o2c.credit.domain import CreditDecision, CustomerAccount, SanctionRequest
 from pydantic import TypeAdapter
 
-_ACCOUNT = TypeAdapter(CustomerAccount)
-_DECISIONS = TypeAdapter(list[tuple[str, int, CreditDecision]])
+
+@dataclass
+class _StoredAccount:
+    """JSON object keys are strings: (order, revision) decisions are kept beside the account as triples."""
+
+    account: CustomerAccount
+    decisions: list[tuple[str, int, CreditDecision]] = field(default_factory=list)
+
+
+_STORED = TypeAdapter(_StoredAccount)
 _SANCTION = TypeAdapter(SanctionRequest)
 
 
-def dump_account(account: CustomerAccount) -> dict[str, Any]:
-    # JSON object keys are strings: (order, revision) decisions travel as a list of triples.
+@contextlib.contextmanager
+def _stored(account: CustomerAccount) -> Iterator[_StoredAccount]:
     decisions = account.decisions
     account.decisions = {}
     try:
-        doc: dict[str, Any] = _ACCOUNT.dump_python(account, mode="json")
+        yield _StoredAccount(account, [(o, r, d) for (o, r), d in decisions.items()])
     finally:
         account.decisions = decisions
-    doc["decisions"] = _DECISIONS.dump_python([(o, r, d) for (o, r), d in decisions.items()], mode="json")
-    return doc
+
+
+def _restore(stored: _StoredAccount) -> CustomerAccount:
+    stored.account.decisions = {(o, r): d for o, r, d in stored.decisions}
+    return stored.account
+
+
+def dump_account_json(account: CustomerAccount) -> str:
+    with _stored(account) as stored:
+        return _STORED.dump_json(stored).decode()
+
+
+def load_account_json(text: str | bytes) -> CustomerAccount:
+    return _restore(_STORED.validate_json(text))
+
+
+def dump_account(account: CustomerAccount) -> dict[str, Any]:
+    with _stored(account) as stored:
+        doc: dict[str, Any] = _STORED.dump_python(stored, mode="json")
+        return doc
 
 
 def load_account(doc: dict[str, Any]) -> CustomerAccount:
-    body = dict(doc)
-    decisions = _DECISIONS.validate_python(body.pop("decisions", []))
-    body["decisions"] = {}
-    account = _ACCOUNT.validate_python(body)
-    account.decisions = {(o, r): d for o, r, d in decisions}
-    return account
+    return _restore(_STORED.validate_python(doc))
 
 
 def dump_sanction(request: SanctionRequest) -> dict[str, Any]:

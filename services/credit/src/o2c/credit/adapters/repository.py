@@ -9,22 +9,29 @@ from typing import Any
 
 import sqlalchemy as sa
 from o2c.contracts.envelope import Message
-from o2c.credit.adapters.codec import dump_account, dump_sanction, load_account, load_sanction
+from o2c.credit.adapters.codec import dump_account_json, dump_sanction, load_account_json, load_sanction
 from o2c.credit.adapters.db import credit_account, document_series, payment, sanction_request
 from o2c.credit.domain import CustomerAccount, SanctionRequest, SanctionStatus
 from o2c.credit.service_layer.ports import AccountRecord
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 Publish = Callable[[Message], Awaitable[Any]]
 
-_ACCOUNT_COLUMNS = (credit_account.c.doc, credit_account.c.customer_name, credit_account.c.master_revision,
+# The document travels as JSON text both ways and is parsed once, by pydantic-core.
+_DOC_TEXT = sa.cast(credit_account.c.doc, sa.Text).label("doc")
+_ACCOUNT_COLUMNS = (_DOC_TEXT, credit_account.c.customer_name, credit_account.c.master_revision,
                     credit_account.c.limit_set_by_finance)
 
 
 def _record(customer_id: str, row: Any) -> AccountRecord:
-    return AccountRecord(load_account(row.doc) if row.doc else CustomerAccount(customer_id), row.customer_name,
+    return AccountRecord(load_account_json(row.doc), row.customer_name,
                          row.master_revision, row.limit_set_by_finance)
+
+
+def _as_jsonb(text: str) -> sa.ColumnElement[Any]:
+    return sa.cast(sa.literal(text, sa.Text), JSONB)
 
 
 class SqlUnitOfWork:
@@ -44,7 +51,7 @@ class SqlUnitOfWork:
         if row is None:
             # Two first orders of a new customer race here: one insert wins, both then wait on the same row lock.
             await conn.execute(pg_insert(credit_account).values(
-                customer_id=customer_id, doc=dump_account(CustomerAccount(customer_id)),
+                customer_id=customer_id, doc=_as_jsonb(dump_account_json(CustomerAccount(customer_id))),
             ).on_conflict_do_nothing())
             row = (await conn.execute(query)).one()
         return _record(customer_id, row)
@@ -60,7 +67,7 @@ class SqlUnitOfWork:
         conn = await self._conn()
         await conn.execute(
             credit_account.update().where(credit_account.c.customer_id == record.account.customer_id).values(
-                doc=dump_account(record.account), customer_name=record.customer_name,
+                doc=_as_jsonb(dump_account_json(record.account)), customer_name=record.customer_name,
                 master_revision=record.master_revision, limit_set_by_finance=record.limit_set_by_finance,
                 version=credit_account.c.version + 1, updated_at=sa.func.now(),
             )

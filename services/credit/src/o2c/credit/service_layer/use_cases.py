@@ -140,6 +140,9 @@ async def decide_order(uow: UnitOfWork, order: OrderToDecide, now: datetime, pol
     record = await uow.lock_account(order.customer_id)
     account = record.account
     today = business_date(now)
+    previous = account.open_orders.get(order.order_id)
+    may_have_pending = previous is not None and (
+        previous.status is OpenOrderStatus.HELD or bool(previous.pending_additions))
     try:
         if order.request_id is not None:
             known = order.request_id in account.rechecks
@@ -152,9 +155,10 @@ async def decide_order(uow: UnitOfWork, order: OrderToDecide, now: datetime, pol
         return None
     if known:
         return decision
-    for stale in await uow.pending_sanctions_of_order(order.order_id):
-        stale.supersede(now)
-        await uow.save_sanction(stale)
+    if may_have_pending:  # a new order has no request to supersede: spare the round trip
+        for stale in await uow.pending_sanctions_of_order(order.order_id):
+            stale.supersede(now)
+            await uow.save_sanction(stale)
     snapshot = exposure_snapshot(account, decision, today)
     common: dict[str, Any] = dict(order_id=order.order_id, customer_id=order.customer_id,
                                   order_revision=order.revision, request_id=order.request_id, decided_at=now)
