@@ -46,6 +46,7 @@ sanction_request = sa.Table(
     sa.Column("expires_at", _TS, nullable=False),
     sa.Column("decided_at", _TS),
     sa.Column("doc", JSONB, nullable=False),
+    sa.Column("view", JSONB),
     sa.Index("sanction_queue", "status", "requested_at"),
     sa.Index("sanction_pending_deadlines", "expires_at", "escalation_due_at",
              postgresql_where=sa.text("status = 'pending'")),

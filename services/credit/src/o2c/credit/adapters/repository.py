@@ -3,6 +3,7 @@ HTTP request's), accounts locked with `SELECT … FOR UPDATE`, messages added to
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from o2c.credit.adapters.codec import dump_account_json, dump_sanction, load_acc
 from o2c.credit.adapters.db import credit_account, document_series, payment, sanction_request
 from o2c.credit.domain import CustomerAccount, SanctionRequest, SanctionStatus
 from o2c.credit.service_layer.ports import AccountRecord
+from o2c.credit.service_layer.views import sanction_view
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -76,8 +78,9 @@ class SqlUnitOfWork:
     # --- sanctions -----------------------------------------------------------------------------
 
     @staticmethod
-    def _sanction_values(request: SanctionRequest) -> dict[str, Any]:
+    def _sanction_values(request: SanctionRequest, customer_name: str) -> dict[str, Any]:
         return dict(
+            view=sanction_view(request, customer_name),
             order_id=request.order_id, customer_id=request.customer_id, order_revision=request.order_revision,
             status=request.status.value, amount=request.amount, requested_at=request.requested_at,
             escalation_due_at=request.escalation_due_at, escalated_at=request.escalated_at,
@@ -87,7 +90,8 @@ class SqlUnitOfWork:
     async def add_sanction(self, request: SanctionRequest, customer_name: str) -> None:
         conn = await self._conn()
         await conn.execute(sanction_request.insert().values(
-            sanction_id=request.sanction_id, customer_name=customer_name, **self._sanction_values(request)))
+            sanction_id=request.sanction_id, customer_name=customer_name,
+            **self._sanction_values(request, customer_name)))
 
     async def read_sanction(self, sanction_id: str) -> SanctionRequest | None:
         conn = await self._conn()
@@ -105,8 +109,10 @@ class SqlUnitOfWork:
 
     async def save_sanction(self, request: SanctionRequest) -> None:
         conn = await self._conn()
+        name = (await conn.execute(sa.select(sanction_request.c.customer_name).where(
+            sanction_request.c.sanction_id == request.sanction_id))).scalar_one()
         await conn.execute(sanction_request.update().where(
-            sanction_request.c.sanction_id == request.sanction_id).values(**self._sanction_values(request)))
+            sanction_request.c.sanction_id == request.sanction_id).values(**self._sanction_values(request, name)))
 
     async def pending_sanctions_of_order(self, order_id: str) -> list[SanctionRequest]:
         conn = await self._conn()
@@ -127,6 +133,21 @@ class SqlUnitOfWork:
         query = query.order_by(sanction_request.c.requested_at, sanction_request.c.sanction_id)
         rows = await conn.execute(query.limit(limit).offset(offset))
         return [(load_sanction(doc), name) for doc, name in rows]
+
+    async def sanction_queue_json(self, status: str | None, limit: int, offset: int) -> str:
+        """The queue page as a JSON array, from the stored views (rendered from the document if missing)."""
+        conn = await self._conn()
+        missing = sanction_request.c.view.is_(None)
+        query = sa.select(sa.cast(sanction_request.c.view, sa.Text),
+                          sa.case((missing, sanction_request.c.doc), else_=sa.null()),  # decoded only when needed
+                          sanction_request.c.customer_name)
+        if status:
+            query = query.where(sanction_request.c.status == status)
+        query = query.order_by(sanction_request.c.requested_at, sanction_request.c.sanction_id)
+        rows = await conn.execute(query.limit(limit).offset(offset))
+        parts = [text if text is not None else json.dumps(sanction_view(load_sanction(doc), name))
+                 for text, doc, name in rows]
+        return "[" + ",".join(parts) + "]"
 
     async def sanctions_due(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         conn = await self._conn()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Response
 from o2c.contracts.types import Money
 from o2c.contracts.v1.credit import PaymentMode
 from o2c.credit.adapters.repository import SqlUnitOfWork
@@ -112,14 +112,16 @@ reader = Annotated[Principal, Depends(require(*READERS, Role.CUSTOMER))]
 def router(rt: Runtime) -> APIRouter:
     api = APIRouter(tags=["credit"])
 
-    @api.get("/sanctions", summary="The sanction queue (oldest first) with the facts for each decision")
+    @api.get("/sanctions", summary="The sanction queue (oldest first) with the facts for each decision",
+             response_class=Response, responses={200: {"content": {"application/json": {}}}})
     async def list_sanctions(_: finance, status: Annotated[SanctionStatus | None, Query()] = SanctionStatus.PENDING,
                              limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-                             offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+                             offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+        # Each entry is stored rendered with its request: the page is one query and no per-row decoding.
         async with rt.sessions() as session:
-            uow = SqlUnitOfWork(session, _read_only)
-            found = await uow.list_sanctions(status.value if status else None, limit, offset)
-        return [views.sanction_view(s, name) for s, name in found]
+            page = await SqlUnitOfWork(session, _read_only).sanction_queue_json(
+                status.value if status else None, limit, offset)
+        return Response(page, media_type="application/json")
 
     @api.get("/sanctions/{sanction_id}", summary="One sanction request")
     async def get_sanction(sanction_id: str, _: finance) -> dict[str, Any]:
