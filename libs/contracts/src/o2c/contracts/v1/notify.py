@@ -21,6 +21,8 @@ class NotificationSubject(StrEnum):
     ORDER_CANCELLED = "order_cancelled"
     SHIPMENT_DISPATCHED = "shipment_dispatched"
     PAYMENT_RECEIVED = "payment_received"
+    CREDIT_HELD = "credit_held"
+    CREDIT_REJECTED = "credit_rejected"
 
 
 class CustomerNotified(Message):
