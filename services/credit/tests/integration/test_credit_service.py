@@ -276,13 +276,17 @@ async def test_invoice_then_tds_payment_settles_both_invoices_and_the_order(cred
 
 
 async def test_bad_payment_is_a_422_problem_naming_the_field(credit: Credit) -> None:
+    await credit.send(customer("C6", "1000000.00"))
+    await credit.profile_ready("C6")
     async with credit.svc.client() as http:
         headers = credit.token("finance_head")
         base = {"customer_id": "C6", "amount": "100.00", "received_on": "2026-06-30", "mode": "neft"}
         for bad, name in (({"amount": "12.345"}, "amount"), ({"amount": 100.5}, "amount"),
                           ({"tds_deducted": "-1.00"}, "tds_deducted"), ({"mode": "barter"}, "mode"),
                           ({"write_off_limit": "5000.00"}, "write_off_limit"),
-                          ({"amount": "0.00"}, "amount"), ({"invoice_ids": ["inv-none"]}, "invoice_ids")):
+                          ({"amount": "0.00"}, "amount"), ({"invoice_ids": ["inv-none"]}, "invoice_ids"),
+                          ({"customer_id": "C-UNKNOWN"}, "customer_id"),
+                          ({"received_on": "30/06/2026"}, "received_on")):
             r = await http.post("/payments", json=base | bad, headers=headers)
             assert r.status_code == 422, (bad, r.text)
             assert r.headers["content-type"].startswith("application/problem+json")

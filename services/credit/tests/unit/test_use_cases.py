@@ -306,3 +306,34 @@ async def test_a_customer_deactivated_by_sales_is_blocked_until_reactivated() ->
     await uc.apply_customer_master(uow, customer("C10", revision=3), T0)
     await decide(uow, "O-2", "C10", "1000.00")
     assert [a.order_id for a in uow.of_type(c.CreditApproved)] == ["O-2"]
+
+
+async def test_a_payment_for_a_customer_credit_does_not_know_is_refused_naming_the_field() -> None:
+    uow = FakeUnitOfWork()
+    with pytest.raises(InvalidValue) as err:
+        await uc.record_payment(uow, uc.PaymentInput("NOBODY", D("10.00"), date(2026, 6, 30), c.PaymentMode.UPI),
+                                HEAD, T0)
+    assert err.value.field == "customer_id" and "NOBODY" not in uow.accounts
+
+
+async def test_the_account_document_round_trips_everything() -> None:
+    from o2c.credit.adapters.codec import dump_account_json, load_account, load_account_json
+
+    uow = FakeUnitOfWork()
+    await uc.apply_customer_master(uow, customer("C11", "100000.00"), T0)
+    await uc.update_profile(uow, "C11", uc.ProfileUpdate(temporary_increase=uc.TemporaryIncreaseRequest(
+        D("5000"), date(2026, 7, 15), "season")), HEAD, T0)
+    await decide(uow, "O-1", "C11", "80000.00")
+    await decide(uow, "O-1", "C11", "50000.00", request_id="rc-1")
+    inv = invoice("inv-000041", "O-1", "C11", "59000.00", "50000.00")
+    await uc.post_invoice(uow, inv, T0)
+    await uc.apply_credit_note(uow, credit_note("cn-0041", inv, "1180.00"))
+    await uc.record_payment(uow, uc.PaymentInput("C11", D("60000.00"), date(2026, 6, 30), c.PaymentMode.RTGS,
+                                                 tds_deducted=D("49.00"), write_off_limit=D("1.00")),
+                            HEAD, T0, max_write_off=D("100"))
+    account = load_account(uow.accounts["C11"])
+    again = load_account_json(dump_account_json(account))
+    assert again == account
+    assert again.decisions and again.rechecks and again.payments and again.credit_notes and again.ledger
+    assert again.open_orders["O-1"].pending_additions == {"rc-1": D("50000.00")}
+    assert again.unapplied_credit > 0 and again.tds_receivable == D("49.00")

@@ -405,6 +405,9 @@ async def record_payment(uow: UnitOfWork, data: PaymentInput, by: Actor, now: da
             return done
     if data.write_off_limit > max_write_off:
         raise InvalidValue("write_off_limit", f"at most {max_write_off} may be written off on a payment")
+    known_customer = await uow.read_account(data.customer_id)
+    if known_customer is None or (known_customer.account.profile is None and not known_customer.account.receivables):
+        raise InvalidValue("customer_id", f"no credit account for customer {data.customer_id}")
     record = await uow.lock_account(data.customer_id)
     account = record.account
     unknown = [i for i in data.invoice_ids if i not in account.receivables]
