@@ -79,7 +79,8 @@ class StockRepository:
         )
 
     async def lock_slots(self, slots: Iterable[Slot], *, order_ids: Sequence[str] = (),
-                         units: dict[str, tuple[str, bool]] | None = None) -> dict[Slot, ItemStock]:
+                         units: dict[str, tuple[str, bool]] | None = None, with_issues: bool = True
+                         ) -> dict[Slot, ItemStock]:
         wanted = sorted(set(slots))
         if not wanted:
             return {}
@@ -89,10 +90,11 @@ class StockRepository:
             .where(sa.tuple_(t.c.warehouse_id, t.c.item_code).in_(wanted))
             .order_by(t.c.warehouse_id, t.c.item_code).with_for_update()
         )).all()
-        return await self._load(rows, order_ids, units)
+        return await self._load(rows, order_ids, units, with_issues)
 
     async def lock_items(self, item_codes: Iterable[str], *, order_ids: Sequence[str] = (),
-                         units: dict[str, tuple[str, bool]] | None = None) -> dict[Slot, ItemStock]:
+                         units: dict[str, tuple[str, bool]] | None = None, with_issues: bool = True
+                         ) -> dict[Slot, ItemStock]:
         items = sorted(set(item_codes))
         if not items:
             return {}
@@ -102,10 +104,10 @@ class StockRepository:
             .where(t.c.item_code.in_(items))
             .order_by(t.c.warehouse_id, t.c.item_code).with_for_update()
         )).all()
-        return await self._load(rows, order_ids, units)
+        return await self._load(rows, order_ids, units, with_issues)
 
     async def _load(self, rows: Sequence[Any], order_ids: Sequence[str],
-                    units: dict[str, tuple[str, bool]] | None) -> dict[Slot, ItemStock]:
+                    units: dict[str, tuple[str, bool]] | None, with_issues: bool = True) -> dict[Slot, ItemStock]:
         if not rows:
             return {}
         if units is None:
@@ -138,20 +140,29 @@ class StockRepository:
         condition = sa.and_(r_t.c.item_code.in_(items), sa.or_(r_t.c.status == "open", waiting))
         if order_ids:
             condition = sa.or_(condition, sa.and_(r_t.c.item_code.in_(items), r_t.c.order_id.in_(list(order_ids))))
-        res_rows = (await self.session.execute(sa.select(r_t).where(condition))).mappings().all()
-        if not res_rows:
-            return stocks
-        keys = [(r["order_id"], r["line_no"], r["warehouse_id"]) for r in res_rows]
-        allocs: dict[tuple[str, int, str], list[Allocation]] = {}
-        alloc_rows = (await self.session.execute(
-            sa.select(a_t).where(sa.tuple_(a_t.c.order_id, a_t.c.line_no, a_t.c.warehouse_id).in_(keys))
+        # One round trip: each reservation with its allocations (outer join), FEFO order.
+        joined = (await self.session.execute(
+            sa.select(r_t, a_t.c.bin_code.label("a_bin"), a_t.c.batch_no.label("a_batch"),
+                      a_t.c.expiry_date.label("a_expiry"), a_t.c.quantity.label("a_qty"))
+            .select_from(r_t.outerjoin(a_t, sa.and_(a_t.c.order_id == r_t.c.order_id,
+                                                    a_t.c.line_no == r_t.c.line_no,
+                                                    a_t.c.warehouse_id == r_t.c.warehouse_id)))
+            .where(condition)
             .order_by(a_t.c.expiry_date.nulls_last(), a_t.c.bin_code, a_t.c.batch_key)
-        )).mappings()
-        for a in alloc_rows:
-            allocs.setdefault((a["order_id"], a["line_no"], a["warehouse_id"]), []).append(
-                Allocation(a["bin_code"], a["batch_no"], a["expiry_date"], Decimal(a["quantity"])))
+        )).mappings().all()
+        if not joined:
+            return stocks
+        allocs: dict[tuple[str, int, str], list[Allocation]] = {}
+        seen: dict[tuple[str, int, str], Any] = {}
+        for a in joined:
+            full = (a["order_id"], a["line_no"], a["warehouse_id"])
+            seen.setdefault(full, a)
+            if a["a_bin"] is not None:
+                allocs.setdefault(full, []).append(
+                    Allocation(a["a_bin"], a["a_batch"], a["a_expiry"], Decimal(a["a_qty"])))
+        res_rows = list(seen.values())
         issues: dict[tuple[str, int, str], dict[str, StockIssue]] = {}
-        if order_ids:
+        if order_ids and with_issues:
             i_t = db.stock_issue
             for i in (await self.session.execute(
                 sa.select(i_t).where(i_t.c.order_id.in_(list(order_ids)))
@@ -251,7 +262,8 @@ class StockRepository:
                                     for k, v in res.short_picks.items()},
                     "updated_at": at,
                 })
-                changed_keys.append(full_key)
+                if before is not None:
+                    changed_keys.append(full_key)
                 merged: dict[tuple[str, str], Allocation] = {}
                 for a in res.allocations:
                     where = (a.bin_code, batch_key(a.batch_no))
@@ -285,8 +297,9 @@ class StockRepository:
                 set_={c: ins_r.excluded[c] for c in ("requested", "reserved", "released", "issued", "status",
                                                       "handled", "short_picks", "updated_at")}), reservation_rows)
             a_t = db.reservation_allocation
-            await self.session.execute(sa.delete(a_t).where(
-                sa.tuple_(a_t.c.order_id, a_t.c.line_no, a_t.c.warehouse_id).in_(changed_keys)))
+            if changed_keys:
+                await self.session.execute(sa.delete(a_t).where(
+                    sa.tuple_(a_t.c.order_id, a_t.c.line_no, a_t.c.warehouse_id).in_(changed_keys)))
             if allocation_rows:
                 await self.session.execute(sa.insert(a_t), allocation_rows)
         if issue_rows:

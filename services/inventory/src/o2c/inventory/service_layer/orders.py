@@ -77,9 +77,9 @@ async def load_items(session: AsyncSession, codes: Iterable[str]) -> dict[str, I
     wanted = sorted(set(codes))
     if not wanted:
         return {}
-    t = db.item
-    rows = await session.execute(sa.select(t.c.item_code, t.c.unit, t.c.batch_tracked, t.c.stocked,
-                                           t.c.lead_time_days).where(t.c.item_code.in_(wanted)))
+    rows = await session.execute(sa.text(
+        "SELECT item_code, unit, batch_tracked, stocked, lead_time_days FROM item "
+        "WHERE item_code = ANY(CAST(:codes AS text[]))"), {"codes": wanted})
     return {r.item_code: ItemInfo(r.item_code, r.unit, r.batch_tracked, r.stocked, r.lead_time_days) for r in rows}
 
 
@@ -169,12 +169,14 @@ async def reserve_order(session: AsyncSession, order: OrderConfirmed | OrderAmen
                                       shortfalls=[shortfall(ln.line_no, ln.item_code, ln.quantity.value, NIL, None, on)
                                                   for ln in order.lines], reason="superseded revision")
     item_codes = {ln.item_code for ln in order.lines}
+    # Everything that needs no lock is read first: the item-stock locks are held as briefly as possible.
     items = await load_items(session, item_codes)
-    repo = StockRepository(session, actor="order-flow")
-    stocks = await repo.lock_items(item_codes, order_ids=[order.order_id], units=_units(items))
     sites = await load_sites(session)
     ship_to, _ = coordinates(order.ship_to.pincode, order.ship_to.state_code)
     policy = await routing_policy_for(session, order.customer_id)
+    repo = StockRepository(session, actor="order-flow")
+    stocks = await repo.lock_items(item_codes, order_ids=[order.order_id], units=_units(items),
+                                   with_issues=existing is not None)
 
     released_before: dict[tuple[Slot, ReservationKey], Any] = {}
     if amended and existing is not None and existing.revision < order.revision:
@@ -314,13 +316,13 @@ async def reserve_stock(session: AsyncSession, command: ReserveStock, emit: Emit
         return stored
     item_codes = {ln.item_code for ln in command.lines}
     items = await load_items(session, item_codes)
-    repo = StockRepository(session, actor="order-flow")
-    stocks = await repo.lock_items(item_codes, order_ids=[command.order_id], units=_units(items))
     sites = await load_sites(session)
     order_row = (await session.execute(sa.select(db.order_allocation.c.customer_id).where(
         db.order_allocation.c.order_id == command.order_id))).first()
     policy = await routing_policy_for(session, order_row.customer_id if order_row else None)
     ship_to, _ = coordinates(command.ship_to_pincode)
+    repo = StockRepository(session, actor="order-flow")
+    stocks = await repo.lock_items(item_codes, order_ids=[command.order_id], units=_units(items))
     before = {(slot, key): len(res.allocations) for slot, stock in stocks.items()
               for key, res in stock.reservations.items() if key.order_id == command.order_id}
     gained: dict[int, Qty] = {}

@@ -16,7 +16,6 @@ from o2c.inventory.adapters import db
 from o2c.inventory.adapters.pincodes import coordinates, state_codes_of
 from o2c.inventory.adapters.repository import StockRepository
 from o2c.inventory.domain import (
-    NIL,
     Batch,
     Bin,
     BinKind,
@@ -265,16 +264,19 @@ async def movements(session: AsyncSession, warehouse_id: str, item_code: str) ->
 # --- available to promise ------------------------------------------------------------------------
 
 _ATP_SQL = sa.text("""
-WITH bal AS (
+WITH wanted AS (
+    SELECT item_code, min(ord) AS ord
+    FROM unnest(CAST(:items AS text[])) WITH ORDINALITY AS u(item_code, ord) GROUP BY item_code
+), bal AS (
     SELECT warehouse_id, item_code, sum(confirmed) AS confirmed, sum(expected) AS expected,
-           coalesce(sum(confirmed) FILTER (
-               WHERE bin_kind = 'storage' AND (expiry_date IS NULL OR expiry_date >= :on)), 0) AS promisable
+           sum(confirmed) FILTER (
+               WHERE bin_kind = 'storage' AND (expiry_date IS NULL OR expiry_date >= :on)) AS promisable
     FROM stock_balance WHERE item_code = ANY(CAST(:items AS text[]))
     GROUP BY warehouse_id, item_code
 ), res AS (
     SELECT a.warehouse_id, a.item_code, sum(a.quantity) AS reserved,
-           coalesce(sum(a.quantity) FILTER (
-               WHERE sb.bin_kind = 'storage' AND (sb.expiry_date IS NULL OR sb.expiry_date >= :on)), 0)
+           sum(a.quantity) FILTER (
+               WHERE sb.bin_kind = 'storage' AND (sb.expiry_date IS NULL OR sb.expiry_date >= :on))
                AS reserved_promisable
     FROM reservation_allocation a
     LEFT JOIN stock_balance sb ON sb.warehouse_id = a.warehouse_id AND sb.item_code = a.item_code
@@ -282,16 +284,20 @@ WITH bal AS (
     WHERE a.item_code = ANY(CAST(:items AS text[]))
     GROUP BY a.warehouse_id, a.item_code
 )
-SELECT s.warehouse_id, s.item_code, s.safety_stock,
-       coalesce(bal.confirmed, 0) AS confirmed, coalesce(bal.expected, 0) AS expected,
-       coalesce(bal.promisable, 0) AS promisable, coalesce(res.reserved, 0) AS reserved,
-       coalesce(res.reserved_promisable, 0) AS reserved_promisable
-FROM item_stock s
-JOIN warehouse w ON w.warehouse_id = s.warehouse_id AND w.active
+SELECT wanted.item_code, i.unit, i.stocked, i.lead_time_days, s.warehouse_id,
+       CAST(coalesce(bal.confirmed, 0) AS numeric(18, 3)) AS confirmed,
+       CAST(coalesce(bal.expected, 0) AS numeric(18, 3)) AS expected,
+       CAST(coalesce(res.reserved, 0) AS numeric(18, 3)) AS reserved,
+       CAST(coalesce(s.safety_stock, 0) AS numeric(18, 3)) AS safety,
+       CAST(greatest(0, coalesce(bal.promisable, 0) - coalesce(res.reserved_promisable, 0)
+                        - coalesce(s.safety_stock, 0)) AS numeric(18, 3)) AS available
+FROM wanted
+LEFT JOIN item i ON i.item_code = wanted.item_code
+LEFT JOIN (item_stock s JOIN warehouse w ON w.warehouse_id = s.warehouse_id AND w.active)
+       ON s.item_code = wanted.item_code AND (CAST(:warehouse AS text) IS NULL OR s.warehouse_id = :warehouse)
 LEFT JOIN bal ON bal.warehouse_id = s.warehouse_id AND bal.item_code = s.item_code
 LEFT JOIN res ON res.warehouse_id = s.warehouse_id AND res.item_code = s.item_code
-WHERE s.item_code = ANY(CAST(:items AS text[])) AND (CAST(:warehouse AS text) IS NULL OR s.warehouse_id = :warehouse)
-ORDER BY s.item_code, s.warehouse_id
+ORDER BY wanted.ord, s.warehouse_id
 """)
 
 
@@ -299,38 +305,47 @@ async def available_to_promise(session: AsyncSession, item_codes: list[str], war
                                at: datetime | None = None) -> list[dict[str, Any]]:
     """Per item and warehouse: confirmed, expected, reserved, safety and available (= confirmed in storage bins
     and unexpired batches − reserved there − safety, never below zero); the promise date is today when
-    anything is available, otherwise today + the item's lead time (None when no lead time is known)."""
+    anything is available, otherwise today + the item's lead time (None when no lead time is known).
+    One round trip, whatever the number of items (the hot path of quotations)."""
     from datetime import timedelta
 
     on = business_date(at or now())
-    codes = list(dict.fromkeys(c for c in item_codes if c))
+    codes = [c for c in item_codes if c]
     rows = (await session.execute(_ATP_SQL, {"items": codes, "on": on, "warehouse": warehouse_id})).all()
-    items = await load_items(session, codes)
-    by_item: dict[str, list[dict[str, str]]] = {c: [] for c in codes}
-    totals: dict[str, Decimal] = {c: NIL for c in codes}
+    out: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    total = Decimal("0.000")
     for r in rows:
-        available = max(NIL, Decimal(r.promisable) - Decimal(r.reserved_promisable) - Decimal(r.safety_stock))
-        by_item[r.item_code].append({
-            "warehouse_id": r.warehouse_id, "confirmed": q3(r.confirmed), "expected": q3(r.expected),
-            "reserved": q3(r.reserved), "safety": q3(r.safety_stock), "available": q3(available)})
-        totals[r.item_code] += available
-    out = []
-    for code in codes:
-        info = items.get(code)
-        stocked = info.stocked if info else True
-        lead = info.lead_time_days if info else 0
-        if stocked and totals[code] > 0:
-            promise: date | None = on
-        elif lead > 0 or not stocked:
-            promise = on + timedelta(days=lead)
-        else:
-            promise = None
-        out.append({"item_code": code, "known": info is not None, "unit": info.unit if info else None,
-                    "stocked": stocked, "lead_time_days": lead,
-                    "available": q3(totals[code] if stocked else NIL),
-                    "promise_date": promise.isoformat() if promise else None,
-                    "warehouses": by_item[code] if stocked else []})
+        if current is None or current["item_code"] != r.item_code:
+            if current is not None:
+                out.append(_finish(current, total, on, timedelta))
+            total = Decimal("0.000")
+            current = {"item_code": r.item_code, "known": r.unit is not None, "unit": r.unit,
+                       "stocked": True if r.stocked is None else r.stocked, "lead_time_days": r.lead_time_days or 0,
+                       "warehouses": []}
+        if r.warehouse_id is not None:
+            current["warehouses"].append({
+                "warehouse_id": r.warehouse_id, "confirmed": str(r.confirmed), "expected": str(r.expected),
+                "reserved": str(r.reserved), "safety": str(r.safety), "available": str(r.available)})
+            total += r.available
+    if current is not None:
+        out.append(_finish(current, total, on, timedelta))
     return out
+
+
+def _finish(item: dict[str, Any], total: Decimal, on: date, timedelta: Any) -> dict[str, Any]:
+    stocked, lead = item["stocked"], item["lead_time_days"]
+    if stocked and total > 0:
+        promise: date | None = on
+    elif lead > 0 or not stocked:
+        promise = on + timedelta(days=lead)
+    else:
+        promise = None
+    if not stocked:
+        item["warehouses"] = []
+    item["available"] = str(total) if stocked else "0.000"
+    item["promise_date"] = promise.isoformat() if promise else None
+    return item
 
 
 # --- reservations and backorders views -------------------------------------------------------------
