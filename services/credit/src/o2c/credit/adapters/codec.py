@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from o2c.credit.domain import CreditDecision, CustomerAccount, SanctionRequest
@@ -27,14 +27,21 @@ _STORED = TypeAdapter(_StoredAccount)
 _SANCTION = TypeAdapter(SanctionRequest)
 
 
+def _slim(decision: CreditDecision) -> CreditDecision:
+    """A decision is kept only to answer a repeat of its request; the overdue invoices it listed are not needed
+    for that, and would otherwise grow the document by orders × overdue invoices."""
+    return replace(decision, overdue=()) if decision.overdue else decision
+
+
 @contextlib.contextmanager
 def _stored(account: CustomerAccount) -> Iterator[_StoredAccount]:
-    decisions = account.decisions
+    decisions, rechecks = account.decisions, account.rechecks
     account.decisions = {}
+    account.rechecks = {k: _slim(d) for k, d in rechecks.items()}
     try:
-        yield _StoredAccount(account, [(o, r, d) for (o, r), d in decisions.items()])
+        yield _StoredAccount(account, [(o, r, _slim(d)) for (o, r), d in decisions.items()])
     finally:
-        account.decisions = decisions
+        account.decisions, account.rechecks = decisions, rechecks
 
 
 def _restore(stored: _StoredAccount) -> CustomerAccount:
