@@ -136,6 +136,11 @@ async def test_within_limit_approved_over_limit_held_with_facts_executive_403_he
         assert view["ageing"]["days_0_30"] == "600000.00" and view["oldest_overdue_invoice"] is None
         assert view["payment_history"]["invoices_settled"] == 0
         sid = view["sanction_id"]
+        r = await http.get(f"/sanctions/{sid}", headers=credit.token("finance_executive", approval_limit="1"))
+        assert r.status_code == 200 and r.json()["customer"]["name"] == "Arun Retail LLP"
+        # O-D was approved after the hold: the current facts show it, the request's facts do not
+        assert r.json()["current"]["exposure"]["open_orders"] == "350000.00"
+        assert r.json()["exposure"]["open_orders"] == "300000.00"
 
         r = await http.post(f"/sanctions/{sid}/approve", json={"note": "ok"},
                             headers=credit.token("finance_executive", approval_limit="100000"))

@@ -123,13 +123,18 @@ def router(rt: Runtime) -> APIRouter:
                 status.value if status else None, limit, offset)
         return Response(page, media_type="application/json")
 
-    @api.get("/sanctions/{sanction_id}", summary="One sanction request")
+    @api.get("/sanctions/{sanction_id}", summary="One sanction request, with the facts as of now when pending")
     async def get_sanction(sanction_id: str, _: finance) -> dict[str, Any]:
         async with rt.sessions() as session:
-            found = await SqlUnitOfWork(session, _read_only).read_sanction(sanction_id)
-        if found is None:
-            raise NotFound("sanction", sanction_id)
-        return views.sanction_view(found)
+            uow = SqlUnitOfWork(session, _read_only)
+            found = await uow.read_sanction(sanction_id)
+            if found is None:
+                raise NotFound("sanction", sanction_id)
+            record = await uow.read_account(found.customer_id)
+        view = views.sanction_view(found, record.customer_name if record else "")
+        if record is not None and found.is_pending:
+            view["current"] = views.current_facts(record, found, clock(rt).now())
+        return view
 
     @api.post("/sanctions/{sanction_id}/approve", summary="Sanction the held order (optionally raising the limit)")
     async def approve(sanction_id: str, body: ApproveBody, who: finance) -> dict[str, Any]:

@@ -48,6 +48,7 @@ def sanction_view(request: SanctionRequest, customer_name: str = "") -> dict[str
         "ageing": jsonable(request.ageing),
         "oldest_overdue_invoice": jsonable(request.oldest_overdue),
         "payment_history": jsonable(request.payment_history),
+        "facts_as_of": request.requested_at.isoformat(),
         "requested_at": request.requested_at.isoformat(),
         "escalation_due_at": request.escalation_due_at.isoformat(),
         "escalated": request.escalated_at is not None,
@@ -57,6 +58,23 @@ def sanction_view(request: SanctionRequest, customer_name: str = "") -> dict[str
         "decided_at": request.decided_at.isoformat() if request.decided_at else None,
         "note": request.note,
         "temporary_increase": jsonable(request.temporary_increase),
+    }
+
+
+def current_facts(record: AccountRecord, request: SanctionRequest, now: datetime) -> dict[str, Any]:
+    """The same facts as of now (payments or invoices may have moved since the request was raised)."""
+    account = record.account
+    today = business_date(now)
+    exposure = account.exposure(excluding_order=request.order_id)
+    limit = account.profile.effective_limit(today) if account.profile else ZERO
+    return {
+        "as_of": now.isoformat(),
+        "exposure": {"receivables": _m(exposure.receivables), "open_orders": _m(exposure.open_orders),
+                     "unapplied_credit": _m(exposure.unapplied_credit), "before_order": _m(exposure.total),
+                     "with_order": _m(exposure.with_order(request.amount))},
+        "credit_limit": _m(limit), "headroom": _m(limit - exposure.total),
+        "ageing": jsonable(account.ageing(today)), "oldest_overdue_invoice": jsonable(account.oldest_overdue(today)),
+        "payment_history": jsonable(account.payment_history()),
     }
 
 
