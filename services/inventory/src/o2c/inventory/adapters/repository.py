@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 Slot = tuple[str, str]  # (warehouse_id, item_code)
+HELD_BY_OTHERS = "\x00held"  # order id of the synthetic reservations that stand for other orders' holdings
 
 
 def batch_key(batch_no: str | None) -> str:
@@ -133,13 +134,32 @@ class StockRepository:
             self._loaded[slot].balances[balance.location] = (balance.confirmed, balance.expected)
         r_t, a_t = db.reservation, db.reservation_allocation
         bo = db.backorder
-        # Open reservations (they hold stock), those of the orders in hand, and those of backordered lines (a
-        # fill adds to them: their history must be loaded, not overwritten).
-        waiting = sa.exists().where(bo.c.order_id == r_t.c.order_id, bo.c.line_no == r_t.c.line_no,
-                                    bo.c.status == "open")
-        condition = sa.and_(r_t.c.item_code.in_(items), sa.or_(r_t.c.status == "open", waiting))
-        if order_ids:
-            condition = sa.or_(condition, sa.and_(r_t.c.item_code.in_(items), r_t.c.order_id.in_(list(order_ids))))
+        # Reservations loaded one by one: those of the orders in hand, and those of backordered lines (a fill adds
+        # to them: their history must be loaded, not overwritten). Every other order's reservations only matter
+        # for what they hold per bin and batch: they are loaded summed per location (one synthetic reservation
+        # each), so the cost of a reservation does not grow with the open order book.
+        def waiting(t: sa.Table) -> sa.ColumnElement[bool]:
+            return sa.exists().where(bo.c.order_id == t.c.order_id, bo.c.line_no == t.c.line_no,
+                                     bo.c.status == "open")
+
+        orders = list(order_ids)
+        mine = sa.or_(r_t.c.order_id.in_(orders), waiting(r_t)) if orders else waiting(r_t)
+        condition = sa.and_(r_t.c.item_code.in_(items), mine)
+        others = sa.not_(sa.or_(a_t.c.order_id.in_(orders), waiting(a_t))) if orders else sa.not_(waiting(a_t))
+        held = (await self.session.execute(
+            sa.select(a_t.c.warehouse_id, a_t.c.item_code, a_t.c.bin_code, a_t.c.batch_no, a_t.c.expiry_date,
+                      sa.func.sum(a_t.c.quantity).label("quantity"))
+            .where(a_t.c.item_code.in_(items), others)
+            .group_by(a_t.c.warehouse_id, a_t.c.item_code, a_t.c.bin_code, a_t.c.batch_no, a_t.c.expiry_date)
+        )).all()
+        for n, h in enumerate(held):
+            stock = stocks.get((h.warehouse_id, h.item_code))
+            if stock is None:
+                continue
+            key = ReservationKey(HELD_BY_OTHERS, n)
+            amount = Decimal(h.quantity)
+            stock.reservations[key] = Reservation(key, h.warehouse_id, h.item_code, amount, [
+                Allocation(h.bin_code, h.batch_no, h.expiry_date, amount)])
         # One round trip: each reservation with its allocations (outer join), FEFO order.
         joined = (await self.session.execute(
             sa.select(r_t, a_t.c.bin_code.label("a_bin"), a_t.c.batch_no.label("a_batch"),
@@ -247,6 +267,8 @@ class StockRepository:
                     .values(safety_stock=stock.safety_stock))
                 loaded.safety_stock = stock.safety_stock
             for key, res in stock.reservations.items():
+                if key.order_id == HELD_BY_OTHERS:
+                    continue
                 sig = _reservation_sig(res)
                 before = loaded.reservations.get(key)
                 if before == sig:
