@@ -81,7 +81,8 @@ async def test_auto_decision_latency_at_50_orders_per_second(harness: ServiceHar
         await wait_for(profiles, what="50 credit profiles")
         await asyncio.sleep(1.0)  # a warm-up round below settles connections and prepared statements
         sent: dict[str, float] = {}
-        total, rate = 500, 50.0
+        rate = float(os.environ.get("O2C_CREDIT_BENCH_RATE", "50"))
+        total = int(rate * 10)
         started = time.perf_counter()
         for i in range(total + 50):
             order_id = f"L-{i:04d}"
