@@ -20,4 +20,7 @@ class InvoicingSettings(ServiceSettings):
     """The supplier's aggregate turnover (₹): decides e-invoicing and the IRP's 30-day reporting limit."""
     irn_poll_seconds: float = 0.2
     irn_retry_seconds: float = 5.0
+    pdf_prerender: bool = False
+    """Render every new invoice's PDF in the background. Off by default: rendering is CPU work that competes
+    with the message path in this process; the first GET renders and caches it instead (~50 ms)."""
     pdf_poll_seconds: float = 1.0

@@ -45,11 +45,14 @@ class SqlInvoiceStore:
         return await (await self.session.connection()).execute(statement)
 
     async def lock_series(self, supplier_gstin: str, financial_year: str, prefix: str) -> DocumentSeries:
-        key = {"supplier_gstin": supplier_gstin, "financial_year": financial_year, "prefix": prefix}
-        await self._execute(insert(document_series).values(**key).on_conflict_do_nothing())
-        row = (await self._execute(
-            sa.select(document_series).filter_by(**key).with_for_update()
-        )).one()
+        # One round trip: the upsert creates the row if missing and, either way, holds its row lock until the
+        # transaction ends (ON CONFLICT DO UPDATE locks the conflicting row like SELECT … FOR UPDATE).
+        statement = insert(document_series).values(
+            supplier_gstin=supplier_gstin, financial_year=financial_year, prefix=prefix)
+        row = (await self._execute(statement.on_conflict_do_update(
+            index_elements=["supplier_gstin", "financial_year", "prefix"],
+            set_={"updated_at": statement.excluded.updated_at},
+        ).returning(document_series.c.width, document_series.c.last_sequence))).one()
         return DocumentSeries(supplier_gstin=supplier_gstin, financial_year=financial_year, prefix=prefix,
                               width=row.width, last_sequence=row.last_sequence)
 

@@ -50,11 +50,12 @@ async def register_irns_once(rt: Runtime, limit: int = 20) -> tuple[int, bool]:
     return len(claimed), wait
 
 
-async def render_pdfs_once(rt: Runtime, limit: int = 10) -> int:
+async def render_pdfs_once(rt: Runtime, limit: int = 5) -> int:
     async with rt.sessions() as session:
         todo = await SqlInvoiceStore(session).unrendered(limit)
     for invoice_id, _ in todo:
         await pdf_for(rt, invoice_id)
+        await asyncio.sleep(0.05)  # rendering is CPU work: leave the event loop to the message path between PDFs
     return len(todo)
 
 
@@ -102,4 +103,7 @@ async def run_workers(rt: Runtime) -> None:
             if not rendered:
                 await asyncio.sleep(pdf_poll)
 
-    await asyncio.gather(irn_loop(), pdf_loop())
+    loops = [irn_loop()]
+    if getattr(settings, "pdf_prerender", False):
+        loops.append(pdf_loop())
+    await asyncio.gather(*loops)

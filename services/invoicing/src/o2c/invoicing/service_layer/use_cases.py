@@ -84,11 +84,9 @@ async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, p
 
     The number series row of (supplier GSTIN, FY, prefix) is locked first: it serialises every invoice of
     that GSTIN, so the repeat check after it sees a concurrent copy of the same shipment, and the number is
-    taken only by the transaction that commits the invoice (no gaps)."""
+    taken only by the transaction that commits the invoice (no gaps). The consumer's inbox already drops a
+    redelivered record; this check catches a ShipmentReady re-sent under a new message id."""
     store = uow.store
-    existing = await store.by_shipment(msg.shipment_id)
-    if existing is not None:
-        return existing
     fy = financial_year(business_date(now))
     series = await store.lock_series(msg.warehouse_gstin, fy, policy.invoice_prefix)
     existing = await store.by_shipment(msg.shipment_id)

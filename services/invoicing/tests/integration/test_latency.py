@@ -1,0 +1,112 @@
+"""Measure: ShipmentReady → InvoiceIssued through the real broker at 20 shipments/s of 10 lines, with the
+IRP sandbox in its own process (`python -m o2c.invoicing.adapters.irp_sandbox`), as deployed.
+
+Prints p50/p99. The 300 ms p99 target is asserted with O2C_MEASURE_STRICT=1 (on a machine that is not
+shared with other test runs); otherwise the test asserts that every shipment got exactly one invoice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer
+from o2c.contracts.topics import events_topic
+from o2c.invoicing.app import DEFINITION
+from o2c.kit.testing import wait_for
+
+pytestmark = pytest.mark.integration
+
+RATE_PER_SECOND = int(os.environ.get("O2C_MEASURE_RATE", "20"))
+SHIPMENTS = int(os.environ.get("O2C_MEASURE_SHIPMENTS", "200"))
+LINES = 10
+
+
+@pytest.fixture
+def irp_sandbox_url() -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "o2c.invoicing.adapters.irp_sandbox"],
+        env=os.environ | {"O2C_IRP_SANDBOX_PORT": str(port)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+async def test_shipment_ready_to_invoice_issued_p99_at_20_per_second(
+    harness: Any, broker: Any, given: ModuleType, irp_sandbox_url: str
+) -> None:
+    invoicing = await harness.start(DEFINITION, irp_mode="sandbox", irp_base_url=irp_sandbox_url)
+    consumer = AIOKafkaConsumer(harness.prefix + events_topic("invoicing"), bootstrap_servers=harness.bootstrap,
+                                auto_offset_reset="latest", enable_auto_commit=False, group_id=None,
+                                fetch_max_wait_ms=5)
+    await consumer.start()
+
+    async def assigned() -> bool:
+        return bool(consumer.assignment())
+
+    await wait_for(assigned, what="the listener's partitions")
+    await consumer.seek_to_end()
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    copies: dict[str, int] = {}
+
+    async def listen() -> None:
+        while len(seen) < SHIPMENTS:
+            for records in (await consumer.getmany(timeout_ms=100)).values():
+                now = time.perf_counter()
+                for record in records:
+                    body = json.loads(record.value)
+                    if body["type"] == "InvoiceIssued":
+                        shipment_id = body["payload"]["shipment_id"]
+                        seen.setdefault(shipment_id, now)
+                        copies[shipment_id] = copies.get(shipment_id, 0) + 1
+
+    listener = asyncio.create_task(listen())
+    shipments = [given.ready(*(given.line(n, "3", price="125.50") for n in range(1, LINES + 1)))
+                 for _ in range(SHIPMENTS)]
+    started = time.perf_counter()
+    for index, shipment in enumerate(shipments):
+        await asyncio.sleep(max(0.0, started + index / RATE_PER_SECOND - time.perf_counter()))
+        sent[shipment.shipment_id] = time.perf_counter()
+        await broker.send(shipment, "dispatch")
+    await asyncio.wait_for(listener, timeout=120)
+    await consumer.stop()
+
+    latencies = sorted((seen[s] - sent[s]) * 1000 for s in sent)
+    p50, p99 = latencies[len(latencies) // 2], latencies[max(0, int(len(latencies) * 0.99) - 1)]
+    async with invoicing.runtime.engine.connect() as conn:
+        relay = sorted((await conn.execute(sa.text(
+            "SELECT extract(epoch from published_at - created_at) FROM outbox WHERE type = 'InvoiceIssued'"
+        ))).scalars())
+        registered = await conn.scalar(sa.text("SELECT count(*) FROM invoice WHERE irn_status = 'registered'"))
+    print(f"\nShipmentReady → InvoiceIssued, {SHIPMENTS} shipments of {LINES} lines at {RATE_PER_SECOND}/s: "
+          f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {latencies[-1]:.0f} ms; of which outbox → broker p50 "
+          f"{float(relay[len(relay) // 2]) * 1000:.0f} ms; IRNs registered so far {registered}; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    assert set(seen) == set(sent) and set(copies.values()) == {1}
+    if os.environ.get("O2C_MEASURE_STRICT") == "1":
+        assert p99 <= 300, f"p99 {p99:.0f} ms"
