@@ -272,6 +272,12 @@ async def test_invoice_then_tds_payment_settles_both_invoices_and_the_order(cred
         r = await http.get("/statements/C1", params={"from": "2026-06-01", "to": "2026-06-30"},
                            headers=credit.token("customer", customer_id="C5"))
         assert r.status_code == 403
+        r = await http.post("/receivables/C5/inv-000101/write-off", json={"amount": "500.00", "reason": "residue"},
+                            headers=credit.token("finance_head"))
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "amount"
+        r = await http.post("/receivables/C5/inv-nope/write-off", json={"amount": "5.00", "reason": "residue"},
+                            headers=credit.token("finance_head"))
+        assert r.status_code == 404
     settled = await credit.expect("InvoiceSettled", customer_id="C5", n=2)
     assert {s.tds_amount for s in settled} == {D("50.00")}  # type: ignore[attr-defined]
     (order_settled,) = await credit.expect("OrderSettled", order_id="O-T")

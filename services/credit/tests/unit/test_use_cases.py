@@ -337,3 +337,27 @@ async def test_the_account_document_round_trips_everything() -> None:
     assert again.decisions and again.rechecks and again.payments and again.credit_notes and again.ledger
     assert again.open_orders["O-1"].pending_additions == {"rc-1": D("50000.00")}
     assert again.unapplied_credit > 0 and again.tds_receivable == D("49.00")
+
+
+async def test_finance_writes_off_a_small_residue_within_the_limit_and_the_invoice_settles() -> None:
+    uow = FakeUnitOfWork()
+    await uc.apply_customer_master(uow, customer("C12"), T0)
+    await decide(uow, "O-1", "C12", "59000.00")
+    await uc.post_invoice(uow, invoice("inv-000050", "O-1", "C12", "59000.00", "50000.00"), T0)
+    await uc.record_payment(uow, uc.PaymentInput("C12", D("58960.00"), date(2026, 6, 30), c.PaymentMode.NEFT),
+                            HEAD, T0)
+    with pytest.raises(InvalidValue) as err:
+        await uc.write_off_residue(uow, "C12", "inv-000050", D("40.00"), HEAD, T0, limit=D("10.00"))
+    assert err.value.field == "amount"
+    with pytest.raises(ConflictingState):  # more than is owed
+        await uc.write_off_residue(uow, "C12", "inv-000050", D("50.00"), HEAD, T0, limit=D("100.00"))
+    with pytest.raises(NotAuthorised):
+        await uc.write_off_residue(uow, "C12", "inv-000050", D("40.00"), Actor("s", Role.SALES_HEAD), T0,
+                                   limit=D("100.00"))
+    done = await uc.write_off_residue(uow, "C12", "inv-000050", D("40.00"), EXEC, T0, limit=D("100.00"),
+                                      write_off_id="wo-1")
+    again = await uc.write_off_residue(uow, "C12", "inv-000050", D("40.00"), EXEC, T0, limit=D("100.00"),
+                                       write_off_id="wo-1")
+    assert done["settled"] and done["outstanding"] == "0.00" and not again["applied"]
+    (settled,) = uow.of_type(c.InvoiceSettled)
+    assert settled.written_off == D("40.00") and [o.order_id for o in uow.of_type(c.OrderSettled)] == ["O-1"]

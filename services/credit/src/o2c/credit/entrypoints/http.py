@@ -93,6 +93,11 @@ class PaymentBody(BaseModel):
     write_off_limit: Money = Field(default=ZERO, ge=0, description="Residue per invoice that may be written off")
 
 
+class WriteOffBody(BaseModel):
+    amount: Money = Field(gt=0)
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class ProfileBody(BaseModel):
     credit_limit: Money | None = Field(default=None, ge=0)
     payment_terms_days: int | None = Field(default=None, ge=0, le=365)
@@ -168,6 +173,15 @@ def router(rt: Runtime) -> APIRouter:
             async with unit_of_work(rt) as uow:
                 return await use_cases.record_payment(uow, data, by, clock(rt).now(), idempotency_key,
                                                       write_off_ceiling(rt))
+
+    @api.post("/receivables/{customer_id}/{invoice_id}/write-off", status_code=201,
+              summary="Write off a small residue of an invoice (within the configured limit)")
+    async def post_write_off(customer_id: str, invoice_id: str, body: WriteOffBody, who: finance,
+                             idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
+        with domain_problems():
+            async with unit_of_work(rt) as uow:
+                return await use_cases.write_off_residue(uow, customer_id, invoice_id, body.amount, actor_of(who),
+                                                         clock(rt).now(), write_off_ceiling(rt), idempotency_key)
 
     @api.get("/credit-profiles/{customer_id}", summary="Credit profile, exposure and the audit of changes")
     async def get_profile(customer_id: str, who: reader) -> dict[str, Any]:

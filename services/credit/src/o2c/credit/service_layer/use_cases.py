@@ -441,6 +441,30 @@ async def record_payment(uow: UnitOfWork, data: PaymentInput, by: Actor, now: da
     return doc
 
 
+async def write_off_residue(uow: UnitOfWork, customer_id: str, invoice_id: str, amount: Decimal, by: Actor,
+                            now: datetime, limit: Decimal, write_off_id: str | None = None) -> dict[str, Any]:
+    """Finance writes off a small residue of one invoice within the limit, so it does not age into a hold.
+    Idempotent per write-off id (the Idempotency-Key); settling the invoice publishes the settlement events."""
+    if amount > limit:
+        raise InvalidValue("amount", f"a write-off may be at most {limit}")
+    record = await uow.lock_account(customer_id)
+    account = record.account
+    if invoice_id not in account.receivables:
+        raise NotFoundError("receivable", invoice_id)
+    receivable = account.receivables[invoice_id]
+    was_settled = receivable.is_settled
+    reference = write_off_id or f"WO/{financial_year(business_date(now))}/{await uow.next_number('WO'):06d}"
+    done = account.write_off(reference, invoice_id, amount, limit, business_date(now), by)
+    if done and receivable.is_settled and not was_settled:
+        await _publish_invoice_settled(uow, account, invoice_id)
+        if account.is_order_settled(receivable.order_id):
+            await _publish_order_settled(uow, account, receivable.order_id)
+    await uow.save_account(record)
+    return {"write_off_id": reference, "invoice_id": invoice_id, "applied": done,
+            "written_off": f"{receivable.written_off:.2f}", "outstanding": f"{max(receivable.outstanding, ZERO):.2f}",
+            "settled": receivable.is_settled}
+
+
 # --- credit profile ------------------------------------------------------------------------------
 
 
