@@ -110,7 +110,8 @@ async def test_reservation_throughput_with_overlapping_items(harness: ServiceHar
           f"median {statistics.median(rates):.0f} lines/s, min {min(rates):.0f} lines/s")
     assert await ledger_balanced(svc)
     assert await scalar(svc, "SELECT count(*) FROM reservation WHERE reserved <> requested") == 0
-    assert min(rates) > 5  # a floor against regressions on a shared, loaded machine; the target (≥ 200 lines/s) is reported
+    # A floor against regressions on a shared, loaded machine; the target (≥ 200 lines/s) is reported.
+    assert min(rates) > 5
 
 
 async def test_atp_for_240_items_in_one_call(harness: ServiceHarness, issuer: LocalIssuer) -> None:
@@ -164,4 +165,5 @@ async def test_atp_for_240_items_in_one_call(harness: ServiceHarness, issuer: Lo
     # A batch-tracked item: the expired batch (B0) is confirmed but not promised.
     wh = tracked["warehouses"][0]
     assert Decimal(wh["available"]) <= Decimal(50 + 239) - Decimal(wh["safety"])
-    assert p99 < 1500  # a floor against regressions on a shared, loaded machine; the target (≤ 50 ms) is reported
+    # A floor against regressions on a shared, loaded machine; the target (≤ 50 ms) is reported.
+    assert p99 < 1500
