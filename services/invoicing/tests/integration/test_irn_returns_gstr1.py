@@ -124,8 +124,12 @@ async def test_returns_credit_notes_and_gstr1_reconcile(
         by_id = {r["return_id"]: r for r in rows}
         assert by_id["ret-1"]["status"] == "credited"
         assert "only 12" in by_id["ret-2"]["reason"]
-        credit_note = (await client.get(f"/credit-notes/{note['credit_note_id']}")).json()
-        assert credit_note["credit_note_no"] == note["credit_note_no"]
+        async def crn_registered() -> dict[str, Any] | None:
+            body: dict[str, Any] = (await client.get(f"/credit-notes/{note['credit_note_id']}")).json()
+            return body if body["irn_status"] == "registered" else None
+
+        credit_note = await wait_for(crn_registered, what="the credit note's IRN (document type CRN)")
+        assert credit_note["credit_note_no"] == note["credit_note_no"] and len(credit_note["irn"]["irn"]) == 64
         other = await client.get(f"/credit-notes/{note['credit_note_id']}",
                                  headers=bearer(issuer, "customer", customer_id="someone-else"))
         assert other.status_code == 403

@@ -119,6 +119,21 @@ class FakeStore:
     async def credit_note(self, credit_note_id: str) -> CreditNoteRecord | None:
         return self.notes.get(credit_note_id)
 
+    async def credit_note_for_update(self, credit_note_id: str) -> CreditNoteRecord | None:
+        found = self.notes.get(credit_note_id)
+        return replace(found) if found else None
+
+    async def update_credit_note(self, record: CreditNoteRecord) -> None:
+        self.notes[record.id] = replace(record)
+
+    async def claim_credit_notes_for_registration(
+        self, now: datetime, stale_before: datetime, limit: int
+    ) -> list[CreditNoteRecord]:
+        claimed = [n for n in self.notes.values() if n.irn_status is IrnStatus.PENDING][:limit]
+        for n in claimed:
+            n.irn_status = IrnStatus.REGISTERING
+        return [replace(n) for n in claimed]
+
     async def add_credit_note(self, record: CreditNoteRecord) -> None:
         self.notes[record.id] = record
 
@@ -400,6 +415,23 @@ async def test_a_return_of_5_of_17_is_credited_and_a_second_of_13_is_refused() -
     assert rest is not None
     assert rest.issued.totals.taxable_value + issued.totals.taxable_value == record.issued.totals.taxable_value
     assert rest.issued.totals.cgst + issued.totals.cgst == record.issued.totals.cgst
+
+
+async def test_a_credit_note_to_a_registered_buyer_is_reported_to_the_irp_as_crn() -> None:
+    uow, irp = FakeUow(), FakeIrp()
+    record = await issue(uow, ready(line(1, "17", "20", price="250.00")))
+    note = await uc.credit_goods_returned(uow, returned(record, "r1", "5"), now=NOV_5, policy=POLICY)
+    assert note is not None and note.irn_status is IrnStatus.PENDING
+    [claimed] = await uow.store.claim_credit_notes_for_registration(NOV_5, NOV_5, 10)
+    outcome = await uc.register_credit_note_at_irp(irp, claimed, record)
+    payload = irp.generated[-1]
+    assert payload["DocDtls"]["Typ"] == "CRN" and payload["DocDtls"]["No"] == note.issued.credit_note_no
+    assert payload["RefDtls"]["PrecDocDtls"][0]["InvNo"] == record.issued.invoice_no
+    await uc.record_credit_note_irn_outcome(uow, note.id, outcome)
+    assert uow.store.notes[note.id].irn_status is IrnStatus.REGISTERED
+    b2c = await issue(uow, ready(shipment_id="b2c", ship_to=WALK_IN_GOA, supply_type=SupplyType.B2C))
+    b2c_note = await uc.credit_goods_returned(uow, returned(b2c, "r2", "1"), now=NOV_5, policy=POLICY)
+    assert b2c_note is not None and b2c_note.irn_status is IrnStatus.NOT_REQUIRED
 
 
 async def test_a_credit_note_after_30_november_of_the_next_year_is_refused() -> None:

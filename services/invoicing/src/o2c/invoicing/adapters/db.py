@@ -94,9 +94,15 @@ credit_note = sa.Table(
     sa.Column("grand_total", sa.Numeric(16, 2), nullable=False),
     sa.Column("document", JSONB, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+    sa.Column("irn_status", sa.Text, nullable=False, server_default="not_required"),
+    sa.Column("irn", JSONB),
+    sa.Column("irn_error_code", sa.Text),
+    sa.Column("irn_error_message", sa.Text),
+    sa.Column("irn_claimed_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("supplier_gstin", "financial_year", "credit_note_no", name="credit_note_number_once"),
     sa.Index("credit_note_invoice", "invoice_id"),
     sa.Index("credit_note_period", "supplier_gstin", "credit_note_date"),
+    sa.Index("credit_note_irn_pending", "id", postgresql_where=sa.text("irn_status IN ('pending', 'registering')")),
 )
 
 return_request = sa.Table(

@@ -33,8 +33,11 @@ def _record(row: Any) -> InvoiceRecord:
 
 
 def _note(row: Any) -> CreditNoteRecord:
-    return CreditNoteRecord(id=row.id, invoice_id=row.invoice_id,
-                            issued=ci.CreditNoteIssued.model_validate(row.document))
+    return CreditNoteRecord(
+        id=row.id, invoice_id=row.invoice_id, issued=ci.CreditNoteIssued.model_validate(row.document),
+        irn_status=IrnStatus(row.irn_status), irn=ci.IrnDetails.model_validate(row.irn) if row.irn else None,
+        irn_error_code=row.irn_error_code, irn_error_message=row.irn_error_message,
+    )
 
 
 class SqlInvoiceStore:
@@ -162,7 +165,39 @@ class SqlInvoiceStore:
             return_id=issued.return_id, supplier_gstin=issued.supplier_gstin, financial_year=issued.financial_year,
             credit_note_date=issued.credit_note_date, customer_id=issued.customer_id,
             grand_total=issued.totals.grand_total, document=issued.model_dump(mode="json"),
+            irn_status=record.irn_status.value,
         ))
+
+    async def credit_note_for_update(self, credit_note_id: str) -> CreditNoteRecord | None:
+        query = sa.select(credit_note).where(credit_note.c.id == credit_note_id).with_for_update()
+        row = (await self._execute(query)).first()
+        return _note(row) if row else None
+
+    async def update_credit_note(self, record: CreditNoteRecord) -> None:
+        await self._execute(credit_note.update().where(credit_note.c.id == record.id).values(
+            irn_status=record.irn_status.value, irn=record.irn.model_dump(mode="json") if record.irn else None,
+            irn_error_code=record.irn_error_code, irn_error_message=record.irn_error_message,
+        ))
+
+    async def claim_credit_notes_for_registration(
+        self, now: datetime, stale_before: datetime, limit: int
+    ) -> list[CreditNoteRecord]:
+        pending = sa.or_(
+            credit_note.c.irn_status == IrnStatus.PENDING.value,
+            sa.and_(credit_note.c.irn_status == IrnStatus.REGISTERING.value,
+                    credit_note.c.irn_claimed_at < stale_before),
+        )
+        rows = (await self._execute(
+            sa.select(credit_note).where(pending).order_by(credit_note.c.created_at).limit(limit)
+            .with_for_update(skip_locked=True)
+        )).all()
+        if rows:
+            await self._execute(credit_note.update().where(credit_note.c.id.in_([r.id for r in rows])).values(
+                irn_status=IrnStatus.REGISTERING.value, irn_claimed_at=now))
+        records = [_note(r) for r in rows]
+        for record in records:
+            record.irn_status = IrnStatus.REGISTERING
+        return records
 
     async def credit_notes_between(self, supplier_gstin: str, first: date, last: date) -> list[CreditNoteRecord]:
         rows = await self._execute(sa.select(credit_note).where(

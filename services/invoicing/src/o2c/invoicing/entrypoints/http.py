@@ -157,7 +157,11 @@ def router(rt: Runtime) -> APIRouter:
             raise NotFound("credit note", credit_note_id)
         who.ensure_customer(note.issued.customer_id)
         return note.issued.model_dump(mode="json") | {
-            "amount_in_words": amount_in_words(note.issued.totals.grand_total)}
+            "amount_in_words": amount_in_words(note.issued.totals.grand_total), "irn_status": note.irn_status.value,
+            "irn": note.irn.model_dump(mode="json") if note.irn else None,
+            "irn_error": {"code": note.irn_error_code, "message": note.irn_error_message}
+            if note.irn_error_code else None,
+        }
 
     @api.get("/credit-notes", summary="Credit notes of an invoice")
     async def list_credit_notes(invoice_id: Annotated[str, Query(max_length=64)], who: Reader) -> list[dict[str, Any]]:

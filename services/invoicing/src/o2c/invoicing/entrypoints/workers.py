@@ -47,7 +47,22 @@ async def register_irns_once(rt: Runtime, limit: int = 20) -> tuple[int, bool]:
 
             await uc.record_irn_outcome(SqlUnitOfWork(session, publish), record.id, outcome,
                                         now=datetime.now(UTC))
-    return len(claimed), wait
+    async with rt.sessions() as session, session.begin():
+        notes = await SqlInvoiceStore(session).claim_credit_notes_for_registration(
+            now, now - policy(rt).irn_claim_stale_after, limit)
+    for note in notes:
+        async with rt.sessions() as session:
+            original = await SqlInvoiceStore(session).get(note.invoice_id)
+        assert original is not None
+        outcome = await uc.register_credit_note_at_irp(irp, note, original)
+        wait = wait or outcome.retry_later
+        async with rt.sessions() as session, session.begin():
+            await uc.record_credit_note_irn_outcome(SqlUnitOfWork(session, _no_messages), note.id, outcome)
+    return len(claimed) + len(notes), wait
+
+
+async def _no_messages(message: object) -> None:
+    raise AssertionError(f"no message is published here: {message!r}")
 
 
 async def render_pdfs_once(rt: Runtime, limit: int = 5) -> int:

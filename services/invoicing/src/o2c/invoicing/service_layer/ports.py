@@ -53,6 +53,10 @@ class CreditNoteRecord:
     id: str
     invoice_id: str
     issued: ci.CreditNoteIssued
+    irn_status: IrnStatus = IrnStatus.NOT_REQUIRED
+    irn: ci.IrnDetails | None = None
+    irn_error_code: str | None = None
+    irn_error_message: str | None = None
 
 
 @dataclass
@@ -96,6 +100,16 @@ class InvoiceStore(Protocol):
         ...
 
     async def credit_notes_of(self, invoice_id: str) -> list[CreditNoteRecord]: ...
+
+    async def credit_note_for_update(self, credit_note_id: str) -> CreditNoteRecord | None: ...
+
+    async def update_credit_note(self, record: CreditNoteRecord) -> None:
+        """Write the IRN columns back."""
+        ...
+
+    async def claim_credit_notes_for_registration(
+        self, now: datetime, stale_before: datetime, limit: int
+    ) -> list[CreditNoteRecord]: ...
 
     async def credit_note(self, credit_note_id: str) -> CreditNoteRecord | None: ...
 

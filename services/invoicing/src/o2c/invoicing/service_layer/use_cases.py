@@ -21,6 +21,7 @@ from o2c.invoicing.domain.einvoice import (
     DocumentType,
     EInvoiceThreshold,
     ReportingTimeLimit,
+    credit_note_irp_payload,
     irn_for,
     irp_payload,
     is_einvoice_required,
@@ -158,12 +159,11 @@ class IrnOutcome:
     retry_later: bool = False
 
 
-async def register_at_irp(gateway: IrpGateway, record: InvoiceRecord) -> IrnOutcome:
-    """Send the IRP JSON; a duplicate (2150) means an earlier attempt got through: fetch that IRN
+async def _register(gateway: IrpGateway, payload: dict[str, Any], supplier_gstin: str, irn: str) -> IrnOutcome:
+    """Send the IRP JSON; a duplicate (2150) means an earlier attempt got through: fetch that registration
     rather than create another."""
-    invoice = mapping.tax_invoice(record.issued)
     try:
-        return IrnOutcome(ack=await gateway.generate(irp_payload(invoice), invoice.supplier_gstin))
+        return IrnOutcome(ack=await gateway.generate(payload, supplier_gstin))
     except IrpUnavailable as exc:
         return IrnOutcome(retry_later=True, message=str(exc))
     except IrpRefusal as refusal:
@@ -172,14 +172,46 @@ async def register_at_irp(gateway: IrpGateway, record: InvoiceRecord) -> IrnOutc
         if refusal.existing is not None and refusal.existing.signed_qr_code:
             return IrnOutcome(ack=refusal.existing)
         # NIC's DUPIRN info names the IRN and ack only: fetch the registration for its signed QR code.
-        irn = refusal.existing.irn if refusal.existing else irn_for(
-            invoice.supplier_gstin, invoice.financial_year, DocumentType.INVOICE, invoice.invoice_no)
         try:
-            return IrnOutcome(ack=await gateway.get_by_irn(irn, invoice.supplier_gstin))
+            return IrnOutcome(ack=await gateway.get_by_irn(
+                refusal.existing.irn if refusal.existing else irn, supplier_gstin))
         except IrpUnavailable as exc:
             return IrnOutcome(retry_later=True, message=str(exc))
         except IrpRefusal as again:
             return IrnOutcome(code=again.code, message=again.message)
+
+
+async def register_at_irp(gateway: IrpGateway, record: InvoiceRecord) -> IrnOutcome:
+    invoice = mapping.tax_invoice(record.issued)
+    irn = irn_for(invoice.supplier_gstin, invoice.financial_year, DocumentType.INVOICE, invoice.invoice_no)
+    return await _register(gateway, irp_payload(invoice), invoice.supplier_gstin, irn)
+
+
+async def register_credit_note_at_irp(
+    gateway: IrpGateway, note: CreditNoteRecord, original: InvoiceRecord
+) -> IrnOutcome:
+    """A credit note to a registered buyer is reported as document type CRN, referencing its invoice."""
+    credit = mapping.credit_note(note.issued, mapping.tax_invoice(original.issued))
+    irn = irn_for(credit.supplier_gstin, credit.financial_year, DocumentType.CREDIT_NOTE, credit.credit_note_no)
+    return await _register(gateway, credit_note_irp_payload(credit), credit.supplier_gstin, irn)
+
+
+async def record_credit_note_irn_outcome(uow: UnitOfWork, credit_note_id: str, outcome: IrnOutcome) -> None:
+    """Kept on the credit note (shown at /credit-notes/{id}); a rejection is an exception for the accountant."""
+    note = await uow.store.credit_note_for_update(credit_note_id)
+    if note is None or note.irn_status is not IrnStatus.REGISTERING:
+        return
+    if outcome.ack is not None:
+        ack = outcome.ack
+        note.irn = ci.IrnDetails(irn=ack.irn, ack_no=ack.ack_no, ack_date=ack.ack_date,
+                                 signed_qr_code=ack.signed_qr_code)
+        note.irn_status, note.irn_error_code, note.irn_error_message = IrnStatus.REGISTERED, None, None
+    elif outcome.retry_later:
+        note.irn_status, note.irn_error_message = IrnStatus.PENDING, outcome.message
+    else:
+        note.irn_status, note.irn_error_code, note.irn_error_message = (
+            IrnStatus.REJECTED, outcome.code, outcome.message)
+    await uow.store.update_credit_note(note)
 
 
 async def record_irn_outcome(uow: UnitOfWork, invoice_id: str, outcome: IrnOutcome, *, now: datetime) -> None:
@@ -315,7 +347,9 @@ async def credit_goods_returned(
         return None
     note_id = new_id("crn")
     issued = mapping.credit_note_issued(note, credit_note_id=note_id, invoice=record.issued, return_id=msg.return_id)
-    note_record = CreditNoteRecord(id=note_id, invoice_id=record.id, issued=issued)
+    note_record = CreditNoteRecord(
+        id=note_id, invoice_id=record.id, issued=issued,
+        irn_status=IrnStatus.PENDING if record.issued.irn_required else IrnStatus.NOT_REQUIRED)
     await store.add_credit_note(note_record)
     await store.save_series(advanced)
     ret.status, ret.credit_note_id, ret.reason = "credited", note_id, ""
