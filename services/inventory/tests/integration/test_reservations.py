@@ -245,3 +245,67 @@ async def test_item_replica_from_sales_events(harness: ServiceHarness, issuer: L
         return bool(await scalar(svc, "SELECT revision = 2 AND NOT batch_tracked FROM item WHERE item_code='VALVE'"))
     await wait_for(known, what="item replica at revision 2 (the older revision ignored)")
     del issuer
+
+
+async def test_amendment_replaces_the_reservation_and_partial_release_and_cancellation(
+    harness: ServiceHarness, issuer: LocalIssuer
+) -> None:
+    from datetime import UTC, datetime
+
+    from inventory_support import PNQ
+    from o2c.contracts.samples import sample
+    from o2c.contracts.types import Quantity, Uqc
+    from o2c.contracts.v1.common import LineQuantity
+    from o2c.contracts.v1.sales import BackorderedLine, OrderAmended, OrderBackordered, OrderCancelled
+
+    svc = await harness.start(DEFINITION)
+    tok = tokens(issuer)
+    await seed_items(svc, "PUMP", "VALVE")
+    async with svc.client() as c:
+        await add_warehouses(c, tok["wh"], PNQ)
+        await put_stock(c, tok["wh"], "PNQ", "PUMP", 10)
+        await put_stock(c, tok["wh"], "PNQ", "VALVE", 10)
+        async with Reader(harness) as reader:
+            first = order("o-am", [("PUMP", 4), ("VALVE", 12)])
+            await publish(harness, [first])
+            await reader.wait("o-am", "StockPartiallyReserved")
+            amended = OrderAmended(**{**first.model_dump(exclude={"confirmed_at"}), "revision": 2,
+                                      "lines": [ln.model_copy(update={"quantity": Quantity(value=Decimal(7),
+                                                                                           unit=Uqc.NOS)})
+                                                for ln in first.lines[:1]]},
+                                   amended_at=datetime.now(UTC), previous_gross_value=Decimal("1.00"),
+                                   reason="customer dropped the valves")
+            await publish(harness, [amended])
+            [reply] = await reader.wait("o-am", "StockReserved")
+            assert isinstance(reply, StockReserved) and reply.order_revision == 2
+            assert shipments(reply) == {"PNQ": {1: Decimal(7)}}
+            r = await c.get("/reservations", params={"order_id": "o-am"}, headers=tok["sales"])
+            assert {(x["line_no"], x["reserved"]) for x in r.json()} == {(1, "7.000"), (2, "0.000")}
+            assert (await c.get("/backorders", params={"order_id": "o-am"}, headers=tok["sales"])).json() == []
+            r = await c.get("/atp", params={"items": "PUMP,VALVE"}, headers=tok["sales"])
+            assert [i["available"] for i in r.json()["items"]] == ["3.000", "10.000"]
+
+            # Release 2 of line 1 only; the rest stays reserved.
+            partial = release("o-am", "rel-part").model_copy(update={"lines": [LineQuantity(
+                line_no=1, item_code="PUMP", quantity=Quantity(value=Decimal(2), unit=Uqc.NOS))]})
+            await publish(harness, [partial])
+            [released] = await reader.wait("o-am", "ReservationReleased")
+            assert isinstance(released, ReservationReleased)
+            assert [(ln.line_no, ln.quantity.value) for ln in released.lines] == [(1, 2)]
+            assert await scalar(svc, "SELECT reserved FROM reservation WHERE order_id='o-am' AND line_no=1") == 5
+
+            # The coordinator backorders 5 more of line 1, then the customer cancels: the backorder closes.
+            backordered = sample(OrderBackordered).model_copy(update={
+                "order_id": "o-am", "lines": [BackorderedLine(line_no=1, item_code="PUMP",
+                                                              quantity=Quantity(value=Decimal(5), unit=Uqc.NOS))]})
+            await publish(harness, [backordered])
+
+            async def waiting() -> object:
+                rows = (await c.get("/backorders", params={"order_id": "o-am"}, headers=tok["sales"])).json()
+                return rows if rows and rows[0]["remaining"] == "5.000" else None
+            await wait_for(waiting, what="backorder of 5")
+            await publish(harness, [sample(OrderCancelled).model_copy(update={"order_id": "o-am"})])
+
+            async def closed() -> bool:
+                return (await c.get("/backorders", params={"order_id": "o-am"}, headers=tok["sales"])).json() == []
+            await wait_for(closed, what="backorder cancelled")

@@ -169,6 +169,8 @@ async def reserve_order(session: AsyncSession, order: OrderConfirmed | OrderAmen
                                       shortfalls=[shortfall(ln.line_no, ln.item_code, ln.quantity.value, NIL, None, on)
                                                   for ln in order.lines], reason="superseded revision")
     item_codes = {ln.item_code for ln in order.lines}
+    if amended and existing is not None:
+        item_codes |= {item for _, item in await _order_slots(session, order.order_id)}  # lines dropped, too
     # Everything that needs no lock is read first: the item-stock locks are held as briefly as possible.
     items = await load_items(session, item_codes)
     sites = await load_sites(session)
