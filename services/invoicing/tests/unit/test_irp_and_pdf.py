@@ -143,3 +143,35 @@ def test_the_stored_document_rebuilds_the_domain_invoice_exactly() -> None:
     assert again.lines == tuple(replace(line, scheme_code=None) for line in invoice.lines)
     assert again.totals == invoice.totals and again.regime == invoice.regime
     assert irp_payload(again) == irp_payload(invoice)
+
+
+def _pdf_text(content: bytes) -> str:
+    import re
+    import zlib
+
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S)
+    out = []
+    for stream in streams:
+        try:
+            out.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            continue
+    return "\n".join(out)
+
+
+def test_the_pdf_shows_both_gstins_place_of_supply_hsn_tax_columns_irn_and_the_ewaybill_number() -> None:
+    from o2c.contracts.v1 import invoicing as ci
+
+    msg = _ready()
+    rates = RatesWithQuotedFallback(RateSchedule(SEED_HSN_RATES), mapping.quoted_rates(msg))
+    invoice = issue_tax_invoice(mapping.ready_shipment(msg), "INV/26-27/000123", ISSUED_AT, rates)
+    record = InvoiceRecord(
+        id="inv-1", issued=mapping.invoice_issued(invoice, msg, "inv-1", irn_required=True),
+        irn_status=IrnStatus.REGISTERED, ewaybill_no="381001234567",
+        irn=ci.IrnDetails(irn="f" * 64, ack_no="112610000000001", ack_date=ISSUED_AT, signed_qr_code="eyJhbGc"),
+    )
+    text = _pdf_text(render_invoice_pdf(record))
+    for expected in ("TAX INVOICE", "GSTIN: 29AABCR1718E1ZL", "GSTIN: 33AAAAR6720M1ZG", "Tamil Nadu \\(33\\)",
+                     "09024020", "34011190", "IGST %", "381001234567", "f" * 64, "112610000000001",
+                     "INV/26-27/000123", "Round off", "Rupees"):
+        assert expected in text, expected
