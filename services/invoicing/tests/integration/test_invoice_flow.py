@@ -79,9 +79,9 @@ async def test_inter_state_is_igst_and_the_ewaybill_number_is_kept(
     async with invoicing.client(**accountant) as client:
         async def shows_ebn() -> dict[str, Any] | None:
             body: dict[str, Any] = (await client.get(f"/invoices/{inv['invoice_id']}")).json()
-            return body if body["ewaybill_no"] == "381001234567" else None
+            return body if body["ewaybill_no"] == "381001234567" and body["irn_status"] == "registered" else None
 
-        await wait_for(shows_ebn, what="EBN on the invoice")
+        await wait_for(shows_ebn, what="EBN and IRN on the invoice")
         pdf = await client.get(f"/invoices/{inv['invoice_id']}/pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         assert pdf.headers["content-type"] == "application/pdf"

@@ -375,6 +375,14 @@ async def test_cancellation_waits_for_the_ewaybill_and_cancels_the_irn_within_24
     assert uow.store.series[(SUPPLIER_MH, "2026-27", "INV")].last_sequence == 1  # the number stays used
 
 
+async def test_an_invoice_is_not_cancelled_while_its_irn_registration_is_in_flight() -> None:
+    uow = FakeUow()
+    record = await issue(uow, ready())
+    await _claimed(uow)
+    with pytest.raises(uc.Refused, match="being registered"):
+        await uc.cancel_invoice(uow, record.id, ci.InvoiceCancelReason.ORDER_CANCELLED, "", now=NOV_5, gateway=None)
+
+
 async def test_after_gate_out_an_invoice_is_not_cancelled() -> None:
     uow = FakeUow()
     record = await issue(uow, ready(shipment_id="b2c", ship_to=WALK_IN_GOA, supply_type=SupplyType.B2C))

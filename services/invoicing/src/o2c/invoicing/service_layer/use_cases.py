@@ -265,6 +265,9 @@ async def cancel_invoice(
     record = await uow.store.get(invoice_id, for_update=True)
     if record is None:
         raise NotFound("invoice", invoice_id)
+    if record.irn_status is IrnStatus.REGISTERING and not record.is_cancelled:
+        raise Refused(f"invoice {record.issued.invoice_no} is being registered at the IRP right now: try again "
+                      "in a moment (its IRN, if granted, is then cancelled with it)")
     standing = dc.InvoiceStanding(
         invoice_no=record.issued.invoice_no, is_cancelled=record.is_cancelled,
         goods_dispatched=record.dispatched_at is not None, has_active_ewaybill=record.ewaybill_active,
