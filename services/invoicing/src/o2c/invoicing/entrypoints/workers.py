@@ -90,35 +90,39 @@ async def pdf_for(rt: Runtime, invoice_id: str) -> bytes | None:
     return content
 
 
+async def irn_loop(rt: Runtime) -> None:
+    irn_poll = float(getattr(rt.settings, "irn_poll_seconds", 0.2))
+    irn_retry = float(getattr(rt.settings, "irn_retry_seconds", 5.0))
+    while True:
+        try:
+            claimed, wait = await register_irns_once(rt)
+        except Exception:
+            log.exception("IRN registration round failed")
+            claimed, wait = 0, True
+        if wait:
+            await asyncio.sleep(irn_retry)
+        elif not claimed:
+            await asyncio.sleep(irn_poll)
+
+
+async def pdf_loop(rt: Runtime) -> None:
+    pdf_poll = float(getattr(rt.settings, "pdf_poll_seconds", 1.0))
+    while True:
+        try:
+            rendered = await render_pdfs_once(rt)
+        except Exception:
+            log.exception("PDF rendering round failed")
+            rendered = 0
+        if not rendered:
+            await asyncio.sleep(pdf_poll)
+
+
 async def run_workers(rt: Runtime) -> None:
-    settings = rt.settings
-    irn_poll = float(getattr(settings, "irn_poll_seconds", 0.2))
-    irn_retry = float(getattr(settings, "irn_retry_seconds", 5.0))
-    pdf_poll = float(getattr(settings, "pdf_poll_seconds", 1.0))
-
-    async def irn_loop() -> None:
-        while True:
-            try:
-                claimed, wait = await register_irns_once(rt)
-            except Exception:
-                log.exception("IRN registration round failed")
-                claimed, wait = 0, True
-            if wait:
-                await asyncio.sleep(irn_retry)
-            elif not claimed:
-                await asyncio.sleep(irn_poll)
-
-    async def pdf_loop() -> None:
-        while True:
-            try:
-                rendered = await render_pdfs_once(rt)
-            except Exception:
-                log.exception("PDF rendering round failed")
-                rendered = 0
-            if not rendered:
-                await asyncio.sleep(pdf_poll)
-
-    loops = [irn_loop()]
-    if getattr(settings, "pdf_prerender", False):
-        loops.append(pdf_loop())
+    """The service's own background loops: IRN registration unless it runs in its own process
+    (`python -m o2c.invoicing.irn_worker`, setting IRN_WORKER=separate), PDF prerendering if asked."""
+    loops = []
+    if getattr(rt.settings, "irn_worker", "in_process") == "in_process":
+        loops.append(irn_loop(rt))
+    if getattr(rt.settings, "pdf_prerender", False):
+        loops.append(pdf_loop(rt))
     await asyncio.gather(*loops)
