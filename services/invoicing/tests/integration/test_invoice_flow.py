@@ -176,3 +176,22 @@ async def test_the_same_envelope_twice_is_one_effect(
         await broker.send(shipment, "dispatch", envelope=envelope)
     invoices = await given.invoice_of(invoicing, bearer(issuer, "accountant"), shipment.order_id)
     assert len(invoices) == 1
+
+
+async def test_a_shipment_that_cannot_be_invoiced_is_dead_lettered_with_its_reason(
+    invoicing: RunningService, broker: Any, given: ModuleType, issuer: LocalIssuer
+) -> None:
+    # The warehouse GSTIN is Maharashtra's but the goods leave from Karnataka: no valid tax invoice exists.
+    wrong = given.ready(given.line(1, "1"), dispatch_from=given.PUNE.model_copy(
+        update={"state_code": "29", "gstin": None, "place": "Bengaluru", "pincode": "560058"}))
+    await broker.send(wrong, "dispatch")
+    async with invoicing.client(**bearer(issuer, "sre")) as client:
+        async def dead_letter() -> list[dict[str, Any]] | None:
+            rows: list[dict[str, Any]] = (await client.get("/admin/dead-letters")).json()
+            return rows or None
+
+        [row] = await wait_for(dead_letter, what="the dead letter")
+    assert row["type"] == "ShipmentReady" and "registered in state 27, but the address is in state 29" in row["reason"]
+    async with invoicing.runtime.sessions() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(invoice_table)) == 0
+        assert await session.scalar(sa.text("SELECT coalesce(max(last_sequence), 0) FROM document_series")) == 0
