@@ -10,9 +10,9 @@ from typing import Any
 
 from o2c.sales.adapters.codec import dump, load_as
 from o2c.sales.domain.catalog import Item, PriceEntry, PriceList, Scheme, SchemeBook
-from o2c.sales.domain.customer import AuditEntry, Customer
+from o2c.sales.domain.customer import AuditEntry, Customer, GstCategory
 from o2c.sales.domain.numbering import DocumentNumber, FinancialYear
-from o2c.sales.domain.order import SalesOrder
+from o2c.sales.domain.order import OrderStatus, SalesOrder
 from o2c.sales.domain.quotation import Quotation, StockView
 from o2c.sales.domain.saga import OrderSaga
 from o2c.sales.domain.tax import GstRate, GstRateSchedule
@@ -52,6 +52,10 @@ class InMemoryRepository:
     async def save_customer(self, customer: Customer, new_audit: Sequence[AuditEntry]) -> None:
         self.customers[customer.customer_id] = dump(replace(customer, audit=[]))
         self.audit[customer.customer_id] += list(new_audit)
+
+    async def gst_category_of(self, customer_id: str) -> GstCategory | None:
+        customer = await self.get_customer(customer_id)
+        return None if customer is None else customer.gst_category
 
     async def get_items(self, codes: Sequence[str]) -> dict[str, ItemRecord]:
         return {c: self.items[c] for c in codes if c in self.items}
@@ -116,8 +120,24 @@ class InMemoryRepository:
         if idempotency_key:
             self.keys[idempotency_key] = order.order_id
 
-    async def save_order(self, order: SalesOrder) -> None:
+    async def save_order(self, order: SalesOrder, *, lines: bool = False) -> None:
         self.orders[order.order_id] = dump(order)
+
+    async def order_handle(self, order_id: str) -> Any:
+        from o2c.sales.service_layer.coordinator import OrderHandle
+
+        order = await self.get_order(order_id)
+        if order is None:
+            return None
+        category = await self.gst_category_of(order.customer_id)
+        assert category is not None
+        return OrderHandle(order_id, order.status, order.revision, order.credit_cleared_revision, category)
+
+    async def set_order_state(self, order_id: str, status: OrderStatus, reason: str,
+                              credit_cleared_revision: int | None) -> None:
+        doc = dict(self.orders[order_id])
+        doc.update(status=status.value, status_reason=reason, credit_cleared_revision=credit_cleared_revision)
+        self.orders[order_id] = doc
 
     async def get_saga(self, order_id: str, *, lock: bool = False) -> SagaRecord | None:
         if order_id not in self.sagas:

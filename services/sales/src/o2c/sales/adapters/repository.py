@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from o2c.sales.adapters import db
@@ -20,13 +20,17 @@ from o2c.sales.domain.catalog import (
     SchemeBook,
     Uqc,
 )
-from o2c.sales.domain.customer import AuditEntry, Customer
+from o2c.sales.domain.customer import AuditEntry, Customer, GstCategory
 from o2c.sales.domain.numbering import DocumentNumber, FinancialYear
-from o2c.sales.domain.order import SalesOrder
+from o2c.sales.domain.order import OrderStatus, SalesOrder
 from o2c.sales.domain.quotation import Quotation
 from o2c.sales.domain.saga import OrderSaga
 from o2c.sales.domain.tax import GstRate, GstRateSchedule, HsnCode
 from o2c.sales.service_layer.ports import ItemRecord, ReturnRecord, SagaRecord, SentCommand
+
+if TYPE_CHECKING:
+    from o2c.sales.service_layer.coordinator import OrderHandle
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -92,6 +96,11 @@ class SqlRepository:
         row.pop("customer_id")
         await self._run(db.customer.update().where(db.customer.c.customer_id == customer.customer_id).values(**row))
         await self._add_audit(customer.customer_id, new_audit)
+
+    async def gst_category_of(self, customer_id: str) -> GstCategory | None:
+        row = await self._one(sa.select(db.customer.c.doc["gst_category"].astext.label("category"))
+                              .where(db.customer.c.customer_id == customer_id))
+        return None if row is None else GstCategory(row.category)
 
     # --- catalog ---------------------------------------------------------------------------------
 
@@ -241,12 +250,34 @@ class SqlRepository:
             **self._order_row(order)))
         await self._write_lines(order)
 
-    async def save_order(self, order: SalesOrder) -> None:
+    async def save_order(self, order: SalesOrder, *, lines: bool = False) -> None:
         row = self._order_row(order)
         row.pop("created_at")
         await self._run(db.sales_order.update().where(db.sales_order.c.order_id == order.order_id)
                         .values(updated_at=sa.func.now(), **row))
-        await self._write_lines(order)
+        if lines:
+            await self._write_lines(order)
+
+    async def order_handle(self, order_id: str) -> OrderHandle | None:
+        from o2c.sales.service_layer.coordinator import OrderHandle
+
+        o, c = db.sales_order, db.customer
+        row = await self._one(sa.select(
+            o.c.status, o.c.revision, o.c.doc["credit_cleared_revision"].label("cleared"),
+            c.c.doc["gst_category"].astext.label("category"),
+        ).join(c, c.c.customer_id == o.c.customer_id).where(o.c.order_id == order_id))
+        if row is None:
+            return None
+        return OrderHandle(order_id, OrderStatus(row.status), row.revision, row.cleared,
+                           GstCategory(row.category))
+
+    async def set_order_state(self, order_id: str, status: OrderStatus, reason: str,
+                              credit_cleared_revision: int | None) -> None:
+        """The saga moves the order's status without rewriting the whole document."""
+        o = db.sales_order
+        patch = {"status": status.value, "status_reason": reason, "credit_cleared_revision": credit_cleared_revision}
+        await self._run(o.update().where(o.c.order_id == order_id).values(
+            status=status.value, doc=o.c.doc.op("||")(sa.literal(patch, type_=JSONB)), updated_at=sa.func.now()))
 
     # --- the saga --------------------------------------------------------------------------------
 

@@ -226,7 +226,7 @@ def _shipments(order: SalesOrder, record: SagaRecord, decision: sg.ReleaseShipme
     return out
 
 
-def _order_status(saga: sg.OrderSaga, order: SalesOrder) -> OrderStatus | None:
+def _order_status(saga: sg.OrderSaga) -> OrderStatus | None:
     status = saga.status
     if status is sg.SagaStatus.WAITING or status is sg.SagaStatus.HOLDING:
         open_rounds = [r for r in saga.rounds if r.is_open]
@@ -242,8 +242,32 @@ def _order_status(saga: sg.OrderSaga, order: SalesOrder) -> OrderStatus | None:
     }.get(status)
 
 
+@dataclass
+class OrderHandle:
+    """The order as the coordinator needs it: its status facts at once, the full aggregate only when a
+    decision must describe it (a release, a command) — most replies only move the saga."""
+
+    order_id: str
+    status: OrderStatus
+    revision: int
+    credit_cleared_revision: int | None
+    category: GstCategory
+    order: SalesOrder | None = None
+
+    @classmethod
+    def of(cls, order: SalesOrder, category: GstCategory) -> OrderHandle:
+        return cls(order.order_id, order.status, order.revision, order.credit_cleared_revision, category, order)
+
+    async def get(self, uow: UnitOfWork) -> SalesOrder:
+        if self.order is None:
+            self.order = await uow.repo.get_order(self.order_id)
+            if self.order is None:
+                raise LookupError(f"order {self.order_id} vanished under its saga")
+        return self.order
+
+
 async def act(
-    uow: UnitOfWork, record: SagaRecord, order: SalesOrder, category: GstCategory, now: datetime,
+    uow: UnitOfWork, record: SagaRecord, handle: OrderHandle, now: datetime,
     *, replied: Sequence[str] = (), faults: Any = None,
 ) -> SagaRecord:
     """Decide, turn the decisions into messages, and store the saga (the caller holds its row lock)."""
@@ -251,7 +275,7 @@ async def act(
     record = replace(record, saga=saga)
     sent: list[SentCommand] = []
     waits: list[sg.Wait] = []
-    order_changed = False
+    status, reason = handle.status, ""
     for decision in decisions:
         if isinstance(decision, sg.Wait):
             waits.append(decision)
@@ -261,32 +285,30 @@ async def act(
             continue
         if isinstance(decision, sg.ReleaseShipments) and faults is not None:
             faults.hit("saga.before_release")
-        for message in _messages(decision, order, record, category, now):
+        order = await handle.get(uow)
+        for message in _messages(decision, order, record, handle.category, now):
             uow.publish(message)
             if message.KIND == "command":
-                sent.append(SentCommand(decision.key, order.order_id, message.TYPE,
+                sent.append(SentCommand(decision.key, handle.order_id, message.TYPE,
                                         message.model_dump(mode="json"), 1, now))
-        if isinstance(decision, sg.MarkCancelled) and decision.round_no is None \
-                and order.status is not OrderStatus.CANCELLED:
-            order.status, order.status_reason = OrderStatus.CANCELLED, decision.reason.value
-            order_changed = True
+        if isinstance(decision, sg.MarkCancelled) and decision.round_no is None:
+            status, reason = OrderStatus.CANCELLED, decision.reason.value
     deadlines = [w.until for w in waits if w.until is not None]
     record = replace(record, waiting_for="; ".join(dict.fromkeys(w.reason for w in waits)),
                      next_check_at=min(deadlines) if deadlines else None)
     await uow.repo.record_commands(sent)
     await uow.repo.mark_replied(list(replied), now)
-    # The order's own status follows the saga (credit clearance is kept per revision for the gate).
-    cleared = [r for r in saga.rounds if r.kind is sg.RoundKind.ORDER and r.revision == order.revision
-               and r.credit.is_cleared]
-    if cleared and order.credit_cleared_revision != order.revision:
-        order.credit_cleared(order.revision)
-        order_changed = True
-    wanted = _order_status(saga, order)
-    if wanted is not None and order.status is not OrderStatus.CANCELLED and wanted is not order.status:
-        order.status = wanted
-        order_changed = True
-    if order_changed:
-        await uow.repo.save_order(order)
+    # The order's own status follows the saga; credit clearance is kept per revision (no order slips past).
+    cleared_revision = handle.credit_cleared_revision
+    if any(r.kind is sg.RoundKind.ORDER and r.revision == handle.revision and r.credit.is_cleared
+           for r in saga.rounds):
+        cleared_revision = handle.revision
+    wanted = _order_status(saga)
+    if wanted is not None and status is not OrderStatus.CANCELLED:
+        status = wanted
+    if status is not handle.status or cleared_revision != handle.credit_cleared_revision:
+        await uow.repo.set_order_state(handle.order_id, status, reason or f"saga: {saga.status.value}",
+                                       cleared_revision)
     await uow.repo.save_saga(record, now)
     return record
 
@@ -356,25 +378,23 @@ async def handle_reply(uow: UnitOfWork, message: Message, message_id: str, now: 
     if record is None:
         log.warning("%s for unknown order %s ignored", message.TYPE, order_id)
         return
-    order = await uow.repo.get_order(order_id, lock=True)
-    customer = await uow.repo.get_customer(record.saga.customer_id)
-    assert order is not None and customer is not None
+    handle = await uow.repo.order_handle(order_id)
+    assert handle is not None
     record, replied = apply_reply(record, message, message_id, now)
     if isinstance(message, dispatch.ShipmentDispatched):
+        order = await handle.get(uow)
         order.record_dispatch(message.shipment_id)
         await uow.repo.save_order(order)
-    await act(uow, record, order, customer.gst_category, now, replied=replied, faults=faults)
+    await act(uow, record, handle, now, replied=replied, faults=faults)
 
 
 async def recheck(uow: UnitOfWork, order_id: str, now: datetime) -> None:
     """Re-decide one saga whose wait had a deadline (the ship-complete hold period)."""
     record = await uow.repo.get_saga(order_id, lock=True)
-    order = await uow.repo.get_order(order_id, lock=True)
-    if record is None or order is None:
+    handle = await uow.repo.order_handle(order_id)
+    if record is None or handle is None:
         return
-    customer = await uow.repo.get_customer(record.saga.customer_id)
-    assert customer is not None
-    await act(uow, record, order, customer.gst_category, now)
+    await act(uow, record, handle, now)
 
 
 async def resend_unanswered(uow: UnitOfWork, now: datetime, policy: CoordinatorPolicy, limit: int = 100) -> int:
@@ -387,13 +407,12 @@ async def resend_unanswered(uow: UnitOfWork, now: datetime, policy: CoordinatorP
             await uow.repo.mark_replied([command.request_id], now)  # answered in a way that needs no reply
             continue
         if command.attempts >= policy.command_max_attempts:
-            order = await uow.repo.get_order(command.order_id, lock=True)
-            customer = await uow.repo.get_customer(record.saga.customer_id)
-            assert order is not None and customer is not None
+            handle = await uow.repo.order_handle(command.order_id)
+            assert handle is not None
             failed = replace(record, saga=sg.compensation_failed(
                 record.saga, command.request_id, f"no reply to {command.type} after {command.attempts} attempts"))
             await uow.repo.mark_replied([command.request_id], now)
-            await act(uow, failed, order, customer.gst_category, now)
+            await act(uow, failed, handle, now)
             continue
         uow.publish(message_class(command.type, 1).model_validate(command.payload))
         await uow.repo.command_resent(command.request_id, now)

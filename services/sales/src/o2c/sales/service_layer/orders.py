@@ -21,7 +21,7 @@ from o2c.sales.domain.numbering import ORDER_SERIES, QUOTATION_SERIES, Financial
 from o2c.sales.domain.order import AddLine, ChangeQuantity, ChangeShipTo, OrderChange, RemoveLine, SalesOrder
 from o2c.sales.domain.quotation import LineRequest, Quotation, StockView, promise_for
 from o2c.sales.service_layer import facts
-from o2c.sales.service_layer.coordinator import CoordinatorPolicy, act, saga_lines, start_saga
+from o2c.sales.service_layer.coordinator import CoordinatorPolicy, OrderHandle, act, saga_lines, start_saga
 from o2c.sales.service_layer.customers import load_customer
 from o2c.sales.service_layer.errors import NotFoundError
 from o2c.sales.service_layer.ports import ReturnRecord, SagaRecord, UnitOfWork
@@ -203,11 +203,11 @@ async def amend_order(uow: UnitOfWork, order_id: str, amend: Amend, stock: Stock
     previous = order.gross_value
     order.amend(changes, by, at, amend.reason)
     saga = sg.order_amended(record.saga, revision=order.revision, lines=saga_lines(order))
-    await uow.repo.save_order(order)
+    await uow.repo.save_order(order, lines=True)
     uow.publish(sales.OrderAmended(**facts.order_facts(order, customer.gst_category), amended_at=at,
                                    previous_gross_value=previous, reason=amend.reason))
-    await act(uow, SagaRecord(saga, record.allocations, record.invoices, record.exceptions), order,
-              customer.gst_category, at)
+    await act(uow, SagaRecord(saga, record.allocations, record.invoices, record.exceptions),
+              OrderHandle.of(order, customer.gst_category), at)
     return order
 
 
@@ -220,8 +220,8 @@ async def cancel_order(uow: UnitOfWork, order_id: str, reason: str, by: Actor, a
     order.cancel(by, at, reason)
     saga = sg.cancellation_requested(record.saga, sg.CancellationReason.CUSTOMER_REQUEST, reason)
     await uow.repo.save_order(order)
-    await act(uow, SagaRecord(saga, record.allocations, record.invoices, record.exceptions), order,
-              customer.gst_category, at)
+    await act(uow, SagaRecord(saga, record.allocations, record.invoices, record.exceptions),
+              OrderHandle.of(order, customer.gst_category), at)
     return order
 
 
