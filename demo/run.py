@@ -1,6 +1,6 @@
 """`make demo`: the stack checked, the services started, and the Pune distributor played through the APIs.
 
-    python demo/run.py [--orders 12] [--customers all|script] [--no-services] [--story D04]
+    python demo/run.py [--orders 12] [--all-master] [--no-services] [--story D04]
 
 1. The stack's state: Kafka topics, the seven databases, Redis.
 2. The seed (`demo/seed.py` → .stack/demo/seed.json) and `bash deploy/local/services.sh up`.
@@ -114,8 +114,9 @@ def where_next(ctx: Ctx) -> None:
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=12, help="orders of the script to play (50 = all)")
-    parser.add_argument("--customers", choices=["all", "script"], default="all",
-                        help="load all 300 customers, or only those of the orders played")
+    parser.add_argument("--all-master", action="store_true",
+                        help="load all 300 customers and every opening-stock row (default: those the orders need; "
+                             "sales and inventory take them one request each)")
     parser.add_argument("--no-services", action="store_true", help="do not run services.sh up")
     parser.add_argument("--story", help="script id of the order whose story to print (default: the furthest)")
     parser.add_argument("--seed-out", type=Path, default=REPO / ".stack" / "demo" / "seed.json")
@@ -137,8 +138,9 @@ async def main(argv: list[str] | None = None) -> int:
         for name, svc in api.services.items():
             report.line(f"{name:<10} {svc.base_url}  {svc.reason}")
         scripts = chosen_orders(seed, args.orders)
-        scope = {s["customer_id"] for s in scripts} if args.customers == "script" else None
-        await load_everything(ctx, scope)
+        customers = None if args.all_master else {s["customer_id"] for s in scripts}
+        items = None if args.all_master else {ln["item_code"] for s in scripts for ln in s["lines"]}
+        await load_everything(ctx, customers, items)
         plays = await play(ctx, args.orders)
         chosen = next((p for p in plays if p.sid == args.story), None) if args.story else pick_story(plays)
         report.section("one order's story")

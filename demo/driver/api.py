@@ -85,7 +85,7 @@ class ServiceState:
 class Api:
     """One httpx client per service; tokens per person; routes from each service's OpenAPI document."""
 
-    def __init__(self, tokens: Callable[[str], str], *, host: str = "127.0.0.1", timeout: float = 30.0,
+    def __init__(self, tokens: Callable[[str], str], *, host: str = "127.0.0.1", timeout: float = 60.0,
                  ports: dict[str, int] | None = None) -> None:
         self.tokens = tokens
         self.services = {name: ServiceState(name, f"http://{host}:{port}")
@@ -152,7 +152,8 @@ class Api:
 
     async def call(self, service: str, method: str, path: str, *, who: str, json: Any = None,
                    params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-                   template: str | None = None, accept: Iterable[int] = ()) -> httpx.Response:
+                   template: str | None = None, accept: Iterable[int] = (), retries: int | None = None
+                   ) -> httpx.Response:
         """Call `path` as `who` (a seed user id); 2xx or a status in `accept` is returned, else `Refused`.
 
         `template` is the route as the OpenAPI document names it, when `path` has ids filled in.
@@ -160,10 +161,19 @@ class Api:
         self.need(service, method, template or path)
         sent = {"Authorization": f"Bearer {self.tokens(who)}", **(headers or {})}
         url = self.services[service].base_url + path
-        try:
-            response = await self.client.request(method, url, json=json, params=params, headers=sent)
-        except httpx.HTTPError as exc:
-            raise Unavailable(service, f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        # A GET, or a write the service dedupes (Idempotency-Key, upsert), is tried again after a dropped
+        # connection; anything else is not, so nothing is ever done twice.
+        attempts = 1 + (retries if retries is not None else (2 if method == "GET" or "Idempotency-Key" in sent
+                                                              else 0))
+        for attempt in range(attempts):
+            try:
+                response = await self.client.request(method, url, json=json, params=params, headers=sent)
+                break
+            except httpx.HTTPError as exc:
+                if attempt + 1 >= attempts:
+                    raise Unavailable(service, f"{method} {template or path}: {type(exc).__name__} {exc}".strip()
+                                      ) from exc
+                await asyncio.sleep(1.0 + attempt)
         self.calls += 1
         if _unrouted(response):
             raise Unavailable(service, f"no {method} {template or path} in its API yet (HTTP {response.status_code})")
@@ -177,13 +187,25 @@ class Api:
 
 
 async def poll(probe: Callable[[], Awaitable[T | None]], *, timeout: float, interval: float = 0.25) -> tuple[
-        T | None, float]:
-    """Call `probe` until it returns something truthy or the deadline passes: (result or None, seconds)."""
+        T | None, float, str]:
+    """Call `probe` until it returns something truthy or the deadline passes: (result or None, seconds, last
+    error). A 5xx or a dropped connection while polling counts as "not yet" (a loaded service recovers); a
+    missing route or a 4xx ends the wait at once."""
     started = time.monotonic()
+    last_error = ""
     while True:
-        result = await probe()
+        try:
+            result = await probe()
+        except Refused as exc:
+            if exc.status < 500:
+                raise
+            result, last_error = None, str(exc)
+        except Unavailable as exc:
+            if exc.reason.startswith("no "):
+                raise
+            result, last_error = None, str(exc)
         if result:
-            return result, time.monotonic() - started
+            return result, time.monotonic() - started, last_error
         if time.monotonic() - started > timeout:
-            return None, time.monotonic() - started
+            return None, time.monotonic() - started, last_error
         await asyncio.sleep(interval)

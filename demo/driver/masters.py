@@ -61,14 +61,36 @@ async def wait_for_item_replica(ctx: Ctx, codes: list[str]) -> bool:
                                       timeout=90, interval=1.0))
 
 
-async def load_stock(ctx: Ctx) -> None:
-    """Opening stock: each row received into the receiving bin, then put away into its bin (confirmed)."""
+async def present_stock(ctx: Ctx) -> set[tuple[str, str, str, str]]:
+    """(warehouse, bin, item, batch) that inventory already holds — a second run moves nothing for them."""
+    present: set[tuple[str, str, str, str]] = set()
+    if not ctx.api.has("inventory", "GET", "/stock"):
+        return present
+    for wh in ctx.seed["warehouses"]:
+        who = ctx.person("warehouse_coordinator", wh["warehouse_id"])
+        rows = (await ctx.api.get("inventory", "/stock", who=who, params={"warehouse_id": wh["warehouse_id"]})).json()
+        present |= {(r["warehouse_id"], r["bin_code"], r["item_code"], r.get("batch_no") or "-") for r in rows
+                    if r.get("bin_code") != RECEIVING_BIN}
+    return present
+
+
+async def load_stock(ctx: Ctx, items: set[str] | None) -> None:
+    """Opening stock: each row received into the receiving bin, then put away into its bin (confirmed).
+
+    Inventory takes one movement per request (no bulk API), so by default only the rows of the items the
+    played orders need are loaded; `--all-master` loads all of them."""
     report, api = ctx.report, ctx.api
     with report.step("opening stock"):
         api.need("inventory", "POST", "/stock/receipts")
         api.need("inventory", "POST", "/stock/putaways")
         batches = {b["batch_no"]: b for b in ctx.seed["batches"]}
-        rows = ctx.seed["stock"]
+        wanted = [r for r in ctx.seed["stock"] if items is None or r["item_code"] in items]
+        present = await present_stock(ctx)
+        rows = [r for r in wanted
+                if (r["warehouse_id"], r["bin_code"], r["item_code"], r["batch_no"] or "-") not in present]
+        scope = "all rows" if items is None else f"the rows of the {len(items)} items the orders played need"
+        report.line(f"opening stock: {len(wanted)} of {len(ctx.seed['stock'])} seed rows ({scope}); "
+                    f"{len(wanted) - len(rows)} already in inventory's bins, {len(rows)} to receive and put away")
         started = time.monotonic()
         counts = {"moved": 0, "repeated": 0}
         failures: list[str] = []
@@ -94,7 +116,7 @@ async def load_stock(ctx: Ctx) -> None:
             repeated = first.json().get("repeated") and second.json().get("repeated")
             counts["repeated" if repeated else "moved"] += 1
 
-        await bounded(rows, one, limit=32)
+        await bounded(rows, one, limit=8)
         seconds = time.monotonic() - started
         report.line(f"opening stock: {len(rows)} rows (warehouse × bin × item × batch) received into {RECEIVING_BIN} "
                     f"and put away by each warehouse coordinator: {counts['moved']} moved, {counts['repeated']} "
@@ -117,10 +139,10 @@ async def load_gst_rates(ctx: Ctx) -> None:
 
         async def one(row: tuple[str, dict[str, Any]]) -> None:
             hsn, rate = row
-            await api.call("sales", "POST", "/gst-rates", who=who, json={
+            await api.call("sales", "POST", "/gst-rates", who=who, retries=2, json={  # an upsert: safe to repeat
                 "hsn_prefix": hsn, "rate": rate["rate"], "effective_from": rate["valid_from"], "cess_rate": "0"})
 
-        await bounded(rows, one, limit=16)
+        await bounded(rows, one, limit=4)
         report.line(f"GST rates: {len(rows)} effective-dated rates for {len(ctx.seed['hsn_codes'])} HSN codes "
                     f"(before and after 22 Sep 2025) by {ctx.name(who)}")
 
@@ -211,6 +233,9 @@ def _customer_body(c: dict[str, Any]) -> dict[str, Any]:
         "payment_terms_days": c["payment_terms_days"], "price_list_code": "STD", "sales_owner": c["sales_owner"],
         "ship_policy": c["ship_policy"], "shortage_policy": c["shortage_policy"],
         "requested_credit_limit": c["credit_limit"], "credit_grace_days": c["credit_grace_days"],
+        # Who notify should tell; sales keeps it once its customer master has contacts (ignored until then).
+        "contacts": [{"name": c["contact"]["name"], "email": c["contact"]["email"], "phone": c["contact"]["phone"],
+                      "channels": c["contact"]["channels"]}],
     }
 
 
@@ -259,19 +284,21 @@ async def load_customers(ctx: Ctx, only: set[str] | None = None) -> None:
                 refusals.append(f"{c['code']}: {exc}")
 
         try:
-            await bounded(chosen, one, limit=16)
+            await bounded(chosen, one, limit=8)
         finally:
             ctx.state.save()
-        report.line(f"customers: {len(chosen)} — {tally['created']} registered by their coordinators, "
-                    f"{tally['approved']} approved by {ctx.name(head)}, {tally['already']} already there, "
-                    f"{tally['refused']} refused ({time.monotonic() - started:.1f}s)")
+        scope = "all" if only is None else "those of the orders played; --all-master loads all"
+        report.line(f"customers: {len(chosen)} of {len(ctx.seed['customers'])} ({scope}) — "
+                    f"{tally['created']} registered by their coordinators, {tally['approved']} approved by "
+                    f"{ctx.name(head)}, {tally['already']} already there, {tally['refused']} refused "
+                    f"({time.monotonic() - started:.1f}s)")
         for text in refusals[:5]:
             report.line(f"  {text}")
         if tally["refused"] or tally["unknown"]:
             report.failures.append(f"customers: {tally['refused']} refused, {tally['unknown']} without id")
 
 
-async def load_everything(ctx: Ctx, customer_scope: set[str] | None) -> None:
+async def load_everything(ctx: Ctx, customer_scope: set[str] | None, item_scope: set[str] | None) -> None:
     report = ctx.report
     report.section("master data: inventory (warehouses, bins) and sales (GST rates, items, prices, schemes)")
     await load_warehouses(ctx)
@@ -289,4 +316,4 @@ async def load_everything(ctx: Ctx, customer_scope: set[str] | None) -> None:
             await wait_for_item_replica(ctx, codes)
     except (Unavailable, Refused) as exc:
         report.line(f"could not check inventory's item replica: {exc}")
-    await load_stock(ctx)
+    await load_stock(ctx, item_scope)

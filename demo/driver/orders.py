@@ -19,7 +19,7 @@ from driver.report import short
 
 SHORT_REASONS = {"count_mismatch": "bin_short", "not_found_in_bin": "bin_short", "damaged_in_bin": "damaged"}
 RELEASED = {"released", "partially_released", "backordered", "cancelled", "closed"}
-TIMEOUT = 45.0
+TIMEOUT = 60.0
 
 
 def money(value: Decimal) -> str:
@@ -96,13 +96,15 @@ class OrderPlay:
                 "customer_id": customer_id, "ship_to_id": s["ship_to_address_id"], "lines": lines})).json()
             self.trail["quotation_id"] = quotation["quotation_id"]
             atp_known = sum(1 for ln in quotation["lines"] if ln.get("atp") is not None)
+            atp_text = (f"ATP per warehouse on {atp_known}/{len(lines)} lines" if atp_known else
+                        "ATP unknown (inventory did not answer sales in time; promise by lead time)")
             schemes = sorted({ln["scheme_code"] for ln in quotation["lines"] if ln.get("scheme_code")})
             self.say(f"quotation {quotation['number']} by {ctx.name(self.coordinator)} for "
                      f"{self.customer['trade_name'] or self.customer['legal_name']} ({self.customer['code']}): "
                      f"{len(lines)} lines, taxable {rupees(quotation['totals']['taxable_value'])}, gross "
                      f"{rupees(quotation['totals']['gross_value'])}, place of supply {quotation['place_of_supply']}"
-                     f"{', schemes ' + ', '.join(schemes) if schemes else ''}; ATP shown on {atp_known}/{len(lines)} "
-                     f"lines; valid until {quotation['valid_until']}")
+                     f"{', schemes ' + ', '.join(schemes) if schemes else ''}; {atp_text}; "
+                     f"valid until {quotation['valid_until']}")
         if not outcome.ok:
             return False
         self.reached.append("quotation")
@@ -185,7 +187,7 @@ class OrderPlay:
 
         order = None
         with self.ctx.report.step("release", self.prefix):
-            order = await self.wait("credit and stock to clear and the order to be released", status)
+            order = await self.wait("credit and stock to clear and the order to be released", status, timeout=90)
             if order is None:
                 return None
             saga = order.get("saga") or {}
@@ -221,51 +223,64 @@ class OrderPlay:
                                   template="/shipments/{shipment_id}", accept=(404,))
             return found.json() if found.status_code == 200 else None
 
-        shipment = None
-        with ctx.report.step("pick list", self.prefix):
+        step = ctx.report.step
+        with step("pick list", self.prefix) as ok:
             shipment = await self.wait(f"the pick list of the {warehouse_id} shipment (OrderReleased → dispatch)",
                                        get_shipment)
-        if shipment is None:
+        if not ok.ok or shipment is None:
             return None
-        with ctx.report.step("picking", self.prefix):
+        with step("picking", self.prefix) as ok:
             await self.pick(shipment, picker)
             shipment = await self.wait(f"every pick line of {shipment['pick_list_no']} confirmed",
                                        lambda: _ready(get_shipment, "pick_confirmation"))
-            if shipment is None:
-                return None
-            self.reached.append("picking")
-        with ctx.report.step("dispatch details", self.prefix):
+        if not ok.ok or shipment is None:
+            return None
+        self.reached.append("picking")
+        for line in shipment.get("lines", []):
+            if Decimal(line.get("backordered") or 0) > 0:
+                self.say(f"{tag} ships short: line {line['order_line_no']} {line['item_code']} picked "
+                         f"{line['picked']}, backordered {line['backordered']}")
+        with step("dispatch details", self.prefix) as ok:
             await self.dispatch_details(shipment, supervisor)
-            self.reached.append("dispatch details")
-        with ctx.report.step("invoice", self.prefix):
+        if not ok.ok:
+            return None
+        self.reached.append("dispatch details")
+        with step("invoice", self.prefix) as ok:
             shipment = await self.wait(f"the tax invoice for {tag} (ShipmentReady → invoicing)",
                                        lambda: _ready(get_shipment, "invoice"))
-            if shipment is None:
-                return None
-            inv = shipment["invoice"]
-            self.say(f"invoice {inv['invoice_no']} dated {inv['invoice_date']} for {rupees(inv['value'])}")
-            self.reached.append("invoice")
-        with ctx.report.step("e-way bill", self.prefix):
+        if not ok.ok or shipment is None or not shipment.get("invoice"):
+            return None
+        inv = shipment["invoice"]
+        self.say(f"invoice {inv['invoice_no']} dated {inv['invoice_date']} for {rupees(inv['value'])}")
+        self.reached.append("invoice")
+        with step("e-way bill", self.prefix) as ok:
             shipment = await self.wait(f"the e-way bill verdict for {inv['invoice_no']} (InvoiceIssued → ewaybill)",
                                        lambda: _ready(get_shipment, "ewaybill"))
-            if shipment is None:
-                return None
-            if shipment.get("ewaybill_rejection"):
-                self.say(f"e-way bill REJECTED: {shipment['ewaybill_rejection']} — the gate stays closed")
-                return shipment
-            if shipment.get("ewaybill"):
-                ewb = shipment["ewaybill"]
-                self.say(f"e-way bill {ewb['ewaybill_no']} valid until {ewb['valid_until']}")
-            else:
-                self.say(f"e-way bill not required: {shipment.get('ewaybill_not_required_reason')}")
-            self.reached.append("e-way bill")
-        with ctx.report.step("gate-out", self.prefix):
+        if not ok.ok or shipment is None:
+            return None
+        if shipment.get("ewaybill_rejection"):
+            self.say(f"e-way bill REJECTED: {shipment['ewaybill_rejection']} — the gate stays closed")
+            self.ctx.report.failures.append(f"{self.prefix} e-way bill rejected: {shipment['ewaybill_rejection']}")
+            return shipment
+        if shipment.get("ewaybill"):
+            ewb = shipment["ewaybill"]
+            self.say(f"e-way bill {ewb['ewaybill_no']} valid until {ewb['valid_until']}")
+        else:
+            self.say(f"e-way bill not required: {shipment.get('ewaybill_not_required_reason')}")
+        self.reached.append("e-way bill")
+        if shipment.get("status") == "dispatched":
+            self.say(f"already through the gate at {shipment.get('dispatched_at')}")
+            self.reached.append("gate-out")
+            return shipment
+        with step("gate-out", self.prefix) as ok:
             done = await api.call("dispatch", "POST", f"/shipments/{shipment_id}/gate-out", who=supervisor,
                                   template="/shipments/{shipment_id}/gate-out")
             shipment = done.json()
             self.say(f"gate-out by {ctx.name(supervisor)} at {shipment.get('dispatched_at')}: "
                      f"{shipment['status']}")
-            self.reached.append("gate-out")
+        if not ok.ok:
+            return None
+        self.reached.append("gate-out")
         return shipment
 
     async def pick(self, shipment: dict[str, Any], picker: str) -> None:
@@ -302,7 +317,9 @@ class OrderPlay:
                     self.say(f"{pick_list['pick_list_no']} line {line['line_no']} ({line['item_code']} at "
                              f"{line['bin_code']}): {ctx.name(picker)} picked {body['picked']} of "
                              f"{line['quantity']} — short, {note}")
-            await asyncio.sleep(0.5)  # a short pick may bring a replacement line from another bin
+            if not short_lines:
+                break
+            await asyncio.sleep(1.0)  # a short pick may bring a replacement line from another bin
         self.say(f"{pick_list['pick_list_no']} ({pick_list['warehouse_id']}): {confirmed} lines confirmed by "
                  f"{ctx.name(picker)} ({short_lines} short)")
 
@@ -349,10 +366,21 @@ class OrderPlay:
 
         with self.ctx.report.step("customer notification", self.prefix):
             found = await self.wait("the customer's dispatch notice (ShipmentDispatched → notify)", dispatch_notice)
-            if found:
-                for n in found:
-                    self.say(f"notified {n['recipient']} by {n['channel']} ({n['status']}): {short(n['subject'], 90)}")
-                self.reached.append("notification")
+            for n in found or []:
+                if n.get("status") == "delivered":
+                    self.say(f"customer told by {n['channel']} to {n['recipient']}: {short(n['subject'], 90)}")
+                    self.reached.append("notification")
+                else:
+                    text = f"dispatch notice NOT delivered ({n.get('status')}): {n.get('detail') or 'no detail'}"
+                    self.say(text)
+                    self.ctx.report.failures.append(f"{self.prefix} {text}")
+
+        order = await self.order()
+        open_rest = (order.get("saga") or {}).get("backorder") or []
+        if open_rest:
+            rest = ", ".join(f"line {b['line_no']} × {b['quantity']}" for b in open_rest)
+            self.say(f"order {order['number']} stays open ({order['status']}): backordered {rest}")
+            return
 
         async def closed() -> dict[str, Any] | None:
             order = await self.order()
@@ -360,7 +388,7 @@ class OrderPlay:
 
         with self.ctx.report.step("order closed", self.prefix):
             order = await self.wait("the coordinator to close the order (everything dispatched and notified)",
-                                    closed, timeout=20)
+                                    closed, timeout=30)
             if order:
                 self.say(f"order {order['number']} {order['status']}")
                 self.reached.append("closed")
@@ -444,6 +472,10 @@ class OrderPlay:
             else:
                 self.say(f"stopped: {exc}")
                 self.ctx.report.failures.append(f"{self.prefix} {exc}")
+        except (KeyError, TypeError, ValueError, StopIteration) as exc:  # an answer not shaped as expected
+            text = f"stopped: an answer the driver did not expect ({type(exc).__name__}: {exc})"
+            self.say(text)
+            self.ctx.report.failures.append(f"{self.prefix} {text}")
         finally:
             self.ctx.state.save()
 
@@ -504,8 +536,9 @@ async def play(ctx: Ctx, count: int) -> list[OrderPlay]:
         try:
             if await p.place():
                 placed.append(p)
-        except (Unavailable, Refused) as exc:
-            p.say(f"stopped: {exc}")
+        except (Unavailable, Refused, KeyError, TypeError, ValueError) as exc:
+            p.say(f"stopped: {type(exc).__name__}: {exc}")
+            report.failures.append(f"{p.prefix} placing the order: {exc}")
     if not placed:
         return plays
     report.section("following each order through credit, stock, picking, documents, gate, notice, payment")

@@ -63,12 +63,13 @@ class Report:
     async def wait(self, what: str, probe: Callable[[], Awaitable[T | None]], *, timeout: float,
                    prefix: str = "", interval: float = 0.3, quiet: bool = False) -> T | None:
         """Poll with a deadline; print what was waited for and how long it took (or that it never came)."""
-        result, seconds = await poll(probe, timeout=timeout, interval=interval)
+        result, seconds, last_error = await poll(probe, timeout=timeout, interval=interval)
         if result:
             if not quiet:
                 self.line(f"waited {seconds:.1f}s for {what}", prefix)
         else:
-            text = f"gave up after {seconds:.0f}s waiting for {what}"
+            text = f"gave up after {seconds:.0f}s waiting for {what}" + (f" (last: {last_error})" if last_error
+                                                                         else "")
             self.failures.append(f"{prefix} {text}".strip())
             self.line(text, prefix)
         return result

@@ -30,6 +30,8 @@ def pick_story(plays: list[OrderPlay]) -> OrderPlay | None:
 def when(value: Any) -> str:
     if not value:
         return "—"
+    if len(str(value)) == 10:  # a date
+        return datetime.fromisoformat(str(value)).strftime("%d %b")
     try:
         at = datetime.fromisoformat(str(value))
     except ValueError:
