@@ -211,3 +211,34 @@ async def test_goods_returned_after_a_receipt_against_the_authorisation(harness:
         assert r.status_code == 201, r.text
         r = await c.get("/atp", params={"items": "TEA"}, headers=tok["sales"])
         assert r.json()["items"][0]["available"] == "5.000"
+
+
+async def test_atp_promise_dates_by_stock_and_lead_time(harness: ServiceHarness, issuer: LocalIssuer) -> None:
+    from inventory_support import item_created
+    from o2c.inventory.service_layer.stock import upsert_item
+
+    svc = await harness.start(DEFINITION, consumer=False)
+    tok = tokens(issuer)
+    await seed_items(svc, "P-AV")
+    await seed_items(svc, "P-LEAD", lead_time_days=4)
+    await seed_items(svc, "P-NONE")
+    async with svc.runtime.sessions() as session, session.begin():
+        await upsert_item(session, item_created("P-MTO", stocked=False, lead_time_days=10))
+    async with svc.client() as c:
+        await add_warehouses(c, tok["wh"], PNQ)
+        await put_stock(c, tok["wh"], "PNQ", "P-AV", 3)
+        await put_stock(c, tok["wh"], "PNQ", "P-MTO", 3)
+        r = await c.get("/atp", params={"items": "P-NONE,P-AV,P-LEAD,P-MTO,P-UNK,P-AV"}, headers=tok["sales"])
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        today = datetime.now(UTC).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Kolkata")).date()
+        got = {i["item_code"]: (i["known"], i["available"], i["promise_date"], len(i["warehouses"]))
+               for i in r.json()["items"]}
+        assert [i["item_code"] for i in r.json()["items"]] == ["P-NONE", "P-AV", "P-LEAD", "P-MTO", "P-UNK"]
+        from datetime import timedelta
+        assert got == {
+            "P-NONE": (True, "0.000", None, 0),
+            "P-AV": (True, "3.000", today.isoformat(), 1),
+            "P-LEAD": (True, "0.000", (today + timedelta(days=4)).isoformat(), 0),
+            "P-MTO": (True, "0.000", (today + timedelta(days=10)).isoformat(), 0),  # not stocked: by lead time
+            "P-UNK": (False, "0.000", None, 0),
+        }

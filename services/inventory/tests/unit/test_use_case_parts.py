@@ -34,7 +34,6 @@ from o2c.inventory.service_layer.orders import (
     shortfall,
 )
 from o2c.inventory.service_layer.places import WarehouseSite
-from o2c.inventory.service_layer.stock import _finish
 from o2c.kit.messaging.errors import PermanentError
 
 NOW = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
@@ -107,21 +106,6 @@ def test_expected_date_only_with_a_known_lead_time() -> None:
     assert expected_date(ItemInfo("A", lead_time_days=0), TODAY) is None
     assert expected_date(None, TODAY) is None
     assert expected_date(ItemInfo("A", lead_time_days=3), TODAY) == date(2026, 12, 2)
-
-
-# --- ATP promise dates ----------------------------------------------------------------------------
-
-
-def test_promise_date_today_when_available_else_by_lead_time() -> None:
-    def item(**kw: Any) -> dict[str, Any]:
-        return {"item_code": "A", "stocked": True, "lead_time_days": 0, "warehouses": [{"warehouse_id": "W"}]} | kw
-
-    assert _finish(item(), Decimal(3), TODAY, timedelta)["promise_date"] == "2026-11-29"
-    assert _finish(item(lead_time_days=4), Decimal(0), TODAY, timedelta)["promise_date"] == "2026-12-03"
-    assert _finish(item(), Decimal(0), TODAY, timedelta)["promise_date"] is None
-    not_stocked = _finish(item(stocked=False, lead_time_days=10), Decimal(5), TODAY, timedelta)
-    assert not_stocked["promise_date"] == "2026-12-09" and not_stocked["warehouses"] == []
-    assert not_stocked["available"] == "0.000"
 
 
 # --- routing -------------------------------------------------------------------------------------

@@ -283,69 +283,60 @@ WITH wanted AS (
          AND sb.bin_code = a.bin_code AND sb.batch_key = a.batch_key
     WHERE a.item_code = ANY(CAST(:items AS text[]))
     GROUP BY a.warehouse_id, a.item_code
+), per_warehouse AS (
+    SELECT wanted.item_code, wanted.ord, i.unit, coalesce(i.stocked, true) AS stocked,
+           coalesce(i.lead_time_days, 0) AS lead_time_days, s.warehouse_id,
+           CAST(coalesce(bal.confirmed, 0) AS numeric(18, 3)) AS confirmed,
+           CAST(coalesce(bal.expected, 0) AS numeric(18, 3)) AS expected,
+           CAST(coalesce(res.reserved, 0) AS numeric(18, 3)) AS reserved,
+           CAST(coalesce(s.safety_stock, 0) AS numeric(18, 3)) AS safety,
+           CAST(greatest(0, coalesce(bal.promisable, 0) - coalesce(res.reserved_promisable, 0)
+                            - coalesce(s.safety_stock, 0)) AS numeric(18, 3)) AS available
+    FROM wanted
+    LEFT JOIN item i ON i.item_code = wanted.item_code
+    LEFT JOIN (item_stock s JOIN warehouse w ON w.warehouse_id = s.warehouse_id AND w.active)
+           ON s.item_code = wanted.item_code AND (CAST(:warehouse AS text) IS NULL OR s.warehouse_id = :warehouse)
+    LEFT JOIN bal ON bal.warehouse_id = s.warehouse_id AND bal.item_code = s.item_code
+    LEFT JOIN res ON res.warehouse_id = s.warehouse_id AND res.item_code = s.item_code
+), per_item AS (
+    SELECT item_code, ord, unit, stocked, lead_time_days,
+           CAST(coalesce(sum(available), 0) AS numeric(18, 3)) AS total,
+           coalesce(json_agg(json_build_object(
+               'warehouse_id', warehouse_id, 'confirmed', CAST(confirmed AS text),
+               'expected', CAST(expected AS text), 'reserved', CAST(reserved AS text),
+               'safety', CAST(safety AS text), 'available', CAST(available AS text)) ORDER BY warehouse_id)
+               FILTER (WHERE warehouse_id IS NOT NULL), '[]') AS warehouses
+    FROM per_warehouse GROUP BY item_code, ord, unit, stocked, lead_time_days
 )
-SELECT wanted.item_code, i.unit, i.stocked, i.lead_time_days, s.warehouse_id,
-       CAST(coalesce(bal.confirmed, 0) AS numeric(18, 3)) AS confirmed,
-       CAST(coalesce(bal.expected, 0) AS numeric(18, 3)) AS expected,
-       CAST(coalesce(res.reserved, 0) AS numeric(18, 3)) AS reserved,
-       CAST(coalesce(s.safety_stock, 0) AS numeric(18, 3)) AS safety,
-       CAST(greatest(0, coalesce(bal.promisable, 0) - coalesce(res.reserved_promisable, 0)
-                        - coalesce(s.safety_stock, 0)) AS numeric(18, 3)) AS available
-FROM wanted
-LEFT JOIN item i ON i.item_code = wanted.item_code
-LEFT JOIN (item_stock s JOIN warehouse w ON w.warehouse_id = s.warehouse_id AND w.active)
-       ON s.item_code = wanted.item_code AND (CAST(:warehouse AS text) IS NULL OR s.warehouse_id = :warehouse)
-LEFT JOIN bal ON bal.warehouse_id = s.warehouse_id AND bal.item_code = s.item_code
-LEFT JOIN res ON res.warehouse_id = s.warehouse_id AND res.item_code = s.item_code
-ORDER BY wanted.ord, s.warehouse_id
+SELECT CAST(coalesce(json_agg(json_build_object(
+    'item_code', item_code, 'known', unit IS NOT NULL, 'unit', unit, 'stocked', stocked,
+    'lead_time_days', lead_time_days,
+    'available', CAST(CASE WHEN stocked THEN total ELSE 0.000 END AS text),
+    'promise_date', CASE WHEN stocked AND total > 0 THEN CAST(:on AS date)
+                         WHEN lead_time_days > 0 OR NOT stocked THEN CAST(:on AS date) + lead_time_days END,
+    'warehouses', CASE WHEN stocked THEN warehouses ELSE '[]'::json END) ORDER BY ord), '[]') AS text)
+FROM per_item
 """)
+
+
+async def available_to_promise_json(session: AsyncSession, item_codes: list[str], warehouse_id: str | None,
+                                    at: datetime | None = None) -> str:
+    """ATP as a JSON array, built by PostgreSQL in one round trip whatever the number of items (the hot path
+    of quotations). Per item: per warehouse confirmed, expected, reserved, safety and available (= confirmed
+    in storage bins and unexpired batches − reserved there − safety, never below zero), the total available,
+    and the promise date: today when anything is available, otherwise today + the item's lead time (null when
+    no lead time is known); an item not stocked promises by lead time only."""
+    on = business_date(at or now())
+    codes = [c for c in item_codes if c]
+    return str((await session.execute(_ATP_SQL, {"items": codes, "on": on, "warehouse": warehouse_id})).scalar())
 
 
 async def available_to_promise(session: AsyncSession, item_codes: list[str], warehouse_id: str | None,
                                at: datetime | None = None) -> list[dict[str, Any]]:
-    """Per item and warehouse: confirmed, expected, reserved, safety and available (= confirmed in storage bins
-    and unexpired batches − reserved there − safety, never below zero); the promise date is today when
-    anything is available, otherwise today + the item's lead time (None when no lead time is known).
-    One round trip, whatever the number of items (the hot path of quotations)."""
-    from datetime import timedelta
+    import json
 
-    on = business_date(at or now())
-    codes = [c for c in item_codes if c]
-    rows = (await session.execute(_ATP_SQL, {"items": codes, "on": on, "warehouse": warehouse_id})).all()
-    out: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
-    total = Decimal("0.000")
-    for r in rows:
-        if current is None or current["item_code"] != r.item_code:
-            if current is not None:
-                out.append(_finish(current, total, on, timedelta))
-            total = Decimal("0.000")
-            current = {"item_code": r.item_code, "known": r.unit is not None, "unit": r.unit,
-                       "stocked": True if r.stocked is None else r.stocked, "lead_time_days": r.lead_time_days or 0,
-                       "warehouses": []}
-        if r.warehouse_id is not None:
-            current["warehouses"].append({
-                "warehouse_id": r.warehouse_id, "confirmed": str(r.confirmed), "expected": str(r.expected),
-                "reserved": str(r.reserved), "safety": str(r.safety), "available": str(r.available)})
-            total += r.available
-    if current is not None:
-        out.append(_finish(current, total, on, timedelta))
-    return out
-
-
-def _finish(item: dict[str, Any], total: Decimal, on: date, timedelta: Any) -> dict[str, Any]:
-    stocked, lead = item["stocked"], item["lead_time_days"]
-    if stocked and total > 0:
-        promise: date | None = on
-    elif lead > 0 or not stocked:
-        promise = on + timedelta(days=lead)
-    else:
-        promise = None
-    if not stocked:
-        item["warehouses"] = []
-    item["available"] = str(total) if stocked else "0.000"
-    item["promise_date"] = promise.isoformat() if promise else None
-    return item
+    loaded: list[dict[str, Any]] = json.loads(await available_to_promise_json(session, item_codes, warehouse_id, at))
+    return loaded
 
 
 # --- reservations and backorders views -------------------------------------------------------------
