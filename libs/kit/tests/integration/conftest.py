@@ -20,7 +20,7 @@ from o2c.kit.db import make_engine
 from o2c.kit.messaging.faults import FaultPoints
 from o2c.kit.service import Runtime, build_app, build_runtime
 from o2c.kit.settings import ServiceSettings
-from o2c.kit.testing import TestDatabases, create_topics
+from o2c.kit.testing import TestDatabases, create_topics, delete_prefixed_topics
 
 sys.path.insert(0, str(Path(__file__).parent))
 import probe
@@ -107,3 +107,4 @@ async def probe_pair(
     yield pair
     for side in list(pair.running):
         await pair.stop(side)
+    await delete_prefixed_topics(kafka_bootstrap, prefix)

@@ -130,6 +130,20 @@ async def test_databases() -> AsyncIterator[TestDatabases]:
     await dbs.drop_all()
 
 
+async def delete_prefixed_topics(bootstrap: str, prefix: str) -> None:
+    """A test's topics go when it ends: thousands of idle topics slow the broker's restarts."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000)
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            await admin.delete_topics(mine)
+    finally:
+        await admin.close()
+
+
 @pytest.fixture(scope="session")
 async def run_prefix() -> AsyncIterator[str]:
     """Namespaces this test run's topics so runs never collide with each other or the demo; deleted after."""
@@ -137,16 +151,7 @@ async def run_prefix() -> AsyncIterator[str]:
     yield prefix
     bootstrap = os.environ.get("O2C_KAFKA_BOOTSTRAP")
     if bootstrap:
-        from aiokafka.admin import AIOKafkaAdminClient
-
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000)
-        await admin.start()
-        try:
-            mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
-            if mine:
-                await admin.delete_topics(mine)
-        finally:
-            await admin.close()
+        await delete_prefixed_topics(bootstrap, prefix)
 
 
 @pytest.fixture(scope="session")
@@ -253,3 +258,4 @@ async def harness(
     await h.create_all_topics()
     yield h
     await h.stop_all()
+    await delete_prefixed_topics(kafka_bootstrap, prefix)
