@@ -415,3 +415,26 @@ async def test_amendment_upward_needs_credit_again(repo: InMemoryRepository) -> 
 
 async def test_reply_for_unknown_order_is_ignored(repo: InMemoryRepository) -> None:
     assert types(await feed(repo, approved("ord-nobody"))) == []
+
+
+async def test_contacts_travel_on_customer_and_order_messages(repo: InMemoryRepository) -> None:
+    from o2c.sales.domain.customer import Contact
+
+    customer_id = await seeded(repo)
+    uow = new_uow(repo)
+    with pytest.raises(InvalidValue) as caught:
+        await customers.change_customer(uow, customer_id, customers.ChangeCustomer(
+            contacts=(Contact("Desk", None, None, ("email",)),)), COORD, NOW)
+    assert caught.value.field == "contacts[0]"
+    desk = Contact("Purchase desk", "desk@ratan.example", "+919800000000", ("email", "whatsapp"))
+    _, entries = await customers.change_customer(uow, customer_id, customers.ChangeCustomer(contacts=(desk,)),
+                                                 COORD, NOW)
+    assert entries[0].field == "contacts"
+    updated = uow.messages[-1]
+    assert isinstance(updated, sales.CustomerUpdated) and updated.contacts[0].email == "desk@ratan.example"
+    order_id, placed = await place(repo, customer_id)
+    confirmed = placed.messages[0]
+    assert isinstance(confirmed, sales.OrderConfirmed) and confirmed.contact is not None
+    await feed(repo, reserved(order_id))
+    release = (await feed(repo, approved(order_id))).messages[0]
+    assert isinstance(release, sales.OrderReleased) and release.contact == confirmed.contact

@@ -91,6 +91,38 @@ class Address:
         return f"{text}; GSTIN {self.gstin}" if self.gstin else text
 
 
+CONTACT_CHANNELS = frozenset({"email", "sms", "whatsapp", "webhook"})
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Who to tell about the customer's orders (notify's channels). Never logged."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    channels: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        return f"{self.name} ({', '.join(self.channels) or 'no channel'})"
+
+
+def check_contact(contact: Contact, field: str) -> None:
+    if not contact.name.strip():
+        raise InvalidValue(f"{field}.name", "is required")
+    if not contact.email and not contact.phone:
+        raise InvalidValue(field, "a contact needs an e-mail address or a phone number")
+    if contact.email is not None and "@" not in contact.email:
+        raise InvalidValue(f"{field}.email", f"{contact.email!r} is not an e-mail address")
+    unknown = sorted(set(contact.channels) - CONTACT_CHANNELS)
+    if unknown:
+        raise InvalidValue(f"{field}.channels", f"unknown channel(s): {', '.join(unknown)}")
+    if "email" in contact.channels and not contact.email:
+        raise InvalidValue(f"{field}.email", "the e-mail channel needs an e-mail address")
+    if {"sms", "whatsapp"} & set(contact.channels) and not contact.phone:
+        raise InvalidValue(f"{field}.phone", "SMS and WhatsApp need a phone number")
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     """One change of a master record: who changed which field when, from what to what."""
@@ -221,6 +253,7 @@ class Customer:
     shortage_policy: ShortagePolicy = ShortagePolicy.BACKORDER
     requested_credit_limit: Money | None = None
     credit_grace_days: int = 0
+    contacts: tuple[Contact, ...] = ()
     status: CustomerStatus = CustomerStatus.PENDING
     status_reason: str = ""
     approved_by: str | None = None
@@ -250,6 +283,7 @@ class Customer:
         requested_credit_limit: Decimal | str | None = None,
         credit_grace_days: int = 0,
         directory: PincodeDirectory = INDIA_POST,
+        contacts: Iterable[Contact] = (),
     ) -> Customer:
         """A new customer, pending approval, after every master-data rule has passed."""
         name = legal_name.strip()
@@ -280,6 +314,7 @@ class Customer:
             credit_grace_days=_grace_days(credit_grace_days),
             created_by=created_by.user_id,
             created_at=_aware(at),
+            contacts=_contacts(contacts),
         )
         customer.audit.append(AuditEntry(created_by.user_id, at, "customer", None, "registered (pending approval)"))
         return customer
@@ -387,6 +422,15 @@ class Customer:
     def change_shortage_policy(self, policy: ShortagePolicy, by: Actor, at: datetime) -> list[AuditEntry]:
         return self._set("shortage_policy", policy, by, at)
 
+    def change_contacts(self, contacts: Iterable[Contact], by: Actor, at: datetime) -> list[AuditEntry]:
+        new = _contacts(contacts)
+        if new == self.contacts:
+            return []
+        _aware(at)
+        before = "; ".join(c.summary() for c in self.contacts) or None
+        self.contacts = new
+        return [self._record(by, at, "contacts", before, "; ".join(c.summary() for c in new) or None)]
+
     def change_requested_credit_limit(self, amount: Decimal | str | None, by: Actor, at: datetime) -> list[AuditEntry]:
         return self._set("requested_credit_limit", _credit_limit(amount), by, at)
 
@@ -444,6 +488,13 @@ class Customer:
         self.audit.append(entry)
         self.revision += 1
         return entry
+
+
+def _contacts(contacts: Iterable[Contact]) -> tuple[Contact, ...]:
+    book = tuple(contacts)
+    for index, contact in enumerate(book):
+        check_contact(contact, f"contacts[{index}]")
+    return book
 
 
 def _required(value: str, name: str) -> str:

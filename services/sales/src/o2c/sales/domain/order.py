@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from o2c.sales.domain.actors import Actor, Role
 from o2c.sales.domain.catalog import Item, PricedLine, Pricing
-from o2c.sales.domain.customer import Address, Customer, ShipPolicy, ShortagePolicy
+from o2c.sales.domain.customer import Address, Contact, Customer, ShipPolicy, ShortagePolicy
 from o2c.sales.domain.errors import InvalidValue, RuleViolation, TransitionRefused
 from o2c.sales.domain.geography import StateCode
 from o2c.sales.domain.money import Money
@@ -210,6 +210,8 @@ class SalesOrder:
     status_reason: str = ""
     cancelled_by: str | None = None
     cancelled_at: datetime | None = None
+    contact: Contact | None = None
+    """Who the customer wants told about this order (its first contact when the order was taken)."""
 
     # --- creation ---------------------------------------------------------------------------------
 
@@ -306,6 +308,7 @@ class SalesOrder:
             created_by=by.user_id,
             created_at=at,
             customer_po_no=customer_po_no,
+            contact=customer.contacts[0] if customer.contacts else None,
         )
 
     # --- values -----------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from o2c.sales.domain.catalog import (
     SchemeScope,
     Slab,
 )
-from o2c.sales.domain.customer import Address, Customer, GstCategory, ShipPolicy, ShortagePolicy
+from o2c.sales.domain.customer import Address, Contact, Customer, GstCategory, ShipPolicy, ShortagePolicy
 from o2c.sales.domain.errors import InvalidValue, RuleViolation
 from o2c.sales.domain.geography import Pincode, StateCode
 from o2c.sales.domain.gstin import Gstin, Pan
@@ -115,6 +115,16 @@ class AddressIn(BaseModel):
         )
 
 
+class ContactIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=20)
+    channels: list[str] = Field(default_factory=list)
+
+    def domain(self) -> Contact:
+        return Contact(self.name, self.email, self.phone, tuple(self.channels))
+
+
 class CustomerIn(BaseModel):
     code: str = Field(min_length=1, max_length=40)
     legal_name: str = Field(min_length=1, max_length=200)
@@ -128,6 +138,7 @@ class CustomerIn(BaseModel):
     shortage_policy: ShortagePolicy = ShortagePolicy.BACKORDER
     requested_credit_limit: str | None = None
     credit_grace_days: int = 0
+    contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
 
 
 class CustomerPatch(BaseModel):
@@ -142,6 +153,7 @@ class CustomerPatch(BaseModel):
     gst_category: GstCategory | None = None
     addresses: list[AddressIn] = Field(default_factory=list)
     remove_addresses: list[str] = Field(default_factory=list)
+    contacts: list[ContactIn] | None = None
 
 
 class Reason(BaseModel):
@@ -339,7 +351,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
                 shortage_policy=body.shortage_policy,
                 requested_credit_limit=(money(body.requested_credit_limit, "requested_credit_limit")
                                         if body.requested_credit_limit is not None else None),
-                credit_grace_days=body.credit_grace_days,
+                credit_grace_days=body.credit_grace_days, contacts=tuple(c.domain() for c in body.contacts),
             )
         try:
             async with unit_of_work() as uow:
@@ -378,6 +390,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
                 gst_category=body.gst_category,
                 addresses=tuple(a.domain(f"addresses[{i}]") for i, a in enumerate(body.addresses)),
                 remove_addresses=tuple(body.remove_addresses),
+                contacts=None if body.contacts is None else tuple(c.domain() for c in body.contacts),
             )
         async with unit_of_work() as uow:
             await scoped_customer(uow, customer_id, who)

@@ -37,6 +37,8 @@ def customer(c: Customer, *, audit: bool = False) -> dict[str, Any]:
         "shortage_policy": c.shortage_policy.value, "requested_credit_limit": dec(c.requested_credit_limit),
         "created_by": c.created_by, "created_at": c.created_at.isoformat(), "approved_by": c.approved_by,
         "approved_at": c.approved_at.isoformat() if c.approved_at else None, "revision": c.revision,
+        "contacts": [{"name": x.name, "email": x.email, "phone": x.phone, "channels": list(x.channels)}
+                     for x in c.contacts],
     }
     if audit:
         out["audit"] = [

@@ -324,20 +324,22 @@ def _messages(decision: sg.Decision, order: SalesOrder, record: SagaRecord, cate
             ship_to=facts.address(order.ship_to), place_of_supply=order.place_of_supply.value,
             supply_type=facts.supply_type(category), payment_terms_days=order.payment_terms_days,
             ship_policy=common.ShipPolicy(order.ship_policy.value), shipments=_shipments(order, record, decision),
-            backordered=_backordered(order, decision.backordered), released_at=now,
+            backordered=_backordered(order, decision.backordered), contact=facts.contact(order.contact),
+            released_at=now,
         )]
         if decision.backordered:
             out.append(sales.OrderBackordered(**base, lines=_backordered(order, decision.backordered),
-                                              reason="partly reserved: the rest waits for stock", backordered_at=now))
+                                              reason="partly reserved: the rest waits for stock",
+                                              contact=facts.contact(order.contact), backordered_at=now))
         return out
     if isinstance(decision, sg.MarkBackordered):
         return [sales.OrderBackordered(**base, lines=_backordered(order, decision.lines), reason=decision.reason,
-                                       backordered_at=now)]
+                                       contact=facts.contact(order.contact), backordered_at=now)]
     if isinstance(decision, sg.MarkCancelled):
         return [sales.OrderCancelled(
             **base, reason=sales.CancellationReason(decision.reason.value), note=decision.note,
             cancelled_lines=[] if decision.whole_order else _line_quantities(order, decision.lines),
-            cancelled_at=now,
+            contact=facts.contact(order.contact), cancelled_at=now,
         )]
     if isinstance(decision, sg.CloseOrder):
         shipped = [s.shipment_id for s in saga.shipments if s.state is sg.ShipmentState.DISPATCHED]

@@ -13,6 +13,7 @@ from o2c.sales.domain.actors import Actor
 from o2c.sales.domain.customer import (
     Address,
     AuditEntry,
+    Contact,
     Customer,
     CustomerStatus,
     GstCategory,
@@ -41,6 +42,7 @@ class RegisterCustomer:
     shortage_policy: ShortagePolicy = ShortagePolicy.BACKORDER
     requested_credit_limit: Decimal | None = None
     credit_grace_days: int = 0
+    contacts: tuple[Contact, ...] = ()
 
 
 async def load_customer(uow: UnitOfWork, customer_id: str, *, lock: bool = False) -> Customer:
@@ -64,7 +66,7 @@ async def register_customer(
         price_list_code=cmd.price_list_code, sales_owner=cmd.sales_owner, ship_policy=cmd.ship_policy,
         created_by=by, at=at, shortage_policy=cmd.shortage_policy,
         requested_credit_limit=cmd.requested_credit_limit, credit_grace_days=cmd.credit_grace_days,
-        directory=directory,
+        directory=directory, contacts=cmd.contacts,
     )
     await uow.repo.add_customer(customer)
     return customer
@@ -94,6 +96,7 @@ class ChangeCustomer:
     gst_category: GstCategory | None = None
     addresses: tuple[Address, ...] = ()
     remove_addresses: tuple[str, ...] = ()
+    contacts: tuple[Contact, ...] | None = None
 
 
 async def change_customer(
@@ -132,6 +135,8 @@ async def change_customer(
         entries += customer.remove_address(address_id, by, at)
     if change.gst_category is not None:
         entries += customer.change_gst_category(change.gst_category, by, at, directory)
+    if change.contacts is not None:
+        entries += customer.change_contacts(change.contacts, by, at)
     if entries:
         await uow.repo.save_customer(customer, entries)
         _announce_change(uow, customer, entries, at)

@@ -9,7 +9,7 @@ from typing import Any
 from o2c.contracts.types import Quantity
 from o2c.contracts.v1 import common, sales
 from o2c.sales.domain.catalog import Item, PricedLine, SchemeKind
-from o2c.sales.domain.customer import Address, Customer, CustomerStatus, GstCategory
+from o2c.sales.domain.customer import Address, Contact, Customer, CustomerStatus, GstCategory
 from o2c.sales.domain.order import OrderLine, SalesOrder
 from o2c.sales.domain.quotation import Quotation, QuotationLine, Totals
 from o2c.sales.domain.tax import GstRateSchedule
@@ -37,6 +37,13 @@ def address(a: Address) -> common.Address:
     )
 
 
+def contact(c: Contact | None) -> common.Contact | None:
+    if c is None:
+        return None
+    return common.Contact(name=c.name, email=c.email, phone=c.phone,
+                          channels=[common.NotificationChannel(x) for x in c.channels])
+
+
 def customer_facts(c: Customer) -> dict[str, Any]:
     billing = c.billing_address
     shipping = next((a for a in c.addresses if a.is_shipping), billing)
@@ -53,6 +60,7 @@ def customer_facts(c: Customer) -> dict[str, Any]:
         "proposed_credit_limit": c.requested_credit_limit,
         "ship_policy": common.ShipPolicy(c.ship_policy.value),
         "shortage_policy": common.ShortagePolicy(c.shortage_policy.value),
+        "contacts": [x for x in (contact(y) for y in c.contacts) if x is not None],
         "active": c.status is CustomerStatus.ACTIVE, "revision": c.revision,
     }
 
@@ -117,7 +125,7 @@ def order_facts(order: SalesOrder, category: GstCategory) -> dict[str, Any]:
         "place_of_supply": order.place_of_supply.value, "supply_type": supply_type(category),
         "lines": [order_line(line) for line in order.lines], "totals": totals(order.totals),
         "ship_policy": common.ShipPolicy(order.ship_policy.value),
-        "payment_terms_days": order.payment_terms_days,
+        "payment_terms_days": order.payment_terms_days, "contact": contact(order.contact),
     }
 
 
