@@ -70,6 +70,6 @@ def _upgrade(url: str, versions_dir: Path, metadata: MetaData) -> None:
             cfg.set_main_option("version_locations", str(versions_dir))
             cfg.attributes["connection"] = conn
             cfg.attributes["target_metadata"] = metadata
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")  # several branches (e.g. a read model) may share one database
     finally:
         engine.dispose()

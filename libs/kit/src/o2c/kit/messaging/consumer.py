@@ -65,6 +65,29 @@ class MessageContext:
 Handler = Callable[[Message, MessageContext], Awaitable[None]]
 
 
+def combine_handlers(*maps: Mapping[str, Handler]) -> dict[str, Handler]:
+    """One handler per type that runs each given handler in turn, in the same transaction and inbox entry.
+
+    Lets a read model (e.g. order tracking) see the same messages as the service's own use cases.
+    """
+    by_type: dict[str, list[Handler]] = {}
+    for mapping in maps:
+        for type_, handler in mapping.items():
+            by_type.setdefault(type_, []).append(handler)
+
+    def chain(handlers: list[Handler]) -> Handler:
+        if len(handlers) == 1:
+            return handlers[0]
+
+        async def run_all(message: Message, ctx: MessageContext) -> None:
+            for handler in handlers:
+                await handler(message, ctx)
+
+        return run_all
+
+    return {type_: chain(handlers) for type_, handlers in by_type.items()}
+
+
 @dataclass
 class _Decoded:
     record: ConsumerRecord[bytes, bytes]
