@@ -129,3 +129,34 @@ async def test_quotation_to_order_publishes_order_confirmed_and_is_idempotent(
     assert len(found) == 1
     assert found[0].order_id == order["order_id"] and found[0].quotation_id == quotation["quotation_id"]
     assert str(found[0].totals.gross_value) == order["totals"]["gross_value"]
+
+
+async def test_data_scope_customer_login_and_sales_owner(harness: ServiceHarness, issuer: LocalIssuer) -> None:
+    from o2c.kit.testing import bearer
+
+    svc = await harness.start(DEFINITION, consumer=False, inventory_url="http://127.0.0.1:9", atp_timeout_seconds=0.2)
+    tok = tokens(issuer)
+    async with svc.client() as c:
+        await seed_catalog(c, tok["head"])
+        mine = await approved_customer(c, tok)
+        other = await approved_customer(c, tok, code="OTHER")
+        r = await c.post("/orders", headers=tok["coord"], json={
+            "customer_id": mine, "ship_to_id": "main", "lines": [{"item_code": "PUMP-1", "quantity": "1"}]})
+        order_id = r.json()["order_id"]
+        own_login = bearer(issuer, "customer", customer_id=mine)
+        other_login = bearer(issuer, "customer", customer_id=other)
+        assert (await c.get(f"/orders/{order_id}", headers=own_login)).status_code == 200
+        assert (await c.get(f"/orders/{order_id}", headers=other_login)).status_code == 403
+        assert (await c.get(f"/customers/{mine}", headers=other_login)).status_code == 403
+        # A coordinator scoped to another sales owner may not see or quote this customer.
+        stranger = bearer(issuer, "sales_coordinator", sales_owner="ravi")
+        assert (await c.get(f"/customers/{mine}", headers=stranger)).status_code == 403
+        r = await c.post("/quotations", headers=stranger, json={
+            "customer_id": mine, "ship_to_id": "main", "lines": [{"item_code": "PUMP-1", "quantity": "1"}]})
+        assert r.status_code == 403
+        # A customer may cancel its own order (before gate-out); the saga says so.
+        r = await c.post(f"/orders/{order_id}/cancel", headers=own_login, json={"reason": "ordered twice"})
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "cancelled" and r.json()["saga"]["status"] == "cancelled"
+        r = await c.get("/saga-exceptions", headers=tok["head"])
+        assert r.status_code == 200 and r.json() == []

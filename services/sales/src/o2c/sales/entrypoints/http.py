@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Request, Response
 from o2c.contracts.v1.sales import ReturnReason
 from o2c.kit.auth import Principal, Role, require
+from o2c.kit.messaging.schema import TABLES
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.service import Runtime
 from o2c.sales.adapters import db
@@ -545,10 +546,26 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
                                                       stock=stock, by=actor(who), at=now(), setup=setup)
         return views.quotation(quotation)
 
+    async def parked(session: Any, order_ids: Sequence[str] | None) -> list[dict[str, Any]]:
+        """Orders whose message was dead-lettered: the kit parks the key so later messages wait behind it."""
+        pk, dl = TABLES.parked_key, TABLES.dead_letter
+        stmt = sa.select(pk.c.key, pk.c.topic, pk.c.dead_letter_id, pk.c.parked_at, dl.c.type, dl.c.reason).join(
+            dl, dl.c.id == pk.c.dead_letter_id)
+        if order_ids is not None:
+            stmt = stmt.where(pk.c.key.in_(list(order_ids)))
+        rows = (await session.execute(stmt.order_by(pk.c.parked_at.desc()).limit(500))).all()
+        return [{"order_id": r.key, "topic": r.topic, "dead_letter_id": r.dead_letter_id, "message_type": r.type,
+                 "reason": r.reason, "parked_at": r.parked_at.isoformat()} for r in rows]
+
     async def order_answer(order_id: str) -> dict[str, Any]:
-        async with reading() as uow:
-            order = await orders.load_order(uow, order_id)
-            return views.order(order, await uow.repo.get_saga(order_id))
+        async with rt.sessions() as session:
+            with domain_errors():
+                uow = UnitOfWork(SqlRepository(session))
+                order = await orders.load_order(uow, order_id)
+                view = views.order(order, await uow.repo.get_saga(order_id))
+            if view["saga"] is not None:
+                view["saga"]["parked_messages"] = await parked(session, [order_id])
+            return view
 
     async def idempotent(key: str | None, who: Principal, create: Any, response: Response) -> dict[str, Any]:
         scoped_key = f"{who.subject}:{key}" if key else None
@@ -657,8 +674,11 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
                 sa.select(t.c.order_id, t.c.status, t.c.exceptions, t.c.waiting_for, t.c.updated_at)
                 .where(sa.or_(t.c.status == "failed", sa.func.jsonb_array_length(t.c.exceptions) > 0))
                 .order_by(t.c.updated_at.desc()).limit(min(limit, 500)))).all()
+            held = await parked(session, None)
         return [{"order_id": r.order_id, "status": r.status, "exceptions": r.exceptions,
-                 "waiting_for": r.waiting_for, "updated_at": r.updated_at.isoformat()} for r in rows]
+                 "waiting_for": r.waiting_for, "updated_at": r.updated_at.isoformat()} for r in rows] + [
+            {"order_id": p["order_id"], "status": "parked", "exceptions": [p], "waiting_for": "a person to replay or "
+             "discard the dead letter", "updated_at": p["parked_at"]} for p in held]
 
     # --- returns ---
 
