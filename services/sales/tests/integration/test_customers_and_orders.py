@@ -160,3 +160,22 @@ async def test_data_scope_customer_login_and_sales_owner(harness: ServiceHarness
         assert r.json()["status"] == "cancelled" and r.json()["saga"]["status"] == "cancelled"
         r = await c.get("/saga-exceptions", headers=tok["head"])
         assert r.status_code == 200 and r.json() == []
+
+
+async def test_concurrent_conversions_with_one_key_give_one_order(harness: ServiceHarness, issuer: LocalIssuer) -> None:
+    import asyncio
+
+    svc = await harness.start(DEFINITION, consumer=False, inventory_url="http://127.0.0.1:9", atp_timeout_seconds=0.2)
+    tok = tokens(issuer)
+    async with svc.client() as c:
+        await seed_catalog(c, tok["head"])
+        customer_id = await approved_customer(c, tok)
+        r = await c.post("/quotations", headers=tok["coord"], json={
+            "customer_id": customer_id, "ship_to_id": "main", "lines": [{"item_code": "VALVE-1", "quantity": "3"}]})
+        url = f"/quotations/{r.json()['quotation_id']}/orders"
+        key = tok["coord"] | {"Idempotency-Key": "same-key"}
+        answers = await asyncio.gather(*(c.post(url, headers=key) for _ in range(5)))
+        assert sorted(a.status_code for a in answers) == [200, 200, 200, 200, 201], [a.text for a in answers]
+        assert len({a.json()["order_id"] for a in answers}) == 1
+        assert await count(svc, "SELECT count(*) FROM order_saga") == 1
+        assert await count(svc, "SELECT count(*) FROM outbox WHERE type = 'OrderConfirmed'") == 1

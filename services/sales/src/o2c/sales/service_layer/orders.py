@@ -113,6 +113,9 @@ async def convert_quotation(
     if existing is not None:
         return existing, False
     quotation = await load_quotation(uow, quotation_id, lock=True)
+    existing = await existing_for_key(uow, idempotency_key)  # a retry that waited on the lock behind the first
+    if existing is not None:
+        return existing, False
     customer = await load_customer(uow, quotation.customer_id)
     today = business_date(at)
     refusal = quotation.conversion_refusal(today)
