@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,7 @@ from o2c.contracts.v1.inventory import GoodsReturned
 from o2c.contracts.v1.sales import ReturnAuthorised
 from o2c.invoicing.domain import cancellation as dc
 from o2c.invoicing.domain.calendar import business_date, financial_year
-from o2c.invoicing.domain.credit_note import ReturnedLine, ReturnRefused, issue_credit_note
+from o2c.invoicing.domain.credit_note import CreditNote, ReturnedLine, ReturnRefused, issue_credit_note
 from o2c.invoicing.domain.einvoice import (
     DocumentType,
     EInvoiceThreshold,
@@ -26,7 +26,13 @@ from o2c.invoicing.domain.einvoice import (
     irp_payload,
     is_einvoice_required,
 )
-from o2c.invoicing.domain.gstr1 import B2clThreshold, build_gstr1, register_totals, reported_totals
+from o2c.invoicing.domain.gstr1 import (
+    B2clThreshold,
+    build_gstr1,
+    filing_period,
+    register_totals,
+    reported_totals,
+)
 from o2c.invoicing.domain.invoice import issue_tax_invoice
 from o2c.invoicing.domain.numbering import next_number
 from o2c.invoicing.domain.rates import RatesWithQuotedFallback, UnknownHsnRate
@@ -102,12 +108,12 @@ async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, p
     required = is_einvoice_required(
         invoice.supply_type, policy.aggregate_turnover, invoice.invoice_date, policy.einvoice_thresholds
     )
+    invoice_id = new_id("inv")
     record = InvoiceRecord(
-        id=new_id("inv"),
-        issued=mapping.invoice_issued(invoice, msg, "", irn_required=required),
+        id=invoice_id,
+        issued=mapping.invoice_issued(invoice, msg, invoice_id, irn_required=required),
         irn_status=IrnStatus.PENDING if required else IrnStatus.NOT_REQUIRED,
     )
-    record.issued = record.issued.model_copy(update={"invoice_id": record.id})
     await store.add(record)
     await store.save_series(advanced)
     await uow.publish(record.issued)
@@ -365,9 +371,7 @@ async def credit_goods_returned(
 
 
 async def gstr1(uow: UnitOfWork, gstin: str, period: str, *, policy: Policy) -> dict[str, Any]:
-    """GSTR-1 JSON for a GSTIN and month, from the invoice register, with its reconciliation."""
-    from o2c.invoicing.domain.gstr1 import filing_period
-
+    """GSTR-1 JSON for a GSTIN and month, from the invoice register."""
     first, last, _ = filing_period(period)
     invoices, notes, cancelled = await register(uow, gstin, first, last)
     domain_invoices = [mapping.tax_invoice(r.issued) for r in invoices]
@@ -375,8 +379,10 @@ async def gstr1(uow: UnitOfWork, gstin: str, period: str, *, policy: Policy) -> 
     return report
 
 
-async def register(uow: UnitOfWork, gstin: str, first: Any, last: Any) -> tuple[
-        list[InvoiceRecord], list[Any], set[str]]:
+async def register(uow: UnitOfWork, gstin: str, first: date, last: date) -> tuple[
+        list[InvoiceRecord], list[CreditNote], set[str]]:
+    """The month's invoices (cancelled ones too), its credit notes rebuilt with their invoices, and the
+    numbers of the cancelled documents."""
     store = uow.store
     invoices = await store.invoices_between(gstin, first, last)
     note_records = await store.credit_notes_between(gstin, first, last)
@@ -388,8 +394,6 @@ async def register(uow: UnitOfWork, gstin: str, first: Any, last: Any) -> tuple[
 
 async def invoice_register(uow: UnitOfWork, gstin: str, period: str, *, policy: Policy) -> dict[str, Any]:
     """The register of documents for a month and the check that GSTR-1 reports exactly its totals."""
-    from o2c.invoicing.domain.gstr1 import filing_period
-
     first, last, _ = filing_period(period)
     invoices, notes, cancelled = await register(uow, gstin, first, last)
     domain_invoices = [mapping.tax_invoice(r.issued) for r in invoices]
