@@ -309,3 +309,25 @@ async def test_amendment_replaces_the_reservation_and_partial_release_and_cancel
             async def closed() -> bool:
                 return (await c.get("/backorders", params={"order_id": "o-am"}, headers=tok["sales"])).json() == []
             await wait_for(closed, what="backorder cancelled")
+
+
+async def test_reserve_stock_never_takes_from_excluded_bins(harness: ServiceHarness, issuer: LocalIssuer) -> None:
+    from inventory_support import PNQ
+
+    svc = await harness.start(DEFINITION)
+    tok = tokens(issuer)
+    await seed_items(svc, "PUMP")
+    async with svc.client() as c:
+        await add_warehouses(c, tok["wh"], PNQ)
+        await put_stock(c, tok["wh"], "PNQ", "PUMP", 10, "A-01")
+        await put_stock(c, tok["wh"], "PNQ", "PUMP", 2, "A-02")
+        async with Reader(harness) as reader:
+            await publish(harness, [order("o-ex", [("PUMP", 5)])])
+            await reader.wait("o-ex", "StockReserved")
+            await publish(harness, [reserve_more("o-ex", "rs-ex", [(1, "PUMP", 3)], exclude_bins=["A-01"])])
+            [reply] = await reader.wait("o-ex", "StockPartiallyReserved")
+            assert isinstance(reply, StockPartiallyReserved) and reply.request_id == "rs-ex"
+            assert [(a.bin_code, a.quantity.value) for a in reply.allocations[0].lines[0].allocations] == [("A-02", 2)]
+            assert reply.shortfalls[0].short.value == 1
+        r = await c.get("/atp", params={"items": "PUMP"}, headers=tok["sales"])
+        assert r.json()["items"][0]["available"] == "5.000"  # 12 − 5 − 2; A-01 is promisable again afterwards

@@ -7,8 +7,9 @@ item-stock rows it touches through the repository, calls the domain, saves, and 
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -44,12 +45,15 @@ from o2c.inventory.domain import (
     Allocation,
     AllocationOutcome,
     Backorder,
+    Bin,
+    BinKind,
     ItemStock,
     LineRequest,
     Location,
     OrderAllocation,
     Qty,
     ReservationKey,
+    StockBalance,
     allocate_order,
     business_date,
     fill_backorders,
@@ -350,12 +354,6 @@ async def reserve_stock(session: AsyncSession, command: ReserveStock, emit: Emit
         if wanted - got > 0:
             requests.append(LineRequest(line.line_no, line.item_code, wanted - got))
     by_line = {ln.line_no: ln for ln in command.lines}
-    atp = {slot: s.available_to_promise(on) for slot, s in stocks.items()}
-    for slot, s in stocks.items():
-        if command.exclude_bins:
-            excluded = sum((b.confirmed for b in s.balances.values() if b.bin.code in command.exclude_bins
-                            and b.is_promisable(on)), NIL)
-            atp[slot] = max(NIL, atp[slot] - excluded)
     candidates = [s.warehouse for s in sites.values()]
     if command.preferred_warehouse_id and command.preferred_warehouse_id in sites:
         candidates = [sites[command.preferred_warehouse_id].warehouse]
@@ -364,17 +362,20 @@ async def reserve_stock(session: AsyncSession, command: ReserveStock, emit: Emit
     planned: list[tuple[str, int, str, Qty]] = []
     for r in fixed:
         planned.append((by_line[r.line_no].warehouse_id or "", r.line_no, r.item_code, r.quantity))
-    if free:
-        plan = plan_route(free, ship_to, candidates, atp, policy, on)
-        for shipment in plan.shipments:
-            planned += [(shipment.warehouse_code, pl.line_no, pl.item_code, pl.quantity) for pl in shipment.lines]
-    for warehouse_id, line_no, item_code, amount in planned:
-        target = stocks.get((warehouse_id, item_code))
-        if target is None or amount <= 0:
-            continue
-        got = target.reserve_more(ReservationKey(command.order_id, line_no), amount, on,
-                                 f"{command.request_id}@{warehouse_id}")
-        gained[line_no] = gained.get(line_no, NIL) + got
+    with _bins_excluded(stocks.values(), command.exclude_bins):
+        if free:
+            atp = {slot: s.available_to_promise(on) for slot, s in stocks.items()}
+            plan = plan_route(free, ship_to, candidates, atp, policy, on)
+            for shipment in plan.shipments:
+                planned += [(shipment.warehouse_code, pl.line_no, pl.item_code, pl.quantity)
+                            for pl in shipment.lines]
+        for warehouse_id, line_no, item_code, amount in planned:
+            target = stocks.get((warehouse_id, item_code))
+            if target is None or amount <= 0:
+                continue
+            got = target.reserve_more(ReservationKey(command.order_id, line_no), amount, on,
+                                     f"{command.request_id}@{warehouse_id}")
+            gained[line_no] = gained.get(line_no, NIL) + got
     await repo.save(stocks.values(), at)
 
     per_site: dict[str, list[common.ReservedLine]] = {}
@@ -398,6 +399,23 @@ async def reserve_stock(session: AsyncSession, command: ReserveStock, emit: Emit
     await _store_reply(session, "ReserveStock", command.order_id, command.request_id, reply)
     await emit(reply)
     return reply
+
+
+@contextlib.contextmanager
+def _bins_excluded(stocks: Iterable[ItemStock], bins: Sequence[str]) -> Iterator[None]:
+    """Bins found short at picking take no new reservation while the command is served: they count as
+    quarantine for the moment (their stock and reservations are untouched; nothing of this is saved)."""
+    swapped: list[tuple[StockBalance, Bin]] = []
+    try:
+        for stock in stocks:
+            for balance in stock.balances.values():
+                if balance.bin.code in bins and balance.bin.is_pickable:
+                    swapped.append((balance, balance.bin))
+                    balance.bin = Bin(balance.bin.code, BinKind.QUARANTINE)
+        yield
+    finally:
+        for balance, original in swapped:
+            balance.bin = original
 
 
 async def _reduce_backorders(session: AsyncSession, order_id: str, gained: dict[int, Qty], fill_id: str) -> None:
