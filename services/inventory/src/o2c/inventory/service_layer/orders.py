@@ -178,7 +178,11 @@ async def reserve_order(session: AsyncSession, order: OrderConfirmed | OrderAmen
     # Everything that needs no lock is read first: the item-stock locks are held as briefly as possible.
     items = await load_items(session, item_codes)
     sites = await load_sites(session)
-    ship_to, _ = coordinates(order.ship_to.pincode, order.ship_to.state_code)
+    ship_to, source = coordinates(order.ship_to.pincode, order.ship_to.state_code)
+    if source in ("state_capital", "none"):
+        log.warning("ship-to pincode %s of order %s has no coordinates in the directory: routed by %s",
+                    order.ship_to.pincode, order.order_id,
+                    "its state capital" if source == "state_capital" else "warehouse code (no distance)")
     policy = await routing_policy_for(session, order.customer_id)
     repo = StockRepository(session, actor="order-flow")
     stocks = await repo.lock_items(item_codes, order_ids=[order.order_id], units=_units(items),
