@@ -438,3 +438,15 @@ async def test_contacts_travel_on_customer_and_order_messages(repo: InMemoryRepo
     await feed(repo, reserved(order_id))
     release = (await feed(repo, approved(order_id))).messages[0]
     assert isinstance(release, sales.OrderReleased) and release.contact == confirmed.contact
+
+
+async def test_quotation_document_shows_number_lines_and_totals(repo: InMemoryRepository) -> None:
+    from o2c.sales.entrypoints.document import quotation_html
+
+    customer_id = await seeded(repo)
+    q = await orders.create_quotation(new_uow(repo), customer_id=customer_id, ship_to_id="mumbai",
+                                      lines=[LineRequest("PUMP-1", Decimal(2))], stock=StockView.unknown(), by=COORD,
+                                      at=NOW, setup=SETUP)
+    html = quotation_html(q)
+    assert "QTN/26-27/000001" in html and "PUMP-1" in html and "stock not confirmed" in html
+    assert f"{q.totals.gross_value:.2f}" in html and "Maharashtra" in html

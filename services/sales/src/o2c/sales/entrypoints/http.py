@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.responses import HTMLResponse
 from o2c.contracts.v1.sales import ReturnReason
 from o2c.kit.auth import Principal, Role, require
 from o2c.kit.messaging.schema import TABLES
@@ -39,6 +40,7 @@ from o2c.sales.domain.money import money, parse_decimal, positive_quantity
 from o2c.sales.domain.quotation import LineRequest, StockView
 from o2c.sales.domain.tax import GstRate
 from o2c.sales.entrypoints import views
+from o2c.sales.entrypoints.document import quotation_html
 from o2c.sales.service_layer import catalog, customers, orders
 from o2c.sales.service_layer.coordinator import CoordinatorPolicy
 from o2c.sales.service_layer.errors import ForbiddenError, NotFoundError
@@ -532,6 +534,14 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
             quotation = await orders.load_quotation(uow, quotation_id)
             await scoped_customer(uow, quotation.customer_id, who)
         return views.quotation(quotation)
+
+    @api.get("/quotations/{quotation_id}/document", tags=["quotations"], response_class=HTMLResponse,
+             summary="The quotation as a printable document for the customer")
+    async def quotation_document(quotation_id: str, who: Readers) -> HTMLResponse:
+        async with reading() as uow:
+            quotation = await orders.load_quotation(uow, quotation_id)
+            await scoped_customer(uow, quotation.customer_id, who)
+        return HTMLResponse(quotation_html(quotation))
 
     @api.post("/quotations/{quotation_id}/revisions", tags=["quotations"], summary="A new revision; history kept")
     async def post_revision(quotation_id: str, body: RevisionIn, request: Request, who: SalesStaff
