@@ -309,6 +309,11 @@ async def test_amendment_replaces_the_reservation_and_partial_release_and_cancel
             async def closed() -> bool:
                 return (await c.get("/backorders", params={"order_id": "o-am"}, headers=tok["sales"])).json() == []
             await wait_for(closed, what="backorder cancelled")
+            # Nothing stays promised to a cancelled order; the coordinator's ReleaseReservation finds nothing.
+            assert await scalar(svc, "SELECT sum(reserved) FROM reservation WHERE order_id = 'o-am'") == 0
+            await publish(harness, [release("o-am", "rel-after-cancel")])
+            [_, after] = await reader.wait("o-am", "ReservationReleased", count=2)
+            assert isinstance(after, ReservationReleased) and after.lines == []
 
 
 async def test_reserve_stock_never_takes_from_excluded_bins(harness: ServiceHarness, issuer: LocalIssuer) -> None:

@@ -55,7 +55,7 @@ async def on_order_backordered(message: OrderBackordered, ctx: MessageContext) -
 
 
 async def on_order_cancelled(message: OrderCancelled, ctx: MessageContext) -> None:
-    await orders.cancel_backorders(ctx.session, message)
+    await orders.cancel_order(ctx.session, message, ctx.publish)
 
 
 async def on_release(message: ReleaseReservation, ctx: MessageContext) -> None:

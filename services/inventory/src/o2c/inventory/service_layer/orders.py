@@ -260,7 +260,7 @@ async def _order_slots(session: AsyncSession, order_id: str) -> list[Slot]:
 
 
 async def release_reservation(session: AsyncSession, command: ReleaseReservation, emit: Emit,
-                              at: datetime | None = None) -> Message:
+                              at: datetime | None = None, *, reply_to_sender: bool = True) -> Message:
     at = at or now()
     stored = await _stored_reply(session, command.request_id)
     if stored is not None:
@@ -308,8 +308,9 @@ async def release_reservation(session: AsyncSession, command: ReleaseReservation
     await repo.save(stocks.values(), at)
     reply = ReservationReleased(order_id=command.order_id, request_id=command.request_id, lines=released,
                                 released_at=at)
-    await _store_reply(session, "ReleaseReservation", command.order_id, command.request_id, reply)
-    await emit(reply)
+    if reply_to_sender:
+        await _store_reply(session, "ReleaseReservation", command.order_id, command.request_id, reply)
+        await emit(reply)
     return reply
 
 
@@ -506,12 +507,21 @@ async def note_backorder(session: AsyncSession, message: OrderBackordered) -> No
                                   .values(quantity=filled + wanted, remaining=wanted, status="open"))
 
 
-async def cancel_backorders(session: AsyncSession, message: OrderCancelled) -> None:
+async def cancel_order(session: AsyncSession, message: OrderCancelled, emit: Emit) -> None:
+    """The order (or the listed remainder) is cancelled: its backorders close, and whatever is still reserved
+    for it is released, so no stock stays promised to a cancelled order (e.g. a backorder filled between a
+    failed reservation and the cancellation). The coordinator's own ReleaseReservation, if it comes, then
+    finds nothing left and says so."""
     b = db.backorder
     query = sa.update(b).where(b.c.order_id == message.order_id, b.c.status == "open")
     if message.cancelled_lines:
         query = query.where(b.c.line_no.in_([ln.line_no for ln in message.cancelled_lines]))
     await session.execute(query.values(status="cancelled"))
+    internal = ReleaseReservation(
+        order_id=message.order_id, request_id=f"cancelled:{message.order_id}:{message.cancelled_at.isoformat()}",
+        reason=f"order cancelled ({message.reason.value})", requested_at=message.cancelled_at,
+        lines=list(message.cancelled_lines))
+    await release_reservation(session, internal, emit, message.cancelled_at, reply_to_sender=False)
 
 
 # --- gate-out and picking ------------------------------------------------------------------------
@@ -598,5 +608,5 @@ def ordered_slots(slots: Sequence[Slot]) -> list[Slot]:
     return sorted(set(slots))
 
 
-__all__ = ["AllocationOutcome", "Emit", "ItemInfo", "cancel_backorders", "correct_short_pick", "issue_shipment",
+__all__ = ["AllocationOutcome", "Emit", "ItemInfo", "cancel_order", "correct_short_pick", "issue_shipment",
            "load_items", "note_backorder", "release_reservation", "reserve_order", "reserve_stock"]
