@@ -35,7 +35,8 @@ class Ctx:
                  and (warehouse is None or warehouse in p.get("scope", {}).get("warehouses", []))]
         if not found:
             raise LookupError(f"the seed has no {role}" + (f" at {warehouse}" if warehouse else ""))
-        return found[min(index, len(found) - 1)]
+        chosen: str = found[min(index, len(found) - 1)]
+        return chosen
 
     def name(self, user_id: str) -> str:
         p = self.people.get(user_id)
