@@ -1,0 +1,690 @@
+"""Order tracking, the pure part: how each chain message changes an order's timeline, and the rules for
+its open exceptions, backorders and the expected dispatch date per shipment.
+
+The view is a plain JSON document (it is stored as JSONB and cached in Redis as is). `apply` folds one
+message into it; `derive` recomputes what depends on the day (status, expected dispatch dates, risk).
+No I/O here: the handlers load, apply, derive and store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from o2c.contracts.envelope import Message
+from o2c.contracts.v1 import credit, dispatch, ewaybill, inventory, invoicing, notify, sales
+
+IST = timedelta(hours=5, minutes=30)
+
+View = dict[str, Any]
+
+# Messages the projection folds in, by type name (the consumer routes by the envelope's type).
+ORDER_MESSAGES: tuple[type[Message], ...] = (
+    sales.OrderConfirmed, sales.OrderAmended, sales.OrderReleased, sales.OrderBackordered, sales.OrderCancelled,
+    sales.OrderClosed, sales.ReturnAuthorised,
+    credit.CreditApproved, credit.CreditHeld, credit.CreditSanctioned, credit.CreditRejected,
+    credit.ReceivablePosted, credit.OrderSettled, credit.CreditExposureReleased, credit.InvoiceSettled,
+    inventory.StockReserved, inventory.StockPartiallyReserved, inventory.StockReservationFailed,
+    inventory.ReservationReleased, inventory.BackorderFilled, inventory.StockIssued, inventory.GoodsReturned,
+    dispatch.PickListIssued, dispatch.PickConfirmed, dispatch.ShipmentReady, dispatch.ShipmentDispatched,
+    dispatch.VehicleChanged, dispatch.PickListCancelled, dispatch.PickListCancellationRefused,
+    invoicing.InvoiceIssued, invoicing.IrnRegistered, invoicing.IrnRejected, invoicing.InvoiceCancelled,
+    invoicing.CreditNoteIssued,
+    ewaybill.EwayBillGenerated, ewaybill.EwayBillNotRequired, ewaybill.EwayBillRejected, ewaybill.EwayBillUpdated,
+    ewaybill.EwayBillCancelled, ewaybill.EwayBillExtended,
+    notify.CustomerNotified, notify.CustomerNotificationFailed,
+)
+# Keyed by customer, but they name the order(s) they touch.
+PAYMENT_MESSAGES: tuple[type[Message], ...] = (credit.PaymentReceived,)
+QUOTATION_MESSAGES: tuple[type[Message], ...] = (sales.QuotationIssued,)
+ALL_MESSAGES = ORDER_MESSAGES + PAYMENT_MESSAGES + QUOTATION_MESSAGES
+
+
+@dataclass(frozen=True)
+class LeadTimes:
+    """How long the remaining steps take, in days (business rules the dispatch desk agreed)."""
+
+    release_days: int = 0
+    """Reserved and cleared → pick list issued: same day."""
+    pick_days: int = 1
+    """Pick list issued (or about to be) → every line confirmed."""
+    documents_days: int = 0
+    """Picked → vehicle, invoice, e-way bill, gate-out: same day."""
+    rejection_days: int = 1
+    """An IRN or e-way bill rejection costs a day to correct and resubmit."""
+
+
+DEFAULT_LEAD_TIMES = LeadTimes()
+
+
+def ist_date(at: datetime) -> date:
+    """The business date (IST) of an instant."""
+    return (at.astimezone(UTC) + IST).date()
+
+
+def _iso(at: datetime | date | None) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def _q(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+
+
+def new_view(order_id: str) -> View:
+    return {
+        "order_id": order_id, "order_no": None, "revision": 0, "status": "unknown", "order_date": None,
+        "customer": {"customer_id": None, "name": None, "gstin": None}, "customer_po_no": None,
+        "quotation": None, "ship_policy": None, "gross_value": None, "committed_date": None,
+        "confirmed_at": None, "lines": [],
+        "credit": {"status": "pending"}, "reservations": [], "shortfalls": [], "shipments": [],
+        "backorders": [], "receivables": [], "payments": [], "notifications": [], "credit_notes": [],
+        "returns": [], "exceptions": [], "steps": [],
+        "cancelled": None, "closed_at": None, "settled_on": None, "updated_at": None,
+    }
+
+
+# --- small document helpers ---------------------------------------------------------------------
+
+
+def _step(view: View, at: datetime, kind: str, title: str, actor: str, ref: str | None = None,
+          detail: str = "", shipment_id: str | None = None) -> None:
+    view["steps"].append({"at": _iso(at), "kind": kind, "title": title, "actor": actor, "ref": ref,
+                          "detail": detail, "shipment_id": shipment_id})
+    view["steps"].sort(key=lambda s: s["at"] or "")
+    if view["updated_at"] is None or (_iso(at) or "") > view["updated_at"]:
+        view["updated_at"] = _iso(at)
+
+
+def _open_exception(view: View, key: str, kind: str, detail: str, since: datetime, ref: str | None = None,
+                    shipment_id: str | None = None) -> None:
+    for exc in view["exceptions"]:
+        if exc["key"] == key:
+            exc.update(open=True, detail=detail, since=_iso(since), closed_at=None)
+            return
+    view["exceptions"].append({"key": key, "kind": kind, "detail": detail, "since": _iso(since), "ref": ref,
+                               "shipment_id": shipment_id, "open": True, "closed_at": None})
+
+
+def _close_exception(view: View, key: str, at: datetime) -> None:
+    for exc in view["exceptions"]:
+        if exc["key"] == key and exc["open"]:
+            exc.update(open=False, closed_at=_iso(at))
+
+
+def _shipment(view: View, shipment_id: str, warehouse_id: str | None = None) -> dict[str, Any]:
+    for shp in view["shipments"]:
+        if shp["shipment_id"] == shipment_id:
+            if warehouse_id and not shp.get("warehouse_id"):
+                shp["warehouse_id"] = warehouse_id
+            found: dict[str, Any] = shp
+            return found
+    shp = {
+        "shipment_id": shipment_id, "shipment_no": None, "warehouse_id": warehouse_id, "status": "released",
+        "release_no": None, "released_at": None, "committed_date": None, "pick_list_id": None,
+        "pick_list_no": None, "lines": [], "transport": None, "invoice": None, "ewaybill": None,
+        "ready_at": None, "dispatched_at": None, "notified_at": None, "stock_issued_at": None,
+        "expected_dispatch_date": None, "at_risk": False, "risk": None,
+    }
+    view["shipments"].append(shp)
+    return shp
+
+
+def _line(shp: dict[str, Any], line_no: int, item_code: str, item_name: str = "") -> dict[str, Any]:
+    for line in shp["lines"]:
+        if line["line_no"] == line_no:
+            existing: dict[str, Any] = line
+            return existing
+    line = {"line_no": line_no, "item_code": item_code, "item_name": item_name, "unit": None, "released": None,
+            "picked": None, "short": None, "short_reason": None, "confirmed": False, "picked_by": None,
+            "promised_date": None}
+    shp["lines"].append(line)
+    shp["lines"].sort(key=lambda x: x["line_no"])
+    return line
+
+
+def _transport(t: Any) -> dict[str, Any]:
+    return {"mode": t.mode.value, "vehicle_no": t.vehicle_no, "driver_name": t.driver_name,
+            "transporter_id": t.transporter_id, "transporter_name": t.transporter_name, "lr_no": t.lr_no,
+            "lr_date": _iso(t.lr_date), "distance_km": t.distance_km}
+
+
+def _money(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _order_facts(view: View, m: sales.OrderConfirmed | sales.OrderAmended) -> None:
+    view.update(
+        order_no=m.order_no, revision=m.revision, order_date=_iso(m.order_date), customer_po_no=m.customer_po_no,
+        ship_policy=m.ship_policy.value, gross_value=_money(m.totals.gross_value),
+        customer={"customer_id": m.customer_id, "name": m.customer_name,
+                  "gstin": m.bill_to.gstin or m.ship_to.gstin},
+        lines=[{"line_no": ln.line_no, "item_code": ln.item_code, "item_name": ln.item_name,
+                "quantity": _q(ln.quantity.value), "unit": ln.quantity.unit.value,
+                "promised_date": _iso(ln.promised_date)} for ln in m.lines],
+        committed_date=_iso(min(ln.promised_date for ln in m.lines)),
+        ship_to={"name": m.ship_to.name, "place": m.ship_to.place, "state_code": m.ship_to.state_code,
+                 "pincode": m.ship_to.pincode},
+    )
+    if m.quotation_id and not view["quotation"]:
+        view["quotation"] = {"quotation_id": m.quotation_id, "quotation_no": None}
+
+
+def _promised(view: View, line_no: int) -> str | None:
+    for line in view["lines"]:
+        if line["line_no"] == line_no:
+            return str(line["promised_date"])
+    return None
+
+
+def _reservations(view: View, allocations: list[Any], at: datetime) -> None:
+    """Reservations per warehouse: the future shipments until the release names them."""
+    for alloc in allocations:
+        entry = next((r for r in view["reservations"] if r["warehouse_id"] == alloc.warehouse_id), None)
+        if entry is None:
+            entry = {"warehouse_id": alloc.warehouse_id, "lines": [], "at": _iso(at), "released": False}
+            view["reservations"].append(entry)
+        entry["at"] = _iso(at)
+        by_line = {ln["line_no"]: ln for ln in entry["lines"]}
+        for rl in alloc.lines:
+            by_line[rl.line_no] = {"line_no": rl.line_no, "item_code": rl.item_code,
+                                   "quantity": _q(rl.quantity.value), "unit": rl.quantity.unit.value}
+        entry["lines"] = sorted(by_line.values(), key=lambda x: x["line_no"])
+
+
+def _shortfalls(view: View, shortfalls: list[Any]) -> None:
+    view["shortfalls"] = [{"line_no": s.line_no, "item_code": s.item_code, "short": _q(s.short.value),
+                           "unit": s.short.unit.value, "expected_date": _iso(s.expected_date)} for s in shortfalls]
+
+
+def _find_by_invoice(view: View, invoice_id: str) -> dict[str, Any] | None:
+    for shp in view["shipments"]:
+        if shp["invoice"] and shp["invoice"]["invoice_id"] == invoice_id:
+            found: dict[str, Any] = shp
+            return found
+    return None
+
+
+# --- folding one message in ---------------------------------------------------------------------
+
+
+def apply(view: View, m: Message) -> View:
+    """Fold one chain message into the order's view (idempotency is the consumer inbox's job)."""
+    if isinstance(m, sales.OrderConfirmed):
+        _order_facts(view, m)
+        view["confirmed_at"] = _iso(m.confirmed_at)
+        _step(view, m.confirmed_at, "order_confirmed", f"Order {m.order_no} confirmed", "sales", m.order_no,
+              f"{len(m.lines)} lines, ₹{_money(m.totals.gross_value)}"
+              + (f", PO {m.customer_po_no}" if m.customer_po_no else ""))
+    elif isinstance(m, sales.OrderAmended):
+        _order_facts(view, m)
+        _step(view, m.amended_at, "order_amended", f"Order amended (revision {m.revision})", "sales",
+              m.order_no, m.reason)
+    elif isinstance(m, sales.OrderReleased):
+        for s in m.shipments:
+            shp = _shipment(view, s.shipment_id, s.warehouse_id)
+            shp.update(release_no=m.release_no, released_at=_iso(m.released_at),
+                       committed_date=_iso(min(ln.promised_date for ln in s.lines)))
+            for ln in s.lines:
+                line = _line(shp, ln.line_no, ln.item_code, ln.item_name)
+                line.update(released=_q(ln.quantity.value), unit=ln.quantity.unit.value,
+                            promised_date=_iso(ln.promised_date))
+            for r in view["reservations"]:
+                if r["warehouse_id"] == s.warehouse_id:
+                    r["released"] = True
+        view["backorders"] = [{"line_no": b.line_no, "item_code": b.item_code, "quantity": _q(b.quantity.value),
+                               "unit": b.quantity.unit.value, "expected_date": _iso(b.expected_date),
+                               "promised_date": _promised(view, b.line_no)} for b in m.backordered]
+        _step(view, m.released_at, "order_released", f"Released to {len(m.shipments)} warehouse(s)", "sales",
+              m.order_no, ", ".join(f"{s.warehouse_id}: {len(s.lines)} lines" for s in m.shipments))
+    elif isinstance(m, sales.OrderBackordered):
+        existing = {b["line_no"]: b for b in view["backorders"]}
+        for b in m.lines:
+            existing[b.line_no] = {"line_no": b.line_no, "item_code": b.item_code, "quantity": _q(b.quantity.value),
+                                   "unit": b.quantity.unit.value, "expected_date": _iso(b.expected_date),
+                                   "promised_date": _promised(view, b.line_no)}
+        view["backorders"] = sorted(existing.values(), key=lambda x: x["line_no"])
+        _step(view, m.backordered_at, "order_backordered", f"{len(m.lines)} line(s) backordered", "sales",
+              m.order_no, m.reason)
+    elif isinstance(m, sales.OrderCancelled):
+        view["cancelled"] = {"reason": m.reason.value, "note": m.note, "at": _iso(m.cancelled_at),
+                             "partial": bool(m.cancelled_lines)}
+        _step(view, m.cancelled_at, "order_cancelled", "Order cancelled" if not m.cancelled_lines
+              else f"{len(m.cancelled_lines)} line(s) cancelled", "sales", m.order_no, m.reason.value
+              + (f": {m.note}" if m.note else ""))
+        _close_exception(view, "credit_hold", m.cancelled_at)
+    elif isinstance(m, sales.OrderClosed):
+        view["closed_at"] = _iso(m.closed_at)
+        _step(view, m.closed_at, "order_closed", "Order closed", "sales", m.order_no,
+              "every shipment dispatched and notified")
+    elif isinstance(m, sales.ReturnAuthorised):
+        view["returns"].append({"return_id": m.return_id, "return_no": m.return_no, "invoice_no": m.invoice_no,
+                                "status": "authorised", "at": _iso(m.authorised_at)})
+        _step(view, m.authorised_at, "return_authorised", f"Return {m.return_no} authorised", "sales",
+              m.return_no, f"against {m.invoice_no}")
+    elif isinstance(m, credit.CreditApproved):
+        view["credit"] = {"status": "approved", "amount": _money(m.amount), "decided_at": _iso(m.decided_at),
+                          "decided_by": "credit (automatic)", "revision": m.order_revision}
+        _step(view, m.decided_at, "credit_approved", "Credit approved", "credit", None,
+              f"₹{_money(m.amount)} within limit ₹{_money(m.exposure.credit_limit)}")
+    elif isinstance(m, credit.CreditHeld):
+        view["credit"] = {"status": "held", "amount": _money(m.amount), "reasons": [r.value for r in m.reasons],
+                          "held_at": _iso(m.decided_at), "sanction_due_by": _iso(m.sanction_due_by),
+                          "hold_expires_at": _iso(m.hold_expires_at), "revision": m.order_revision,
+                          "exposure_total": _money(m.exposure.total), "credit_limit": _money(m.exposure.credit_limit)}
+        reasons = ", ".join(r.value.replace("_", " ") for r in m.reasons)
+        _step(view, m.decided_at, "credit_held", "Credit hold: awaiting sanction", "credit", None,
+              f"{reasons}; exposure ₹{_money(m.exposure.total)} vs limit ₹{_money(m.exposure.credit_limit)}")
+        _open_exception(view, "credit_hold", "credit_hold", f"awaiting finance sanction ({reasons})", m.decided_at)
+    elif isinstance(m, credit.CreditSanctioned):
+        view["credit"].update(status="sanctioned", decided_at=_iso(m.decided_at), decided_by=m.sanctioned_by,
+                              note=m.note, amount=_money(m.amount))
+        _step(view, m.decided_at, "credit_sanctioned", "Credit sanctioned", m.sanctioned_by, None,
+              m.note or "sanctioned")
+        _close_exception(view, "credit_hold", m.decided_at)
+    elif isinstance(m, credit.CreditRejected):
+        view["credit"].update(status="rejected", decided_at=_iso(m.decided_at), decided_by=m.rejected_by or "credit",
+                              note=m.note, reason=m.reason.value)
+        _step(view, m.decided_at, "credit_rejected", "Credit rejected", m.rejected_by or "credit", None,
+              m.reason.value + (f": {m.note}" if m.note else ""))
+        _close_exception(view, "credit_hold", m.decided_at)
+    elif isinstance(m, credit.ReceivablePosted):
+        view["receivables"].append({"invoice_id": m.invoice_id, "invoice_no": m.invoice_no,
+                                    "amount": _money(m.amount), "due_date": _iso(m.due_date),
+                                    "posted_at": _iso(m.posted_at), "settled": False})
+        _step(view, m.posted_at, "receivable_posted", f"Receivable {m.invoice_no}", "credit", m.invoice_no,
+              f"₹{_money(m.amount)} due {m.due_date.isoformat()}", m.shipment_id)
+    elif isinstance(m, credit.InvoiceSettled):
+        for r in view["receivables"]:
+            if r["invoice_id"] == m.invoice_id:
+                r["settled"] = True
+        _step(view, datetime.combine(m.settled_on, datetime.min.time(), UTC), "invoice_settled",
+              f"Invoice {m.invoice_no} settled", "credit", m.invoice_no, f"paid ₹{_money(m.paid_amount)}")
+    elif isinstance(m, credit.OrderSettled):
+        view["settled_on"] = _iso(m.settled_on)
+        _step(view, datetime.combine(m.settled_on, datetime.min.time(), UTC), "order_settled", "Order paid",
+              "credit", None, f"₹{_money(m.invoiced_amount)} across {len(m.invoice_nos)} invoice(s)")
+    elif isinstance(m, credit.CreditExposureReleased):
+        _step(view, m.released_at, "exposure_released", "Credit exposure released", "credit", m.request_id,
+              f"₹{_money(m.released_amount)}")
+    elif isinstance(m, credit.PaymentReceived):
+        for a in m.allocations:
+            if a.order_id == view["order_id"]:
+                view["payments"].append({"receipt_no": m.receipt_no, "invoice_no": a.invoice_no,
+                                         "amount": _money(a.amount), "received_on": _iso(m.received_on),
+                                         "mode": m.mode.value})
+                _step(view, m.recorded_at, "payment_received", f"Payment {m.receipt_no}", "credit", m.receipt_no,
+                      f"₹{_money(a.amount)} against {a.invoice_no} ({m.mode.value})")
+    elif isinstance(m, inventory.StockReserved):
+        _reservations(view, list(m.allocations), m.decided_at)
+        view["shortfalls"] = []
+        _step(view, m.decided_at, "stock_reserved", "Stock reserved", "inventory", None,
+              ", ".join(a.warehouse_id for a in m.allocations))
+    elif isinstance(m, inventory.StockPartiallyReserved):
+        _reservations(view, list(m.allocations), m.decided_at)
+        _shortfalls(view, list(m.shortfalls))
+        _step(view, m.decided_at, "stock_partially_reserved", "Stock partly reserved", "inventory", None,
+              f"{len(m.shortfalls)} line(s) short")
+    elif isinstance(m, inventory.StockReservationFailed):
+        _shortfalls(view, list(m.shortfalls))
+        _step(view, m.decided_at, "stock_reservation_failed", "No stock to reserve", "inventory", None, m.reason)
+    elif isinstance(m, inventory.ReservationReleased):
+        _step(view, m.released_at, "reservation_released", "Reservation released", "inventory", m.request_id,
+              f"{len(m.lines)} line(s)")
+    elif isinstance(m, inventory.BackorderFilled):
+        _reservations(view, list(m.allocations), m.filled_at)
+        _step(view, m.filled_at, "backorder_filled", "Backorder filled", "inventory", None,
+              f"{len(m.remaining)} line(s) still short")
+    elif isinstance(m, inventory.StockIssued):
+        _shipment(view, m.shipment_id, m.warehouse_id)["stock_issued_at"] = _iso(m.issued_at)
+        _step(view, m.issued_at, "stock_issued", "Stock issued", "inventory", None, m.warehouse_id, m.shipment_id)
+    elif isinstance(m, inventory.GoodsReturned):
+        for r in view["returns"]:
+            if r["return_id"] == m.return_id:
+                r["status"] = "received"
+        _step(view, m.received_at, "goods_returned", f"Return {m.return_no} received", "inventory", m.return_no,
+              m.warehouse_id)
+    elif isinstance(m, dispatch.PickListIssued):
+        shp = _shipment(view, m.shipment_id, m.warehouse_id)
+        shp.update(pick_list_id=m.pick_list_id, pick_list_no=m.pick_list_no)
+        if shp["status"] == "released":
+            shp["status"] = "picking"
+        for pl in m.lines:
+            line = _line(shp, pl.line_no, pl.item_code, pl.item_name)
+            if line["released"] is None:
+                line.update(released=_q(pl.quantity.value), unit=pl.quantity.unit.value)
+        _step(view, m.issued_at, "pick_list_issued", f"Pick list {m.pick_list_no}", "dispatch", m.pick_list_no,
+              f"{m.warehouse_id}, {len(m.lines)} lines", m.shipment_id)
+    elif isinstance(m, dispatch.PickConfirmed):
+        shp = _shipment(view, m.shipment_id)
+        line = _line(shp, m.line_no, m.item_code)
+        line.update(picked=_q(m.picked.value), short=_q(m.short.value), short_reason=m.short_reason,
+                    confirmed=True, picked_by=m.picked_by, unit=m.picked.unit.value)
+        if line["released"] is None:
+            line["released"] = _q(m.requested.value)
+        if all(ln["confirmed"] for ln in shp["lines"]) and shp["status"] in ("released", "picking"):
+            shp["status"] = "picked"
+        detail = f"{_q(m.picked.value)} of {_q(m.requested.value)} {m.picked.unit.value}"
+        if m.short.value > 0:
+            detail += f", short {_q(m.short.value)}" + (f" ({m.short_reason})" if m.short_reason else "")
+            _open_exception(view, f"short_pick:{m.shipment_id}:{m.line_no}", "short_pick",
+                            f"line {m.line_no} {m.item_code}: short {_q(m.short.value)} {m.short.unit.value}"
+                            + (f" ({m.short_reason})" if m.short_reason else ""), m.confirmed_at,
+                            shp["pick_list_no"], m.shipment_id)
+        _step(view, m.confirmed_at, "pick_confirmed", f"Line {m.line_no} picked", m.picked_by,
+              shp["pick_list_no"], f"{m.item_code}: {detail}", m.shipment_id)
+    elif isinstance(m, dispatch.ShipmentReady):
+        shp = _shipment(view, m.shipment_id, m.warehouse_id)
+        shp.update(shipment_no=m.shipment_no, transport=_transport(m.transport), ready_at=_iso(m.ready_at))
+        if shp["status"] in ("released", "picking", "picked"):
+            shp["status"] = "ready"
+        for ln in m.lines:
+            line = _line(shp, ln.line_no, ln.item_code, ln.item_name)
+            line.update(picked=_q(ln.quantity.value), released=_q(ln.released_quantity.value), confirmed=True)
+        _step(view, m.ready_at, "shipment_ready", f"Shipment {m.shipment_no} ready", "dispatch", m.shipment_no,
+              f"vehicle {m.transport.vehicle_no or '—'}, LR {m.transport.lr_no or '—'}", m.shipment_id)
+    elif isinstance(m, dispatch.ShipmentDispatched):
+        shp = _shipment(view, m.shipment_id, m.warehouse_id)
+        shp.update(status="dispatched", shipment_no=m.shipment_no, dispatched_at=_iso(m.dispatched_at),
+                   transport=_transport(m.transport))
+        if shp["ewaybill"] is None and m.ewaybill_no:
+            shp["ewaybill"] = {"ewaybill_no": m.ewaybill_no, "valid_until": _iso(m.ewaybill_valid_until),
+                               "status": "generated"}
+        for key in [e["key"] for e in view["exceptions"] if e.get("shipment_id") == m.shipment_id
+                    and e["kind"] == "short_pick"]:
+            _close_exception(view, key, m.dispatched_at)
+        _step(view, m.dispatched_at, "shipment_dispatched", f"Shipment {m.shipment_no} left the gate", "dispatch",
+              m.gate_pass_no or m.shipment_no,
+              f"invoice {m.invoice_no}, e-way bill {m.ewaybill_no or 'not required'}, "
+              f"vehicle {m.transport.vehicle_no or '—'}", m.shipment_id)
+    elif isinstance(m, dispatch.VehicleChanged):
+        shp = _shipment(view, m.shipment_id)
+        shp["transport"] = _transport(m.transport)
+        _step(view, m.changed_at, "vehicle_changed", "Vehicle changed", "dispatch", m.transport.vehicle_no,
+              f"{m.previous_vehicle_no or '—'} → {m.transport.vehicle_no or '—'} ({m.reason.value})", m.shipment_id)
+    elif isinstance(m, dispatch.PickListCancelled):
+        _shipment(view, m.shipment_id)["status"] = "cancelled"
+        _step(view, m.cancelled_at, "pick_list_cancelled", "Pick list cancelled", "dispatch", m.pick_list_id,
+              f"{len(m.restocked)} line(s) restocked", m.shipment_id)
+    elif isinstance(m, dispatch.PickListCancellationRefused):
+        _step(view, m.refused_at, "pick_list_cancellation_refused", "Cancellation refused", "dispatch", None,
+              m.reason, m.shipment_id)
+    elif isinstance(m, invoicing.InvoiceIssued):
+        shp = _shipment(view, m.shipment_id, m.warehouse_id)
+        shp["invoice"] = {"invoice_id": m.invoice_id, "invoice_no": m.invoice_no,
+                          "invoice_date": _iso(m.invoice_date), "grand_total": _money(m.totals.grand_total),
+                          "irn": m.irn.irn if m.irn else None,
+                          "irn_status": "registered" if m.irn else ("pending" if m.irn_required else "not_required"),
+                          "cancelled": False}
+        if shp["status"] in ("released", "picking", "picked", "ready"):
+            shp["status"] = "invoiced"
+        _step(view, m.issued_at, "invoice_issued", f"Invoice {m.invoice_no}", "invoicing", m.invoice_no,
+              f"₹{_money(m.totals.grand_total)}" + (", IRN registered" if m.irn else ""), m.shipment_id)
+    elif isinstance(m, invoicing.IrnRegistered):
+        found = _find_by_invoice(view, m.invoice_id)
+        if found:
+            found["invoice"].update(irn=m.irn.irn, irn_status="registered")
+        _close_exception(view, f"irn_rejected:{m.invoice_id}", m.registered_at)
+        _step(view, m.registered_at, "irn_registered", f"IRN registered for {m.invoice_no}", "invoicing",
+              m.invoice_no, m.irn.ack_no, found["shipment_id"] if found else None)
+    elif isinstance(m, invoicing.IrnRejected):
+        found = _find_by_invoice(view, m.invoice_id)
+        if found:
+            found["invoice"]["irn_status"] = "rejected"
+        _open_exception(view, f"irn_rejected:{m.invoice_id}", "irn_rejected", f"{m.code}: {m.message}",
+                        m.rejected_at, m.invoice_no, found["shipment_id"] if found else None)
+        _step(view, m.rejected_at, "irn_rejected", f"IRN rejected for {m.invoice_no}", "invoicing", m.invoice_no,
+              f"{m.code}: {m.message}", found["shipment_id"] if found else None)
+    elif isinstance(m, invoicing.InvoiceCancelled):
+        found = _find_by_invoice(view, m.invoice_id)
+        if found:
+            found["invoice"]["cancelled"] = True
+        _step(view, m.cancelled_at, "invoice_cancelled", f"Invoice {m.invoice_no} cancelled", "invoicing",
+              m.invoice_no, m.reason.value, m.shipment_id)
+    elif isinstance(m, invoicing.CreditNoteIssued):
+        view["credit_notes"].append({"credit_note_no": m.credit_note_no, "original_invoice_no": m.original_invoice_no,
+                                     "amount": _money(m.totals.grand_total), "date": _iso(m.credit_note_date)})
+        _step(view, m.issued_at, "credit_note_issued", f"Credit note {m.credit_note_no}", "invoicing",
+              m.credit_note_no, f"₹{_money(m.totals.grand_total)} against {m.original_invoice_no}")
+    elif isinstance(m, ewaybill.EwayBillGenerated):
+        shp = _shipment(view, m.shipment_id)
+        shp["ewaybill"] = {"ewaybill_no": m.ewaybill_no, "valid_until": _iso(m.valid_until), "status": "generated",
+                           "vehicle_no": m.vehicle_no}
+        if shp["status"] in ("released", "picking", "picked", "ready", "invoiced"):
+            shp["status"] = "ewaybill_ready"
+        _close_exception(view, f"ewaybill_rejected:{m.shipment_id}", m.generated_at)
+        _step(view, m.generated_at, "ewaybill_generated", f"E-way bill {m.ewaybill_no}", "ewaybill", m.ewaybill_no,
+              f"valid until {m.valid_until.isoformat()}", m.shipment_id)
+    elif isinstance(m, ewaybill.EwayBillNotRequired):
+        shp = _shipment(view, m.shipment_id)
+        shp["ewaybill"] = {"ewaybill_no": None, "valid_until": None, "status": "not_required",
+                           "reason": m.reason.value}
+        if shp["status"] in ("released", "picking", "picked", "ready", "invoiced"):
+            shp["status"] = "ewaybill_ready"
+        _close_exception(view, f"ewaybill_rejected:{m.shipment_id}", m.decided_at)
+        _step(view, m.decided_at, "ewaybill_not_required", "No e-way bill needed", "ewaybill", m.invoice_no,
+              m.reason.value, m.shipment_id)
+    elif isinstance(m, ewaybill.EwayBillRejected):
+        shp = _shipment(view, m.shipment_id)
+        shp["ewaybill"] = {"ewaybill_no": None, "valid_until": None, "status": "rejected", "code": m.code,
+                           "message": m.message}
+        shp["ewaybill_rejections"] = int(shp.get("ewaybill_rejections") or 0) + 1
+        _open_exception(view, f"ewaybill_rejected:{m.shipment_id}", "ewaybill_rejected", f"{m.code}: {m.message}",
+                        m.rejected_at, m.invoice_no, m.shipment_id)
+        _step(view, m.rejected_at, "ewaybill_rejected", "E-way bill rejected", "ewaybill", m.invoice_no,
+              f"{m.code}: {m.message}", m.shipment_id)
+    elif isinstance(m, ewaybill.EwayBillUpdated):
+        shp = _shipment(view, m.shipment_id)
+        shp["ewaybill"] = {**(shp["ewaybill"] or {}), "ewaybill_no": m.ewaybill_no,
+                           "valid_until": _iso(m.valid_until), "vehicle_no": m.transport.vehicle_no}
+        _step(view, m.updated_at, "ewaybill_updated", "E-way bill Part B updated", "ewaybill", m.ewaybill_no,
+              f"vehicle {m.transport.vehicle_no or '—'}", m.shipment_id)
+    elif isinstance(m, ewaybill.EwayBillCancelled):
+        shp = _shipment(view, m.shipment_id)
+        shp["ewaybill"] = {**(shp["ewaybill"] or {}), "status": "cancelled"}
+        _step(view, m.cancelled_at, "ewaybill_cancelled", f"E-way bill {m.ewaybill_no} cancelled", "ewaybill",
+              m.ewaybill_no, m.reason.value, m.shipment_id)
+    elif isinstance(m, ewaybill.EwayBillExtended):
+        shp = _shipment(view, m.shipment_id)
+        shp["ewaybill"] = {**(shp["ewaybill"] or {}), "valid_until": _iso(m.valid_until)}
+        _step(view, m.extended_at, "ewaybill_extended", f"E-way bill {m.ewaybill_no} extended", "ewaybill",
+              m.ewaybill_no, f"valid until {m.valid_until.isoformat()}", m.shipment_id)
+    elif isinstance(m, notify.CustomerNotified):
+        view["notifications"].append({"subject": m.subject.value, "channels": [c.value for c in m.channels],
+                                      "at": _iso(m.notified_at), "shipment_id": m.shipment_id})
+        if m.shipment_id:
+            _shipment(view, m.shipment_id)["notified_at"] = _iso(m.notified_at)
+        _step(view, m.notified_at, "customer_notified", f"Customer told: {m.subject.value.replace('_', ' ')}",
+              "notify", m.notification_id, ", ".join(c.value for c in m.channels), m.shipment_id)
+    elif isinstance(m, notify.CustomerNotificationFailed):
+        _open_exception(view, f"notification_failed:{m.subject.value}:{m.shipment_id or ''}", "notification_failed",
+                        m.reason, m.failed_at, None, m.shipment_id)
+        _step(view, m.failed_at, "customer_notification_failed", "Telling the customer failed", "notify", None,
+              m.reason, m.shipment_id)
+    return view
+
+
+def apply_quotation(view: View, q: sales.QuotationIssued) -> View:
+    view["quotation"] = {"quotation_id": q.quotation_id, "quotation_no": q.quotation_no}
+    _step(view, q.issued_at, "quotation_issued", f"Quotation {q.quotation_no}", "sales", q.quotation_no,
+          f"valid until {q.valid_until.isoformat()}, ₹{_money(q.totals.gross_value)}")
+    return view
+
+
+# --- what depends on the day --------------------------------------------------------------------
+
+
+def _d(value: str | None) -> date | None:
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def expected_dispatch(view: View, shp: dict[str, Any], today: date,
+                      lead: LeadTimes = DEFAULT_LEAD_TIMES) -> tuple[date | None, list[str]]:
+    """The expected gate-out date of one shipment (or planned shipment) and what pushes it out.
+
+    Dispatched: the actual date. Otherwise start today (or when a pending sanction is due, if later), add the
+    pick lead time while lines are unconfirmed, the release lead time while not yet released, and a day per
+    open IRN / e-way bill rejection. The reasons are returned even when the date is still in time.
+    """
+    if shp.get("dispatched_at"):
+        return ist_date(datetime.fromisoformat(shp["dispatched_at"])), []
+    if shp.get("status") == "cancelled":
+        return None, []
+    start = today
+    reasons: list[str] = []
+    credit_state = view["credit"]
+    if credit_state.get("status") == "held":
+        due = _dt(credit_state.get("sanction_due_by"))
+        if due is not None:
+            start = max(start, ist_date(due))
+        reasons.append(f"awaiting credit sanction (due by {credit_state.get('sanction_due_by')})")
+    elif credit_state.get("status") == "rejected":
+        return None, ["credit rejected"]
+    days = 0
+    if shp.get("planned"):
+        days += lead.release_days
+        reasons.append("not released to the warehouse yet")
+    lines = shp.get("lines") or []
+    unconfirmed = [ln for ln in lines if not ln.get("confirmed")]
+    if shp.get("planned") or unconfirmed or not lines:
+        days += lead.pick_days
+        if not shp.get("planned"):
+            confirmed = len(lines) - len(unconfirmed)
+            reasons.append(f"picking: {confirmed} of {len(lines)} lines confirmed")
+    elif shp.get("status") in ("picked",) and not shp.get("transport"):
+        reasons.append("waiting for vehicle details")
+    days += lead.documents_days
+    for exc in view["exceptions"]:
+        if exc["open"] and exc.get("shipment_id") == shp.get("shipment_id") and exc["kind"] in (
+                "irn_rejected", "ewaybill_rejected"):
+            days += lead.rejection_days
+            reasons.append(f"{exc['kind'].replace('_', ' ')}: {exc['detail']}")
+    return start + timedelta(days=days), reasons
+
+
+def planned_shipments(view: View) -> list[dict[str, Any]]:
+    """Reservations not yet released: the shipments they will become (one per warehouse)."""
+    if view["cancelled"] and not view["cancelled"].get("partial"):
+        return []
+    planned = []
+    for r in view["reservations"]:
+        if r.get("released"):
+            continue
+        promised = [_d(_promised(view, ln["line_no"])) for ln in r["lines"]]
+        committed = min((p for p in promised if p), default=_d(view["committed_date"]))
+        planned.append({"shipment_id": None, "warehouse_id": r["warehouse_id"], "status": "reserved",
+                        "planned": True, "committed_date": _iso(committed),
+                        "lines": [{**ln, "released": ln["quantity"], "confirmed": False} for ln in r["lines"]]})
+    return planned
+
+
+def order_status(view: View) -> str:
+    shipments = [s for s in view["shipments"] if s["status"] != "cancelled"]
+    dispatched = [s for s in shipments if s["status"] == "dispatched"]
+    if view["cancelled"] and not view["cancelled"].get("partial"):
+        return "cancelled"
+    if view["settled_on"]:
+        return "paid"
+    if view["closed_at"]:
+        return "closed"
+    if shipments and len(dispatched) == len(shipments):
+        return "backordered" if view["backorders"] else "dispatched"
+    if dispatched:
+        return "partially_dispatched"
+    if view["credit"].get("status") == "held":
+        return "credit_hold"
+    if view["credit"].get("status") == "rejected":
+        return "credit_rejected"
+    if shipments:
+        order = ["released", "picking", "picked", "ready", "invoiced", "ewaybill_ready"]
+        least = min(shipments, key=lambda s: order.index(s["status"]) if s["status"] in order else 0)
+        return str(least["status"])
+    if view["backorders"] or (view["shortfalls"] and not view["reservations"]):
+        return "backordered"
+    if view["reservations"]:
+        return "reserved"
+    return "confirmed" if view["order_no"] else "unknown"
+
+
+def derive(view: View, now: datetime, lead: LeadTimes = DEFAULT_LEAD_TIMES) -> View:
+    """Recompute status, expected dispatch dates and risk as of `now` (what the page shows)."""
+    today = ist_date(now)
+    view["status"] = order_status(view)
+    view["planned_shipments"] = planned_shipments(view)
+    for shp in view["shipments"] + view["planned_shipments"]:
+        expected, reasons = expected_dispatch(view, shp, today, lead)
+        committed = _d(shp.get("committed_date")) or _d(view["committed_date"])
+        shp["expected_dispatch_date"] = _iso(expected)
+        late = expected is not None and committed is not None and expected > committed
+        shp["at_risk"] = bool(late) and not shp.get("dispatched_at")
+        shp["late"] = bool(late)
+        if late and expected is not None and committed is not None:
+            shp["risk"] = (f"expected {expected.isoformat()}, {(expected - committed).days} day(s) after the "
+                           f"committed {committed.isoformat()}" + (": " + "; ".join(reasons) if reasons else ""))
+        else:
+            shp["risk"] = None
+        shp["pending"] = reasons
+    for b in view["backorders"]:
+        eta = _d(b.get("expected_date"))
+        promised = _d(b.get("promised_date")) or _d(view["committed_date"])
+        if eta is None:
+            b.update(expected_dispatch_date=None, at_risk=True, risk="no stock receipt planned")
+            continue
+        expected = max(eta, today) + timedelta(days=lead.pick_days)
+        late = promised is not None and expected > promised
+        b.update(expected_dispatch_date=expected.isoformat(), at_risk=late,
+                 risk=(f"stock expected {eta.isoformat()}; dispatch {expected.isoformat()} after committed "
+                       f"{promised.isoformat()}") if late and promised else None)
+    dates = [s["expected_dispatch_date"] for s in view["shipments"] + view["planned_shipments"]
+             if s["expected_dispatch_date"] and not s.get("dispatched_at")]
+    view["next_dispatch_date"] = min(dates) if dates else None
+    view["open_exceptions"] = [e for e in view["exceptions"] if e["open"]]
+    view["as_of"] = now.astimezone(UTC).isoformat()
+    return view
+
+
+def search_terms(view: View) -> list[tuple[str, str]]:
+    """(kind, value) pairs a person may search the order by."""
+    terms: list[tuple[str, str]] = [("order", view["order_id"])]
+    if view["order_no"]:
+        terms.append(("order", view["order_no"]))
+    if view["quotation"]:
+        terms.append(("quotation", view["quotation"]["quotation_id"]))
+        if view["quotation"].get("quotation_no"):
+            terms.append(("quotation", view["quotation"]["quotation_no"]))
+    cust = view["customer"]
+    if cust.get("name"):
+        terms.append(("customer", cust["name"]))
+    if cust.get("gstin"):
+        terms.append(("gstin", cust["gstin"]))
+    if view.get("customer_po_no"):
+        terms.append(("po", view["customer_po_no"]))
+    for shp in view["shipments"]:
+        if shp.get("shipment_no"):
+            terms.append(("shipment", shp["shipment_no"]))
+        if shp.get("invoice"):
+            terms.append(("invoice", shp["invoice"]["invoice_no"]))
+        if shp.get("ewaybill") and shp["ewaybill"].get("ewaybill_no"):
+            terms.append(("ewaybill", shp["ewaybill"]["ewaybill_no"]))
+        t = shp.get("transport") or {}
+        if t.get("lr_no"):
+            terms.append(("lr", t["lr_no"]))
+        if t.get("vehicle_no"):
+            terms.append(("vehicle", t["vehicle_no"]))
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for kind, value in terms:
+        if (kind, value) not in seen:
+            seen.add((kind, value))
+            out.append((kind, value))
+    return out
+
+
+def normalise_term(value: str) -> str:
+    """Search is case- and space-insensitive (vehicle numbers are written 'KA 01 AB 1234' and 'KA01AB1234')."""
+    return "".join(value.split()).upper()

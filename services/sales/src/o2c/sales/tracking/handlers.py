@@ -1,0 +1,147 @@
+"""Projection handlers: every chain message folds into its order's view in the consumer's transaction
+(PostgreSQL, the durable copy); after the commit the fresh view goes to Redis and out to the open pages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from o2c.contracts.envelope import Message
+from o2c.contracts.v1 import credit, sales
+from o2c.kit.messaging.consumer import Handler, MessageContext
+from o2c.kit.service import Runtime
+from o2c.sales.tracking import domain, store
+from o2c.sales.tracking.cache import TrackingCache
+from o2c.sales.tracking.tables import tracking_order
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+log = logging.getLogger("o2c.sales.tracking")
+
+_DIRTY = "o2c.tracking.dirty"
+
+
+class Tracking:
+    """What the projection and the read API share in one process."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.cache = TrackingCache(rt.settings.redis_url, rt.settings.topic_prefix)
+        self.lead_times = domain.DEFAULT_LEAD_TIMES
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.last_lag_ms: float | None = None
+
+    def now(self) -> datetime:
+        clock = self.rt.extras.get("clock")
+        return clock() if callable(clock) else datetime.now(UTC)
+
+    def after_commit(self, session: AsyncSession, order_ids: set[str], occurred: dict[str, datetime]) -> None:
+        task = asyncio.get_running_loop().create_task(self.refresh(order_ids, occurred))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def refresh(self, order_ids: Iterable[str], occurred: dict[str, datetime] | None = None) -> None:
+        """Re-read the committed views and push them to Redis (key + channel)."""
+        ids = list(order_ids)
+        try:
+            async with self.rt.sessions() as session:
+                rows = (await session.execute(
+                    sa.select(tracking_order.c.order_id, tracking_order.c.doc)
+                    .where(tracking_order.c.order_id.in_(ids))
+                )).all()
+            for order_id, doc in rows:
+                await self.cache.put(order_id, store.dumps(doc), publish=True)
+                if occurred and order_id in occurred:
+                    self.last_lag_ms = (datetime.now(UTC) - occurred[order_id]).total_seconds() * 1000
+        except Exception:
+            log.exception("tracking cache refresh failed for %s", ids)
+
+    async def drain(self) -> None:
+        """Wait for the pending cache refreshes (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def tracking_of(rt: Runtime) -> Tracking:
+    found = rt.extras.get("tracking")
+    if not isinstance(found, Tracking):
+        found = Tracking(rt)
+        rt.extras["tracking"] = found
+    return found
+
+
+def _mark_dirty(tracking: Tracking, session: AsyncSession, order_id: str, occurred: datetime) -> None:
+    state: dict[str, Any] | None = session.info.get(_DIRTY)
+    if state is None:
+        state = {"ids": set(), "occurred": {}}
+        session.info[_DIRTY] = state
+        sync = session.sync_session
+
+        def on_commit(_: Any) -> None:
+            pending = session.info.pop(_DIRTY, None)
+            if pending and pending["ids"]:
+                tracking.after_commit(session, set(pending["ids"]), dict(pending["occurred"]))
+
+        def on_rollback(_: Any) -> None:
+            # The batch is redone (or the transaction is gone): nothing of it reaches the cache from here;
+            # a redo marks its orders again.
+            session.info.pop(_DIRTY, None)
+
+        event.listen(sync, "after_commit", on_commit, once=True)
+        event.listen(sync, "after_rollback", on_rollback, once=True)
+    state["ids"].add(order_id)
+    state["occurred"].setdefault(order_id, occurred)
+
+
+async def fold(tracking: Tracking, session: AsyncSession, order_id: str, change: Any, occurred: datetime) -> None:
+    view, version = await store.load_for_update(session, order_id)
+    old_terms = domain.search_terms(view) if version else None
+    change(view)
+    domain.derive(view, tracking.now(), tracking.lead_times)
+    await store.save(session, view, version, tracking.now(), old_terms)
+    _mark_dirty(tracking, session, order_id, occurred)
+
+
+def handlers(rt: Runtime) -> dict[str, Handler]:
+    """One handler per chain message type (the consumer routes by type name)."""
+    tracking = tracking_of(rt)
+
+    async def on_order(message: Message, ctx: MessageContext) -> None:
+        order_id = str(message.__dict__["order_id"])  # every order message names it
+        started = time.perf_counter()
+        quotation: dict[str, Any] | None = None
+        if isinstance(message, sales.OrderConfirmed) and message.quotation_id:
+            quotation = await store.quotation_message(ctx.session, message.quotation_id)
+
+        def change(view: domain.View) -> None:
+            domain.apply(view, message)
+            if quotation is not None:
+                domain.apply_quotation(view, sales.QuotationIssued.model_validate(quotation))
+
+        await fold(tracking, ctx.session, order_id, change, ctx.envelope.occurred_at)
+        log.debug("tracking %s %s in %.1f ms", message.TYPE, order_id, (time.perf_counter() - started) * 1000)
+
+    async def on_payment(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, credit.PaymentReceived)
+        for order_id in sorted({a.order_id for a in message.allocations}):
+            await fold(tracking, ctx.session, order_id, lambda v: domain.apply(v, message),
+                       ctx.envelope.occurred_at)
+
+    async def on_quotation(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, sales.QuotationIssued)
+        await store.save_quotation(ctx.session, message.quotation_id, message.quotation_no, message.customer_id,
+                                   message.model_dump(mode="json"))
+        # The order may have arrived first (another partition): link it now.
+        for order_id in await store.orders_of_quotation(ctx.session, message.quotation_id):
+            await fold(tracking, ctx.session, order_id, lambda v: domain.apply_quotation(v, message),
+                       ctx.envelope.occurred_at)
+
+    out: dict[str, Handler] = {cls.TYPE: on_order for cls in domain.ORDER_MESSAGES}
+    out.update({cls.TYPE: on_payment for cls in domain.PAYMENT_MESSAGES})
+    out.update({cls.TYPE: on_quotation for cls in domain.QUOTATION_MESSAGES})
+    return out

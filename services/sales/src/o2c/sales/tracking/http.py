@@ -1,0 +1,403 @@
+"""The tracking read API and the console's backend-for-frontend.
+
+- `GET /tracking/orders/{id}`: the whole timeline in one response, from Redis (PostgreSQL on a miss, which
+  refills the key).
+- `GET /tracking/orders/{id}/stream`: server-sent events, each a new version of the page (Redis pub/sub).
+- `GET /tracking/search?q=`: order, quotation, invoice, e-way bill, LR, vehicle, customer name or GSTIN.
+- `GET /tracking/orders`: the caller's orders (a coordinator's workspace), newest first.
+- `GET /tracking/dashboards?from=&to=&warehouse=`: the business measures per day and warehouse.
+- `/console/api/{service}/{path}`: forwards the user's own bearer token to the owning service's API (the
+  console never writes another service's data itself).
+- `/console/`: the static console.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+from o2c.kit.auth import Principal, Role, require
+from o2c.kit.messaging.schema import TABLES
+from o2c.kit.problems import NotFound, Problem
+from o2c.kit.service import Runtime
+from o2c.sales.adapters import db as sales_db
+from o2c.sales.tracking import domain, store
+from o2c.sales.tracking.handlers import Tracking, tracking_of
+from o2c.sales.tracking.settings import ConsoleSettings
+from o2c.sales.tracking.tables import tracking_order, tracking_shipment, tracking_term
+
+CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
+
+TRACKERS = tuple(Role)  # every role may track orders; the data scope decides which
+Tracker = Annotated[Principal, Depends(require(*TRACKERS))]
+Analyst = Annotated[Principal, Depends(require(Role.SALES_HEAD, Role.FINANCE_HEAD, Role.FINANCE_EXECUTIVE,
+                                               Role.DISPATCH_SUPERVISOR, Role.WAREHOUSE_COORDINATOR,
+                                               Role.ACCOUNTANT, Role.COMPLIANCE_OFFICER, Role.SALES_COORDINATOR,
+                                               Role.SRE))]
+
+_DEAD_LETTER_REFRESH = 2.0
+
+
+def _only_customer(p: Principal) -> str | None:
+    """The customer a customer login is confined to (None: an internal login)."""
+    if Role.CUSTOMER in p.roles and p.roles <= {Role.CUSTOMER}:
+        return p.customer_id or "\x00none"
+    return None
+
+
+def _owner_scope(p: Principal) -> str | None:
+    """A coordinator with a `sales_owner` claim sees only the customers they own (like the sales API)."""
+    broader = set(p.roles) - {Role.SALES_COORDINATOR, Role.CUSTOMER}
+    if Role.SALES_COORDINATOR in p.roles and not broader and p.sales_owner:
+        return p.sales_owner
+    return None
+
+
+class DeadLetterIndex:
+    """Open and parked dead letters by key (the order), re-read every 2 s: the page shows them as
+    exceptions without a query per request."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.by_key: dict[str, list[dict[str, Any]]] = {}
+        self.loaded_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self, key: str) -> list[dict[str, Any]]:
+        if time.monotonic() - self.loaded_at > _DEAD_LETTER_REFRESH:
+            async with self._lock:
+                if time.monotonic() - self.loaded_at > _DEAD_LETTER_REFRESH:
+                    await self._load()
+        return self.by_key.get(key, [])
+
+    async def _load(self) -> None:
+        dl = TABLES.dead_letter
+        try:
+            async with self.rt.sessions() as session:
+                rows = (await session.execute(
+                    sa.select(dl.c.id, dl.c.key, dl.c.type, dl.c.reason, dl.c.status, dl.c.failed_at, dl.c.topic)
+                    .where(dl.c.status.in_(("open", "parked"))).order_by(dl.c.id).limit(5000)
+                )).all()
+        except Exception:
+            self.loaded_at = time.monotonic()
+            return
+        found: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            if r.key:
+                found.setdefault(r.key, []).append({
+                    "key": f"dead_letter:{r.id}", "kind": "dead_letter", "open": True, "ref": str(r.id),
+                    "detail": f"{r.type or 'message'} on {r.topic} {r.status}: {r.reason}",
+                    "since": r.failed_at.isoformat() if r.failed_at else None, "shipment_id": None,
+                    "closed_at": None,
+                })
+        self.by_key = found
+        self.loaded_at = time.monotonic()
+
+
+def _with_dead_letters(body: bytes, dead: list[dict[str, Any]]) -> bytes:
+    if not dead:
+        return body
+    view = json.loads(body)
+    view["open_exceptions"] = [*view.get("open_exceptions", []), *dead]
+    return json.dumps(view, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def read_view(tracking: Tracking, order_id: str) -> bytes | None:
+    """The page's JSON: Redis first; on a miss PostgreSQL, derived as of now, and the key refilled."""
+    now = tracking.now()
+    cached = await tracking.cache.get(order_id)
+    if cached is not None:
+        # The cached page is derived as of its write; a new business day moves expected dates: re-derive.
+        marker = cached.find(b'"as_of":"')
+        as_of = cached[marker + 9: marker + 34].decode(errors="ignore") if marker >= 0 else ""
+        try:
+            same_day = domain.ist_date(datetime.fromisoformat(as_of)) == domain.ist_date(now)
+        except ValueError:
+            same_day = False
+        if same_day:
+            return cached
+        view: dict[str, Any] | None = json.loads(cached)
+    else:
+        async with tracking.rt.sessions() as session:
+            view = await store.load(session, order_id)
+    if view is None:
+        return None
+    domain.derive(view, now, tracking.lead_times)
+    body = store.dumps(view)
+    await tracking.cache.put(order_id, body)
+    return body.encode()
+
+
+def _customer_of(body: bytes) -> str | None:
+    marker = body.find(b'"customer":{"customer_id":"')
+    if marker < 0:
+        return None
+    start = marker + len(b'"customer":{"customer_id":"')
+    return body[start: body.find(b'"', start)].decode()
+
+
+def router(rt: Runtime) -> APIRouter:
+    api = APIRouter(tags=["tracking"])
+    tracking = tracking_of(rt)
+    dead_letters = DeadLetterIndex(rt)
+    console = ConsoleSettings()
+    clients: dict[str, httpx.AsyncClient] = {}
+
+    async def authorise(who: Principal, order_id: str, body: bytes) -> None:
+        customer_id = _customer_of(body) or ""
+        only = _only_customer(who)
+        if only is not None and only != customer_id:
+            raise Problem(403, "Forbidden", "this login may not see another customer's orders")
+        owner = _owner_scope(who)
+        if owner is not None:
+            async with rt.sessions() as session:
+                found = (await session.execute(
+                    sa.select(sales_db.customer.c.sales_owner).where(sales_db.customer.c.customer_id == customer_id)
+                )).scalar_one_or_none()
+            if found is not None and found != owner:
+                raise Problem(403, "Forbidden", "this customer belongs to another sales owner")
+
+    @api.get("/tracking/orders/{order_id}", summary="The order's whole timeline, in one response")
+    async def get_order(order_id: str, who: Tracker) -> Response:
+        body = await read_view(tracking, order_id)
+        if body is None:
+            raise NotFound("order", order_id)
+        await authorise(who, order_id, body)
+        return Response(_with_dead_letters(body, await dead_letters.get(order_id)), media_type="application/json",
+                        headers={"Cache-Control": "no-store"})
+
+    @api.get("/tracking/orders/{order_id}/stream", summary="Server-sent events: each new version of the page",
+             response_class=StreamingResponse)
+    async def stream(order_id: str, request: Request, access_token: str | None = None) -> StreamingResponse:
+        # EventSource cannot send headers: the token may come as a query parameter here.
+        header = request.headers.get("authorization", "")
+        token = access_token or header.partition(" ")[2]
+        if not token:
+            raise Problem(401, "Unauthorized", "a bearer token is required")
+        who = request.app.state.token_verifier.verify(token.strip())
+        first = await read_view(tracking, order_id)
+        if first is None:
+            raise NotFound("order", order_id)
+        await authorise(who, order_id, first)
+
+        async def events() -> AsyncIterator[bytes]:
+            pubsub = tracking.cache.client.pubsub()
+            try:
+                await pubsub.subscribe(tracking.cache.channel(order_id))
+                # Read again after subscribing: nothing between the first read and the subscription is lost.
+                current = await read_view(tracking, order_id) or first
+                yield b"event: view\ndata: " + current + b"\n\n"
+                idle = 0.0
+                while not await request.is_disconnected():
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message is None:
+                        idle += 1.0
+                        if idle >= 15.0:
+                            idle = 0.0
+                            yield b": keep-alive\n\n"
+                        continue
+                    idle = 0.0
+                    data = message["data"]
+                    body = data if isinstance(data, bytes) else str(data).encode()
+                    view = json.loads(body)
+                    domain.derive(view, tracking.now(), tracking.lead_times)
+                    payload = _with_dead_letters(store.dumps(view).encode(), await dead_letters.get(order_id))
+                    yield b"event: view\ndata: " + payload + b"\n\n"
+            finally:
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    @api.get("/tracking/search", summary="Find orders by order, quotation, invoice, EBN, LR, vehicle, "
+                                         "customer name or GSTIN")
+    async def search(who: Tracker, q: Annotated[str, Query(min_length=2, max_length=100)],
+                     limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
+        term = domain.normalise_term(q)
+        t, o = tracking_term, tracking_order
+        like = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        match = sa.or_(t.c.term.like(like + "%", escape="\\"),
+                       sa.and_(t.c.kind.in_(("customer",)), t.c.term.like("%" + like + "%", escape="\\")))
+        stmt = (sa.select(o.c.order_id, o.c.order_no, o.c.customer_id, o.c.customer_name, o.c.status,
+                          o.c.updated_at, o.c.doc["next_dispatch_date"].astext.label("next_dispatch_date"),
+                          sa.func.array_agg(sa.distinct(t.c.kind + ":" + t.c.value)).label("matched"))
+                .join(o, o.c.order_id == t.c.order_id).where(match)
+                .group_by(o.c.order_id).order_by(o.c.updated_at.desc()).limit(limit))
+        only = _only_customer(who)
+        if only is not None:
+            stmt = stmt.where(o.c.customer_id == only)
+        owner = _owner_scope(who)
+        if owner is not None:
+            stmt = stmt.where(o.c.customer_id.in_(
+                sa.select(sales_db.customer.c.customer_id).where(sales_db.customer.c.sales_owner == owner)))
+        async with rt.sessions() as session:
+            rows = (await session.execute(stmt)).all()
+        return [{"order_id": r.order_id, "order_no": r.order_no, "customer_id": r.customer_id,
+                 "customer_name": r.customer_name, "status": r.status,
+                 "next_dispatch_date": r.next_dispatch_date, "matched": sorted(r.matched),
+                 "updated_at": r.updated_at.isoformat()} for r in rows]
+
+    @api.get("/tracking/orders", summary="Orders in the caller's scope, newest first (with open exceptions)")
+    async def list_orders(who: Tracker, status: str | None = None, exceptions: bool = False,
+                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+        o = tracking_order
+        stmt = sa.select(o.c.order_id, o.c.order_no, o.c.customer_id, o.c.customer_name, o.c.status,
+                         o.c.updated_at, o.c.doc["next_dispatch_date"].astext.label("next_dispatch_date"),
+                         o.c.doc["open_exceptions"].label("open_exceptions"),
+                         o.c.doc["committed_date"].astext.label("committed_date")
+                         ).order_by(o.c.updated_at.desc()).limit(limit)
+        if status:
+            stmt = stmt.where(o.c.status == status)
+        if exceptions:
+            stmt = stmt.where(sa.func.jsonb_array_length(o.c.doc["open_exceptions"]) > 0)
+        only = _only_customer(who)
+        if only is not None:
+            stmt = stmt.where(o.c.customer_id == only)
+        owner = _owner_scope(who)
+        if owner is not None:
+            stmt = stmt.where(o.c.customer_id.in_(
+                sa.select(sales_db.customer.c.customer_id).where(sales_db.customer.c.sales_owner == owner)))
+        async with rt.sessions() as session:
+            rows = (await session.execute(stmt)).all()
+        return [{"order_id": r.order_id, "order_no": r.order_no, "customer_id": r.customer_id,
+                 "customer_name": r.customer_name, "status": r.status, "committed_date": r.committed_date,
+                 "next_dispatch_date": r.next_dispatch_date, "open_exceptions": r.open_exceptions or [],
+                 "updated_at": r.updated_at.isoformat()} for r in rows]
+
+    @api.get("/tracking/dashboards", summary="Cycle time, on-time dispatch, ageing, credit decision time, "
+                                             "e-way bill rejections, order-to-cash days; per day and warehouse")
+    async def dashboards(_: Analyst, from_: Annotated[date | None, Query(alias="from")] = None,
+                         to: date | None = None, warehouse: str | None = None) -> dict[str, Any]:
+        today = domain.ist_date(tracking.now())
+        end = to or today
+        start = from_ or end - timedelta(days=29)
+        if start > end:
+            raise Problem(422, "Invalid field", "from: must not be after to")
+        async with rt.sessions() as session:
+            return await dashboard_figures(session, start, end, warehouse, tracking.now())
+
+    # --- console -----------------------------------------------------------------------------------
+
+    @api.api_route("/console/api/{service}/{path:path}", methods=["GET", "POST", "PUT"], include_in_schema=False)
+    async def forward(service: str, path: str, request: Request) -> Response:
+        """Backend-for-frontend: the user's own token, to the owning service's API; nothing else added."""
+        base = console.url_of(service)
+        if base is None:
+            raise NotFound("service", service)
+        client = clients.get(service)
+        if client is None:
+            client = clients[service] = httpx.AsyncClient(base_url=base, timeout=10.0)
+        headers = {k: v for k, v in request.headers.items()
+                   if k.lower() in ("authorization", "content-type", "idempotency-key", "accept")}
+        try:
+            upstream = await client.request(request.method, "/" + path, params=request.query_params,
+                                            content=await request.body(), headers=headers)
+        except httpx.HTTPError as exc:
+            raise Problem(502, "Bad gateway", f"{service} did not answer: {type(exc).__name__}") from exc
+        return Response(upstream.content, status_code=upstream.status_code,
+                        media_type=upstream.headers.get("content-type"))
+
+    @api.get("/console/config.json", include_in_schema=False)
+    async def console_config() -> dict[str, Any]:
+        return {"services": sorted(console.urls())}
+
+    @api.get("/console", include_in_schema=False)
+    async def console_root() -> RedirectResponse:
+        return RedirectResponse("/console/")
+
+    @api.get("/console/{path:path}", include_in_schema=False)
+    async def console_file(path: str) -> FileResponse:
+        target = (CONSOLE_DIR / (path or "index.html")).resolve()
+        if not target.is_relative_to(CONSOLE_DIR) or not target.is_file():
+            target = CONSOLE_DIR / "index.html"  # client-side routes (#/orders/…) land on the page
+        return FileResponse(target, headers={"Cache-Control": "no-cache"})
+
+    return api
+
+
+_IST = "Asia/Kolkata"
+
+
+def day_of(column: Any) -> Any:
+    """The IST business day of a timestamp column."""
+    return sa.cast(sa.func.timezone(_IST, column), sa.Date)
+
+
+async def dashboard_figures(session: Any, start: date, end: date, warehouse: str | None,
+                            now: datetime) -> dict[str, Any]:
+    """The six measures, per IST day (and per warehouse where a shipment decides it)."""
+    s, o = tracking_shipment, tracking_order
+    dispatched_day = day_of(s.c.dispatched_at)
+    wh = [s.c.warehouse_id == warehouse] if warehouse else []
+
+    cycle = (await session.execute(
+        sa.select(dispatched_day.label("day"), s.c.warehouse_id,
+                  sa.func.count().label("n"),
+                  sa.func.avg(sa.extract("epoch", s.c.dispatched_at - o.c.confirmed_at) / 3600).label("avg_h"),
+                  sa.func.percentile_cont(0.5).within_group(
+                      sa.extract("epoch", s.c.dispatched_at - o.c.confirmed_at) / 3600).label("p50_h"),
+                  sa.func.sum(sa.case((dispatched_day <= s.c.committed_date, 1), else_=0)).label("on_time"))
+        .join(o, o.c.order_id == s.c.order_id)
+        .where(s.c.dispatched_at.is_not(None), dispatched_day.between(start, end), *wh)
+        .group_by(dispatched_day, s.c.warehouse_id).order_by(dispatched_day, s.c.warehouse_id)
+    )).all()
+
+    age_days = sa.extract("epoch", sa.literal(now) - s.c.released_at) / 86400
+    bucket = sa.case((age_days < 1, "0-1 d"), (age_days < 2, "1-2 d"), (age_days < 3, "2-3 d"), else_="3+ d")
+    ageing = (await session.execute(
+        sa.select(s.c.warehouse_id, bucket.label("bucket"), sa.func.count().label("n"))
+        .where(s.c.dispatched_at.is_(None), s.c.released_at.is_not(None), s.c.status != "cancelled", *wh)
+        .group_by(s.c.warehouse_id, bucket).order_by(s.c.warehouse_id, bucket)
+    )).all()
+
+    held_day = day_of(o.c.credit_held_at)
+    credit = (await session.execute(
+        sa.select(held_day.label("day"), sa.func.count().label("n"),
+                  sa.func.avg(sa.extract("epoch", o.c.credit_decided_at - o.c.credit_held_at) / 3600).label("avg_h"),
+                  sa.func.max(sa.extract("epoch", o.c.credit_decided_at - o.c.credit_held_at) / 3600).label("max_h"))
+        .where(o.c.credit_held_at.is_not(None), o.c.credit_decided_at.is_not(None), held_day.between(start, end))
+        .group_by(held_day).order_by(held_day)
+    )).all()
+
+    released_day = day_of(s.c.released_at)
+    rejections = (await session.execute(
+        sa.select(released_day.label("day"), s.c.warehouse_id, sa.func.sum(s.c.ewaybill_rejections).label("n"))
+        .where(s.c.ewaybill_rejections > 0, released_day.between(start, end), *wh)
+        .group_by(released_day, s.c.warehouse_id).order_by(released_day)
+    )).all()
+
+    cash = (await session.execute(
+        sa.select(o.c.settled_on.label("day"), sa.func.count().label("n"),
+                  sa.func.avg(o.c.settled_on - sa.cast(sa.func.timezone(_IST, o.c.confirmed_at), sa.Date))
+                  .label("avg_days"))
+        .where(o.c.settled_on.is_not(None), o.c.settled_on.between(start, end))
+        .group_by(o.c.settled_on).order_by(o.c.settled_on)
+    )).all()
+
+    def f(value: Any) -> float | None:
+        return round(float(value), 2) if value is not None else None
+
+    return {
+        "from": start.isoformat(), "to": end.isoformat(), "warehouse": warehouse,
+        "order_to_dispatch_hours": [{"day": r.day.isoformat(), "warehouse_id": r.warehouse_id, "shipments": r.n,
+                                     "avg": f(r.avg_h), "p50": f(r.p50_h)} for r in cycle],
+        "on_time_dispatch": [{"day": r.day.isoformat(), "warehouse_id": r.warehouse_id, "shipments": r.n,
+                              "on_time": int(r.on_time or 0), "rate": f((r.on_time or 0) / r.n if r.n else None)}
+                             for r in cycle],
+        "dispatch_ageing": [{"warehouse_id": r.warehouse_id, "bucket": r.bucket, "shipments": r.n} for r in ageing],
+        "credit_decision_hours": [{"day": r.day.isoformat(), "decisions": r.n, "avg": f(r.avg_h), "max": f(r.max_h)}
+                                  for r in credit],
+        "ewaybill_rejections": [{"day": r.day.isoformat(), "warehouse_id": r.warehouse_id, "rejections": int(r.n)}
+                                for r in rejections],
+        "order_to_cash_days": [{"day": r.day.isoformat(), "orders": r.n, "avg": f(r.avg_days)} for r in cash],
+        "as_of": now.astimezone(UTC).isoformat(),
+    }

@@ -1,0 +1,99 @@
+"""The durable copy: load an order's view for update, save it with its search terms and shipment facts."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from o2c.sales.tracking import domain
+from o2c.sales.tracking.tables import tracking_order, tracking_quotation, tracking_shipment, tracking_term
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def _ts(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def dumps(view: domain.View) -> str:
+    return json.dumps(view, separators=(",", ":"), ensure_ascii=False)
+
+
+async def load_for_update(session: AsyncSession, order_id: str) -> tuple[domain.View, int]:
+    """The stored view (row-locked: two partitions' messages about one order apply one after the other)."""
+    row = (await session.execute(
+        sa.select(tracking_order.c.doc, tracking_order.c.version)
+        .where(tracking_order.c.order_id == order_id).with_for_update()
+    )).first()
+    if row is None:
+        return domain.new_view(order_id), 0
+    return dict(row.doc), int(row.version)
+
+
+async def load(session: AsyncSession, order_id: str) -> domain.View | None:
+    doc = (await session.execute(
+        sa.select(tracking_order.c.doc).where(tracking_order.c.order_id == order_id)
+    )).scalar_one_or_none()
+    return dict(doc) if doc is not None else None
+
+
+async def save(session: AsyncSession, view: domain.View, version: int, now: datetime,
+               old_terms: list[tuple[str, str]] | None = None) -> int:
+    credit = view["credit"]
+    values: dict[str, Any] = dict(
+        order_no=view["order_no"], customer_id=view["customer"]["customer_id"],
+        customer_name=view["customer"]["name"], status=view["status"], doc=view, version=version + 1,
+        confirmed_at=_ts(view["confirmed_at"]), credit_held_at=_ts(credit.get("held_at")),
+        credit_decided_at=_ts(credit.get("decided_at")), settled_on=_date(view["settled_on"]), updated_at=now,
+    )
+    stmt = pg_insert(tracking_order).values(order_id=view["order_id"], **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=[tracking_order.c.order_id], set_=values))
+    terms = domain.search_terms(view)
+    if terms != old_terms:
+        await session.execute(sa.delete(tracking_term).where(tracking_term.c.order_id == view["order_id"]))
+        rows = [{"term": domain.normalise_term(v), "order_id": view["order_id"], "kind": k, "value": v}
+                for k, v in terms if v]
+        if rows:
+            await session.execute(pg_insert(tracking_term).values(rows).on_conflict_do_nothing())
+    shipments = [{
+        "shipment_id": s["shipment_id"], "order_id": view["order_id"], "warehouse_id": s.get("warehouse_id"),
+        "status": s["status"], "released_at": _ts(s.get("released_at")),
+        "committed_date": _date(s.get("committed_date")), "dispatched_at": _ts(s.get("dispatched_at")),
+        "ewaybill_rejections": int(s.get("ewaybill_rejections") or 0),
+    } for s in view["shipments"]]
+    if shipments:
+        ins = pg_insert(tracking_shipment).values(shipments)
+        await session.execute(ins.on_conflict_do_update(
+            index_elements=[tracking_shipment.c.shipment_id],
+            set_={c: ins.excluded[c] for c in ("warehouse_id", "status", "released_at", "committed_date",
+                                               "dispatched_at", "ewaybill_rejections")},
+        ))
+    return version + 1
+
+
+async def save_quotation(session: AsyncSession, quotation_id: str, quotation_no: str, customer_id: str,
+                         message: dict[str, Any]) -> None:
+    stmt = pg_insert(tracking_quotation).values(quotation_id=quotation_id, quotation_no=quotation_no,
+                                                customer_id=customer_id, message=message)
+    await session.execute(stmt.on_conflict_do_nothing())
+
+
+async def quotation_message(session: AsyncSession, quotation_id: str) -> dict[str, Any] | None:
+    found = (await session.execute(
+        sa.select(tracking_quotation.c.message).where(tracking_quotation.c.quotation_id == quotation_id)
+    )).scalar_one_or_none()
+    return dict(found) if found is not None else None
+
+
+async def orders_of_quotation(session: AsyncSession, quotation_id: str) -> list[str]:
+    rows = await session.execute(
+        sa.select(tracking_order.c.order_id)
+        .where(tracking_order.c.doc["quotation"]["quotation_id"].astext == quotation_id)
+    )
+    return [r[0] for r in rows]

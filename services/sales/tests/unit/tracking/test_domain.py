@@ -1,0 +1,108 @@
+"""The projection's pure rules: the timeline, open exceptions, backorders and expected dispatch dates."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from o2c.contracts.samples import sample
+from o2c.contracts.v1 import ewaybill, invoicing
+from o2c.sales.tracking import domain
+
+sys.path.insert(0, str(Path(__file__).parent))
+from scenario import PROMISED, at, ids, story  # noqa: E402
+
+
+def project(messages: list, now=at(3, 6, 30)) -> dict:
+    view = domain.new_view(messages[0].order_id)
+    for m in messages:
+        if m.TYPE == "QuotationIssued":
+            domain.apply_quotation(view, m)
+        else:
+            domain.apply(view, m)
+    return domain.derive(view, now)
+
+
+def test_full_story_timeline_exceptions_backorder_and_expected_dates() -> None:
+    view = project(story())
+    n = ids("ord-trk-1")
+    assert view["status"] == "partially_dispatched"
+    assert view["quotation"] == {"quotation_id": "quo-ord-trk-1", "quotation_no": "QT/ord-trk-1"}
+    assert view["credit"]["status"] == "sanctioned" and view["credit"]["decided_by"] == "fin-head-1"
+    assert [s["kind"] for s in view["steps"]][:4] == ["quotation_issued", "order_confirmed", "stock_reserved",
+                                                      "credit_held"]
+    assert len(view["steps"]) == 17
+    blr, pun = view["shipments"]
+    assert blr["shipment_id"] == n["blr"] and blr["status"] == "dispatched"
+    assert blr["transport"]["vehicle_no"] == "KA01AB1234" and blr["transport"]["lr_no"] == "LR-558812"
+    assert blr["ewaybill"]["ewaybill_no"] == "381001234567"
+    assert blr["invoice"]["invoice_no"] == "INV/26-27/-trk-1"
+    assert [(ln["line_no"], ln["released"], ln["picked"], ln["short"]) for ln in blr["lines"]] == [
+        (1, "100", "100", "0"), (2, "480", "400", "80")]
+    # Dispatched on 3 May (IST): that is its date, on time against the 6th.
+    assert blr["expected_dispatch_date"] == "2026-05-03" and not blr["at_risk"]
+    # Pune still picking on 3 May (IST noon): one day to pick → 4 May, before the committed 6 May.
+    assert pun["status"] == "picking" and pun["expected_dispatch_date"] == "2026-05-04" and not pun["at_risk"]
+    assert pun["pending"] == ["picking: 0 of 1 lines confirmed"]
+    # The short pick's remainder waits for stock on 8 May: dispatch 9 May, three days late.
+    (bo,) = view["backorders"]
+    assert bo["quantity"] == "80" and bo["expected_dispatch_date"] == "2026-05-09" and bo["at_risk"]
+    assert "committed 2026-05-06" in bo["risk"]
+    # The credit hold was closed by the sanction; the short pick closed when its shipment left.
+    assert view["open_exceptions"] == []
+    kinds = {e["kind"]: e["open"] for e in view["exceptions"]}
+    assert kinds == {"credit_hold": False, "short_pick": False}
+    assert view["next_dispatch_date"] == "2026-05-04"
+    assert view["receivables"][0]["invoice_no"] == "INV/26-27/-trk-1"
+
+
+def test_pending_sanction_pushes_planned_shipments_and_says_why() -> None:
+    view = project(story(sanction_due_by=at(6, 10), stop_after="CreditHeld"), now=at(2, 7))
+    assert view["status"] == "credit_hold"
+    assert [e["kind"] for e in view["open_exceptions"]] == ["credit_hold"]
+    planned = view["planned_shipments"]
+    assert [p["warehouse_id"] for p in planned] == ["WH-BLR-1", "WH-PUN-1"]
+    # Sanction due on 6 May (IST), then a day to pick: 7 May, a day after the committed date.
+    for p in planned:
+        assert p["expected_dispatch_date"] == "2026-05-07"
+        assert p["at_risk"] and "awaiting credit sanction" in p["risk"]
+
+
+def test_within_sanction_target_still_on_time() -> None:
+    view = project(story(stop_after="CreditHeld"), now=at(2, 7))
+    assert {p["expected_dispatch_date"] for p in view["planned_shipments"]} == {"2026-05-03"}
+    assert not any(p["at_risk"] for p in view["planned_shipments"])
+
+
+def test_rejections_open_exceptions_and_cost_a_day() -> None:
+    msgs = story(stop_after="InvoiceIssued")
+    n = ids("ord-trk-1")
+    rejected = sample(ewaybill.EwayBillRejected).model_copy(update={
+        "order_id": "ord-trk-1", "shipment_id": n["blr"], "invoice_id": n["inv"], "rejected_at": at(3, 5, 3)})
+    irn = sample(invoicing.IrnRejected).model_copy(update={"order_id": "ord-trk-1", "invoice_id": n["inv"],
+                                                           "rejected_at": at(3, 5, 4)})
+    view = project([*msgs, rejected, irn], now=at(5, 6))
+    blr = view["shipments"][0]
+    # 5 May + 1 day per rejection = 7 May, after the committed 6th.
+    assert blr["expected_dispatch_date"] == "2026-05-07" and blr["at_risk"]
+    assert "e-way bill" in blr["risk"].replace("ewaybill", "e-way bill")
+    assert {e["kind"] for e in view["open_exceptions"]} == {"ewaybill_rejected", "irn_rejected", "short_pick"}
+    generated = sample(ewaybill.EwayBillGenerated).model_copy(update={
+        "order_id": "ord-trk-1", "shipment_id": n["blr"], "invoice_id": n["inv"], "generated_at": at(5, 7)})
+    view = project([*msgs, rejected, irn, generated], now=at(5, 8))
+    assert {e["kind"] for e in view["open_exceptions"]} == {"irn_rejected", "short_pick"}
+    assert view["shipments"][0]["ewaybill_rejections"] == 1
+
+
+def test_search_terms_cover_every_reference() -> None:
+    view = project(story())
+    kinds = {k for k, _ in domain.search_terms(view)}
+    assert {"order", "quotation", "customer", "gstin", "invoice", "ewaybill", "lr", "vehicle"} <= kinds
+    assert domain.normalise_term("ka 01 ab 1234") == "KA01AB1234"
+
+
+def test_ist_business_date() -> None:
+    assert domain.ist_date(at(2, 18, 31)) == date(2026, 5, 3)
+    assert domain.ist_date(at(2, 18, 29)) == date(2026, 5, 2)
+    assert PROMISED - timedelta(days=4) == date(2026, 5, 2)
