@@ -8,6 +8,7 @@ new ledger movements (numbered after the stored ones), reservations with their a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -34,6 +35,47 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 Slot = tuple[str, str]  # (warehouse_id, item_code)
 HELD_BY_OTHERS = "\x00held"  # order id of the synthetic reservations that stand for other orders' holdings
+
+
+_LOAD_SQL = sa.text("""
+WITH mine AS (
+    SELECT r.* FROM reservation r
+    WHERE r.item_code = ANY(CAST(:items AS text[]))
+      AND (r.order_id = ANY(CAST(:orders AS text[]))
+           OR EXISTS (SELECT 1 FROM backorder bo
+                      WHERE bo.order_id = r.order_id AND bo.line_no = r.line_no AND bo.status = 'open'))
+)
+SELECT
+ (SELECT coalesce(json_agg(json_build_object(
+      'w', warehouse_id, 'i', item_code, 'bin', bin_code, 'kind', bin_kind, 'batch', batch_no, 'exp', expiry_date,
+      'mfg', manufactured_on, 'c', CAST(confirmed AS text), 'e', CAST(expected AS text))), '[]')
+  FROM stock_balance WHERE item_code = ANY(CAST(:items AS text[]))) AS balances,
+ (SELECT coalesce(json_agg(json_build_object(
+      'w', w, 'i', i, 'bin', bin, 'batch', batch, 'exp', exp, 'q', CAST(q AS text))), '[]')
+  FROM (SELECT a.warehouse_id AS w, a.item_code AS i, a.bin_code AS bin, a.batch_no AS batch,
+               a.expiry_date AS exp, sum(a.quantity) AS q
+        FROM reservation_allocation a
+        WHERE a.item_code = ANY(CAST(:items AS text[]))
+          AND NOT EXISTS (SELECT 1 FROM mine m WHERE m.order_id = a.order_id AND m.line_no = a.line_no
+                                                 AND m.warehouse_id = a.warehouse_id)
+        GROUP BY 1, 2, 3, 4, 5) h) AS held,
+ (SELECT coalesce(json_agg(json_build_object(
+      'o', m.order_id, 'n', m.line_no, 'w', m.warehouse_id, 'i', m.item_code, 'req', CAST(m.requested AS text),
+      'rel', CAST(m.released AS text), 'handled', m.handled, 'sp', m.short_picks,
+      'allocs', (SELECT coalesce(json_agg(json_build_object(
+                     'bin', a.bin_code, 'batch', a.batch_no, 'exp', a.expiry_date, 'q', CAST(a.quantity AS text))
+                     ORDER BY a.expiry_date NULLS LAST, a.bin_code, a.batch_key), '[]')
+                 FROM reservation_allocation a
+                 WHERE a.order_id = m.order_id AND a.line_no = m.line_no AND a.warehouse_id = m.warehouse_id))),
+      '[]') FROM mine m) AS reservations,
+ (SELECT coalesce(json_agg(json_build_object(
+      's', shipment_id, 'o', order_id, 'n', line_no, 'w', warehouse_id, 'allocs', allocations, 'at', at)), '[]')
+  FROM stock_issue WHERE CAST(:with_issues AS boolean) AND order_id = ANY(CAST(:orders AS text[]))) AS issues
+""")
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 def batch_key(batch_no: str | None) -> str:
@@ -119,77 +161,45 @@ class StockRepository:
             stocks[(r.warehouse_id, r.item_code)] = ItemStock(r.warehouse_id, r.item_code, unit, tracked,
                                                               Decimal(r.safety_stock))
             self._loaded[(r.warehouse_id, r.item_code)] = Loaded(r.ledger_seq, safety_stock=Decimal(r.safety_stock))
-        slots = list(stocks)
-        items = sorted({s[1] for s in slots})
-        b = db.stock_balance
-        for row in (await self.session.execute(sa.select(b).where(b.c.item_code.in_(items)))).mappings():
-            slot = (row["warehouse_id"], row["item_code"])
+        items = sorted({slot[1] for slot in stocks})
+        # One round trip for everything else, as JSON built by PostgreSQL: the balances; the reservations loaded
+        # one by one (those of the orders in hand, and those of backordered lines — a fill adds to them, so their
+        # history must be loaded, not overwritten); every other order's holdings summed per bin and batch (one
+        # synthetic reservation each, so the cost of a reservation does not grow with the open order book); and
+        # the issues of the orders in hand.
+        loaded = (await self.session.execute(_LOAD_SQL, {
+            "items": items, "orders": list(order_ids), "with_issues": bool(order_ids and with_issues)})).one()
+        balances, held, reservations, issue_rows = (json.loads(x) if isinstance(x, str) else x for x in loaded)
+        for row in balances:
+            slot = (row["w"], row["i"])
             stock = stocks.get(slot)
             if stock is None:
                 continue
-            batch = Batch(row["batch_no"], row["expiry_date"], row["manufactured_on"]) if row["batch_no"] else None
-            balance = StockBalance(Bin(row["bin_code"], BinKind(row["bin_kind"])), batch,
-                                   Decimal(row["confirmed"]), Decimal(row["expected"]))
+            batch = Batch(row["batch"], _day(row["exp"]), _day(row["mfg"])) if row["batch"] else None
+            balance = StockBalance(Bin(row["bin"], BinKind(row["kind"])), batch, Decimal(row["c"]), Decimal(row["e"]))
             stock.balances[balance.location] = balance
             self._loaded[slot].balances[balance.location] = (balance.confirmed, balance.expected)
-        r_t, a_t = db.reservation, db.reservation_allocation
-        bo = db.backorder
-        # Reservations loaded one by one: those of the orders in hand, and those of backordered lines (a fill adds
-        # to them: their history must be loaded, not overwritten). Every other order's reservations only matter
-        # for what they hold per bin and batch: they are loaded summed per location (one synthetic reservation
-        # each), so the cost of a reservation does not grow with the open order book.
-        def waiting(t: sa.Table) -> sa.ColumnElement[bool]:
-            return sa.exists().where(bo.c.order_id == t.c.order_id, bo.c.line_no == t.c.line_no,
-                                     bo.c.status == "open")
-
-        orders = list(order_ids)
-        mine = sa.or_(r_t.c.order_id.in_(orders), waiting(r_t)) if orders else waiting(r_t)
-        condition = sa.and_(r_t.c.item_code.in_(items), mine)
-        others = sa.not_(sa.or_(a_t.c.order_id.in_(orders), waiting(a_t))) if orders else sa.not_(waiting(a_t))
-        held = (await self.session.execute(
-            sa.select(a_t.c.warehouse_id, a_t.c.item_code, a_t.c.bin_code, a_t.c.batch_no, a_t.c.expiry_date,
-                      sa.func.sum(a_t.c.quantity).label("quantity"))
-            .where(a_t.c.item_code.in_(items), others)
-            .group_by(a_t.c.warehouse_id, a_t.c.item_code, a_t.c.bin_code, a_t.c.batch_no, a_t.c.expiry_date)
-        )).all()
         for n, h in enumerate(held):
-            stock = stocks.get((h.warehouse_id, h.item_code))
+            stock = stocks.get((h["w"], h["i"]))
             if stock is None:
                 continue
             key = ReservationKey(HELD_BY_OTHERS, n)
-            amount = Decimal(h.quantity)
-            stock.reservations[key] = Reservation(key, h.warehouse_id, h.item_code, amount, [
-                Allocation(h.bin_code, h.batch_no, h.expiry_date, amount)])
-        # One round trip: each reservation with its allocations (outer join), FEFO order.
-        joined = (await self.session.execute(
-            sa.select(r_t, a_t.c.bin_code.label("a_bin"), a_t.c.batch_no.label("a_batch"),
-                      a_t.c.expiry_date.label("a_expiry"), a_t.c.quantity.label("a_qty"))
-            .select_from(r_t.outerjoin(a_t, sa.and_(a_t.c.order_id == r_t.c.order_id,
-                                                    a_t.c.line_no == r_t.c.line_no,
-                                                    a_t.c.warehouse_id == r_t.c.warehouse_id)))
-            .where(condition)
-            .order_by(a_t.c.expiry_date.nulls_last(), a_t.c.bin_code, a_t.c.batch_key)
-        )).mappings().all()
-        if not joined:
-            return stocks
-        allocs: dict[tuple[str, int, str], list[Allocation]] = {}
-        seen: dict[tuple[str, int, str], Any] = {}
-        for a in joined:
-            full = (a["order_id"], a["line_no"], a["warehouse_id"])
-            seen.setdefault(full, a)
-            if a["a_bin"] is not None:
-                allocs.setdefault(full, []).append(
-                    Allocation(a["a_bin"], a["a_batch"], a["a_expiry"], Decimal(a["a_qty"])))
-        res_rows = list(seen.values())
+            amount = Decimal(h["q"])
+            stock.reservations[key] = Reservation(key, h["w"], h["i"], amount, [
+                Allocation(h["bin"], h["batch"], _day(h["exp"]), amount)])
         issues: dict[tuple[str, int, str], dict[str, StockIssue]] = {}
-        if order_ids and with_issues:
-            i_t = db.stock_issue
-            for i in (await self.session.execute(
-                sa.select(i_t).where(i_t.c.order_id.in_(list(order_ids)))
-            )).mappings():
-                key = ReservationKey(i["order_id"], i["line_no"])
-                issues.setdefault((i["order_id"], i["line_no"], i["warehouse_id"]), {})[i["shipment_id"]] = StockIssue(
-                    i["shipment_id"], key, tuple(_alloc_from(x) for x in i["allocations"]), i["at"])
+        for i in issue_rows:
+            key = ReservationKey(i["o"], i["n"])
+            issues.setdefault((i["o"], i["n"], i["w"]), {})[i["s"]] = StockIssue(
+                i["s"], key, tuple(_alloc_from(x) for x in i["allocs"]), datetime.fromisoformat(i["at"]))
+        allocs: dict[tuple[str, int, str], list[Allocation]] = {}
+        res_rows = []
+        for r in reservations:
+            full = (r["o"], r["n"], r["w"])
+            allocs[full] = [Allocation(x["bin"], x["batch"], _day(x["exp"]), Decimal(x["q"])) for x in r["allocs"]]
+            res_rows.append({"order_id": r["o"], "line_no": r["n"], "warehouse_id": r["w"], "item_code": r["i"],
+                             "requested": r["req"], "released": r["rel"], "handled": r["handled"],
+                             "short_picks": r["sp"]})
         for r in res_rows:
             slot = (r["warehouse_id"], r["item_code"])
             stock = stocks.get(slot)
