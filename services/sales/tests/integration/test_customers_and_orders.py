@@ -107,6 +107,9 @@ async def test_quotation_to_order_publishes_order_confirmed_and_is_idempotent(
         assert first["atp"] is None and first["promise_basis"] == "stock_unknown"  # inventory is down
         assert first["tax"]["cgst"] == "36.00" and first["tax"]["sgst"] == "36.00"  # 400 at 18 %, intra-state
         assert quotation["lines"][1]["promise_basis"] == "lead_time"
+        document = await c.get(f"/quotations/{quotation['quotation_id']}/document", headers=tok["coord"])
+        assert document.status_code == 200 and document.headers["content-type"].startswith("text/html")
+        assert quotation["number"] in document.text
         key = {"Idempotency-Key": "po-4711"}
         r1 = await c.post(f"/quotations/{quotation['quotation_id']}/orders", headers=tok["coord"] | key)
         r2 = await c.post(f"/quotations/{quotation['quotation_id']}/orders", headers=tok["coord"] | key)
