@@ -303,7 +303,8 @@ async def release_reservation(session: AsyncSession, command: ReleaseReservation
                     released.append(common.LineQuantity(line_no=line.line_no, item_code=item_code,
                                                         quantity=quantity(freed, unit_of(item_code)),
                                                         warehouse_id=warehouse_id))
-    fills = await _fill_backorders(session, repo, stocks.values(), f"release:{command.request_id}", at, emit, items)
+    fills = await _fill_backorders(session, repo, stocks.values(), f"release:{command.request_id}", at, emit, items,
+                                   skip_order=command.order_id)
     del fills
     await repo.save(stocks.values(), at)
     reply = ReservationReleased(order_id=command.order_id, request_id=command.request_id, lines=released,
@@ -441,15 +442,18 @@ async def _reduce_backorders(session: AsyncSession, order_id: str, gained: dict[
 
 
 async def _fill_backorders(session: AsyncSession, repo: StockRepository, stocks: Iterable[ItemStock],
-                           arrival_id: str, at: datetime, emit: Emit, items: dict[str, ItemInfo]) -> int:
-    """Newly available stock goes to open backorders of the same item, oldest confirmation first."""
+                           arrival_id: str, at: datetime, emit: Emit, items: dict[str, ItemInfo],
+                           skip_order: str | None = None) -> int:
+    """Newly available stock goes to open backorders of the same item, oldest confirmation first (never back to
+    the order that just gave it up)."""
     on = business_date(at)
     stocks = [s for s in stocks if s.available_to_promise(on) > 0]
     if not stocks:
         return 0
     b = db.backorder
     rows = (await session.execute(
-        sa.select(b).where(b.c.status == "open", b.c.item_code.in_({s.item_code for s in stocks}))
+        sa.select(b).where(b.c.status == "open", b.c.item_code.in_({s.item_code for s in stocks}),
+                           b.c.order_id != (skip_order or ""))
         .order_by(b.c.confirmed_at, b.c.order_id, b.c.line_no).with_for_update()
     )).mappings().all()
     if not rows:
@@ -508,20 +512,20 @@ async def note_backorder(session: AsyncSession, message: OrderBackordered) -> No
 
 
 async def cancel_order(session: AsyncSession, message: OrderCancelled, emit: Emit) -> None:
-    """The order (or the listed remainder) is cancelled: its backorders close, and whatever is still reserved
-    for it is released, so no stock stays promised to a cancelled order (e.g. a backorder filled between a
-    failed reservation and the cancellation). The coordinator's own ReleaseReservation, if it comes, then
-    finds nothing left and says so."""
-    b = db.backorder
-    query = sa.update(b).where(b.c.order_id == message.order_id, b.c.status == "open")
-    if message.cancelled_lines:
-        query = query.where(b.c.line_no.in_([ln.line_no for ln in message.cancelled_lines]))
-    await session.execute(query.values(status="cancelled"))
+    """The order (or the listed remainder) is cancelled: whatever is still reserved for it is released, so no
+    stock stays promised to a cancelled order (e.g. a backorder filled between a failed reservation and the
+    cancellation), and its backorders close. The coordinator's own ReleaseReservation, if it comes, then finds
+    nothing left and says so. Item-stock rows are locked before backorder rows, as everywhere else."""
     internal = ReleaseReservation(
         order_id=message.order_id, request_id=f"cancelled:{message.order_id}:{message.cancelled_at.isoformat()}",
         reason=f"order cancelled ({message.reason.value})", requested_at=message.cancelled_at,
         lines=list(message.cancelled_lines))
     await release_reservation(session, internal, emit, message.cancelled_at, reply_to_sender=False)
+    b = db.backorder
+    query = sa.update(b).where(b.c.order_id == message.order_id, b.c.status == "open")
+    if message.cancelled_lines:
+        query = query.where(b.c.line_no.in_([ln.line_no for ln in message.cancelled_lines]))
+    await session.execute(query.values(status="cancelled"))
 
 
 # --- gate-out and picking ------------------------------------------------------------------------
