@@ -61,7 +61,7 @@ class PickConfirmed(Message):
 
     TYPE: ClassVar[str] = "PickConfirmed"
     TOPIC: ClassVar[str] = EVENTS
-    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES, Service.INVENTORY)
 
     order_id: str
     shipment_id: str
