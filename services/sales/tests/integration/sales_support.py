@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from o2c.contracts.catalog import decode_bytes
 from o2c.contracts.envelope import Envelope, Message
+from o2c.contracts.samples import sample
 from o2c.contracts.topics import events_topic
+from o2c.contracts.types import Quantity
+from o2c.contracts.v1 import credit, inventory
+from o2c.contracts.v1.common import Address, ReservedLine, Shortfall, WarehouseAllocation
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, bearer
 
@@ -88,3 +94,45 @@ async def read_topic(harness: ServiceHarness, topic: str, timeout_ms: int = 1500
                 out.extend(decode_bytes(r.value or b"")[1] for r in records)
     finally:
         await consumer.stop()
+
+
+# --- replies as credit and inventory would publish them -------------------------------------------
+
+WAREHOUSE = Address(name="Ratan Pumps Bhiwandi DC", line1="Gala 4, Mumbai-Nashik Highway", place="Bhiwandi",
+                    state_code="27", pincode="421302", gstin="27AAACR5055K1Z7")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def approved(order: dict[str, Any], revision: int = 1) -> credit.CreditApproved:
+    return sample(credit.CreditApproved).model_copy(update={
+        "order_id": order["order_id"], "customer_id": order["customer_id"], "order_revision": revision,
+        "decided_at": now()})
+
+
+def rejected(order: dict[str, Any]) -> credit.CreditRejected:
+    return credit.CreditRejected(order_id=order["order_id"], customer_id=order["customer_id"], decided_at=now(),
+                                 reason=credit.RejectionReason.REJECTED_BY_FINANCE, rejected_by="fin-head")
+
+
+def _lines(order: dict[str, Any]) -> list[ReservedLine]:
+    return [ReservedLine(line_no=x["line_no"], item_code=x["item_code"],
+                         quantity=Quantity(value=Decimal(x["ship_quantity"]), unit=x["unit"]))
+            for x in order["lines"]]
+
+
+def reserved(order: dict[str, Any]) -> inventory.StockReserved:
+    return inventory.StockReserved(order_id=order["order_id"], decided_at=now(), allocations=[
+        WarehouseAllocation(warehouse_id="WH-MUM-1", warehouse_gstin="27AAACR5055K1Z7", dispatch_from=WAREHOUSE,
+                            lines=_lines(order))])
+
+
+def failed(order: dict[str, Any]) -> inventory.StockReservationFailed:
+    return inventory.StockReservationFailed(order_id=order["order_id"], decided_at=now(), shortfalls=[
+        Shortfall(line_no=x["line_no"], item_code=x["item_code"],
+                  ordered=Quantity(value=Decimal(x["ship_quantity"]), unit=x["unit"]),
+                  reserved=Quantity(value=Decimal(0), unit=x["unit"]),
+                  short=Quantity(value=Decimal(x["ship_quantity"]), unit=x["unit"]), expected_date=date(2026, 12, 20))
+        for x in order["lines"]])

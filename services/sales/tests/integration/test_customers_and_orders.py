@@ -13,7 +13,7 @@ from o2c.kit.testing import ServiceHarness, wait_for
 
 sys.path.insert(0, str(Path(__file__).parent))
 from o2c.sales.app import DEFINITION
-from support import approved_customer, maharashtra_customer, read_topic, seed_catalog, tokens
+from sales_support import approved_customer, maharashtra_customer, read_topic, seed_catalog, tokens
 
 pytestmark = pytest.mark.integration
 

@@ -22,8 +22,7 @@ from o2c.kit.testing import ServiceHarness
 from o2c.sales.app import DEFINITION
 
 sys.path.insert(0, str(Path(__file__).parent))
-from support import approved_customer, seed_catalog, tokens
-from test_saga import approved, reserved
+from sales_support import approved, approved_customer, reserved, seed_catalog, tokens
 
 pytestmark = pytest.mark.integration
 
