@@ -29,6 +29,10 @@ class TrackingCache:
             self._client = aioredis.Redis.from_url(self.url, socket_timeout=0.5, socket_connect_timeout=0.5)
         return self._client
 
+    def subscriber(self) -> aioredis.Redis:
+        """A connection for pub/sub: it waits on the channel, so no read timeout."""
+        return aioredis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+
     def key(self, order_id: str) -> str:
         return self.prefix + order_id
 

@@ -116,6 +116,7 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
         started = time.perf_counter()
         quotation: dict[str, Any] | None = None
         if isinstance(message, sales.OrderConfirmed) and message.quotation_id:
+            await store.lock_quotation(ctx.session, message.quotation_id)
             quotation = await store.quotation_message(ctx.session, message.quotation_id)
 
         def change(view: domain.View) -> None:
@@ -134,6 +135,7 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
 
     async def on_quotation(message: Message, ctx: MessageContext) -> None:
         assert isinstance(message, sales.QuotationIssued)
+        await store.lock_quotation(ctx.session, message.quotation_id)
         await store.save_quotation(ctx.session, message.quotation_id, message.quotation_no, message.customer_id,
                                    message.model_dump(mode="json"))
         # The order may have arrived first (another partition): link it now.

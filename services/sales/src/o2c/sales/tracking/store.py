@@ -26,7 +26,10 @@ def dumps(view: domain.View) -> str:
 
 
 async def load_for_update(session: AsyncSession, order_id: str) -> tuple[domain.View, int]:
-    """The stored view (row-locked: two partitions' messages about one order apply one after the other)."""
+    """The stored view, locked for this transaction: messages about one order arrive on several topics and
+    partitions at once, and apply one after the other (an advisory lock also covers the order's first
+    message, when there is no row to lock yet)."""
+    await session.execute(sa.text("SELECT pg_advisory_xact_lock(7262102, hashtext(:o))"), {"o": order_id})
     row = (await session.execute(
         sa.select(tracking_order.c.doc, tracking_order.c.version)
         .where(tracking_order.c.order_id == order_id).with_for_update()
@@ -75,6 +78,12 @@ async def save(session: AsyncSession, view: domain.View, version: int, now: date
                                                "dispatched_at", "ewaybill_rejections")},
         ))
     return version + 1
+
+
+async def lock_quotation(session: AsyncSession, quotation_id: str) -> None:
+    """The quotation and its order arrive on different partitions, maybe at once: whichever commits second
+    must see the other, so both take this lock (held to the end of the transaction)."""
+    await session.execute(sa.text("SELECT pg_advisory_xact_lock(7262101, hashtext(:q))"), {"q": quotation_id})
 
 
 async def save_quotation(session: AsyncSession, quotation_id: str, quotation_no: str, customer_id: str,

@@ -1,0 +1,83 @@
+"""Tracking test support: sales' database and migrations with only the tracking projection wired (so the
+projection is tested on its own), raw producers of chain messages, and the scenario."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from o2c.contracts.envelope import Envelope, Message
+from o2c.contracts.topics import Service, events_topic
+from o2c.kit.service import ServiceDefinition
+from o2c.sales import tracking
+from o2c.sales.adapters.db import metadata as sales_metadata
+from o2c.sales.settings import SalesSettings
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "tracking"))
+import scenario  # noqa: E402
+
+SALES_VERSIONS = Path(__file__).resolve().parents[3] / "migrations" / "versions"
+CHAIN_EVENTS = [events_topic(s) for s in Service]
+
+TRACKING_ONLY = ServiceDefinition(
+    name="sales", title="sales (tracking only)", http_port=8101, metadata=sales_metadata,
+    versions_dir=SALES_VERSIONS, routers=lambda rt: [tracking.router(rt)], handlers=tracking.handlers,
+    subscribes_to=CHAIN_EVENTS, settings_class=SalesSettings,
+)
+
+
+class Publisher:
+    """Publishes chain messages as their producing services would (topic, key, envelope, headers)."""
+
+    def __init__(self, bootstrap: str, prefix: str) -> None:
+        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+        self.prefix = prefix
+
+    async def start(self) -> None:
+        await self.producer.start()
+
+    async def stop(self) -> None:
+        await self.producer.stop()
+
+    async def send(self, message: Message) -> Envelope:
+        producer = message.TOPIC.split(".")[1]
+        env = Envelope.wrap(message, producer=producer)
+        await self.producer.send_and_wait(self.prefix + message.TOPIC, env.to_bytes(), key=env.key.encode(),
+                                          headers=env.headers())
+        return env
+
+
+def story(*args: Any, **kwargs: Any) -> list[Message]:
+    return scenario.story(*args, **kwargs)
+
+
+class LiveServer:
+    """Serves an already started app on a real port (uvicorn in a background task, lifespan already run by
+    the harness): for streams and the browser, which ASGI transports cannot drive."""
+
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off",
+                                                    log_level="warning", access_log=False))
+        self.task: Any = None
+        self.url = ""
+
+    async def start(self) -> str:
+        import asyncio
+
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()
+            await asyncio.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            await self.task

@@ -1,0 +1,196 @@
+"""The tracking projection on the real stack: chain messages over Kafka → PostgreSQL → Redis → the page,
+search, scope, server-sent events, a Redis flush, dashboards; lag and page latency printed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
+from o2c.sales.tracking import domain
+from o2c.sales.tracking.handlers import tracking_of
+
+sys.path.insert(0, str(Path(__file__).parent))
+from support import TRACKING_ONLY, LiveServer, Publisher, scenario, story  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+NOW = scenario.at(3, 6, 30)  # 3 May 2026, 12:00 IST
+
+
+@pytest.fixture
+async def svc(harness: ServiceHarness) -> AsyncIterator[RunningService]:
+    running = await harness.start(TRACKING_ONLY)
+    running.runtime.extras["clock"] = lambda: NOW
+    yield running
+    await tracking_of(running.runtime).cache.close()
+
+
+@pytest.fixture
+async def publisher(harness: ServiceHarness) -> AsyncIterator[Publisher]:
+    pub = Publisher(harness.bootstrap, harness.prefix)
+    await pub.start()
+    yield pub
+    await pub.stop()
+
+
+def expected_view(messages: list[Any]) -> dict[str, Any]:
+    view = domain.new_view(messages[0].order_id)
+    for m in messages:
+        if m.TYPE == "QuotationIssued":
+            domain.apply_quotation(view, m)
+        else:
+            domain.apply(view, m)
+    return domain.derive(view, NOW)
+
+
+def comparable(view: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in view.items() if k not in {"as_of"}}
+
+
+async def page(client: Any, order_id: str, headers: dict[str, str]) -> dict[str, Any] | None:
+    r = await client.get(f"/tracking/orders/{order_id}", headers=headers)
+    return r.json() if r.status_code == 200 else None
+
+
+async def test_story_projects_searches_scopes_streams_and_survives_a_redis_flush(
+        svc: RunningService, publisher: Publisher, issuer: LocalIssuer, harness: ServiceHarness) -> None:
+    coord = bearer(issuer, "sales_coordinator")
+    messages = story("ord-int-1", customer_id="cus-1001", customer_name="Arun Retail LLP")
+    lags: list[float] = []
+    async with svc.client() as c:
+        # Message by message: each is visible on the page within the lag budget.
+        for i, m in enumerate(messages):
+            started = time.perf_counter()
+            await publisher.send(m)
+            want = len(expected_view(messages[: i + 1])["steps"])
+            await wait_for(lambda: _has_steps(c, "ord-int-1", coord, want), timeout=20, interval=0.005,
+                           what=f"{m.TYPE} on the page")
+            lags.append((time.perf_counter() - started) * 1000)
+        got = await page(c, "ord-int-1", coord)
+        assert got is not None
+        assert comparable(got) == comparable(expected_view(messages))
+        assert got["shipments"][0]["ewaybill"]["ewaybill_no"] == "381001234567"
+        assert got["shipments"][1]["expected_dispatch_date"] == "2026-05-04"
+
+        # Search by each kind of reference.
+        for q, kind in [("arun retail", "customer"), ("33AAAAR6720M1ZG", "gstin"), ("ka01ab1234", "vehicle"),
+                        ("381001234567", "ewaybill"), ("LR-558812", "lr"), ("INV/26-27/-int-1", "invoice"),
+                        ("QT/ord-int-1", "quotation"), ("ord-int-1", "order")]:
+            r = await c.get("/tracking/search", params={"q": q}, headers=coord)
+            assert r.status_code == 200, r.text
+            hits = r.json()
+            assert [h["order_id"] for h in hits] == ["ord-int-1"], (q, hits)
+            assert any(m.startswith(kind + ":") for m in hits[0]["matched"]), (q, hits)
+
+        # A customer login sees its own order, and gets 403 on another customer's.
+        own = bearer(issuer, "customer", customer_id="cus-1001")
+        other = bearer(issuer, "customer", customer_id="cus-9999")
+        assert (await c.get("/tracking/orders/ord-int-1", headers=own)).status_code == 200
+        r = await c.get("/tracking/orders/ord-int-1", headers=other)
+        assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
+        assert (await c.get("/tracking/search", params={"q": "arun"}, headers=other)).json() == []
+        assert (await c.get("/tracking/orders/nope", headers=coord)).status_code == 404
+        assert (await c.get("/tracking/orders/ord-int-1")).status_code == 401
+
+        # Redis loses the key (a flush of this run's keys): the page answers from PostgreSQL and refills it.
+        cache = tracking_of(svc.runtime).cache
+        r_client = aioredis.Redis.from_url(svc.runtime.settings.redis_url)
+        try:
+            await tracking_of(svc.runtime).drain()
+            keys = [k async for k in r_client.scan_iter(match=cache.prefix + "*")]
+            assert keys
+            await r_client.delete(*keys)
+            assert await r_client.get(cache.key("ord-int-1")) is None
+            again = await page(c, "ord-int-1", coord)
+            assert again is not None and comparable(again) == comparable(got)
+            refilled = await r_client.get(cache.key("ord-int-1"))
+            assert refilled is not None and json.loads(refilled)["order_id"] == "ord-int-1"
+        finally:
+            await r_client.aclose()
+
+        dash = await c.get("/tracking/dashboards", params={"from": "2026-05-01", "to": "2026-05-04"},
+                           headers=bearer(issuer, "sales_head"))
+        assert dash.status_code == 200, dash.text
+        figures = dash.json()
+        assert figures["on_time_dispatch"] == [{"day": "2026-05-03", "warehouse_id": "WH-BLR-1", "shipments": 1,
+                                                "on_time": 1, "rate": 1.0}]
+        (cycle,) = figures["order_to_dispatch_hours"]
+        assert cycle["avg"] == pytest.approx(23.5)
+        (decision,) = figures["credit_decision_hours"]
+        assert decision["avg"] == pytest.approx(2.48, abs=0.01)
+        assert figures["dispatch_ageing"] == [{"warehouse_id": "WH-PUN-1", "bucket": "0-1 d", "shipments": 1}]
+
+        # Page latency from the hot view.
+        durations = []
+        for _ in range(300):
+            started = time.perf_counter()
+            r = await c.get("/tracking/orders/ord-int-1", headers=coord)
+            durations.append((time.perf_counter() - started) * 1000)
+            assert r.status_code == 200
+    durations.sort()
+    lags.sort()
+    print(f"\ntracking: projection lag per message (publish → on the page, polled every 5 ms) "
+          f"p50 {statistics.median(lags):.0f} ms, max {lags[-1]:.0f} ms over {len(lags)} messages; "
+          f"page in-process p50 {statistics.median(durations):.2f} ms p99 {durations[int(len(durations) * .99)]:.2f} ms")
+    assert lags[-1] < 2000
+
+
+async def _has_steps(c: Any, order_id: str, headers: dict[str, str], want: int) -> bool:
+    got = await page(c, order_id, headers)
+    return got is not None and len(got["steps"]) >= want
+
+
+async def test_stream_pushes_each_new_version(svc: RunningService, publisher: Publisher, issuer: LocalIssuer
+                                              ) -> None:
+    messages = story("ord-int-2", stop_after="CreditHeld")
+    token = bearer(issuer, "finance_head")["Authorization"].split(" ", 1)[1]
+    async with svc.client() as c:
+        for m in messages:
+            await publisher.send(m)
+        await wait_for(lambda: _has_steps(c, "ord-int-2", {"Authorization": "Bearer " + token}, 4), timeout=20)
+    live = LiveServer(svc.app)
+    url = await live.start()
+    seen: list[dict[str, Any]] = []
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as c:
+
+            async def listen() -> None:
+                async with c.stream("GET", "/tracking/orders/ord-int-2/stream",
+                                    params={"access_token": token}) as r:
+                    assert r.status_code == 200
+                    assert r.headers["content-type"].startswith("text/event-stream")
+                    async for line in r.aiter_lines():
+                        if line.startswith("data: "):
+                            seen.append(json.loads(line[6:]))
+                            if len(seen) == 2:
+                                return
+
+            reader = asyncio.create_task(listen())
+            await wait_for(lambda: _true(bool(seen)), timeout=10, what="the first event")
+            assert seen[0]["status"] == "credit_hold"
+            sanctioned = story("ord-int-2", stop_after="CreditSanctioned")[-1]
+            started = time.perf_counter()
+            await publisher.send(sanctioned)
+            await asyncio.wait_for(reader, timeout=20)
+            pushed_ms = (time.perf_counter() - started) * 1000
+            r = await c.get("/tracking/orders/ord-int-2/stream", params={"access_token": "garbage"})
+            assert r.status_code == 401
+    finally:
+        await live.stop()
+    assert seen[1]["credit"]["status"] == "sanctioned" and seen[1]["open_exceptions"] == []
+    print(f"\ntracking: sanction published → pushed to the open page in {pushed_ms:.0f} ms")
+
+
+async def _true(value: bool) -> bool:
+    return value
