@@ -161,8 +161,14 @@ async def main(argv: list[str] | None = None) -> int:
               + f"  (of {len(plays)})")
         for line in report.summary():
             print(f"  {line}")
-        for line in report.failures[:20]:
-            print(f"  problem: {line}")
+        grouped: dict[str, list[str]] = {}
+        for line in report.failures:
+            prefix, _, text = line.partition("] ") if line.startswith("[") else ("", "", line)
+            grouped.setdefault(text, []).append(prefix.lstrip("["))
+        for text, where in grouped.items():
+            orders = sorted({w for w in where if w})
+            times = f" ×{len(where)}" if len(where) > 1 else ""
+            print(f"  problem{times}: {text}" + (f"  [{', '.join(orders)}]" if orders else ""))
         print(f"  {api.calls} API calls in {time.monotonic() - report.started:.1f}s")
         where_next(ctx)
     finally:

@@ -230,14 +230,17 @@ class OrderPlay:
         step = ctx.report.step
         shipment: dict[str, Any] | None
         with step("pick list", self.prefix) as ok:
-            shipment = await self.wait(f"the pick list of the {warehouse_id} shipment (OrderReleased → dispatch)",
-                                       get_shipment)
+            shipment = await self.ctx.report.wait(
+                f"the pick list of the {warehouse_id} shipment (OrderReleased → dispatch)", get_shipment,
+                timeout=TIMEOUT, prefix=self.prefix)
         if not ok.ok or shipment is None:
             return None
         with step("picking", self.prefix) as ok:
             await self.pick(shipment, picker)
-            shipment = await self.wait(f"every pick line of {shipment['pick_list_no']} confirmed",
-                                       lambda: _ready(get_shipment, "pick_confirmation"))
+            shipment = await self.ctx.report.wait(
+                f"every pick line of {shipment['pick_list_no']} confirmed", lambda: _ready(get_shipment,
+                                                                                          "pick_confirmation"),
+                timeout=TIMEOUT, prefix=self.prefix)
         if not ok.ok or shipment is None:
             return None
         self.reached.append("picking")
@@ -353,7 +356,7 @@ class OrderPlay:
                                       who=supervisor, json=body, accept=(409,),
                                       template="/shipments/{shipment_id}/dispatch-details")
         if response.status_code == 409:
-            self.say(f"dispatch details already captured ({short(response.json().get('detail'), 80)})")
+            self.say(f"dispatch details not taken again (409: {short(response.json().get('detail'), 90)})")
             return
         self.say(f"dispatch details by {ctx.name(supervisor)}: vehicle {vehicle_no}, driver {driver['name']}, "
                  f"{transporter['name']} ({transporter_id}), LR {lr_no}, {distance} km")
@@ -369,6 +372,7 @@ class OrderPlay:
             sent = [n for n in found if "dispatch" in str(n.get("kind", ""))]
             return sent or None
 
+        undelivered = False
         with self.ctx.report.step("customer notification", self.prefix):
             found = await self.wait("the customer's dispatch notice (ShipmentDispatched → notify)", dispatch_notice)
             for n in found or []:
@@ -376,6 +380,7 @@ class OrderPlay:
                     self.say(f"customer told by {n['channel']} to {n['recipient']}: {short(n['subject'], 90)}")
                     self.reached.append("notification")
                 else:
+                    undelivered = True
                     text = f"dispatch notice NOT delivered ({n.get('status')}): {n.get('detail') or 'no detail'}"
                     self.say(text)
                     self.ctx.report.failures.append(f"{self.prefix} {text}")
@@ -385,6 +390,11 @@ class OrderPlay:
         if open_rest:
             rest = ", ".join(f"line {b['line_no']} × {b['quantity']}" for b in open_rest)
             self.say(f"order {order['number']} stays open ({order['status']}): backordered {rest}")
+            return
+
+        if undelivered:
+            self.say(f"order {order['number']} stays {order['status']}: it closes only once every dispatched "
+                     "shipment's customer was told (CustomerNotified)")
             return
 
         async def closed() -> dict[str, Any] | None:
