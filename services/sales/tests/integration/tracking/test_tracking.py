@@ -21,7 +21,7 @@ from o2c.sales.tracking import domain
 from o2c.sales.tracking.handlers import tracking_of
 
 sys.path.insert(0, str(Path(__file__).parent))
-from support import TRACKING_ONLY, LiveServer, Publisher, scenario, story  # noqa: E402
+from tracking_support import TRACKING_ONLY, LiveServer, Publisher, scenario, story
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +74,7 @@ async def test_story_projects_searches_scopes_streams_and_survives_a_redis_flush
             started = time.perf_counter()
             await publisher.send(m)
             want = len(expected_view(messages[: i + 1])["steps"])
-            await wait_for(lambda: _has_steps(c, "ord-int-1", coord, want), timeout=20, interval=0.005,
+            await wait_for(lambda want=want: _has_steps(c, "ord-int-1", coord, want), timeout=20, interval=0.005,
                            what=f"{m.TYPE} on the page")
             lags.append((time.perf_counter() - started) * 1000)
         got = await page(c, "ord-int-1", coord)
@@ -142,7 +142,8 @@ async def test_story_projects_searches_scopes_streams_and_survives_a_redis_flush
     lags.sort()
     print(f"\ntracking: projection lag per message (publish → on the page, polled every 5 ms) "
           f"p50 {statistics.median(lags):.0f} ms, max {lags[-1]:.0f} ms over {len(lags)} messages; "
-          f"page in-process p50 {statistics.median(durations):.2f} ms p99 {durations[int(len(durations) * .99)]:.2f} ms")
+          f"page in-process p50 {statistics.median(durations):.2f} ms "
+          f"p99 {durations[int(len(durations) * .99)]:.2f} ms")
     assert lags[-1] < 2000
 
 

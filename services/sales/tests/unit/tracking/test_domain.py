@@ -11,7 +11,7 @@ from o2c.contracts.v1 import ewaybill, invoicing
 from o2c.sales.tracking import domain
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scenario import PROMISED, at, ids, story  # noqa: E402
+from tracking_scenario import PROMISED, at, ids, story
 
 
 def project(messages: list, now=at(3, 6, 30)) -> dict:

@@ -256,12 +256,14 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.get("/tracking/orders", summary="Orders in the caller's scope, newest first (with open exceptions)")
     async def list_orders(who: Tracker, status: str | None = None, exceptions: bool = False,
+                          shipments: bool = False,
                           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
         o = tracking_order
         stmt = sa.select(o.c.order_id, o.c.order_no, o.c.customer_id, o.c.customer_name, o.c.status,
                          o.c.updated_at, o.c.doc["next_dispatch_date"].astext.label("next_dispatch_date"),
                          o.c.doc["open_exceptions"].label("open_exceptions"),
-                         o.c.doc["committed_date"].astext.label("committed_date")
+                         o.c.doc["committed_date"].astext.label("committed_date"),
+                         (o.c.doc["shipments"] if shipments else sa.null()).label("shipments"),
                          ).order_by(o.c.updated_at.desc()).limit(limit)
         if status:
             stmt = stmt.where(o.c.status == status)
@@ -279,7 +281,8 @@ def router(rt: Runtime) -> APIRouter:
         return [{"order_id": r.order_id, "order_no": r.order_no, "customer_id": r.customer_id,
                  "customer_name": r.customer_name, "status": r.status, "committed_date": r.committed_date,
                  "next_dispatch_date": r.next_dispatch_date, "open_exceptions": r.open_exceptions or [],
-                 "updated_at": r.updated_at.isoformat()} for r in rows]
+                 "updated_at": r.updated_at.isoformat(), **({"shipments": r.shipments or []} if shipments else {})}
+                for r in rows]
 
     @api.get("/tracking/dashboards", summary="Cycle time, on-time dispatch, ageing, credit decision time, "
                                              "e-way bill rejections, order-to-cash days; per day and warehouse")

@@ -127,6 +127,6 @@ def story(order_id: str = "ord-trk-1", customer_id: str = "cus-1001", customer_n
     out = []
     for m in messages:
         out.append(m)
-        if m.TYPE == stop_after:
+        if stop_after == m.TYPE:
             break
     return out

@@ -16,7 +16,7 @@ from o2c.sales.adapters.db import metadata as sales_metadata
 from o2c.sales.settings import SalesSettings
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "tracking"))
-import scenario  # noqa: E402
+import tracking_scenario as scenario
 
 SALES_VERSIONS = Path(__file__).resolve().parents[3] / "migrations" / "versions"
 CHAIN_EVENTS = [events_topic(s) for s in Service]
