@@ -124,18 +124,25 @@ async def run(n_throughput: int, rate: int, seconds: float) -> dict[str, Any]:
         total = committed + drain
         throughput = n_throughput / total
 
-        # 2. latency at a fixed rate: small transactions every 20 ms.
+        # 2. latency at a fixed rate: like HTTP requests, many small transactions at once (one message each),
+        # spread over `writers` concurrent connections, each keeping its share of the rate.
         before = await count_effects(credit)
-        per_tick, tick = max(1, rate // 50), 0.02
         n_latency = int(rate * seconds)
-        sent, t0 = 0, time.perf_counter()
-        while sent < n_latency:
-            async with sales.sessions() as session, session.begin():
-                for _ in range(min(per_tick, n_latency - sent)):
-                    await sales.outbox.add(session, cancellation(10_000_000 + sent))
-                    sent += 1
-            next_at = t0 + (sent / per_tick) * tick
-            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+        writers = 16
+        per_writer = n_latency // writers
+        n_latency = per_writer * writers
+        interval = writers / rate
+        t0 = time.perf_counter()
+
+        async def writer(w: int) -> None:
+            for k in range(per_writer):
+                async with sales.sessions() as session, session.begin():
+                    await sales.outbox.add(session, cancellation(10_000_000 + w * per_writer + k))
+                next_at = t0 + (k + 1) * interval + w * interval / writers
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+
+        await asyncio.gather(*(writer(w) for w in range(writers)))
+        sent = n_latency
         achieved_rate = sent / (time.perf_counter() - t0)
         await wait_effects(credit, before + n_latency, timeout=120)
         async with credit.engine.connect() as conn:

@@ -125,7 +125,7 @@ class MessageConsumer:
         topics: Sequence[str],
         handlers: Mapping[str, Handler],
         max_attempts: int = 5,
-        fetch_max_wait_ms: int = 20,
+        fetch_max_wait_ms: int = 500,
         max_poll_records: int = 500,
         faults: FaultPoints = NO_FAULTS,
         topic_prefix: str = "",
