@@ -118,6 +118,7 @@ async def main(argv: list[str] | None = None) -> int:
                         help="load all 300 customers and every opening-stock row (default: those the orders need; "
                              "sales and inventory take them one request each)")
     parser.add_argument("--no-services", action="store_true", help="do not run services.sh up")
+    parser.add_argument("--only", help="comma-separated script ids to play (e.g. D04,D43), instead of --orders")
     parser.add_argument("--story", help="script id of the order whose story to print (default: the furthest)")
     parser.add_argument("--seed-out", type=Path, default=REPO / ".stack" / "demo" / "seed.json")
     args = parser.parse_args(argv)
@@ -138,10 +139,13 @@ async def main(argv: list[str] | None = None) -> int:
         for name, svc in api.services.items():
             report.line(f"{name:<10} {svc.base_url}  {svc.reason}")
         scripts = chosen_orders(seed, args.orders)
+        if args.only:
+            wanted = {x.strip().upper() for x in args.only.split(",")}
+            scripts = [s for s in seed["orders"] if s["script_id"] in wanted]
         customers = None if args.all_master else {s["customer_id"] for s in scripts}
         items = None if args.all_master else {ln["item_code"] for s in scripts for ln in s["lines"]}
         await load_everything(ctx, customers, items)
-        plays = await play(ctx, args.orders)
+        plays = await play(ctx, scripts)
         chosen = next((p for p in plays if p.sid == args.story), None) if args.story else pick_story(plays)
         report.section("one order's story")
         if chosen is None:

@@ -60,7 +60,33 @@ class OrderPlay:
         self.ctx.report.line(text, self.prefix)
 
     async def wait(self, what: str, probe: Any, timeout: float = TIMEOUT) -> Any:
-        return await self.ctx.report.wait(what, probe, timeout=timeout, prefix=self.prefix)
+        found = await self.ctx.report.wait(what, probe, timeout=timeout, prefix=self.prefix)
+        if not found:
+            await self.explain()
+        return found
+
+    async def explain(self) -> None:
+        """After a wait ran out: what did the services dead-letter for this order? (as SRE would look)"""
+        if not self.order_id:
+            return
+        seen = self.trail.setdefault("dead_letters_seen", [])
+        for service in self.ctx.api.services:
+            try:
+                found = (await self.ctx.api.get(service, "/admin/dead-letters", who="sre",
+                                                params={"status": "open", "limit": 500})).json()
+            except (Unavailable, Refused):
+                continue
+            for letter in found:
+                ident = f"{service}:{letter.get('id')}"
+                if letter.get("key") != self.order_id or ident in seen:
+                    continue
+                seen.append(ident)
+                reason = " ".join(str(letter.get("reason", "")).split())
+                text = (f"{service} dead-lettered {letter.get('type')} for this order: {short(reason, 150)} "
+                        f"(GET :{self.ctx.api.services[service].base_url.rsplit(':', 1)[1]}/admin/dead-letters)")
+                self.say(text)
+                self.ctx.report.failures.append(f"{self.prefix} {service} dead-lettered {letter.get('type')}: "
+                                                f"{short(reason, 110)}")
 
     @property
     def order_id(self) -> str | None:
@@ -462,6 +488,9 @@ class OrderPlay:
     async def follow(self) -> None:
         try:
             credit = await self.credit()
+            if credit is None:
+                self.say("no credit decision to follow: this order stops here")
+                return
             if credit in {"rejected", "expired"}:
                 order = await self.wait("the order to be cancelled after the rejection",
                                         lambda: _status_in(self.order, {"cancelled"}))
@@ -541,9 +570,8 @@ def chosen_orders(seed: dict[str, Any], count: int) -> list[dict[str, Any]]:
     return orders + rejected[:1]
 
 
-async def play(ctx: Ctx, count: int) -> list[OrderPlay]:
+async def play(ctx: Ctx, scripts: list[dict[str, Any]]) -> list[OrderPlay]:
     report = ctx.report
-    scripts = chosen_orders(ctx.seed, count)
     report.section(f"orders: {len(scripts)} of the script ({', '.join(s['script_id'] for s in scripts)})")
     plays = [OrderPlay(ctx, s) for s in scripts]
     placed = []

@@ -120,6 +120,8 @@ class Story:
                      f"exposure {rupees(found['exposure']['with_order'])} > limit {rupees(found['credit_limit'])}")
             self.add(f"credit {found['status']}", found.get("decided_at"), ctx.name(found.get("decided_by") or ""),
                      f"sanction {found['sanction_id']}: {found.get('note') or ''}")
+        elif outcome in {"pending", "—"}:
+            self.add("credit", None, "credit (automatic check)", "no decision yet (see the dead letters above)")
         else:
             self.add("credit", None, "credit (automatic check)", f"{outcome} (within limit: no sanction request)")
 
