@@ -91,8 +91,18 @@ def token_factory(seed: dict[str, Any], state: State) -> Any:
     return token
 
 
-def where_next(ctx: Ctx) -> None:
+async def where_next(ctx: Ctx, order_id: str | None) -> None:
     print("\nWhere to look next")
+    sales = ctx.api.services["sales"].base_url
+    try:
+        console = (await ctx.api.client.get(f"{sales}/console/", timeout=5.0)).status_code == 200
+    except Exception:
+        console = False
+    if console:
+        print(f"  one screen {sales}/console/" + (f"#/orders/{order_id}" if order_id else "")
+              + "   (the order's timeline; log in with a token from make token)")
+    if order_id and ctx.api.has("sales", "GET", "/tracking/orders/{order_id}"):
+        print(f"  timeline   GET {sales}/tracking/orders/{order_id}   (one response, every step)")
     for name, port in PORTS.items():
         state = ctx.api.services[name]
         if state.routes is None:
@@ -174,7 +184,7 @@ async def main(argv: list[str] | None = None) -> int:
             times = f" ×{len(where)}" if len(where) > 1 else ""
             print(f"  problem{times}: {text}" + (f"  [{', '.join(orders)}]" if orders else ""))
         print(f"  {api.calls} API calls in {time.monotonic() - report.started:.1f}s")
-        where_next(ctx)
+        await where_next(ctx, chosen.order_id if chosen else None)
     finally:
         state.save()
         await api.close()
