@@ -103,19 +103,22 @@ async def where_next(ctx: Ctx, order_id: str | None) -> None:
               + "   (the order's timeline; log in with a token from make token)")
     if order_id and ctx.api.has("sales", "GET", "/tracking/orders/{order_id}"):
         print(f"  timeline   GET {sales}/tracking/orders/{order_id}   (one response, every step)")
-    for name, port in PORTS.items():
+    for name in PORTS:
         state = ctx.api.services[name]
+        port = int(state.base_url.rsplit(":", 1)[1])
         if state.routes is None:
             known = "routes unknown: /openapi.json fails"
         else:
             count = len([r for r in state.routes if not r[1].startswith(("/admin", "/healthz", "/readyz"))])
             known = f"{count} business routes"
         print(f"  {name:<10} http://127.0.0.1:{port}/docs   ({'up' if state.ready else state.reason}; {known})")
-    print("  sandboxes  IRP http://127.0.0.1:8205/docs   NIC e-way bill http://127.0.0.1:8206/docs")
+    offset = int(ctx.api.services["sales"].base_url.rsplit(":", 1)[1]) - PORTS["sales"]
+    print(f"  sandboxes  IRP http://127.0.0.1:{8205 + offset}/docs   NIC e-way bill "
+          f"http://127.0.0.1:{8206 + offset}/docs")
     print("  a token    make token ROLE=finance_head LIMIT=10000000   (ROLE=picker WAREHOUSES=PNQ, "
           "ROLE=sales_coordinator OWNER=SC01, ROLE=customer CUSTOMER=<cus-id>)")
     print("             curl -H \"Authorization: Bearer $(make -s token ROLE=sales_head)\" "
-          "http://127.0.0.1:8101/orders/<order_id>")
+          f"{sales}/orders/{order_id or '<order_id>'}")
     print("  logs       bash deploy/local/services.sh logs <service>   (.stack/services/<service>.log); "
           "make logs S=kafka|postgres|redis")
     print("  state      make status;  the ids this demo created: .stack/demo/state.json")
@@ -130,6 +133,8 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-services", action="store_true", help="do not run services.sh up")
     parser.add_argument("--only", help="comma-separated script ids to play (e.g. D04,D43), instead of --orders")
     parser.add_argument("--story", help="script id of the order whose story to print (default: the furthest)")
+    parser.add_argument("--port-offset", type=int, default=0,
+                        help="talk to services on 8101+N… (a second environment next to the usual one)")
     parser.add_argument("--seed-out", type=Path, default=REPO / ".stack" / "demo" / "seed.json")
     args = parser.parse_args(argv)
     load_env()
@@ -141,7 +146,7 @@ async def main(argv: list[str] | None = None) -> int:
     if not args.no_services:
         await start_services(report, REPO)
     state = State(args.seed_out.parent / "state.json")
-    api = Api(token_factory(seed, state))
+    api = Api(token_factory(seed, state), ports={k: v + args.port_offset for k, v in PORTS.items()})
     ctx = Ctx(seed=seed, api=api, report=report, state=state)
     try:
         await api.probe_all()

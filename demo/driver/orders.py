@@ -53,6 +53,7 @@ class OrderPlay:
         self.customer = ctx.customer(script["customer_id"])
         self.coordinator = self.customer["sales_owner"]
         self.reached: list[str] = []
+        self.shorted = False
 
     # --- helpers ---------------------------------------------------------------------------------------
 
@@ -272,6 +273,7 @@ class OrderPlay:
         self.reached.append("picking")
         for line in shipment.get("lines", []):
             if Decimal(line.get("backordered") or 0) > 0:
+                self.shorted = True
                 self.say(f"{tag} ships short: line {line['order_line_no']} {line['item_code']} picked "
                          f"{line['picked']}, backordered {line['backordered']}")
         with step("dispatch details", self.prefix) as ok:
@@ -318,13 +320,17 @@ class OrderPlay:
         return shipment
 
     async def pick(self, shipment: dict[str, Any], picker: str) -> None:
-        """Confirm every line as scanned; a scripted short pick gives the seed's picked quantity for that
-        order line's first bins (a replacement line, if dispatch re-reserves elsewhere, is picked in full)."""
+        """Confirm every line as scanned. A scripted short pick gives the seed's picked quantity the first time
+        that order line is picked; a bin once found short yields nothing more if it is listed again; any other
+        bin (a re-reservation elsewhere) is picked in full."""
         api, ctx = self.ctx.api, self.ctx
         shorts = {ln["line_no"]: ln["short_pick"] for ln in self.script["lines"] if ln.get("short_pick")}
-        budget = {n: Decimal(sp["picked_quantity"]) for n, sp in shorts.items()}
+        done_lines: list[int] = self.trail.setdefault("short_lines_done", [])
+        short_bins: list[str] = self.trail.setdefault("short_bins", [])
+        budget = {n: Decimal(sp["picked_quantity"]) for n, sp in shorts.items() if n not in done_lines}
         pick_list_id = shipment["pick_list_id"]
         confirmed = short_lines = 0
+        seen_lines: set[int] = set()
         for _ in range(6):
             pick_list = (await api.get("dispatch", f"/pick-lists/{pick_list_id}", who=picker,
                                        template="/pick-lists/{pick_list_id}")).json()
@@ -335,12 +341,19 @@ class OrderPlay:
                 quantity = Decimal(line["quantity"])
                 picked, reason, note = quantity, None, ""
                 order_line = line.get("order_line_no")
-                if order_line in budget and not line.get("replaces"):
+                seen_lines.add(order_line)
+                bin_key = f"{order_line}|{line['bin_code']}|{line.get('batch_no') or '-'}"
+                if bin_key in short_bins:
+                    picked, note = Decimal(0), "bin already found short"
+                elif order_line in budget and not line.get("replaces"):
                     picked = min(quantity, budget[order_line])
                     budget[order_line] -= picked
-                    if picked < quantity:
-                        seed_reason = shorts[order_line]["reason"]
-                        reason, note = SHORT_REASONS.get(seed_reason, "other"), seed_reason
+                    note = shorts[order_line]["reason"] if picked < quantity else ""
+                if picked < quantity:
+                    seed_reason = shorts.get(order_line, {}).get("reason", "not_found_in_bin")
+                    reason = SHORT_REASONS.get(seed_reason, "other")
+                    if bin_key not in short_bins:
+                        short_bins.append(bin_key)
                 body = {"picked": f"{picked.normalize():f}", "bin_code": line["bin_code"],
                         "batch_no": line["batch_no"], "short_reason": reason, "note": note}
                 await api.call("dispatch", "POST", f"/pick-lists/{pick_list_id}/lines/{line['line_no']}/confirm",
@@ -350,10 +363,14 @@ class OrderPlay:
                     short_lines += 1
                     self.say(f"{pick_list['pick_list_no']} line {line['line_no']} ({line['item_code']} at "
                              f"{line['bin_code']}): {ctx.name(picker)} picked {body['picked']} of "
-                             f"{line['quantity']} — short, {note}")
+                             f"{Decimal(line['quantity']).normalize():f} — short, {note}")
             if not short_lines:
                 break
             await asyncio.sleep(1.0)  # a short pick may bring a replacement line from another bin
+        for order_line in budget:
+            if order_line in seen_lines and order_line not in done_lines:
+                done_lines.append(order_line)
+        self.ctx.state.save()
         self.say(f"{pick_list['pick_list_no']} ({pick_list['warehouse_id']}): {confirmed} lines confirmed by "
                  f"{ctx.name(picker)} ({short_lines} short)")
 
@@ -386,6 +403,18 @@ class OrderPlay:
             return
         self.say(f"dispatch details by {ctx.name(supervisor)}: vehicle {vehicle_no}, driver {driver['name']}, "
                  f"{transporter['name']} ({transporter_id}), LR {lr_no}, {distance} km")
+
+    async def after_short_picks(self, handled: set[str]) -> dict[str, Any] | None:
+        """After a short pick: a further shipment (re-reserved elsewhere), or the shortfall as a backorder."""
+        async def settled() -> dict[str, Any] | None:
+            order = await self.order()
+            saga = order.get("saga") or {}
+            fresh = [x for x in saga.get("shipments", []) if x["shipment_id"] not in handled]
+            return order if fresh or saga.get("backorder") or order["status"] in {"closed", "cancelled"} else None
+
+        order: dict[str, Any] | None = await self.wait(
+            "the short pick to be re-reserved (a further shipment) or backordered", settled, timeout=45)
+        return order
 
     # --- 5. the customer told, the order closed --------------------------------------------------------
 
@@ -501,12 +530,29 @@ class OrderPlay:
             order = await self.released()
             if order is None or order["status"] in {"cancelled", "backordered"}:
                 return
-            shipments = (order.get("saga") or {}).get("shipments", [])
             kept = self.trail.setdefault("shipments", {})
-            for x in shipments:
-                kept.setdefault(x["shipment_id"], x["warehouse_id"])
-            results = await asyncio.gather(*(self.shipment(x["shipment_id"], x["warehouse_id"])
-                                             for x in shipments))
+            handled: set[str] = set()
+            results: list[dict[str, Any] | None] = []
+            for batch in range(4):  # a short pick re-reserved elsewhere is released as a further shipment
+                if batch:
+                    order = await self.after_short_picks(handled)
+                    if order is None:
+                        break
+                fresh = [x for x in (order.get("saga") or {}).get("shipments", [])
+                         if x["shipment_id"] not in handled and x.get("state") != "cancelled"]
+                if not fresh:
+                    break
+                if batch:
+                    self.say("further shipment(s) released for the short-picked quantity: "
+                             + ", ".join(f"{x['warehouse_id']} ({len(x['lines'])} lines)" for x in fresh))
+                for x in fresh:
+                    kept.setdefault(x["shipment_id"], x["warehouse_id"])
+                    handled.add(x["shipment_id"])
+                self.shorted = False
+                results += await asyncio.gather(*(self.shipment(x["shipment_id"], x["warehouse_id"])
+                                                  for x in fresh))
+                if not self.shorted:
+                    break
             if any(r and r.get("status") == "dispatched" for r in results):
                 await self.notified()
                 await self.pay()

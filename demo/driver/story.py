@@ -4,6 +4,7 @@ each step with its time, actor and document reference; a service that cannot tel
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from driver.api import Refused, Unavailable
@@ -89,7 +90,9 @@ class Story:
         if reservations is not None:
             per: dict[str, list[str]] = {}
             for r in reservations:
-                per.setdefault(r["warehouse_id"], []).append(f"L{r['line_no']} {r['reserved']}")
+                issued = Decimal(r.get("issued") or 0)
+                held = f"{issued.normalize():f} issued" if issued else f"{Decimal(r['reserved']).normalize():f}"
+                per.setdefault(r["warehouse_id"], []).append(f"L{r['line_no']} {held}")
             self.add("reservations", None, "inventory (routing)",
                      "; ".join(f"{w}: {', '.join(v[:6])}{'…' if len(v) > 6 else ''}" for w, v in sorted(per.items()))
                      or "none")
