@@ -102,7 +102,8 @@ async def test_auto_decision_latency_at_50_orders_per_second(harness: ServiceHar
         print(f"\nMEASURE credit auto-decision latency at {rate:.0f} orders/s over {total} orders: "
               f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(latencies):.1f} ms "
               f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; target p99 ≤ 100 ms)")
-        assert p99 < 10_000  # a guard only: on a shared 2-core box the number depends on the neighbours
+        if os.environ.get("O2C_MEASURE_STRICT") == "1":  # timings never gate CI; O2C_MEASURE_STRICT=1 does
+            assert p99 < 100
     finally:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -136,4 +137,5 @@ async def test_sanction_queue_page_with_500_pending(harness: ServiceHarness, iss
             assert r.status_code == 200 and len(r.json()) == 500
     print(f"\nMEASURE sanction queue page, 500 pending: median {statistics.median(timings):.1f} ms, "
           f"max {max(timings):.1f} ms (in-process ASGI client, incl. JSON)")
-    assert statistics.median(timings) < 2000
+    if os.environ.get("O2C_MEASURE_STRICT") == "1":  # timings never gate CI
+        assert statistics.median(timings) < 200

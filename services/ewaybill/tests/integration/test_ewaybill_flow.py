@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import timedelta
 from types import ModuleType
@@ -265,9 +266,9 @@ async def test_invoice_to_ewaybill_generated_latency_at_20_per_second(
     latencies.sort()
     p50, p99 = latencies[49], latencies[98]
     print(f"InvoiceIssued → EwayBillGenerated at 20/s: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
-    import os
 
-    assert p99 < (1.0 if os.environ.get("O2C_MEASURE_STRICT") == "1" else 5.0)
+    if os.environ.get("O2C_MEASURE_STRICT") == "1":  # timings never gate CI
+        assert p99 < 1.0
 
 
 async def _done(latencies: list[float], n: int) -> bool:
