@@ -20,8 +20,9 @@ $(VENV)/.installed: pyproject.toml setup.py
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
-install: $(VENV)/.installed ## Python packages (venv) and the stack's system packages and Kafka jars
+install: $(VENV)/.installed ## Python packages (venv), the stack's system packages, Kafka jars, Chromium for browser tests
 	bash $(STACK) install
+	bash deploy/local/install_browser.sh
 
 up: $(VENV)/.installed ## start Kafka, PostgreSQL and Redis (idempotent), create topics and the dev token issuer
 	bash $(STACK) up
@@ -49,6 +50,7 @@ contracts: $(VENV)/.installed ## JSON Schema snapshots are compatible; AsyncAPI 
 		|| { echo 'docs/asyncapi.json is stale: run make asyncapi'; exit 1; }
 
 test: up lint typecheck contracts ## everything: lint, types, contracts, unit, integration and e2e tests on the real stack
+	@bash deploy/local/install_browser.sh >/dev/null
 	$(ENV) O2C_STRICT_SKIPS=1 $(VENV)/bin/pytest -q
 
 unit: $(VENV)/.installed ## only the fast tests (no stack needed)
