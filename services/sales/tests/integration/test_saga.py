@@ -168,6 +168,30 @@ async def test_crash_between_reservation_and_release_releases_once(
     assert len(await of_type(harness, events_topic("sales"), sales.OrderReleased)) == 1
 
 
+async def test_sales_killed_between_reservation_and_release_releases_once_after_restart(
+    harness: ServiceHarness, issuer: LocalIssuer,
+) -> None:
+    svc, order, _ = await start(harness, issuer)
+    faults = RecordingFaults()
+    faults.arm("saga.before_release", kill=True)
+    svc.runtime.faults = faults  # the process "dies" after applying the reservation, before the release
+    await publish(harness, approved(order), "credit")
+    await publish(harness, reserved(order), "inventory")
+
+    async def killed() -> bool:
+        return "saga.before_release" in faults.hits
+
+    await wait_for(killed, what="the kill point")
+    await harness.running.pop(DEFINITION.name).stop()
+    assert await outbox_count(svc, "OrderReleased") == 0, "the killed transaction committed nothing"
+
+    restarted = await harness.start(DEFINITION, inventory_url="http://127.0.0.1:9", atp_timeout_seconds=0.2)
+    await wait_for(lambda: of_type(harness, events_topic("sales"), sales.OrderReleased), what="OrderReleased")
+    await wait_for(lambda: handled(restarted, 2), what="both replies handled after the restart")
+    assert await outbox_count(restarted, "OrderReleased") == 1
+    assert len(await of_type(harness, events_topic("sales"), sales.OrderReleased)) == 1
+
+
 async def test_amending_upward_goes_back_through_credit(harness: ServiceHarness, issuer: LocalIssuer) -> None:
     svc, order, tok = await start(harness, issuer)
     await publish(harness, approved(order), "credit")
