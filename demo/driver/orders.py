@@ -273,7 +273,6 @@ class OrderPlay:
         self.reached.append("picking")
         for line in shipment.get("lines", []):
             if Decimal(line.get("backordered") or 0) > 0:
-                self.shorted = True
                 self.say(f"{tag} ships short: line {line['order_line_no']} {line['item_code']} picked "
                          f"{line['picked']}, backordered {line['backordered']}")
         with step("dispatch details", self.prefix) as ok:
@@ -321,12 +320,11 @@ class OrderPlay:
 
     async def pick(self, shipment: dict[str, Any], picker: str) -> None:
         """Confirm every line as scanned. A scripted short pick gives the seed's picked quantity the first time
-        that order line is picked; a bin once found short yields nothing more if it is listed again; any other
-        bin (a re-reservation elsewhere) is picked in full."""
+        that order line is picked (kept in the state file); what the system lists afterwards for that line
+        (a re-reservation, even from the same bin, which the ledger still shows stocked) is picked in full."""
         api, ctx = self.ctx.api, self.ctx
         shorts = {ln["line_no"]: ln["short_pick"] for ln in self.script["lines"] if ln.get("short_pick")}
         done_lines: list[int] = self.trail.setdefault("short_lines_done", [])
-        short_bins: list[str] = self.trail.setdefault("short_bins", [])
         budget = {n: Decimal(sp["picked_quantity"]) for n, sp in shorts.items() if n not in done_lines}
         pick_list_id = shipment["pick_list_id"]
         confirmed = short_lines = 0
@@ -342,18 +340,12 @@ class OrderPlay:
                 picked, reason, note = quantity, None, ""
                 order_line = line.get("order_line_no")
                 seen_lines.add(order_line)
-                bin_key = f"{order_line}|{line['bin_code']}|{line.get('batch_no') or '-'}"
-                if bin_key in short_bins:
-                    picked, note = Decimal(0), "bin already found short"
-                elif order_line in budget and not line.get("replaces"):
+                if order_line in budget and not line.get("replaces"):
                     picked = min(quantity, budget[order_line])
                     budget[order_line] -= picked
                     note = shorts[order_line]["reason"] if picked < quantity else ""
                 if picked < quantity:
-                    seed_reason = shorts.get(order_line, {}).get("reason", "not_found_in_bin")
-                    reason = SHORT_REASONS.get(seed_reason, "other")
-                    if bin_key not in short_bins:
-                        short_bins.append(bin_key)
+                    reason = SHORT_REASONS.get(shorts[order_line]["reason"], "other")
                 body = {"picked": f"{picked.normalize():f}", "bin_code": line["bin_code"],
                         "batch_no": line["batch_no"], "short_reason": reason, "note": note}
                 await api.call("dispatch", "POST", f"/pick-lists/{pick_list_id}/lines/{line['line_no']}/confirm",
@@ -361,6 +353,7 @@ class OrderPlay:
                 confirmed += 1
                 if reason:
                     short_lines += 1
+                    self.shorted = True  # this run's picker shorted a line: a re-reservation or backorder follows
                     self.say(f"{pick_list['pick_list_no']} line {line['line_no']} ({line['item_code']} at "
                              f"{line['bin_code']}): {ctx.name(picker)} picked {body['picked']} of "
                              f"{Decimal(line['quantity']).normalize():f} — short, {note}")
