@@ -233,7 +233,7 @@ def _customer_body(c: dict[str, Any]) -> dict[str, Any]:
         "payment_terms_days": c["payment_terms_days"], "price_list_code": "STD", "sales_owner": c["sales_owner"],
         "ship_policy": c["ship_policy"], "shortage_policy": c["shortage_policy"],
         "requested_credit_limit": c["credit_limit"], "credit_grace_days": c["credit_grace_days"],
-        # Who notify should tell; sales keeps it once its customer master has contacts (ignored until then).
+        # Who notify tells (sales keeps contacts on the customer master and passes them on).
         "contacts": [{"name": c["contact"]["name"], "email": c["contact"]["email"], "phone": c["contact"]["phone"],
                       "channels": c["contact"]["channels"]}],
     }
@@ -248,7 +248,7 @@ async def load_customers(ctx: Ctx, only: set[str] | None = None) -> None:
         ids = ctx.state.section("customers")
         head = ctx.person("sales_head")
         chosen = [c for c in ctx.seed["customers"] if only is None or c["customer_id"] in only]
-        tally = {"created": 0, "approved": 0, "already": 0, "refused": 0, "unknown": 0}
+        tally = {"created": 0, "approved": 0, "already": 0, "refused": 0, "unknown": 0, "contact added": 0}
         refusals: list[str] = []
         started = time.monotonic()
 
@@ -260,6 +260,12 @@ async def load_customers(ctx: Ctx, only: set[str] | None = None) -> None:
                     found = await api.get("sales", f"/customers/{known}", who=head,
                                           template="/customers/{customer_id}", accept=(404,))
                     status = found.json().get("status") if found.status_code == 200 else None
+                    if status is not None and "contacts" in found.json() and not found.json()["contacts"]:
+                        # Registered before sales kept contacts: the coordinator adds the buyer's contact.
+                        await api.call("sales", "PATCH", f"/customers/{known}", who=c["sales_owner"],
+                                       template="/customers/{customer_id}",
+                                       json={"contacts": _customer_body(c)["contacts"]})
+                        tally["contact added"] += 1
                 if status is None:
                     made = await api.call("sales", "POST", "/customers", who=c["sales_owner"],
                                           json=_customer_body(c), accept=EXISTS)
@@ -290,7 +296,9 @@ async def load_customers(ctx: Ctx, only: set[str] | None = None) -> None:
         scope = "all" if only is None else "those of the orders played; --all-master loads all"
         report.line(f"customers: {len(chosen)} of {len(ctx.seed['customers'])} ({scope}) — "
                     f"{tally['created']} registered by their coordinators, {tally['approved']} approved by "
-                    f"{ctx.name(head)}, {tally['already']} already there, {tally['refused']} refused "
+                    f"{ctx.name(head)}, {tally['already']} already there"
+                    + (f" ({tally['contact added']} given their contact by the coordinator)" if tally["contact added"]
+                       else "") + f", {tally['refused']} refused "
                     f"({time.monotonic() - started:.1f}s)")
         for text in refusals[:5]:
             report.line(f"  {text}")
