@@ -177,3 +177,30 @@ def test_the_pdf_shows_both_gstins_place_of_supply_hsn_tax_columns_irn_and_the_e
                      "09024020", "34011190", "IGST %", "381001234567", "f" * 64, "112610000000001",
                      "INV/26-27/000123", "Round off", "Rupees"):
         assert expected in text, expected
+
+
+def _image_count(content: bytes) -> int:
+    import re
+
+    return len(re.findall(rb"/Subtype\s*/Image", content))
+
+
+def test_a_registered_invoice_prints_the_signed_qr_as_an_image_and_a_b2c_invoice_prints_none() -> None:
+    from o2c.contracts.v1 import invoicing as ci
+
+    msg = _ready()
+    rates = RatesWithQuotedFallback(RateSchedule(SEED_HSN_RATES), mapping.quoted_rates(msg))
+    invoice = issue_tax_invoice(mapping.ready_shipment(msg), "INV/26-27/000123", ISSUED_AT, rates)
+    signed_qr = "eyJhbGciOiJSUzI1NiJ9." + "x" * 700 + ".sig"  # an IRP signed QR is a long JWT
+    registered = InvoiceRecord(
+        id="inv-1", issued=mapping.invoice_issued(invoice, msg, "inv-1", irn_required=True),
+        irn_status=IrnStatus.REGISTERED,
+        irn=ci.IrnDetails(irn="f" * 64, ack_no="112610000000001", ack_date=ISSUED_AT, signed_qr_code=signed_qr),
+    )
+    b2c_issued = mapping.invoice_issued(invoice, msg, "inv-2", irn_required=False)
+    b2c = InvoiceRecord(id="inv-2", issued=b2c_issued.model_copy(update={"buyer_gstin": None}),
+                        irn_status=IrnStatus.NOT_REQUIRED)
+
+    assert _image_count(render_invoice_pdf(registered)) == 1
+    assert _image_count(render_invoice_pdf(b2c)) == 0
+

@@ -1,13 +1,15 @@
 """The printed tax invoice (CGST Rule 46 layout) with fpdf2: supplier and buyer with GSTINs, place of
 supply, HSN and tax columns per line, totals with round-off and amount in words, IRN/ack and the signed
-QR payload when registered, the e-way bill number when known. Pure function: record in, bytes out
+QR code (image and payload) when registered, the e-way bill number when known. Pure function: record in, bytes out
 (the service renders it off the request path and caches it by the invoice's revision)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from io import BytesIO
 from typing import Any
 
+import segno
 from fpdf import FPDF
 from o2c.contracts.v1 import common as c
 from o2c.invoicing.domain.money import amount_in_words, indian_grouping
@@ -50,6 +52,18 @@ def _raw_text(pdf: FPDF, x: float, y: float, text: str) -> None:
     """A text object straight into the page's content stream in the current font (set with set_font)."""
     escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
     pdf._out(f"q 0 g BT {x * pdf.k:.2f} {(pdf.h - y) * pdf.k:.2f} Td ({escaped}) Tj ET Q")
+
+
+_QR_MM = 32.0
+"""Printed size of the e-invoice QR code (the signed QR is long: the code needs room to scan)."""
+
+
+def _qr_png(payload: str) -> BytesIO:
+    """The signed QR payload as a PNG QR code, in memory (segno picks the smallest version that fits)."""
+    out = BytesIO()
+    segno.make_qr(payload, error="m").save(out, kind="png", scale=4, border=2)
+    out.seek(0)
+    return out
 
 
 def render_invoice_pdf(record: InvoiceRecord) -> bytes:
@@ -186,6 +200,12 @@ def render_invoice_pdf(record: InvoiceRecord) -> bytes:
     pdf.set_font("Helvetica", "I", 8)
     pdf.multi_cell(width, 5, _t(amount_in_words(totals.grand_total)), new_x="LMARGIN", new_y="NEXT")
     if record.irn is not None:
+        if pdf.get_y() + _QR_MM + 4 > pdf.h - 14:
+            pdf.add_page()
+        pdf.ln(1)
+        top = pdf.get_y()
+        pdf.image(_qr_png(record.irn.signed_qr_code), x=pdf.l_margin, y=top, w=_QR_MM, h=_QR_MM)
+        pdf.set_y(top + _QR_MM + 1)
         pdf.set_font("Helvetica", "", 6)
         pdf.multi_cell(width, 3, _t("Signed QR code payload: " + record.irn.signed_qr_code[:600]),
                        new_x="LMARGIN", new_y="NEXT")
