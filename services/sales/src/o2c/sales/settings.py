@@ -12,6 +12,10 @@ class SalesSettings(ServiceSettings):
     """State of the company's registration used for quotation tax estimates (the dispatching warehouse's
     state decides the invoice)."""
     quotation_validity_days: int = 15
+    company_name: str = "o2c"
+    """The selling company's name as printed on quotation documents (HTML and PDF)."""
+    company_gstin: str = ""
+    """The selling company's GSTIN printed on the quotation PDF (omitted when empty)."""
     hold_period_hours: float = 48.0
     saga_tick_seconds: float = 2.0
     command_retry_seconds: float = 60.0

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from o2c.contracts.v1.sales import ReturnReason
 from o2c.kit.auth import Principal, Role, require
@@ -21,6 +22,7 @@ from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.service import Runtime
 from o2c.sales.adapters import db
 from o2c.sales.adapters.inventory_atp import HttpStockSource
+from o2c.sales.adapters.quotation_pdf import render_quotation_pdf
 from o2c.sales.adapters.repository import SqlRepository
 from o2c.sales.domain.actors import Actor
 from o2c.sales.domain.catalog import (
@@ -541,7 +543,20 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         async with reading() as uow:
             quotation = await orders.load_quotation(uow, quotation_id)
             await scoped_customer(uow, quotation.customer_id, who)
-        return HTMLResponse(quotation_html(quotation))
+        return HTMLResponse(quotation_html(quotation, settings.company_name))
+
+    @api.get("/quotations/{quotation_id}/pdf", tags=["quotations"], response_class=Response,
+             responses={200: {"content": {"application/pdf": {}}}},
+             summary="The quotation as a PDF for the customer")
+    async def quotation_pdf(quotation_id: str, who: Readers) -> Response:
+        async with reading() as uow:
+            quotation = await orders.load_quotation(uow, quotation_id)
+            await scoped_customer(uow, quotation.customer_id, who)
+        content = await run_in_threadpool(render_quotation_pdf, quotation, settings.company_name,
+                                          settings.company_gstin)
+        filename = quotation.number.text.replace("/", "-")
+        return Response(content, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
 
     @api.post("/quotations/{quotation_id}/revisions", tags=["quotations"], summary="A new revision; history kept")
     async def post_revision(quotation_id: str, body: RevisionIn, request: Request, who: SalesStaff
