@@ -126,7 +126,7 @@ class IrnRegistered(Message):
 
     TYPE: ClassVar[str] = "IrnRegistered"
     TOPIC: ClassVar[str] = EVENTS
-    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES, Service.DISPATCH)
 
     order_id: str
     invoice_id: str
@@ -141,7 +141,7 @@ class IrnRejected(Message):
 
     TYPE: ClassVar[str] = "IrnRejected"
     TOPIC: ClassVar[str] = EVENTS
-    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES, Service.DISPATCH)
 
     order_id: str
     invoice_id: str
