@@ -11,7 +11,7 @@ from o2c.contracts.samples import sample
 from o2c.contracts.types import Quantity, Uqc
 from o2c.contracts.v1.common import BatchAllocation
 from o2c.contracts.v1.ewaybill import EwayBillGenerated, EwayBillNotRequired, EwayBillRejected
-from o2c.contracts.v1.invoicing import InvoiceIssued
+from o2c.contracts.v1.invoicing import InvoiceIssued, IrnRegistered, IrnRejected
 from o2c.contracts.v1.sales import CancelPickList, OrderReleased
 from o2c.dispatch.domain import IST
 
@@ -49,6 +49,27 @@ def invoice(order_id: str, shipment_id: str, quantities: dict[int, int], invoice
              for line in base.lines if (line.order_line_no or 0) in quantities]
     return base.model_copy(update={"order_id": order_id, "shipment_id": shipment_id, "invoice_id": invoice_id,
                                    "lines": lines, "warehouse_id": WAREHOUSE})
+
+
+def irn_pending(issued: InvoiceIssued) -> InvoiceIssued:
+    """A B2B e-invoice issued before the IRP registered it (the usual order: IRN outcome follows)."""
+    return issued.model_copy(update={"irn_required": True, "irn": None})
+
+
+def b2c(issued: InvoiceIssued) -> InvoiceIssued:
+    """An invoice to an unregistered buyer: no IRN needed."""
+    return issued.model_copy(update={"irn_required": False, "irn": None, "buyer_gstin": None})
+
+
+def irn_rejected(order_id: str, invoice_id: str = "inv-1", code: str = "2172",
+                 message: str = "Buyer GSTIN is invalid") -> IrnRejected:
+    return sample(IrnRejected).model_copy(update={"order_id": order_id, "invoice_id": invoice_id, "code": code,
+                                                  "message": message, "rejected_at": datetime.now(UTC)})
+
+
+def irn_registered(order_id: str, invoice_id: str = "inv-1") -> IrnRegistered:
+    return sample(IrnRegistered).model_copy(update={"order_id": order_id, "invoice_id": invoice_id,
+                                                    "registered_at": datetime.now(UTC)})
 
 
 def _ewb(cls: type[Any], order_id: str, shipment_id: str, **fields: Any) -> Any:

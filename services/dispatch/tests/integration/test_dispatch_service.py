@@ -328,3 +328,51 @@ async def test_concurrent_confirmations_give_one_shipment_ready(harness: Service
     await asyncio.sleep(1.0)
     assert len(outputs.of(v1.ShipmentReady)) == 1
     assert len(outputs.of(v1.PickConfirmed)) == 3
+
+
+async def test_a_rejected_irn_keeps_the_gate_closed_until_the_irn_is_registered(
+    harness: ServiceHarness, dispatch: tuple[RunningService, Outputs], issuer: LocalIssuer
+) -> None:
+    service, outputs = dispatch
+    await send(harness, b.release("ord-9", "shp-9"), producer="sales")
+    await pick_list_of(service, issuer, "pl-shp-9")
+    async with service.client(**picker(issuer)) as client:
+        for line_no, picked in ((1, "40"), (2, "480"), (3, "60")):
+            response = await client.post(f"/pick-lists/pl-shp-9/lines/{line_no}/confirm", json={"picked": picked})
+            assert response.status_code == 200, response.text
+    async with service.client(**supervisor(issuer)) as client:
+        response = await client.post("/shipments/shp-9/dispatch-details", json=b.DETAILS)
+        assert response.status_code == 200, response.text
+        await outputs.wait(v1.ShipmentReady)
+
+        issued = b.irn_pending(b.invoice("ord-9", "shp-9", {1: 100, 2: 480}, invoice_id="inv-9"))
+        await send(harness, issued, b.irn_rejected("ord-9", "inv-9"), producer="invoicing")
+        await send(harness, b.ewaybill("ord-9", "shp-9"), producer="ewaybill")
+
+        async def shipment() -> dict[str, Any]:
+            return (await client.get("/shipments/shp-9")).json()  # type: ignore[no-any-return]
+
+        async def blocked() -> bool:
+            shown = await shipment()
+            return shown["status"] == "ewaybill_generated" and shown["irn_rejection"] is not None
+
+        await wait_for(blocked, what="the IRN rejection shown with the e-way bill there")
+        shown = await shipment()
+        assert shown["irn_rejection"] == "IRN rejected: 2172 Buyer GSTIN is invalid"
+        assert shown["queue"] == "waiting_for_documents"
+        refused = await client.post("/shipments/shp-9/gate-out")
+        assert refused.status_code == 409
+        assert "IRN rejected: 2172 Buyer GSTIN is invalid" in refused.json()["detail"]
+        assert refused.json()["waiting_for"] == ["irn"]
+
+        await send(harness, b.irn_registered("ord-9", "inv-9"), producer="invoicing")  # corrected, retried
+
+        async def cleared() -> bool:
+            shown = await shipment()
+            return shown["irn_rejection"] is None and shown["queue"] == "ready_for_gate"
+
+        await wait_for(cleared, what="the IRN registered after the retry")
+        gate = await client.post("/shipments/shp-9/gate-out")
+        assert gate.status_code == 200, gate.text
+    [dispatched] = await outputs.wait(v1.ShipmentDispatched)
+    assert dispatched.invoice_id == "inv-9"

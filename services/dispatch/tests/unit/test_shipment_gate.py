@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -218,3 +219,41 @@ def test_trip_cannot_load_a_shipment_from_another_warehouse(details: Callable[..
     elsewhere = Shipment.release("SHP-9", "SO-9", "AMD", "PL-9", [PickRequest(1, "SOAP", "Soap", Decimal(1))], NOW)
     with pytest.raises(InvalidValue):
         Trip("TRIP-1", "PNQ", details()).load(elsewhere, 10)
+
+
+def test_rejected_irn_keeps_the_gate_closed_until_a_retry_registers_it(ready: Shipment, documents: Documents) -> None:
+    invoice, ewaybill = documents
+    ready.record_invoice(replace(invoice(), irn_required=True))
+    ready.record_ewaybill(ewaybill())
+    assert ready.record_irn_rejected("inv-1", "2172", "Buyer GSTIN is invalid")
+    assert not ready.record_irn_rejected("inv-1", "2172", "Buyer GSTIN is invalid")  # a repeat: no change
+    assert ready.irn_rejection == "IRN rejected: 2172 Buyer GSTIN is invalid"
+    with pytest.raises(GateClosed) as closed:
+        ready.gate_out(NOW, "guard")
+    assert closed.value.missing == "IRN rejected: 2172 Buyer GSTIN is invalid"
+
+    assert ready.record_irn_registered("inv-1")
+    assert ready.irn_rejection is None
+    assert not ready.record_irn_rejected("inv-1", "2172", "Buyer GSTIN is invalid")  # stale once registered
+    assert ready.gate_out(NOW, "guard")
+
+
+def test_irn_rejection_of_an_invoice_that_needs_no_irn_or_of_another_invoice_changes_nothing(
+    ready: Shipment, documents: Documents
+) -> None:
+    invoice, ewaybill = documents
+    ready.record_invoice(invoice())  # irn_required defaults to False (B2C)
+    ready.record_ewaybill(ewaybill())
+    assert not ready.record_irn_rejected("inv-1", "2172", "Buyer GSTIN is invalid")
+    assert not ready.record_irn_rejected("inv-other", "2172", "Buyer GSTIN is invalid")
+    assert ready.irn_rejection is None
+    assert ready.gate_out(NOW, "guard")
+
+
+def test_irn_rejection_after_gate_out_changes_nothing(ready: Shipment, documents: Documents) -> None:
+    invoice, ewaybill = documents
+    ready.record_invoice(replace(invoice(), irn_required=True, irn_registered=True))
+    ready.record_ewaybill(ewaybill())
+    assert ready.gate_out(NOW, "guard")
+    assert not ready.record_irn_rejected("inv-1", "2150", "Duplicate IRN")
+    assert ready.status is ShipmentStatus.DISPATCHED

@@ -448,3 +448,52 @@ async def test_documents_for_a_cancelled_shipment_change_nothing(repo: FakeShipm
     record = await repo.get("shp-1")
     assert record is not None and record.shipment.status is ShipmentStatus.CANCELLED
     assert record.shipment.invoice is None
+
+
+async def _invoiced_with_ewaybill(repo: FakeShipments, sent: Sent, issued: Any) -> None:
+    await released(repo, sent)
+    await pick_all(repo, sent)
+    await use_cases.capture_dispatch_details(repo, sent, "shp-1", DETAILS, NOW, allow)
+    await use_cases.record_invoice(repo, issued)
+    await use_cases.record_ewaybill(repo, b.ewaybill("ord-1", "shp-1"))
+
+
+async def test_rejected_irn_blocks_the_gate_with_the_reason_until_irn_registered(
+    repo: FakeShipments, sent: Sent
+) -> None:
+    from o2c.dispatch.entrypoints.views import shipment_view
+
+    await _invoiced_with_ewaybill(repo, sent, b.irn_pending(b.invoice("ord-1", "shp-1", {1: 100, 2: 480})))
+    # IrnRejected names the order and the invoice, not the shipment: found by the recorded invoice id
+    record = await use_cases.record_irn_rejected(repo, b.irn_rejected("ord-1", "inv-1"))
+    assert record is not None and record.shipment_id == "shp-1"
+    stored = await repo.get("shp-1")
+    assert stored is not None
+    view = shipment_view(stored)
+    assert view["irn_rejection"] == "IRN rejected: 2172 Buyer GSTIN is invalid"
+    assert view["queue"] == "waiting_for_documents" and view["waiting_for"] == ["irn"]
+    with pytest.raises(GateClosed, match="IRN rejected: 2172 Buyer GSTIN is invalid"):
+        await use_cases.gate_out(repo, sent, "shp-1", "guard", NOW, allow)
+    assert not sent.of(v1.ShipmentDispatched)
+
+    await use_cases.record_irn_registered(repo, b.irn_registered("ord-1", "inv-1"))  # corrected and retried
+    stored = await repo.get("shp-1")
+    assert stored is not None and shipment_view(stored)["irn_rejection"] is None
+    assert stored.queue is Queue.READY_FOR_GATE
+    record = await use_cases.gate_out(repo, sent, "shp-1", "guard", NOW, allow)
+    assert record.shipment.status is ShipmentStatus.DISPATCHED
+
+
+async def test_irn_rejection_never_blocks_a_b2c_invoice(repo: FakeShipments, sent: Sent) -> None:
+    await _invoiced_with_ewaybill(repo, sent, b.b2c(b.invoice("ord-1", "shp-1", {1: 100, 2: 480})))
+    await use_cases.record_irn_rejected(repo, b.irn_rejected("ord-1", "inv-1"))
+    record = await use_cases.gate_out(repo, sent, "shp-1", "guard", NOW, allow)
+    assert record.shipment.status is ShipmentStatus.DISPATCHED and record.shipment.irn_rejection is None
+
+
+async def test_irn_outcome_of_an_invoice_not_recorded_here_is_ignored(repo: FakeShipments, sent: Sent) -> None:
+    await _invoiced_with_ewaybill(repo, sent, b.irn_pending(b.invoice("ord-1", "shp-1", {1: 100, 2: 480})))
+    assert await use_cases.record_irn_rejected(repo, b.irn_rejected("ord-1", "inv-unknown")) is None
+    assert await use_cases.record_irn_rejected(repo, b.irn_rejected("ord-unknown", "inv-1")) is None
+    record = await use_cases.gate_out(repo, sent, "shp-1", "guard", NOW, allow)
+    assert record.shipment.status is ShipmentStatus.DISPATCHED

@@ -4,13 +4,14 @@
             → dispatched (gate-out)
 
 The law (CGST s.31, Rule 138): goods leave the gate only after the tax invoice and the e-way bill (or the
-verdict that none is required) exist. Cancelling before gate-out returns staged goods to their bins; after
-gate-out it is a return, not a cancellation."""
+verdict that none is required) exist; an e-invoice (B2B) whose IRN the IRP rejected keeps the gate closed
+until a retry registers it. Cancelling before gate-out returns staged goods to their bins; after gate-out it
+is a return, not a cancellation."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -44,6 +45,9 @@ class InvoiceReference:
     value: Decimal
     quantities: Mapping[int, Decimal] = field(default_factory=dict)
     """Invoiced quantity per order line; when given it must equal the picked quantity."""
+    irn_required: bool = False
+    """A B2B (or SEZ/export) e-invoice: not a valid invoice until the IRP registers it."""
+    irn_registered: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,8 @@ class Shipment:
     ewaybill: EwayBillReference | None = None
     ewaybill_not_required_reason: str | None = None
     ewaybill_rejection: str | None = None
+    irn_rejection: str | None = None
+    """Why the IRP refused the invoice's IRN; the gate stays closed until a retry registers it."""
     dispatched_at: datetime | None = None
     dispatched_by: str | None = None
     cancellation: Cancellation | None = None
@@ -240,6 +246,37 @@ class Shipment:
         self.ewaybill_rejection = rejection
         return True
 
+    def _own_irn(self, invoice_id: str) -> InvoiceReference | None:
+        """This shipment's e-invoice, when it needs an IRN and the shipment has not left or been cancelled."""
+        invoice = self.invoice
+        if invoice is None or invoice.invoice_id != invoice_id or not invoice.irn_required:
+            return None
+        if self.status in (ShipmentStatus.DISPATCHED, ShipmentStatus.CANCELLED):
+            return None
+        return invoice
+
+    def record_irn_rejected(self, invoice_id: str, code: str, message: str) -> bool:
+        """The IRP refused the e-invoice: without an IRN the invoice is not valid, so the gate stays closed
+        and the reason is shown. An invoice that needs no IRN (B2C), or whose IRN is already registered
+        (a stale rejection), is not affected."""
+        invoice = self._own_irn(invoice_id)
+        if invoice is None or invoice.irn_registered:
+            return False
+        rejection = f"IRN rejected: {code} {message}".strip()
+        if self.irn_rejection == rejection:
+            return False
+        self.irn_rejection = rejection
+        return True
+
+    def record_irn_registered(self, invoice_id: str) -> bool:
+        """The IRN is registered (first time or after a corrected retry): a rejection no longer blocks."""
+        invoice = self._own_irn(invoice_id)
+        if invoice is None or (invoice.irn_registered and self.irn_rejection is None):
+            return False
+        self.invoice = replace(invoice, irn_registered=True)
+        self.irn_rejection = None
+        return True
+
     # --- the gate ------------------------------------------------------------------------------
 
     def gate_out(self, at: datetime, by: str) -> bool:
@@ -252,6 +289,8 @@ class Shipment:
             raise GateClosed(self.shipment_id, "the shipment was cancelled")
         if self.invoice is None:
             raise GateClosed(self.shipment_id, "no tax invoice yet")
+        if self.irn_rejection is not None:
+            raise GateClosed(self.shipment_id, self.irn_rejection)
         if self.status not in GATE_OPEN:
             rejected = f" (the portal rejected it: {self.ewaybill_rejection})" if self.ewaybill_rejection else ""
             raise GateClosed(self.shipment_id, f"no e-way bill (or not-required verdict) yet{rejected}")

@@ -1,6 +1,7 @@
 """Handlers of what dispatch consumes: releases (sales events), CancelPickList (dispatch commands), the
-invoice (invoicing events) and the e-way bill verdicts (ewaybill events). Each runs in the consumer's
-batch transaction; a rule that can never pass becomes a PermanentError (dead-lettered, key parked)."""
+invoice and its IRN outcomes (invoicing events) and the e-way bill verdicts (ewaybill events). Each runs in
+the consumer's batch transaction; a rule that can never pass becomes a PermanentError (dead-lettered, key
+parked)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import TypeVar
 
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1.ewaybill import EwayBillGenerated, EwayBillNotRequired, EwayBillRejected
-from o2c.contracts.v1.invoicing import InvoiceIssued
+from o2c.contracts.v1.invoicing import InvoiceIssued, IrnRegistered, IrnRejected
 from o2c.contracts.v1.sales import CancelPickList, OrderReleased
 from o2c.dispatch.adapters.distance import pincode_distance
 from o2c.dispatch.adapters.repository import SqlShipments
@@ -53,6 +54,12 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
     async def invoiced(repo: SqlShipments, message: InvoiceIssued, ctx: MessageContext) -> object:
         return await use_cases.record_invoice(repo, message)
 
+    async def irn_rejected(repo: SqlShipments, message: IrnRejected, ctx: MessageContext) -> object:
+        return await use_cases.record_irn_rejected(repo, message)
+
+    async def irn_registered(repo: SqlShipments, message: IrnRegistered, ctx: MessageContext) -> object:
+        return await use_cases.record_irn_registered(repo, message)
+
     async def generated(repo: SqlShipments, message: EwayBillGenerated, ctx: MessageContext) -> object:
         return await use_cases.record_ewaybill(repo, message)
 
@@ -66,6 +73,8 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
         OrderReleased.TYPE: _handler(OrderReleased, released),
         CancelPickList.TYPE: _handler(CancelPickList, cancel),
         InvoiceIssued.TYPE: _handler(InvoiceIssued, invoiced),
+        IrnRejected.TYPE: _handler(IrnRejected, irn_rejected),
+        IrnRegistered.TYPE: _handler(IrnRegistered, irn_registered),
         EwayBillGenerated.TYPE: _handler(EwayBillGenerated, generated),
         EwayBillNotRequired.TYPE: _handler(EwayBillNotRequired, not_required),
         EwayBillRejected.TYPE: _handler(EwayBillRejected, rejected),

@@ -24,6 +24,8 @@ def waiting_for(record: ShipmentRecord) -> list[str]:
         missing.append("dispatch_details")
     if shipment.invoice is None:
         missing.append("invoice")
+    elif shipment.irn_rejection is not None:
+        missing.append("irn")
     if shipment.ewaybill is None and shipment.ewaybill_not_required_reason is None:
         missing.append("ewaybill")
     return missing
@@ -86,6 +88,7 @@ def shipment_view(record: ShipmentRecord) -> dict[str, Any]:
         if ewaybill else None,
         "ewaybill_not_required_reason": shipment.ewaybill_not_required_reason,
         "ewaybill_rejection": shipment.ewaybill_rejection,
+        "irn_rejection": shipment.irn_rejection,
         "dispatched_at": shipment.dispatched_at.isoformat() if shipment.dispatched_at else None,
         "dispatched_by": shipment.dispatched_by,
         "cancelled": {"reason": cancellation.reason, "at": cancellation.at.isoformat()} if cancellation else None,

@@ -130,7 +130,8 @@ class ShipmentRecord:
             return Queue.WAITING_FOR_VEHICLE
         if status is ShipmentStatus.PICKING:
             return Queue.PICKING
-        if status in (ShipmentStatus.EWAYBILL_GENERATED, ShipmentStatus.EWAYBILL_NOT_REQUIRED):
+        if status in (ShipmentStatus.EWAYBILL_GENERATED, ShipmentStatus.EWAYBILL_NOT_REQUIRED) \
+                and self.shipment.irn_rejection is None:
             return Queue.READY_FOR_GATE
         return Queue.WAITING_FOR_DOCUMENTS
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from o2c.contracts.v1.dispatch import PickListCancellationRefused
 from o2c.contracts.v1.ewaybill import EwayBillGenerated, EwayBillNotRequired, EwayBillRejected
-from o2c.contracts.v1.invoicing import InvoiceIssued
+from o2c.contracts.v1.invoicing import InvoiceIssued, IrnRegistered, IrnRejected
 from o2c.contracts.v1.sales import CancelPickList, OrderReleased
 from o2c.dispatch.domain import (
     ConflictingState,
@@ -238,7 +238,8 @@ async def record_invoice(repo: ShipmentRepository, message: InvoiceIssued) -> Sh
             assert line.order_line_no is not None
             quantities[line.order_line_no] = quantities.get(line.order_line_no, Decimal(0)) + line.quantity.value
     invoice = InvoiceReference(message.invoice_id, message.invoice_no, message.invoice_date,
-                               message.totals.grand_total, quantities)
+                               message.totals.grand_total, quantities, irn_required=message.irn_required,
+                               irn_registered=message.irn is not None)
     if record.shipment.record_invoice(invoice):
         await repo.save(record)
     return record
@@ -267,6 +268,36 @@ async def record_ewaybill_rejected(repo: ShipmentRepository, message: EwayBillRe
     if record is None:
         return None
     if record.shipment.record_ewaybill_rejected(message.code, message.message):
+        await repo.save(record)
+    return record
+
+
+async def _invoiced_by(repo: ShipmentRepository, order_id: str, invoice_id: str, what: str
+                       ) -> ShipmentRecord | None:
+    """IRN outcomes name the order and the invoice, not the shipment: the shipment is the one of the order
+    whose recorded InvoiceIssued has that invoice id. None (logged) when no such invoice was recorded."""
+    for record in await repo.of_order(order_id, for_update=True):
+        invoice = record.shipment.invoice
+        if invoice is not None and invoice.invoice_id == invoice_id:
+            return record
+    log.warning("%s for invoice %s of order %s: no shipment invoiced by it; ignored", what, invoice_id, order_id)
+    return None
+
+
+async def record_irn_rejected(repo: ShipmentRepository, message: IrnRejected) -> ShipmentRecord | None:
+    record = await _invoiced_by(repo, message.order_id, message.invoice_id, "IRN rejection")
+    if record is None:
+        return None
+    if record.shipment.record_irn_rejected(message.invoice_id, message.code, message.message):
+        await repo.save(record)
+    return record
+
+
+async def record_irn_registered(repo: ShipmentRepository, message: IrnRegistered) -> ShipmentRecord | None:
+    record = await _invoiced_by(repo, message.order_id, message.invoice_id, "IRN registration")
+    if record is None:
+        return None
+    if record.shipment.record_irn_registered(message.invoice_id):
         await repo.save(record)
     return record
 
