@@ -86,7 +86,7 @@ class InvoiceIssued(Message):
 
     TYPE: ClassVar[str] = "InvoiceIssued"
     TOPIC: ClassVar[str] = EVENTS
-    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.EWAYBILL, Service.CREDIT, Service.SALES)
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.EWAYBILL, Service.CREDIT, Service.DISPATCH, Service.SALES)
 
     invoice_id: str
     invoice_no: DocumentNumber
