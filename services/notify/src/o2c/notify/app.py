@@ -10,10 +10,12 @@ from o2c.kit.service import Runtime, ServiceDefinition
 from o2c.kit.settings import ServiceSettings
 from o2c.notify.adapters.channels import LocalMailbox, SmtpChannel, WhatsAppCloudChannel
 from o2c.notify.adapters.db import metadata
+from o2c.notify.adapters.webhooks import HttpWebhookSender, global_urls, run_sender
 from o2c.notify.domain.delivery import TransitTable, TransitTerms
 from o2c.notify.domain.seed_templates import SEED_TEMPLATES
 from o2c.notify.domain.templates import TemplateBook
-from o2c.notify.entrypoints import http, messages
+from o2c.notify.domain.webhooks import RetryPolicy
+from o2c.notify.entrypoints import http, messages, webhooks_http
 from o2c.notify.service_layer.ports import Channel, Channels
 from o2c.notify.service_layer.use_cases import Settings
 from o2c.notify.settings import NotifySettings
@@ -54,13 +56,33 @@ def use_case_settings(rt: Runtime) -> Settings:
     return Settings(invoice_pdf_url=s.notify_invoice_pdf_url, transit=transit)
 
 
+def webhook_sender(rt: Runtime) -> HttpWebhookSender:
+    """The sender (tests may put one with their own httpx transport in rt.extras["webhook_sender"])."""
+    if "webhook_sender" not in rt.extras:
+        s = _settings(rt)
+        rt.extras["webhook_sender"] = HttpWebhookSender(s.notify_webhook_secret.get_secret_value(),
+                                                        timeout=s.notify_webhook_timeout_seconds)
+    found: HttpWebhookSender = rt.extras["webhook_sender"]
+    return found
+
+
+async def send_webhooks(rt: Runtime) -> None:
+    """ServiceDefinition.on_start: post due webhook deliveries in the background, retrying with backoff."""
+    s = _settings(rt)
+    policy = RetryPolicy(max_attempts=s.notify_webhook_max_attempts, backoff_seconds=s.notify_webhook_backoff_seconds,
+                         backoff_max_seconds=s.notify_webhook_backoff_max_seconds)
+    await run_sender(rt.sessions, webhook_sender(rt), policy, s.notify_webhook_sweep_seconds)
+
+
 DEFINITION = ServiceDefinition(
     name="notify", title="o2c notify", http_port=8107,
     description="Customer notifications, sent once per event and channel.",
     metadata=metadata,
     versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
-    routers=lambda rt: [http.router(rt, BOOK)],
-    handlers=lambda rt: messages.handlers(lambda: channels(rt), lambda: BOOK, use_case_settings(rt)),
+    routers=lambda rt: [http.router(rt, BOOK), webhooks_http.router(rt)],
+    handlers=lambda rt: messages.handlers(lambda: channels(rt), lambda: BOOK, use_case_settings(rt),
+                                          webhook_urls=lambda: global_urls(_settings(rt).notify_webhook_urls)),
     subscribes_to=[events_topic("sales"), events_topic("credit"), events_topic("dispatch")],
     settings_class=NotifySettings,
+    on_start=send_webhooks,
 )

@@ -53,3 +53,37 @@ notification = sa.Table(
     sa.Column("detail", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
+
+webhook_subscription = sa.Table(
+    "webhook_subscription", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("subscription_id", sa.Text, nullable=False, unique=True),
+    sa.Column("url", sa.Text, nullable=False),
+    # NULL: every customer's notifications
+    sa.Column("customer_id", sa.Text, index=True),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.UniqueConstraint("url", "customer_id", name="uq_webhook_subscription_url_customer"),
+)
+
+webhook_delivery = sa.Table(
+    "webhook_delivery", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("delivery_id", sa.Text, nullable=False, unique=True),
+    # event key + kind + url: the same event is posted once to each URL
+    sa.Column("delivery_key", sa.Text, nullable=False, unique=True),
+    sa.Column("event_key", sa.Text, nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("customer_id", sa.Text, nullable=False),
+    sa.Column("order_id", sa.Text),
+    sa.Column("payload", JSONB, nullable=False),
+    # pending | delivered | dead
+    sa.Column("status", sa.Text, nullable=False, index=True),
+    sa.Column("attempt_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("attempts", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)

@@ -17,6 +17,7 @@ from o2c.contracts.v1.sales import (
 )
 from o2c.kit.messaging.consumer import Handler, MessageContext
 from o2c.notify.adapters.repository import SqlRepository
+from o2c.notify.adapters.webhooks import WebhookRepository
 from o2c.notify.domain.notices import Notice
 from o2c.notify.domain.templates import TemplateBook
 from o2c.notify.service_layer import use_cases
@@ -24,7 +25,8 @@ from o2c.notify.service_layer.ports import Channels
 
 
 def handlers(channels: Callable[[], Channels], book: Callable[[], TemplateBook], settings: use_cases.Settings,
-             clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict[str, Handler]:
+             clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+             webhook_urls: Callable[[], list[str]] = list) -> dict[str, Handler]:
     async def tell(ctx: MessageContext, notice: Notice, *, event_key: str, customer_id: str, order_id: str | None,
                    shipment_id: str | None = None, contact: use_cases.Contact | None = None) -> None:
         await use_cases.tell(
@@ -32,6 +34,11 @@ def handlers(channels: Callable[[], Channels], book: Callable[[], TemplateBook],
             order_id=order_id, shipment_id=shipment_id,
             contact=use_cases.contact_point(contact) if contact else None, repo=SqlRepository(ctx.session),
             channels=channels(), book=book(), publish=ctx.publish, now=clock(),
+        )
+        await use_cases.queue_webhooks(
+            notice, event_key=event_key, cause_message_id=str(ctx.envelope.message_id), customer_id=customer_id,
+            order_id=order_id, shipment_id=shipment_id, global_urls=webhook_urls(),
+            queue=WebhookRepository(ctx.session), repo=SqlRepository(ctx.session), book=book(), now=clock(),
         )
 
     async def on_dispatched(message: Message, ctx: MessageContext) -> None:

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, Protocol
 
 from o2c.contracts.v1.common import Contact, NotificationChannel
 
@@ -236,3 +237,38 @@ async def keep_order(message: OrderConfirmed, repo: NotifyRepository) -> None:
         customer_name=message.customer_name, contact=contact_point(message.contact) if message.contact else None,
         item_names={line.item_code: line.item_name for line in message.lines},
     ))
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+
+
+class WebhookQueue(Protocol):
+    async def subscriptions(self, customer_id: str | None = None) -> list[dict[str, Any]]: ...
+
+    async def enqueue(self, *, event_key: str, kind: str, url: str, customer_id: str, order_id: str | None,
+                      payload: dict[str, Any]) -> bool: ...
+
+
+async def queue_webhooks(notice: Notice, *, event_key: str, cause_message_id: str | None, customer_id: str,
+                         order_id: str | None, shipment_id: str | None, global_urls: list[str],
+                         queue: WebhookQueue, repo: NotifyRepository, book: TemplateBook,
+                         now: datetime) -> list[str]:
+    """Queue the notification JSON for every subscribed URL (global ones and the customer's); the sender task
+    posts it later, so a slow or dead receiver never holds up the consumer. Returns the URLs newly queued."""
+    urls = list(dict.fromkeys([*global_urls, *(s["url"] for s in await queue.subscriptions(customer_id))]))
+    if not urls:
+        return []
+    customer = await repo.customer(customer_id)
+    rendered = compose(notice, book, customer.language if customer else "en")
+    payload: dict[str, Any] = {
+        "type": "notification", "event_key": event_key, "kind": notice.kind.value, "customer_id": customer_id,
+        "order_id": order_id, "shipment_id": shipment_id, "cause_message_id": cause_message_id,
+        "language": rendered.language, "subject": rendered.subject, "body": rendered.body,
+        "fields": notice.fields(), "occurred_at": now.isoformat(),
+    }
+    queued = []
+    for url in urls:
+        if await queue.enqueue(event_key=event_key, kind=notice.kind.value, url=url, customer_id=customer_id,
+                               order_id=order_id, payload=payload):
+            queued.append(url)
+    return queued

@@ -1,0 +1,209 @@
+"""Notify's real channels on the real stack: e-mail read back from a local SMTP server (aiosmtpd), and
+signed webhooks to a local receiver — once per event under redelivery; a receiver down → retried, then dead."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.message import Message as EmailMessage
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiosmtpd.controller import Controller
+from o2c.contracts import samples
+from o2c.contracts.envelope import Envelope
+from o2c.contracts.topics import events_topic
+from o2c.contracts.v1.dispatch import ShipmentDispatched
+from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.testing import ServiceHarness, bearer, wait_for
+from o2c.notify.app import DEFINITION
+from o2c.notify.domain.webhooks import SIGNATURE_HEADER, verify
+
+pytestmark = pytest.mark.integration
+
+SECRET = "test-only-" + uuid.uuid4().hex  # made up per run; the real one comes from O2C_NOTIFY_WEBHOOK_SECRET
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def publish(harness: ServiceHarness, *envelopes: Envelope) -> None:
+    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    await kafka.start()
+    try:
+        for env in envelopes:
+            await kafka.send_and_wait(harness.prefix + events_topic("dispatch"), env.to_bytes(),
+                                      key=env.key.encode(), headers=env.headers())
+    finally:
+        await kafka.stop()
+
+
+def dispatched(order_id: str) -> ShipmentDispatched:
+    return samples.sample(ShipmentDispatched).model_copy(update={
+        "order_id": order_id, "shipment_id": "shp-" + order_id, "expected_delivery_date": None,
+        "dispatched_at": datetime(2026, 5, 4, 7, 0, tzinfo=UTC)})
+
+
+# --- e-mail over a real SMTP server ---------------------------------------------------------------
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[int, Inbox]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, inbox
+    finally:
+        controller.stop()
+
+
+async def test_the_same_dispatch_twice_is_one_email_on_the_smtp_server(
+        harness: ServiceHarness, smtp_server: tuple[int, Inbox]) -> None:
+    port, inbox = smtp_server
+    await harness.start(DEFINITION, notify_email_adapter="smtp", notify_smtp_host="127.0.0.1",
+                        notify_smtp_port=port, notify_smtp_starttls=False)
+    order_id = "ord-" + uuid.uuid4().hex[:8]
+    message = dispatched(order_id)
+    first, resent = Envelope.wrap(message, producer="dispatch"), Envelope.wrap(message, producer="dispatch")
+    await publish(harness, first, first, resent)  # redelivered, and published again by dispatch
+
+    async def arrived() -> list[EmailMessage] | None:
+        return inbox.messages or None
+
+    await wait_for(arrived, what="an e-mail on the SMTP server")
+    await asyncio.sleep(3)  # time for the redeliveries to be consumed (they must send nothing)
+    assert len(inbox.messages) == 1, [m["Subject"] for m in inbox.messages]
+    mail = inbox.messages[0]
+    assert mail["To"] == samples.CONTACT.email
+    body = mail.get_payload(decode=True)
+    assert isinstance(body, bytes)
+    text = body.decode()
+    for expected in (samples.INVOICE_NO, samples.EWAYBILL_NO, "KA01AB1234"):
+        assert expected in text, (expected, text)
+
+
+# --- webhooks to a local receiver -----------------------------------------------------------------
+
+
+class Receiver:
+    """A tiny HTTP server on a free port, recording what was posted (raw body and headers)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        received = self.received
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/o2c/notifications"
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def deliveries(svc: Any, issuer: LocalIssuer, **params: str) -> list[dict[str, Any]]:
+    async with svc.client(**bearer(issuer, "sre")) as c:
+        response = await c.get("/webhook-deliveries", params=params)
+        assert response.status_code == 200, response.text
+        found: list[dict[str, Any]] = response.json()
+        return found
+
+
+def fast_webhooks(url: str, attempts: int) -> dict[str, Any]:
+    return dict(notify_webhook_urls=[url], notify_webhook_secret=SECRET, notify_webhook_max_attempts=attempts,
+                notify_webhook_backoff_seconds=0.2, notify_webhook_backoff_max_seconds=1.0,
+                notify_webhook_sweep_seconds=0.1, notify_webhook_timeout_seconds=2.0)
+
+
+async def test_the_same_dispatch_twice_is_one_signed_webhook_delivery(harness: ServiceHarness,
+                                                                      issuer: LocalIssuer) -> None:
+    with Receiver() as receiver:
+        svc = await harness.start(DEFINITION, **fast_webhooks(receiver.url, attempts=3))
+        order_id = "ord-" + uuid.uuid4().hex[:8]
+        message = dispatched(order_id)
+        first, resent = Envelope.wrap(message, producer="dispatch"), Envelope.wrap(message, producer="dispatch")
+        await publish(harness, first, first, resent)
+
+        async def delivered() -> list[dict[str, Any]] | None:
+            found = await deliveries(svc, issuer, order_id=order_id, status="delivered")
+            return found or None
+
+        rows = await wait_for(delivered, what="webhook delivered")
+        await asyncio.sleep(3)  # the redeliveries are consumed and must queue nothing more
+        assert len(receiver.received) == 1
+        assert len(await deliveries(svc, issuer, order_id=order_id)) == 1
+        assert rows[0]["attempt_count"] == 1 and rows[0]["attempts"][0]["status"] == 204
+        headers, body = receiver.received[0]
+        assert verify(SECRET, headers[SIGNATURE_HEADER.lower()], body, now=int(time.time()))
+        assert not verify("another-secret", headers[SIGNATURE_HEADER.lower()], body, now=int(time.time()))
+        payload = json.loads(body)
+        assert payload["kind"] == "dispatched" and payload["order_id"] == order_id
+        assert payload["event_key"] == f"dispatched:shp-{order_id}"
+        for expected in (samples.INVOICE_NO, samples.EWAYBILL_NO, "KA01AB1234"):
+            assert expected in payload["body"], expected
+
+
+async def test_a_receiver_down_is_retried_then_dead_with_the_attempts_listed(harness: ServiceHarness,
+                                                                             issuer: LocalIssuer) -> None:
+    down = f"http://127.0.0.1:{free_port()}/o2c/notifications"  # nothing listens there
+    svc = await harness.start(DEFINITION, **fast_webhooks(down, attempts=3))
+    order_id = "ord-" + uuid.uuid4().hex[:8]
+    await publish(harness, Envelope.wrap(dispatched(order_id), producer="dispatch"))
+
+    async def dead() -> list[dict[str, Any]] | None:
+        found = [d for d in await deliveries(svc, issuer, status="dead") if d["order_id"] == order_id]
+        return found or None
+
+    rows = await wait_for(dead, what="webhook dead-lettered")
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["url"] == down and row["attempt_count"] == 3 and row["next_attempt_at"] is None
+    assert [a["attempt"] for a in row["attempts"]] == [1, 2, 3]
+    for attempt in row["attempts"]:
+        assert attempt["status"] is None and "Connect" in attempt["error"], attempt
+        datetime.fromisoformat(attempt["at"])
+    times = [datetime.fromisoformat(a["at"]) for a in row["attempts"]]
+    assert times[1] - times[0] >= timedelta(seconds=0.2) and times[2] - times[1] >= timedelta(seconds=0.4)
+    async with svc.client(**bearer(issuer, "sales_coordinator")) as c:
+        assert (await c.get("/webhook-deliveries", params={"status": "dead"})).status_code == 403
