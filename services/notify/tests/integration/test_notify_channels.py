@@ -207,3 +207,29 @@ async def test_a_receiver_down_is_retried_then_dead_with_the_attempts_listed(har
     assert times[1] - times[0] >= timedelta(seconds=0.2) and times[2] - times[1] >= timedelta(seconds=0.4)
     async with svc.client(**bearer(issuer, "sales_coordinator")) as c:
         assert (await c.get("/webhook-deliveries", params={"status": "dead"})).status_code == 403
+
+
+async def test_a_partner_subscribes_per_customer_over_http(harness: ServiceHarness, issuer: LocalIssuer) -> None:
+    with Receiver() as receiver:
+        svc = await harness.start(DEFINITION, **{**fast_webhooks(receiver.url, attempts=3), "notify_webhook_urls": []})
+        async with svc.client(**bearer(issuer, "partner")) as c:
+            made = await c.post("/webhooks", json={"url": receiver.url, "customer_id": samples.CUSTOMER_ID})
+            assert made.status_code == 201, made.text
+            assert made.json()["customer_id"] == samples.CUSTOMER_ID
+            again = await c.post("/webhooks", json={"url": receiver.url, "customer_id": samples.CUSTOMER_ID})
+            assert again.json()["subscription_id"] == made.json()["subscription_id"]
+            assert (await c.post("/webhooks", json={"url": "not a url"})).status_code == 422
+        async with svc.client(**bearer(issuer, "sales_coordinator")) as c:
+            assert (await c.post("/webhooks", json={"url": receiver.url})).status_code == 403
+        mine, other = "ord-" + uuid.uuid4().hex[:8], "ord-" + uuid.uuid4().hex[:8]
+        await publish(harness, Envelope.wrap(dispatched(other).model_copy(update={"customer_id": "cus-other"}),
+                                             producer="dispatch"),
+                      Envelope.wrap(dispatched(mine), producer="dispatch"))
+
+        async def delivered() -> list[dict[str, Any]] | None:
+            return await deliveries(svc, issuer, status="delivered") or None
+
+        rows = await wait_for(delivered, what="the customer's webhook delivered")
+        await asyncio.sleep(2)
+        assert [r["order_id"] for r in rows] == [mine]
+        assert len(receiver.received) == 1
