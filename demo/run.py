@@ -174,8 +174,8 @@ async def main(argv: list[str] | None = None) -> int:
         for p in plays:
             for step in set(p.reached):
                 reached[step] = reached.get(step, 0) + 1
-        order_steps = ["quotation", "order", "credit", "release", "picking", "dispatch details", "invoice",
-                       "e-way bill", "gate-out", "notification", "closed", "payment", "cancelled"]
+        order_steps = ["quotation", "order", "credit", "release", "release (held)", "picking", "dispatch details",
+                       "invoice", "e-way bill", "gate-out", "notification", "closed", "payment", "cancelled"]
         print("  orders reaching each step: " + ", ".join(f"{s} {reached[s]}" for s in order_steps if s in reached)
               + f"  (of {len(plays)})")
         for line in report.summary():
