@@ -195,7 +195,7 @@ async function renderOrder(orderId) {
 
 async function act(button, fn, done) {
   button.disabled = true;
-  try { await fn(); toast(done); await route(); } catch (e) { toast(`${e.status || ""} ${e.message}`, true); button.disabled = false; }
+  try { await fn(); await route(); toast(done); } catch (e) { toast(`${e.status || ""} ${e.message}`, true); button.disabled = false; }
 }
 
 const ageing = (iso) => { if (!iso) return "—"; const h = (Date.now() - new Date(iso)) / 36e5; return h < 24 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} d`; };
