@@ -7,14 +7,18 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from fastapi import APIRouter
 from o2c.contracts.topics import Service, events_topic
+from o2c.kit.messaging.consumer import Handler, combine_handlers
 from o2c.kit.service import Runtime, ServiceDefinition
+from o2c.sales import tracking
 from o2c.sales.adapters.db import metadata
 from o2c.sales.adapters.repository import SqlRepository
 from o2c.sales.entrypoints import http, messages
 from o2c.sales.service_layer import coordinator
 from o2c.sales.service_layer.ports import UnitOfWork
 from o2c.sales.settings import SalesSettings
+from sqlalchemy import MetaData
 
 log = logging.getLogger("o2c.sales")
 
@@ -58,16 +62,39 @@ async def run_saga_timer(rt: Runtime) -> None:
             log.exception("saga timer tick failed")
 
 
+# --- order tracking (the one screen): a read model beside the use cases -----------------------------------
+# Its handlers run after the coordinator's in the same transaction; it reads every events topic of the chain
+# (sales' own included); its tables live on their own MetaData and Alembic branch ("tracking"); its router
+# also serves the console at /console/.
+
+
+def _routers(rt: Runtime) -> list[APIRouter]:
+    return [http.router(rt), tracking.router(rt)]
+
+
+def _handlers(rt: Runtime) -> dict[str, Handler]:
+    return combine_handlers(messages.handlers(rt), tracking.handlers(rt))
+
+
+def _with_tracking_tables(base: MetaData) -> MetaData:
+    combined = MetaData()
+    for table in (*base.tables.values(), *tracking.metadata.tables.values()):
+        table.to_metadata(combined)
+    return combined
+
+
+CHAIN_EVENTS = [events_topic(s) for s in Service]
+
+
 DEFINITION = ServiceDefinition(
     name="sales",
     title="o2c sales",
     http_port=8101,
-    metadata=metadata,
+    metadata=_with_tracking_tables(metadata),
     versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
-    routers=lambda rt: [http.router(rt)],
-    handlers=lambda rt: messages.handlers(rt),
-    subscribes_to=[events_topic(s) for s in (Service.CREDIT, Service.INVENTORY, Service.DISPATCH,
-                                             Service.INVOICING, Service.EWAYBILL, Service.NOTIFY)],
+    routers=_routers,
+    handlers=_handlers,
+    subscribes_to=CHAIN_EVENTS,
     description="Customer master, catalog, quotations, sales orders and the order saga coordinator.",
     settings_class=SalesSettings,
     on_start=run_saga_timer,
