@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
+import jwt
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
@@ -39,13 +40,34 @@ CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
 
 
 
+_VERIFIED: dict[str, tuple[Principal, float]] = {}
+_VERIFIED_MAX = 10_000
+_VERIFIED_FOR = 60.0
+
+
+def verified(request: Request, token: str) -> Principal:
+    """The token's principal. A token seen in the last minute is not verified again: an RS256 check costs
+    about as much as the rest of the page, and a page polls or reconnects with the same token. Expiry is
+    never outlived: the cached entry ends at the token's `exp` at the latest."""
+    now = time.monotonic()
+    found = _VERIFIED.get(token)
+    if found is not None and found[1] > now:
+        return found[0]
+    principal: Principal = request.app.state.token_verifier.verify(token)
+    expires = float(jwt.decode(token, options={"verify_signature": False}).get("exp", 0))
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[token] = (principal, now + max(0.0, min(_VERIFIED_FOR, expires - time.time())))
+    return principal
+
+
 async def any_login(request: Request) -> Principal:
     """Every role may track orders (the data scope decides which). Verified on the event loop: the page's
     latency budget has no room for a thread-pool hop per request."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "Unauthorized", "a bearer token is required")
-    principal: Principal = request.app.state.token_verifier.verify(token.strip())
+    principal = verified(request, token.strip())
     request.state.principal = principal
     return principal
 
@@ -83,13 +105,22 @@ class DeadLetterIndex:
         self.by_key: dict[str, list[dict[str, Any]]] = {}
         self.loaded_at = 0.0
         self._lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def get(self, key: str) -> list[dict[str, Any]]:
-        if time.monotonic() - self.loaded_at > _DEAD_LETTER_REFRESH:
-            async with self._lock:
-                if time.monotonic() - self.loaded_at > _DEAD_LETTER_REFRESH:
-                    await self._load()
+        """Never waits for PostgreSQL: a stale index is refreshed in the background (a database restart must
+        not stall the page, which is served from Redis)."""
+        if time.monotonic() - self.loaded_at > _DEAD_LETTER_REFRESH and not self._lock.locked():
+            task = asyncio.get_running_loop().create_task(self._refresh())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            if not self.loaded_at:
+                await asyncio.wait({task}, timeout=0.2)  # the first page after a start waits a little
         return self.by_key.get(key, [])
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            await self._load()
 
     async def _load(self) -> None:
         dl = TABLES.dead_letter
@@ -100,7 +131,7 @@ class DeadLetterIndex:
                     .where(dl.c.status.in_(("open", "parked"))).order_by(dl.c.id).limit(5000)
                 )).all()
         except Exception:
-            self.loaded_at = time.monotonic()
+            self.loaded_at = time.monotonic() or 1.0
             return
         found: dict[str, list[dict[str, Any]]] = {}
         for r in rows:
@@ -187,7 +218,7 @@ def router(rt: Runtime) -> APIRouter:
         token = access_token or header.partition(" ")[2]
         if not token:
             raise Problem(401, "Unauthorized", "a bearer token is required")
-        who = request.app.state.token_verifier.verify(token.strip())
+        who = verified(request, token.strip())
         found = await read_view(tracking, order_id)
         if found is None:
             raise NotFound("order", order_id)
