@@ -437,6 +437,9 @@ class OrderPlay:
                 else:
                     undelivered = True
                     text = f"dispatch notice NOT delivered ({n.get('status')}): {n.get('detail') or 'no detail'}"
+                    if str(n.get("created_at") or "") < self.ctx.report.started_at:
+                        self.say(f"{text} — sent by an earlier run, at {n.get('created_at')}")
+                        continue
                     self.say(text)
                     self.ctx.report.failures.append(f"{self.prefix} {text}")
 

@@ -29,6 +29,7 @@ class Outcome:
 @dataclass
 class Report:
     started: float = field(default_factory=time.monotonic)
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     missing: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     quiet_refusals: Counter[str] = field(default_factory=Counter)
