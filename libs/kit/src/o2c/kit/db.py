@@ -71,5 +71,10 @@ def _upgrade(url: str, versions_dir: Path, metadata: MetaData) -> None:
             cfg.attributes["connection"] = conn
             cfg.attributes["target_metadata"] = metadata
             command.upgrade(cfg, "heads")  # several branches (e.g. a read model) may share one database
+            from o2c.kit.messaging.schema import KIT_SCHEMA_FIXUPS
+
+            if conn.execute(text("SELECT to_regclass('outbox')")).scalar() is not None:
+                for statement in KIT_SCHEMA_FIXUPS:
+                    conn.execute(text(statement))
     finally:
         engine.dispose()

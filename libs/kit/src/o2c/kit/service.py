@@ -145,6 +145,9 @@ def build_app(
         batch_size=settings.relay_batch_size, sweep_seconds=settings.relay_sweep_seconds,
         publish_timeout=settings.publish_timeout_seconds, faults=rt.faults,
     )
+    rt.outbox.on_commit = rt.relay.wake
+    if rt.consumer is not None:
+        rt.consumer.outbox.on_commit = rt.relay.wake
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.topics import assert_may_publish, topic_for
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.telemetry import current_trace_headers
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -17,6 +18,8 @@ class Outbox:
 
     def __init__(self, service: str, topic_prefix: str = "") -> None:
         self.service = service
+        self.on_commit: Callable[[], None] | None = None
+        """Set by the service wiring to the relay's wake-up: rows go out right after their commit."""
         # A prefix namespaces every topic (a test run, or a second environment on one cluster).
         self.topic_prefix = topic_prefix
 
@@ -82,11 +85,23 @@ class Outbox:
             "value": envelope.to_bytes(), "headers": {h: v.decode() for h, v in envelope.headers(trace)},
         }
 
-    @staticmethod
-    async def _insert(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    async def _insert(self, session: AsyncSession, rows: list[dict[str, object]]) -> None:
         # Core on the session's connection: same transaction, without the ORM's per-statement bookkeeping.
         connection = await session.connection()
         await connection.execute(_INSERT, rows)
+        wake = self.on_commit
+        if wake is not None and not session.info.get("o2c_outbox_wake"):
+            session.info["o2c_outbox_wake"] = True
+
+            def after_commit(_: object) -> None:
+                session.info.pop("o2c_outbox_wake", None)
+                wake()
+
+            def after_rollback(_: object) -> None:
+                session.info.pop("o2c_outbox_wake", None)
+
+            event.listen(session.sync_session, "after_commit", after_commit, once=True)
+            event.listen(session.sync_session, "after_soft_rollback", after_rollback, once=True)
 
 
 _INSERT = TABLES.outbox.insert()

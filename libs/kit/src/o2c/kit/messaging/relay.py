@@ -1,12 +1,14 @@
 """Outbox relay: publishes committed outbox rows to Kafka, promptly after commit, in id order.
 
 One relay is active per service database (PostgreSQL advisory lock), so several instances of a
-service never reorder one key's messages. LISTEN/NOTIFY wakes it on commit; a sweep catches the rest.
+service never reorder one key's messages. The outbox wakes it in-process right after a commit; a short poll
+catches rows committed by other instances of the service.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
@@ -14,7 +16,6 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
-from o2c.kit.messaging.schema import OUTBOX_CHANNEL
 from o2c.kit.telemetry import (
     OUTBOX_BACKLOG,
     OUTBOX_OLDEST_AGE,
@@ -50,6 +51,7 @@ class OutboxRelay:
         bootstrap: str,
         batch_size: int = 500,
         sweep_seconds: float = 1.0,
+        poll_seconds: float = 0.1,
         publish_timeout: float = 10.0,
         faults: FaultPoints = NO_FAULTS,
     ) -> None:
@@ -58,6 +60,7 @@ class OutboxRelay:
         self.bootstrap = bootstrap
         self.batch_size = batch_size
         self.sweep_seconds = sweep_seconds
+        self.poll_seconds = poll_seconds
         self.publish_timeout = publish_timeout
         self.faults = faults
         self._wake = asyncio.Event()
@@ -95,17 +98,18 @@ class OutboxRelay:
             if self._stopping:
                 return
             self.is_leader = True
-            await conn.add_listener(OUTBOX_CHANNEL, self._on_notify)
             producer = make_producer(self.bootstrap, f"o2c-{self.service}-relay")
             await asyncio.wait_for(producer.start(), timeout=self.publish_timeout)
+            last_report = 0.0
             while not self._stopping:
+                self._wake.clear()
                 sent = await self.publish_batch(conn, producer)
+                if time.monotonic() - last_report > self.sweep_seconds:
+                    await self._report_backlog(conn)
+                    last_report = time.monotonic()
                 if sent < self.batch_size:
-                    self._wake.clear()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), timeout=self.sweep_seconds)
-                    except TimeoutError:
-                        await self._report_backlog(conn)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
         finally:
             self.is_leader = False
             if producer is not None:
@@ -118,7 +122,8 @@ class OutboxRelay:
             except Exception:
                 conn.terminate()
 
-    def _on_notify(self, *_: Any) -> None:
+    def wake(self) -> None:
+        """Called by the outbox after a commit that added rows (same process, same event loop)."""
         self._wake.set()
 
     async def publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
@@ -179,7 +184,7 @@ class OutboxRelay:
         OUTBOX_BACKLOG.labels(self.service).set(row["n"] if row else 0)
         OUTBOX_OLDEST_AGE.labels(self.service).set(float(row["age"] or 0) if row else 0)
         # Published rows are transport, not records: keep a week for forensics, then purge.
-        if int(time.time()) % 600 < self.sweep_seconds:
+        if int(time.time()) % 600 < max(self.sweep_seconds, 1):
             await conn.execute(
                 "DELETE FROM outbox WHERE published_at < now() - interval '7 days'"
             )

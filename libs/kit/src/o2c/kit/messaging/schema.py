@@ -68,18 +68,13 @@ def messaging_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
     return {"outbox": outbox, "inbox": inbox, "dead_letter": dead_letter, "parked_key": parked_key}
 
 
-NOTIFY_TRIGGER_SQL = (
-    f"""
-CREATE OR REPLACE FUNCTION o2c_outbox_notify() RETURNS trigger AS $$
-BEGIN
-  PERFORM pg_notify('{OUTBOX_CHANNEL}', '');
-  RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-""",
-    "DROP TRIGGER IF EXISTS outbox_notify ON outbox;",
-    # Statement-level: one wake-up per transaction, delivered by PostgreSQL only on commit.
-    "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION o2c_outbox_notify();",
+# Outbox rows used to wake the relay with a trigger calling pg_notify. PostgreSQL serialises the commits of
+# all notifying transactions (one lock for the notification queue, held across the WAL flush), which capped every
+# service together at roughly one commit per fsync. The relay is now woken in-process after commit and polls
+# briefly otherwise; these statements remove the old trigger wherever an earlier revision created it.
+KIT_SCHEMA_FIXUPS = (
+    "DROP TRIGGER IF EXISTS outbox_notify ON outbox",
+    "DROP FUNCTION IF EXISTS o2c_outbox_notify()",
 )
 
 
@@ -90,8 +85,6 @@ def create_messaging_tables(op: Any) -> None:
     bind = op.get_bind()
     for table in tables.values():
         table.create(bind)
-    for statement in NOTIFY_TRIGGER_SQL:
-        op.execute(statement)
 
 
 class MessagingTables:
