@@ -43,10 +43,12 @@ cmd_up() {
     started+=("$name:$port")
   done
   for entry in "${started[@]}"; do
-    local name=${entry%%:*} port=${entry##*:} path=/readyz
-    [[ "$name" == *sandbox ]] && path=/healthz
+    local name=${entry%%:*} port=${entry##*:}
+    # Services answer /readyz (database, migrations, broker); a sandbox is ready when it answers at all.
+    local probe=(curl -fs "http://127.0.0.1:$port/readyz")
+    [[ "$name" == *sandbox ]] && probe=(curl -s -o /dev/null "http://127.0.0.1:$port/")
     local deadline=$((SECONDS + 90))
-    until curl -fs "http://127.0.0.1:$port$path" >/dev/null 2>&1; do
+    until "${probe[@]}" >/dev/null 2>&1; do
       if ! running "$name"; then echo "$name exited; see $RUN/$name.log" >&2; tail -20 "$RUN/$name.log" >&2; exit 1; fi
       if (( SECONDS > deadline )); then echo "$name not ready after 90s; see $RUN/$name.log" >&2; exit 1; fi
       sleep 0.5
