@@ -29,6 +29,7 @@ from o2c.sales.domain.saga import (
     SendReleaseCreditExposure,
     SendReleaseReservation,
     SendReserveStock,
+    ShipmentState,
     Shortfall,
     Wait,
     advance,
@@ -389,6 +390,18 @@ def test_short_pick_not_re_reservable_ships_short_releases_exposure_and_backorde
     shipment = saga.shipments[0]
     assert shipment.lines == (LineQuantity(1, Decimal(7)), LineQuantity(2, Decimal(5)))  # ships short
     assert saga.status is SagaStatus.PARTIALLY_RELEASED
+
+
+def test_shipment_with_nothing_picked_is_closed_by_dispatch_and_no_longer_holds_the_order_open() -> None:
+    saga = released()
+    shipment = saga.shipments[0]
+    for line in shipment.lines:
+        saga = pick_short(saga, shipment_id=shipment.shipment_id, line_no=line.line_no, quantity=line.quantity)
+    assert saga.shipments[0].lines == ()
+    saga = pick_list_cancelled(saga, shipment.shipment_id)
+    assert saga.shipments[0].state is ShipmentState.CANCELLED
+    _, decisions = acted(saga)
+    assert of_type(decisions, SendReleaseReservation) == []  # its shortfalls are released or re-reserved per round
 
 
 def test_short_pick_under_ship_complete_still_ships_short() -> None:

@@ -655,8 +655,14 @@ def customer_notified(saga: OrderSaga, shipment_id: str) -> OrderSaga:
 
 
 def pick_list_cancelled(saga: OrderSaga, shipment_id: str) -> OrderSaga:
-    """Dispatch confirmed the pick list cancelled and the goods back in their bins."""
+    """Dispatch confirmed the pick list cancelled and the goods back in their bins.
+
+    Unasked, it means nothing was picked on any line: dispatch closed the empty shipment after reporting
+    every line short (each shortfall already became its own round), so nothing will ship from it.
+    """
     shipment = next((s for s in saga.shipments if s.shipment_id == shipment_id), None)
+    if shipment is not None and shipment.state is ShipmentState.RELEASED and not shipment.lines:
+        return _shipment_update(saga, shipment_id, state=ShipmentState.CANCELLED)
     if shipment is None or shipment.state is not ShipmentState.CANCELLING:
         return saga
     updated = _shipment_update(saga, shipment_id, state=ShipmentState.CANCELLED)
@@ -959,7 +965,8 @@ def _reservations_to_release(saga: OrderSaga) -> list[Decision]:
                 )
             )
     for s in saga.shipments:
-        if s.state is ShipmentState.CANCELLED and not s.cancelled_for_amendment:
+        # An empty shipment (every line picked short) holds no reservation of its own to release.
+        if s.state is ShipmentState.CANCELLED and not s.cancelled_for_amendment and s.lines:
             out.append(
                 SendReleaseReservation(saga.key(f"shipment-{s.shipment_id}:release-reservation"), s.lines, "cancelled")
             )
