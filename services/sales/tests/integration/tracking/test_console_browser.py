@@ -26,7 +26,6 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from o2c.contracts.topics import Service, events_topic
 from o2c.credit.app import DEFINITION as CREDIT
 from o2c.dispatch.app import DEFINITION as DISPATCH
 from o2c.ewaybill.adapters.pincodes import pincode_distance
@@ -39,11 +38,8 @@ from o2c.invoicing.adapters.irp_sandbox import create_app as irp_sandbox
 from o2c.invoicing.app import DEFINITION as INVOICING
 from o2c.invoicing.domain.gstin import gstin_check_character
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.messaging.consumer import combine_handlers
-from o2c.kit.service import ServiceDefinition
 from o2c.kit.testing import RunningService, ServiceHarness, wait_for
 from o2c.notify.app import DEFINITION as NOTIFY
-from o2c.sales import tracking
 from o2c.sales.app import DEFINITION as SALES
 from o2c.sales.tracking import domain
 
@@ -55,19 +51,6 @@ SCREENSHOTS = Path(__file__).resolve().parents[5] / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def with_tracking(definition: ServiceDefinition) -> ServiceDefinition:
-    """Sales as wired in app.py: tracking's handlers, router and subscriptions beside its own (a no-op once
-    app.py does it)."""
-    if any(t == events_topic(Service.SALES) for t in definition.subscribes_to):
-        return definition
-    return dataclasses.replace(
-        definition,
-        routers=lambda rt: [*definition.routers(rt), tracking.router(rt)],
-        handlers=lambda rt: combine_handlers(definition.handlers(rt), tracking.handlers(rt)),
-        subscribes_to=[events_topic(s) for s in Service],
-    )
 
 
 def gstin(state: str, pan: str) -> str:
@@ -152,7 +135,7 @@ async def stack(harness: ServiceHarness, issuer: LocalIssuer, monkeypatch: pytes
         servers.append((server, task))
         urls[name] = url
         monkeypatch.setenv(f"O2C_{name.upper()}_URL", url)  # the console's forwarder reads these
-    sales = await harness.start(with_tracking(SALES), inventory_url=urls["inventory"], atp_timeout_seconds=5.0,
+    sales = await harness.start(SALES, inventory_url=urls["inventory"], atp_timeout_seconds=5.0,
                                 saga_tick_seconds=0.5)
     server, task, urls["sales"] = await serve(sales.app)
     servers.append((server, task))
