@@ -68,7 +68,16 @@ function parseHash() {
   return { parts: path.split("/").filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query || "") };
 }
 
+// Renders await the network; a render that finishes after a newer one started would overwrite it, so the
+// newest location always gets one more render once a stale one has finished.
+let routing = 0;
 async function route() {
+  const mine = ++routing;
+  await routeOnce();
+  if (mine !== routing) await routeOnce();
+}
+
+async function routeOnce() {
   if (stream) { stream.close(); stream = null; }
   const { parts, params } = parseHash();
   if (params.get("token")) { sessionStorage.setItem(TOKEN_KEY, params.get("token")); params.delete("token"); }
