@@ -225,9 +225,12 @@ async def test_unanswered_command_is_sent_again_with_the_same_request_id(
     await publish(harness, reserved(order), "inventory")
     await publish(harness, rejected(order), "credit")
 
+    # The two replies travel on different topics, so they may be handled in either order; either way some
+    # ReleaseReservation goes unanswered and must be sent again under its own request id.
     async def twice() -> list[sales.ReleaseReservation]:
         found = await of_type(harness, commands_topic("inventory"), sales.ReleaseReservation)
-        return found if len(found) >= 2 else []
+        ids = [c.request_id for c in found]
+        return [c for c in found if ids.count(c.request_id) >= 2]
 
     sent = await wait_for(twice, what="ReleaseReservation sent again")
-    assert len({c.request_id for c in sent}) == 1
+    assert len(sent) >= 2 and len({c.request_id for c in sent}) == 1
