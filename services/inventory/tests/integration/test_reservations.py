@@ -244,6 +244,7 @@ async def test_item_replica_from_sales_events(harness: ServiceHarness, issuer: L
     async def known() -> bool:
         return bool(await scalar(svc, "SELECT revision = 2 AND NOT batch_tracked FROM item WHERE item_code='VALVE'"))
     await wait_for(known, what="item replica at revision 2 (the older revision ignored)")
+    assert await known(), "a later, older revision must not overwrite the replica"
     del issuer
 
 
