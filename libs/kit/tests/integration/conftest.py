@@ -94,10 +94,10 @@ class ProbePair:
 
 @pytest.fixture
 async def probe_pair(
-    test_databases: TestDatabases, kafka_bootstrap: str, run_prefix: str, jwks_file: str
+    scratch_databases: TestDatabases, kafka_bootstrap: str, run_prefix: str, jwks_file: str
 ) -> AsyncIterator[ProbePair]:
     prefix = f"{run_prefix}{uuid.uuid4().hex[:6]}."
-    urls = {"sales": await test_databases.create("sales"), "credit": await test_databases.create("credit")}
+    urls = {"sales": await scratch_databases.create("sales"), "credit": await scratch_databases.create("credit")}
     await create_topics(
         kafka_bootstrap,
         [prefix + events_topic("sales"), prefix + deadletter_topic("credit"), prefix + deadletter_topic("sales")],

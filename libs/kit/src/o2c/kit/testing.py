@@ -124,7 +124,7 @@ def redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
-async def test_databases() -> AsyncIterator[TestDatabases]:
+async def scratch_databases() -> AsyncIterator[TestDatabases]:
     dbs = TestDatabases(stack_value("O2C_PG_ADMIN_URL"))
     yield dbs
     await dbs.drop_all()
@@ -250,11 +250,11 @@ class ServiceHarness:
 
 @pytest.fixture
 async def harness(
-    test_databases: TestDatabases, kafka_bootstrap: str, run_prefix: str, jwks_file: str
+    scratch_databases: TestDatabases, kafka_bootstrap: str, run_prefix: str, jwks_file: str
 ) -> AsyncIterator[ServiceHarness]:
     """A per-test harness with every contract topic created under a fresh prefix."""
     prefix = f"{run_prefix}{uuid.uuid4().hex[:6]}."
-    h = ServiceHarness(test_databases, kafka_bootstrap, prefix, jwks_file)
+    h = ServiceHarness(scratch_databases, kafka_bootstrap, prefix, jwks_file)
     await h.create_all_topics()
     yield h
     await h.stop_all()
