@@ -46,30 +46,45 @@ async def load(session: AsyncSession, order_id: str) -> domain.View | None:
     return dict(doc) if doc is not None else None
 
 
-async def save(session: AsyncSession, view: domain.View, version: int, now: datetime,
-               old_terms: list[tuple[str, str]] | None = None) -> int:
+def order_values(view: domain.View, version: int, now: datetime) -> dict[str, Any]:
+    """The tracking_order columns of a view (but its id), at this version."""
     credit = view["credit"]
-    values: dict[str, Any] = dict(
+    return dict(
         order_no=view["order_no"], customer_id=view["customer"]["customer_id"],
-        customer_name=view["customer"]["name"], status=view["status"], doc=view, version=version + 1,
+        customer_name=view["customer"]["name"], status=view["status"], doc=view, version=version,
         confirmed_at=_ts(view["confirmed_at"]), credit_held_at=_ts(credit.get("held_at")),
         credit_decided_at=_ts(credit.get("decided_at")), settled_on=_date(view["settled_on"]), updated_at=now,
     )
-    stmt = pg_insert(tracking_order).values(order_id=view["order_id"], **values)
-    await session.execute(stmt.on_conflict_do_update(index_elements=[tracking_order.c.order_id], set_=values))
-    terms = domain.search_terms(view)
-    if terms != old_terms:
-        await session.execute(sa.delete(tracking_term).where(tracking_term.c.order_id == view["order_id"]))
-        rows = [{"term": domain.normalise_term(v), "order_id": view["order_id"], "kind": k, "value": v}
-                for k, v in terms if v]
-        if rows:
-            await session.execute(pg_insert(tracking_term).values(rows).on_conflict_do_nothing())
-    shipments = [{
+
+
+def term_rows(view: domain.View, terms: list[tuple[str, str]] | None = None) -> list[dict[str, Any]]:
+    """The tracking_term rows of a view (its search terms, normalised)."""
+    return [{"term": domain.normalise_term(v), "order_id": view["order_id"], "kind": k, "value": v}
+            for k, v in (domain.search_terms(view) if terms is None else terms) if v]
+
+
+def shipment_rows(view: domain.View) -> list[dict[str, Any]]:
+    """The tracking_shipment rows of a view."""
+    return [{
         "shipment_id": s["shipment_id"], "order_id": view["order_id"], "warehouse_id": s.get("warehouse_id"),
         "status": s["status"], "released_at": _ts(s.get("released_at")),
         "committed_date": _date(s.get("committed_date")), "dispatched_at": _ts(s.get("dispatched_at")),
         "ewaybill_rejections": int(s.get("ewaybill_rejections") or 0),
     } for s in view["shipments"]]
+
+
+async def save(session: AsyncSession, view: domain.View, version: int, now: datetime,
+               old_terms: list[tuple[str, str]] | None = None) -> int:
+    values = order_values(view, version + 1, now)
+    stmt = pg_insert(tracking_order).values(order_id=view["order_id"], **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=[tracking_order.c.order_id], set_=values))
+    terms = domain.search_terms(view)
+    if terms != old_terms:
+        await session.execute(sa.delete(tracking_term).where(tracking_term.c.order_id == view["order_id"]))
+        rows = term_rows(view, terms)
+        if rows:
+            await session.execute(pg_insert(tracking_term).values(rows).on_conflict_do_nothing())
+    shipments = shipment_rows(view)
     if shipments:
         ins = pg_insert(tracking_shipment).values(shipments)
         await session.execute(ins.on_conflict_do_update(
