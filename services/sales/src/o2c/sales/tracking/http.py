@@ -154,23 +154,32 @@ def _with_dead_letters(body: bytes, dead: list[dict[str, Any]]) -> bytes:
     return json.dumps(view, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+_DB_READS: dict[int, asyncio.Semaphore] = {}
+
+
+def _db_reads() -> asyncio.Semaphore:
+    """At most a few page reads from PostgreSQL at once (per event loop): after a Redis flush every page is a
+    miss, and unbounded misses would take the whole connection pool from the consumer and time out."""
+    loop = id(asyncio.get_running_loop())
+    found = _DB_READS.get(loop)
+    if found is None:
+        found = _DB_READS[loop] = asyncio.Semaphore(6)
+    return found
+
+
 async def read_view(tracking: Tracking, order_id: str) -> tuple[bytes, str] | None:
-    """The page's JSON and its customer: Redis first; on a miss PostgreSQL, derived as of now, and the key
-    refilled. A cached page derived on an earlier business day is derived again (expected dates move)."""
+    """The page's JSON and its customer: Redis first (page and meta in one round trip, the page not parsed);
+    on a miss PostgreSQL, derived as of now, and the keys refilled. A cached page derived on an earlier
+    business day is derived again (expected dates move)."""
     now = tracking.now()
     cached = await tracking.cache.get(order_id)
+    if cached is not None and cached.day == domain.ist_date(now).isoformat():
+        return cached.body, cached.customer_id
     view: dict[str, Any] | None
     if cached is not None:
-        view = json.loads(cached)
-        assert view is not None
-        try:
-            same_day = domain.ist_date(datetime.fromisoformat(view.get("as_of") or "")) == domain.ist_date(now)
-        except ValueError:
-            same_day = False
-        if same_day:
-            return cached, str(view["customer"]["customer_id"])
+        view = json.loads(cached.body)
     else:
-        async with tracking.rt.sessions() as session:
+        async with _db_reads(), tracking.rt.sessions() as session:
             view = await store.load(session, order_id)
     if view is None:
         return None
