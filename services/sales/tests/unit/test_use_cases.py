@@ -351,6 +351,13 @@ async def test_unanswered_command_resent_then_saga_failed_as_exception(repo: InM
     record = await repo.get_saga(order_id)
     assert record is not None and record.saga.status.value == "failed"
     assert any("keeps failing" in e["reason"] for e in record.exceptions)
+    # Published once, for the order page and the SRE's failed-saga queue.
+    (raised,) = [m for m in uow.messages if isinstance(m, sales.OrderExceptionRaised)]
+    assert raised.order_id == order_id and raised.kind is sales.OrderExceptionKind.FAILED_COMPENSATION
+    assert "keeps failing" in raised.reason and raised.key == f"{order_id}:failed"
+    uow = new_uow(repo)
+    await coordinator.recheck(uow, order_id, NOW + timedelta(minutes=6))
+    assert not [m for m in uow.messages if isinstance(m, sales.OrderExceptionRaised)]
 
 
 async def test_dispatched_invoiced_and_notified_closes_the_order_and_allows_a_return(

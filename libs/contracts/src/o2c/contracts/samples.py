@@ -342,6 +342,15 @@ _ALL: list[Message] = [
         invoice_nos=[INVOICE_NO],
         closed_at=_at(4, 9),
     ),
+    sales.OrderExceptionRaised(
+        order_id=ORDER_ID,
+        order_no=ORDER_NO,
+        customer_id=CUSTOMER_ID,
+        key=f"{ORDER_ID}:failed",
+        kind=sales.OrderExceptionKind.FAILED_COMPENSATION,
+        reason="compensation keeps failing: no reply to ReleaseReservation after 5 attempts",
+        raised_at=_at(2, 12),
+    ),
     sales.ReturnAuthorised(
         **_RETURN,
         pickup_pincode="600032",

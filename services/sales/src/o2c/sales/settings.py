@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from o2c.kit.settings import ServiceSettings
+from pydantic import Field
 
 
 class SalesSettings(ServiceSettings):
@@ -20,3 +21,13 @@ class SalesSettings(ServiceSettings):
     saga_tick_seconds: float = 2.0
     command_retry_seconds: float = 60.0
     command_max_attempts: int = 5
+    tracking_release_days: int = 0
+    """Order tracking's lead times (days) behind the expected dispatch date: reserved → pick list issued,"""
+    tracking_pick_days: int = 1
+    """… pick list issued → every line confirmed (per warehouse in `tracking_pick_days_by_warehouse`),"""
+    tracking_pick_days_by_warehouse: dict[str, int] = Field(default_factory=dict)
+    """e.g. `O2C_SALES_TRACKING_PICK_DAYS_BY_WAREHOUSE='{"BOM": 2}'` for a slower site,"""
+    tracking_documents_days: int = 0
+    """… picked → vehicle, invoice, e-way bill and gate-out,"""
+    tracking_rejection_days: int = 1
+    """… and the cost of correcting an IRN or e-way bill rejection."""

@@ -101,6 +101,16 @@ async def test_story_projects_searches_scopes_streams_and_survives_a_redis_flush
         assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
         assert (await c.get("/tracking/search", params={"q": "arun"}, headers=other)).json() == []
         assert (await c.get("/tracking/orders/nope", headers=coord)).status_code == 404
+
+        # Warehouse staff see the orders of their sites only: page, list and search.
+        pune = bearer(issuer, "picker", warehouse_ids=["WH-PUN-1"])
+        nagpur = bearer(issuer, "dispatch_supervisor", warehouse_ids=["WH-NAG-1"])
+        assert (await c.get("/tracking/orders/ord-int-1", headers=pune)).status_code == 200
+        r = await c.get("/tracking/orders/ord-int-1", headers=nagpur)
+        assert r.status_code == 403 and "warehouses" in r.json()["detail"]
+        assert [o["order_id"] for o in (await c.get("/tracking/orders", headers=pune)).json()] == ["ord-int-1"]
+        assert (await c.get("/tracking/orders", headers=nagpur)).json() == []
+        assert (await c.get("/tracking/search", params={"q": "arun"}, headers=nagpur)).json() == []
         assert (await c.get("/tracking/orders/ord-int-1")).status_code == 401
 
         # Redis loses the key (a flush of this run's keys): the page answers from PostgreSQL and refills it.
@@ -195,3 +205,28 @@ async def test_stream_pushes_each_new_version(svc: RunningService, publisher: Pu
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_failed_compensation_on_the_page_and_in_the_sre_queue(
+        svc: RunningService, publisher: Publisher, issuer: LocalIssuer) -> None:
+    from o2c.contracts.samples import sample
+    from o2c.contracts.v1 import sales
+
+    sre = bearer(issuer, "sre")
+    messages = story("ord-int-3", stop_after="CreditHeld")
+    for m in messages:
+        await publisher.send(m)
+    failed = sample(sales.OrderExceptionRaised).model_copy(update={
+        "order_id": "ord-int-3", "key": "ord-int-3:failed", "raised_at": scenario.at(2, 9)})
+    await publisher.send(failed)
+    async with svc.client() as c:
+        want = len(expected_view([*messages, failed])["steps"])
+        await wait_for(lambda: _has_steps(c, "ord-int-3", sre, want), timeout=20, what="the exception on the page")
+        got = await page(c, "ord-int-3", sre)
+        assert got is not None
+        (exc,) = [e for e in got["open_exceptions"] if e["kind"] == "failed_compensation"]
+        assert "keeps failing" in exc["detail"]
+        r = await c.get("/tracking/orders", params={"exception_kind": "failed_compensation"}, headers=sre)
+        assert [o["order_id"] for o in r.json()] == ["ord-int-3"]
+        r = await c.get("/tracking/orders", params={"exception_kind": "irn_rejected"}, headers=sre)
+        assert r.json() == []

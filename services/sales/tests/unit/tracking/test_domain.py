@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from o2c.contracts.samples import sample
-from o2c.contracts.v1 import ewaybill, invoicing
+from o2c.contracts.v1 import ewaybill, invoicing, sales
 from o2c.sales.tracking import domain
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -106,3 +106,33 @@ def test_ist_business_date() -> None:
     assert domain.ist_date(at(2, 18, 31)) == date(2026, 5, 3)
     assert domain.ist_date(at(2, 18, 29)) == date(2026, 5, 2)
     assert PROMISED - timedelta(days=4) == date(2026, 5, 2)
+
+
+def test_failed_compensation_is_an_open_exception_that_outlives_the_cancellation() -> None:
+    msgs = story(stop_after="CreditHeld")
+    failed = sample(sales.OrderExceptionRaised).model_copy(update={
+        "order_id": "ord-trk-1", "key": "ord-trk-1:failed", "raised_at": at(2, 9)})
+    problem = sample(sales.OrderExceptionRaised).model_copy(update={
+        "order_id": "ord-trk-1", "key": "ord-trk-1:problem-0", "kind": sales.OrderExceptionKind.SAGA_PROBLEM,
+        "reason": "cancellation raced the gate-out", "raised_at": at(2, 9, 5)})
+    view = project([*msgs, failed, problem], now=at(2, 10))
+    assert {e["kind"] for e in view["open_exceptions"]} == {"credit_hold", "failed_compensation", "saga_problem"}
+    assert view["steps"][-1]["kind"] == "saga_problem" and view["steps"][-2]["kind"] == "failed_compensation"
+    cancelled = sample(sales.OrderCancelled).model_copy(update={
+        "order_id": "ord-trk-1", "cancelled_lines": [], "cancelled_at": at(2, 11)})
+    view = project([*msgs, failed, problem, cancelled], now=at(2, 12))
+    # The order is over, but stock or credit may still be held: the failed compensation stays for a person.
+    assert [e["kind"] for e in view["open_exceptions"]] == ["failed_compensation"]
+
+
+def test_lead_times_per_warehouse_and_the_order_warehouses() -> None:
+    msgs = story(stop_after="CreditHeld")
+    slow_pune = domain.LeadTimes(pick_days=1, pick_days_by_warehouse={"WH-PUN-1": 3})
+    view = domain.new_view("ord-trk-1")
+    for m in msgs:
+        domain.apply_quotation(view, m) if m.TYPE == "QuotationIssued" else domain.apply(view, m)
+    domain.derive(view, at(2, 7), slow_pune)
+    by_wh = {p["warehouse_id"]: p["expected_dispatch_date"] for p in view["planned_shipments"]}
+    # Sanction target is within the day; Bengaluru picks in a day (3 May), Pune in three (5 May).
+    assert by_wh == {"WH-BLR-1": "2026-05-03", "WH-PUN-1": "2026-05-05"}
+    assert domain.order_warehouses(view) == {"WH-BLR-1", "WH-PUN-1"}

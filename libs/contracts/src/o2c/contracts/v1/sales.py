@@ -301,6 +301,31 @@ class OrderClosed(Message):
     closed_at: AwareDatetime
 
 
+class OrderExceptionKind(StrEnum):
+    FAILED_COMPENSATION = "failed_compensation"
+    """A compensating command (release a reservation, release credit exposure, cancel a pick list) got no
+    reply after its retries: stock or credit may still be held for a cancelled order."""
+    SAGA_PROBLEM = "saga_problem"
+    """The coordinator met a state it cannot settle alone (e.g. a cancellation racing the gate-out)."""
+
+
+class OrderExceptionRaised(Message):
+    """The order saga needs a person: an open exception on the order's page and in the SRE's failed-saga
+    queue. A saga problem ends with the order (closed or cancelled); a failed compensation stays open, since
+    stock or credit may still be held, until someone releases it by hand. Added within v1 (additive)."""
+
+    TYPE: ClassVar[str] = "OrderExceptionRaised"
+    TOPIC: ClassVar[str] = EVENTS
+
+    order_id: str
+    order_no: str
+    customer_id: str
+    key: str = Field(description="stable per exception: the same problem raised again carries the same key")
+    kind: OrderExceptionKind
+    reason: str
+    raised_at: AwareDatetime
+
+
 # --- returns (key: order id of the original order) ----------------------------------------------
 
 

@@ -281,6 +281,14 @@ async def act(
             waits.append(decision)
             continue
         if isinstance(decision, sg.RaiseException):
+            if not any(e.get("key") == decision.key for e in record.exceptions):
+                order = await handle.get(uow)
+                failed = decision.key == saga.key("failed")
+                uow.publish(sales.OrderExceptionRaised(
+                    order_id=order.order_id, order_no=order.number.text, customer_id=order.customer_id,
+                    key=decision.key, reason=decision.reason, raised_at=now,
+                    kind=sales.OrderExceptionKind.FAILED_COMPENSATION if failed
+                    else sales.OrderExceptionKind.SAGA_PROBLEM))
             record = _exception(record, decision.reason, now, decision.key)
             continue
         if isinstance(decision, sg.ReleaseShipments) and faults is not None:

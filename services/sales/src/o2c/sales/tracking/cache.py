@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import redis.asyncio as aioredis
-from o2c.sales.tracking.domain import ist_date
+from o2c.sales.tracking.domain import ist_date, order_warehouses
 
 log = logging.getLogger("o2c.sales.tracking")
 
@@ -32,17 +32,20 @@ class CachedPage:
     customer_id: str
     day: str
     """The IST business day (ISO) the page was derived on."""
+    warehouses: frozenset[str]
+    """Where the order is reserved or shipped from (the scope of warehouse staff)."""
 
 
 def page_meta(body: str) -> str:
-    """`customer_id<TAB>day` of a derived page (writes are rare next to reads: parsing here is cheap)."""
+    """`customer_id<TAB>day<TAB>warehouse,…` of a derived page (writes are rare next to reads: parsing here is
+    cheap)."""
     view = json.loads(body)
     customer = (view.get("customer") or {}).get("customer_id") or ""
     as_of = view.get("as_of") or ""
     day = ""
     if as_of:
         day = ist_date(datetime.fromisoformat(as_of)).isoformat()
-    return f"{customer}\t{day}"
+    return f"{customer}\t{day}\t{','.join(sorted(order_warehouses(view)))}"
 
 
 class TrackingCache:
@@ -89,8 +92,8 @@ class TrackingCache:
         body, meta = found
         if body is None or meta is None:
             return None
-        customer_id, _, day = bytes(meta).decode().partition("\t")
-        return CachedPage(bytes(body), customer_id, day)
+        customer_id, day, warehouses = [*bytes(meta).decode().split("\t"), "", ""][:3]
+        return CachedPage(bytes(body), customer_id, day, frozenset(w for w in warehouses.split(",") if w))
 
     async def put(self, order_id: str, body: str, *, publish: bool = False) -> None:
         try:

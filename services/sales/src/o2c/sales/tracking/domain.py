@@ -8,7 +8,8 @@ No I/O here: the handlers load, apply, derive and store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,7 +24,7 @@ View = dict[str, Any]
 # Messages the projection folds in, by type name (the consumer routes by the envelope's type).
 ORDER_MESSAGES: tuple[type[Message], ...] = (
     sales.OrderConfirmed, sales.OrderAmended, sales.OrderReleased, sales.OrderBackordered, sales.OrderCancelled,
-    sales.OrderClosed, sales.ReturnAuthorised,
+    sales.OrderClosed, sales.ReturnAuthorised, sales.OrderExceptionRaised,
     credit.CreditApproved, credit.CreditHeld, credit.CreditSanctioned, credit.CreditRejected,
     credit.ReceivablePosted, credit.OrderSettled, credit.CreditExposureReleased, credit.InvoiceSettled,
     inventory.StockReserved, inventory.StockPartiallyReserved, inventory.StockReservationFailed,
@@ -54,6 +55,11 @@ class LeadTimes:
     """Picked → vehicle, invoice, e-way bill, gate-out: same day."""
     rejection_days: int = 1
     """An IRN or e-way bill rejection costs a day to correct and resubmit."""
+    pick_days_by_warehouse: Mapping[str, int] = field(default_factory=dict)
+    """A site that picks slower (or faster) than `pick_days`."""
+
+    def pick_days_at(self, warehouse_id: str | None) -> int:
+        return self.pick_days_by_warehouse.get(warehouse_id or "", self.pick_days)
 
 
 DEFAULT_LEAD_TIMES = LeadTimes()
@@ -110,6 +116,13 @@ def _open_exception(view: View, key: str, kind: str, detail: str, since: datetim
 def _close_exception(view: View, key: str, at: datetime) -> None:
     for exc in view["exceptions"]:
         if exc["key"] == key and exc["open"]:
+            exc.update(open=False, closed_at=_iso(at))
+
+
+def _close_saga_exceptions(view: View, at: datetime) -> None:
+    """A saga exception is open until the order ends (closed or wholly cancelled): then it needs no one."""
+    for exc in view["exceptions"]:
+        if exc["key"].startswith("saga:") and exc["open"] and exc["kind"] != "failed_compensation":
             exc.update(open=False, closed_at=_iso(at))
 
 
@@ -254,8 +267,15 @@ def apply(view: View, m: Message) -> View:
               else f"{len(m.cancelled_lines)} line(s) cancelled", "sales", m.order_no, m.reason.value
               + (f": {m.note}" if m.note else ""))
         _close_exception(view, "credit_hold", m.cancelled_at)
+        if not m.cancelled_lines:
+            _close_saga_exceptions(view, m.cancelled_at)
+    elif isinstance(m, sales.OrderExceptionRaised):
+        _open_exception(view, f"saga:{m.key}", m.kind.value, m.reason, m.raised_at)
+        _step(view, m.raised_at, m.kind.value, "Compensation failing" if m.kind is
+              sales.OrderExceptionKind.FAILED_COMPENSATION else "Needs a person", "sales (saga)", None, m.reason)
     elif isinstance(m, sales.OrderClosed):
         view["closed_at"] = _iso(m.closed_at)
+        _close_saga_exceptions(view, m.closed_at)
         _step(view, m.closed_at, "order_closed", "Order closed", "sales", m.order_no,
               "every shipment dispatched and notified")
     elif isinstance(m, sales.ReturnAuthorised):
@@ -552,7 +572,7 @@ def expected_dispatch(view: View, shp: dict[str, Any], today: date,
     lines = shp.get("lines") or []
     unconfirmed = [ln for ln in lines if not ln.get("confirmed")]
     if shp.get("planned") or unconfirmed or not lines:
-        days += lead.pick_days
+        days += lead.pick_days_at(shp.get("warehouse_id"))
         if not shp.get("planned"):
             confirmed = len(lines) - len(unconfirmed)
             reasons.append(f"picking: {confirmed} of {len(lines)} lines confirmed")
@@ -646,6 +666,13 @@ def derive(view: View, now: datetime, lead: LeadTimes = DEFAULT_LEAD_TIMES) -> V
     view["open_exceptions"] = [e for e in view["exceptions"] if e["open"]]
     view["as_of"] = now.astimezone(UTC).isoformat()
     return view
+
+
+def order_warehouses(view: View) -> set[str]:
+    """The warehouses the order is reserved at or shipped from."""
+    found = {str(r["warehouse_id"]) for r in view.get("reservations") or [] if r.get("warehouse_id")}
+    found |= {str(s["warehouse_id"]) for s in view.get("shipments") or [] if s.get("warehouse_id")}
+    return found
 
 
 def search_terms(view: View) -> list[tuple[str, str]]:

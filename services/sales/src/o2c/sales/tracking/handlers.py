@@ -15,6 +15,7 @@ from o2c.contracts.envelope import Message
 from o2c.contracts.v1 import credit, sales
 from o2c.kit.messaging.consumer import Handler, MessageContext
 from o2c.kit.service import Runtime
+from o2c.sales.settings import SalesSettings
 from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.cache import TrackingCache
 from o2c.sales.tracking.tables import tracking_order
@@ -26,13 +27,23 @@ log = logging.getLogger("o2c.sales.tracking")
 _DIRTY = "o2c.tracking.dirty"
 
 
+def lead_times_of(settings: object) -> domain.LeadTimes:
+    """The lead times from sales' settings (the defaults for a runtime without them)."""
+    if not isinstance(settings, SalesSettings):
+        return domain.DEFAULT_LEAD_TIMES
+    return domain.LeadTimes(
+        release_days=settings.tracking_release_days, pick_days=settings.tracking_pick_days,
+        documents_days=settings.tracking_documents_days, rejection_days=settings.tracking_rejection_days,
+        pick_days_by_warehouse=dict(settings.tracking_pick_days_by_warehouse))
+
+
 class Tracking:
     """What the projection and the read API share in one process."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.cache = TrackingCache(rt.settings.redis_url, rt.settings.topic_prefix)
-        self.lead_times = domain.DEFAULT_LEAD_TIMES
+        self.lead_times = lead_times_of(rt.settings)
         self._tasks: set[asyncio.Task[None]] = set()
         self.last_lag_ms: float | None = None
 

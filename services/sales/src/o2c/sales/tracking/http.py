@@ -17,6 +17,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -85,6 +86,16 @@ def _only_customer(p: Principal) -> str | None:
     """The customer a customer login is confined to (None: an internal login)."""
     if Role.CUSTOMER in p.roles and p.roles <= {Role.CUSTOMER}:
         return p.customer_id or "\x00none"
+    return None
+
+
+_SITE_ROLES = frozenset({Role.WAREHOUSE_COORDINATOR, Role.PICKER, Role.DISPATCH_SUPERVISOR})
+
+
+def _warehouse_scope(p: Principal) -> frozenset[str] | None:
+    """Warehouse staff with a `warehouse_ids` claim see only orders reserved at or shipped from those sites."""
+    if p.roles and p.roles <= _SITE_ROLES and p.warehouse_ids:
+        return p.warehouse_ids
     return None
 
 
@@ -167,14 +178,21 @@ def _db_reads() -> asyncio.Semaphore:
     return found
 
 
-async def read_view(tracking: Tracking, order_id: str) -> tuple[bytes, str] | None:
-    """The page's JSON and its customer: Redis first (page and meta in one round trip, the page not parsed);
+@dataclass(frozen=True, slots=True)
+class Page:
+    body: bytes
+    customer_id: str
+    warehouses: frozenset[str]
+
+
+async def read_view(tracking: Tracking, order_id: str) -> Page | None:
+    """The page's JSON and whose it is: Redis first (page and meta in one round trip, the page not parsed);
     on a miss PostgreSQL, derived as of now, and the keys refilled. A cached page derived on an earlier
     business day is derived again (expected dates move)."""
     now = tracking.now()
     cached = await tracking.cache.get(order_id)
     if cached is not None and cached.day == domain.ist_date(now).isoformat():
-        return cached.body, cached.customer_id
+        return Page(cached.body, cached.customer_id, cached.warehouses)
     view: dict[str, Any] | None
     if cached is not None:
         view = json.loads(cached.body)
@@ -186,7 +204,27 @@ async def read_view(tracking: Tracking, order_id: str) -> tuple[bytes, str] | No
     domain.derive(view, now, tracking.lead_times)
     body = store.dumps(view)
     await tracking.cache.put(order_id, body)
-    return body.encode(), str(view["customer"]["customer_id"])
+    return Page(body.encode(), str(view["customer"]["customer_id"]), frozenset(domain.order_warehouses(view)))
+
+
+def _scoped(stmt: Any, who: Principal) -> Any:
+    """A listing limited to what the login may see: its own orders (customer), its customers (a coordinator
+    with a sales owner), its sites (warehouse staff)."""
+    o = tracking_order
+    only = _only_customer(who)
+    if only is not None:
+        stmt = stmt.where(o.c.customer_id == only)
+    owner = _owner_scope(who)
+    if owner is not None:
+        stmt = stmt.where(o.c.customer_id.in_(
+            sa.select(sales_db.customer.c.customer_id).where(sales_db.customer.c.sales_owner == owner)))
+    sites = _warehouse_scope(who)
+    if sites is not None:
+        stmt = stmt.where(sa.or_(
+            o.c.order_id.in_(sa.select(tracking_shipment.c.order_id)
+                             .where(tracking_shipment.c.warehouse_id.in_(sorted(sites)))),
+            *[o.c.doc["reservations"].contains([{"warehouse_id": w}]) for w in sorted(sites)]))
+    return stmt
 
 
 def router(rt: Runtime) -> APIRouter:
@@ -196,10 +234,14 @@ def router(rt: Runtime) -> APIRouter:
     console = ConsoleSettings()
     clients: dict[str, httpx.AsyncClient] = {}
 
-    async def authorise(who: Principal, customer_id: str) -> None:
+    async def authorise(who: Principal, page: Page) -> None:
+        customer_id = page.customer_id
         only = _only_customer(who)
         if only is not None and only != customer_id:
             raise Problem(403, "Forbidden", "this login may not see another customer's orders")
+        sites = _warehouse_scope(who)
+        if sites is not None and not sites & page.warehouses:
+            raise Problem(403, "Forbidden", "this order is not reserved at or shipped from this login's warehouses")
         owner = _owner_scope(who)
         if owner is not None:
             async with rt.sessions() as session:
@@ -214,9 +256,8 @@ def router(rt: Runtime) -> APIRouter:
         found = await read_view(tracking, order_id)
         if found is None:
             raise NotFound("order", order_id)
-        body, customer_id = found
-        await authorise(who, customer_id)
-        return Response(_with_dead_letters(body, await dead_letters.get(order_id)), media_type="application/json",
+        await authorise(who, found)
+        return Response(_with_dead_letters(found.body, await dead_letters.get(order_id)), media_type="application/json",
                         headers={"Cache-Control": "no-store"})
 
     @api.get("/tracking/orders/{order_id}/stream", summary="Server-sent events: each new version of the page",
@@ -231,8 +272,8 @@ def router(rt: Runtime) -> APIRouter:
         found = await read_view(tracking, order_id)
         if found is None:
             raise NotFound("order", order_id)
-        first, customer_id = found
-        await authorise(who, customer_id)
+        first = found.body
+        await authorise(who, found)
 
         async def events() -> AsyncIterator[bytes]:
             subscriber = tracking.cache.subscriber()
@@ -241,7 +282,7 @@ def router(rt: Runtime) -> APIRouter:
                 await pubsub.subscribe(tracking.cache.channel(order_id))
                 # Read again after subscribing: nothing between the first read and the subscription is lost.
                 again = await read_view(tracking, order_id)
-                current = again[0] if again else first
+                current = again.body if again else first
                 yield b"event: view\ndata: " + _with_dead_letters(current, await dead_letters.get(order_id)) + b"\n\n"
                 idle = 0.0
                 while not await request.is_disconnected():
@@ -280,13 +321,7 @@ def router(rt: Runtime) -> APIRouter:
                           sa.func.array_agg(sa.distinct(t.c.kind + ":" + t.c.value)).label("matched"))
                 .join(o, o.c.order_id == t.c.order_id).where(match)
                 .group_by(o.c.order_id).order_by(o.c.updated_at.desc()).limit(limit))
-        only = _only_customer(who)
-        if only is not None:
-            stmt = stmt.where(o.c.customer_id == only)
-        owner = _owner_scope(who)
-        if owner is not None:
-            stmt = stmt.where(o.c.customer_id.in_(
-                sa.select(sales_db.customer.c.customer_id).where(sales_db.customer.c.sales_owner == owner)))
+        stmt = _scoped(stmt, who)
         async with rt.sessions() as session:
             rows = (await session.execute(stmt)).all()
         return [{"order_id": r.order_id, "order_no": r.order_no, "customer_id": r.customer_id,
@@ -296,7 +331,7 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.get("/tracking/orders", summary="Orders in the caller's scope, newest first (with open exceptions)")
     async def list_orders(who: Tracker, status: str | None = None, exceptions: bool = False,
-                          shipments: bool = False,
+                          exception_kind: str | None = None, shipments: bool = False,
                           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
         o = tracking_order
         stmt = sa.select(o.c.order_id, o.c.order_no, o.c.customer_id, o.c.customer_name, o.c.status,
@@ -309,13 +344,9 @@ def router(rt: Runtime) -> APIRouter:
             stmt = stmt.where(o.c.status == status)
         if exceptions:
             stmt = stmt.where(sa.func.jsonb_array_length(o.c.doc["open_exceptions"]) > 0)
-        only = _only_customer(who)
-        if only is not None:
-            stmt = stmt.where(o.c.customer_id == only)
-        owner = _owner_scope(who)
-        if owner is not None:
-            stmt = stmt.where(o.c.customer_id.in_(
-                sa.select(sales_db.customer.c.customer_id).where(sales_db.customer.c.sales_owner == owner)))
+        if exception_kind:
+            stmt = stmt.where(o.c.doc["open_exceptions"].contains([{"kind": exception_kind}]))
+        stmt = _scoped(stmt, who)
         async with rt.sessions() as session:
             rows = (await session.execute(stmt)).all()
         return [{"order_id": r.order_id, "order_no": r.order_no, "customer_id": r.customer_id,
