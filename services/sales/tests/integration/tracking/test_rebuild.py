@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 import sqlalchemy as sa
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.samples import sample
 from o2c.contracts.v1 import credit, sales
@@ -27,7 +27,7 @@ from o2c.kit.messaging.schema import TABLES
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.handlers import tracking_of
-from o2c.sales.tracking.rebuild import rebuild
+from o2c.sales.tracking.rebuild import CHAIN_EVENTS, rebuild
 from o2c.sales.tracking.tables import tracking_order, tracking_quotation, tracking_shipment, tracking_term
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -324,3 +324,48 @@ async def test_the_cli_rebuilds_and_prints_its_report(
         got = await page(c, "ord-cli-7", coord)
     assert got is not None and got["order_no"] == "SO/CLI/0007"
     assert comparable(domain.derive(got, NOW)) == comparable(expected_view(stories["ord-cli-7"], "ord-cli-7"))
+
+
+async def test_rebuild_of_17000_records_is_measured(harness: ServiceHarness) -> None:
+    """1,000 orders of 17 messages. No live consumer here: the group's offsets are committed at the end, as a
+    live consumer that folded everything leaves them (the rebuild keeps what lies before them)."""
+    svc = await harness.start(TRACKING_ONLY, consumer=False)
+    svc.runtime.extras["clock"] = lambda: NOW
+    stories = {f"ord-m-{i}": story(f"ord-m-{i}", customer_id=f"cus-{i}", order_no=f"SO/M/{i:05d}")
+               for i in range(1000)}
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, linger_ms=20)
+    await producer.start()
+    try:
+        for messages in stories.values():
+            for m in messages:
+                env = Envelope.wrap(m, producer=m.TOPIC.split(".")[1])
+                await producer.send(harness.prefix + m.TOPIC, env.to_bytes(), key=env.key.encode(),
+                                    headers=env.headers())
+        await producer.flush()
+    finally:
+        await producer.stop()
+    records = sum(len(s) for s in stories.values())
+    group = AIOKafkaConsumer(bootstrap_servers=harness.bootstrap, group_id=svc.runtime.settings.group,
+                             enable_auto_commit=False)
+    await group.start()
+    try:
+        partitions = [TopicPartition(harness.prefix + t, p) for t in CHAIN_EVENTS for p in range(3)]
+        group.assign(partitions)
+        await group.commit({tp: end for tp, end in (await group.end_offsets(partitions)).items() if end})
+    finally:
+        await group.stop()
+    try:
+        report = await rebuild(svc.runtime)
+        print(f"\ntracking rebuild: {report.records_read} records, {report.orders_rebuilt} orders in "
+              f"{report.seconds:.1f} s (live folds would wait {report.lock_seconds:.2f} s)")
+        assert (report.records_read, report.messages_folded, report.orders_rebuilt) == (records, records, 1000)
+        assert (report.left_to_live, report.skipped, report.failed) == (0, 0, 0)
+        async with svc.runtime.sessions() as session:
+            docs = dict((await session.execute(sa.select(tracking_order.c.order_id, tracking_order.c.doc))).all())
+        assert set(docs) == set(stories)
+        for order_id in ("ord-m-0", "ord-m-500", "ord-m-999"):
+            assert comparable(docs[order_id]) == comparable(expected_view(stories[order_id], order_id))
+        hot = await cached(svc, "ord-m-999")
+        assert hot is not None and hot["order_no"] == "SO/M/00999"
+    finally:
+        await tracking_of(svc.runtime).cache.close()

@@ -26,6 +26,7 @@ live cut are pure functions below, unit-tested without a broker or a database.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -47,7 +48,7 @@ from o2c.kit.service import Runtime
 from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.handlers import Tracking, tracking_of
 from o2c.sales.tracking.tables import tracking_order, tracking_quotation, tracking_shipment, tracking_term
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger("o2c.sales.tracking.rebuild")
@@ -183,7 +184,8 @@ def live_cut(records: Iterable[Replayed], *, ends: Mapping[TopicPartition, int],
 def quotation_rows(records: Iterable[Replayed]) -> list[dict[str, Any]]:
     """tracking_quotation rows: the first issue of each quotation (the live insert keeps the first)."""
     rows: dict[str, dict[str, Any]] = {}
-    for r in sorted(records, key=lambda r: r.sort_key):
+    issued = [r for r in records if isinstance(r.message, sales.QuotationIssued)]
+    for r in sorted(issued, key=lambda r: r.sort_key):
         m = r.message
         if isinstance(m, sales.QuotationIssued) and m.quotation_id not in rows:
             rows[m.quotation_id] = {"quotation_id": m.quotation_id, "quotation_no": m.quotation_no,
@@ -242,6 +244,7 @@ class _Reader:
         self.report = report
         self.partitions: list[TopicPartition] = []
         self.records: list[Replayed] = []
+        self._coordinator: int | None = None
 
     async def start(self) -> None:
         await self.admin.start()
@@ -261,7 +264,9 @@ class _Reader:
 
     async def committed(self, group: str) -> dict[TopicPartition, int]:
         """The live consumer group's committed offsets (none for a partition it never committed)."""
-        found = await self.admin.list_consumer_group_offsets(group, partitions=list(self.partitions))
+        if self._coordinator is None:
+            self._coordinator = await self.admin.find_coordinator(group)
+        found = await self.admin.list_consumer_group_offsets(group, self._coordinator, list(self.partitions))
         return {tp: meta.offset for tp, meta in found.items() if meta is not None and meta.offset >= 0}
 
     async def stop(self) -> None:
@@ -353,38 +358,87 @@ def fold_tolerant(order_id: str, records: Sequence[Replayed]) -> tuple[domain.Vi
     return view, folds, len(records) - len(kept)
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """One order's rows, built (and its document serialised) before the lock."""
+
+    order: dict[str, Any]
+    terms: list[dict[str, Any]]
+    shipments: list[dict[str, Any]]
+
+
 @dataclass
 class _Folded:
     views: dict[str, tuple[domain.View, int]] = field(default_factory=dict)
+    rows: dict[str, _Rows] = field(default_factory=dict)
     signatures: dict[str, tuple[Position, ...]] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
+    inputs: frozenset[Position] = frozenset()
+    """The records it was folded from."""
+    quotations: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _fold_all(by_order: Mapping[str, list[Replayed]], now: datetime, lead: domain.LeadTimes,
+def _rows_of(order_id: str, view: domain.View, folds: int, now: datetime) -> _Rows:
+    order = {"order_id": order_id, **store.order_values(view, folds, now)}
+    order["doc"] = store.dumps(view)
+    return _Rows(order, store.term_rows(view), store.shipment_rows(view))
+
+
+def _fold_all(records: Sequence[Replayed], now: datetime, lead: domain.LeadTimes,
               previous: _Folded | None = None) -> _Folded:
-    """Fold and derive every order; an order with the same records as in `previous` keeps its view."""
-    out = _Folded()
-    for order_id, records in by_order.items():
-        signature = tuple(r.position for r in records)
+    """Fold and derive every order; an order with the same records as in `previous` keeps its view (and when
+    nothing changed at all, `previous` is the answer: the usual case under the lock)."""
+    inputs = frozenset(r.position for r in records)
+    if previous is not None and previous.inputs == inputs:
+        return previous
+    out = _Folded(inputs=inputs, quotations=quotation_rows(records))
+    for order_id, records_of_order in group_by_order(records).items():
+        signature = tuple(r.position for r in records_of_order)
         out.signatures[order_id] = signature
         if previous is not None and previous.signatures.get(order_id) == signature:
             out.views[order_id] = previous.views[order_id]
+            out.rows[order_id] = previous.rows[order_id]
             out.failures[order_id] = previous.failures.get(order_id, 0)
             continue
-        view, folds, failed = fold_tolerant(order_id, records)
+        view, folds, failed = fold_tolerant(order_id, records_of_order)
         domain.derive(view, now, lead)
         out.views[order_id] = (view, folds)
+        out.rows[order_id] = _rows_of(order_id, view, folds, now)
         out.failures[order_id] = failed
     return out
 
 
-def _chunks(rows: Sequence[dict[str, Any]], size: int = INSERT_CHUNK) -> Iterable[Sequence[dict[str, Any]]]:
-    for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+def _pg_type(type_: Any) -> str:
+    if isinstance(type_, JSONB):
+        return "JSONB"
+    if isinstance(type_, sa.DateTime):
+        return "timestamptz" if type_.timezone else "timestamp"
+    for kind, name in ((sa.Date, "date"), (sa.Integer, "integer"), (sa.Text, "text")):
+        if isinstance(type_, kind):
+            return name
+    raise TypeError(f"no bulk insert for a {type_!r} column")
 
 
-async def _replace_tables(session: AsyncSession, folded: _Folded, quotations: list[dict[str, Any]],
-                          now: datetime) -> set[str]:
+def _bulk_insert_sql(table: sa.Table) -> str:
+    """`INSERT … SELECT * FROM unnest(<one array per column>)`: one round trip per chunk, one constant text
+    (prepared once). JSONB travels as text, already serialised."""
+    arrays = []
+    for column in table.columns:
+        kind = _pg_type(column.type)
+        arrays.append(f"CAST(CAST(:{column.name} AS text[]) AS jsonb[])" if kind == "JSONB"
+                      else f"CAST(:{column.name} AS {kind}[])")
+    names = ", ".join(f'"{c.name}"' for c in table.columns)
+    return f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({', '.join(arrays)})"
+
+
+async def _bulk_insert(session: AsyncSession, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    statement = sa.text(_bulk_insert_sql(table))
+    for i in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[i:i + INSERT_CHUNK]
+        await session.execute(statement, {c.name: [r[c.name] for r in chunk] for c in table.columns})
+
+
+async def _replace_tables(session: AsyncSession, folded: _Folded) -> set[str]:
     """Empty the four tables and write the rebuilt rows (DELETE, not TRUNCATE: TRUNCATE would take an ACCESS
     EXCLUSIVE lock, so the page's reads would wait too, and it is not MVCC-safe for them). Returns the orders
     that were in the table and are not rebuilt (their hot views must go too)."""
@@ -392,21 +446,33 @@ async def _replace_tables(session: AsyncSession, folded: _Folded, quotations: li
     for table in (tracking_term, tracking_shipment, tracking_order, tracking_quotation):
         await session.execute(sa.delete(table))
     orders: list[dict[str, Any]] = []
-    terms: list[dict[str, Any]] = []
+    terms: dict[tuple[str, str, str], dict[str, Any]] = {}
     shipments: dict[str, dict[str, Any]] = {}
-    for order_id, (view, folds) in folded.views.items():
-        orders.append({"order_id": order_id, **store.order_values(view, folds, now)})
-        terms.extend(store.term_rows(view))
-        for row in store.shipment_rows(view):
+    for rows in folded.rows.values():
+        orders.append(rows.order)
+        for term in rows.terms:
+            # The same normalised term twice for one order and kind (an order number equal to its id): one row.
+            terms.setdefault((term["term"], term["order_id"], term["kind"]), term)
+        for row in rows.shipments:
             shipments[row["shipment_id"]] = row  # a shipment named by two orders: the last wins, as live
-    for table, rows in ((tracking_order, orders), (tracking_shipment, list(shipments.values())),
-                        (tracking_quotation, quotations)):
-        for chunk in _chunks(rows):
-            await session.execute(sa.insert(table), list(chunk))
-    for chunk in _chunks(terms):
-        # The same normalised term twice for one order and kind (an order number equal to its id): one row.
-        await session.execute(pg_insert(tracking_term).on_conflict_do_nothing(), list(chunk))
+    await _bulk_insert(session, tracking_order, orders)
+    await _bulk_insert(session, tracking_term, list(terms.values()))
+    await _bulk_insert(session, tracking_shipment, list(shipments.values()))
+    await _bulk_insert(session, tracking_quotation,
+                       [{**q, "message": json.dumps(q["message"], separators=(",", ":"))} for q in folded.quotations])
     return gone
+
+
+async def _folded_live(session: AsyncSession, reader: _Reader, records: Sequence[Replayed],
+                       ends: Mapping[TopicPartition, int], group: str) -> tuple[list[Replayed], int]:
+    """`live_cut` with what the broker and the database say now: the group's committed offsets, the inbox
+    entries of the records past them, the dead letters not replayed."""
+    committed = await reader.committed(group)
+    candidates = [r.envelope.message_id for r in records
+                  if r.position.offset >= committed.get(TopicPartition(r.position.topic, r.position.partition), 0)]
+    handled = await _handled_ids(session, candidates)
+    held = await _held_positions(session)
+    return live_cut(records, ends=ends, committed=committed, handled=handled, held=held)
 
 
 async def _cut_over(rt: Runtime, reader: _Reader, report: RebuildReport, draft: _Folded, at: datetime,
@@ -423,20 +489,14 @@ async def _cut_over(rt: Runtime, reader: _Reader, report: RebuildReport, draft: 
         await reader.read_to(ends)
         report.tail_records += report.records_read - read_before
         records, report.doubles = unique(reader.records)
-        committed = await reader.committed(settings.group)
-        candidates = [r.envelope.message_id for r in records
-                      if r.position.offset >= committed.get(TopicPartition(r.position.topic, r.position.partition), 0)]
-        handled = await _handled_ids(session, candidates)
-        held = await _held_positions(session)
-        kept, report.left_to_live = live_cut(records, ends=ends, committed=committed, handled=handled, held=held)
-        folded = _fold_all(group_by_order(kept), at, tracking.lead_times, previous=draft)
-        quotations = quotation_rows(kept)
-        gone = await _replace_tables(session, folded, quotations, at)
+        kept, report.left_to_live = await _folded_live(session, reader, records, ends, settings.group)
+        folded = _fold_all(kept, at, tracking.lead_times, previous=draft)
+        gone = await _replace_tables(session, folded)
     report.lock_seconds = time.perf_counter() - locked
     report.messages_folded = len(kept)
     report.orders_rebuilt = len(folded.views)
     report.orders_dropped = len(gone)
-    report.quotations = len(quotations)
+    report.quotations = len(folded.quotations)
     report.failed = sum(folded.failures.values())
     return folded, gone
 
@@ -471,7 +531,10 @@ async def rebuild(rt: Runtime, *, topics: Sequence[str] = CHAIN_EVENTS, now: dat
         log.info("tracking rebuild: snapshot of %d records read in %.1fs", report.records_read,
                  time.perf_counter() - started)
         records, _ = unique(reader.records)
-        draft = _fold_all(group_by_order(records), at, tracking.lead_times)
+        # What the live consumer has folded by now: usually all of it, and then the cut-over reuses this fold.
+        async with rt.sessions() as session:
+            kept, _ = await _folded_live(session, reader, records, snapshot_ends, settings.group)
+        draft = _fold_all(kept, at, tracking.lead_times)
         if after_snapshot is not None:
             await after_snapshot()
 
