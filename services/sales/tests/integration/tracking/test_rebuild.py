@@ -220,6 +220,7 @@ async def test_rebuild_brings_back_what_the_live_projection_built(
     assert (again.orders_rebuilt, again.orders_dropped) == (2, 1)
     assert await table_rows(svc) == before
     assert await cached(svc, "ord-stray") is None
+    assert await tracking_of(svc.runtime).cache.get("ord-stray") is None  # its page meta gone too
 
 
 async def test_messages_published_while_a_rebuild_runs_are_neither_lost_nor_doubled(

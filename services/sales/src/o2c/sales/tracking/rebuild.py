@@ -505,7 +505,8 @@ async def _forget(tracking: Tracking, order_ids: Sequence[str]) -> None:
     cache = tracking.cache
     for i in range(0, len(order_ids), REFRESH_CHUNK):
         try:
-            await cache.client.delete(*[cache.key(o) for o in order_ids[i:i + REFRESH_CHUNK]])
+            chunk = order_ids[i:i + REFRESH_CHUNK]
+            await cache.client.delete(*[cache.key(o) for o in chunk], *[cache.meta_key(o) for o in chunk])
         except Exception as exc:  # the keys expire anyway (TTL); the rebuild's result stands
             log.warning("tracking rebuild: could not delete %d stale hot views: %s", len(order_ids), exc)
 
