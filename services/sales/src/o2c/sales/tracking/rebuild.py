@@ -18,7 +18,11 @@ The durable copy lives in the sales database and Redis holds the hot view; when 
    offset. A record it has not folded yet (a batch waiting on our lock, a lagging consumer) is left to it,
    or it would be applied twice; so is a dead-lettered record not replayed (its replay folds it). Then the
    four tables are emptied (DELETE, so readers keep the old rows until the commit) and refilled.
-4. **Hot view.** After the commit every view is pushed to Redis from the committed rows (`Tracking.refresh`).
+4. **Hot view.** After the commit every view is pushed to Redis from the committed rows (`Tracking.refresh`);
+   an order no message backs any more loses its row and its Redis keys.
+
+To keep the lock short, the snapshot is folded, cut (as in 3, with what the database says then) and turned
+into rows before the lock; under it only orders whose records changed are folded again.
 
 `python -m o2c.sales tracking-rebuild` runs it (see docs/operations.md). The grouping, ordering and the
 live cut are pure functions below, unit-tested without a broker or a database.
