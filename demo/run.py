@@ -122,6 +122,13 @@ async def where_next(ctx: Ctx, order_id: str | None) -> None:
     print("  logs       bash deploy/local/services.sh logs <service>   (.stack/services/<service>.log); "
           "make logs S=kafka|postgres|redis")
     print("  state      make status;  the ids this demo created: .stack/demo/state.json")
+    if order_id:
+        head = next((p["user_id"] for p in ctx.seed["people"] if "sales_head" in p["roles"]), None)
+        token = ctx.api.tokens(head) if head else ""
+        if token:
+            print(f"\nOpen one order on the one screen (token for {head}, sales head, valid 8 hours):")
+            print(f"  {sales}/console/#/orders/{order_id}?token={token}")
+            print(f"  token: {token}")
 
 
 async def main(argv: list[str] | None = None) -> int:

@@ -149,8 +149,8 @@ async def start_services(report: Report, repo: Path, timeout: float = 120.0) -> 
                     continue
                 if await _answers(client, ports[unit], unit.endswith("sandbox")):
                     states[unit] = "ready"
-                elif not _alive(run_dir / f"{unit}.pid"):
-                    states[unit] = "exited"
+                elif (run_dir / f"{unit}.pid").exists() and not _alive(run_dir / f"{unit}.pid"):
+                    states[unit] = "exited"  # no pid file yet: the script has not launched it (still starting)
                 else:
                     states[unit] = "starting"
             if states and all(s != "starting" for s in states.values()):
