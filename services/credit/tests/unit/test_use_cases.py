@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date, timedelta
 from decimal import Decimal
@@ -337,6 +338,10 @@ async def test_the_account_document_round_trips_everything() -> None:
     assert again.decisions and again.rechecks and again.payments and again.credit_notes and again.ledger
     assert again.open_orders["O-1"].pending_additions == {"rc-1": D("50000.00")}
     assert again.unapplied_credit > 0 and again.tds_receivable == D("49.00")
+    # The first stored layout (the account's fields at the top, decisions beside them) still reads.
+    current = json.loads(dump_account_json(account))
+    first_layout = {**current["account"], "decisions": current["decisions"]}
+    assert load_account_json(json.dumps(first_layout)) == account
 
 
 async def test_finance_writes_off_a_small_residue_within_the_limit_and_the_invoice_settles() -> None:

@@ -7,12 +7,13 @@ written to JSON text in one pass (no intermediate dicts): it is on the hot path 
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from o2c.credit.domain import CreditDecision, CustomerAccount, SanctionRequest
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 
 @dataclass
@@ -55,7 +56,22 @@ def dump_account_json(account: CustomerAccount) -> str:
 
 
 def load_account_json(text: str | bytes) -> CustomerAccount:
-    return _restore(_STORED.validate_json(text))
+    try:
+        return _restore(_STORED.validate_json(text))
+    except ValidationError:
+        doc = json.loads(text)
+        if not isinstance(doc, dict) or "account" in doc:
+            raise
+        return load_account(doc)  # the first stored layout: upgraded on read, rewritten on the next change
+
+
+def _upgraded(doc: dict[str, Any]) -> dict[str, Any]:
+    """Accounts written before the account and its decisions were split kept the account's fields at the top
+    level, with the decisions beside them: read them as the current layout."""
+    if "account" in doc:
+        return doc
+    body = {k: v for k, v in doc.items() if k != "decisions"}
+    return {"account": {**body, "decisions": {}}, "decisions": doc.get("decisions", [])}
 
 
 def dump_account(account: CustomerAccount) -> dict[str, Any]:
@@ -65,7 +81,7 @@ def dump_account(account: CustomerAccount) -> dict[str, Any]:
 
 
 def load_account(doc: dict[str, Any]) -> CustomerAccount:
-    return _restore(_STORED.validate_python(doc))
+    return _restore(_STORED.validate_python(_upgraded(doc)))
 
 
 def dump_sanction(request: SanctionRequest) -> dict[str, Any]:
