@@ -13,202 +13,33 @@ Screenshots of the order page and two workspaces go to docs/screenshots/.
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import os
+import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
-from o2c.credit.app import DEFINITION as CREDIT
-from o2c.dispatch.app import DEFINITION as DISPATCH
 from o2c.ewaybill.adapters.pincodes import pincode_distance
-from o2c.ewaybill.adapters.sandbox_server import create_app as nic_sandbox
-from o2c.ewaybill.app import DEFINITION as EWAYBILL
-from o2c.inventory.app import DEFINITION as INVENTORY
-from o2c.invoicing.adapters.irp import HttpIrpGateway
-from o2c.invoicing.adapters.irp_sandbox import SandboxState
-from o2c.invoicing.adapters.irp_sandbox import create_app as irp_sandbox
-from o2c.invoicing.app import DEFINITION as INVOICING
-from o2c.invoicing.domain.gstin import gstin_check_character
-from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.testing import RunningService, ServiceHarness, wait_for
-from o2c.notify.app import DEFINITION as NOTIFY
-from o2c.sales.app import DEFINITION as SALES
 from o2c.sales.tracking import domain
 
+sys.path.insert(0, str(Path(__file__).parent))
+from browser_support import (  # noqa: F401  (stack_fixture: the `stack` fixture)
+    CHAIN,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    D,
+    Stack,
+    given_warehouses_items_and_a_customer,
+    ist_today,
+    login,
+    stack_fixture,
+)
+
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.timeout(900)]
-
-D = Decimal
-CHAIN = 90.0
-SCREENSHOTS = Path(__file__).resolve().parents[5] / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def gstin(state: str, pan: str) -> str:
-    head = f"{state}{pan}1Z"
-    return head + gstin_check_character(head)
-
-
-SUPPLIER_MH = gstin("27", "AAKCS4719M")
-WAREHOUSES = {
-    "PNQ": {"code": "PNQ", "name": "Pune (Chakan) warehouse", "line1": "Gat No. 214, Chakan MIDC Phase II",
-            "place": "Chakan", "district": "Pune", "state_code": "27", "pincode": "410501", "gstin": SUPPLIER_MH},
-    "BOM": {"code": "BOM", "name": "Bhiwandi warehouse", "line1": "Building B4, Mankoli Naka", "place": "Bhiwandi",
-            "district": "Thane", "state_code": "27", "pincode": "421302", "gstin": SUPPLIER_MH},
-}
-ITEMS = [
-    {"code": "ELE-MCB-4P-63A-C", "name": "MCB 4 pole 63 A C-curve", "hsn": "85362010", "unit": "NOS",
-     "product_line": "ELE"},
-    {"code": "ELE-RCCB-4P-63A", "name": "RCCB 4 pole 63 A 30 mA", "hsn": "85362090", "unit": "NOS",
-     "product_line": "ELE"},
-    {"code": "ELE-DB-8W-TPN", "name": "Distribution board 8-way TPN", "hsn": "85371000", "unit": "NOS",
-     "product_line": "ELE"},
-]
-PRICES = {"ELE-MCB-4P-63A-C": "6000.00", "ELE-RCCB-4P-63A": "4000.00", "ELE-DB-8W-TPN": "3000.00"}
-# item → warehouse → (bin, quantity): MCB and RCCB at Chakan only, the boards at Bhiwandi only: a split.
-STOCK = {"ELE-MCB-4P-63A-C": {"PNQ": ("A-01-01", "12")}, "ELE-RCCB-4P-63A": {"PNQ": ("A-01-02", "10")},
-         "ELE-DB-8W-TPN": {"BOM": ("B-01-01", "10")}}
-
-
-async def serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-
-    async def started() -> bool:
-        return bool(server.started)
-
-    await wait_for(started, timeout=20, what="local HTTP server listening")
-    return server, task, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-
-
-@dataclasses.dataclass
-class Stack:
-    issuer: LocalIssuer
-    services: dict[str, RunningService]
-    urls: dict[str, str]
-
-    def who(self, subject: str, *roles: str, **claims: Any) -> dict[str, str]:
-        return {"Authorization": "Bearer " + self.issuer.token(subject, list(roles), **claims)}
-
-    def raw(self, subject: str, *roles: str, **claims: Any) -> str:
-        return self.issuer.token(subject, list(roles), **claims)
-
-    async def call(self, service: str, method: str, path: str, who: dict[str, str], *,
-                   expect: int | tuple[int, ...] = (200, 201), **kw: Any) -> Any:
-        async with self.services[service].client(**who) as client:
-            response = await client.request(method, path, **kw)
-        wanted = (expect,) if isinstance(expect, int) else expect
-        assert response.status_code in wanted, f"{service} {method} {path} → {response.status_code}: {response.text}"
-        return response.json()
-
-    async def until(self, what: str, probe: Callable[[], Awaitable[Any]], timeout: float = CHAIN) -> Any:
-        return await wait_for(probe, timeout=timeout, interval=0.25, what=what)
-
-
-@pytest.fixture
-async def stack(harness: ServiceHarness, issuer: LocalIssuer, monkeypatch: pytest.MonkeyPatch
-                ) -> AsyncIterator[Stack]:
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
-    nic, nic_task, nic_url = await serve(nic_sandbox())
-    servers.append((nic, nic_task))
-    inventory, credit, dispatch, invoicing, ewaybill, notify = await asyncio.gather(
-        harness.start(INVENTORY), harness.start(CREDIT), harness.start(DISPATCH),
-        harness.start(INVOICING, irp_mode="off", irn_poll_seconds=0.1, irn_retry_seconds=0.5, pdf_poll_seconds=0.5),
-        harness.start(EWAYBILL, ewb_sandbox_url=nic_url), harness.start(NOTIFY),
-    )
-    invoicing.runtime.extras["irp"] = HttpIrpGateway("http://irp.sandbox", timeout=5.0,
-                                                     transport=httpx.ASGITransport(app=irp_sandbox(SandboxState())))
-    services = {"inventory": inventory, "credit": credit, "dispatch": dispatch, "invoicing": invoicing,
-                "ewaybill": ewaybill, "notify": notify}
-    urls: dict[str, str] = {}
-    for name, running in services.items():
-        server, task, url = await serve(running.app)
-        servers.append((server, task))
-        urls[name] = url
-        monkeypatch.setenv(f"O2C_{name.upper()}_URL", url)  # the console's forwarder reads these
-    sales = await harness.start(SALES, inventory_url=urls["inventory"], atp_timeout_seconds=5.0,
-                                saga_tick_seconds=0.5)
-    server, task, urls["sales"] = await serve(sales.app)
-    servers.append((server, task))
-    services["sales"] = sales
-    yield Stack(issuer, services, urls)
-    for server, task in servers:
-        server.should_exit = True
-        await task
-
-
-async def given_warehouses_items_and_a_customer(s: Stack) -> tuple[str, str]:
-    head = s.who("SH01", "sales_head")
-    for code, body in WAREHOUSES.items():
-        bins = [{"code": "RCV-01", "kind": "receiving"}] + [
-            {"code": stock[code][0]} for stock in STOCK.values() if code in stock]
-        await s.call("inventory", "POST", "/warehouses", s.who(f"WC-{code}", "warehouse_coordinator",
-                                                                warehouse_ids=[code]),
-                     json={**body, "bins": bins}, expect=201)
-    for item in ITEMS:
-        await s.call("sales", "POST", "/gst-rates", head, json={"hsn_prefix": item["hsn"], "rate": "18",
-                                                               "effective_from": "2025-09-22"}, expect=201)
-    await s.call("sales", "POST", "/items", head, json=ITEMS, expect=201)
-    await s.call("sales", "POST", "/price-lists", head, expect=201, json={
-        "code": "STD", "name": "Standard FY 2026-27",
-        "entries": [{"item_code": code, "unit_price": price, "valid_from": "2026-04-01", "valid_to": "2027-03-31"}
-                    for code, price in PRICES.items()]})
-
-    async def known() -> bool:
-        atp = await s.call("inventory", "GET", "/atp", head, params={"items": ",".join(PRICES)})
-        return all(i["known"] for i in atp["items"])
-
-    await s.until("inventory to learn the items", known)
-    for item_code, places in STOCK.items():
-        for wh, (bin_code, quantity) in places.items():
-            who = s.who(f"WC-{wh}", "warehouse_coordinator", warehouse_ids=[wh])
-            key = uuid.uuid4().hex
-            await s.call("inventory", "POST", "/stock/receipts", who, expect=201,
-                         headers={"Idempotency-Key": key + "-r"},
-                         json={"warehouse_id": wh, "item_code": item_code, "quantity": quantity,
-                               "bin_code": "RCV-01", "reference": "GRN-1"})
-            await s.call("inventory", "POST", "/stock/putaways", who, expect=201,
-                         headers={"Idempotency-Key": key + "-p"},
-                         json={"warehouse_id": wh, "item_code": item_code, "quantity": quantity,
-                               "from_bin": "RCV-01", "to_bin": bin_code, "reference": "GRN-1"})
-    coordinator = s.who("SC01", "sales_coordinator", sales_owner="SC01")
-    customer_ids = []
-    for code, pan in (("CHAKAN", "AAGCC7731P"), ("OTHER", "AAGCO1234Q")):
-        created = await s.call("sales", "POST", "/customers", coordinator, expect=201, json={
-            "code": code, "legal_name": f"{code.title()} Switchgear Private Limited", "pan": pan,
-            "gst_category": "registered", "payment_terms_days": 30, "price_list_code": "STD",
-            "sales_owner": "SC01", "ship_policy": "ship_partial", "shortage_policy": "backorder",
-            "requested_credit_limit": "100000.00",
-            "addresses": [{"address_id": "BILL", "name": f"{code.title()} Switchgear", "line1": "Plot J-147, MIDC",
-                           "place": "Pune", "district": "Pune", "state_code": "27", "pincode": "411026",
-                           "gstin": gstin("27", pan)}],
-            "contacts": [{"name": "Purchase", "email": f"purchase@{code.lower()}.example", "channels": ["email"]}]})
-        await s.call("sales", "POST", f"/customers/{created['customer_id']}/approve", head)
-        customer_ids.append(created["customer_id"])
-
-    async def profiles() -> bool:
-        for cid in customer_ids:
-            async with s.services["credit"].client(**s.who("FH01", "finance_head")) as c:
-                r = await c.get(f"/credit-profiles/{cid}")
-            if r.status_code != 200 or not r.json().get("credit_profile"):
-                return False
-        return True
-
-    await s.until("credit profiles", profiles)
-    return customer_ids[0], customer_ids[1]
-
-
-def ist_today() -> date:
-    return domain.ist_date(datetime.now(UTC))
 
 
 async def test_the_one_screen_in_a_browser(stack: Stack) -> None:
@@ -251,16 +82,11 @@ async def test_the_one_screen_in_a_browser(stack: Stack) -> None:
         try:
             ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
 
-            async def login(token: str, hash_: str) -> Any:
-                page = await ctx.new_page()
-                await page.goto(base + "#/login")
-                await page.fill("#token", token)
-                await page.click("#login button")
-                await page.evaluate(f"location.hash = {hash_!r}")
-                return page
+            async def login_as(token: str, hash_: str) -> Any:
+                return await login(ctx, base, token, hash_)
 
             # The coordinator searches the customer's name and opens the order: held, with planned shipments.
-            coord = await login(s.raw("SC01", "sales_coordinator", sales_owner="SC01"), "#/")
+            coord = await login_as(s.raw("SC01", "sales_coordinator", sales_owner="SC01"), "#/")
             await coord.fill("#q", "chakan switchgear")
             await coord.press("#q", "Enter")
             await coord.click(f"[data-testid=orders] a[href='#/orders/{order_id}']")
@@ -268,7 +94,7 @@ async def test_the_one_screen_in_a_browser(stack: Stack) -> None:
             await expect(coord.locator("#live")).to_contain_text("live")
 
             # The finance head approves from her queue; the coordinator's open page follows without a reload.
-            finance = await login(s.raw("FH01", "finance_head", approval_limit="10000000"), "#/work/finance")
+            finance = await login_as(s.raw("FH01", "finance_head", approval_limit="10000000"), "#/work/finance")
             row = finance.locator(f"[data-testid=sanction][data-order='{order_id}']")
             await expect(row).to_be_visible(timeout=CHAIN * 1000)
             await finance.screenshot(path=str(SCREENSHOTS / "workspace-finance.png"), full_page=True)
@@ -280,7 +106,7 @@ async def test_the_one_screen_in_a_browser(stack: Stack) -> None:
             assert await coord.evaluate("performance.getEntriesByType('navigation').length") == 1
 
             # The Chakan picker confirms the RCCB line in full and the MCB line short: 9 of 12.
-            picker = await login(s.raw("PK-PNQ-1", "picker", warehouse_ids=["PNQ"]), "#/work/warehouse")
+            picker = await login_as(s.raw("PK-PNQ-1", "picker", warehouse_ids=["PNQ"]), "#/work/warehouse")
             pick_list = picker.locator("[data-testid=pick-list]").filter(has_text=order["number"])
             await expect(pick_list).to_be_visible(timeout=CHAIN * 1000)
             await picker.screenshot(path=str(SCREENSHOTS / "workspace-warehouse.png"), full_page=True)
@@ -348,10 +174,10 @@ async def test_the_one_screen_in_a_browser(stack: Stack) -> None:
             await phone.close()
 
             # A customer login opening another customer's order gets 403.
-            customer = await login(s.raw("buyer-chakan", "customer", customer_id=customer_id),
+            customer = await login_as(s.raw("buyer-chakan", "customer", customer_id=customer_id),
                                    f"#/orders/{other_order['order_id']}")
             await expect(customer.locator("[data-testid=error-status]")).to_contain_text("403")
-            own = await login(s.raw("buyer-chakan", "customer", customer_id=customer_id), f"#/orders/{order_id}")
+            own = await login_as(s.raw("buyer-chakan", "customer", customer_id=customer_id), f"#/orders/{order_id}")
             await expect(own.locator("[data-testid=order]")).to_be_visible()
         finally:
             await browser.close()
