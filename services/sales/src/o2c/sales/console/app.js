@@ -12,6 +12,7 @@ const fmtTime = (iso) => iso ? new Date(iso).toLocaleString("en-IN", { timeZone:
 const fmtDate = (iso) => iso ? new Date(iso.slice(0, 10) + "T00:00:00Z").toLocaleDateString("en-IN", { timeZone: "UTC", day: "2-digit", month: "short", year: "numeric" }) : "—";
 const rupees = (v) => v == null ? "—" : "₹" + Number(v).toLocaleString("en-IN", { minimumFractionDigits: 2 });
 const label = (s) => String(s ?? "").replaceAll("_", " ");
+const istToday = () => new Date(Date.now() + 5.5 * 36e5).toISOString().slice(0, 10);
 
 function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
 function claims() {
@@ -38,7 +39,8 @@ async function api(path, { method = "GET", body } = {}) {
   }
   return data;
 }
-const svc = (service, path) => `/console/api/${service}${path}`;
+// Sales serves the console: its own API is same-origin; every other service's goes through the forwarder.
+const svc = (service, path) => service === "sales" ? path : `/console/api/${service}${path}`;
 const list = (x) => Array.isArray(x) ? x : (x && (x.items || x.sanctions || x.results)) || [];
 
 // --- navigation ---------------------------------------------------------------------------------
@@ -50,7 +52,7 @@ const WORKSPACES = [
   { id: "dispatch", title: "Shipments", roles: ["dispatch_supervisor"] },
   { id: "accountant", title: "Invoices", roles: ["accountant"] },
   { id: "compliance", title: "E-way bills", roles: ["compliance_officer"] },
-  { id: "sre", title: "Dead letters", roles: ["sre"] },
+  { id: "sre", title: "Messaging", roles: ["sre"] },
   { id: "dashboards", title: "Dashboards", roles: ["sales_head", "finance_head", "finance_executive", "dispatch_supervisor", "warehouse_coordinator", "accountant", "compliance_officer", "sales_coordinator", "sre"] },
 ];
 
@@ -68,13 +70,17 @@ function parseHash() {
   return { parts: path.split("/").filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query || "") };
 }
 
-// Renders await the network; a render that finishes after a newer one started would overwrite it, so the
-// newest location always gets one more render once a stale one has finished.
+// Renders await the network; a render that finishes after a newer one started would overwrite it, so
+// whenever a newer route started while this one rendered, the current location is rendered again — as
+// often as that happens (a single re-render can itself be overtaken, e.g. by a hash set right after login).
 let routing = 0;
 async function route() {
-  const mine = ++routing;
+  let seen = ++routing;
   await routeOnce();
-  if (mine !== routing) await routeOnce();
+  while (seen !== routing) {
+    seen = routing;
+    await routeOnce();
+  }
 }
 
 async function routeOnce() {
@@ -195,6 +201,7 @@ async function renderOrder(orderId) {
   renderNav();
   const v = await api(`/tracking/orders/${encodeURIComponent(orderId)}`);
   renderOrderView(v, false);
+  if (stream) stream.close(); // a concurrent render of the same page opened one already
   stream = new EventSource(`/tracking/orders/${encodeURIComponent(orderId)}/stream?access_token=${encodeURIComponent(token())}`);
   stream.addEventListener("view", (ev) => renderOrderView(JSON.parse(ev.data), true));
   stream.onerror = () => { const l = $("#live"); if (l) l.textContent = "○ reconnecting"; };
@@ -202,9 +209,15 @@ async function renderOrder(orderId) {
 
 // --- role workspaces ----------------------------------------------------------------------------
 
+// `done`: the toast text, or a function of the API's answer returning [text, bad].
 async function act(button, fn, done) {
   button.disabled = true;
-  try { await fn(); await route(); toast(done); } catch (e) { toast(`${e.status || ""} ${e.message}`, true); button.disabled = false; }
+  try {
+    const answer = await fn();
+    await route();
+    const [text, bad] = typeof done === "function" ? done(answer) : [done, false];
+    toast(text, bad);
+  } catch (e) { toast(`${e.status || ""} ${e.message}`, true); button.disabled = false; }
 }
 
 const ageing = (iso) => { if (!iso) return "—"; const h = (Date.now() - new Date(iso)) / 36e5; return h < 24 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} d`; };
@@ -246,78 +259,190 @@ const VIEWS = {
     }));
   },
 
+  // --- dispatch supervisor: vehicle details, documents, gate-out -----------------------------------
+
   async dispatch() {
-    const waiting = list(await api(svc("dispatch", "/shipments?status=waiting_for_vehicle")));
-    const gate = list(await api(svc("dispatch", "/shipments?status=ready_for_gate")));
-    const docs = list(await api(svc("dispatch", "/shipments?status=waiting_for_documents")));
-    const row = (s, extra) => `<tr data-testid="shipment-row" data-shipment="${esc(s.shipment_id)}"><td>${esc(s.shipment_no || s.shipment_id)}</td><td><a href="#/orders/${encodeURIComponent(s.order_id)}">${esc(s.order_no)}</a></td><td>${esc(s.customer_name)}</td><td>${esc(s.warehouse_id)}</td><td>${esc((s.waiting_for || []).join ? s.waiting_for.join(", ") : s.waiting_for || "")}</td><td>${extra}</td></tr>`;
-    const table = (rows) => rows || `<tr><td colspan="6" class="muted">None.</td></tr>`;
-    main.innerHTML = `<div data-testid="workspace-dispatch"><div class="card"><h1>Waiting for vehicle</h1><div class="table-wrap"><table><thead><tr><th>Shipment</th><th>Order</th><th>Customer</th><th>Warehouse</th><th>Waiting for</th><th></th></tr></thead><tbody>${table(waiting.map((s) => row(s, `<input type="text" placeholder="vehicle no" data-vehicle aria-label="vehicle"> <input type="text" placeholder="driver" data-driver aria-label="driver"> <input type="text" placeholder="driver phone" data-phone aria-label="driver phone"> <input type="text" placeholder="transporter" data-transporter aria-label="transporter"> <input type="text" placeholder="LR no" data-lr aria-label="LR"> <button data-details>Save</button>`)).join(""))}</tbody></table></div></div>
-      <div class="card"><h2>Waiting for invoice / e-way bill</h2><table><tbody>${table(docs.map((s) => row(s, "")).join(""))}</tbody></table></div>
-      <div class="card"><h2>Ready for gate-out</h2><table><tbody>${table(gate.map((s) => row(s, `<button data-gate>Gate out</button>`)).join(""))}</tbody></table></div></div>`;
-    main.querySelectorAll("[data-details]").forEach((b) => b.addEventListener("click", () => {
-      const tr = b.closest("tr");
-      const body = { vehicle_no: $("[data-vehicle]", tr).value, driver_name: $("[data-driver]", tr).value || null, driver_phone: $("[data-phone]", tr).value || null, transporter_name: $("[data-transporter]", tr).value || null, lr_no: $("[data-lr]", tr).value || null };
-      act(b, () => api(svc("dispatch", `/shipments/${tr.dataset.shipment}/dispatch-details`), { method: "POST", body }), "Vehicle saved");
+    const [waiting, docs, gate] = await Promise.all(["waiting_for_vehicle", "waiting_for_documents", "ready_for_gate"]
+      .map(async (q) => list(await api(svc("dispatch", `/shipments?status=${q}`)))));
+    const chips = (s) => (s.waiting_for || []).map((w) => `<span class="chip warn">${esc(label(w))}</span>`).join(" ");
+    const cells = (s) => `<td data-field="shipment-no">${esc(s.shipment_no || s.shipment_id)}</td><td><a href="#/orders/${encodeURIComponent(s.order_id)}">${esc(s.order_no)}</a></td><td>${esc(s.customer_name)}</td><td>${esc(s.warehouse_id)}</td>`;
+    const head = (extra) => `<thead><tr><th>Shipment</th><th>Order</th><th>Customer</th><th>Warehouse</th>${extra}</tr></thead>`;
+    const vehicle = (s) => esc((s.dispatch_details && (s.dispatch_details.vehicle_no || s.dispatch_details.lr_no)) || "—");
+    const problem = (r) => r ? esc(typeof r === "object" ? [r.code, r.message || r.detail].filter(Boolean).join(": ") : r) : "";
+    const none = (n) => `<tr><td colspan="${n}" class="muted" data-testid="empty">None.</td></tr>`;
+    const form = (s) => `<div class="card" data-testid="vehicle-form" data-shipment="${esc(s.shipment_id)}">
+      <h3>${esc(s.shipment_no || s.shipment_id)} · <a href="#/orders/${encodeURIComponent(s.order_id)}">${esc(s.order_no)}</a> · ${esc(s.customer_name)} · ${esc(s.warehouse_id)} → ${esc(s.ship_to ? s.ship_to.place + " " + s.ship_to.pincode : "")} ${chips(s)}</h3>
+      <form class="fields" data-details>
+        <label>Mode <select name="mode">${["road", "rail", "air", "ship"].map((m) => `<option value="${m}">${m}</option>`).join("")}</select></label>
+        <label>Vehicle no <input type="text" name="vehicle_no" placeholder="MH12AB1234" autocomplete="off"></label>
+        <label>Vehicle type <select name="vehicle_type"><option value="R">regular</option><option value="O">over-dimensional</option></select></label>
+        <label>Driver <input type="text" name="driver_name" autocomplete="off"></label>
+        <label>Driver mobile <input type="text" name="driver_phone" inputmode="tel" placeholder="98xxxxxxxx" autocomplete="off"></label>
+        <label>Transporter GSTIN / TRANSIN <input type="text" name="transporter_id" autocomplete="off"></label>
+        <label>Transporter <input type="text" name="transporter_name" autocomplete="off"></label>
+        <label>LR no <input type="text" name="lr_no" autocomplete="off"></label>
+        <label>LR date <input type="date" name="lr_date" value="${istToday()}"></label>
+        <label>Distance km <input type="number" name="distance_km" min="0" max="4000" step="1" placeholder="${s.estimated_distance_km != null ? "est. " + esc(s.estimated_distance_km) : "declare"}"></label>
+        <p><button type="submit">Save dispatch details</button></p>
+      </form></div>`;
+    main.innerHTML = `<div data-testid="workspace-dispatch"><h1>Shipments</h1>
+      <div class="card" data-testid="queue-vehicle"><h2>Waiting for vehicle details (${waiting.length})</h2>${waiting.length ? "" : `<p class="muted" data-testid="empty">None.</p>`}</div>
+      ${waiting.map(form).join("")}
+      <div class="card" data-testid="queue-documents"><h2>Waiting for invoice / e-way bill (${docs.length})</h2><div class="table-wrap"><table>${head("<th>Waiting for</th><th>Vehicle</th><th>Invoice</th><th>Problem</th>")}<tbody>${docs.map((s) => `<tr data-testid="shipment-row" data-shipment="${esc(s.shipment_id)}">${cells(s)}<td>${chips(s)}</td><td data-field="vehicle">${vehicle(s)}</td><td>${esc(s.invoice ? s.invoice.invoice_no : "—")}</td><td class="risk">${problem(s.irn_rejection)} ${problem(s.ewaybill_rejection)}</td></tr>`).join("") || none(8)}</tbody></table></div></div>
+      <div class="card" data-testid="queue-gate"><h2>Ready for gate-out (${gate.length})</h2><div class="table-wrap"><table>${head("<th>Vehicle</th><th>Invoice</th><th>E-way bill</th><th></th>")}<tbody>${gate.map((s) => `<tr data-testid="shipment-row" data-shipment="${esc(s.shipment_id)}">${cells(s)}<td data-field="vehicle">${vehicle(s)}</td><td data-field="invoice">${esc(s.invoice ? s.invoice.invoice_no : "—")}</td><td data-field="ewaybill">${s.ewaybill ? esc(s.ewaybill.ewaybill_no) + " · valid to " + fmtTime(s.ewaybill.valid_until) : esc(label(s.ewaybill_not_required_reason ? "not required: " + s.ewaybill_not_required_reason : "—"))}</td><td><button data-gate>Gate out</button></td></tr>`).join("") || none(8)}</tbody></table></div></div></div>`;
+    main.querySelectorAll("form[data-details]").forEach((f) => f.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const body = {};
+      for (const [k, v] of new FormData(f)) if (String(v).trim() !== "") body[k] = String(v).trim();
+      if (!body.lr_no) delete body.lr_date; // a date without its lorry receipt is refused
+      if (body.distance_km !== undefined) body.distance_km = Number(body.distance_km);
+      const id = f.closest("[data-shipment]").dataset.shipment;
+      act($("button", f), () => api(svc("dispatch", `/shipments/${encodeURIComponent(id)}/dispatch-details`), { method: "POST", body }), "Dispatch details saved");
     }));
-    main.querySelectorAll("[data-gate]").forEach((b) => b.addEventListener("click", () => act(b, () => api(svc("dispatch", `/shipments/${b.closest("tr").dataset.shipment}/gate-out`), { method: "POST" }), "Gated out")));
+    main.querySelectorAll("[data-gate]").forEach((b) => b.addEventListener("click", () => act(b, () => api(svc("dispatch", `/shipments/${encodeURIComponent(b.closest("tr").dataset.shipment)}/gate-out`), { method: "POST" }), "Gated out")));
   },
+
+  // --- accountant: invoices and their IRN, IRN rejections, returns and credit notes -------------------
 
   async accountant() {
     const rows = await api(`/tracking/orders?limit=200&shipments=true`);
-    const invoices = rows.flatMap((o) => (o.shipments || []).filter((s) => s.invoice).map((s) => ({ o, s })));
-    const irn = rows.flatMap((o) => (o.open_exceptions || []).filter((e) => e.kind === "irn_rejected").map((e) => ({ o, e })));
-    main.innerHTML = `<div data-testid="workspace-accountant"><div class="card"><h1>IRN rejections</h1>${!irn.length ? `<p class="muted">None.</p>` : `<ul>${irn.map(({ o, e }) => `<li><a href="#/orders/${encodeURIComponent(o.order_id)}">${esc(o.order_no)}</a> ${esc(e.ref)}: ${esc(e.detail)}</li>`).join("")}</ul>`}</div>
-      <div class="card"><h2>Invoices</h2><div class="table-wrap"><table><thead><tr><th>Invoice</th><th>Order</th><th>Customer</th><th>Total</th><th>IRN</th><th>PDF</th></tr></thead><tbody>${invoices.map(({ o, s }) => `<tr><td>${esc(s.invoice.invoice_no)}</td><td><a href="#/orders/${encodeURIComponent(o.order_id)}">${esc(o.order_no)}</a></td><td>${esc(o.customer_name)}</td><td>${rupees(s.invoice.grand_total)}</td><td>${esc(label(s.invoice.irn_status))}${s.invoice.irn_status === "rejected" ? ` <button data-retry="${esc(s.invoice.invoice_id)}">Retry IRN</button>` : ""}</td><td><button class="secondary" data-pdf="${esc(s.invoice.invoice_id)}">PDF</button></td></tr>`).join("") || `<tr><td colspan="6" class="muted">None.</td></tr>`}</tbody></table></div></div></div>`;
-    main.querySelectorAll("[data-retry]").forEach((b) => b.addEventListener("click", () => act(b, () => api(svc("invoicing", `/invoices/${b.dataset.retry}/irn/retry`), { method: "POST" }), "IRN retry queued")));
+    const tracked = rows.flatMap((o) => (o.shipments || []).filter((s) => s.invoice).map((s) => ({ o, s }))).slice(0, 50);
+    const found = await Promise.all(tracked.map(async ({ o, s }) => {
+      const id = encodeURIComponent(s.invoice.invoice_id);
+      try {
+        const [inv, rets] = await Promise.all([api(svc("invoicing", `/invoices/${id}`)), api(svc("invoicing", `/returns?invoice_id=${id}`))]);
+        return { o, s, inv, rets: list(rets) };
+      } catch (e) { return { o, s, inv: null, rets: [], error: `${e.status || ""} ${e.message}` }; }
+    }));
+    const rejected = found.filter((x) => x.inv && x.inv.irn_status === "rejected");
+    const returns = found.flatMap((x) => x.rets.map((r) => ({ ...x, r, note: ((x.inv && x.inv.credit_notes) || []).find((n) => n.id === r.credit_note_id) })));
+    const notes = found.flatMap((x) => ((x.inv && x.inv.credit_notes) || []).map((n) => ({ ...x, n })));
+    const irnCell = (inv) => `<span class="chip ${inv.irn_status === "registered" ? "ok" : inv.irn_status === "rejected" ? "bad" : ""}" data-field="irn-status">${esc(label(inv.irn_status))}</span>`;
+    main.innerHTML = `<div data-testid="workspace-accountant"><h1>Invoices</h1>
+      <div class="card" data-testid="irn-rejections"><h2>IRN rejections (${rejected.length})</h2>${!rejected.length ? `<p class="muted" data-testid="empty">None.</p>` : `<div class="table-wrap"><table><thead><tr><th>Invoice</th><th>Order</th><th>Error</th><th></th></tr></thead><tbody>${rejected.map(({ o, inv }) => `<tr data-testid="irn-rejection" data-invoice="${esc(inv.invoice_id)}"><td>${esc(inv.invoice_no)}</td><td><a href="#/orders/${encodeURIComponent(o.order_id)}">${esc(o.order_no)}</a></td><td class="risk">${esc(inv.irn_error ? inv.irn_error.code + ": " + inv.irn_error.message : "")}</td><td><button data-retry="${esc(inv.invoice_id)}">Retry IRN</button></td></tr>`).join("")}</tbody></table></div>`}</div>
+      <div class="card"><h2>Invoices (${found.length})</h2><div class="table-wrap"><table data-testid="invoices"><thead><tr><th>Invoice</th><th>Date</th><th>Order</th><th>Customer</th><th>Total</th><th>IRN</th><th>Ack no</th><th>E-way bill</th><th></th></tr></thead><tbody>${found.map(({ o, s, inv, error }) => inv ? `<tr data-testid="invoice" data-invoice="${esc(inv.invoice_id)}" data-order="${esc(o.order_id)}"><td data-field="invoice-no">${esc(inv.invoice_no)}</td><td>${fmtDate(inv.invoice_date)}</td><td><a href="#/orders/${encodeURIComponent(o.order_id)}">${esc(o.order_no)}</a></td><td>${esc(o.customer_name)}</td><td data-field="total">${rupees(inv.totals && inv.totals.grand_total)}</td><td>${irnCell(inv)}${inv.status === "cancelled" ? ' <span class="chip bad">cancelled</span>' : ""}</td><td data-field="ack-no">${esc(inv.irn ? inv.irn.ack_no : "—")}</td><td data-field="ewaybill">${esc(inv.ewaybill_no || "—")}</td><td><button class="secondary" data-pdf="${esc(inv.invoice_id)}">PDF</button></td></tr>`
+        : `<tr data-testid="invoice" data-invoice="${esc(s.invoice.invoice_id)}"><td>${esc(s.invoice.invoice_no)}</td><td colspan="8" class="risk">${esc(error)}</td></tr>`).join("") || `<tr><td colspan="9" class="muted" data-testid="empty">None.</td></tr>`}</tbody></table></div></div>
+      <div class="card" data-testid="returns"><h2>Returns and credit notes</h2>${!returns.length && !notes.length ? `<p class="muted" data-testid="empty">None.</p>` : `<div class="table-wrap"><table><thead><tr><th>Return</th><th>Invoice</th><th>Status</th><th>Reason</th><th>Credit note</th><th>Amount</th></tr></thead><tbody>${returns.map(({ inv, r, note }) => `<tr data-testid="return" data-return="${esc(r.return_id)}"><td>${esc(r.return_no)}</td><td>${esc(inv.invoice_no)}</td><td data-field="status">${esc(label(r.status))}</td><td>${esc(r.reason ? label(r.reason) : "—")}</td><td data-field="credit-note">${esc(note ? note.credit_note_no : r.credit_note_id || "—")}</td><td data-field="amount">${note ? rupees(note.grand_total) : "—"}</td></tr>`).join("")}${notes.filter(({ n }) => !returns.some((x) => x.r.credit_note_id === n.id)).map(({ inv, n }) => `<tr data-testid="credit-note"><td>—</td><td>${esc(inv.invoice_no)}</td><td>credited</td><td></td><td>${esc(n.credit_note_no)}</td><td>${rupees(n.grand_total)}</td></tr>`).join("")}</tbody></table></div>`}</div></div>`;
+    main.querySelectorAll("[data-retry]").forEach((b) => b.addEventListener("click", () => act(b, () => api(svc("invoicing", `/invoices/${encodeURIComponent(b.dataset.retry)}/irn/retry`), { method: "POST" }), "IRN retry queued")));
     main.querySelectorAll("[data-pdf]").forEach((b) => b.addEventListener("click", async () => {
-      const r = await fetch(svc("invoicing", `/invoices/${b.dataset.pdf}/pdf`), { headers: { Authorization: "Bearer " + token() } });
+      const r = await fetch(svc("invoicing", `/invoices/${encodeURIComponent(b.dataset.pdf)}/pdf`), { headers: { Authorization: "Bearer " + token() } });
       if (!r.ok) return toast(`${r.status} PDF not available`, true);
       window.open(URL.createObjectURL(await r.blob()), "_blank");
     }));
   },
 
+  // --- compliance: e-way bills expiring, awaiting a Part-B update, rejected, valid ----------------------
+
   async compliance() {
-    const expiring = list(await api(svc("ewaybill", "/ewaybills/expiring?within_hours=24")));
-    const rejected = list(await api(svc("ewaybill", "/ewaybills?status=rejected")));
-    const rows = (xs) => xs.map((e) => `<tr><td>${esc(e.ewaybill_no || e.ewaybill_id)}</td><td><a href="#/orders/${encodeURIComponent(e.order_id)}">${esc(e.order_id)}</a></td><td>${esc(e.invoice_no)}</td><td>${esc(label(e.status))}</td><td>${fmtTime(e.valid_until)}</td><td>${esc(e.last_error || e.rejection_message || e.message || "")}</td></tr>`).join("") || `<tr><td colspan="6" class="muted">None.</td></tr>`;
-    const head = `<thead><tr><th>EBN</th><th>Order</th><th>Invoice</th><th>Status</th><th>Valid until</th><th>Note</th></tr></thead>`;
-    main.innerHTML = `<div data-testid="workspace-compliance"><div class="card"><h1>Expiring within 24 h</h1><div class="table-wrap"><table>${head}<tbody>${rows(expiring)}</tbody></table></div></div><div class="card"><h2>Rejected</h2><div class="table-wrap"><table>${head}<tbody>${rows(rejected)}</tbody></table></div></div></div>`;
+    const [expiring, generated, rejected] = await Promise.all(["/ewaybills/expiring?within_hours=24", "/ewaybills?status=generated", "/ewaybills?status=rejected"]
+      .map(async (p) => list(await api(svc("ewaybill", p)))));
+    const partB = generated.filter((e) => e.last_refusal);
+    const left = (iso) => { const h = (new Date(iso) - Date.now()) / 36e5; return h < 0 ? `expired ${(-h).toFixed(1)} h ago` : `${h.toFixed(1)} h left`; };
+    // One <tbody> per bill: its facts, and for the lists that need an action a second row with the form.
+    const row = (kind, e, action = "") => `<tbody data-testid="ewb" data-list="${kind}" data-ewaybill="${esc(e.id)}" data-valid-until="${esc(e.valid_until || "")}"><tr>
+      <td data-field="ebn">${esc(e.ewaybill_no || "—")}</td><td data-field="invoice-no">${esc(e.invoice_no)}</td><td><a href="#/orders/${encodeURIComponent(e.order_id)}">${esc(e.order_id)}</a></td>
+      <td data-field="vehicle">${esc((e.transport && e.transport.vehicle_no) || "—")}</td><td data-field="distance">${esc(e.distance_km ?? (e.transport && e.transport.distance_km) ?? "—")} km</td>
+      <td data-field="value">${rupees(e.consignment_value)}</td>
+      <td data-field="valid-until">${e.valid_until ? fmtTime(e.valid_until) + ` <span class="muted">${left(e.valid_until)}</span>` : "—"}</td></tr>${action ? `<tr class="action-row"><td colspan="7">${action}</td></tr>` : ""}</tbody>`;
+    const head = `<thead><tr><th>EBN</th><th>Invoice</th><th>Order</th><th>Vehicle</th><th>Distance</th><th>Value</th><th>Valid until</th></tr></thead>`;
+    const table = (id, title, rows, body) => `<div class="card" data-testid="${id}"><h2>${title} (${rows.length})</h2>${rows.length ? `<div class="table-wrap"><table>${head}${rows.map(body).join("")}</table></div>` : `<p class="muted" data-testid="empty">None.</p>`}</div>`;
+    const reasons = ["breakdown", "transhipment", "others", "first_time"].map((r) => `<option value="${r}">${label(r)}</option>`).join("");
+    main.innerHTML = `<div data-testid="workspace-compliance"><h1>E-way bills</h1>
+      ${table("ewb-expiring", "Expiring within 24 h", expiring, (e) => row("expiring", e))}
+      ${table("ewb-partb", "Awaiting a Part-B update", partB, (e) => row("partb", e, `<p class="risk" data-field="refusal">${esc(e.last_refusal)}</p>
+        <form class="fields" data-partb><label>Vehicle no <input type="text" name="vehicle_no" required autocomplete="off"></label>
+        <label>From place <input type="text" name="from_place" required autocomplete="off"></label><label>From state code <input type="text" name="from_state_code" pattern="[0-9]{2}" required autocomplete="off"></label>
+        <label>Reason <select name="reason">${reasons}</select></label><label>Remarks <input type="text" name="remarks" maxlength="50" autocomplete="off"></label><p><button type="submit">Update Part B</button></p></form>`))}
+      ${table("ewb-rejected", "Rejected by the portal", rejected, (e) => row("rejected", e, `<p class="risk" data-field="rejection">${esc(e.rejection ? e.rejection.code + ": " + e.rejection.message : "")}</p><p class="muted">${esc(e.attempts)} attempt${e.attempts === 1 ? "" : "s"}; correct Part B or the distance and generate again:</p>
+        <form class="fields" data-retry><label>Vehicle no <input type="text" name="vehicle_no" autocomplete="off"></label><label>Distance km <input type="number" name="distance_km" min="0" max="4000" step="1"></label>
+        <label>Transporter GSTIN / TRANSIN <input type="text" name="transporter_id" autocomplete="off"></label><p><button type="submit">Retry</button></p></form>`))}
+      ${table("ewb-valid", "Valid e-way bills", generated, (e) => row("valid", e))}</div>`;
+    const formBody = (f) => { const b = {}; for (const [k, v] of new FormData(f)) if (String(v).trim() !== "") b[k] = String(v).trim(); return b; };
+    main.querySelectorAll("form[data-retry]").forEach((f) => f.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const body = formBody(f);
+      if (body.distance_km !== undefined) body.distance_km = Number(body.distance_km);
+      const id = f.closest("[data-ewaybill]").dataset.ewaybill;
+      act($("button", f), () => api(svc("ewaybill", `/ewaybills/${encodeURIComponent(id)}/retry`), { method: "POST", body }),
+        (r) => r && r.status === "generated" ? [`E-way bill ${r.ewaybill_no} generated`, false] : [`Still rejected: ${r && r.rejection ? r.rejection.code + " " + r.rejection.message : ""}`, true]);
+    }));
+    main.querySelectorAll("form[data-partb]").forEach((f) => f.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const id = f.closest("[data-ewaybill]").dataset.ewaybill;
+      act($("button", f), () => api(svc("ewaybill", `/ewaybills/${encodeURIComponent(id)}/vehicle`), { method: "POST", body: formBody(f) }), "Part B updated");
+    }));
   },
+
+  // --- SRE: per-service consumer and outbox state, dead letters (replay / discard), failed sagas --------
 
   async sre() {
     const services = ["sales", "credit", "inventory", "dispatch", "invoicing", "ewaybill", "notify"];
     const results = await Promise.all(services.map(async (s) => {
-      try { return { s, dl: list(await api(svc(s, "/admin/dead-letters?status=open"))), state: await api(svc(s, "/admin/messaging")) }; }
-      catch (e) { return { s, error: e.message, dl: [] }; }
+      try {
+        const [open, parked, state] = await Promise.all(["/admin/dead-letters?status=open", "/admin/dead-letters?status=parked", "/admin/messaging"].map((p) => api(svc(s, p))));
+        return { s, open: list(open), parked: list(parked), state };
+      } catch (e) { return { s, error: `${e.status || ""} ${e.message}`, open: [], parked: [], state: null }; }
     }));
-    main.innerHTML = `<div data-testid="workspace-sre"><h1>Dead letters and consumers</h1>${results.map((r) => `<div class="card"><h2>${esc(r.s)} ${r.error ? `<span class="chip bad">${esc(r.error)}</span>` : ""}</h2>
-      ${r.state ? `<p class="muted">outbox unsent ${esc(r.state.outbox_unsent)} · relay leader ${esc(r.state.relay_leader)} · consumer ${esc(JSON.stringify(r.state.consumer || {}).slice(0, 200))}</p>` : ""}
-      ${r.dl.length ? `<table><thead><tr><th>#</th><th>Type</th><th>Key</th><th>Reason</th><th></th></tr></thead><tbody>${r.dl.map((d) => `<tr><td>${d.id}</td><td>${esc(d.type)}</td><td>${esc(d.key)}</td><td>${esc(d.reason)}</td><td><button data-replay="${esc(r.s)}:${d.id}">Replay</button></td></tr>`).join("")}</tbody></table>` : `<p class="muted">No open dead letters.</p>`}</div>`).join("")}</div>`;
-    main.querySelectorAll("[data-replay]").forEach((b) => b.addEventListener("click", () => { const [s, id] = b.dataset.replay.split(":"); act(b, () => api(svc(s, `/admin/dead-letters/${id}/replay`), { method: "POST" }), "Replayed"); }));
+    let sagas = [], sagaError = "";
+    try { sagas = list(await api(svc("sales", "/saga-exceptions"))); } catch (e) { sagaError = `${e.status || ""} ${e.message}`; }
+    const yes = (b) => b ? `<span class="chip ok">yes</span>` : `<span class="chip bad">no</span>`;
+    const letters = results.flatMap((r) => r.open.map((d) => ({ s: r.s, d })));
+    main.innerHTML = `<div data-testid="workspace-sre"><h1>Messaging</h1>
+      <div class="card"><h2>Consumers and outboxes</h2><div class="table-wrap"><table data-testid="messaging"><thead><tr><th>Service</th><th>Consumer running</th><th>Handled</th><th>Dead-lettered</th><th>Open dead letters</th><th>Parked behind them</th><th>Outbox unsent</th><th>Oldest unsent</th><th>Relay leader</th></tr></thead><tbody>
+      ${results.map((r) => `<tr data-testid="service-state" data-service="${esc(r.s)}">${r.error ? `<td>${esc(r.s)}</td><td colspan="8" class="risk">${esc(r.error)}</td>` : `<td>${esc(r.s)}</td>
+        <td data-field="running">${r.state.consumer ? yes(r.state.consumer.running) : "—"}</td><td data-field="handled">${esc(r.state.consumer ? r.state.consumer.handled : "—")}</td>
+        <td data-field="dead-lettered">${esc(r.state.consumer ? r.state.consumer.dead_lettered : "—")}</td><td data-field="open">${r.open.length}</td><td data-field="parked">${r.parked.length}</td>
+        <td data-field="outbox-unsent">${esc(r.state.outbox_unsent)}</td><td>${r.state.oldest_unsent ? ageing(r.state.oldest_unsent) : "—"}</td><td data-field="relay-leader">${yes(r.state.relay_leader)}</td>`}</tr>`).join("")}</tbody></table></div>
+      <p class="muted">Consumer lag per partition is not exposed by the services' admin API; handled and dead-lettered are counts since the process started.</p></div>
+      <div class="card" data-testid="dead-letters"><h2>Open dead letters (${letters.length})</h2>${!letters.length ? `<p class="muted" data-testid="empty">None.</p>` : `<div class="table-wrap"><table><thead><tr><th>Service</th><th>#</th><th>Topic</th><th>Key</th><th>Type</th><th>Reason</th><th>Attempts</th><th>Failed</th><th></th></tr></thead><tbody>${letters.map(({ s, d }) => `<tr data-testid="dead-letter" data-service="${esc(s)}" data-id="${esc(d.id)}" data-key="${esc(d.key)}">
+        <td>${esc(s)}</td><td>${esc(d.id)}</td><td data-field="topic">${esc(d.topic)}</td><td data-field="key">${esc(d.key)}</td><td>${esc(d.type || "—")}</td><td data-field="reason" class="reason">${esc(d.reason)}</td><td data-field="attempts">${esc(d.attempts)}</td><td>${fmtTime(d.failed_at)}</td>
+        <td class="actions"><button data-replay>Replay</button> <input type="text" placeholder="why discard" aria-label="discard reason" data-discard-reason> <button class="danger" data-discard>Discard</button></td></tr>`).join("")}</tbody></table></div>`}</div>
+      <div class="card" data-testid="sagas"><h2>Failed and parked sagas (${sagas.length})</h2>${sagaError ? `<p class="risk">${esc(sagaError)}</p>` : !sagas.length ? `<p class="muted" data-testid="empty">None.</p>` : `<div class="table-wrap"><table><thead><tr><th>Order</th><th>Status</th><th>Exceptions</th><th>Waiting for</th><th>Since</th></tr></thead><tbody>${sagas.map((x) => `<tr data-testid="saga" data-order="${esc(x.order_id)}"><td><a href="#/orders/${encodeURIComponent(x.order_id)}">${esc(x.order_id)}</a></td><td data-field="status">${esc(label(x.status))}</td><td>${(x.exceptions || []).map((e) => `<span class="chip bad">${esc(label(e.kind || e.reason || e.type || "exception"))}</span>`).join(" ")}</td><td>${esc(Array.isArray(x.waiting_for) ? x.waiting_for.join(", ") : x.waiting_for || "")}</td><td>${fmtTime(x.updated_at)}</td></tr>`).join("")}</tbody></table></div>`}</div></div>`;
+    const where = (b) => { const tr = b.closest("tr"); return { s: tr.dataset.service, id: tr.dataset.id, tr }; };
+    const outcome = (verb) => (outcomes) => {
+      const failed = (outcomes || []).filter((o) => o.status !== "replayed" && o.status !== "discarded");
+      return failed.length ? [`${verb} failed: ${failed.map((o) => o.detail || o.status).join("; ")}`, true] : [`${verb}: ${(outcomes || []).length} message(s)`, false];
+    };
+    main.querySelectorAll("[data-replay]").forEach((b) => b.addEventListener("click", () => { const { s, id } = where(b); act(b, () => api(svc(s, `/admin/dead-letters/${id}/replay`), { method: "POST" }), outcome("Replay")); }));
+    main.querySelectorAll("[data-discard]").forEach((b) => b.addEventListener("click", () => {
+      const { s, id, tr } = where(b);
+      const reason = $("[data-discard-reason]", tr).value.trim();
+      if (!reason) { toast("Say why it is discarded", true); return; }
+      act(b, () => api(svc(s, `/admin/dead-letters/${id}/discard`), { method: "POST", body: { reason } }), outcome("Discard"));
+    }));
   },
+
+  // --- dashboards: per day, with the per-warehouse breakdown ------------------------------------------
 
   async dashboards(params) {
     const q = new URLSearchParams();
     ["from", "to", "warehouse"].forEach((k) => params.get(k) && q.set(k, params.get(k)));
     const d = await api(`/tracking/dashboards?${q}`);
-    const chart = (title, rows, value, unit) => {
-      const byDay = {};
-      rows.forEach((r) => { const k = r.day || r.bucket || r.warehouse_id; byDay[k] = (byDay[k] || []).concat([value(r)]); });
-      const keys = Object.keys(byDay).sort();
-      const vals = keys.map((k) => byDay[k].reduce((a, b) => a + (b || 0), 0) / (unit === "count" ? 1 : byDay[k].length));
-      const max = Math.max(1, ...vals);
-      return `<div class="card" data-testid="chart"><h3>${esc(title)}</h3>${keys.length ? `<div class="bars">${vals.map((v, i) => `<div style="height:${(v / max) * 100}%" title="${esc(keys[i])}: ${v.toFixed(2)}"><span>${unit === "%" ? Math.round(v * 100) + "%" : v.toFixed(1)}</span></div>`).join("")}</div><div class="axis">${keys.map((k) => `<span>${esc(k.slice(5) || k)}</span>`).join("")}</div>` : `<p class="muted">No data in the period.</p>`}</div>`;
+    // part(row) → [numerator, weight]: "avg" charts show Σnum/Σweight (weighted by shipments), "sum" charts Σnum.
+    const group = (rows, keyOf, part, kind) => {
+      const m = new Map();
+      rows.forEach((r) => { const k = keyOf(r); const [n, w] = part(r); const x = m.get(k) || [0, 0]; m.set(k, [x[0] + (n || 0), x[1] + (w || 0)]); });
+      return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, [n, w]]) => ({ k, v: kind === "sum" ? n : (w ? n / w : 0), w }));
     };
+    const chart = (id, title, rows, { keyOf = (r) => r.day, part, kind = "avg", fmt, weight = "n" }) => {
+      const series = group(rows, keyOf, part, kind);
+      const perWh = rows.some((r) => r.warehouse_id) ? group(rows, (r) => r.warehouse_id, part, kind) : [];
+      const max = Math.max(1e-9, ...series.map((x) => x.v));
+      return `<div class="card chart" data-testid="chart" data-chart="${id}"><h3>${esc(title)}</h3>
+        ${series.length ? `<div class="bars">${series.map((x) => `<div data-testid="bar" data-key="${esc(x.k)}" data-value="${x.v}" style="height:${Math.max(2, (x.v / max) * 100)}%" title="${esc(x.k)}: ${esc(fmt(x.v))}"><span>${esc(fmt(x.v))}</span></div>`).join("")}</div>
+          <div class="axis">${series.map((x) => `<span>${esc(/^\d{4}-/.test(x.k) ? x.k.slice(5) : x.k)}</span>`).join("")}</div>` : `<p class="muted" data-testid="no-data">No data in the period.</p>`}
+        ${perWh.length ? `<table class="per-wh" data-testid="per-warehouse"><thead><tr><th>Warehouse</th><th>${kind === "sum" ? "Total" : "Value"}</th>${kind === "sum" ? "" : `<th>${esc(weight)}</th>`}</tr></thead><tbody>${perWh.map((x) => `<tr data-warehouse="${esc(x.k)}" data-value="${x.v}"><td>${esc(x.k)}</td><td data-field="value">${esc(fmt(x.v))}</td>${kind === "sum" ? "" : `<td data-field="weight">${esc(x.w)}</td>`}</tr>`).join("")}</tbody></table>` : ""}</div>`;
+    };
+    const hours = (v) => v < 1 ? `${(v * 60).toFixed(1)} min` : `${v.toFixed(1)} h`, pct = (v) => `${Math.round(v * 100)}%`, count = (v) => String(Math.round(v)), days = (v) => `${v.toFixed(1)} d`;
     main.innerHTML = `<div data-testid="workspace-dashboards"><div class="card"><h1>Dashboards ${esc(d.from)} → ${esc(d.to)}${d.warehouse ? " · " + esc(d.warehouse) : ""}</h1>
       <form id="dash" class="search"><input type="date" name="from" value="${esc(d.from)}" aria-label="from"><input type="date" name="to" value="${esc(d.to)}" aria-label="to"><input type="text" name="warehouse" placeholder="warehouse" value="${esc(d.warehouse || "")}" aria-label="warehouse"><button>Show</button></form></div>
-      <div class="grid">
-      ${chart("Order-to-dispatch cycle time (h)", d.order_to_dispatch_hours, (r) => r.avg, "h")}
-      ${chart("On-time dispatch vs committed date", d.on_time_dispatch, (r) => r.rate, "%")}
-      ${chart("Dispatch ageing (open shipments)", d.dispatch_ageing, (r) => r.shipments, "count")}
-      ${chart("Credit decision time (h)", d.credit_decision_hours, (r) => r.avg, "h")}
-      ${chart("E-way bill rejections", d.ewaybill_rejections, (r) => r.rejections, "count")}
-      ${chart("Order-to-cash (days)", d.order_to_cash_days, (r) => r.avg, "d")}
+      <div class="grid charts">
+      ${chart("cycle", "Order-to-dispatch cycle time", d.order_to_dispatch_hours, { part: (r) => [(r.avg || 0) * r.shipments, r.shipments], fmt: hours, weight: "shipments" })}
+      ${chart("on-time", "On-time dispatch vs committed date", d.on_time_dispatch, { part: (r) => [r.on_time, r.shipments], fmt: pct, weight: "shipments" })}
+      ${chart("ageing", "Dispatch ageing (open shipments)", d.dispatch_ageing, { keyOf: (r) => r.bucket, part: (r) => [r.shipments, 1], kind: "sum", fmt: count })}
+      ${chart("credit", "Credit decision time", d.credit_decision_hours, { part: (r) => [(r.avg || 0) * r.decisions, r.decisions], fmt: hours, weight: "decisions" })}
+      ${chart("ewb-rejections", "E-way bill rejections", d.ewaybill_rejections, { part: (r) => [r.rejections, 1], kind: "sum", fmt: count })}
+      ${chart("cash", "Order-to-cash", d.order_to_cash_days, { part: (r) => [(r.avg || 0) * r.orders, r.orders], fmt: days, weight: "orders" })}
       </div></div>`;
     $("#dash").addEventListener("submit", (ev) => { ev.preventDefault(); const f = new FormData(ev.target); const p = new URLSearchParams(); for (const [k, v] of f) if (v) p.set(k, v); location.hash = `#/work/dashboards?${p}`; });
   },
