@@ -207,6 +207,52 @@ async def _true(value: bool) -> bool:
     return value
 
 
+async def test_open_pages_share_one_subscription_and_resync_after_it_drops(
+        svc: RunningService, publisher: Publisher, issuer: LocalIssuer) -> None:
+    messages = story("ord-int-4", stop_after="CreditHeld")
+    token = bearer(issuer, "finance_head")["Authorization"].split(" ", 1)[1]
+    for m in messages:
+        await publisher.send(m)
+    async with svc.client() as c:
+        await wait_for(lambda: _has_steps(c, "ord-int-4", {"Authorization": "Bearer " + token}, 4), timeout=20)
+    cache = tracking_of(svc.runtime).cache
+    admin = aioredis.Redis.from_url(svc.runtime.settings.redis_url)
+    live = LiveServer(svc.app)
+    url = await live.start()
+    pages: list[list[dict[str, Any]]] = [[], [], []]
+
+    async def subscriptions() -> list[dict[str, Any]]:
+        clients: list[dict[str, Any]] = await admin.client_list()
+        return [x for x in clients if x.get("name") == cache.subscriber_name]
+
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as c:
+
+            async def listen(seen: list[dict[str, Any]]) -> None:
+                async with c.stream("GET", "/tracking/orders/ord-int-4/stream", params={"access_token": token}) as r:
+                    async for line in r.aiter_lines():
+                        if line.startswith("data: "):
+                            seen.append(json.loads(line[6:]))
+                            if seen[-1]["credit"]["status"] == "sanctioned":
+                                return
+
+            readers = [asyncio.create_task(listen(seen)) for seen in pages]
+            await wait_for(lambda: _true(all(pages)), timeout=10, what="three open pages")
+            await wait_for(lambda: _true(len(tracking_of(svc.runtime).live.pages.get("ord-int-4", ())) == 3),
+                           timeout=5, what="three pages registered")
+            assert len(await subscriptions()) == 1  # one Redis connection for the three pages
+            # The subscription drops (a Redis restart, a network blip) just as the sanction lands.
+            (sub,) = await subscriptions()
+            await admin.client_kill_filter(_id=sub["id"])
+            await publisher.send(story("ord-int-4", stop_after="CreditSanctioned")[-1])
+            await asyncio.wait_for(asyncio.gather(*readers), timeout=30)
+            await wait_for(subscriptions, timeout=10, what="the subscription back")
+    finally:
+        await live.stop()
+        await admin.aclose()
+    assert all(seen[-1]["credit"]["status"] == "sanctioned" for seen in pages)
+
+
 async def test_failed_compensation_on_the_page_and_in_the_sre_queue(
         svc: RunningService, publisher: Publisher, issuer: LocalIssuer) -> None:
     from o2c.contracts.samples import sample

@@ -10,6 +10,8 @@ refills the key. A Redis outage degrades the page to PostgreSQL speed, it never 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -65,8 +67,13 @@ class TrackingCache:
         return self._client
 
     def subscriber(self) -> aioredis.Redis:
-        """A connection for pub/sub: it waits on the channel, so no read timeout."""
-        return aioredis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+        """A connection for pub/sub: it waits on the channel, so no read timeout. Named, so an SRE sees it in
+        `CLIENT LIST`."""
+        return aioredis.Redis.from_url(self.url, socket_connect_timeout=0.5, client_name=self.subscriber_name)
+
+    @property
+    def subscriber_name(self) -> str:
+        return "o2c-tracking-live-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in self.prefix)
 
     def key(self, order_id: str) -> str:
         return self.prefix + order_id
@@ -110,3 +117,77 @@ class TrackingCache:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+class LivePages:
+    """One Redis subscription per process, fanned out to the open pages in it: a thousand open pages are a
+    thousand in-process queues, not a thousand Redis connections. When the subscription drops (Redis restart)
+    it reconnects, and every open page is told to re-read its view, so an update missed meanwhile is not lost.
+    """
+
+    RESYNC = b""
+    """Put on a page's queue after a reconnect: re-read the view (the page shows it if it changed)."""
+
+    def __init__(self, cache: TrackingCache) -> None:
+        self.cache = cache
+        self.pages: dict[str, set[asyncio.Queue[bytes]]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.connected = asyncio.Event()
+
+    def open(self, order_id: str) -> asyncio.Queue[bytes]:
+        queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=16)
+        self.pages.setdefault(order_id, set()).add(queue)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._listen())
+        return queue
+
+    def close(self, order_id: str, queue: asyncio.Queue[bytes]) -> None:
+        found = self.pages.get(order_id)
+        if found is not None:
+            found.discard(queue)
+            if not found:
+                del self.pages[order_id]
+
+    def _deliver(self, order_id: str, body: bytes) -> None:
+        for queue in list(self.pages.get(order_id, ())):
+            if queue.full():  # a page that does not keep up needs only the newest version
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(body)
+
+    async def _listen(self) -> None:
+        delay = 0.2
+        while self.pages:
+            subscriber = self.cache.subscriber()
+            pubsub = subscriber.pubsub()
+            try:
+                await pubsub.psubscribe(self.cache.prefix + "*")
+                self.connected.set()
+                for order_id in list(self.pages):
+                    self._deliver(order_id, self.RESYNC)
+                delay = 0.2
+                while self.pages:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message is None:
+                        continue
+                    channel = message["channel"]
+                    name = channel.decode() if isinstance(channel, bytes) else str(channel)
+                    data = message["data"]
+                    body = data if isinstance(data, bytes) else str(data).encode()
+                    self._deliver(name[len(self.cache.prefix):], body)
+            except Exception as exc:  # Redis gone: the pages keep what they show and are re-synced on return
+                self.connected.clear()
+                log.warning("tracking live subscription lost (%s); reconnecting in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await subscriber.aclose()
+        self.connected.clear()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None

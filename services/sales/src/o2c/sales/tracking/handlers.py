@@ -17,7 +17,7 @@ from o2c.kit.messaging.consumer import Handler, MessageContext
 from o2c.kit.service import Runtime
 from o2c.sales.settings import SalesSettings
 from o2c.sales.tracking import domain, store
-from o2c.sales.tracking.cache import TrackingCache
+from o2c.sales.tracking.cache import LivePages, TrackingCache
 from o2c.sales.tracking.tables import tracking_order
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +43,7 @@ class Tracking:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.cache = TrackingCache(rt.settings.redis_url, rt.settings.topic_prefix)
+        self.live = LivePages(self.cache)
         self.lead_times = lead_times_of(rt.settings)
         self._tasks: set[asyncio.Task[None]] = set()
         self.last_lag_ms: float | None = None

@@ -276,33 +276,31 @@ def router(rt: Runtime) -> APIRouter:
         await authorise(who, found)
 
         async def events() -> AsyncIterator[bytes]:
-            subscriber = tracking.cache.subscriber()
-            pubsub = subscriber.pubsub()
+            live = tracking.live
+            queue = live.open(order_id)
             try:
-                await pubsub.subscribe(tracking.cache.channel(order_id))
-                # Read again after subscribing: nothing between the first read and the subscription is lost.
+                # Read again once listening: nothing published between the first read and now is lost.
                 again = await read_view(tracking, order_id)
-                current = again.body if again else first
-                yield b"event: view\ndata: " + _with_dead_letters(current, await dead_letters.get(order_id)) + b"\n\n"
-                idle = 0.0
-                while not await request.is_disconnected():
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                    if message is None:
-                        idle += 1.0
-                        if idle >= 15.0:
-                            idle = 0.0
-                            yield b": keep-alive\n\n"
+                shown = again.body if again else first
+                yield b"event: view\ndata: " + _with_dead_letters(shown, await dead_letters.get(order_id)) + b"\n\n"
+                while True:
+                    try:
+                        body = await asyncio.wait_for(queue.get(), 15.0)
+                    except TimeoutError:
+                        yield b": keep-alive\n\n"
                         continue
-                    idle = 0.0
-                    data = message["data"]
-                    body = data if isinstance(data, bytes) else str(data).encode()
+                    if body == live.RESYNC:  # the subscription was (re)established: re-read, show if changed
+                        found_again = await read_view(tracking, order_id)
+                        if found_again is None or found_again.body == shown:
+                            continue
+                        body = found_again.body
+                    shown = body
                     view = json.loads(body)
                     domain.derive(view, tracking.now(), tracking.lead_times)
                     payload = _with_dead_letters(store.dumps(view).encode(), await dead_letters.get(order_id))
                     yield b"event: view\ndata: " + payload + b"\n\n"
             finally:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
-                await subscriber.aclose()
+                live.close(order_id, queue)
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
