@@ -102,6 +102,15 @@ async def test_same_message_twice_in_one_poll_has_one_effect(probe_pair: ProbePa
     await asyncio.sleep(0.5)
     assert await effects(probe_pair) == 1
     assert int(await probe_pair.scalar("credit", "SELECT count(*) FROM inbox")) == 1
+    # The consumer reports its lag per partition (the SRE's console and /admin/messaging): caught up here.
+    topic = probe_pair.prefix + events_topic("sales")
+
+    async def caught_up() -> bool:
+        state = credit.runtime.consumer.snapshot()
+        lags = {k: v for k, v in state["lag"].items() if k.startswith(topic + "/")}
+        return bool(lags) and state["lag_total"] == 0 and set(lags.values()) == {0}
+
+    await wait_for(caught_up, what="the lag of the consumed partitions reported, and zero")
 
 
 async def _handled_or_skipped(side: object) -> bool:

@@ -21,6 +21,7 @@ dashboards).
 
 from __future__ import annotations
 
+import re
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -378,6 +379,9 @@ async def test_role_workspaces_in_a_browser(stack: Stack, harness: ServiceHarnes
                     "yes" if state["consumer"]["running"] else "no")
                 await expect(cells.locator("[data-field=relay-leader]")).to_have_text(
                     "yes" if state["relay_leader"] else "no")
+                # Lag is a live figure: the page shows the consumer's total, a whole number of records.
+                assert isinstance(state["consumer"]["lag_total"], int)
+                await expect(cells.locator("[data-field=lag]")).to_have_text(re.compile(r"^\d+$"))
                 if service == "sales":
                     assert state["consumer"]["dead_lettered"] >= 1
                     await expect(cells.locator("[data-field=dead-lettered]")).to_have_text(

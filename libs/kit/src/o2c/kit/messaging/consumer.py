@@ -146,6 +146,8 @@ class MessageConsumer:
         self._stopping = False
         self.running = asyncio.Event()
         self.handled = 0
+        self.lag: dict[str, int] = {}
+        """Records behind the partition's end, per `topic/partition` assigned here (as of the last poll)."""
         self.dead_lettered = 0
 
     def stop(self) -> None:
@@ -196,11 +198,14 @@ class MessageConsumer:
                         committed = await consumer.committed(tp)
                         if committed is not None:
                             consumer.seek(tp, committed)
-                for tp in batches:
+                lags: dict[str, int] = {}
+                for tp in consumer.assignment():  # partitions that moved to another member drop out
                     end = consumer.highwater(tp)
                     if end is not None:
-                        position = await consumer.position(tp)
-                        CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, end - position))
+                        lag = max(0, end - await consumer.position(tp))
+                        lags[f"{tp.topic}/{tp.partition}"] = lag
+                        CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(lag)
+                self.lag = lags
         finally:
             self.running.clear()
             self._consumer = None
@@ -373,4 +378,5 @@ class MessageConsumer:
         DEAD_LETTERS.labels(self.service, record.topic, env.type if env else "Undecodable").inc()
 
     def snapshot(self) -> dict[str, Any]:
-        return {"handled": self.handled, "dead_lettered": self.dead_lettered, "running": self.running.is_set()}
+        return {"handled": self.handled, "dead_lettered": self.dead_lettered, "running": self.running.is_set(),
+                "lag_total": sum(self.lag.values()), "lag": dict(sorted(self.lag.items()))}
