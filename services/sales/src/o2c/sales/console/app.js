@@ -86,7 +86,12 @@ async function route() {
 async function routeOnce() {
   if (stream) { stream.close(); stream = null; }
   const { parts, params } = parseHash();
-  if (params.get("token")) { sessionStorage.setItem(TOKEN_KEY, params.get("token")); params.delete("token"); }
+  if (params.get("token")) {
+    // A link with a token (make demo prints one) logs in, then the token leaves the address bar and history.
+    sessionStorage.setItem(TOKEN_KEY, params.get("token")); params.delete("token");
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + location.search + "#/" + parts.map(encodeURIComponent).join("/") + (rest ? "?" + rest : ""));
+  }
   if (!token() || parts[0] === "login") { renderNav(); return renderLogin(parts[0] === "login" && token()); }
   try {
     if (parts[0] === "orders" && parts[1]) return await renderOrder(parts[1]);
