@@ -464,7 +464,7 @@ async def dashboard_figures(session: Any, start: date, end: date, warehouse: str
     )).all()
 
     def f(value: Any) -> float | None:
-        return round(float(value), 2) if value is not None else None
+        return round(float(value), 4) if value is not None else None
 
     return {
         "from": start.isoformat(), "to": end.isoformat(), "warehouse": warehouse,
