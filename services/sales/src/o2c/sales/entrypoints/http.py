@@ -691,13 +691,17 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         return await order_answer(order_id)
 
     @api.get("/saga-exceptions", tags=["orders"], summary="Orders a person must look at (failed, parked, raised)")
-    async def exceptions(_: Watchers,
-                         limit: int = 100) -> list[dict[str, Any]]:
+    async def exceptions(_: Watchers, limit: int = 100, ended: bool = False) -> list[dict[str, Any]]:
+        """A failed saga stays until someone acts; the exceptions of a closed or cancelled order only with
+        `ended=true` (history, not a queue)."""
         t = db.order_saga
+        raised = sa.func.jsonb_array_length(t.c.exceptions) > 0
+        if not ended:
+            raised = sa.and_(raised, t.c.status.not_in(("closed", "cancelled")))
         async with rt.sessions() as session:
             rows = (await session.execute(
                 sa.select(t.c.order_id, t.c.status, t.c.exceptions, t.c.waiting_for, t.c.updated_at)
-                .where(sa.or_(t.c.status == "failed", sa.func.jsonb_array_length(t.c.exceptions) > 0))
+                .where(sa.or_(t.c.status == "failed", raised))
                 .order_by(t.c.updated_at.desc()).limit(min(limit, 500)))).all()
             held = await parked(session, None)
         return [{"order_id": r.order_id, "status": r.status, "exceptions": r.exceptions,
