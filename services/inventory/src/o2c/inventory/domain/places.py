@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from o2c.contracts.gstin import is_valid_gstin
 from o2c.inventory.domain.errors import InvalidValue
 
 STATE_CODES: dict[str, str] = {
@@ -21,22 +22,8 @@ STATE_CODES: dict[str, str] = {
     "35": "Andaman & Nicobar", "36": "Telangana", "37": "Andhra Pradesh", "38": "Ladakh", "97": "Other territory",
 }
 
-_GSTIN = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z][Z1-9ABD-J][0-9A-Z]$")
-_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PINCODE = re.compile(r"^[1-9][0-9]{5}$")
 EARTH_RADIUS_KM = 6371.0088
-
-
-def gstin_check_character(first14: str) -> str:
-    total = 0
-    for i, char in enumerate(first14):
-        product = (1 if i % 2 == 0 else 2) * _ALPHABET.index(char)
-        total += product // 36 + product % 36
-    return _ALPHABET[(36 - total % 36) % 36]
-
-
-def is_valid_gstin(gstin: str) -> bool:
-    return bool(_GSTIN.match(gstin)) and gstin_check_character(gstin[:14]) == gstin[14]
 
 
 @dataclass(frozen=True)

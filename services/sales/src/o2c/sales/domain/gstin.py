@@ -10,30 +10,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from o2c.contracts.gstin import REGULAR_TAXPAYER, TRANSIN
+from o2c.contracts.gstin import gstin_check_character as shared_check_character
 from o2c.sales.domain.errors import InvalidValue
 from o2c.sales.domain.geography import StateCode
 
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-GSTIN_PATTERN = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z][Z1-9ABD-J][0-9A-Z]$")
+GSTIN_PATTERN = REGULAR_TAXPAYER
 PAN_PATTERN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
 TRANSIN_STATE_CODE = "88"
-_TRANSIN_PATTERN = re.compile(r"^88[0-9A-Z]{13}$")
+_TRANSIN_PATTERN = TRANSIN
 
 
 def gstin_check_character(first_fourteen: str) -> str:
-    """The check character for the first 14 characters of a GSTIN (useful to make seed data).
-
-    Weights alternate 1, 2, 1, 2 …; each product p adds `p // 36 + p % 36`; the check character is the
-    alphabet's character at `(36 − total % 36) % 36`.
-    """
+    """The check character for the first 14 characters of a GSTIN (the shared rule; useful to make seed data)."""
     body = first_fourteen.upper()
-    if len(body) != 14 or any(c not in ALPHABET for c in body):
-        raise InvalidValue("gstin", f"needs 14 characters of 0-9 and A-Z to compute a check character, got {body!r}")
-    total = 0
-    for position, char in enumerate(body):
-        product = ALPHABET.index(char) * (1 if position % 2 == 0 else 2)
-        total += product // 36 + product % 36
-    return ALPHABET[(36 - total % 36) % 36]
+    try:
+        return shared_check_character(body)
+    except ValueError:
+        raise InvalidValue("gstin", f"needs 14 characters of 0-9 and A-Z to compute a check character, got {body!r}"
+                           ) from None
 
 
 def _normalise(raw: object) -> str:

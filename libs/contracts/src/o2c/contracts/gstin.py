@@ -1,0 +1,38 @@
+"""The GSTIN rule every service applies where data enters (DOMAIN.md): a regular taxpayer's shape and the check
+character over the first 14 characters. Pure and shared, so the services cannot drift apart; each service
+wraps it in its own error type. Transporter ids (TRANSIN, state code 88) carry no check character."""
+
+from __future__ import annotations
+
+import re
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+REGULAR_TAXPAYER = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z][Z1-9ABD-J][0-9A-Z]$")
+TRANSIN = re.compile(r"^88[0-9A-Z]{13}$")
+
+
+def gstin_check_character(first_fourteen: str) -> str:
+    """Weights alternate 1, 2, 1, 2 … over the 36-character alphabet; each product p adds `p // 36 + p % 36`;
+    the check character is the alphabet's character at `(36 − total % 36) % 36`. Raises ValueError for
+    anything but 14 characters of 0-9 and A-Z."""
+    if len(first_fourteen) != 14 or any(c not in ALPHABET for c in first_fourteen):
+        raise ValueError(f"needs 14 characters of 0-9 and A-Z, got {first_fourteen!r}")
+    total = 0
+    for position, character in enumerate(first_fourteen):
+        product = ALPHABET.index(character) * (1 if position % 2 == 0 else 2)
+        total += product // 36 + product % 36
+    return ALPHABET[(36 - total % 36) % 36]
+
+
+def gstin_problem(gstin: str) -> str | None:
+    """Why a GSTIN is not valid, or None when it is."""
+    if not REGULAR_TAXPAYER.match(gstin):
+        return f"GSTIN {gstin!r} does not have the shape of a regular taxpayer's GSTIN"
+    expected = gstin_check_character(gstin[:14])
+    if gstin[14] != expected:
+        return f"GSTIN {gstin!r} has check character {gstin[14]!r}, expected {expected!r}"
+    return None
+
+
+def is_valid_gstin(gstin: str) -> bool:
+    return gstin_problem(gstin) is None
