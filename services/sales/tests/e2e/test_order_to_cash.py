@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -35,7 +35,7 @@ from o2c.invoicing.adapters.irp_sandbox import create_app as irp_sandbox
 from o2c.invoicing.app import DEFINITION as INVOICING
 from o2c.invoicing.domain.gstin import gstin_check_character
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.testing import RunningService, ServiceHarness, wait_for
+from o2c.kit.testing import ChainDriver, ServiceHarness, serve_app
 from o2c.notify.app import DEFINITION as NOTIFY
 from o2c.sales.app import DEFINITION as SALES
 
@@ -61,39 +61,12 @@ HSN_BOLTS = "73181500"
 # --- the chain ---------------------------------------------------------------------------------------
 
 
-async def _started(server: uvicorn.Server) -> bool:
-    return bool(server.started)
-
-
-async def serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
-    """An ASGI app on a free local port (lifespan off: the harness already runs it)."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    await wait_for(lambda: _started(server), timeout=20, what="local HTTP server listening")
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, task, f"http://127.0.0.1:{port}"
-
-
 @dataclass
-class Chain:
-    issuer: LocalIssuer
-    services: dict[str, RunningService]
+class Chain(ChainDriver):
     irp: SandboxState
     servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = field(default_factory=list)
 
-    def who(self, subject: str, *roles: str, **claims: Any) -> dict[str, str]:
-        return {"Authorization": "Bearer " + self.issuer.token(subject, list(roles), **claims)}
-
-    async def call(self, service: str, method: str, path: str, who: dict[str, str], *, expect: int | tuple[int, ...]
-                   = (200, 201), **kw: Any) -> Any:
-        async with self.services[service].client(**who) as client:
-            response = await client.request(method, path, **kw)
-        wanted = (expect,) if isinstance(expect, int) else expect
-        assert response.status_code in wanted, f"{service} {method} {path} → {response.status_code}: {response.text}"
-        return response.json()
-
-    async def until(self, what: str, probe: Callable[[], Awaitable[Any]], timeout: float = CHAIN) -> Any:
-        return await wait_for(probe, timeout=timeout, interval=0.25, what=what)
+    patience: ClassVar[float] = CHAIN
 
 
 @pytest.fixture
@@ -101,9 +74,9 @@ async def chain(harness: ServiceHarness, issuer: LocalIssuer) -> AsyncIterator[C
     """Every service in-process on this test's databases and topics; the sandboxes as their owners mount them
     (the NIC portal on a local port, the IRP behind an ASGI transport); inventory also on a local port so that
     sales asks it for available-to-promise over HTTP as it does in production."""
-    nic, nic_task, nic_url = await serve(nic_sandbox())
+    nic, nic_task, nic_url = await serve_app(nic_sandbox())
     inventory = await harness.start(INVENTORY)
-    inv_server, inv_task, inventory_url = await serve(inventory.app)
+    inv_server, inv_task, inventory_url = await serve_app(inventory.app)
     sales, credit, dispatch, invoicing, ewaybill, notify = await asyncio.gather(
         harness.start(SALES, inventory_url=inventory_url, atp_timeout_seconds=5.0, saga_tick_seconds=0.5),
         harness.start(CREDIT),

@@ -7,12 +7,13 @@ skipped integration test proves nothing.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import asyncpg
 import pytest
@@ -246,6 +247,55 @@ class ServiceHarness:
     async def stop_all(self) -> None:
         for name in list(self.running):
             await self.running.pop(name).stop()
+
+
+async def serve_app(app: Any) -> tuple[Any, asyncio.Task[None], str]:
+    """An ASGI app on a free local port, lifespan off (the harness already ran it): for browsers, streams and
+    services that call each other over HTTP. Stop it with `server.should_exit = True; await task`."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
+                                           access_log=False))
+    task = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        if task.done():
+            task.result()  # a server that failed to start says why
+        return bool(server.started)
+
+    await wait_for(started, timeout=20, what="local HTTP server listening")
+    return server, task, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+
+
+@dataclasses.dataclass
+class ChainDriver:
+    """Drives running services through their HTTP APIs as named people (end-to-end and browser tests): tokens
+    from the local issuer, a call that asserts its status, and a wait for the chain to get somewhere."""
+
+    issuer: LocalIssuer
+    services: dict[str, RunningService]
+
+    patience: ClassVar[float] = 60.0
+    """Seconds `until` waits by default: one hop of the chain on a loaded two-core machine."""
+    poll: ClassVar[float] = 0.25
+
+    def who(self, subject: str, *roles: str, **claims: Any) -> dict[str, str]:
+        return {"Authorization": "Bearer " + self.raw(subject, *roles, **claims)}
+
+    def raw(self, subject: str, *roles: str, **claims: Any) -> str:
+        return self.issuer.token(subject, list(roles), **claims)
+
+    async def call(self, service: str, method: str, path: str, who: dict[str, str], *,
+                   expect: int | tuple[int, ...] = (200, 201), **kw: Any) -> Any:
+        async with self.services[service].client(**who) as client:
+            response = await client.request(method, path, **kw)
+        wanted = (expect,) if isinstance(expect, int) else expect
+        assert response.status_code in wanted, f"{service} {method} {path} → {response.status_code}: {response.text}"
+        return response.json()
+
+    async def until(self, what: str, probe: Callable[[], Awaitable[Any]], timeout: float | None = None) -> Any:
+        return await wait_for(probe, timeout=self.patience if timeout is None else timeout, interval=self.poll,
+                              what=what)
 
 
 @pytest.fixture

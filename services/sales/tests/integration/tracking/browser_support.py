@@ -7,11 +7,11 @@ import asyncio
 import contextlib
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -29,7 +29,7 @@ from o2c.invoicing.adapters.irp_sandbox import create_app as irp_sandbox
 from o2c.invoicing.app import DEFINITION as INVOICING
 from o2c.invoicing.domain.gstin import gstin_check_character
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.testing import RunningService, ServiceHarness, wait_for
+from o2c.kit.testing import ChainDriver, ServiceHarness, serve_app
 from o2c.notify.app import DEFINITION as NOTIFY
 from o2c.sales.app import DEFINITION as SALES
 from o2c.sales.tracking import domain
@@ -68,39 +68,11 @@ STOCK = {"ELE-MCB-4P-63A-C": {"PNQ": ("A-01-01", "12")}, "ELE-RCCB-4P-63A": {"PN
          "ELE-DB-8W-TPN": {"BOM": ("B-01-01", "10")}}
 
 
-async def serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-
-    async def started() -> bool:
-        return bool(server.started)
-
-    await wait_for(started, timeout=20, what="local HTTP server listening")
-    return server, task, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-
-
 @dataclasses.dataclass
-class Stack:
-    issuer: LocalIssuer
-    services: dict[str, RunningService]
+class Stack(ChainDriver):
     urls: dict[str, str]
 
-    def who(self, subject: str, *roles: str, **claims: Any) -> dict[str, str]:
-        return {"Authorization": "Bearer " + self.issuer.token(subject, list(roles), **claims)}
-
-    def raw(self, subject: str, *roles: str, **claims: Any) -> str:
-        return self.issuer.token(subject, list(roles), **claims)
-
-    async def call(self, service: str, method: str, path: str, who: dict[str, str], *,
-                   expect: int | tuple[int, ...] = (200, 201), **kw: Any) -> Any:
-        async with self.services[service].client(**who) as client:
-            response = await client.request(method, path, **kw)
-        wanted = (expect,) if isinstance(expect, int) else expect
-        assert response.status_code in wanted, f"{service} {method} {path} → {response.status_code}: {response.text}"
-        return response.json()
-
-    async def until(self, what: str, probe: Callable[[], Awaitable[Any]], timeout: float = CHAIN) -> Any:
-        return await wait_for(probe, timeout=timeout, interval=0.25, what=what)
+    patience: ClassVar[float] = CHAIN
 
 
 @contextlib.asynccontextmanager
@@ -110,7 +82,7 @@ async def running_stack(harness: ServiceHarness, issuer: LocalIssuer, monkeypatc
     NIC e-way bill sandbox on its own port (`portal_distance`: the portal's pincode directory) and the IRP
     sandbox in process."""
     servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
-    nic, nic_task, nic_url = await serve(nic_sandbox(portal_distance))
+    nic, nic_task, nic_url = await serve_app(nic_sandbox(portal_distance))
     servers.append((nic, nic_task))
     inventory, credit, dispatch, invoicing, ewaybill, notify = await asyncio.gather(
         harness.start(INVENTORY), harness.start(CREDIT), harness.start(DISPATCH),
@@ -124,13 +96,13 @@ async def running_stack(harness: ServiceHarness, issuer: LocalIssuer, monkeypatc
     urls: dict[str, str] = {}
     try:
         for name, running in services.items():
-            server, task, url = await serve(running.app)
+            server, task, url = await serve_app(running.app)
             servers.append((server, task))
             urls[name] = url
             monkeypatch.setenv(f"O2C_{name.upper()}_URL", url)  # the console's forwarder reads these
         sales = await harness.start(SALES, inventory_url=urls["inventory"], atp_timeout_seconds=5.0,
                                     saga_tick_seconds=0.5)
-        server, task, urls["sales"] = await serve(sales.app)
+        server, task, urls["sales"] = await serve_app(sales.app)
         servers.append((server, task))
         services["sales"] = sales
         yield Stack(issuer, services, urls)

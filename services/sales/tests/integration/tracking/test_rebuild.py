@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,28 +31,11 @@ from o2c.sales.tracking.rebuild import CHAIN_EVENTS, rebuild
 from o2c.sales.tracking.tables import tracking_order, tracking_quotation, tracking_shipment, tracking_term
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tracking_support import TRACKING_ONLY, Publisher, scenario, story
+from tracking_support import NOW, TRACKING_ONLY, Publisher, story
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
-NOW = scenario.at(3, 6, 30)  # 3 May 2026, 12:00 IST
 TABLES_OF_TRACKING = (tracking_term, tracking_shipment, tracking_order, tracking_quotation)
-
-
-@pytest.fixture
-async def svc(harness: ServiceHarness) -> AsyncIterator[RunningService]:
-    running = await harness.start(TRACKING_ONLY)
-    running.runtime.extras["clock"] = lambda: NOW
-    yield running
-    await tracking_of(running.runtime).cache.close()
-
-
-@pytest.fixture
-async def publisher(harness: ServiceHarness) -> AsyncIterator[Publisher]:
-    pub = Publisher(harness.bootstrap, harness.prefix)
-    await pub.start()
-    yield pub
-    await pub.stop()
 
 
 def comparable(view: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,27 +20,10 @@ from o2c.sales.tracking import domain
 from o2c.sales.tracking.handlers import tracking_of
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tracking_support import TRACKING_ONLY, LiveServer, Publisher, scenario, story
+from tracking_support import NOW, LiveServer, Publisher, scenario, story
 
 pytestmark = pytest.mark.integration
 
-NOW = scenario.at(3, 6, 30)  # 3 May 2026, 12:00 IST
-
-
-@pytest.fixture
-async def svc(harness: ServiceHarness) -> AsyncIterator[RunningService]:
-    running = await harness.start(TRACKING_ONLY)
-    running.runtime.extras["clock"] = lambda: NOW
-    yield running
-    await tracking_of(running.runtime).cache.close()
-
-
-@pytest.fixture
-async def publisher(harness: ServiceHarness) -> AsyncIterator[Publisher]:
-    pub = Publisher(harness.bootstrap, harness.prefix)
-    await pub.start()
-    yield pub
-    await pub.stop()
 
 
 def expected_view(messages: list[Any]) -> dict[str, Any]:

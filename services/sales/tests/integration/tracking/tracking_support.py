@@ -20,6 +20,7 @@ import tracking_scenario as scenario
 
 SALES_VERSIONS = Path(__file__).resolve().parents[3] / "migrations" / "versions"
 CHAIN_EVENTS = [events_topic(s) for s in Service]
+NOW = scenario.at(3, 6, 30)  # 3 May 2026, 12:00 IST: the tracking tests' clock
 
 TRACKING_ONLY = ServiceDefinition(
     name="sales", title="sales (tracking only)", http_port=8101, metadata=sales_metadata,
