@@ -159,7 +159,7 @@ function statusChip(s) {
 function shipmentCard(s, planned) {
   const t = s.transport || {}, inv = s.invoice, ewb = s.ewaybill;
   return `<div class="card" data-testid="shipment" data-shipment="${esc(s.shipment_id || s.warehouse_id)}">
-    <h3>${planned ? "Planned from " : "Shipment " + esc(s.shipment_no || s.shipment_id) + " · "}${esc(s.warehouse_id)} ${statusChip(s.status)}</h3>
+    <h3>${planned ? "Planned from " : s.shipment_no ? "Shipment " + esc(s.shipment_no) + " · " : s.pick_list_no ? "Picking " + esc(s.pick_list_no) + " · " : "Released to "}${esc(s.warehouse_id)} ${statusChip(s.status)}</h3>
     <div class="grid"><dl class="kv">
       <dt>Expected dispatch</dt><dd><span class="big" data-field="expected-dispatch">${fmtDate(s.expected_dispatch_date)}</span></dd>
       <dt>Committed</dt><dd>${fmtDate(s.committed_date)}</dd>
