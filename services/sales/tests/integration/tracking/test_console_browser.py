@@ -97,6 +97,11 @@ async def test_the_one_screen_in_a_browser(stack: Stack) -> None:
             finance = await login_as(s.raw("FH01", "finance_head", approval_limit="10000000"), "#/work/finance")
             row = finance.locator(f"[data-testid=sanction][data-order='{order_id}']")
             await expect(row).to_be_visible(timeout=CHAIN * 1000)
+            # The receivables ageing the sanction carries (a new customer: nothing outstanding in any bucket).
+            pending = await s.call("credit", "GET", "/sanctions", s.who("FH01", "finance_head"))
+            ageing = next(x for x in pending if x["order"]["order_id"] == order_id)["ageing"]
+            assert {D(v) for v in ageing.values()} == {D(0)}, ageing
+            await expect(row.locator("[data-field=ageing]")).to_have_text("₹0.00 · ₹0.00 · ₹0.00 · ₹0.00")
             await finance.screenshot(path=str(SCREENSHOTS / "workspace-finance.png"), full_page=True)
             await row.locator("input[data-note]").fill("Sanctioned against the post-dated cheque")
             await row.locator("button[data-approve]").click()

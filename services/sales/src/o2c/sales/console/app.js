@@ -236,9 +236,10 @@ const VIEWS = {
 
   async finance() {
     const queue = list(await api(svc("credit", "/sanctions")));
-    main.innerHTML = `<div class="card" data-testid="workspace-finance"><h1>Pending sanctions</h1>${!queue.length ? `<p class="muted" data-testid="empty">No order waits for a sanction.</p>` : `<div class="table-wrap"><table><thead><tr><th>Order</th><th>Customer</th><th>Amount</th><th>Exposure with order</th><th>Limit</th><th>Reasons</th><th>Waiting</th><th></th></tr></thead><tbody>${queue.map((s) => `
+    main.innerHTML = `<div class="card" data-testid="workspace-finance"><h1>Pending sanctions</h1>${!queue.length ? `<p class="muted" data-testid="empty">No order waits for a sanction.</p>` : `<div class="table-wrap"><table><thead><tr><th>Order</th><th>Customer</th><th>Amount</th><th>Exposure with order</th><th>Limit</th><th>Receivables ageing (0–30 · 31–60 · 61–90 · 90+)</th><th>Reasons</th><th>Waiting</th><th></th></tr></thead><tbody>${queue.map((s) => `
       <tr data-testid="sanction" data-order="${esc(s.order.order_id)}"><td><a href="#/orders/${encodeURIComponent(s.order.order_id)}">${esc(s.order.order_id)}</a></td><td>${esc(s.customer.name || s.customer.customer_id)}</td>
       <td>${rupees(s.order.amount)}</td><td>${rupees(s.exposure && s.exposure.with_order)}</td><td>${rupees(s.credit_limit)}</td>
+      <td data-field="ageing">${s.ageing ? ["days_0_30", "days_31_60", "days_61_90", "days_over_90"].map((k) => `<span class="${Number(s.ageing[k]) > 0 && k !== "days_0_30" ? "risk" : ""}">${rupees(s.ageing[k])}</span>`).join(" · ") : "—"}${s.oldest_overdue_invoice ? `<div class="muted">oldest overdue ${esc(s.oldest_overdue_invoice.invoice_no || "")} ${esc(s.oldest_overdue_invoice.days_overdue ?? "")} d</div>` : ""}</td>
       <td>${(s.reasons || []).map((r) => `<span class="chip warn" title="${esc(r.explanation)}">${esc(label(r.reason))}</span>`).join(" ")}</td>
       <td>${ageing(s.requested_at)}</td>
       <td><input type="text" placeholder="note" aria-label="note" data-note="${esc(s.sanction_id)}"> <button data-approve="${esc(s.sanction_id)}">Approve</button> <button class="danger" data-reject="${esc(s.sanction_id)}">Reject</button></td></tr>`).join("")}</tbody></table></div>`}</div>`;
