@@ -136,3 +136,17 @@ def test_lead_times_per_warehouse_and_the_order_warehouses() -> None:
     # Sanction target is within the day; Bengaluru picks in a day (3 May), Pune in three (5 May).
     assert by_wh == {"WH-BLR-1": "2026-05-03", "WH-PUN-1": "2026-05-05"}
     assert domain.order_warehouses(view) == {"WH-BLR-1", "WH-PUN-1"}
+
+
+def test_a_proprietor_is_found_and_shown_by_the_trade_name() -> None:
+    confirmed = next(m for m in story() if m.TYPE == "OrderConfirmed")
+    proprietor = confirmed.model_copy(update={
+        "customer_name": "Ketan Sunil Chavan",
+        "bill_to": confirmed.bill_to.model_copy(update={"name": "Shree Swami Samarth Engineering"})})
+    view = project([proprietor])
+    assert view["customer"]["name"] == "Ketan Sunil Chavan"
+    assert view["customer"]["trade_name"] == "Shree Swami Samarth Engineering"
+    names = {v for k, v in domain.search_terms(view) if k == "customer"}
+    assert {"Ketan Sunil Chavan", "Shree Swami Samarth Engineering"} <= names
+    # A company whose bill-to carries its own name has no separate trade name.
+    assert project([confirmed])["customer"]["trade_name"] is None

@@ -185,7 +185,7 @@ function renderOrderView(v, live) {
   <div class="card" data-testid="order" data-order="${esc(v.order_id)}">
     <h1>Order ${esc(v.order_no || v.order_id)} ${statusChip(v.status)} <span class="live" id="live">${live ? "● live" : ""}</span></h1>
     <div class="grid">
-      <dl class="kv"><dt>Customer</dt><dd data-field="customer">${esc(v.customer.name)}</dd><dt>GSTIN</dt><dd>${esc(v.customer.gstin || "—")}</dd>
+      <dl class="kv"><dt>Customer</dt><dd data-field="customer">${esc(v.customer.trade_name || v.customer.name)}${v.customer.trade_name ? `<div class="muted">${esc(v.customer.name)}</div>` : ""}</dd><dt>GSTIN</dt><dd>${esc(v.customer.gstin || "—")}</dd>
         <dt>PO</dt><dd>${esc(v.customer_po_no || "—")}</dd><dt>Quotation</dt><dd>${esc(v.quotation ? v.quotation.quotation_no || v.quotation.quotation_id : "—")}</dd></dl>
       <dl class="kv"><dt>Next dispatch</dt><dd><span class="big" data-field="next-dispatch">${fmtDate(v.next_dispatch_date)}</span></dd>
         <dt>Committed</dt><dd>${fmtDate(v.committed_date)}</dd><dt>Value</dt><dd>${rupees(v.gross_value)}</dd></dl>

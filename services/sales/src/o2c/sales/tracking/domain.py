@@ -189,7 +189,9 @@ def _order_facts(view: View, m: sales.OrderConfirmed | sales.OrderAmended) -> No
         order_no=m.order_no, revision=m.revision, order_date=_iso(m.order_date), customer_po_no=m.customer_po_no,
         ship_policy=m.ship_policy.value, gross_value=_money(m.totals.gross_value),
         customer={"customer_id": m.customer_id, "name": m.customer_name,
-                  "gstin": m.bill_to.gstin or m.ship_to.gstin},
+                  "gstin": m.bill_to.gstin or m.ship_to.gstin,
+                  # A proprietor's legal name is a person's; the business is known by the bill-to name.
+                  "trade_name": m.bill_to.name if m.bill_to.name != m.customer_name else None},
         lines=[{"line_no": ln.line_no, "item_code": ln.item_code, "item_name": ln.item_name,
                 "quantity": _q(ln.quantity.value), "unit": ln.quantity.unit.value,
                 "promised_date": _iso(ln.promised_date)} for ln in m.lines],
@@ -704,6 +706,10 @@ def search_terms(view: View) -> list[tuple[str, str]]:
     cust = view["customer"]
     if cust.get("name"):
         terms.append(("customer", cust["name"]))
+    if cust.get("trade_name"):
+        terms.append(("customer", cust["trade_name"]))
+    if (view.get("ship_to") or {}).get("name"):
+        terms.append(("customer", view["ship_to"]["name"]))
     if cust.get("gstin"):
         terms.append(("gstin", cust["gstin"]))
     if view.get("customer_po_no"):

@@ -51,7 +51,9 @@ def order_values(view: domain.View, version: int, now: datetime) -> dict[str, An
     credit = view["credit"]
     return dict(
         order_no=view["order_no"], customer_id=view["customer"]["customer_id"],
-        customer_name=view["customer"]["name"], status=view["status"], doc=view, version=version,
+        # The name people know the customer by (a proprietor's trade name rather than the person's).
+        customer_name=view["customer"].get("trade_name") or view["customer"]["name"], status=view["status"],
+        doc=view, version=version,
         confirmed_at=_ts(view["confirmed_at"]), credit_held_at=_ts(credit.get("held_at")),
         credit_decided_at=_ts(credit.get("decided_at")), settled_on=_date(view["settled_on"]), updated_at=now,
     )
