@@ -249,6 +249,7 @@ async def test_role_workspaces_in_a_browser(stack: Stack, harness: ServiceHarnes
             await expect(rejected_row.locator("[data-field=rejection]")).to_contain_text(
                 f"702: {rejected['rejection']['message']}")
             await expect(rejected_row.locator("[data-field=invoice-no]")).to_have_text(rejected["invoice_no"])
+            await expect(rejected_row.locator("[data-field=order]")).to_have_text(order["number"])
             partb_row = ewb(compliance, "partb", refused["id"])
             await expect(partb_row.locator("[data-field=refusal]")).to_have_text(refused["last_refusal"])
             valid_row = ewb(compliance, "valid", refused["id"])

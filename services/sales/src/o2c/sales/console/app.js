@@ -311,8 +311,13 @@ const VIEWS = {
   // --- accountant: invoices and their IRN, IRN rejections, returns and credit notes -------------------
 
   async accountant() {
-    const rows = await api(`/tracking/orders?limit=200&shipments=true`);
-    const tracked = rows.flatMap((o) => (o.shipments || []).filter((s) => s.invoice).map((s) => ({ o, s }))).slice(0, 50);
+    // Every invoice whose IRN was rejected (however old), then the 50 newest invoices.
+    const [rows, irnRows] = await Promise.all([api(`/tracking/orders?limit=200&shipments=true`),
+      api(`/tracking/orders?exception_kind=irn_rejected&shipments=true&limit=500`)]);
+    const invoicesOf = (rs) => rs.flatMap((o) => (o.shipments || []).filter((s) => s.invoice).map((s) => ({ o, s })));
+    const rejectedFirst = invoicesOf(irnRows).filter(({ s }) => s.invoice.irn_status === "rejected");
+    const seen = new Set(rejectedFirst.map(({ s }) => s.invoice.invoice_id));
+    const tracked = [...rejectedFirst, ...invoicesOf(rows).filter(({ s }) => !seen.has(s.invoice.invoice_id)).slice(0, 50)];
     const found = await Promise.all(tracked.map(async ({ o, s }) => {
       const id = encodeURIComponent(s.invoice.invoice_id);
       try {
@@ -342,11 +347,14 @@ const VIEWS = {
   async compliance() {
     const [expiring, generated, rejected] = await Promise.all(["/ewaybills/expiring?within_hours=24", "/ewaybills?status=generated", "/ewaybills?status=rejected"]
       .map(async (p) => list(await api(svc("ewaybill", p)))));
+    // The e-way bill knows its order by id; people know it by number (the tracking read model has both).
+    const orderNo = {};
+    try { (await api(`/tracking/orders?limit=500`)).forEach((o) => { orderNo[o.order_id] = o.order_no; }); } catch { /* ids it is */ }
     const partB = generated.filter((e) => e.last_refusal);
     const left = (iso) => { const h = (new Date(iso) - Date.now()) / 36e5; return h < 0 ? `expired ${(-h).toFixed(1)} h ago` : `${h.toFixed(1)} h left`; };
     // One <tbody> per bill: its facts, and for the lists that need an action a second row with the form.
     const row = (kind, e, action = "") => `<tbody data-testid="ewb" data-list="${kind}" data-ewaybill="${esc(e.id)}" data-valid-until="${esc(e.valid_until || "")}"><tr>
-      <td data-field="ebn">${esc(e.ewaybill_no || "—")}</td><td data-field="invoice-no">${esc(e.invoice_no)}</td><td><a href="#/orders/${encodeURIComponent(e.order_id)}">${esc(e.order_id)}</a></td>
+      <td data-field="ebn">${esc(e.ewaybill_no || "—")}</td><td data-field="invoice-no">${esc(e.invoice_no)}</td><td><a href="#/orders/${encodeURIComponent(e.order_id)}" data-field="order">${esc(orderNo[e.order_id] || e.order_id)}</a></td>
       <td data-field="vehicle">${esc((e.transport && e.transport.vehicle_no) || "—")}</td><td data-field="distance">${esc(e.distance_km ?? (e.transport && e.transport.distance_km) ?? "—")} km</td>
       <td data-field="value">${rupees(e.consignment_value)}</td>
       <td data-field="valid-until">${e.valid_until ? fmtTime(e.valid_until) + ` <span class="muted">${left(e.valid_until)}</span>` : "—"}</td></tr>${action ? `<tr class="action-row"><td colspan="7">${action}</td></tr>` : ""}</tbody>`;
