@@ -244,12 +244,27 @@ def router(rt: Runtime) -> APIRouter:
             raise Problem(403, "Forbidden", "this order is not reserved at or shipped from this login's warehouses")
         owner = _owner_scope(who)
         if owner is not None:
-            async with rt.sessions() as session:
-                found = (await session.execute(
-                    sa.select(sales_db.customer.c.sales_owner).where(sales_db.customer.c.customer_id == customer_id)
-                )).scalar_one_or_none()
+            found = await owner_of(customer_id)
             if found is not None and found != owner:
                 raise Problem(403, "Forbidden", "this customer belongs to another sales owner")
+
+    owners: dict[str, tuple[str | None, float]] = {}
+
+    async def owner_of(customer_id: str) -> str | None:
+        """The customer's sales owner, remembered for 30 s: a coordinator's pages must not each cost a query
+        (a reassigned customer takes effect within that)."""
+        now = time.monotonic()
+        cached = owners.get(customer_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        async with rt.sessions() as session:
+            found: str | None = (await session.execute(
+                sa.select(sales_db.customer.c.sales_owner).where(sales_db.customer.c.customer_id == customer_id)
+            )).scalar_one_or_none()
+        if len(owners) > 50_000:
+            owners.clear()
+        owners[customer_id] = (found, now + 30.0)
+        return found
 
     @api.get("/tracking/orders/{order_id}", summary="The order's whole timeline, in one response")
     async def get_order(order_id: str, who: Tracker) -> Response:
