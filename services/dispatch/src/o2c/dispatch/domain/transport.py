@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from o2c.contracts.gstin import TRANSIN, is_valid_gstin
 from o2c.dispatch.domain.errors import INVALID_VEHICLE_FORMAT, VEHICLE_REQUIRED, InvalidValue
 
 
@@ -87,22 +88,11 @@ def vehicle_number(vehicle_no: str | None, mode: TransportMode = TransportMode.R
 
 # --- transporter, driver, lorry receipt --------------------------------------------------------
 
-_GSTIN = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z][Z1-9ABD-J][0-9A-Z]$")
-_TRANSIN = re.compile(r"^88[0-9A-Z]{13}$")
-_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _MOBILE = re.compile(r"^[6-9][0-9]{9}$")
 _TRANSPORT_DOC = re.compile(r"^[A-Za-z0-9/\-]{1,15}$")
 MAX_DISTANCE_KM = 4000
 SAME_PINCODE_MAX_KM = 100
 DISTANCE_TOLERANCE = Decimal("1.10")
-
-
-def _gstin_check_ok(gstin: str) -> bool:
-    total = 0
-    for i, char in enumerate(gstin[:14]):
-        product = (1 if i % 2 == 0 else 2) * _ALPHABET.index(char)
-        total += product // 36 + product % 36
-    return _ALPHABET[(36 - total % 36) % 36] == gstin[14]
 
 
 def normalise_transporter_id(value: str | None) -> str | None:
@@ -111,9 +101,7 @@ def normalise_transporter_id(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     ident = re.sub(r"\s", "", value).upper()
-    if _TRANSIN.match(ident):
-        return ident
-    if _GSTIN.match(ident) and _gstin_check_ok(ident):
+    if TRANSIN.match(ident) or is_valid_gstin(ident):
         return ident
     raise InvalidValue("transporter_id", f"{value!r} is neither a valid GSTIN nor a TRANSIN (88 + 13 characters)")
 
