@@ -192,6 +192,11 @@ def test_vehicle_change_only_after_gate_out_with_a_reason(
     ready.record_ewaybill(ewaybill())
     ready.gate_out(NOW, "guard")
 
+    # "Other reasons" need remarks (the e-way bill's Part-B update refuses it without): named, nothing changes.
+    with pytest.raises(InvalidValue) as refused:
+        ready.change_vehicle(details("KA01AB9999"), VehicleChangeReason.OTHERS, NOW + timedelta(hours=3),
+                             from_place="Hubballi", from_state_code="29", remarks="  ")
+    assert refused.value.field == "remarks" and ready.details is not None and ready.details.vehicle_no == "MH12AB1234"
     change = ready.change_vehicle(details("KA01AB9999"), VehicleChangeReason.BREAKDOWN, NOW + timedelta(hours=3),
                                   from_place="Hubballi", from_state_code="29", remarks="clutch failed")
 

@@ -19,6 +19,7 @@ import uvicorn
 from o2c.credit.app import DEFINITION as CREDIT
 from o2c.dispatch.app import DEFINITION as DISPATCH
 from o2c.ewaybill.adapters.pincodes import pincode_distance
+from o2c.ewaybill.adapters.sandbox_server import SandboxPortal
 from o2c.ewaybill.adapters.sandbox_server import create_app as nic_sandbox
 from o2c.ewaybill.app import DEFINITION as EWAYBILL
 from o2c.ewaybill.domain.sandbox import PincodeDistance
@@ -71,6 +72,8 @@ STOCK = {"ELE-MCB-4P-63A-C": {"PNQ": ("A-01-01", "12")}, "ELE-RCCB-4P-63A": {"PN
 @dataclasses.dataclass
 class Stack(ChainDriver):
     urls: dict[str, str]
+    portal: SandboxPortal
+    """The NIC sandbox's state (its requests, and refusals a test scripts)."""
 
     patience: ClassVar[float] = CHAIN
 
@@ -82,7 +85,8 @@ async def running_stack(harness: ServiceHarness, issuer: LocalIssuer, monkeypatc
     NIC e-way bill sandbox on its own port (`portal_distance`: the portal's pincode directory) and the IRP
     sandbox in process."""
     servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
-    nic, nic_task, nic_url = await serve_app(nic_sandbox(portal_distance))
+    nic_app = nic_sandbox(portal_distance)
+    nic, nic_task, nic_url = await serve_app(nic_app)
     servers.append((nic, nic_task))
     inventory, credit, dispatch, invoicing, ewaybill, notify = await asyncio.gather(
         harness.start(INVENTORY), harness.start(CREDIT), harness.start(DISPATCH),
@@ -105,7 +109,7 @@ async def running_stack(harness: ServiceHarness, issuer: LocalIssuer, monkeypatc
         server, task, urls["sales"] = await serve_app(sales.app)
         servers.append((server, task))
         services["sales"] = sales
-        yield Stack(issuer, services, urls)
+        yield Stack(issuer, services, urls, nic_app.state.sandbox)
     finally:
         for server, task in servers:
             server.should_exit = True

@@ -6,7 +6,8 @@ sanctions it and the pickers confirm every line (both through the APIs; their sc
 The dispatch supervisor enters vehicle, driver, transporter and LR for both shipments in the console. The
 portal's pincode directory puts Bhiwandi nearer to the buyer than ours does, so the Bhiwandi e-way bill is
 rejected (702); the Chakan one is generated and the supervisor gates Chakan out from the console. A vehicle
-change after gate-out "for other reasons" without remarks is refused by the portal, so the bill waits for a
+change after gate-out "for other reasons" needs remarks (dispatch says so, naming the field); with them it
+goes through, but the portal refuses the Part-B update (scripted in the sandbox), so the bill waits for a
 Part-B update. The compliance officer sees the rejected bill, the one awaiting Part B and the valid ones;
 she retries the rejection with the portal's distance and enters the Part-B update; the supervisor then gates
 Bhiwandi out. The accountant sees both invoices with the IRN status invoicing holds, and a return credited
@@ -21,6 +22,7 @@ dashboards).
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import uuid
@@ -35,6 +37,7 @@ from aiokafka import AIOKafkaProducer
 from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
 from o2c.ewaybill.adapters.pincodes import pincode_distance
+from o2c.ewaybill.domain.errors import VEHICLE_VALIDITY_LAPSED
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness
 
@@ -223,10 +226,16 @@ async def test_role_workspaces_in_a_browser(stack: Stack, harness: ServiceHarnes
             gone = await s.call("dispatch", "GET", f"/shipments/{shipments['PNQ']}", supervisor)
             assert (gone["status"], gone["dispatched_by"]) == ("dispatched", "DS01")
 
-            # After gate-out the goods change vehicle "for other reasons" without remarks: the portal refuses.
+            # After gate-out the goods change vehicle "for other reasons": without remarks dispatch refuses, naming
+            # the field; with them the change stands, and the portal refuses the Part-B update (scripted).
+            change = {"vehicle_no": "MH14XY2468", "driver_name": "Sunil Jadhav", "driver_phone": "9890012345",
+                      "reason": "others", "from_place": "Khed Shivapur", "from_state_code": "27"}
+            problem = await s.call("dispatch", "POST", f"/shipments/{shipments['PNQ']}/vehicle", supervisor,
+                                   json=change, expect=422)
+            assert "remarks" in json.dumps(problem), problem
+            s.portal.scripted_refusals["VEHEWB"] = [VEHICLE_VALIDITY_LAPSED]
             await s.call("dispatch", "POST", f"/shipments/{shipments['PNQ']}/vehicle", supervisor, json={
-                "vehicle_no": "MH14XY2468", "driver_name": "Sunil Jadhav", "driver_phone": "9890012345",
-                "reason": "others", "from_place": "Khed Shivapur", "from_state_code": "27"})
+                **change, "remarks": "load shifted to a second truck at the toll plaza"})
 
             async def bill(warehouse: str, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
                 found = await s.call("ewaybill", "GET", "/ewaybills", everyone,

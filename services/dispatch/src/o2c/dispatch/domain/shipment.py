@@ -308,6 +308,9 @@ class Shipment:
             raise InvalidValue("vehicle_no", "the new details are the same as the current ones")
         if not from_place.strip():
             raise InvalidValue("from_place", "where are the goods now?")
+        if reason is VehicleChangeReason.OTHERS and not remarks.strip():
+            # The e-way bill's Part-B update needs them: say so here, where the supervisor types the change.
+            raise InvalidValue("remarks", "a vehicle change for other reasons needs remarks")
         change = VehicleChange(self.details, details, reason, remarks, from_place, from_state_code,
                                require_aware(at, "at"))
         self.details = details
