@@ -37,7 +37,7 @@ from aiokafka import AIOKafkaProducer
 from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
 from o2c.ewaybill.adapters.pincodes import pincode_distance
-from o2c.ewaybill.domain.errors import VEHICLE_VALIDITY_LAPSED
+from o2c.ewaybill.domain.errors import PortalError
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness
 
@@ -233,7 +233,8 @@ async def test_role_workspaces_in_a_browser(stack: Stack, harness: ServiceHarnes
             problem = await s.call("dispatch", "POST", f"/shipments/{shipments['PNQ']}/vehicle", supervisor,
                                    json=change, expect=422)
             assert "remarks" in json.dumps(problem), problem
-            s.portal.scripted_refusals["VEHEWB"] = [VEHICLE_VALIDITY_LAPSED]
+            s.portal.scripted_refusals["VEHEWB"] = [PortalError(
+                "sandbox", "Part-B update refused by the sandbox on the test's request (a scripted portal refusal)")]
             await s.call("dispatch", "POST", f"/shipments/{shipments['PNQ']}/vehicle", supervisor, json={
                 **change, "remarks": "load shifted to a second truck at the toll plaza"})
 

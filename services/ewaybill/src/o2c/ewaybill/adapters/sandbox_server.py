@@ -49,9 +49,9 @@ class SandboxPortal:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     bills: dict[str, IssuedBill] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
-    scripted_refusals: dict[str, list[str]] = field(default_factory=dict)
-    """Action → portal error codes answered to its next requests, one each: a test scripts a refusal the
-    service cannot foresee (the real portal sometimes refuses what passed every documented rule)."""
+    scripted_refusals: dict[str, list[PortalError]] = field(default_factory=dict)
+    """Action → errors answered to its next requests, one each: a test scripts a refusal the service cannot
+    foresee (the real portal sometimes refuses what passed every documented rule)."""
 
 
 def _ok(data: dict[str, Any]) -> JSONResponse:
@@ -92,7 +92,7 @@ def create_app(distance: PincodeDistance = pincode_distance, clock: Callable[[],
     def act(action: str, body: dict[str, Any], now: datetime) -> JSONResponse:
         scripted = state.scripted_refusals.get(action)
         if scripted:
-            return _refused(portal_error(scripted.pop(0)))
+            return _refused(scripted.pop(0))
         if action == "GENEWAYBILL":
             outcome = state.portal.generate(body, now)
             if not outcome.accepted or outcome.response is None:
