@@ -139,3 +139,19 @@ def test_warehouse_staff_act_only_at_their_warehouses() -> None:
     assert not picker.may_act_at_warehouse("AMD")
     supervisor = Principal(subject="s", roles=frozenset({Role.DISPATCH_SUPERVISOR}))
     assert supervisor.may_act_at_warehouse("AMD")
+
+
+def test_a_verified_token_is_remembered_but_never_past_its_expiry(tmp_path: Path) -> None:
+    from o2c.kit.auth import JwksKeys, TokenVerifier
+
+    iss = LocalIssuer.generate()
+    (tmp_path / "jwks.json").write_text(json.dumps(iss.jwks()))
+    verifier = TokenVerifier(JwksKeys(file=str(tmp_path / "jwks.json")), issuer=iss.issuer, audience=iss.audience)
+    token = iss.token("FH01", ["finance_head"])
+    assert verifier.remembered(token) is None
+    assert verifier.verify(token).subject == "FH01"
+    assert verifier.remembered(token) is not None  # the next request skips the RS256 check
+    short = iss.token("FH02", ["finance_head"], ttl_seconds=1)
+    assert verifier.verify(short).subject == "FH02"
+    time.sleep(1.1)
+    assert verifier.remembered(short) is None  # remembered no longer than the token lives

@@ -6,6 +6,7 @@ Claims carry the roles of DOMAIN.md and the data scope: `customer_id` for a cust
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -119,10 +120,35 @@ class JwksKeys:
 
 
 class TokenVerifier:
+    """Verifies bearer tokens. A token verified in the last minute is answered from memory: a page polls or
+    reconnects with the same token, and an RS256 check costs about as much as a cached page. A remembered
+    token never outlives its `exp`."""
+
+    REMEMBER_SECONDS = 60.0
+    REMEMBER_MAX = 10_000
+
     def __init__(self, keys: JwksKeys, *, issuer: str, audience: str) -> None:
         self.keys, self.issuer, self.audience = keys, issuer, audience
+        self._verified: dict[str, tuple[Principal, float]] = {}
+
+    def remembered(self, token: str) -> Principal | None:
+        found = self._verified.get(token)
+        if found is not None and found[1] > time.monotonic():
+            return found[0]
+        return None
 
     def verify(self, token: str) -> Principal:
+        found = self.remembered(token)
+        if found is not None:
+            return found
+        principal, expires_at = self._verify(token)
+        if len(self._verified) >= self.REMEMBER_MAX:
+            self._verified.clear()
+        self._verified[token] = (principal, time.monotonic() + max(0.0, min(self.REMEMBER_SECONDS,
+                                                                             expires_at - time.time())))
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -141,18 +167,26 @@ class TokenVerifier:
             raise Problem(401, "Unauthorized", "token expired") from exc
         except jwt.PyJWTError as exc:
             raise Problem(401, "Unauthorized", f"invalid token: {exc}") from exc
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
 
-def current_principal(request: Request) -> Principal:
+async def principal_of_token(request: Request, token: str) -> Principal:
+    """The token's principal: from the verifier's memory on the event loop, else verified in a worker thread
+    (an unknown key id may fetch the JWKS over the network)."""
     verifier: TokenVerifier = request.app.state.token_verifier
+    principal = verifier.remembered(token)
+    if principal is None:
+        principal = await asyncio.to_thread(verifier.verify, token)
+    request.state.principal = principal
+    return principal
+
+
+async def current_principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "Unauthorized", "a bearer token is required")
-    principal = verifier.verify(token.strip())
-    request.state.principal = principal
-    return principal
+    return await principal_of_token(request, token.strip())
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:

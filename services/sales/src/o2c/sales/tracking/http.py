@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
-import jwt
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
-from o2c.kit.auth import Principal, Role, require
+from o2c.kit.auth import Principal, Role, principal_of_token, require
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.problems import NotFound, Problem
 from o2c.kit.service import Runtime
@@ -39,41 +38,8 @@ from o2c.sales.tracking.tables import tracking_order, tracking_shipment, trackin
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
 
-
-
-_VERIFIED: dict[str, tuple[Principal, float]] = {}
-_VERIFIED_MAX = 10_000
-_VERIFIED_FOR = 60.0
-
-
-def verified(request: Request, token: str) -> Principal:
-    """The token's principal. A token seen in the last minute is not verified again: an RS256 check costs
-    about as much as the rest of the page, and a page polls or reconnects with the same token. Expiry is
-    never outlived: the cached entry ends at the token's `exp` at the latest."""
-    now = time.monotonic()
-    found = _VERIFIED.get(token)
-    if found is not None and found[1] > now:
-        return found[0]
-    principal: Principal = request.app.state.token_verifier.verify(token)
-    expires = float(jwt.decode(token, options={"verify_signature": False}).get("exp", 0))
-    if len(_VERIFIED) >= _VERIFIED_MAX:
-        _VERIFIED.clear()
-    _VERIFIED[token] = (principal, now + max(0.0, min(_VERIFIED_FOR, expires - time.time())))
-    return principal
-
-
-async def any_login(request: Request) -> Principal:
-    """Every role may track orders (the data scope decides which). Verified on the event loop: the page's
-    latency budget has no room for a thread-pool hop per request."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Problem(401, "Unauthorized", "a bearer token is required")
-    principal = verified(request, token.strip())
-    request.state.principal = principal
-    return principal
-
-
-Tracker = Annotated[Principal, Depends(any_login)]
+# Every role may track orders (the data scope decides which).
+Tracker = Annotated[Principal, Depends(require())]
 Analyst = Annotated[Principal, Depends(require(Role.SALES_HEAD, Role.FINANCE_HEAD, Role.FINANCE_EXECUTIVE,
                                                Role.DISPATCH_SUPERVISOR, Role.WAREHOUSE_COORDINATOR,
                                                Role.ACCOUNTANT, Role.COMPLIANCE_OFFICER, Role.SALES_COORDINATOR,
@@ -283,7 +249,7 @@ def router(rt: Runtime) -> APIRouter:
         token = access_token or header.partition(" ")[2]
         if not token:
             raise Problem(401, "Unauthorized", "a bearer token is required")
-        who = verified(request, token.strip())
+        who = await principal_of_token(request, token.strip())
         found = await read_view(tracking, order_id)
         if found is None:
             raise NotFound("order", order_id)
