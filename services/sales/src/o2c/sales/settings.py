@@ -8,6 +8,12 @@ from pydantic import Field
 
 class SalesSettings(ServiceSettings):
     inventory_url: str = "http://127.0.0.1:8103"
+    credit_url: str = "http://127.0.0.1:8102"
+    """The other services' APIs, for the console's forwarder (`O2C_<SERVICE>_URL`; inventory's also for ATP)."""
+    dispatch_url: str = "http://127.0.0.1:8104"
+    invoicing_url: str = "http://127.0.0.1:8105"
+    ewaybill_url: str = "http://127.0.0.1:8106"
+    notify_url: str = "http://127.0.0.1:8107"
     atp_timeout_seconds: float = 0.8
     supplier_state_code: str = "27"
     """State of the company's registration used for quotation tax estimates (the dispatching warehouse's
@@ -31,3 +37,8 @@ class SalesSettings(ServiceSettings):
     """… picked → vehicle, invoice, e-way bill and gate-out,"""
     tracking_rejection_days: int = 1
     """… and the cost of correcting an IRN or e-way bill rejection."""
+
+    def service_urls(self) -> dict[str, str]:
+        """Where the console's forwarder finds each other service's API."""
+        return {"credit": self.credit_url, "inventory": self.inventory_url, "dispatch": self.dispatch_url,
+                "invoicing": self.invoicing_url, "ewaybill": self.ewaybill_url, "notify": self.notify_url}

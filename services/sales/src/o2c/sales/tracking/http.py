@@ -31,9 +31,9 @@ from o2c.kit.messaging.schema import TABLES
 from o2c.kit.problems import NotFound, Problem
 from o2c.kit.service import Runtime
 from o2c.sales.adapters import db as sales_db
+from o2c.sales.settings import SalesSettings
 from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.handlers import Tracking, tracking_of
-from o2c.sales.tracking.settings import ConsoleSettings
 from o2c.sales.tracking.tables import tracking_order, tracking_shipment, tracking_term
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
@@ -197,7 +197,8 @@ def router(rt: Runtime) -> APIRouter:
     api = APIRouter(tags=["tracking"])
     tracking = tracking_of(rt)
     dead_letters = DeadLetterIndex(rt)
-    console = ConsoleSettings()
+    settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings()
+    service_urls = settings.service_urls()
     clients: dict[str, httpx.AsyncClient] = {}
 
     async def authorise(who: Principal, page: Page) -> None:
@@ -351,7 +352,7 @@ def router(rt: Runtime) -> APIRouter:
     @api.api_route("/console/api/{service}/{path:path}", methods=["GET", "POST", "PUT"], include_in_schema=False)
     async def forward(service: str, path: str, request: Request) -> Response:
         """Backend-for-frontend: the user's own token, to the owning service's API; nothing else added."""
-        base = console.url_of(service)
+        base = service_urls.get(service)
         if base is None:
             raise NotFound("service", service)
         client = clients.get(service)
@@ -369,7 +370,7 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.get("/console/config.json", include_in_schema=False)
     async def console_config() -> dict[str, Any]:
-        return {"services": sorted(console.urls())}
+        return {"services": sorted(["sales", *service_urls])}
 
     @api.get("/console", include_in_schema=False)
     async def console_root() -> RedirectResponse:
