@@ -13,6 +13,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from o2c.contracts.rupees import format_inr
+
 from driver.api import Refused, Unavailable
 from driver.context import Ctx
 from driver.report import short
@@ -27,19 +29,11 @@ def money(value: Decimal) -> str:
 
 
 def rupees(value: Any) -> str:
+    """An API's amount (a decimal string) as people read it; anything else as it came."""
     try:
-        amount = Decimal(str(value))
+        return format_inr(Decimal(str(value)))
     except ArithmeticError:
         return str(value)
-    whole, _, paise = f"{amount:.2f}".partition(".")
-    head, tail = whole[:-3], whole[-3:]
-    groups: list[str] = []
-    while len(head) > 2:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        groups.insert(0, head)
-    return "₹" + ",".join([*groups, tail]) + "." + paise
 
 
 class OrderPlay:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TypeAlias
 
+from o2c.contracts.rupees import format_inr as format_inr
 from o2c.credit.domain.errors import InvalidValue
 
 Money: TypeAlias = Decimal
@@ -41,18 +42,3 @@ def positive(value: Decimal | int | str, field: str = "amount") -> Money:
     return amount
 
 
-def format_inr(amount: Decimal) -> str:
-    """Indian digit grouping (lakh, crore): Decimal('1050000') → '₹10,50,000.00'."""
-    quantised = money(amount)
-    sign = "-" if quantised < 0 else ""
-    rupees, paise = f"{abs(quantised):.2f}".split(".")
-    if len(rupees) > 3:
-        head, tail = rupees[:-3], rupees[-3:]
-        pairs: list[str] = []
-        while len(head) > 2:
-            pairs.insert(0, head[-2:])
-            head = head[:-2]
-        if head:
-            pairs.insert(0, head)
-        rupees = ",".join([*pairs, tail])
-    return f"{sign}₹{rupees}.{paise}"

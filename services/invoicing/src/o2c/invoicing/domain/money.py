@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from o2c.contracts.rupees import indian_grouping as indian_grouping
+
 PAISA = Decimal("0.01")
 RUPEE = Decimal("1")
 ZERO = Decimal("0.00")
@@ -83,16 +85,3 @@ def amount_in_words(amount: Decimal) -> str:
     return words + " Only"
 
 
-def indian_grouping(amount: Decimal) -> str:
-    """`153100.5` → `1,53,100.50`: the last three digits, then groups of two."""
-    exact = to_paisa(amount)
-    sign = "-" if exact < 0 else ""
-    whole, _, fraction = f"{abs(exact):.2f}".partition(".")
-    head, tail = whole[:-3], whole[-3:]
-    groups: list[str] = []
-    while len(head) > 2:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        groups.insert(0, head)
-    return sign + ",".join([*groups, tail]) + "." + fraction

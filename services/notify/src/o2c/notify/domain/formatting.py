@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from o2c.contracts.rupees import format_inr as rupees
+
+__all__ = ["IST", "day", "moment", "rupees"]
+
 IST = ZoneInfo("Asia/Kolkata")
-
-
-def rupees(amount: Decimal) -> str:
-    """`Decimal("153100.5")` → `₹1,53,100.50`: the last three digits, then groups of two."""
-    exact = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "-" if exact < 0 else ""
-    whole, _, paise = f"{abs(exact):.2f}".partition(".")
-    head, groups = whole[:-3], [whole[-3:]]
-    while head:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    return f"{sign}₹{','.join(groups)}.{paise}"
 
 
 def day(on: date) -> str:

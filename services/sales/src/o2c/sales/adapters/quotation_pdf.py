@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from fpdf import FPDF
+from o2c.contracts.rupees import indian_grouping
 from o2c.sales.domain.customer import Address
 from o2c.sales.domain.quotation import PromiseBasis, Quotation, QuotationLine
 
@@ -19,22 +20,6 @@ FONT = "Helvetica"
 def _t(text: object) -> str:
     """Core fonts are Latin-1: anything else is replaced, never an error."""
     return str(text).replace("₹", "Rs.").replace("—", "-").encode("latin-1", "replace").decode("latin-1")
-
-
-def _money(value: Decimal) -> str:
-    """Indian digit grouping with two decimals: 12,34,567.89."""
-    sign = "-" if value < 0 else ""
-    whole, _, paise = f"{abs(value):.2f}".partition(".")
-    if len(whole) > 3:
-        head, tail = whole[:-3], whole[-3:]
-        groups: list[str] = []
-        while len(head) > 2:
-            groups.insert(0, head[-2:])
-            head = head[:-2]
-        if head:
-            groups.insert(0, head)
-        whole = ",".join([*groups, tail])
-    return f"{sign}{whole}.{paise}"
 
 
 def _number(value: Decimal) -> str:
@@ -206,9 +191,10 @@ def render_quotation_pdf(q: Quotation, company_name: str = "o2c", company_gstin:
             header()
             page_top = pdf.get_y()
         item = line.priced.item
+        rs = indian_grouping
         cells = [str(line.line_no), item.code, item.name, item.hsn.value, _number(line.quantity), item.unit.value,
-                 _money(line.unit_price), _scheme(line), _money(line.discount), _money(line.taxable_value),
-                 f"{line.priced.gst.rate.normalize():f}", _money(line.tax.total), _money(line.gross_value),
+                 rs(line.unit_price), _scheme(line), rs(line.discount), rs(line.taxable_value),
+                 f"{line.priced.gst.rate.normalize():f}", rs(line.tax.total), rs(line.gross_value),
                  _promise(line)]
         y = pdf.get_y()
         baseline = y + row_height - 1.4
@@ -234,7 +220,7 @@ def render_quotation_pdf(q: Quotation, company_name: str = "o2c", company_gstin:
             pdf.add_page()
         pdf.set_font(FONT, "B" if label.startswith("Total") else "", 8)
         pdf.cell(width - 40, 5, label, align="R")
-        pdf.cell(40, 5, _money(amount), border=1, align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(40, 5, indian_grouping(amount), border=1, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font(FONT, "I", 7)
     pdf.multi_cell(width, 4, _t(

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from o2c.contracts.envelope import Message
+from o2c.contracts.rupees import format_inr
 from o2c.contracts.v1 import credit, dispatch, ewaybill, inventory, invoicing, notify, sales
 
 IST = timedelta(hours=5, minutes=30)
@@ -167,14 +168,6 @@ def _money(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _inr(value: Decimal) -> str:
-    """₹ with Indian digit grouping (₹1,18,000.00), as people read amounts in the timeline."""
-    sign, whole, frac = ("-" if value < 0 else ""), *format(abs(value), ".2f").split(".")
-    head, tail = whole[:-3], whole[-3:]
-    groups = [head[max(0, i - 2):i] for i in range(len(head), 0, -2)][::-1]
-    return f"{sign}₹" + ",".join([*groups, tail] if head else [tail]) + "." + frac
-
-
 def _day(value: date) -> str:
     return value.strftime("%d %b %Y")
 
@@ -247,7 +240,7 @@ def apply(view: View, m: Message) -> View:
         _order_facts(view, m)
         view["confirmed_at"] = _iso(m.confirmed_at)
         _step(view, m.confirmed_at, "order_confirmed", f"Order {m.order_no} confirmed", "sales", m.order_no,
-              f"{len(m.lines)} lines, {_inr(m.totals.gross_value)}"
+              f"{len(m.lines)} lines, {format_inr(m.totals.gross_value)}"
               + (f", PO {m.customer_po_no}" if m.customer_po_no else ""))
     elif isinstance(m, sales.OrderAmended):
         _order_facts(view, m)
@@ -306,7 +299,7 @@ def apply(view: View, m: Message) -> View:
         view["credit"] = {"status": "approved", "amount": _money(m.amount), "decided_at": _iso(m.decided_at),
                           "decided_by": "credit (automatic)", "revision": m.order_revision}
         _step(view, m.decided_at, "credit_approved", "Credit approved", "credit", None,
-              f"{_inr(m.amount)} within limit {_inr(m.exposure.credit_limit)}")
+              f"{format_inr(m.amount)} within limit {format_inr(m.exposure.credit_limit)}")
     elif isinstance(m, credit.CreditHeld):
         view["credit"] = {"status": "held", "amount": _money(m.amount), "reasons": [r.value for r in m.reasons],
                           "held_at": _iso(m.decided_at), "sanction_due_by": _iso(m.sanction_due_by),
@@ -314,7 +307,7 @@ def apply(view: View, m: Message) -> View:
                           "exposure_total": _money(m.exposure.total), "credit_limit": _money(m.exposure.credit_limit)}
         reasons = ", ".join(r.value.replace("_", " ") for r in m.reasons)
         _step(view, m.decided_at, "credit_held", "Credit hold: awaiting sanction", "credit", None,
-              f"{reasons}; exposure {_inr(m.exposure.total)} vs limit {_inr(m.exposure.credit_limit)}")
+              f"{reasons}; exposure {format_inr(m.exposure.total)} vs limit {format_inr(m.exposure.credit_limit)}")
         _open_exception(view, "credit_hold", "credit_hold", f"awaiting finance sanction ({reasons})", m.decided_at)
     elif isinstance(m, credit.CreditSanctioned):
         view["credit"].update(status="sanctioned", decided_at=_iso(m.decided_at), decided_by=m.sanctioned_by,
@@ -333,20 +326,20 @@ def apply(view: View, m: Message) -> View:
                                     "amount": _money(m.amount), "due_date": _iso(m.due_date),
                                     "posted_at": _iso(m.posted_at), "settled": False})
         _step(view, m.posted_at, "receivable_posted", f"Receivable {m.invoice_no}", "credit", m.invoice_no,
-              f"{_inr(m.amount)} due {_day(m.due_date)}", m.shipment_id)
+              f"{format_inr(m.amount)} due {_day(m.due_date)}", m.shipment_id)
     elif isinstance(m, credit.InvoiceSettled):
         for r in view["receivables"]:
             if r["invoice_id"] == m.invoice_id:
                 r["settled"] = True
         _step(view, datetime.combine(m.settled_on, datetime.min.time(), UTC), "invoice_settled",
-              f"Invoice {m.invoice_no} settled", "credit", m.invoice_no, f"paid {_inr(m.paid_amount)}")
+              f"Invoice {m.invoice_no} settled", "credit", m.invoice_no, f"paid {format_inr(m.paid_amount)}")
     elif isinstance(m, credit.OrderSettled):
         view["settled_on"] = _iso(m.settled_on)
         _step(view, datetime.combine(m.settled_on, datetime.min.time(), UTC), "order_settled", "Order paid",
-              "credit", None, f"{_inr(m.invoiced_amount)} across {len(m.invoice_nos)} invoice(s)")
+              "credit", None, f"{format_inr(m.invoiced_amount)} across {len(m.invoice_nos)} invoice(s)")
     elif isinstance(m, credit.CreditExposureReleased):
         _step(view, m.released_at, "exposure_released", "Credit exposure released", "credit", m.request_id,
-              f"{_inr(m.released_amount)}")
+              f"{format_inr(m.released_amount)}")
     elif isinstance(m, credit.PaymentReceived):
         for a in m.allocations:
             if a.order_id == view["order_id"]:
@@ -354,7 +347,7 @@ def apply(view: View, m: Message) -> View:
                                          "amount": _money(a.amount), "received_on": _iso(m.received_on),
                                          "mode": m.mode.value})
                 _step(view, m.recorded_at, "payment_received", f"Payment {m.receipt_no}", "credit", m.receipt_no,
-                      f"{_inr(a.amount)} against {a.invoice_no} ({m.mode.value})")
+                      f"{format_inr(a.amount)} against {a.invoice_no} ({m.mode.value})")
     elif isinstance(m, inventory.StockReserved):
         _reservations(view, list(m.allocations), m.decided_at)
         view["shortfalls"] = []
@@ -459,7 +452,7 @@ def apply(view: View, m: Message) -> View:
         if shp["status"] in ("released", "picking", "picked", "ready"):
             shp["status"] = "invoiced"
         _step(view, m.issued_at, "invoice_issued", f"Invoice {m.invoice_no}", "invoicing", m.invoice_no,
-              f"{_inr(m.totals.grand_total)}" + (", IRN registered" if m.irn else ""), m.shipment_id)
+              f"{format_inr(m.totals.grand_total)}" + (", IRN registered" if m.irn else ""), m.shipment_id)
     elif isinstance(m, invoicing.IrnRegistered):
         found = _find_by_invoice(view, m.invoice_id)
         if found:
@@ -485,7 +478,7 @@ def apply(view: View, m: Message) -> View:
         view["credit_notes"].append({"credit_note_no": m.credit_note_no, "original_invoice_no": m.original_invoice_no,
                                      "amount": _money(m.totals.grand_total), "date": _iso(m.credit_note_date)})
         _step(view, m.issued_at, "credit_note_issued", f"Credit note {m.credit_note_no}", "invoicing",
-              m.credit_note_no, f"{_inr(m.totals.grand_total)} against {m.original_invoice_no}")
+              m.credit_note_no, f"{format_inr(m.totals.grand_total)} against {m.original_invoice_no}")
     elif isinstance(m, ewaybill.EwayBillGenerated):
         shp = _shipment(view, m.shipment_id)
         shp["ewaybill"] = {"ewaybill_no": m.ewaybill_no, "valid_until": _iso(m.valid_until), "status": "generated",
@@ -547,7 +540,7 @@ def apply(view: View, m: Message) -> View:
 def apply_quotation(view: View, q: sales.QuotationIssued) -> View:
     view["quotation"] = {"quotation_id": q.quotation_id, "quotation_no": q.quotation_no}
     _step(view, q.issued_at, "quotation_issued", f"Quotation {q.quotation_no}", "sales", q.quotation_no,
-          f"valid until {_day(q.valid_until)}, {_inr(q.totals.gross_value)}")
+          f"valid until {_day(q.valid_until)}, {format_inr(q.totals.gross_value)}")
     return view
 
 
