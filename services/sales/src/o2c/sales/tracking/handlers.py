@@ -44,6 +44,9 @@ class Tracking:
         self.rt = rt
         self.cache = TrackingCache(rt.settings.redis_url, rt.settings.topic_prefix)
         self.live = LivePages(self.cache)
+        self.page_reads = asyncio.Semaphore(6)
+        """At most a few page reads from PostgreSQL at once: after a Redis flush every page is a miss, and
+        unbounded misses would take the whole connection pool from the consumer and time out."""
         self.lead_times = lead_times_of(rt.settings)
         self._tasks: set[asyncio.Task[None]] = set()
         self.last_lag_ms: float | None = None

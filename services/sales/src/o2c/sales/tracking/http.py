@@ -131,19 +131,6 @@ def _with_dead_letters(body: bytes, dead: list[dict[str, Any]]) -> bytes:
     return json.dumps(view, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-_DB_READS: dict[int, asyncio.Semaphore] = {}
-
-
-def _db_reads() -> asyncio.Semaphore:
-    """At most a few page reads from PostgreSQL at once (per event loop): after a Redis flush every page is a
-    miss, and unbounded misses would take the whole connection pool from the consumer and time out."""
-    loop = id(asyncio.get_running_loop())
-    found = _DB_READS.get(loop)
-    if found is None:
-        found = _DB_READS[loop] = asyncio.Semaphore(6)
-    return found
-
-
 @dataclass(frozen=True, slots=True)
 class Page:
     body: bytes
@@ -163,7 +150,7 @@ async def read_view(tracking: Tracking, order_id: str) -> Page | None:
     if cached is not None:
         view = json.loads(cached.body)
     else:
-        async with _db_reads(), tracking.rt.sessions() as session:
+        async with tracking.page_reads, tracking.rt.sessions() as session:
             view = await store.load(session, order_id)
     if view is None:
         return None
