@@ -115,7 +115,7 @@ async def test_order_page_latency_at_200_rps_over_10000_orders(harness: ServiceH
     tracking = tracking_of(svc.runtime)
     template = domain.new_view("ord-m-0")
     for m in story("ord-m-0"):
-        domain.apply_quotation(template, m) if m.TYPE == "QuotationIssued" else domain.apply(template, m)
+        domain.apply(template, m)
     domain.derive(template, datetime.now(UTC))
     body = store.dumps(template)
     ids = [f"ord-m-{i}" for i in range(ORDERS)]

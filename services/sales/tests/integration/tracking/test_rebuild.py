@@ -43,13 +43,7 @@ def comparable(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def expected_view(messages: Sequence[Message], order_id: str) -> dict[str, Any]:
-    view = domain.new_view(order_id)
-    for m in messages:
-        if isinstance(m, sales.QuotationIssued):
-            domain.apply_quotation(view, m)
-        else:
-            domain.apply(view, m)
-    return domain.derive(view, NOW)
+    return domain.project(order_id, messages, NOW)
 
 
 def payment(customer_id: str, *order_ids: str) -> credit.PaymentReceived:

@@ -27,13 +27,7 @@ pytestmark = pytest.mark.integration
 
 
 def expected_view(messages: list[Any]) -> dict[str, Any]:
-    view = domain.new_view(messages[0].order_id)
-    for m in messages:
-        if m.TYPE == "QuotationIssued":
-            domain.apply_quotation(view, m)
-        else:
-            domain.apply(view, m)
-    return domain.derive(view, NOW)
+    return domain.project(messages[0].order_id, messages, NOW)
 
 
 def comparable(view: dict[str, Any]) -> dict[str, Any]:

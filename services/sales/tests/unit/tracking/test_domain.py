@@ -15,13 +15,7 @@ from tracking_scenario import PROMISED, at, ids, story
 
 
 def project(messages: list, now=at(3, 6, 30)) -> dict:
-    view = domain.new_view(messages[0].order_id)
-    for m in messages:
-        if m.TYPE == "QuotationIssued":
-            domain.apply_quotation(view, m)
-        else:
-            domain.apply(view, m)
-    return domain.derive(view, now)
+    return domain.project(messages[0].order_id, messages, now)
 
 
 def test_full_story_timeline_exceptions_backorder_and_expected_dates() -> None:
@@ -130,7 +124,7 @@ def test_lead_times_per_warehouse_and_the_order_warehouses() -> None:
     slow_pune = domain.LeadTimes(pick_days=1, pick_days_by_warehouse={"WH-PUN-1": 3})
     view = domain.new_view("ord-trk-1")
     for m in msgs:
-        domain.apply_quotation(view, m) if m.TYPE == "QuotationIssued" else domain.apply(view, m)
+        domain.apply(view, m)
     domain.derive(view, at(2, 7), slow_pune)
     by_wh = {p["warehouse_id"]: p["expected_dispatch_date"] for p in view["planned_shipments"]}
     # Sanction target is within the day; Bengaluru picks in a day (3 May), Pune in three (5 May).

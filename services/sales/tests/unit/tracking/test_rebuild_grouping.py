@@ -55,13 +55,7 @@ def in_story_order(messages: list[Message], start: datetime = T0) -> list[Replay
 
 def live_projection(messages: list[Message]) -> dict[str, Any]:
     """What the live handlers build when the messages arrive in this order (the quotation after the order)."""
-    view = domain.new_view(messages[0].__dict__["order_id"])
-    for m in messages:
-        if isinstance(m, sales.QuotationIssued):
-            domain.apply_quotation(view, m)
-        else:
-            domain.apply(view, m)
-    return domain.derive(view, NOW)
+    return domain.project(messages[0].__dict__["order_id"], messages, NOW)
 
 
 def payment(*order_ids: str) -> credit.PaymentReceived:

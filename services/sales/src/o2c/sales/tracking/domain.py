@@ -8,7 +8,7 @@ No I/O here: the handlers load, apply, derive and store.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -236,6 +236,8 @@ def _find_by_invoice(view: View, invoice_id: str) -> dict[str, Any] | None:
 
 def apply(view: View, m: Message) -> View:
     """Fold one chain message into the order's view (idempotency is the consumer inbox's job)."""
+    if isinstance(m, sales.QuotationIssued):
+        return apply_quotation(view, m)
     if isinstance(m, sales.OrderConfirmed):
         _order_facts(view, m)
         view["confirmed_at"] = _iso(m.confirmed_at)
@@ -535,6 +537,14 @@ def apply(view: View, m: Message) -> View:
         _step(view, m.failed_at, "customer_notification_failed", "Telling the customer failed", "notify", None,
               m.reason, m.shipment_id)
     return view
+
+
+def project(order_id: str, messages: Iterable[Message], now: datetime, lead: LeadTimes = DEFAULT_LEAD_TIMES) -> View:
+    """An order's page from its messages, folded in the order given and derived as of `now`."""
+    view = new_view(order_id)
+    for m in messages:
+        apply(view, m)
+    return derive(view, now, lead)
 
 
 def apply_quotation(view: View, q: sales.QuotationIssued) -> View:
