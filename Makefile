@@ -62,7 +62,7 @@ demo: up ## the stack up and the Pune distributor's orders flowing through the c
 token: $(VENV)/.installed ## a dev bearer token: make token ROLE=finance_head [CUSTOMER=C-0001] [WAREHOUSES=PNQ]
 	@$(PY) -m o2c.kit.local_issuer --role "$(ROLE)" $(if $(CUSTOMER),--customer "$(CUSTOMER)") \
 		$(if $(WAREHOUSES),--warehouses "$(WAREHOUSES)") $(if $(OWNER),--sales-owner "$(OWNER)") \
-		$(if $(LIMIT),--approval-limit "$(LIMIT)")
+		$(if $(LIMIT),--approval-limit "$(LIMIT)") $(if $(PARTNER),--partner "$(PARTNER)")
 
 bench: up ## benchmarks (print and write their figures to bench/results/)
 	$(ENV) $(PY) bench/relay_throughput.py

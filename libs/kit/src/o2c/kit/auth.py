@@ -1,7 +1,8 @@
 """Who is calling and what they may see: RS256 bearer tokens checked against a JWKS.
 
 Claims carry the roles of DOMAIN.md and the data scope: `customer_id` for a customer login,
-`warehouse_ids` for warehouse staff, `sales_owner` for coordinators, `approval_limit` for finance.
+`warehouse_ids` for warehouse staff, `sales_owner` for coordinators, `approval_limit` for finance,
+`partner_id` for a partner system (which customers it serves is customer-master data, not a claim).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Principal(BaseModel):
     warehouse_ids: frozenset[str] = Field(default_factory=frozenset)
     sales_owner: str | None = None
     approval_limit: Decimal | None = None
+    partner_id: str | None = None
 
     def has_any(self, roles: Iterable[Role]) -> bool:
         return bool(self.roles & set(roles))
@@ -86,6 +88,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         warehouse_ids=frozenset(claims.get("warehouse_ids", [])),
         sales_owner=claims.get("sales_owner"),
         approval_limit=Decimal(str(limit)) if limit is not None else None,
+        partner_id=claims.get("partner_id"),
     )
 
 

@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warehouses", help="comma-separated warehouse ids (warehouse staff)")
     parser.add_argument("--sales-owner", help="sales owner code (coordinators)")
     parser.add_argument("--approval-limit", help="rupees (finance roles)")
+    parser.add_argument("--partner", help="partner id (partner systems)")
     parser.add_argument("--subject", default=None)
     parser.add_argument("--hours", type=int, default=8)
     args = parser.parse_args(argv)
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         args.subject or f"dev-{roles[0]}", roles, ttl_seconds=args.hours * 3600,
         customer_id=args.customer,
         warehouse_ids=args.warehouses.split(",") if args.warehouses else None,
-        sales_owner=args.sales_owner, approval_limit=args.approval_limit,
+        sales_owner=args.sales_owner, approval_limit=args.approval_limit, partner_id=args.partner,
     ))
 
 

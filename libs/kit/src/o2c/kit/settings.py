@@ -27,6 +27,9 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:59092"
     redis_url: str = "redis://127.0.0.1:56379/0"
     consumer_group: str = ""
+    instance_id: str = ""
+    """This process among the service's live instances (static group membership, claims on portal calls);
+    stable across restarts of one instance, unique among live ones. Empty: `<service>-<http_port>`."""
     topic_prefix: str = ""
 
     jwt_issuer: str = "https://auth.o2c.local"
@@ -48,6 +51,10 @@ class ServiceSettings(BaseSettings):
     otel_file: str = ""
     otel_endpoint: str = ""
     log_level: str = "INFO"
+
+    @property
+    def instance(self) -> str:
+        return self.instance_id or f"{self.service}-{self.http_port}"
 
     @property
     def group(self) -> str:
