@@ -2,7 +2,7 @@
 
 Run: `python deploy/k8s/generate.py` → deploy/k8s/*.yaml (committed). Kafka runs under the Strimzi operator
 (`Kafka` + `KafkaTopic` resources); PostgreSQL and Redis are expected as managed services whose URLs come from
-the `o2c-<service>-db` secrets and the `o2c-config` config map. No secret values live here.
+the `o2c-<service>-db` secrets (and `o2c-notify-webhooks`) and the `o2c-config` config map. No secret values live here.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ def deployment(name: str, module: str, port: int, *, database: bool) -> list[dic
     if database:
         env.append({"name": "O2C_DATABASE_URL",
                     "valueFrom": {"secretKeyRef": {"name": f"o2c-{name}-db", "key": "url"}}})
+    if name == "notify":  # seals each webhook subscription's signing secret; notify does not start without it
+        env.append({"name": "O2C_NOTIFY_WEBHOOK_SECRETS_KEY",
+                    "valueFrom": {"secretKeyRef": {"name": "o2c-notify-webhooks", "key": "secrets-key"}}})
     labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "o2c"}
     return [
         {

@@ -622,6 +622,8 @@ write_env() {
                 up="$(tr '[:lower:]' '[:upper:]' <<<"$s")"
                 echo "O2C_${up}_DATABASE_URL=postgresql+asyncpg://o2c_$s:$(secret "pg_o2c_$s")@127.0.0.1:$PG_PORT/o2c_$s"
             done
+            # seals each webhook subscription's own signing secret at rest (notify refuses to start without it)
+            echo "O2C_NOTIFY_WEBHOOK_SECRETS_KEY=$(secret notify_webhook_secrets_key)"
         } >"$tmp"
     )
     if [[ -f "$ENV_FILE" ]] && cmp -s "$tmp" "$ENV_FILE"; then

@@ -4,10 +4,8 @@ signed webhooks to a local receiver — once per event under redelivery; a recei
 from __future__ import annotations
 
 import asyncio
-import http.server
 import json
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,13 +22,13 @@ from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
 from o2c.contracts.v1.dispatch import ShipmentDispatched
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.testing import ServiceHarness, bearer, wait_for
+from o2c.kit.testing import RecordingServer, ServiceHarness, bearer, wait_for
 from o2c.notify.app import DEFINITION
-from o2c.notify.domain.webhooks import SIGNATURE_HEADER, verify
+from o2c.notify.domain.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, verify
 
 pytestmark = pytest.mark.integration
 
-SECRET = "test-only-" + uuid.uuid4().hex  # made up per run; the real one comes from O2C_NOTIFY_WEBHOOK_SECRET
+SECRETS_KEY = "test-only-" + uuid.uuid4().hex  # made up per run; the real one comes from the environment
 
 
 def free_port() -> int:
@@ -106,40 +104,14 @@ async def test_the_same_dispatch_twice_is_one_email_on_the_smtp_server(
 
 
 # --- webhooks to a local receiver -----------------------------------------------------------------
+# The receiver listens on 127.0.0.1, which the URL policy refuses; "receiver.test" is a development host mapped
+# to it by the test's settings (empty in production).
+
+DEV_HOST = "receiver.test"
 
 
-class Receiver:
-    """A tiny HTTP server on a free port, recording what was posted (raw body and headers)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        received = self.received
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/o2c/notifications"
-
-    def __enter__(self) -> Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def hook(port: int, path: str = "/o2c/notifications") -> str:
+    return f"http://{DEV_HOST}:{port}{path}"
 
 
 async def deliveries(svc: Any, issuer: LocalIssuer, **params: str) -> list[dict[str, Any]]:
@@ -150,16 +122,27 @@ async def deliveries(svc: Any, issuer: LocalIssuer, **params: str) -> list[dict[
         return found
 
 
-def fast_webhooks(url: str, attempts: int) -> dict[str, Any]:
-    return dict(notify_webhook_urls=[url], notify_webhook_secret=SECRET, notify_webhook_max_attempts=attempts,
-                notify_webhook_backoff_seconds=0.2, notify_webhook_backoff_max_seconds=1.0,
-                notify_webhook_sweep_seconds=0.1, notify_webhook_timeout_seconds=2.0)
+async def subscribe(svc: Any, issuer: LocalIssuer, url: str, *roles: str, customer_id: str | None = None,
+                    **claims: Any) -> dict[str, Any]:
+    async with svc.client(**bearer(issuer, *(roles or ("sre",)), **claims)) as c:
+        response = await c.post("/webhooks", json={"url": url, "customer_id": customer_id})
+    assert response.status_code == 201, response.text
+    made: dict[str, Any] = response.json()
+    return made
+
+
+def fast_webhooks(attempts: int) -> dict[str, Any]:
+    return dict(notify_webhook_secrets_key=SECRETS_KEY, notify_webhook_dev_hosts={DEV_HOST: "127.0.0.1"},
+                notify_webhook_max_attempts=attempts, notify_webhook_backoff_seconds=0.2,
+                notify_webhook_backoff_max_seconds=1.0, notify_webhook_sweep_seconds=0.1,
+                notify_webhook_timeout_seconds=2.0)
 
 
 async def test_the_same_dispatch_twice_is_one_signed_webhook_delivery(harness: ServiceHarness,
                                                                       issuer: LocalIssuer) -> None:
-    with Receiver() as receiver:
-        svc = await harness.start(DEFINITION, **fast_webhooks(receiver.url, attempts=3))
+    with RecordingServer() as receiver:
+        svc = await harness.start(DEFINITION, **fast_webhooks(attempts=3))
+        made = await subscribe(svc, issuer, hook(receiver.port))  # SRE: every customer
         order_id = "ord-" + uuid.uuid4().hex[:8]
         message = dispatched(order_id)
         first, resent = Envelope.wrap(message, producer="dispatch"), Envelope.wrap(message, producer="dispatch")
@@ -174,20 +157,26 @@ async def test_the_same_dispatch_twice_is_one_signed_webhook_delivery(harness: S
         assert len(receiver.received) == 1
         assert len(await deliveries(svc, issuer, order_id=order_id)) == 1
         assert rows[0]["attempt_count"] == 1 and rows[0]["attempts"][0]["status"] == 204
-        headers, body = receiver.received[0]
-        assert verify(SECRET, headers[SIGNATURE_HEADER.lower()], body, now=int(time.time()))
-        assert not verify("another-secret", headers[SIGNATURE_HEADER.lower()], body, now=int(time.time()))
+        assert rows[0]["subscription_id"] == made["subscription_id"]
+        _, headers, body = receiver.received[0]
+        assert headers["host"] == f"{DEV_HOST}:{receiver.port}"
+        delivery_id = headers[DELIVERY_HEADER.lower()]
+        assert delivery_id == rows[0]["delivery_id"]
+        assert verify(made["secret"], headers[SIGNATURE_HEADER.lower()], delivery_id, body, now=int(time.time()))
+        assert not verify("another-secret", headers[SIGNATURE_HEADER.lower()], delivery_id, body,
+                          now=int(time.time()))
         payload = json.loads(body)
         assert payload["kind"] == "dispatched" and payload["order_id"] == order_id
-        assert payload["event_key"] == f"dispatched:shp-{order_id}"
+        assert payload["event_key"] == f"dispatched:shp-{order_id}" and payload["delivery_id"] == delivery_id
         for expected in (samples.INVOICE_NO, samples.EWAYBILL_NO, "KA01AB1234"):
             assert expected in payload["body"], expected
 
 
 async def test_a_receiver_down_is_retried_then_dead_with_the_attempts_listed(harness: ServiceHarness,
                                                                              issuer: LocalIssuer) -> None:
-    down = f"http://127.0.0.1:{free_port()}/o2c/notifications"  # nothing listens there
-    svc = await harness.start(DEFINITION, **fast_webhooks(down, attempts=3))
+    down = hook(free_port())  # nothing listens there
+    svc = await harness.start(DEFINITION, **fast_webhooks(attempts=3))
+    await subscribe(svc, issuer, down)
     order_id = "ord-" + uuid.uuid4().hex[:8]
     await publish(harness, Envelope.wrap(dispatched(order_id), producer="dispatch"))
 
@@ -210,17 +199,18 @@ async def test_a_receiver_down_is_retried_then_dead_with_the_attempts_listed(har
 
 
 async def test_a_partner_subscribes_per_customer_over_http(harness: ServiceHarness, issuer: LocalIssuer) -> None:
-    with Receiver() as receiver:
-        svc = await harness.start(DEFINITION, **{**fast_webhooks(receiver.url, attempts=3), "notify_webhook_urls": []})
-        async with svc.client(**bearer(issuer, "partner")) as c:
-            made = await c.post("/webhooks", json={"url": receiver.url, "customer_id": samples.CUSTOMER_ID})
+    with RecordingServer() as receiver:
+        svc = await harness.start(DEFINITION, **fast_webhooks(attempts=3))
+        partner = bearer(issuer, "partner", partner_id="ptn-" + uuid.uuid4().hex[:6])
+        async with svc.client(**partner) as c:
+            made = await c.post("/webhooks", json={"url": hook(receiver.port), "customer_id": samples.CUSTOMER_ID})
             assert made.status_code == 201, made.text
-            assert made.json()["customer_id"] == samples.CUSTOMER_ID
-            again = await c.post("/webhooks", json={"url": receiver.url, "customer_id": samples.CUSTOMER_ID})
-            assert again.json()["subscription_id"] == made.json()["subscription_id"]
-            assert (await c.post("/webhooks", json={"url": "not a url"})).status_code == 422
+            assert made.json()["customer_id"] == samples.CUSTOMER_ID and made.json()["secret"]
+            again = await c.post("/webhooks", json={"url": hook(receiver.port), "customer_id": samples.CUSTOMER_ID})
+            assert again.status_code == 409 and again.json()["subscription_id"] == made.json()["subscription_id"]
+            assert (await c.post("/webhooks", json={"url": "not a url", "customer_id": "c"})).status_code == 422
         async with svc.client(**bearer(issuer, "sales_coordinator")) as c:
-            assert (await c.post("/webhooks", json={"url": receiver.url})).status_code == 403
+            assert (await c.post("/webhooks", json={"url": hook(receiver.port)})).status_code == 403
         mine, other = "ord-" + uuid.uuid4().hex[:8], "ord-" + uuid.uuid4().hex[:8]
         await publish(harness, Envelope.wrap(dispatched(other).model_copy(update={"customer_id": "cus-other"}),
                                              producer="dispatch"),

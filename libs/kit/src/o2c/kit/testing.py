@@ -309,3 +309,47 @@ async def harness(
     yield h
     await h.stop_all()
     await delete_prefixed_topics(kafka_bootstrap, prefix)
+
+
+class RecordingServer:
+    """A small HTTP server on a free local port that records each POST (path, lower-cased headers, raw body) and
+    answers 204, or what `answers[path]` says (status, headers): a partner's webhook receiver in tests.
+
+    `with RecordingServer() as server: ... server.port, server.received`."""
+
+    def __init__(self, answers: dict[str, tuple[int, dict[str, str]]] | None = None) -> None:
+        import http.server
+        import threading
+
+        self.received: list[tuple[str, dict[str, str], bytes]] = []
+        self.answers = answers or {}
+        received, answers_ = self.received, self.answers
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                status, headers = answers_.get(self.path, (204, {}))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port: int = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def posted_to(self, path: str) -> list[tuple[dict[str, str], bytes]]:
+        return [(headers, body) for p, headers, body in self.received if p == path]
+
+    def __enter__(self) -> RecordingServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -10,7 +10,7 @@ from o2c.kit.service import Runtime, ServiceDefinition
 from o2c.kit.settings import ServiceSettings
 from o2c.notify.adapters.channels import LocalMailbox, SmtpChannel, WhatsAppCloudChannel
 from o2c.notify.adapters.db import metadata
-from o2c.notify.adapters.webhooks import HttpWebhookSender, global_urls, run_sender
+from o2c.notify.adapters.webhooks import HttpWebhookSender, SecretBox, UrlPolicy, run_sender
 from o2c.notify.domain.delivery import TransitTable, TransitTerms
 from o2c.notify.domain.seed_templates import SEED_TEMPLATES
 from o2c.notify.domain.templates import TemplateBook
@@ -56,12 +56,30 @@ def use_case_settings(rt: Runtime) -> Settings:
     return Settings(invoice_pdf_url=s.notify_invoice_pdf_url, transit=transit)
 
 
+def secret_box(rt: Runtime) -> SecretBox:
+    """The key that seals subscription secrets; without it notify refuses to start (no default, never empty)."""
+    if "secret_box" not in rt.extras:
+        key = _settings(rt).notify_webhook_secrets_key
+        if key is None or not key.get_secret_value():
+            raise RuntimeError("O2C_NOTIFY_WEBHOOK_SECRETS_KEY is not set: notify does not start without the key "
+                               "that seals webhook secrets (`make up` generates one into .stack/env)")
+        rt.extras["secret_box"] = SecretBox(key.get_secret_value())
+    found: SecretBox = rt.extras["secret_box"]
+    return found
+
+
+def url_policy(rt: Runtime) -> UrlPolicy:
+    if "url_policy" not in rt.extras:
+        rt.extras["url_policy"] = UrlPolicy(_settings(rt).notify_webhook_dev_hosts)
+    found: UrlPolicy = rt.extras["url_policy"]
+    return found
+
+
 def webhook_sender(rt: Runtime) -> HttpWebhookSender:
     """The sender (tests may put one with their own httpx transport in rt.extras["webhook_sender"])."""
     if "webhook_sender" not in rt.extras:
-        s = _settings(rt)
-        rt.extras["webhook_sender"] = HttpWebhookSender(s.notify_webhook_secret.get_secret_value(),
-                                                        timeout=s.notify_webhook_timeout_seconds)
+        rt.extras["webhook_sender"] = HttpWebhookSender(url_policy(rt),
+                                                        timeout=_settings(rt).notify_webhook_timeout_seconds)
     found: HttpWebhookSender = rt.extras["webhook_sender"]
     return found
 
@@ -71,7 +89,7 @@ async def send_webhooks(rt: Runtime) -> None:
     s = _settings(rt)
     policy = RetryPolicy(max_attempts=s.notify_webhook_max_attempts, backoff_seconds=s.notify_webhook_backoff_seconds,
                          backoff_max_seconds=s.notify_webhook_backoff_max_seconds)
-    await run_sender(rt.sessions, webhook_sender(rt), policy, s.notify_webhook_sweep_seconds)
+    await run_sender(rt.sessions, webhook_sender(rt), secret_box(rt), policy, s.notify_webhook_sweep_seconds)
 
 
 DEFINITION = ServiceDefinition(
@@ -79,9 +97,8 @@ DEFINITION = ServiceDefinition(
     description="Customer notifications, sent once per event and channel.",
     metadata=metadata,
     versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
-    routers=lambda rt: [http.router(rt, BOOK), webhooks_http.router(rt)],
-    handlers=lambda rt: messages.handlers(lambda: channels(rt), lambda: BOOK, use_case_settings(rt),
-                                          webhook_urls=lambda: global_urls(_settings(rt).notify_webhook_urls)),
+    routers=lambda rt: [http.router(rt, BOOK), webhooks_http.router(rt, secret_box(rt), url_policy(rt))],
+    handlers=lambda rt: messages.handlers(lambda: channels(rt), lambda: BOOK, use_case_settings(rt)),
     subscribes_to=[events_topic("sales"), events_topic("credit"), events_topic("dispatch")],
     settings_class=NotifySettings,
     on_start=send_webhooks,

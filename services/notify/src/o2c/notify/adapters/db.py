@@ -59,23 +59,36 @@ webhook_subscription = sa.Table(
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("subscription_id", sa.Text, nullable=False, unique=True),
     sa.Column("url", sa.Text, nullable=False),
-    # NULL: every customer's notifications
+    # NULL: every customer's notifications (SRE only)
     sa.Column("customer_id", sa.Text, index=True),
+    # partner:<partner id> or sre: who may list, rotate and remove it
+    sa.Column("owner", sa.Text, nullable=False, index=True),
+    sa.Column("partner_id", sa.Text),
+    # the signing secret sealed with O2C_NOTIFY_WEBHOOK_SECRETS_KEY (never returned after creation or rotation);
+    # NULL once removed
+    sa.Column("secret_sealed", sa.Text),
     sa.Column("created_by", sa.Text, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.UniqueConstraint("url", "customer_id", name="uq_webhook_subscription_url_customer"),
+    sa.Column("secret_rotated_at", sa.DateTime(timezone=True)),
+    sa.Column("removed_at", sa.DateTime(timezone=True)),
+    sa.Column("removed_by", sa.Text),
+    sa.CheckConstraint("NOT active OR secret_sealed IS NOT NULL", name="ck_webhook_subscription_secret"),
+    sa.Index("uq_webhook_subscription_owner_url_customer", "owner", "url", sa.text("coalesce(customer_id, '')"),
+             unique=True, postgresql_where=sa.text("active")),
 )
 
 webhook_delivery = sa.Table(
     "webhook_delivery", metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("delivery_id", sa.Text, nullable=False, unique=True),
-    # event key + kind + url: the same event is posted once to each URL
+    # event key + kind + subscription: the same event is posted once to each subscription
     sa.Column("delivery_key", sa.Text, nullable=False, unique=True),
     sa.Column("event_key", sa.Text, nullable=False, index=True),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("url", sa.Text, nullable=False),
+    # the subscription whose secret signs it (NULL: queued before per-subscription secrets, never sent)
+    sa.Column("subscription_id", sa.Text, index=True),
     sa.Column("customer_id", sa.Text, nullable=False),
     sa.Column("order_id", sa.Text),
     sa.Column("payload", JSONB, nullable=False),

@@ -1,27 +1,41 @@
-"""Webhooks in PostgreSQL and over HTTP: subscriptions, the delivery table (one row per event, kind and URL;
-every attempt kept), and the background sender that posts due rows without holding up the consumer."""
+"""Webhooks in PostgreSQL and over HTTP: subscriptions with their sealed secrets, the delivery table (one row per
+event, kind and subscription; every attempt kept), and the background sender that posts due rows without holding
+up the consumer — to the address it checked, never following a redirect."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import ipaddress
 import logging
+import os
+import socket
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from o2c.notify.adapters.db import webhook_delivery, webhook_subscription
 from o2c.notify.domain.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
     SIGNATURE_HEADER,
+    IPAddress,
     RetryPolicy,
+    UrlRefused,
+    WebhookTarget,
     after_attempt,
     body_bytes,
+    check_url,
+    choose_address,
+    new_secret,
     signature,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,24 +43,108 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger("o2c.notify.webhooks")
 
+MIN_KEY_LENGTH = 32
+
+
+class SecretBox:
+    """Seals subscription secrets (AES-256-GCM, bound to the subscription id) with a key from the environment, so
+    a copy of the database alone does not sign anything."""
+
+    VERSION = "v1"
+
+    def __init__(self, key: str) -> None:
+        if len(key) < MIN_KEY_LENGTH:
+            raise ValueError(f"the webhook secrets key must have at least {MIN_KEY_LENGTH} characters")
+        self._aead = AESGCM(hashlib.sha256(b"o2c.notify.webhook-secrets\0" + key.encode()).digest())
+
+    def seal(self, subscription_id: str, secret: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, secret.encode(), subscription_id.encode())
+        return f"{self.VERSION}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+    def open(self, subscription_id: str, sealed: str) -> str:
+        version, _, data = sealed.partition(".")
+        if version != self.VERSION:
+            raise ValueError(f"unknown sealed secret version {version!r}")
+        raw = base64.urlsafe_b64decode(data)
+        try:
+            return self._aead.decrypt(raw[:12], raw[12:], subscription_id.encode()).decode()
+        except InvalidTag as exc:
+            raise ValueError("sealed with another key or for another subscription") from exc
+
 
 class WebhookRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def subscribe(self, url: str, customer_id: str | None, created_by: str) -> dict[str, Any]:
-        insert = pg_insert(webhook_subscription).values(
-            subscription_id=f"whs-{uuid.uuid4().hex[:16]}", url=url, customer_id=customer_id, created_by=created_by)
-        await self.session.execute(insert.on_conflict_do_update(
-            constraint="uq_webhook_subscription_url_customer", set_={"active": True}))
+    async def subscribe(self, box: SecretBox, *, url: str, customer_id: str | None, owner: str,
+                        partner_id: str | None, created_by: str) -> tuple[dict[str, Any], str] | None:
+        """A new subscription and its secret (the only time the secret leaves this service besides a rotation);
+        None when the owner already has this URL for this customer."""
+        subscription_id = f"whs-{uuid.uuid4().hex[:16]}"
+        secret = new_secret()
+        inserted = await self.session.execute(sa.text(
+            "INSERT INTO webhook_subscription (subscription_id, url, customer_id, owner, partner_id, secret_sealed,"
+            " created_by) VALUES (:sid, :url, :customer_id, :owner, :partner_id, :sealed, :created_by)"
+            " ON CONFLICT (owner, url, coalesce(customer_id, '')) WHERE active DO NOTHING RETURNING id"),
+            {"sid": subscription_id, "url": url, "customer_id": customer_id, "owner": owner,
+             "partner_id": partner_id, "sealed": box.seal(subscription_id, secret), "created_by": created_by})
+        if inserted.first() is None:
+            return None
+        found = await self.owned(subscription_id, owner)
+        assert found is not None
+        return found, secret
+
+    async def existing(self, *, url: str, customer_id: str | None, owner: str) -> dict[str, Any] | None:
         row = (await self.session.execute(sa.select(webhook_subscription).where(
-            webhook_subscription.c.url == url,
-            webhook_subscription.c.customer_id.is_(None) if customer_id is None
-            else webhook_subscription.c.customer_id == customer_id))).first()
-        assert row is not None
-        return subscription_view(row._mapping)
+            webhook_subscription.c.active, webhook_subscription.c.owner == owner, webhook_subscription.c.url == url,
+            sa.func.coalesce(webhook_subscription.c.customer_id, "") == (customer_id or "")))).first()
+        return subscription_view(row._mapping) if row else None
+
+    async def owned(self, subscription_id: str, owner: str | None) -> dict[str, Any] | None:
+        """An active subscription of `owner` (None: of anyone)."""
+        query = sa.select(webhook_subscription).where(webhook_subscription.c.subscription_id == subscription_id,
+                                                      webhook_subscription.c.active)
+        if owner is not None:
+            query = query.where(webhook_subscription.c.owner == owner)
+        row = (await self.session.execute(query)).first()
+        return subscription_view(row._mapping) if row else None
+
+    async def listed(self, owner: str | None) -> list[dict[str, Any]]:
+        """Active subscriptions of `owner` (None: every owner's, for SRE); never a secret."""
+        query = sa.select(webhook_subscription).where(webhook_subscription.c.active).order_by(
+            webhook_subscription.c.id)
+        if owner is not None:
+            query = query.where(webhook_subscription.c.owner == owner)
+        return [subscription_view(r._mapping) for r in await self.session.execute(query)]
+
+    async def rotate(self, box: SecretBox, subscription_id: str, owner: str) -> str | None:
+        """A fresh secret for the owner's subscription, effective for every later attempt; None: not theirs."""
+        secret = new_secret()
+        updated = await self.session.execute(sa.update(webhook_subscription).where(
+            webhook_subscription.c.subscription_id == subscription_id, webhook_subscription.c.owner == owner,
+            webhook_subscription.c.active,
+        ).values(secret_sealed=box.seal(subscription_id, secret), secret_rotated_at=sa.func.now())
+            .returning(webhook_subscription.c.id))
+        return secret if updated.first() is not None else None
+
+    async def remove(self, subscription_id: str, owner: str, removed_by: str) -> bool:
+        """Deactivate and forget the secret; deliveries still pending for it end dead (nothing more is sent)."""
+        updated = await self.session.execute(sa.update(webhook_subscription).where(
+            webhook_subscription.c.subscription_id == subscription_id, webhook_subscription.c.owner == owner,
+            webhook_subscription.c.active,
+        ).values(active=False, secret_sealed=None, removed_at=sa.func.now(), removed_by=removed_by)
+            .returning(webhook_subscription.c.id))
+        if updated.first() is None:
+            return False
+        await self.session.execute(sa.update(webhook_delivery).where(
+            webhook_delivery.c.subscription_id == subscription_id, webhook_delivery.c.status == "pending",
+        ).values(status="dead", attempts=webhook_delivery.c.attempts.op("||")(sa.func.jsonb_build_array(
+            sa.func.jsonb_build_object("error", "subscription removed", "at", sa.func.now())))))
+        return True
 
     async def subscriptions(self, customer_id: str | None = None) -> list[dict[str, Any]]:
+        """Active subscriptions that receive `customer_id`'s notifications (the global ones and the customer's)."""
         query = sa.select(webhook_subscription).where(webhook_subscription.c.active).order_by(
             webhook_subscription.c.id)
         if customer_id is not None:
@@ -54,14 +152,14 @@ class WebhookRepository:
                                        webhook_subscription.c.customer_id == customer_id))
         return [subscription_view(r._mapping) for r in await self.session.execute(query)]
 
-    async def enqueue(self, *, event_key: str, kind: str, url: str, customer_id: str, order_id: str | None,
-                      payload: dict[str, Any]) -> bool:
-        """One row per (event, kind, url); False when this event was already queued for this URL."""
+    async def enqueue(self, *, event_key: str, kind: str, subscription_id: str, url: str, customer_id: str,
+                      order_id: str | None, payload: dict[str, Any]) -> bool:
+        """One row per (event, kind, subscription); False when this event was already queued for it."""
         delivery_id = f"whd-{uuid.uuid4().hex[:16]}"
         inserted = await self.session.execute(pg_insert(webhook_delivery).values(
-            delivery_id=delivery_id, delivery_key=f"{event_key}|{kind}|{url}", event_key=event_key, kind=kind,
-            url=url, customer_id=customer_id, order_id=order_id, payload={**payload, "delivery_id": delivery_id},
-            status="pending",
+            delivery_id=delivery_id, delivery_key=f"{event_key}|{kind}|{subscription_id}", event_key=event_key,
+            kind=kind, url=url, subscription_id=subscription_id, customer_id=customer_id, order_id=order_id,
+            payload={**payload, "delivery_id": delivery_id}, status="pending",
         ).on_conflict_do_nothing(index_elements=["delivery_key"]).returning(webhook_delivery.c.id))
         return inserted.first() is not None
 
@@ -80,17 +178,57 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def subscription_view(row: Any) -> dict[str, Any]:
+    """What an owner sees of a subscription: never the secret."""
     return {"subscription_id": row["subscription_id"], "url": row["url"], "customer_id": row["customer_id"],
-            "active": row["active"], "created_by": row["created_by"], "created_at": _iso(row["created_at"])}
+            "partner_id": row["partner_id"], "active": row["active"], "created_by": row["created_by"],
+            "created_at": _iso(row["created_at"]), "secret_rotated_at": _iso(row["secret_rotated_at"])}
 
 
 def delivery_view(row: Any) -> dict[str, Any]:
-    return {"delivery_id": row["delivery_id"], "event_key": row["event_key"], "kind": row["kind"],
+    return {"delivery_id": row["delivery_id"], "subscription_id": row["subscription_id"],
+            "event_key": row["event_key"], "kind": row["kind"],
             "url": row["url"], "customer_id": row["customer_id"], "order_id": row["order_id"],
             "status": row["status"], "attempt_count": row["attempt_count"], "attempts": row["attempts"],
             "next_attempt_at": _iso(row["next_attempt_at"]) if row["status"] == "pending" else None,
             "delivered_at": _iso(row["delivered_at"]), "created_at": _iso(row["created_at"]),
             "payload": row["payload"]}
+
+
+# --- where a URL may go -----------------------------------------------------------------------------
+
+Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
+
+
+async def resolve(host: str, port: int) -> list[IPAddress]:
+    """Every address the name resolves to (A and AAAA)."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise UrlRefused(f"{host} does not resolve ({exc.strerror or exc})") from exc
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos))
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A checked URL and the one address it was checked at: the request goes there and nowhere else."""
+
+    target: WebhookTarget
+    address: IPAddress
+
+
+class UrlPolicy:
+    """The webhook URL policy with the lookup: used when a subscription is made and again before each attempt."""
+
+    def __init__(self, dev_hosts: Mapping[str, str] | None = None, resolver: Resolver = resolve) -> None:
+        self.dev_hosts = {k.lower(): v for k, v in (dev_hosts or {}).items()}
+        self.resolver = resolver
+
+    async def pin(self, url: str) -> Pinned:
+        target = check_url(url, dev_hosts=self.dev_hosts)
+        if target.literal is not None and target.host not in self.dev_hosts:
+            return Pinned(target, target.literal)  # check_url has judged the literal address
+        resolved = [] if target.host in self.dev_hosts else await self.resolver(target.host, target.port)
+        return Pinned(target, choose_address(target, resolved, self.dev_hosts))
 
 
 @dataclass(frozen=True)
@@ -101,41 +239,69 @@ class Attempted:
 
 
 class HttpWebhookSender:
-    """Posts the signed body; 2xx is delivered, anything else (status, timeout, refused) is a failed attempt."""
+    """Posts the signed body to the checked address (the name goes in Host and TLS SNI, and the certificate is
+    verified for it); 2xx is delivered, anything else — a redirect too, never followed — is a failed attempt."""
 
-    def __init__(self, secret: str, *, timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None,
+    def __init__(self, policy: UrlPolicy, *, timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None,
                  clock: Callable[[], float] = time.time) -> None:
-        self.secret, self.timeout, self.transport, self.clock = secret, timeout, transport, clock
+        self.policy, self.timeout, self.transport, self.clock = policy, timeout, transport, clock
 
-    async def post(self, url: str, payload: dict[str, Any], *, delivery_id: str, kind: str) -> Attempted:
-        body = body_bytes(payload)
-        headers = {"Content-Type": "application/json", DELIVERY_HEADER: delivery_id, EVENT_HEADER: kind,
-                   SIGNATURE_HEADER: signature(self.secret, int(self.clock()), body)}
+    async def post(self, url: str, secret: str, payload: dict[str, Any], *, delivery_id: str,
+                   kind: str) -> Attempted:
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
-                response = await client.post(url, content=body, headers=headers)
+            pinned = await self.policy.pin(url)
+        except UrlRefused as exc:
+            return Attempted(ok=False, status_code=None, error=f"refused: {exc}"[:500])
+        target, address = pinned.target, pinned.address
+        body = body_bytes(payload)
+        headers = {"Host": target.host_header, "Content-Type": "application/json", DELIVERY_HEADER: delivery_id,
+                   EVENT_HEADER: kind, SIGNATURE_HEADER: signature(secret, int(self.clock()), delivery_id, body)}
+        connect = httpx.URL(url).copy_with(host=str(address), port=target.port)
+        extensions = {"sni_hostname": target.host} if target.scheme == "https" and target.literal is None else {}
+        try:
+            # trust_env off: a proxy from the environment would look the name up again, elsewhere
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport, follow_redirects=False,
+                                         trust_env=False) as client:
+                response = await client.post(connect, content=body, headers=headers, extensions=extensions)
         except httpx.HTTPError as exc:
             return Attempted(ok=False, status_code=None, error=f"{type(exc).__name__}: {exc}"[:500])
+        if response.is_redirect:
+            return Attempted(ok=False, status_code=response.status_code,
+                             error=f"redirect not followed (to {response.headers.get('location', '')})"[:500])
         ok = 200 <= response.status_code < 300
         return Attempted(ok=ok, status_code=response.status_code, error=None if ok else response.text[:500])
 
 
-async def send_due(sessions: async_sessionmaker[AsyncSession], sender: HttpWebhookSender, policy: RetryPolicy, *,
-                   batch: int = 20, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
-    """One sweep: post every due pending row (rows locked so several replicas never post the same one)."""
+async def send_due(sessions: async_sessionmaker[AsyncSession], sender: HttpWebhookSender, box: SecretBox,
+                   policy: RetryPolicy, *, batch: int = 20,
+                   now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
+    """One sweep: post every due pending row with its subscription's current secret (rows locked so several
+    replicas never post the same one)."""
     async with sessions() as session, session.begin():
         rows = (await session.execute(
-            sa.select(webhook_delivery).where(webhook_delivery.c.status == "pending",
-                                              webhook_delivery.c.next_attempt_at <= now())
-            .order_by(webhook_delivery.c.next_attempt_at).limit(batch).with_for_update(skip_locked=True))).all()
+            sa.select(webhook_delivery, webhook_subscription.c.secret_sealed, webhook_subscription.c.active
+                      .label("subscribed"))
+            .select_from(webhook_delivery.outerjoin(webhook_subscription, webhook_subscription.c.subscription_id
+                                                    == webhook_delivery.c.subscription_id))
+            .where(webhook_delivery.c.status == "pending", webhook_delivery.c.next_attempt_at <= now())
+            .order_by(webhook_delivery.c.next_attempt_at).limit(batch)
+            .with_for_update(of=webhook_delivery, skip_locked=True))).all()
         for row in rows:
-            result = await sender.post(row.url, row.payload, delivery_id=row.delivery_id, kind=row.kind)
             at = now()
             attempt = row.attempt_count + 1
+            if not row.subscribed or not row.secret_sealed:
+                values: dict[str, Any] = {"status": "dead", "attempts": [
+                    *row.attempts, {"attempt": attempt, "at": at.isoformat(), "status": None,
+                                    "error": "subscription removed"}]}
+                await session.execute(sa.update(webhook_delivery).where(webhook_delivery.c.id == row.id)
+                                      .values(**values))
+                continue
+            result = await sender.post(row.url, box.open(row.subscription_id, row.secret_sealed), row.payload,
+                                       delivery_id=row.delivery_id, kind=row.kind)
+            at = now()
             outcome = after_attempt(policy, attempt, result.ok, at)
             entry = {"attempt": attempt, "at": at.isoformat(), "status": result.status_code, "error": result.error}
-            values: dict[str, Any] = {"attempt_count": attempt, "attempts": [*row.attempts, entry],
-                                      "status": outcome.status}
+            values = {"attempt_count": attempt, "attempts": [*row.attempts, entry], "status": outcome.status}
             if outcome.next_attempt_at is not None:
                 values["next_attempt_at"] = outcome.next_attempt_at
             if outcome.status == "delivered":
@@ -146,12 +312,12 @@ async def send_due(sessions: async_sessionmaker[AsyncSession], sender: HttpWebho
         return len(rows)
 
 
-async def run_sender(sessions: async_sessionmaker[AsyncSession], sender: HttpWebhookSender, policy: RetryPolicy,
-                     sweep_seconds: float) -> None:
+async def run_sender(sessions: async_sessionmaker[AsyncSession], sender: HttpWebhookSender, box: SecretBox,
+                     policy: RetryPolicy, sweep_seconds: float) -> None:
     """Background task (ServiceDefinition.on_start): sweep until cancelled; errors are logged, not fatal."""
     while True:
         try:
-            sent = await send_due(sessions, sender, policy)
+            sent = await send_due(sessions, sender, box, policy)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -159,7 +325,3 @@ async def run_sender(sessions: async_sessionmaker[AsyncSession], sender: HttpWeb
             sent = 0
         if not sent:
             await asyncio.sleep(sweep_seconds)
-
-
-def global_urls(urls: Sequence[str]) -> list[str]:
-    return [u for u in dict.fromkeys(urls) if u]

@@ -25,8 +25,7 @@ from o2c.notify.service_layer.ports import Channels
 
 
 def handlers(channels: Callable[[], Channels], book: Callable[[], TemplateBook], settings: use_cases.Settings,
-             clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-             webhook_urls: Callable[[], list[str]] = list) -> dict[str, Handler]:
+             clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict[str, Handler]:
     async def tell(ctx: MessageContext, notice: Notice, *, event_key: str, customer_id: str, order_id: str | None,
                    shipment_id: str | None = None, contact: use_cases.Contact | None = None) -> None:
         await use_cases.tell(
@@ -37,7 +36,7 @@ def handlers(channels: Callable[[], Channels], book: Callable[[], TemplateBook],
         )
         await use_cases.queue_webhooks(
             notice, event_key=event_key, cause_message_id=str(ctx.envelope.message_id), customer_id=customer_id,
-            order_id=order_id, shipment_id=shipment_id, global_urls=webhook_urls(),
+            order_id=order_id, shipment_id=shipment_id,
             queue=WebhookRepository(ctx.session), repo=SqlRepository(ctx.session), book=book(), now=clock(),
         )
 

@@ -1,45 +1,110 @@
-"""HTTP for webhooks: partners (or SRE) subscribe a URL, per customer or global; SRE reads deliveries,
-`?status=dead` being the dead letters with every attempt listed."""
+"""HTTP for webhooks: a partner subscribes its URL for a customer it serves (an SRE also for every customer),
+receives the subscription's own signing secret once, lists and removes only its own subscriptions, and rotates
+the secret (shown once again). SRE reads deliveries, `?status=dead` being the dead letters with every attempt."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from o2c.kit.auth import Principal, Role, require
-from o2c.kit.problems import Problem
+from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.service import Runtime
-from o2c.notify.adapters.webhooks import WebhookRepository
-from pydantic import BaseModel, Field, HttpUrl
+from o2c.notify.adapters.webhooks import SecretBox, UrlPolicy, WebhookRepository
+from o2c.notify.domain.webhooks import MAX_URL_LENGTH, UrlRefused
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 subscriber = Annotated[Principal, Depends(require(Role.PARTNER, Role.SRE))]
 sre = Annotated[Principal, Depends(require(Role.SRE))]
+SubscriptionId = Annotated[str, Path(max_length=64, pattern=r"^whs-[0-9a-f]{16}$")]
 
 
 class Subscription(BaseModel):
-    url: HttpUrl
+    url: str = Field(min_length=1, max_length=MAX_URL_LENGTH)
+    """https URL of the partner's receiver (public address; plain http only for configured development hosts)."""
     customer_id: str | None = Field(default=None, max_length=64)
-    """None: every customer's notifications."""
+    """None: every customer's notifications (SRE only)."""
 
 
-def router(rt: Runtime) -> APIRouter:
+def owner_of(who: Principal) -> str:
+    """Whose subscriptions these are: a partner's (by its partner id) or the SRE team's."""
+    if Role.PARTNER in who.roles:
+        if not who.partner_id:
+            raise Problem(403, "Forbidden", "a partner login needs a partner id to manage webhooks")
+        return f"partner:{who.partner_id}"
+    return "sre"
+
+
+async def authorise_subscription(session: AsyncSession, who: Principal, customer_id: str | None) -> None:
+    """May `who` receive `customer_id`'s notifications (None: every customer's)? The one place this is decided.
+    An SRE may subscribe for any customer or all; a partner only for one customer it serves."""
+    if Role.SRE in who.roles and Role.PARTNER not in who.roles:
+        return
+    if customer_id is None:
+        raise Problem(403, "Forbidden", "only an SRE may subscribe to every customer's notifications")
+    # A token still naming one customer is held to it.
+    if who.customer_id and who.customer_id != customer_id:
+        raise Problem(403, "Forbidden", "this partner login may subscribe only for its own customer")
+    # TODO(binding): "partner P serves customer C" from the customer-master replica (kit) goes here.
+
+
+def router(rt: Runtime, box: SecretBox, urls: UrlPolicy) -> APIRouter:
     api = APIRouter(tags=["webhooks"])
 
-    @api.post("/webhooks", status_code=201, summary="Subscribe a URL to notifications (per customer or global)")
-    async def subscribe(body: Subscription, who: subscriber) -> dict[str, Any]:
-        customer_id = body.customer_id
-        if who.customer_id and Role.SRE not in who.roles:
-            # a partner login bound to one customer subscribes for that customer only
-            if customer_id and customer_id != who.customer_id:
-                raise Problem(403, "Forbidden", "this login may subscribe only for its own customer")
-            customer_id = who.customer_id
-        async with rt.sessions() as session, session.begin():
-            return await WebhookRepository(session).subscribe(str(body.url), customer_id, who.subject)
+    async def checked(url: str) -> str:
+        try:
+            await urls.pin(url)
+        except UrlRefused as exc:
+            raise InvalidField("url", str(exc)) from exc
+        return url
 
-    @api.get("/webhooks", summary="Active subscriptions")
-    async def list_subscriptions(_: subscriber) -> list[dict[str, Any]]:
+    @api.post("/webhooks", status_code=201,
+              summary="Subscribe a URL to a customer's notifications (SRE: or every customer's); "
+                      "the answer carries the subscription's signing secret, shown this once")
+    async def subscribe(body: Subscription, who: subscriber) -> dict[str, Any]:
+        owner = owner_of(who)
+        async with rt.sessions() as session, session.begin():
+            await authorise_subscription(session, who, body.customer_id)
+        url = await checked(body.url)
+        async with rt.sessions() as session, session.begin():
+            repo = WebhookRepository(session)
+            made = await repo.subscribe(box, url=url, customer_id=body.customer_id, owner=owner,
+                                        partner_id=who.partner_id if owner != "sre" else None,
+                                        created_by=who.subject)
+            if made is None:
+                found = await repo.existing(url=url, customer_id=body.customer_id, owner=owner)
+                raise Conflict("this URL is already subscribed for this customer; rotate its secret instead",
+                               subscription_id=found["subscription_id"] if found else None)
+        view, secret = made
+        return {**view, "secret": secret}
+
+    @api.get("/webhooks", summary="The caller's active subscriptions (SRE: every owner's); never a secret")
+    async def list_subscriptions(who: subscriber) -> list[dict[str, Any]]:
+        owner = owner_of(who)
         async with rt.sessions() as session:
-            return await WebhookRepository(session).subscriptions()
+            return await WebhookRepository(session).listed(None if owner == "sre" else owner)
+
+    @api.post("/webhooks/{subscription_id}/secret",
+              summary="Rotate the subscription's signing secret (its owner only); the new one is shown this once")
+    async def rotate_secret(subscription_id: SubscriptionId, who: subscriber) -> dict[str, Any]:
+        owner = owner_of(who)
+        async with rt.sessions() as session, session.begin():
+            repo = WebhookRepository(session)
+            secret = await repo.rotate(box, subscription_id, owner)
+            found = await repo.owned(subscription_id, owner) if secret else None
+        if secret is None or found is None:
+            raise NotFound("webhook subscription", subscription_id)
+        return {**found, "secret": secret}
+
+    @api.delete("/webhooks/{subscription_id}", status_code=204,
+                summary="Remove a subscription (its owner only); nothing more is sent to it")
+    async def remove(subscription_id: SubscriptionId, who: subscriber) -> Response:
+        owner = owner_of(who)
+        async with rt.sessions() as session, session.begin():
+            if not await WebhookRepository(session).remove(subscription_id, owner, who.subject):
+                raise NotFound("webhook subscription", subscription_id)
+        return Response(status_code=204)
 
     @api.get("/webhook-deliveries", summary="Webhook deliveries with every attempt (status=dead: dead letters)")
     async def deliveries(_: sre, status: Literal["pending", "delivered", "dead"] | None = None,

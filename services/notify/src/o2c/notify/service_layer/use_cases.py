@@ -245,18 +245,18 @@ async def keep_order(message: OrderConfirmed, repo: NotifyRepository) -> None:
 class WebhookQueue(Protocol):
     async def subscriptions(self, customer_id: str | None = None) -> list[dict[str, Any]]: ...
 
-    async def enqueue(self, *, event_key: str, kind: str, url: str, customer_id: str, order_id: str | None,
-                      payload: dict[str, Any]) -> bool: ...
+    async def enqueue(self, *, event_key: str, kind: str, subscription_id: str, url: str, customer_id: str,
+                      order_id: str | None, payload: dict[str, Any]) -> bool: ...
 
 
 async def queue_webhooks(notice: Notice, *, event_key: str, cause_message_id: str | None, customer_id: str,
-                         order_id: str | None, shipment_id: str | None, global_urls: list[str],
-                         queue: WebhookQueue, repo: NotifyRepository, book: TemplateBook,
-                         now: datetime) -> list[str]:
-    """Queue the notification JSON for every subscribed URL (global ones and the customer's); the sender task
-    posts it later, so a slow or dead receiver never holds up the consumer. Returns the URLs newly queued."""
-    urls = list(dict.fromkeys([*global_urls, *(s["url"] for s in await queue.subscriptions(customer_id))]))
-    if not urls:
+                         order_id: str | None, shipment_id: str | None, queue: WebhookQueue,
+                         repo: NotifyRepository, book: TemplateBook, now: datetime) -> list[str]:
+    """Queue the notification JSON for every subscription that receives this customer's notifications (global ones
+    and the customer's), each signed later with its own secret; the sender task posts it, so a slow or dead receiver
+    never holds up the consumer. Returns the subscription ids newly queued."""
+    subscriptions = await queue.subscriptions(customer_id)
+    if not subscriptions:
         return []
     customer = await repo.customer(customer_id)
     rendered = compose(notice, book, customer.language if customer else "en")
@@ -267,8 +267,9 @@ async def queue_webhooks(notice: Notice, *, event_key: str, cause_message_id: st
         "fields": notice.fields(), "occurred_at": now.isoformat(),
     }
     queued = []
-    for url in urls:
-        if await queue.enqueue(event_key=event_key, kind=notice.kind.value, url=url, customer_id=customer_id,
-                               order_id=order_id, payload=payload):
-            queued.append(url)
+    for subscription in subscriptions:
+        if await queue.enqueue(event_key=event_key, kind=notice.kind.value,
+                               subscription_id=subscription["subscription_id"], url=subscription["url"],
+                               customer_id=customer_id, order_id=order_id, payload=payload):
+            queued.append(subscription["subscription_id"])
     return queued
