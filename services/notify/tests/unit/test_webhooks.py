@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import ipaddress
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from o2c.notify.adapters.webhooks import SecretBox, UrlPolicy
@@ -178,3 +179,26 @@ def test_backoff_doubles_up_to_the_cap_then_dead_after_n_attempts() -> None:
     assert after_attempt(policy, 3, False, AT).status == "pending"
     assert after_attempt(policy, 4, False, AT).status == "dead"
     assert after_attempt(policy, 4, True, AT).status == "delivered"
+
+
+# --- the partner's snippet in docs/webhooks.md ------------------------------------------------------
+
+
+def test_the_verification_snippet_for_partners_accepts_our_signature_and_nothing_else() -> None:
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[4] / "docs" / "webhooks.md").read_text()
+    snippet = re.search(r"```python\n(.*?)```", page, re.DOTALL)
+    assert snippet is not None
+    namespace: dict[str, Any] = {}
+    exec(snippet.group(1), namespace)  # the partner's code as published
+    check = namespace["verify_o2c_webhook"]
+    body = body_bytes({"kind": "dispatched", "delivery_id": "whd-1"})
+    headers = {"X-O2C-Delivery": "whd-1", "X-O2C-Signature": signature("whsec_x", T, "whd-1", body)}
+    assert check("whsec_x", headers, body, now=T + 10)
+    assert not check("whsec_y", headers, body, now=T + 10)
+    assert not check("whsec_x", {**headers, "X-O2C-Delivery": "whd-2"}, body, now=T + 10)
+    assert not check("whsec_x", headers, body + b" ", now=T + 10)
+    assert not check("whsec_x", headers, body, now=T + 301)
+    assert not check("", headers, body, now=T + 10)
