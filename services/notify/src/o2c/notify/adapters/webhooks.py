@@ -199,10 +199,13 @@ def delivery_view(row: Any) -> dict[str, Any]:
 Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
 
 
-async def resolve(host: str, port: int) -> list[IPAddress]:
+async def resolve(host: str, port: int, timeout: float = 5.0) -> list[IPAddress]:
     """Every address the name resolves to (A and AAAA)."""
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await asyncio.wait_for(
+            asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout)
+    except TimeoutError as exc:
+        raise UrlRefused(f"{host} did not resolve within {timeout:g}s") from exc
     except OSError as exc:
         raise UrlRefused(f"{host} does not resolve ({exc.strerror or exc})") from exc
     return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos))
@@ -296,8 +299,12 @@ async def send_due(sessions: async_sessionmaker[AsyncSession], sender: HttpWebho
                 await session.execute(sa.update(webhook_delivery).where(webhook_delivery.c.id == row.id)
                                       .values(**values))
                 continue
-            result = await sender.post(row.url, box.open(row.subscription_id, row.secret_sealed), row.payload,
-                                       delivery_id=row.delivery_id, kind=row.kind)
+            try:
+                secret = box.open(row.subscription_id, row.secret_sealed)
+            except ValueError as exc:  # the sealing key changed: this row fails, the others are still sent
+                result = Attempted(ok=False, status_code=None, error=f"secret unreadable: {exc}")
+            else:
+                result = await sender.post(row.url, secret, row.payload, delivery_id=row.delivery_id, kind=row.kind)
             at = now()
             outcome = after_attempt(policy, attempt, result.ok, at)
             entry = {"attempt": attempt, "at": at.isoformat(), "status": result.status_code, "error": result.error}
