@@ -26,9 +26,11 @@ from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
 from o2c.contracts.v1.dispatch import ShipmentDispatched
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.service import build_app, build_runtime
 from o2c.kit.testing import RecordingServer, RunningService, ServiceHarness, bearer, wait_for
 from o2c.notify.app import DEFINITION
 from o2c.notify.domain.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, verify
+from o2c.notify.settings import NotifySettings
 
 pytestmark = pytest.mark.integration
 
@@ -249,7 +251,8 @@ async def test_no_redirect_is_followed_and_each_delivery_checks_the_address_agai
         assert receiver.posted_to("/kept") == []
 
 
-async def test_notify_does_not_start_without_the_key_that_seals_secrets(harness: ServiceHarness) -> None:
+def test_notify_does_not_start_without_the_key_that_seals_secrets() -> None:
+    settings = NotifySettings(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+                              **{**SETTINGS, "notify_webhook_secrets_key": None})
     with pytest.raises(RuntimeError, match="O2C_NOTIFY_WEBHOOK_SECRETS_KEY"):
-        await harness.start(DEFINITION, consumer=False, relay=False,
-                            **{**SETTINGS, "notify_webhook_secrets_key": None})
+        build_app(DEFINITION, build_runtime(DEFINITION, settings))
