@@ -138,3 +138,13 @@ async def test_a_name_is_resolved_once_and_the_request_goes_to_that_address() ->
                                transport=httpx.MockTransport(answer))
     refused = await inside.post("https://hooks.partner.example/o2c", SECRET, {}, delivery_id="whd-4", kind="x")
     assert not refused.ok and "metadata" in (refused.error or "") and len(seen) == 1
+
+
+async def test_a_failed_answer_is_logged_by_its_first_characters_only() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, stream=httpx.ByteStream(b"x" * 1_000_000))
+
+    sender = HttpWebhookSender(UrlPolicy(resolver=resolving_to("93.184.216.34", [])),
+                               transport=httpx.MockTransport(answer))
+    failed = await sender.post("https://hooks.partner.example/o2c", SECRET, {}, delivery_id="whd-5", kind="x")
+    assert not failed.ok and failed.status_code == 500 and failed.error == "x" * 500

@@ -44,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 log = logging.getLogger("o2c.notify.webhooks")
 
 MIN_KEY_LENGTH = 32
+ERROR_CHARS = 500
 
 
 class SecretBox:
@@ -254,7 +255,7 @@ class HttpWebhookSender:
         try:
             pinned = await self.policy.pin(url)
         except UrlRefused as exc:
-            return Attempted(ok=False, status_code=None, error=f"refused: {exc}"[:500])
+            return Attempted(ok=False, status_code=None, error=f"refused: {exc}"[:ERROR_CHARS])
         target, address = pinned.target, pinned.address
         body = body_bytes(payload)
         headers = {"Host": target.host_header, "Content-Type": "application/json", DELIVERY_HEADER: delivery_id,
@@ -264,15 +265,27 @@ class HttpWebhookSender:
         try:
             # trust_env off: a proxy from the environment would look the name up again, elsewhere
             async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport, follow_redirects=False,
-                                         trust_env=False) as client:
-                response = await client.post(connect, content=body, headers=headers, extensions=extensions)
+                                         trust_env=False) as client, client.stream(
+                    "POST", connect, content=body, headers=headers, extensions=extensions) as response:
+                if response.is_redirect:
+                    return Attempted(ok=False, status_code=response.status_code, error=(
+                        f"redirect not followed (to {response.headers.get('location', '')})")[:ERROR_CHARS])
+                if 200 <= response.status_code < 300:
+                    return Attempted(ok=True, status_code=response.status_code, error=None)
+                return Attempted(ok=False, status_code=response.status_code, error=await excerpt(response))
         except httpx.HTTPError as exc:
-            return Attempted(ok=False, status_code=None, error=f"{type(exc).__name__}: {exc}"[:500])
-        if response.is_redirect:
-            return Attempted(ok=False, status_code=response.status_code,
-                             error=f"redirect not followed (to {response.headers.get('location', '')})"[:500])
-        ok = 200 <= response.status_code < 300
-        return Attempted(ok=ok, status_code=response.status_code, error=None if ok else response.text[:500])
+            return Attempted(ok=False, status_code=None, error=f"{type(exc).__name__}: {exc}"[:ERROR_CHARS])
+
+
+async def excerpt(response: httpx.Response) -> str:
+    """The start of a failed answer for the attempt log; a receiver's huge (or compressed) body is never read
+    whole."""
+    head = b""
+    async for chunk in response.aiter_raw():
+        head += chunk
+        if len(head) >= ERROR_CHARS:
+            break
+    return head[:ERROR_CHARS].decode(errors="replace")
 
 
 async def send_due(sessions: async_sessionmaker[AsyncSession], sender: HttpWebhookSender, box: SecretBox,
