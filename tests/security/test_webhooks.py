@@ -101,6 +101,7 @@ async def test_a_partner_lists_rotates_and_removes_only_its_own_subscriptions(no
     assert made_a["secret"] != made_b["secret"]
     assert await listed(notify_http, a) == [made_a["subscription_id"]]
     assert await listed(notify_http, b) == [made_b["subscription_id"]]
+    assert await listed(notify_http, bearer(issuer, "sre")) == []  # not even an operator lists them
     async with notify_http.client(**a) as c:
         listing = (await c.get("/webhooks")).json()
         assert all("secret" not in s and "secret_sealed" not in s for s in listing)  # shown once only

@@ -102,21 +102,18 @@ class WebhookRepository:
             sa.func.coalesce(webhook_subscription.c.customer_id, "") == (customer_id or "")))).first()
         return subscription_view(row._mapping) if row else None
 
-    async def owned(self, subscription_id: str, owner: str | None) -> dict[str, Any] | None:
-        """An active subscription of `owner` (None: of anyone)."""
-        query = sa.select(webhook_subscription).where(webhook_subscription.c.subscription_id == subscription_id,
-                                                      webhook_subscription.c.active)
-        if owner is not None:
-            query = query.where(webhook_subscription.c.owner == owner)
-        row = (await self.session.execute(query)).first()
+    async def owned(self, subscription_id: str, owner: str) -> dict[str, Any] | None:
+        """An active subscription of `owner`."""
+        row = (await self.session.execute(sa.select(webhook_subscription).where(
+            webhook_subscription.c.subscription_id == subscription_id, webhook_subscription.c.active,
+            webhook_subscription.c.owner == owner))).first()
         return subscription_view(row._mapping) if row else None
 
-    async def listed(self, owner: str | None) -> list[dict[str, Any]]:
-        """Active subscriptions of `owner` (None: every owner's, for SRE); never a secret."""
-        query = sa.select(webhook_subscription).where(webhook_subscription.c.active).order_by(
+    async def listed(self, owner: str) -> list[dict[str, Any]]:
+        """Active subscriptions of `owner`; never a secret."""
+        query = sa.select(webhook_subscription).where(webhook_subscription.c.active,
+                                                      webhook_subscription.c.owner == owner).order_by(
             webhook_subscription.c.id)
-        if owner is not None:
-            query = query.where(webhook_subscription.c.owner == owner)
         return [subscription_view(r._mapping) for r in await self.session.execute(query)]
 
     async def rotate(self, box: SecretBox, subscription_id: str, owner: str) -> str | None:

@@ -79,11 +79,11 @@ def router(rt: Runtime, box: SecretBox, urls: UrlPolicy) -> APIRouter:
         view, secret = made
         return {**view, "secret": secret}
 
-    @api.get("/webhooks", summary="The caller's active subscriptions (SRE: every owner's); never a secret")
+    @api.get("/webhooks", summary="The caller's own active subscriptions (SRE: the SRE team's); never a secret")
     async def list_subscriptions(who: subscriber) -> list[dict[str, Any]]:
         owner = owner_of(who)
         async with rt.sessions() as session:
-            return await WebhookRepository(session).listed(None if owner == "sre" else owner)
+            return await WebhookRepository(session).listed(owner)
 
     @api.post("/webhooks/{subscription_id}/secret",
               summary="Rotate the subscription's signing secret (its owner only); the new one is shown this once")
