@@ -169,6 +169,14 @@ async def test_a_development_host_maps_to_its_configured_address_without_a_looku
         await policy.pin("http://localhost:9000/hook")
 
 
+def test_a_development_host_must_map_to_an_address_and_there_is_none_by_default() -> None:
+    from o2c.notify.settings import NotifySettings
+
+    assert NotifySettings().notify_webhook_dev_hosts == {}
+    with pytest.raises(ValueError):
+        NotifySettings(notify_webhook_dev_hosts={"receiver.test": "receiver.internal"})
+
+
 # --- retries --------------------------------------------------------------------------------------
 
 

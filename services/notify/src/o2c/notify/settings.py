@@ -1,10 +1,13 @@
 """Notify settings: channel adapters (local mailbox by default; SMTP and WhatsApp by configuration),
-the invoice PDF link, and the transit pace for the expected delivery date."""
+the invoice PDF link, the transit pace for the expected delivery date, and webhooks (the key that seals
+subscription secrets, development receivers, retries)."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from o2c.kit.settings import ServiceSettings
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 
 class NotifySettings(ServiceSettings):
@@ -33,6 +36,14 @@ class NotifySettings(ServiceSettings):
     notify_webhook_dev_hosts: dict[str, str] = Field(default_factory=dict)
     """Development receivers: host name → address. Only these names may use plain http and a non-public address
     (tests, a developer's laptop); empty in production, so loopback and private targets stay refused."""
+
+    @field_validator("notify_webhook_dev_hosts")
+    @classmethod
+    def _dev_hosts_map_to_addresses(cls, value: dict[str, str]) -> dict[str, str]:
+        for address in value.values():
+            ipaddress.ip_address(address)  # a bad entry fails at start, not at the first delivery
+        return {host.lower(): address for host, address in value.items()}
+
     notify_webhook_max_attempts: int = 6
     notify_webhook_backoff_seconds: float = 5.0
     """Delay before attempt n+1 = backoff × 2^(n-1), capped at notify_webhook_backoff_max_seconds."""
