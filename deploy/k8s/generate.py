@@ -38,6 +38,16 @@ def deployment(name: str, module: str, port: int, *, database: bool) -> list[dic
         env.append({"name": "O2C_NOTIFY_WEBHOOK_SECRETS_KEY",
                     "valueFrom": {"secretKeyRef": {"name": "o2c-notify-webhooks", "key": "secrets-key"}}})
     labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "o2c"}
+    # A service serves Prometheus /metrics on its own port (http + 1000), not on the API port: the scraper
+    # needs no token, and a network policy can admit only the scraper to it. The sandboxes have no metrics.
+    metrics = port + 1000 if database else None
+    ports: list[dict[str, object]] = [{"containerPort": port, "name": "http"}]
+    annotations: dict[str, str] = {}
+    if metrics is not None:
+        env.append({"name": "O2C_METRICS_PORT", "value": str(metrics)})
+        ports.append({"containerPort": metrics, "name": "metrics"})
+        annotations = {"prometheus.io/scrape": "true", "prometheus.io/port": str(metrics),
+                       "prometheus.io/path": "/metrics"}
     return [
         {
             "apiVersion": "apps/v1", "kind": "Deployment",
@@ -46,11 +56,10 @@ def deployment(name: str, module: str, port: int, *, database: bool) -> list[dic
                 "replicas": 2 if database else 1,
                 "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
                 "template": {
-                    "metadata": {"labels": labels, "annotations": {
-                        "prometheus.io/scrape": "true", "prometheus.io/port": str(port)}},
+                    "metadata": {"labels": labels, "annotations": annotations},
                     "spec": {"containers": [{
                         "name": name, "image": IMAGE, "command": ["python", "-m", module],
-                        "ports": [{"containerPort": port, "name": "http"}],
+                        "ports": ports,
                         "envFrom": [{"configMapRef": {"name": "o2c-config"}}],
                         "env": env,
                         "readinessProbe": {"httpGet": {"path": "/readyz" if database else "/healthz", "port": port},
@@ -66,9 +75,28 @@ def deployment(name: str, module: str, port: int, *, database: bool) -> list[dic
         {
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": name, "namespace": NAMESPACE, "labels": labels},
-            "spec": {"selector": {"app.kubernetes.io/name": name}, "ports": [{"port": port, "targetPort": port,
-                                                                              "name": "http"}]},
+            "spec": {"selector": {"app.kubernetes.io/name": name}, "ports": [
+                {"port": p["containerPort"], "targetPort": p["containerPort"], "name": p["name"]} for p in ports]},
         },
+        *([] if metrics is None else [{
+            # Prometheus Operator: scrape the metrics port only.
+            "apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+            "metadata": {"name": name, "namespace": NAMESPACE, "labels": labels},
+            "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+                     "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]},
+        }, {
+            # The API port is open to callers (they carry tokens); the metrics port only to the monitoring
+            # namespace's Prometheus.
+            "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": f"{name}-metrics", "namespace": NAMESPACE, "labels": labels},
+            "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}},
+                     "policyTypes": ["Ingress"],
+                     "ingress": [
+                         {"ports": [{"port": port, "protocol": "TCP"}]},
+                         {"from": [{"namespaceSelector": {"matchLabels": {
+                             "kubernetes.io/metadata.name": "monitoring"}}}],
+                          "ports": [{"port": metrics, "protocol": "TCP"}]}]},
+        }]),
     ]
 
 

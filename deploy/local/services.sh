@@ -7,7 +7,10 @@ REPO="$(cd "$SCRIPT_DIR/../.." && pwd)"
 STACK="${O2C_STACK_DIR:-$REPO/.stack}"
 RUN="$STACK/services"
 PY="$REPO/.venv/bin/python"
+# The services' logs may carry customer data: created 0600 (owner only), and older ones made private.
+umask 077
 mkdir -p "$RUN"
+find "$RUN" -maxdepth 1 -name '*.log' -type f -exec chmod 600 {} + 2>/dev/null || true
 
 # name  module  port
 UNITS=(
@@ -53,7 +56,8 @@ cmd_up() {
       if (( SECONDS > deadline )); then echo "$name not ready after 90s; see $RUN/$name.log" >&2; exit 1; fi
       sleep 0.5
     done
-    echo "  $name ready on :$port"
+    if [[ "$name" == *sandbox ]]; then echo "  $name ready on :$port"
+    else echo "  $name ready on :$port (metrics on :$((port + 1000)), O2C_${name^^}_METRICS_PORT overrides)"; fi
   done
   [[ ${#started[@]} -gt 0 ]] || echo "  services: nothing to start (all running or none built yet)"
 }

@@ -1,4 +1,5 @@
-"""The FastAPI app every service starts from: problems, size limit, health, readiness, metrics, traces."""
+"""The FastAPI app every service starts from: problems, size limit, health, readiness, traces (metrics are
+served on their own port: o2c.kit.telemetry.serve_metrics)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from o2c.kit.auth import JwksKeys, TokenVerifier
 from o2c.kit.problems import Problem, install_problem_handlers, problem_response
 from o2c.kit.settings import ServiceSettings
 from o2c.kit.telemetry import HTTP_SECONDS, tracer
 from opentelemetry import propagate, trace
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
@@ -135,10 +135,6 @@ def create_app(
         body: dict[str, Any] = {"status": "ready" if ready else "not ready",
                                 "checks": {k: "ok" if v else "failing" for k, v in results.items()}}
         return JSONResponse(body, status_code=200 if ready else 503)
-
-    @app.get("/metrics", tags=["ops"], include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
         app.include_router(router)

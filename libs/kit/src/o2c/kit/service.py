@@ -27,7 +27,7 @@ from o2c.kit.messaging.outbox import Outbox
 from o2c.kit.messaging.relay import OutboxRelay
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.settings import ServiceSettings, load_settings
-from o2c.kit.telemetry import setup_logging, setup_tracing
+from o2c.kit.telemetry import serve_metrics, setup_logging, setup_tracing
 from pydantic import BaseModel
 from sqlalchemy import MetaData, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -221,6 +221,11 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> No
     args = parser.parse_args(argv)
     settings = load_settings(definition.settings_class, definition.name, definition.http_port)
     setup_logging(definition.name, settings.log_level)
+    missing = settings.missing_secrets()
+    if missing:
+        # No secret has an empty default: a process without one it needs refuses to start, saying which.
+        log.critical("refusing to start: required secrets are not set: %s", ", ".join(missing))
+        raise SystemExit(f"o2c-{definition.name}: required secrets are not set: {', '.join(missing)}")
     setup_tracing(definition.name, settings.otel_exporter, settings.otel_file, settings.otel_endpoint)
     if args.command == "migrate":
         upgrade_to_head(settings.database_url, definition.versions_dir, definition.metadata)
@@ -231,6 +236,7 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> No
     import uvicorn
 
     runtime = build_runtime(definition, settings)
+    serve_metrics(settings.http_host, settings.metrics_listen_port)
     uvicorn.run(build_app(definition, runtime), host=settings.http_host, port=settings.http_port,
                 log_config=None, access_log=False)
 

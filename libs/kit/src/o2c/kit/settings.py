@@ -23,6 +23,9 @@ class ServiceSettings(BaseSettings):
     service: str = "kit"
     http_host: str = "127.0.0.1"
     http_port: int = 8100
+    metrics_port: int = 0
+    """Prometheus `/metrics` listens here, never on the API port (a scraper needs no token; a network policy
+    can admit only it). 0: http_port + 1000."""
     database_url: str = "postgresql+asyncpg://localhost/o2c"
     kafka_bootstrap: str = "127.0.0.1:59092"
     redis_url: str = "redis://127.0.0.1:56379/0"
@@ -51,6 +54,18 @@ class ServiceSettings(BaseSettings):
     otel_file: str = ""
     otel_endpoint: str = ""
     log_level: str = "INFO"
+
+    @property
+    def metrics_listen_port(self) -> int:
+        return self.metrics_port or self.http_port + 1000
+
+    def missing_secrets(self) -> list[str]:
+        """The settings this process needs but has no value for: it refuses to start without them. A secret
+        is needed when the configuration uses it (a subclass adds its own); there is no empty default."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url)
+        return [] if url.password else ["database_url (no password in the URL)"]
 
     @property
     def instance(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,7 +20,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 HANDLER_SECONDS = Histogram(
     "o2c_handler_seconds", "Time to handle one message", ["service", "topic", "type"],
@@ -44,7 +45,8 @@ class JsonLinesFileExporter(SpanExporter):
         self.path = path
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        with open(self.path, "a", encoding="utf-8") as fh:
+        # 0600: spans carry order ids and paths; only the service's own user reads them.
+        with open(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as fh:
             for span in spans:
                 ctx = span.get_span_context()
                 parent = span.parent
@@ -133,3 +135,10 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+
+
+def serve_metrics(host: str, port: int) -> None:
+    """Prometheus `/metrics` on its own port, in a thread of this process: the API port has no metrics route,
+    so the console's forwarder and a caller with a token never reach it."""
+    start_http_server(port, addr=host)
+    logging.getLogger("o2c.telemetry").info("metrics on %s:%d", host, port)
