@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # pool_pre_ping lets a service ride out a database restart without being restarted itself.
+    # hide_parameters: an error (and so its log line) shows the SQL, never the bound values (names, addresses).
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, pool_recycle=1800,
+        url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, pool_recycle=1800, hide_parameters=True,
         connect_args={"timeout": 5, "command_timeout": 30},
     )
 
@@ -60,7 +61,7 @@ def _upgrade(url: str, versions_dir: Path, metadata: MetaData) -> None:
     from alembic.config import Config
     from sqlalchemy import create_engine
 
-    engine = create_engine(sync_url(url))
+    engine = create_engine(sync_url(url), hide_parameters=True)
     try:
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(7262001)"))
