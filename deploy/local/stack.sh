@@ -87,6 +87,16 @@ as_root() {
 # Random secret: hex only, so it is safe inside URLs and KEY=value lines.
 gen_secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
+# Log files may carry customer data: 0600 (owner only), also those an older stack created 0644. The servers
+# are started with umask 077, so files they create later (rotation) are private too.
+private_logs() {
+    local f
+    for f in "$KAFKA_OUT" "$REDIS_LOG"; do
+        [[ -e "$f" ]] || { mkdir -p "$(dirname "$f")"; (umask 077; : >>"$f"); }
+    done
+    find "$STACK" -maxdepth 4 \( -name '*.log' -o -name '*.log.*' -o -name '*.out' \) -type f -exec chmod 600 {} + 2>/dev/null || true
+}
+
 # Secret kept in $STACK/secrets/<name>, generated once.
 secret() {
     local f="$SECRETS/$1"
@@ -284,7 +294,8 @@ kafka_spawn() {
     # setsid: own session, so the broker outlives the shell that started it.
     # The inner shell writes its own pid and execs java, so the pid file is the JVM's.
     # shellcheck disable=SC2016  # $$ and $@ expand in the inner shell
-    setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$KAFKA_PID" \
+    private_logs
+    setsid bash -c 'umask 077; echo $$ >"$1"; shift; exec "$@"' _ "$KAFKA_PID" \
         "$JAVA" "-Xms$KAFKA_HEAP" "-Xmx$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
         -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
         -Dkafka.logs.dir="$KAFKA_LOGS" -Dlog4j2.configurationFile="$KAFKA_LOG4J" \
@@ -582,7 +593,8 @@ appendfsync everysec
 save 3600 1 300 100 60 10000
 databases 16
 EOF
-    redis-server "$REDIS_CONF" 9>&- || die "redis-server failed to start (log: $REDIS_LOG)"
+    private_logs
+    (umask 077; redis-server "$REDIS_CONF" 9>&-) || die "redis-server failed to start (log: $REDIS_LOG)"
     local deadline=$((SECONDS + REDIS_READY_TIMEOUT))
     until [[ "$(redis_cli ping 2>/dev/null)" == "PONG" ]]; do
         ((SECONDS < deadline)) || { tail -n 20 "$REDIS_LOG" >&2; die "redis not ready after ${REDIS_READY_TIMEOUT}s"; }
@@ -684,6 +696,7 @@ cmd_up() {
 
     write_env
     ((ENV_CHANGED)) && changed=1
+    private_logs
     # Every `up` (not only when Kafka was started), so topics added to the
     # script are created on a running broker; the script must be idempotent.
     run_create_topics
