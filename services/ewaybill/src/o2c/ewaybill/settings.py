@@ -17,3 +17,11 @@ class EwayBillSettings(ServiceSettings):
     ewb_nic_client_id: str = ""
     ewb_nic_client_secret: str = ""
     ewb_nic_auth_token: str = ""
+
+    def missing_secrets(self) -> list[str]:
+        """The NIC credentials are needed when e-way bills go to a GSP or the NIC portal (ewb_gateway=nic)."""
+        missing = super().missing_secrets()
+        if self.ewb_gateway == "nic":
+            missing += [f"ewb_nic_{name}" for name in ("url", "username", "password", "client_id", "client_secret")
+                        if not getattr(self, f"ewb_nic_{name}")]
+        return missing

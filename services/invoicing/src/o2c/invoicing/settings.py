@@ -27,3 +27,11 @@ class InvoicingSettings(ServiceSettings):
     """Render every new invoice's PDF in the background. Off by default: rendering is CPU work that competes
     with the message path in this process; the first GET renders and caches it instead (~50 ms)."""
     pdf_poll_seconds: float = 1.0
+
+    def missing_secrets(self) -> list[str]:
+        """A GSP's client secret and password are needed when invoicing talks to a GSP (irp_mode=gsp)."""
+        missing = super().missing_secrets()
+        if self.irp_mode == "gsp":
+            missing += [f"gsp_{name}" for name in ("client_id", "client_secret", "username", "password")
+                        if not getattr(self, f"gsp_{name}")]
+        return missing

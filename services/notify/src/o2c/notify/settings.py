@@ -50,3 +50,12 @@ class NotifySettings(ServiceSettings):
     notify_webhook_backoff_max_seconds: float = 600.0
     notify_webhook_timeout_seconds: float = 10.0
     notify_webhook_sweep_seconds: float = 1.0
+
+    def missing_secrets(self) -> list[str]:
+        """SMTP needs its password when it logs in (a username is set); WhatsApp Cloud needs its token."""
+        missing = super().missing_secrets()
+        if self.notify_email_adapter == "smtp" and self.notify_smtp_username and not self.notify_smtp_password:
+            missing.append("notify_smtp_password")
+        if self.notify_whatsapp_adapter == "whatsapp_cloud" and not self.notify_whatsapp_token:
+            missing.append("notify_whatsapp_token")
+        return missing
