@@ -184,6 +184,39 @@ async def given_warehouses_items_and_a_customer(s: Stack) -> tuple[str, str]:
     return customer_ids[0], customer_ids[1]
 
 
+class CspWatch:
+    """Collects every Content-Security-Policy violation in a browser context (the console is served with a
+    strict CSP: a blocked inline script or style would break a page silently): the `securitypolicyviolation`
+    event of every page, and Chromium's console report. A test asserts `violations == []` at its end."""
+
+    SCRIPT = """document.addEventListener("securitypolicyviolation", (e) => console.error(
+        `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} ` +
+        `at ${e.sourceFile}:${e.lineNumber}`));"""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self.csp_seen: list[str] = []
+
+    async def watch(self, ctx: Any) -> Any:
+        await ctx.add_init_script(script=self.SCRIPT)
+        ctx.on("console", self._console)
+        ctx.on("response", self._response)
+        return ctx
+
+    def _console(self, message: Any) -> None:
+        text = str(message.text)
+        if "CSP violation" in text or "Content Security Policy" in text:
+            self.violations.append(text)
+
+    def _response(self, response: Any) -> None:
+        if response.request.resource_type == "document":
+            self.csp_seen.append(str(response.headers.get("content-security-policy", "")))
+
+    def assert_clean(self) -> None:
+        assert self.csp_seen and all("script-src 'self'" in c for c in self.csp_seen), self.csp_seen
+        assert self.violations == [], self.violations
+
+
 def ist_today() -> date:
     return domain.ist_date(datetime.now(UTC))
 

@@ -31,6 +31,7 @@ from browser_support import (  # noqa: F401  (stack_fixture: the `stack` fixture
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
+    CspWatch,
     D,
     Stack,
     given_warehouses_items_and_a_customer,
@@ -80,7 +81,8 @@ async def test_the_one_screen_in_a_browser(stack: Stack) -> None:
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+            csp = CspWatch()
+            ctx = await csp.watch(await browser.new_context(viewport={"width": 1280, "height": 900}))
 
             async def login_as(token: str, hash_: str) -> Any:
                 return await login(ctx, base, token, hash_)
@@ -168,11 +170,19 @@ async def test_the_one_screen_in_a_browser(stack: Stack) -> None:
             shown = rule_date.strftime("%d %b %Y")
             await expect(waiting.locator("[data-field=expected-dispatch]")).to_have_text(shown)
             await coord.screenshot(path=str(SCREENSHOTS / "order-page.png"), full_page=True)
-            phone = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+            phone = await csp.watch(await browser.new_context(viewport={"width": 390, "height": 844},
+                                                              is_mobile=True))
             small = await phone.new_page()
-            # The link `make demo` prints: the page with a token, which then leaves the address bar.
+            # The link `make demo` prints: the page with a token, which leaves the address bar at once and logs
+            # nobody in until the person confirms whom it logs them in as.
             await small.goto(base + f"#/orders/{order_id}?token=" + s.raw("SC01", "sales_coordinator",
-                                                                            sales_owner="SC01"))
+                                                                            sales_owner="SC01", name="Sneha C"))
+            confirm = small.locator("[data-testid=confirm-login]")
+            await expect(confirm.locator("h1")).to_have_text("Log in as Sneha C, sales coordinator?")
+            assert await small.evaluate("location.hash") == f"#/orders/{order_id}"
+            assert await small.evaluate("sessionStorage.getItem('o2c.token')") is None
+            await expect(small.locator("[data-testid=order]")).to_have_count(0)
+            await small.click("#confirm-login")
             await expect(small.locator("[data-field=credit-status]")).to_contain_text("sanctioned")
             assert await small.evaluate("location.hash") == f"#/orders/{order_id}"
             await small.screenshot(path=str(SCREENSHOTS / "order-page-phone.png"), full_page=True)
@@ -184,6 +194,7 @@ async def test_the_one_screen_in_a_browser(stack: Stack) -> None:
             await expect(customer.locator("[data-testid=error-status]")).to_contain_text("403")
             own = await login_as(s.raw("buyer-chakan", "customer", customer_id=customer_id), f"#/orders/{order_id}")
             await expect(own.locator("[data-testid=order]")).to_be_visible()
+            csp.assert_clean()
         finally:
             await browser.close()
 

@@ -47,6 +47,7 @@ from browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
+    CspWatch,
     Stack,
     given_warehouses_items_and_a_customer,
     ist_today,
@@ -153,7 +154,8 @@ async def test_role_workspaces_in_a_browser(stack: Stack, harness: ServiceHarnes
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+            csp = CspWatch()  # the console's CSP is on: any violation (inline script or style) fails the story
+            ctx = await csp.watch(await browser.new_context(viewport={"width": 1280, "height": 900}))
 
             async def until_shown(page: Any, locator: Any, what: str) -> None:
                 """Reload the workspace until `locator` shows (the workspaces are lists, not live pages)."""
@@ -442,6 +444,9 @@ async def test_role_workspaces_in_a_browser(stack: Stack, harness: ServiceHarnes
             await boss.click("#dash button")
             await expect(cycle.locator("[data-testid=per-warehouse] tr[data-warehouse]")).to_have_count(1)
             await expect(cycle.locator("[data-testid=per-warehouse] tr[data-warehouse=BOM]")).to_have_count(1)
+            # Bars get their height through the DOM (the CSP refuses inline style attributes).
+            assert await cycle.locator("[data-testid=bar]").first.evaluate("b => b.style.height") != ""
+            csp.assert_clean()
         finally:
             await browser.close()
     print(f"\nworkspaces browser story: order {order['number']}, shipments {shipments}; screenshots in {SCREENSHOTS}")

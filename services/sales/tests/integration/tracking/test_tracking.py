@@ -158,7 +158,7 @@ async def test_stream_pushes_each_new_version(svc: RunningService, publisher: Pu
 
             async def listen() -> None:
                 async with c.stream("GET", "/tracking/orders/ord-int-2/stream",
-                                    params={"access_token": token}) as r:
+                                    params={"ticket": await ticket(c, "ord-int-2", token)}) as r:
                     assert r.status_code == 200
                     assert r.headers["content-type"].startswith("text/event-stream")
                     async for line in r.aiter_lines():
@@ -175,12 +175,18 @@ async def test_stream_pushes_each_new_version(svc: RunningService, publisher: Pu
             await publisher.send(sanctioned)
             await asyncio.wait_for(reader, timeout=20)
             pushed_ms = (time.perf_counter() - started) * 1000
-            r = await c.get("/tracking/orders/ord-int-2/stream", params={"access_token": "garbage"})
+            r = await c.get("/tracking/orders/ord-int-2/stream", params={"ticket": "garbage"})
             assert r.status_code == 401
     finally:
         await live.stop()
     assert seen[1]["credit"]["status"] == "sanctioned" and seen[1]["open_exceptions"] == []
     print(f"\ntracking: sanction published → pushed to the open page in {pushed_ms:.0f} ms")
+
+
+async def ticket(c: httpx.AsyncClient, order_id: str, token: str) -> str:
+    r = await c.post(f"/tracking/orders/{order_id}/stream-tickets", headers={"Authorization": "Bearer " + token})
+    assert r.status_code == 201, r.text
+    return str(r.json()["ticket"])
 
 
 async def _true(value: bool) -> bool:
@@ -209,7 +215,8 @@ async def test_open_pages_share_one_subscription_and_resync_after_it_drops(
         async with httpx.AsyncClient(base_url=url, timeout=30) as c:
 
             async def listen(seen: list[dict[str, Any]]) -> None:
-                async with c.stream("GET", "/tracking/orders/ord-int-4/stream", params={"access_token": token}) as r:
+                async with c.stream("GET", "/tracking/orders/ord-int-4/stream",
+                                    params={"ticket": await ticket(c, "ord-int-4", token)}) as r:
                     async for line in r.aiter_lines():
                         if line.startswith("data: "):
                             seen.append(json.loads(line[6:]))

@@ -15,9 +15,7 @@ const label = (s) => String(s ?? "").replaceAll("_", " ");
 const istToday = () => new Date(Date.now() + 5.5 * 36e5).toISOString().slice(0, 10);
 
 function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
-function claims() {
-  try { return JSON.parse(atob(token().split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))); } catch { return null; }
-}
+function claims() { return claimsOf(token()); }
 function roles() { return (claims() || {}).roles || []; }
 
 function toast(text, bad = false) {
@@ -87,10 +85,15 @@ async function routeOnce() {
   if (stream) { stream.close(); stream = null; }
   const { parts, params } = parseHash();
   if (params.get("token")) {
-    // A link with a token (make demo prints one) logs in, then the token leaves the address bar and history.
-    sessionStorage.setItem(TOKEN_KEY, params.get("token")); params.delete("token");
+    // A link with a token (make demo prints one): the token leaves the address bar and history at once, and
+    // nobody is logged in until the person confirms whom the link logs them in as (a link sent by someone
+    // else must not silently swap the login).
+    const offered = params.get("token"); params.delete("token");
     const rest = params.toString();
-    history.replaceState(null, "", location.pathname + location.search + "#/" + parts.map(encodeURIComponent).join("/") + (rest ? "?" + rest : ""));
+    const target = "#/" + parts.map(encodeURIComponent).join("/") + (rest ? "?" + rest : "");
+    history.replaceState(null, "", location.pathname + location.search + target);
+    renderNav();
+    return renderConfirmLogin(offered, target);
   }
   if (!token() || parts[0] === "login") { renderNav(); return renderLogin(parts[0] === "login" && token()); }
   try {
@@ -110,6 +113,22 @@ function renderHome() {
   const ws = mine();
   if (ws.length) { location.hash = `#/work/${ws[0].id}`; return; }
   main.innerHTML = `<div class="card"><h1>Welcome</h1><p>Search an order above.</p></div>`;
+}
+
+function claimsOf(t) {
+  try { return JSON.parse(atob(t.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))); } catch { return null; }
+}
+
+function renderConfirmLogin(offered, target) {
+  const c = claimsOf(offered);
+  if (!c) { main.innerHTML = `<div class="card" data-testid="error"><h2>Not a login link</h2><p>The link's token cannot be read.</p></div>`; return; }
+  const now = claims();
+  main.innerHTML = `<div class="card" data-testid="confirm-login"><h1>Log in as ${esc(c.name || c.sub)}, ${esc((c.roles || []).map(label).join(", ") || "no role")}?</h1>
+    <p class="muted">This link logs you in as <strong data-field="login-subject">${esc(c.sub)}</strong>${c.customer_id ? ` for customer ${esc(c.customer_id)}` : ""}${c.warehouse_ids ? ` at ${esc([].concat(c.warehouse_ids).join(", "))}` : ""}.
+    ${now ? `You are logged in as ${esc(now.name || now.sub)} now; confirming replaces that login.` : ""} Only confirm a link you asked for.</p>
+    <p><button type="button" id="confirm-login">Log in</button> <button type="button" class="secondary" id="cancel-login">Cancel</button></p></div>`;
+  $("#confirm-login").addEventListener("click", () => { sessionStorage.setItem(TOKEN_KEY, offered); location.hash = target; route(); });
+  $("#cancel-login").addEventListener("click", () => { location.hash = token() ? "#/" : "#/login"; route(); });
 }
 
 function renderLogin(loggedIn) {
@@ -206,10 +225,29 @@ async function renderOrder(orderId) {
   renderNav();
   const v = await api(`/tracking/orders/${encodeURIComponent(orderId)}`);
   renderOrderView(v, false);
+  await openStream(orderId, routing);
+}
+
+// The stream's URL carries a one-use ticket, never the token: asked with the bearer, redeemed once. A dropped
+// stream cannot reuse its ticket, so it reconnects with a new one; at the token's expiry the server ends it.
+async function openStream(orderId, seen) {
+  const { ticket } = await api(`/tracking/orders/${encodeURIComponent(orderId)}/stream-tickets`, { method: "POST" });
+  if (seen !== routing) return; // the person moved on while the ticket was asked for
   if (stream) stream.close(); // a concurrent render of the same page opened one already
-  stream = new EventSource(`/tracking/orders/${encodeURIComponent(orderId)}/stream?access_token=${encodeURIComponent(token())}`);
-  stream.addEventListener("view", (ev) => renderOrderView(JSON.parse(ev.data), true));
-  stream.onerror = () => { const l = $("#live"); if (l) l.textContent = "○ reconnecting"; };
+  const s = stream = new EventSource(`/tracking/orders/${encodeURIComponent(orderId)}/stream?ticket=${encodeURIComponent(ticket)}`);
+  s.addEventListener("view", (ev) => renderOrderView(JSON.parse(ev.data), true));
+  s.addEventListener("expired", () => {
+    s.close(); if (stream === s) stream = null;
+    const l = $("#live"); if (l) l.textContent = "○ session expired: log in again";
+  });
+  s.onerror = () => {
+    const l = $("#live"); if (l) l.textContent = "○ reconnecting";
+    s.close();
+    setTimeout(() => {
+      if (stream !== s || seen !== routing) return;
+      openStream(orderId, seen).catch((e) => { const m = $("#live"); if (m) m.textContent = e.status === 401 ? "○ session expired: log in again" : "○ offline"; });
+    }, 1000);
+  };
 }
 
 // --- role workspaces ----------------------------------------------------------------------------
@@ -445,7 +483,7 @@ const VIEWS = {
       const perWh = rows.some((r) => r.warehouse_id) ? group(rows, (r) => r.warehouse_id, part, kind) : [];
       const max = Math.max(1e-9, ...series.map((x) => x.v));
       return `<div class="card chart" data-testid="chart" data-chart="${id}"><h3>${esc(title)}</h3>
-        ${series.length ? `<div class="bars">${series.map((x) => `<div data-testid="bar" data-key="${esc(x.k)}" data-value="${x.v}" style="height:${Math.max(2, (x.v / max) * 100)}%" title="${esc(x.k)}: ${esc(fmt(x.v))}"><span>${esc(fmt(x.v))}</span></div>`).join("")}</div>
+        ${series.length ? `<div class="bars">${series.map((x) => `<div data-testid="bar" data-key="${esc(x.k)}" data-value="${x.v}" data-height="${Math.max(2, (x.v / max) * 100)}" title="${esc(x.k)}: ${esc(fmt(x.v))}"><span>${esc(fmt(x.v))}</span></div>`).join("")}</div>
           <div class="axis">${series.map((x) => `<span>${esc(/^\d{4}-/.test(x.k) ? x.k.slice(5) : x.k)}</span>`).join("")}</div>` : `<p class="muted" data-testid="no-data">No data in the period.</p>`}
         ${perWh.length ? `<table class="per-wh" data-testid="per-warehouse"><thead><tr><th>Warehouse</th><th>${kind === "sum" ? "Total" : "Value"}</th>${kind === "sum" ? "" : `<th>${esc(weight)}</th>`}</tr></thead><tbody>${perWh.map((x) => `<tr data-warehouse="${esc(x.k)}" data-value="${x.v}"><td>${esc(x.k)}</td><td data-field="value">${esc(fmt(x.v))}</td>${kind === "sum" ? "" : `<td data-field="weight">${esc(x.w)}</td>`}</tr>`).join("")}</tbody></table>` : ""}</div>`;
     };
@@ -460,6 +498,8 @@ const VIEWS = {
       ${chart("ewb-rejections", "E-way bill rejections", d.ewaybill_rejections, { part: (r) => [r.rejections, 1], kind: "sum", fmt: count })}
       ${chart("cash", "Order-to-cash", d.order_to_cash_days, { part: (r) => [(r.avg || 0) * r.orders, r.orders], fmt: days, weight: "orders" })}
       </div></div>`;
+    // The page's CSP refuses inline style attributes; a height set through the DOM is allowed.
+    main.querySelectorAll("[data-height]").forEach((b) => { b.style.height = b.dataset.height + "%"; });
     $("#dash").addEventListener("submit", (ev) => { ev.preventDefault(); const f = new FormData(ev.target); const p = new URLSearchParams(); for (const [k, v] of f) if (v) p.set(k, v); location.hash = `#/work/dashboards?${p}`; });
   },
 };

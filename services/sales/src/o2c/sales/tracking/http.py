@@ -2,7 +2,9 @@
 
 - `GET /tracking/orders/{id}`: the whole timeline in one response, from Redis (PostgreSQL on a miss, which
   refills the key).
-- `GET /tracking/orders/{id}/stream`: server-sent events, each a new version of the page (Redis pub/sub).
+- `POST /tracking/orders/{id}/stream-tickets`: a one-use ticket (30 s) for the stream, asked with the bearer.
+- `GET /tracking/orders/{id}/stream?ticket=`: server-sent events, each a new version of the page (Redis
+  pub/sub); never a bearer in the URL; the stream ends when the token the ticket was issued for expires.
 - `GET /tracking/search?q=`: order, quotation, invoice, e-way bill, LR, vehicle, customer name or GSTIN.
 - `GET /tracking/orders`: the caller's orders (a coordinator's workspace), newest first.
 - `GET /tracking/dashboards?from=&to=&warehouse=`: the business measures per day and warehouse.
@@ -25,7 +27,7 @@ from typing import Annotated, Any
 import httpx
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
 from o2c.kit.auth import Principal, Role, principal_of_token, require
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.problems import NotFound, Problem
@@ -35,8 +37,20 @@ from o2c.sales.settings import SalesSettings
 from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.handlers import Tracking, tracking_of
 from o2c.sales.tracking.tables import tracking_order, tracking_shipment, tracking_term
+from o2c.sales.tracking.tickets import TTL_SECONDS, StreamTickets, token_expiry
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
+
+# The console's pages run only their own files: no inline script or style, no framing (clickjacking), no
+# content sniffing, no referrer with an order id leaving the site. Blob PDFs open in a new tab (object-src).
+CONSOLE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self'; object-src blob:; base-uri 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 
 # Every role may track orders (the data scope decides which).
 Tracker = Annotated[Principal, Depends(require())]
@@ -184,6 +198,7 @@ def router(rt: Runtime) -> APIRouter:
     api = APIRouter(tags=["tracking"])
     tracking = tracking_of(rt)
     dead_letters = DeadLetterIndex(rt)
+    tickets = StreamTickets(tracking.cache)
     settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings()
     service_urls = settings.service_urls()
     clients: dict[str, httpx.AsyncClient] = {}
@@ -229,15 +244,40 @@ def router(rt: Runtime) -> APIRouter:
         return Response(_with_dead_letters(found.body, await dead_letters.get(order_id)), media_type="application/json",
                         headers={"Cache-Control": "no-store"})
 
+    @api.post("/tracking/orders/{order_id}/stream-tickets", status_code=201,
+              summary="A one-use ticket (30 s) to open the order's live-updates stream without a token in the URL")
+    async def stream_ticket(order_id: str, request: Request, who: Tracker) -> dict[str, Any]:
+        found = await read_view(tracking, order_id)
+        if found is None:
+            raise NotFound("order", order_id)
+        await authorise(who, found)
+        expires_at = token_expiry(request.headers.get("authorization", "").partition(" ")[2].strip())
+        ticket = await tickets.issue(who, order_id, expires_at)
+        return {"ticket": ticket, "expires_in": TTL_SECONDS,
+                "stream": f"/tracking/orders/{order_id}/stream?ticket={ticket}"}
+
     @api.get("/tracking/orders/{order_id}/stream", summary="Server-sent events: each new version of the page",
              response_class=StreamingResponse)
-    async def stream(order_id: str, request: Request, access_token: str | None = None) -> StreamingResponse:
-        # EventSource cannot send headers: the token may come as a query parameter here.
-        header = request.headers.get("authorization", "")
-        token = access_token or header.partition(" ")[2]
-        if not token:
-            raise Problem(401, "Unauthorized", "a bearer token is required")
-        who = await principal_of_token(request, token.strip())
+    async def stream(order_id: str, request: Request, ticket: str | None = None,
+                     access_token: Annotated[str | None, Query(include_in_schema=False)] = None
+                     ) -> StreamingResponse:
+        if access_token is not None:
+            # A URL lands in access logs, proxies and history: a token there is refused, never used.
+            raise Problem(401, "Unauthorized", "a bearer token in the URL is refused; open the stream with a "
+                                               "ticket from POST /tracking/orders/{order_id}/stream-tickets")
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if ticket is not None:
+            redeemed = await tickets.redeem(ticket, order_id)
+            if redeemed is None:
+                raise Problem(401, "Unauthorized", "unknown, used or expired stream ticket")
+            who, expires_at = redeemed.principal, redeemed.expires_at
+        elif scheme.lower() == "bearer" and token.strip():
+            who = await principal_of_token(request, token.strip())  # a client that can send headers
+            expires_at = token_expiry(token.strip())
+        else:
+            raise Problem(401, "Unauthorized", "a stream ticket or a bearer token is required")
+        if expires_at <= time.time():
+            raise Problem(401, "Unauthorized", "token expired")
         found = await read_view(tracking, order_id)
         if found is None:
             raise NotFound("order", order_id)
@@ -253,10 +293,16 @@ def router(rt: Runtime) -> APIRouter:
                 shown = again.body if again else first
                 yield b"event: view\ndata: " + _with_dead_letters(shown, await dead_letters.get(order_id)) + b"\n\n"
                 while True:
+                    left = expires_at - time.time()
+                    if left <= 0:
+                        # The stream outlives no token: the page asks for a new login.
+                        yield b"event: expired\ndata: {}\n\n"
+                        return
                     try:
-                        body = await asyncio.wait_for(queue.get(), 15.0)
+                        body = await asyncio.wait_for(queue.get(), min(15.0, left))
                     except TimeoutError:
-                        yield b": keep-alive\n\n"
+                        if expires_at > time.time():
+                            yield b": keep-alive\n\n"
                         continue
                     if body == live.RESYNC:  # the subscription was (re)established: re-read, show if changed
                         found_again = await read_view(tracking, order_id)
@@ -342,6 +388,8 @@ def router(rt: Runtime) -> APIRouter:
         base = service_urls.get(service)
         if base is None:
             raise NotFound("service", service)
+        if path.strip("/").split("/")[0] == "metrics":
+            raise NotFound("path", path)  # metrics live on their own port; never through the console
         client = clients.get(service)
         if client is None:
             client = clients[service] = httpx.AsyncClient(base_url=base, timeout=10.0)
@@ -353,22 +401,22 @@ def router(rt: Runtime) -> APIRouter:
         except httpx.HTTPError as exc:
             raise Problem(502, "Bad gateway", f"{service} did not answer: {type(exc).__name__}") from exc
         return Response(upstream.content, status_code=upstream.status_code,
-                        media_type=upstream.headers.get("content-type"))
+                        media_type=upstream.headers.get("content-type"), headers=CONSOLE_HEADERS)
 
     @api.get("/console/config.json", include_in_schema=False)
-    async def console_config() -> dict[str, Any]:
-        return {"services": sorted(["sales", *service_urls])}
+    async def console_config() -> JSONResponse:
+        return JSONResponse({"services": sorted(["sales", *service_urls])}, headers=CONSOLE_HEADERS)
 
     @api.get("/console", include_in_schema=False)
     async def console_root() -> RedirectResponse:
-        return RedirectResponse("/console/")
+        return RedirectResponse("/console/", headers=CONSOLE_HEADERS)
 
     @api.get("/console/{path:path}", include_in_schema=False)
     async def console_file(path: str) -> FileResponse:
         target = (CONSOLE_DIR / (path or "index.html")).resolve()
         if not target.is_relative_to(CONSOLE_DIR) or not target.is_file():
             target = CONSOLE_DIR / "index.html"  # client-side routes (#/orders/…) land on the page
-        return FileResponse(target, headers={"Cache-Control": "no-cache"})
+        return FileResponse(target, headers={"Cache-Control": "no-cache", **CONSOLE_HEADERS})
 
     return api
 
