@@ -464,6 +464,9 @@ timezone = 'UTC'
 log_timezone = 'UTC'
 log_line_prefix = '%m [%p] %q%u@%d '
 log_min_duration_statement = 1000
+# A slow statement is logged without its bound values (customer names, addresses).
+log_parameter_max_length = 0
+log_parameter_max_length_on_error = 0
 EOF
     mv "$PG_DATA/o2c.conf.tmp" "$PG_DATA/o2c.conf"
     cat >"$PG_DATA/pg_hba.conf.tmp" <<'EOF'

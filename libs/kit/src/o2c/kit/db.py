@@ -3,23 +3,53 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import MetaData, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # pool_pre_ping lets a service ride out a database restart without being restarted itself.
     # hide_parameters: an error (and so its log line) shows the SQL, never the bound values (names, addresses).
-    return create_async_engine(
+    engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, pool_recycle=1800, hide_parameters=True,
         connect_args={"timeout": 5, "command_timeout": 30},
     )
+    event.listen(engine.sync_engine, "handle_error", _scrub_error)
+    return engine
+
+
+# A driver or the server quotes the offending value in some errors ("invalid input for query argument $1:
+# 'Sharma Electricals…'", 'invalid input syntax for type date: "…"'): hide_parameters does not reach those.
+_QUOTED_VALUES = (
+    re.compile(r"(invalid input for query argument \$\d+: ).*(?= \()", re.M),  # asyncpg: 'value…' (reason)
+    re.compile(r"""(invalid input (?:syntax for type|value for enum) [\w ."]+: )".*"$""", re.M),  # the server
+)
+
+
+def scrub(message: str) -> str:
+    for pattern in _QUOTED_VALUES:
+        message = pattern.sub(r"\1[value hidden]", message)
+    return message
+
+
+def _scrub_error(context: ExceptionContext) -> None:
+    """Rewrites the error's message (and its causes') before anyone logs it or stores it as a reason."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [context.sqlalchemy_exception, context.original_exception]
+    while pending:
+        exc = pending.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        exc.args = tuple(scrub(a) if isinstance(a, str) else a for a in exc.args)
+        pending += [exc.__cause__, exc.__context__]
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -62,6 +92,7 @@ def _upgrade(url: str, versions_dir: Path, metadata: MetaData) -> None:
     from sqlalchemy import create_engine
 
     engine = create_engine(sync_url(url), hide_parameters=True)
+    event.listen(engine, "handle_error", _scrub_error)
     try:
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(7262001)"))

@@ -30,7 +30,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
 from o2c.kit.auth import Principal, Role, principal_of_token, require
 from o2c.kit.messaging.schema import TABLES
-from o2c.kit.problems import NotFound, Problem
+from o2c.kit.problems import NotFound, Problem, problem_response
 from o2c.kit.service import Runtime
 from o2c.sales.adapters import db as sales_db
 from o2c.sales.settings import SalesSettings
@@ -385,6 +385,14 @@ def router(rt: Runtime) -> APIRouter:
     @api.api_route("/console/api/{service}/{path:path}", methods=["GET", "POST", "PUT"], include_in_schema=False)
     async def forward(service: str, path: str, request: Request) -> Response:
         """Backend-for-frontend: the user's own token, to the owning service's API; nothing else added."""
+        try:
+            response = await forward_once(service, path, request)
+        except Problem as problem:
+            response = problem_response(problem, request)
+        response.headers.update(CONSOLE_HEADERS)
+        return response
+
+    async def forward_once(service: str, path: str, request: Request) -> Response:
         base = service_urls.get(service)
         if base is None:
             raise NotFound("service", service)
@@ -401,7 +409,7 @@ def router(rt: Runtime) -> APIRouter:
         except httpx.HTTPError as exc:
             raise Problem(502, "Bad gateway", f"{service} did not answer: {type(exc).__name__}") from exc
         return Response(upstream.content, status_code=upstream.status_code,
-                        media_type=upstream.headers.get("content-type"), headers=CONSOLE_HEADERS)
+                        media_type=upstream.headers.get("content-type"))
 
     @api.get("/console/config.json", include_in_schema=False)
     async def console_config() -> JSONResponse:

@@ -1,0 +1,66 @@
+"""Finding 9 (secrets never default to empty): a service started without a secret its configuration uses
+refused nothing (an empty GSP or NIC password, an empty SMTP password, a database URL without a password).
+Now the process refuses to start and names what is missing. Which secret is needed when is written once,
+in each service's settings (`missing_secrets`), and in docs/security-operations.md."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+from o2c.ewaybill.settings import EwayBillSettings
+from o2c.invoicing.settings import InvoicingSettings
+from o2c.kit.testing import ServiceHarness
+from o2c.notify.settings import NotifySettings
+
+sys.path.insert(0, str(Path(__file__).parent))
+from service_process import ServiceProcess, free_port
+
+DB = "postgresql+asyncpg://o2c_x:pw@127.0.0.1:5432/o2c_x"
+
+
+@pytest.mark.parametrize(("settings", "missing"), [
+    (InvoicingSettings(database_url=DB, irp_mode="gsp", gsp_client_id="c", gsp_username="u", gsp_password="p"),
+     ["gsp_client_secret"]),
+    (InvoicingSettings(database_url=DB, irp_mode="gsp", gsp_client_id="c", gsp_username="u",
+                       gsp_client_secret="s"), ["gsp_password"]),
+    (InvoicingSettings(database_url=DB, irp_mode="sandbox"), []),
+    (EwayBillSettings(database_url=DB, ewb_gateway="nic", ewb_nic_url="https://x", ewb_nic_username="u",
+                      ewb_nic_client_id="c", ewb_nic_client_secret="s"), ["ewb_nic_password"]),
+    (EwayBillSettings(database_url=DB, ewb_gateway="nic", ewb_nic_url="https://x", ewb_nic_username="u",
+                      ewb_nic_client_id="c", ewb_nic_password="p"), ["ewb_nic_client_secret"]),
+    (EwayBillSettings(database_url=DB), []),
+    (NotifySettings(database_url=DB, notify_email_adapter="smtp", notify_smtp_username="orders"),
+     ["notify_smtp_password"]),
+    (NotifySettings(database_url=DB, notify_whatsapp_adapter="whatsapp_cloud"), ["notify_whatsapp_token"]),
+    (NotifySettings(database_url="postgresql+asyncpg://o2c_notify@127.0.0.1/o2c_notify"),
+     ["database_url (no password in the URL)"]),
+])
+def test_each_service_names_the_secrets_its_configuration_needs(settings: object, missing: list[str]) -> None:
+    assert settings.missing_secrets() == missing  # type: ignore[attr-defined]
+
+
+@pytest.mark.integration
+async def test_a_service_refuses_to_start_with_an_empty_required_secret(
+        harness: ServiceHarness, jwks_file: str, tmp_path: Path) -> None:
+    url = await harness.databases.create("notify")
+    common = {"KAFKA_BOOTSTRAP": harness.bootstrap, "TOPIC_PREFIX": harness.prefix, "JWKS_FILE": jwks_file,
+              "CONSUMER_GROUP": harness.prefix + "notify"}
+    smtp = ServiceProcess("notify", {**common, "DATABASE_URL": url, "HTTP_PORT": str(free_port()),
+                                     "METRICS_PORT": str(free_port()), "NOTIFY_EMAIL_ADAPTER": "smtp",
+                                     "NOTIFY_SMTP_USERNAME": "orders@o2c.example", "NOTIFY_SMTP_PASSWORD": ""},
+                          tmp_path / "smtp.log")
+    no_db_password = ServiceProcess("notify", {**common, "DATABASE_URL": url.replace(
+        url.split("//", 1)[1].split("@", 1)[0], url.split("//", 1)[1].split("@", 1)[0].split(":", 1)[0]),
+        "HTTP_PORT": str(free_port()), "METRICS_PORT": str(free_port())}, tmp_path / "db.log")
+    try:
+        await asyncio.gather(smtp.start(), no_db_password.start())
+        codes = await asyncio.gather(smtp.exited(45), no_db_password.exited(45))
+    finally:
+        await asyncio.gather(smtp.stop(), no_db_password.stop())
+    assert codes[0] not in (None, 0), f"notify ran with SMTP auth and no password:\n{smtp.output()}"
+    assert "notify_smtp_password" in smtp.output()
+    assert codes[1] not in (None, 0), f"notify ran with a database URL without password:\n{no_db_password.output()}"
+    assert "database_url" in no_db_password.output()
