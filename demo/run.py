@@ -126,7 +126,8 @@ async def where_next(ctx: Ctx, order_id: str | None) -> None:
         head = next((p["user_id"] for p in ctx.seed["people"] if "sales_head" in p["roles"]), None)
         token = ctx.api.tokens(head) if head else ""
         if token:
-            print(f"\nOpen one order on the one screen (token for {head}, sales head, valid 8 hours):")
+            print(f"\nOpen one order on the one screen (token for {head}, sales head, valid 8 hours; the page asks"
+                  " you to confirm the login):")
             print(f"  {sales}/console/#/orders/{order_id}?token={token}")
             print(f"  token: {token}")
 

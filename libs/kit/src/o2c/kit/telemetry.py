@@ -140,5 +140,9 @@ def setup_logging(service: str, level: str = "INFO") -> None:
 def serve_metrics(host: str, port: int) -> None:
     """Prometheus `/metrics` on its own port, in a thread of this process: the API port has no metrics route,
     so the console's forwarder and a caller with a token never reach it."""
-    start_http_server(port, addr=host)
+    try:
+        start_http_server(port, addr=host)
+    except OSError as exc:
+        raise SystemExit(f"metrics port {host}:{port} unavailable ({exc.strerror}): "
+                         "set O2C_<SVC>_METRICS_PORT") from exc
     logging.getLogger("o2c.telemetry").info("metrics on %s:%d", host, port)
