@@ -225,29 +225,31 @@ async function renderOrder(orderId) {
   renderNav();
   const v = await api(`/tracking/orders/${encodeURIComponent(orderId)}`);
   renderOrderView(v, false);
-  await openStream(orderId, routing);
+  openStream(orderId, routing);
 }
 
 // The stream's URL carries a one-use ticket, never the token: asked with the bearer, redeemed once. A dropped
 // stream cannot reuse its ticket, so it reconnects with a new one; at the token's expiry the server ends it.
 async function openStream(orderId, seen) {
-  const { ticket } = await api(`/tracking/orders/${encodeURIComponent(orderId)}/stream-tickets`, { method: "POST" });
+  const status = (text) => { const l = $("#live"); if (l) l.textContent = text; };
+  const retry = (s) => setTimeout(() => { if (stream === s && seen === routing) openStream(orderId, seen); }, 2000);
+  let ticket;
+  try {
+    ({ ticket } = await api(`/tracking/orders/${encodeURIComponent(orderId)}/stream-tickets`, { method: "POST" }));
+  } catch (e) {
+    if (seen !== routing) return;
+    if (e.status === 401) { status("○ session expired: log in again"); return; }
+    status("○ offline"); // the page stays; live updates come back when a ticket can be had again
+    const placeholder = stream = { close() {} };
+    return retry(placeholder);
+  }
   if (seen !== routing) return; // the person moved on while the ticket was asked for
   if (stream) stream.close(); // a concurrent render of the same page opened one already
   const s = stream = new EventSource(`/tracking/orders/${encodeURIComponent(orderId)}/stream?ticket=${encodeURIComponent(ticket)}`);
   s.addEventListener("view", (ev) => renderOrderView(JSON.parse(ev.data), true));
-  s.addEventListener("expired", () => {
-    s.close(); if (stream === s) stream = null;
-    const l = $("#live"); if (l) l.textContent = "○ session expired: log in again";
-  });
-  s.onerror = () => {
-    const l = $("#live"); if (l) l.textContent = "○ reconnecting";
-    s.close();
-    setTimeout(() => {
-      if (stream !== s || seen !== routing) return;
-      openStream(orderId, seen).catch((e) => { const m = $("#live"); if (m) m.textContent = e.status === 401 ? "○ session expired: log in again" : "○ offline"; });
-    }, 1000);
-  };
+  s.addEventListener("expired", () => { s.close(); status("○ session expired: log in again"); });
+  // A dropped stream cannot reuse its one-use ticket: close it and ask a new one.
+  s.onerror = () => { if (s.readyState === EventSource.CLOSED && stream !== s) return; status("○ reconnecting"); s.close(); retry(s); };
 }
 
 // --- role workspaces ----------------------------------------------------------------------------

@@ -252,7 +252,10 @@ def router(rt: Runtime) -> APIRouter:
             raise NotFound("order", order_id)
         await authorise(who, found)
         expires_at = token_expiry(request.headers.get("authorization", "").partition(" ")[2].strip())
-        ticket = await tickets.issue(who, order_id, expires_at)
+        try:
+            ticket = await tickets.issue(who, order_id, expires_at)
+        except Exception as exc:  # Redis: live updates need it anyway; the page itself stays readable
+            raise Problem(503, "Service unavailable", f"live updates are unavailable: {type(exc).__name__}") from exc
         return {"ticket": ticket, "expires_in": TTL_SECONDS,
                 "stream": f"/tracking/orders/{order_id}/stream?ticket={ticket}"}
 
@@ -267,7 +270,11 @@ def router(rt: Runtime) -> APIRouter:
                                                "ticket from POST /tracking/orders/{order_id}/stream-tickets")
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if ticket is not None:
-            redeemed = await tickets.redeem(ticket, order_id)
+            try:
+                redeemed = await tickets.redeem(ticket, order_id)
+            except Exception as exc:
+                raise Problem(503, "Service unavailable", f"live updates are unavailable: {type(exc).__name__}"
+                              ) from exc
             if redeemed is None:
                 raise Problem(401, "Unauthorized", "unknown, used or expired stream ticket")
             who, expires_at = redeemed.principal, redeemed.expires_at
