@@ -41,6 +41,7 @@ async def test_one_trace_id_from_http_request_to_consumer_in_another_process(
         env = os.environ | {
             f"O2C_{side.upper()}_DATABASE_URL": probe_pair.urls[side],
             f"O2C_{side.upper()}_HTTP_PORT": str(ports[side]),
+            f"O2C_{side.upper()}_METRICS_PORT": str(free_port()),  # not http + 1000: that one may be taken
             "O2C_KAFKA_BOOTSTRAP": probe_pair.bootstrap, "O2C_TOPIC_PREFIX": probe_pair.prefix,
             "O2C_CONSUMER_GROUP": f"{probe_pair.prefix}{side}", "O2C_JWKS_FILE": probe_pair.jwks_file,
             "O2C_OTEL_EXPORTER": "file", "O2C_OTEL_FILE": str(tmp_path / f"{side}.jsonl"),

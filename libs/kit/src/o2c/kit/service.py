@@ -26,7 +26,7 @@ from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
 from o2c.kit.messaging.outbox import Outbox
 from o2c.kit.messaging.relay import OutboxRelay
 from o2c.kit.messaging.schema import TABLES
-from o2c.kit.settings import ServiceSettings, load_settings
+from o2c.kit.settings import ServiceSettings, load_settings, refuse_without_secrets
 from o2c.kit.telemetry import serve_metrics, setup_logging, setup_tracing
 from pydantic import BaseModel
 from sqlalchemy import MetaData, func, select
@@ -221,11 +221,7 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> No
     args = parser.parse_args(argv)
     settings = load_settings(definition.settings_class, definition.name, definition.http_port)
     setup_logging(definition.name, settings.log_level)
-    missing = settings.missing_secrets()
-    if missing:
-        # No secret has an empty default: a process without one it needs refuses to start, saying which.
-        log.critical("refusing to start: required secrets are not set: %s", ", ".join(missing))
-        raise SystemExit(f"o2c-{definition.name}: required secrets are not set: {', '.join(missing)}")
+    refuse_without_secrets(settings, f"o2c-{definition.name}")
     setup_tracing(definition.name, settings.otel_exporter, settings.otel_file, settings.otel_endpoint)
     if args.command == "migrate":
         upgrade_to_head(settings.database_url, definition.versions_dir, definition.metadata)

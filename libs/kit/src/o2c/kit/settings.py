@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TypeVar
 
@@ -77,6 +78,15 @@ class ServiceSettings(BaseSettings):
 
 
 S = TypeVar("S", bound=ServiceSettings)
+
+
+def refuse_without_secrets(settings: ServiceSettings, process: str) -> None:
+    """Every process entrypoint calls this first: a process without a secret it needs does not start."""
+    missing = settings.missing_secrets()
+    if missing:
+        logging.getLogger("o2c.settings").critical("refusing to start: required secrets are not set: %s",
+                                                   ", ".join(missing))
+        raise SystemExit(f"{process}: required secrets are not set: {', '.join(missing)}")
 
 
 def load_settings(cls: type[S], service: str, port: int) -> S:

@@ -12,7 +12,7 @@ from o2c.invoicing.entrypoints.workers import irn_loop
 from o2c.invoicing.settings import InvoicingSettings
 from o2c.kit.db import database_ready
 from o2c.kit.service import build_runtime
-from o2c.kit.settings import load_settings
+from o2c.kit.settings import load_settings, refuse_without_secrets
 from o2c.kit.telemetry import setup_logging
 
 log = logging.getLogger("o2c.invoicing.irn_worker")
@@ -32,6 +32,7 @@ async def run(settings: InvoicingSettings) -> None:
 def main() -> None:
     settings = load_settings(InvoicingSettings, DEFINITION.name, DEFINITION.http_port)
     setup_logging(f"{DEFINITION.name}-irn-worker", settings.log_level)
+    refuse_without_secrets(settings, "o2c-invoicing-irn-worker")
     asyncio.run(run(settings))
 
 

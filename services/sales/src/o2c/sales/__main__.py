@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from o2c.kit.service import build_runtime
 from o2c.kit.service import main as kit_main
-from o2c.kit.settings import load_settings
+from o2c.kit.settings import load_settings, refuse_without_secrets
 from o2c.kit.telemetry import setup_logging
 from o2c.sales.app import DEFINITION
 from o2c.sales.tracking.handlers import tracking_of
@@ -38,6 +38,7 @@ def tracking_rebuild(argv: Sequence[str]) -> None:
     args = parser.parse_args(argv)
     settings = load_settings(DEFINITION.settings_class, DEFINITION.name, DEFINITION.http_port)
     setup_logging(DEFINITION.name, settings.log_level)
+    refuse_without_secrets(settings, "o2c-sales tracking-rebuild")
 
     async def run() -> None:
         runtime = build_runtime(DEFINITION, settings)
