@@ -246,7 +246,8 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.post("/tracking/orders/{order_id}/stream-tickets", status_code=201,
               summary="A one-use ticket (30 s) to open the order's live-updates stream without a token in the URL")
-    async def stream_ticket(order_id: str, request: Request, who: Tracker) -> dict[str, Any]:
+    async def stream_ticket(order_id: str, request: Request, response: Response, who: Tracker) -> dict[str, Any]:
+        response.headers["Cache-Control"] = "no-store"  # a ticket is a credential, if a short-lived one
         found = await read_view(tracking, order_id)
         if found is None:
             raise NotFound("order", order_id)
