@@ -28,7 +28,7 @@ async def test_a_service_process_serves_metrics_on_its_metrics_port_not_its_api_
     notify = ServiceProcess("notify", {
         "DATABASE_URL": await harness.databases.create("notify"), "KAFKA_BOOTSTRAP": harness.bootstrap,
         "TOPIC_PREFIX": harness.prefix, "CONSUMER_GROUP": harness.prefix + "notify", "JWKS_FILE": jwks_file,
-        "HTTP_PORT": str(http_port), "METRICS_PORT": str(metrics_port),
+        "HTTP_PORT": str(http_port), "METRICS_PORT": str(metrics_port), "NOTIFY_WEBHOOK_SECRETS_KEY": "k" * 40,
     }, tmp_path / "notify.log")
     await notify.start()
     try:

@@ -52,8 +52,11 @@ class NotifySettings(ServiceSettings):
     notify_webhook_sweep_seconds: float = 1.0
 
     def missing_secrets(self) -> list[str]:
-        """SMTP needs its password when it logs in (a username is set); WhatsApp Cloud needs its token."""
+        """The webhook sealing key always; SMTP's password when it logs in (a username is set); WhatsApp Cloud's
+        token when it is the WhatsApp adapter."""
         missing = super().missing_secrets()
+        if self.notify_webhook_secrets_key is None or not self.notify_webhook_secrets_key.get_secret_value():
+            missing.append("notify_webhook_secrets_key")
         if self.notify_email_adapter == "smtp" and self.notify_smtp_username and not self.notify_smtp_password:
             missing.append("notify_smtp_password")
         if self.notify_whatsapp_adapter == "whatsapp_cloud" and not self.notify_whatsapp_token:
