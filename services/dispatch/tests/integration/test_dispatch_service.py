@@ -330,7 +330,7 @@ async def test_concurrent_confirmations_give_one_shipment_ready(harness: Service
     assert len(outputs.of(v1.PickConfirmed)) == 3
 
 
-async def test_a_rejected_irn_keeps_the_gate_closed_until_the_irn_is_registered(
+async def test_a_pending_or_rejected_irn_keeps_the_gate_closed_until_the_irn_is_registered(
     harness: ServiceHarness, dispatch: tuple[RunningService, Outputs], issuer: LocalIssuer
 ) -> None:
     service, outputs = dispatch
@@ -346,11 +346,23 @@ async def test_a_rejected_irn_keeps_the_gate_closed_until_the_irn_is_registered(
         await outputs.wait(v1.ShipmentReady)
 
         issued = b.irn_pending(b.invoice("ord-9", "shp-9", {1: 100, 2: 480}, invoice_id="inv-9"))
-        await send(harness, issued, b.irn_rejected("ord-9", "inv-9"), producer="invoicing")
+        await send(harness, issued, producer="invoicing")
         await send(harness, b.ewaybill("ord-9", "shp-9"), producer="ewaybill")
 
         async def shipment() -> dict[str, Any]:
             return (await client.get("/shipments/shp-9")).json()  # type: ignore[no-any-return]
+
+        async def pending() -> bool:
+            return (await shipment())["status"] == "ewaybill_generated"
+
+        # The IRP has not answered yet: invoice and e-way bill are there, the gate still waits for the IRN.
+        await wait_for(pending, what="invoice and e-way bill recorded, IRN pending")
+        assert (await shipment())["invoice"]["irn_status"] == "pending"
+        refused = await client.post("/shipments/shp-9/gate-out")
+        assert refused.status_code == 409, refused.text
+        assert "not registered yet" in refused.json()["detail"] and refused.json()["waiting_for"] == ["irn"]
+
+        await send(harness, b.irn_rejected("ord-9", "inv-9"), producer="invoicing")
 
         async def blocked() -> bool:
             shown = await shipment()

@@ -262,3 +262,18 @@ def test_irn_rejection_after_gate_out_changes_nothing(ready: Shipment, documents
     assert ready.gate_out(NOW, "guard")
     assert not ready.record_irn_rejected("inv-1", "2150", "Duplicate IRN")
     assert ready.status is ShipmentStatus.DISPATCHED
+
+
+def test_gate_waits_for_the_irn_of_an_e_invoice_until_it_is_registered(ready: Shipment, documents: Documents) -> None:
+    invoice, ewaybill = documents
+    ready.record_invoice(replace(invoice(), irn_required=True))  # issued while the IRP has not answered yet
+    ready.record_ewaybill(ewaybill())
+    assert ready.irn_pending
+    with pytest.raises(GateClosed) as closed:
+        ready.gate_out(NOW, "guard")
+    assert "IRN" in closed.value.missing and "not registered" in closed.value.missing
+    assert ready.status is ShipmentStatus.EWAYBILL_GENERATED
+
+    assert ready.record_irn_registered("inv-1")
+    assert not ready.irn_pending
+    assert ready.gate_out(NOW, "guard")

@@ -495,5 +495,22 @@ async def test_irn_outcome_of_an_invoice_not_recorded_here_is_ignored(repo: Fake
     await _invoiced_with_ewaybill(repo, sent, b.irn_pending(b.invoice("ord-1", "shp-1", {1: 100, 2: 480})))
     assert await use_cases.record_irn_rejected(repo, b.irn_rejected("ord-1", "inv-unknown")) is None
     assert await use_cases.record_irn_rejected(repo, b.irn_rejected("ord-unknown", "inv-1")) is None
+    stored = await repo.get("shp-1")
+    assert stored is not None and stored.shipment.irn_rejection is None  # still pending, not rejected
+    await use_cases.record_irn_registered(repo, b.irn_registered("ord-1", "inv-1"))
     record = await use_cases.gate_out(repo, sent, "shp-1", "guard", NOW, allow)
     assert record.shipment.status is ShipmentStatus.DISPATCHED
+
+
+async def test_pending_irn_keeps_the_gate_closed_and_waiting_for_names_it(repo: FakeShipments, sent: Sent) -> None:
+    from o2c.dispatch.entrypoints.views import shipment_view
+
+    await _invoiced_with_ewaybill(repo, sent, b.irn_pending(b.invoice("ord-1", "shp-1", {1: 100, 2: 480})))
+    stored = await repo.get("shp-1")
+    assert stored is not None
+    view = shipment_view(stored)
+    assert view["queue"] == "waiting_for_documents" and view["waiting_for"] == ["irn"]
+    assert view["invoice"]["irn_status"] == "pending"
+    with pytest.raises(GateClosed, match="not registered yet"):
+        await use_cases.gate_out(repo, sent, "shp-1", "guard", NOW, allow)
+    assert not sent.of(v1.ShipmentDispatched)

@@ -4,8 +4,9 @@
             → dispatched (gate-out)
 
 The law (CGST s.31, Rule 138): goods leave the gate only after the tax invoice and the e-way bill (or the
-verdict that none is required) exist; an e-invoice (B2B) whose IRN the IRP rejected keeps the gate closed
-until a retry registers it. Cancelling before gate-out returns staged goods to their bins; after gate-out it
+verdict that none is required) exist; an e-invoice (B2B) is not a valid invoice until the IRP registers its
+IRN, so the gate also waits for the registration (pending or rejected alike). Whether an IRN is required is
+invoicing's verdict, carried on InvoiceIssued (`irn_required`), never recomputed here. Cancelling before gate-out returns staged goods to their bins; after gate-out it
 is a return, not a cancellation."""
 
 from __future__ import annotations
@@ -277,11 +278,16 @@ class Shipment:
         self.irn_rejection = None
         return True
 
+    @property
+    def irn_pending(self) -> bool:
+        """An e-invoice whose IRN is not registered (yet, or after a rejection): not a valid invoice."""
+        return self.invoice is not None and self.invoice.irn_required and not self.invoice.irn_registered
+
     # --- the gate ------------------------------------------------------------------------------
 
     def gate_out(self, at: datetime, by: str) -> bool:
-        """The goods leave. Only after invoice and e-way bill (or not-required), and within the e-way bill's
-        validity. Returns False on a repeat, which changes nothing (one stock movement, one message)."""
+        """The goods leave. Only after invoice (with its IRN registered where one is required) and e-way bill
+        (or not-required), and within the e-way bill's validity. Returns False on a repeat, which changes nothing (one stock movement, one message)."""
         at = require_aware(at, "at")
         if self.status is ShipmentStatus.DISPATCHED:
             return False
@@ -291,6 +297,9 @@ class Shipment:
             raise GateClosed(self.shipment_id, "no tax invoice yet")
         if self.irn_rejection is not None:
             raise GateClosed(self.shipment_id, self.irn_rejection)
+        if self.irn_pending:
+            raise GateClosed(self.shipment_id, f"IRN of e-invoice {self.invoice.invoice_no} not registered yet "
+                                               "(the IRP has not answered)")
         if self.status not in GATE_OPEN:
             rejected = f" (the portal rejected it: {self.ewaybill_rejection})" if self.ewaybill_rejection else ""
             raise GateClosed(self.shipment_id, f"no e-way bill (or not-required verdict) yet{rejected}")

@@ -24,7 +24,7 @@ def waiting_for(record: ShipmentRecord) -> list[str]:
         missing.append("dispatch_details")
     if shipment.invoice is None:
         missing.append("invoice")
-    elif shipment.irn_rejection is not None:
+    elif shipment.irn_pending:
         missing.append("irn")
     if shipment.ewaybill is None and shipment.ewaybill_not_required_reason is None:
         missing.append("ewaybill")
@@ -82,7 +82,9 @@ def shipment_view(record: ShipmentRecord) -> dict[str, Any]:
         "estimated_distance_km": release.estimated_distance_km,
         "dispatch_details": _DETAILS.dump_python(shipment.details, mode="json") if shipment.details else None,
         "invoice": {"invoice_id": invoice.invoice_id, "invoice_no": invoice.invoice_no,
-                    "invoice_date": invoice.invoice_date.isoformat(), "value": str(invoice.value)}
+                    "invoice_date": invoice.invoice_date.isoformat(), "value": str(invoice.value),
+                    "irn_status": ("registered" if invoice.irn_registered else "rejected" if shipment.irn_rejection
+                                   else "pending") if invoice.irn_required else "not_required"}
         if invoice else None,
         "ewaybill": {"ewaybill_no": ewaybill.ewaybill_no, "valid_until": ewaybill.valid_until.isoformat()}
         if ewaybill else None,

@@ -131,7 +131,7 @@ class ShipmentRecord:
         if status is ShipmentStatus.PICKING:
             return Queue.PICKING
         if status in (ShipmentStatus.EWAYBILL_GENERATED, ShipmentStatus.EWAYBILL_NOT_REQUIRED) \
-                and self.shipment.irn_rejection is None:
+                and not self.shipment.irn_pending:
             return Queue.READY_FOR_GATE
         return Queue.WAITING_FOR_DOCUMENTS
 
