@@ -308,6 +308,11 @@ class OrderPlay:
             self.say(f"already through the gate at {shipment.get('dispatched_at')}")
             self.reached.append("gate-out")
             return shipment
+        if "irn" in shipment.get("waiting_for", []):  # a B2B e-invoice: the gate waits for its IRN
+            shipment = await self.wait(f"the IRN of {inv['invoice_no']} (IrnRegistered → dispatch)",
+                                       lambda: _ready(get_shipment, "irn"))
+            if shipment is None:
+                return None
         with step("gate-out", self.prefix) as ok:
             done = await api.call("dispatch", "POST", f"/shipments/{shipment_id}/gate-out", who=supervisor,
                                   template="/shipments/{shipment_id}/gate-out")
