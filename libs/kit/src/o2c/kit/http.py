@@ -4,21 +4,24 @@ served on their own port: o2c.kit.telemetry.serve_metrics)."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from o2c.kit.auth import JwksKeys, TokenVerifier
-from o2c.kit.problems import Problem, install_problem_handlers, problem_response
+from o2c.kit.problems import Problem, install_problem_handlers, problem_response, retryable_sqlstate, transient_problem
 from o2c.kit.settings import ServiceSettings
 from o2c.kit.telemetry import HTTP_SECONDS, tracer
 from opentelemetry import propagate, trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
+_log = logging.getLogger("o2c.http")
 
 
 class BodySizeLimit:
@@ -66,6 +69,69 @@ class BodySizeLimit:
         problem = Problem(413, "Content too large", f"request body exceeds {self.max_bytes} bytes")
         response = problem_response(problem)
         await response(scope, receive, send)
+
+
+class RetryConflicts:
+    """A request whose transaction met a deadlock or a serialization failure (40P01, 40001) runs again, from
+    its buffered body, while no byte of the answer has been sent: PostgreSQL rolled the whole transaction
+    back, so nothing of the failed attempt stays. Bounded, with jittered backoff. A connection-class failure
+    (database or broker unreachable), or conflicts that outlast the attempts, answer 503 with Retry-After.
+    One mechanism for every route of every service; routes never retry by themselves."""
+
+    def __init__(self, app: ASGIApp, attempts: int = 4, base_delay: float = 0.05) -> None:
+        self.app, self.attempts, self.base_delay = app, attempts, base_delay
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:  # BodySizeLimit (outside) has bounded and buffered it already: this is one message
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)  # the client left before its body arrived
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body, original = b"".join(chunks), dict(scope)
+        for attempt in range(1, self.attempts + 1):
+            started = False
+            replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            async def watch(message: Message) -> None:
+                nonlocal started
+                started = True
+                await send(message)
+
+            try:
+                await self.app(scope, replay, watch)
+                return
+            except Exception as exc:
+                if started:
+                    raise
+                state = retryable_sqlstate(exc)
+                if state is not None and attempt < self.attempts:
+                    delay = self.base_delay * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+                    _log.info("%s %s: SQLSTATE %s, attempt %d of %d again in %.0f ms", scope["method"],
+                              scope["path"], state, attempt + 1, self.attempts, delay * 1000)
+                    await asyncio.sleep(delay)
+                    scope.clear()
+                    scope.update(original)  # routing writes into the scope: start each attempt from the same
+                    continue
+                problem = transient_problem(exc)
+                if problem is None:
+                    raise
+                _log.warning("503 on %s %s after %d attempt(s): %r", scope["method"], scope["path"], attempt, exc)
+                await problem_response(problem, Request(scope))(scope, replay, send)
+                return
 
 
 class RequestTelemetry:
@@ -138,6 +204,7 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
+    app.add_middleware(RetryConflicts)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTelemetry, service=settings.service)
     return app

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import errno
+import logging
+import socket
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
+from aiokafka.errors import KafkaConnectionError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -72,8 +78,72 @@ class Conflict(Problem):
         super().__init__(409, "Conflict", detail, **extensions)
 
 
+# A dependency is unreachable (connection-class only: not a constraint, not a bug). SQLSTATE classes 08
+# (connection exception), 57P01-03 (the server is shutting down or starting), 53300 (too many connections).
+_UNREACHABLE_SQLSTATES = frozenset({"08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03",
+                                    "53300"})
+_NETWORK_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EHOSTUNREACH,
+                             errno.ENETUNREACH, errno.ETIMEDOUT, errno.EPIPE, errno.EADDRNOTAVAIL})
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+"""Deadlock and serialization failure: the transaction was rolled back and the same request may simply run
+again (o2c.kit.http.RetryConflicts does, before any answer)."""
+RETRY_AFTER_SECONDS = 5
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not s for s in seen):
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    found = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return str(found) if found else None
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The database or the broker could not be reached (or the connection broke): the caller may retry."""
+    for current in _causes(exc):
+        if isinstance(current, ConnectionError | TimeoutError | KafkaConnectionError | sa_exc.TimeoutError
+                      | asyncpg.PostgresConnectionError | asyncpg.exceptions.ConnectionDoesNotExistError):
+            return True
+        if isinstance(current, socket.gaierror) or (isinstance(current, OSError) and (
+                current.errno in _NETWORK_ERRNOS or str(current).startswith("Multiple exceptions: [Errno"))):
+            return True  # refused, reset, unreachable (asyncio joins one error per address it tried)
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if _sqlstate(current) in _UNREACHABLE_SQLSTATES:
+            return True
+    return False
+
+
+def retryable_sqlstate(exc: BaseException) -> str | None:
+    """40P01 or 40001 when the failure (or what caused it) is a deadlock or a serialization failure."""
+    for current in _causes(exc):
+        state = _sqlstate(current)
+        if state in RETRYABLE_SQLSTATES:
+            return state
+    return None
+
+
+def transient_problem(exc: BaseException) -> Problem | None:
+    """503 with Retry-After for a failure the caller should simply retry later; None for anything else."""
+    if is_unreachable(exc):
+        return Problem(503, "Service unavailable", "a database or broker this service needs is unreachable; "
+                       "nothing was changed, retry shortly", retry_after=RETRY_AFTER_SECONDS)
+    if retryable_sqlstate(exc):
+        return Problem(503, "Service unavailable", "the request kept meeting concurrent updates; nothing was "
+                       "changed, retry shortly", retry_after=RETRY_AFTER_SECONDS)
+    return None
+
+
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="o2c"'} if problem.status == 401 else None
+    if problem.status == 503 and "retry_after" in problem.extensions:
+        headers = {"Retry-After": str(problem.extensions["retry_after"])}
     return JSONResponse(
         problem.body(str(request.url.path) if request else None),
         status_code=problem.status,
@@ -115,8 +185,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Details go to the log with the trace id, never to the caller.
-        import logging
-
+        transient = transient_problem(exc)
+        if transient is not None:
+            logging.getLogger("o2c.http").warning("503 on %s: %s", request.url.path, exc.__class__.__name__)
+            return problem_response(transient, request)
         logging.getLogger("o2c.http").exception("unhandled error on %s", request.url.path)
         return problem_response(Problem(500, "Internal error", "see the service log for this trace"), request)
 
