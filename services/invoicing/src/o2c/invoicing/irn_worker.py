@@ -1,6 +1,7 @@
 """`python -m o2c.invoicing.irn_worker`: IRN registration in its own process (set the service's
 `O2C_INVOICING_IRN_WORKER=separate`). Same database and settings as the service; several may run (claims
-skip rows another worker holds). Messages go through the service's outbox, which the service relays."""
+skip rows another worker holds; give each its own O2C_INVOICING_INSTANCE_ID: a worker takes back, at start,
+the claims held under its own instance name). Messages go through the service's outbox, which the service relays."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ async def run(settings: InvoicingSettings) -> None:
         while not await database_ready(runtime.engine):
             log.warning("database not reachable yet; waiting")
             await asyncio.sleep(1.0)
-        await irn_loop(runtime)
+        await irn_loop(runtime, role="irn-worker")
     finally:
         await runtime.engine.dispose()
 

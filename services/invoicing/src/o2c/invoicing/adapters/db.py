@@ -65,6 +65,8 @@ invoice = sa.Table(
     sa.Column("irn_error_message", sa.Text),
     sa.Column("irn_attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("irn_claimed_at", sa.DateTime(timezone=True)),
+    # The process instance (settings.instance) whose IRP call holds the claim: taken back when it restarts.
+    sa.Column("irn_claimed_by", sa.Text),
     sa.Column("ewaybill_no", sa.Text),
     sa.Column("ewaybill_active", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("dispatched_at", sa.DateTime(timezone=True)),
@@ -99,6 +101,7 @@ credit_note = sa.Table(
     sa.Column("irn_error_code", sa.Text),
     sa.Column("irn_error_message", sa.Text),
     sa.Column("irn_claimed_at", sa.DateTime(timezone=True)),
+    sa.Column("irn_claimed_by", sa.Text),
     sa.UniqueConstraint("supplier_gstin", "financial_year", "credit_note_no", name="credit_note_number_once"),
     sa.Index("credit_note_invoice", "invoice_id"),
     sa.Index("credit_note_period", "supplier_gstin", "credit_note_date"),

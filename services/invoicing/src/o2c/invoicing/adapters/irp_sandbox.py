@@ -6,6 +6,9 @@
   SignedQRCode, Status: "ACT"}}`, or `{Status: 0, ErrorDetails: [{ErrorCode, ErrorMessage}], InfoDtls}`.
 - `GET /eicore/v1.03/Invoice/irn/{irn}` → the registration.
 - `POST /eicore/v1.03/Invoice/Cancel` `{Irn, CnlRsn, CnlRem}` → `{Irn, CancelDate}` (within 24 hours).
+- `POST /sandbox/slow` `{seconds, calls}` (fault tests): the next `calls` registrations are made at once but
+  answered `seconds` later, as a slow IRP whose caller may die before the answer arrives; `GET /sandbox/slow`
+  says how many are still to come.
 
 Error codes: 2150 duplicate IRN (with the existing registration in `InfoDtls` as `DUPIRN`, as NIC does);
 3028 invalid GSTIN (shape or check character); 3029 GSTIN not registered at the portal (`unregistered`);
@@ -16,6 +19,7 @@ knew them; the shapes are what a client relies on."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from collections.abc import Callable
@@ -69,6 +73,8 @@ class SandboxState:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     next_ack: int = 112610000000001
     calls: list[str] = field(default_factory=list)
+    slow_calls: int = 0
+    slow_seconds: float = 0.0
 
 
 def _doc_date(text: str) -> date:
@@ -144,7 +150,20 @@ def create_app(state: SandboxState | None = None) -> FastAPI:
             signed_qr=jwt.encode({"data": qr, "iss": "NIC sandbox"}, SIGNING_KEY, algorithm="HS256"),
         )
         st.registrations[irn] = registration
+        if st.slow_calls > 0:
+            st.slow_calls -= 1
+            await asyncio.sleep(st.slow_seconds)
         return _ok(registration.data())
+
+    @app.post("/sandbox/slow", include_in_schema=False)
+    async def slow(request: Request) -> dict[str, Any]:
+        body = await request.json()
+        st.slow_seconds, st.slow_calls = float(body.get("seconds", 30)), int(body.get("calls", 1))
+        return {"slow_calls": st.slow_calls, "slow_seconds": st.slow_seconds}
+
+    @app.get("/sandbox/slow", include_in_schema=False)
+    async def slow_left() -> dict[str, Any]:
+        return {"slow_calls": st.slow_calls, "slow_seconds": st.slow_seconds}
 
     @app.get(API + "/irn/{irn}")
     async def by_irn(irn: str) -> JSONResponse:

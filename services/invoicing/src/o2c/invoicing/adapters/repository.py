@@ -130,7 +130,8 @@ class SqlInvoiceStore:
         ).order_by(invoice.c.invoice_no))
         return [_record(r) for r in rows]
 
-    async def claim_for_registration(self, now: datetime, stale_before: datetime, limit: int) -> list[InvoiceRecord]:
+    async def claim_for_registration(self, now: datetime, stale_before: datetime, limit: int,
+                                     claimant: str = "") -> list[InvoiceRecord]:
         pending = sa.or_(
             invoice.c.irn_status == IrnStatus.PENDING.value,
             sa.and_(invoice.c.irn_status == IrnStatus.REGISTERING.value, invoice.c.irn_claimed_at < stale_before),
@@ -141,13 +142,22 @@ class SqlInvoiceStore:
         )).all()
         if rows:
             await self._execute(invoice.update().where(invoice.c.id.in_([r.id for r in rows])).values(
-                irn_status=IrnStatus.REGISTERING.value, irn_claimed_at=now,
+                irn_status=IrnStatus.REGISTERING.value, irn_claimed_at=now, irn_claimed_by=claimant or None,
                 irn_attempts=invoice.c.irn_attempts + 1,
             ))
         records = [_record(r) for r in rows]
         for record in records:
             record.irn_status = IrnStatus.REGISTERING
         return records
+
+    async def take_back_claims(self, claimant: str) -> int:
+        released = 0
+        for table in (invoice, credit_note):
+            result = await self._execute(table.update().where(
+                table.c.irn_status == IrnStatus.REGISTERING.value, table.c.irn_claimed_by == claimant,
+            ).values(irn_status=IrnStatus.PENDING.value, irn_claimed_at=None, irn_claimed_by=None))
+            released += int(getattr(result, "rowcount", 0) or 0)
+        return released
 
     async def credit_notes_of(self, invoice_id: str) -> list[CreditNoteRecord]:
         rows = await self._execute(sa.select(credit_note).where(credit_note.c.invoice_id == invoice_id)
@@ -180,7 +190,7 @@ class SqlInvoiceStore:
         ))
 
     async def claim_credit_notes_for_registration(
-        self, now: datetime, stale_before: datetime, limit: int
+        self, now: datetime, stale_before: datetime, limit: int, claimant: str = ""
     ) -> list[CreditNoteRecord]:
         pending = sa.or_(
             credit_note.c.irn_status == IrnStatus.PENDING.value,
@@ -193,7 +203,7 @@ class SqlInvoiceStore:
         )).all()
         if rows:
             await self._execute(credit_note.update().where(credit_note.c.id.in_([r.id for r in rows])).values(
-                irn_status=IrnStatus.REGISTERING.value, irn_claimed_at=now))
+                irn_status=IrnStatus.REGISTERING.value, irn_claimed_at=now, irn_claimed_by=claimant or None))
         records = [_note(r) for r in rows]
         for record in records:
             record.irn_status = IrnStatus.REGISTERING

@@ -25,16 +25,42 @@ def policy(rt: Runtime) -> uc.Policy:
     return found
 
 
-async def register_irns_once(rt: Runtime, limit: int = 20) -> tuple[int, bool]:
+def claimant(rt: Runtime, role: str = "") -> str:
+    """Who holds a claim: the process instance (unique among live ones, stable across its restarts), and the
+    role when a separate IRN worker runs beside the service under the same settings."""
+    return rt.settings.instance + (f"/{role}" if role else "")
+
+
+async def take_back_claims(rt: Runtime, holder: str) -> int:
+    """At start: claims an earlier run of this instance held when it died (mid IRP call) are pending again.
+    Instance names are unique among live processes, so no live process holds them. Retried until the
+    database answers; the IRP's duplicate answer (2150) adopts a registration that did go through."""
+    backoff = 0.5
+    while True:
+        try:
+            async with rt.sessions() as session, session.begin():
+                released = await SqlInvoiceStore(session).take_back_claims(holder)
+        except Exception as exc:
+            log.warning("claims of %s not taken back yet (%s); retrying", holder, type(exc).__name__)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+            continue
+        if released:
+            log.warning("took back %d IRP claim(s) held by %s before its restart", released, holder)
+        return released
+
+
+async def register_irns_once(rt: Runtime, limit: int = 20, holder: str = "") -> tuple[int, bool]:
     """Claim pending invoices, register them at the IRP (outside any transaction), record each outcome.
     Returns (how many were claimed, whether any must wait for the IRP to come back)."""
     irp = gateway(rt)
     if irp is None:
         return 0, False
+    holder = holder or claimant(rt)
     now = datetime.now(UTC)
     async with rt.sessions() as session, session.begin():
         claimed = await SqlInvoiceStore(session).claim_for_registration(
-            now, now - policy(rt).irn_claim_stale_after, limit)
+            now, now - policy(rt).irn_claim_stale_after, limit, holder)
     wait = False
     for record in claimed:
         outcome = await uc.register_at_irp(irp, record)
@@ -49,7 +75,7 @@ async def register_irns_once(rt: Runtime, limit: int = 20) -> tuple[int, bool]:
                                         now=datetime.now(UTC))
     async with rt.sessions() as session, session.begin():
         notes = await SqlInvoiceStore(session).claim_credit_notes_for_registration(
-            now, now - policy(rt).irn_claim_stale_after, limit)
+            now, now - policy(rt).irn_claim_stale_after, limit, holder)
     for note in notes:
         async with rt.sessions() as session:
             original = await SqlInvoiceStore(session).get(note.invoice_id)
@@ -90,12 +116,14 @@ async def pdf_for(rt: Runtime, invoice_id: str) -> bytes | None:
     return content
 
 
-async def irn_loop(rt: Runtime) -> None:
+async def irn_loop(rt: Runtime, role: str = "") -> None:
     irn_poll = float(getattr(rt.settings, "irn_poll_seconds", 0.2))
     irn_retry = float(getattr(rt.settings, "irn_retry_seconds", 5.0))
+    holder = claimant(rt, role)
+    await take_back_claims(rt, holder)
     while True:
         try:
-            claimed, wait = await register_irns_once(rt)
+            claimed, wait = await register_irns_once(rt, holder=holder)
         except Exception:
             log.exception("IRN registration round failed")
             claimed, wait = 0, True

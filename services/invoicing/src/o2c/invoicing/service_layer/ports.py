@@ -95,8 +95,15 @@ class InvoiceStore(Protocol):
 
     async def invoices_between(self, supplier_gstin: str, first: date, last: date) -> list[InvoiceRecord]: ...
 
-    async def claim_for_registration(self, now: datetime, stale_before: datetime, limit: int) -> list[InvoiceRecord]:
-        """Pending (or stale registering) invoices, marked registering, skipping rows others hold."""
+    async def claim_for_registration(self, now: datetime, stale_before: datetime, limit: int,
+                                     claimant: str = "") -> list[InvoiceRecord]:
+        """Pending (or stale registering) invoices, marked registering by `claimant` (the process instance),
+        skipping rows others hold."""
+        ...
+
+    async def take_back_claims(self, claimant: str) -> int:
+        """Invoices and credit notes left `registering` by an earlier run of this instance (it died during
+        the IRP call) become pending again at once, not after the stale window. How many."""
         ...
 
     async def credit_notes_of(self, invoice_id: str) -> list[CreditNoteRecord]: ...
@@ -108,7 +115,7 @@ class InvoiceStore(Protocol):
         ...
 
     async def claim_credit_notes_for_registration(
-        self, now: datetime, stale_before: datetime, limit: int
+        self, now: datetime, stale_before: datetime, limit: int, claimant: str = ""
     ) -> list[CreditNoteRecord]: ...
 
     async def credit_note(self, credit_note_id: str) -> CreditNoteRecord | None: ...
