@@ -6,8 +6,8 @@
 The law (CGST s.31, Rule 138): goods leave the gate only after the tax invoice and the e-way bill (or the
 verdict that none is required) exist; an e-invoice (B2B) is not a valid invoice until the IRP registers its
 IRN, so the gate also waits for the registration (pending or rejected alike). Whether an IRN is required is
-invoicing's verdict, carried on InvoiceIssued (`irn_required`), never recomputed here. Cancelling before gate-out returns staged goods to their bins; after gate-out it
-is a return, not a cancellation."""
+invoicing's verdict, carried on InvoiceIssued (`irn_required`), never recomputed here. Cancelling before
+gate-out returns staged goods to their bins; after gate-out it is a return, not a cancellation."""
 
 from __future__ import annotations
 
@@ -287,7 +287,8 @@ class Shipment:
 
     def gate_out(self, at: datetime, by: str) -> bool:
         """The goods leave. Only after invoice (with its IRN registered where one is required) and e-way bill
-        (or not-required), and within the e-way bill's validity. Returns False on a repeat, which changes nothing (one stock movement, one message)."""
+        (or not-required), and within the e-way bill's validity. Returns False on a repeat, which changes
+        nothing (one stock movement, one message)."""
         at = require_aware(at, "at")
         if self.status is ShipmentStatus.DISPATCHED:
             return False

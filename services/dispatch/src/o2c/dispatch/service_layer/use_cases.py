@@ -290,6 +290,10 @@ async def record_irn_rejected(repo: ShipmentRepository, message: IrnRejected) ->
         return None
     if record.shipment.record_irn_rejected(message.invoice_id, message.code, message.message):
         await repo.save(record)
+    elif record.shipment.status is ShipmentStatus.DISPATCHED:
+        # Nothing to hold back here any more; the order's coordinator raises it for a person (order page).
+        log.warning("IRN of invoice %s rejected after shipment %s left the gate: %s %s", message.invoice_no,
+                    record.shipment_id, message.code, message.message)
     return record
 
 

@@ -361,6 +361,9 @@ class OrderSaga:
     def key(self, tag: str) -> str:
         return f"{self.order_id}:{tag}"
 
+    def irn_rejected_after_dispatch_key(self, invoice_id: str) -> str:
+        return irn_rejected_after_dispatch_key(self.order_id, invoice_id)
+
     def gross_of(self, lines: Iterable[LineQuantity]) -> Money:
         by_no = {line.line_no: line for line in self.lines}
         return sum((by_no[line.line_no].gross_for(line.quantity) for line in lines if line.line_no in by_no), ZERO)
@@ -1074,3 +1077,12 @@ def _apply(saga: OrderSaga, decision: Decision) -> OrderSaga:
     if isinstance(decision, CloseOrder):
         return replace(saga, closed=True)
     return saga
+
+
+IRN_AFTER_DISPATCH = ":irn-rejected-after-dispatch:"
+
+
+def irn_rejected_after_dispatch_key(order_id: str, invoice_id: str) -> str:
+    """The exception for an IRN refused after gate-out: unlike other saga problems it outlives the order's
+    end (the goods left on an invoice that is not valid) and closes when the IRN is registered."""
+    return f"{order_id}{IRN_AFTER_DISPATCH}{invoice_id}"

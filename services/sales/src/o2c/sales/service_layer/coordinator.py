@@ -89,7 +89,7 @@ HANDLED_TYPES = (
     "CreditApproved", "CreditHeld", "CreditSanctioned", "CreditRejected", "CreditExposureReleased",
     "StockReserved", "StockPartiallyReserved", "StockReservationFailed", "ReservationReleased", "BackorderFilled",
     "PickConfirmed", "ShipmentDispatched", "PickListCancelled", "PickListCancellationRefused",
-    "CustomerNotified", "CustomerNotificationFailed", "InvoiceIssued", "EwayBillRejected",
+    "CustomerNotified", "CustomerNotificationFailed", "InvoiceIssued", "EwayBillRejected", "IrnRejected",
 )
 
 
@@ -140,6 +140,8 @@ def apply_reply(record: SagaRecord, message: Message, message_id: str, now: date
                                  quantity=_qty(message.short))
     elif isinstance(message, dispatch.ShipmentDispatched):
         saga = sg.shipment_dispatched(saga, message.shipment_id)
+        record = _with_invoice(record, message.invoice_id, shipment_id=message.shipment_id,
+                               invoice_no=message.invoice_no, dispatched_at=message.dispatched_at.isoformat())
     elif isinstance(message, dispatch.PickListCancelled):
         saga = sg.pick_list_cancelled(saga, message.shipment_id)
     elif isinstance(message, dispatch.PickListCancellationRefused):
@@ -150,16 +152,45 @@ def apply_reply(record: SagaRecord, message: Message, message_id: str, now: date
     elif isinstance(message, notify.CustomerNotificationFailed):
         record = _exception(record, f"customer not told about {message.subject.value}: {message.reason}", now)
     elif isinstance(message, invoicing.InvoiceIssued):
-        if not any(i["invoice_id"] == message.invoice_id for i in record.invoices):
-            record = replace(record, invoices=[*record.invoices, {
-                "invoice_id": message.invoice_id, "invoice_no": message.invoice_no,
-                "invoice_date": message.invoice_date.isoformat(), "shipment_id": message.shipment_id,
-                "warehouse_id": message.warehouse_id,
-            }])
+        record = _with_invoice(record, message.invoice_id, invoice_no=message.invoice_no,
+                               invoice_date=message.invoice_date.isoformat(), shipment_id=message.shipment_id,
+                               warehouse_id=message.warehouse_id)
+    elif isinstance(message, invoicing.IrnRejected):
+        record = _with_invoice(record, message.invoice_id, invoice_no=message.invoice_no,
+                               irn_rejected_at=message.rejected_at.isoformat(),
+                               irn_rejection=f"{message.code}: {message.message}")
     elif isinstance(message, ewaybill.EwayBillRejected):
         record = _exception(
             record, f"e-way bill for invoice {message.invoice_no} rejected ({message.code}: {message.message})", now)
     return replace(record, saga=saga), replied
+
+
+def _with_invoice(record: SagaRecord, invoice_id: str, **facts: str) -> SagaRecord:
+    """The order's invoice entry with these facts added (its invoice, gate-out and IRN messages travel on
+    different topics, so any of them may come first)."""
+    entries = [dict(i) for i in record.invoices]
+    entry = next((i for i in entries if i["invoice_id"] == invoice_id), None)
+    if entry is None:
+        entries.append({"invoice_id": invoice_id, **facts})
+    else:
+        entry.update({k: v for k, v in facts.items() if k in ("dispatched_at", "irn_rejected_at", "irn_rejection")
+                      or k not in entry})
+    return replace(record, invoices=entries)
+
+
+def irn_rejected_after_dispatch(record: SagaRecord) -> list[tuple[str, str]]:
+    """(key, reason) per invoice whose IRN the IRP refused after its goods left the gate: the goods travel
+    on an invoice that is not valid until the IRN is registered, and only a person can put that right.
+    Judged by the two moments, not by the order the messages were read in."""
+    found = []
+    for entry in record.invoices:
+        gone, refused = entry.get("dispatched_at"), entry.get("irn_rejected_at")
+        if gone and refused and datetime.fromisoformat(refused) >= datetime.fromisoformat(gone):
+            found.append((record.saga.irn_rejected_after_dispatch_key(entry["invoice_id"]),
+                          f"IRN of invoice {entry.get('invoice_no', entry['invoice_id'])} rejected after the goods "
+                          f"left the gate ({entry.get('irn_rejection', '')}): the invoice is not valid until the "
+                          "IRN is registered; correct it and retry the IRN, or cancel it by credit note"))
+    return found
 
 
 def _exception(record: SagaRecord, reason: str, now: datetime, key: str | None = None) -> SagaRecord:
@@ -395,6 +426,13 @@ async def handle_reply(uow: UnitOfWork, message: Message, message_id: str, now: 
         order = await handle.get(uow)
         order.record_dispatch(message.shipment_id)
         await uow.repo.save_order(order)
+    for key, reason in irn_rejected_after_dispatch(record):
+        if not any(e.get("key") == key for e in record.exceptions):
+            order = await handle.get(uow)
+            uow.publish(sales.OrderExceptionRaised(
+                order_id=order.order_id, order_no=order.number.text, customer_id=order.customer_id, key=key,
+                kind=sales.OrderExceptionKind.SAGA_PROBLEM, reason=reason, raised_at=now))
+            record = _exception(record, reason, now, key)
     await act(uow, record, handle, now, replied=replied, faults=faults)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from o2c.contracts.envelope import Message
 from o2c.contracts.rupees import format_inr
 from o2c.contracts.v1 import credit, dispatch, ewaybill, inventory, invoicing, notify, sales
+from o2c.sales.domain.saga import IRN_AFTER_DISPATCH, irn_rejected_after_dispatch_key
 
 IST = timedelta(hours=5, minutes=30)
 
@@ -123,7 +124,8 @@ def _close_exception(view: View, key: str, at: datetime) -> None:
 def _close_saga_exceptions(view: View, at: datetime) -> None:
     """A saga exception is open until the order ends (closed or wholly cancelled): then it needs no one."""
     for exc in view["exceptions"]:
-        if exc["key"].startswith("saga:") and exc["open"] and exc["kind"] != "failed_compensation":
+        if exc["key"].startswith("saga:") and exc["open"] and exc["kind"] != "failed_compensation" \
+                and IRN_AFTER_DISPATCH not in exc["key"]:
             exc.update(open=False, closed_at=_iso(at))
 
 
@@ -460,6 +462,7 @@ def apply(view: View, m: Message) -> View:
         if found:
             found["invoice"].update(irn=m.irn.irn, irn_status="registered")
         _close_exception(view, f"irn_rejected:{m.invoice_id}", m.registered_at)
+        _close_exception(view, "saga:" + irn_rejected_after_dispatch_key(m.order_id, m.invoice_id), m.registered_at)
         _step(view, m.registered_at, "irn_registered", f"IRN registered for {m.invoice_no}", "invoicing",
               m.invoice_no, m.irn.ack_no, found["shipment_id"] if found else None)
     elif isinstance(m, invoicing.IrnRejected):
