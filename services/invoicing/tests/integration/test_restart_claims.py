@@ -14,14 +14,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from o2c.invoicing.adapters.repository import SqlInvoiceStore
+from o2c.invoicing.app import DEFINITION
 from o2c.kit.db import make_engine
-from o2c.kit.testing import ServiceHarness, wait_for
+from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.testing import ServiceHarness, bearer, wait_for
 
 pytestmark = pytest.mark.integration
 STALE_WINDOW = 60.0  # Policy.irn_claim_stale_after: what a dead process's claim would otherwise wait out
@@ -139,3 +143,24 @@ async def test_kill_9_during_an_irp_call_the_restart_takes_the_claim_back_and_re
                 except subprocess.TimeoutExpired:
                     process.kill()
         await engine.dispose()
+
+
+async def test_an_instance_takes_back_only_the_claims_held_under_its_own_name(
+    harness: ServiceHarness, broker: Any, given: ModuleType, issuer: LocalIssuer
+) -> None:
+    svc = await harness.start(DEFINITION, irp_mode="off")  # no gateway: the invoice stays pending
+    shipment = given.ready(given.line(1, "4"))
+    await broker.send(shipment, "dispatch")
+    [issued] = await given.invoice_of(svc, bearer(issuer, "accountant"), shipment.order_id)
+    assert issued["irn_status"] == "pending"
+    now = datetime.now(UTC)
+    async with svc.runtime.sessions() as session, session.begin():
+        [claimed] = await SqlInvoiceStore(session).claim_for_registration(now, now, 10, "invoicing-9001")
+    async with svc.runtime.sessions() as session, session.begin():
+        assert await SqlInvoiceStore(session).take_back_claims("invoicing-9002") == 0  # another live instance's
+    async with svc.runtime.sessions() as session:
+        assert (await SqlInvoiceStore(session).get(claimed.id)).irn_status.value == "registering"  # type: ignore[union-attr]
+    async with svc.runtime.sessions() as session, session.begin():
+        assert await SqlInvoiceStore(session).take_back_claims("invoicing-9001") == 1  # its own, after a restart
+    async with svc.runtime.sessions() as session:
+        assert (await SqlInvoiceStore(session).get(claimed.id)).irn_status.value == "pending"  # type: ignore[union-attr]
