@@ -141,7 +141,8 @@ def apply_reply(record: SagaRecord, message: Message, message_id: str, now: date
     elif isinstance(message, dispatch.ShipmentDispatched):
         saga = sg.shipment_dispatched(saga, message.shipment_id)
         record = _with_invoice(record, message.invoice_id, shipment_id=message.shipment_id,
-                               invoice_no=message.invoice_no, dispatched_at=message.dispatched_at.isoformat())
+                               invoice_no=message.invoice_no, invoice_date=message.invoice_date.isoformat(),
+                               warehouse_id=message.warehouse_id, dispatched_at=message.dispatched_at.isoformat())
     elif isinstance(message, dispatch.PickListCancelled):
         saga = sg.pick_list_cancelled(saga, message.shipment_id)
     elif isinstance(message, dispatch.PickListCancellationRefused):

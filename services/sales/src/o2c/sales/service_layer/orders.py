@@ -245,7 +245,7 @@ async def authorise_return(
     order = await load_order(uow, order_id)
     record = await load_saga(uow, order_id)
     invoice = next((i for i in record.invoices if i["invoice_id"] == invoice_id), None)
-    if invoice is None:
+    if invoice is None or "invoice_date" not in invoice:  # only its IRN verdict has been read so far
         raise InvalidValue("invoice_id", f"order {order.number} has no invoice {invoice_id!r}", invoice_id)
     if not lines:
         raise InvalidValue("lines", "a return names at least one line")
