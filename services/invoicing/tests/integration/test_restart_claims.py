@@ -125,8 +125,17 @@ async def test_kill_9_during_an_irp_call_the_restart_takes_the_claim_back_and_re
         # Well inside the stale window: only the take-back at start can release the claim this early.
         await wait_for(registered, timeout=STALE_WINDOW / 2, interval=0.05, what="the IRN registered")
         took = time.monotonic() - ready_at
-        print(f"\nMEASURE invoicing kill -9 during an IRP call: /readyz 200 → IRN registered {took:.2f} s "
-              f"(kill → registered {time.monotonic() - killed:.2f} s; stale window {STALE_WINDOW:.0f} s)")
+        registered_after_kill = time.monotonic() - killed
+
+        async def published() -> bool:  # the hop's message on the broker (relay of the restarted process)
+            async with engine.connect() as conn:
+                return bool(await conn.scalar(sa.text(
+                    "SELECT count(*) FROM outbox WHERE type = 'IrnRegistered' AND published_at IS NOT NULL")))
+
+        await wait_for(published, timeout=STALE_WINDOW / 2, interval=0.05, what="IrnRegistered published")
+        print(f"\nMEASURE invoicing kill -9 during an IRP call: /readyz 200 → IRN registered {took:.2f} s, "
+              f"→ IrnRegistered on the broker {time.monotonic() - ready_at:.2f} s (kill → registered "
+              f"{registered_after_kill:.2f} s, process start included; stale window {STALE_WINDOW:.0f} s)")
         async with engine.connect() as conn:
             published = await conn.scalar(sa.text("SELECT count(*) FROM outbox WHERE type = 'IrnRegistered'"))
             rejected = await conn.scalar(sa.text("SELECT count(*) FROM outbox WHERE type = 'IrnRejected'"))
