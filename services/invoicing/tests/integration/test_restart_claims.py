@@ -64,13 +64,15 @@ async def test_kill_9_during_an_irp_call_the_restart_takes_the_claim_back_and_re
 ) -> None:
     database_url = await harness.databases.create("invoicing")
     port = free_port()
-    env = os.environ | {
+    inherited = {k: v for k, v in os.environ.items() if k not in ("O2C_INSTANCE_ID", "O2C_INVOICING_INSTANCE_ID")}
+    env = inherited | {
         "O2C_INVOICING_DATABASE_URL": database_url, "O2C_INVOICING_HTTP_PORT": str(port),
         "O2C_INVOICING_TOPIC_PREFIX": harness.prefix, "O2C_INVOICING_CONSUMER_GROUP": f"{harness.prefix}invoicing",
         "O2C_INVOICING_KAFKA_BOOTSTRAP": harness.bootstrap, "O2C_INVOICING_JWKS_FILE": harness.jwks_file,
         "O2C_INVOICING_IRP_BASE_URL": irp_url, "O2C_INVOICING_IRP_MODE": "sandbox",
         "O2C_INVOICING_IRP_TIMEOUT_SECONDS": "120", "O2C_INVOICING_IRN_POLL_SECONDS": "0.1",
-        "O2C_INVOICING_IRN_RETRY_SECONDS": "0.5", "O2C_INVOICING_LOG_LEVEL": "WARNING",
+        "O2C_INVOICING_IRN_RETRY_SECONDS": "0.5", "O2C_INVOICING_IRN_WORKER": "in_process",
+        "O2C_INVOICING_LOG_LEVEL": "WARNING",
     }
     base = f"http://127.0.0.1:{port}"
     instance = f"invoicing-{port}"  # settings.instance: the same after the restart, on the same port
