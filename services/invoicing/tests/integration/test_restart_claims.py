@@ -72,7 +72,7 @@ async def test_kill_9_during_an_irp_call_the_restart_takes_the_claim_back_and_re
         "O2C_INVOICING_IRP_BASE_URL": irp_url, "O2C_INVOICING_IRP_MODE": "sandbox",
         "O2C_INVOICING_IRP_TIMEOUT_SECONDS": "120", "O2C_INVOICING_IRN_POLL_SECONDS": "0.1",
         "O2C_INVOICING_IRN_RETRY_SECONDS": "0.5", "O2C_INVOICING_IRN_WORKER": "in_process",
-        "O2C_INVOICING_LOG_LEVEL": "WARNING",
+        "O2C_INVOICING_LOG_LEVEL": "WARNING", "O2C_INVOICING_METRICS_PORT": str(free_port()),
     }
     base = f"http://127.0.0.1:{port}"
     instance = f"invoicing-{port}"  # settings.instance: the same after the restart, on the same port
