@@ -8,7 +8,7 @@ STACK := deploy/local/stack.sh
 ENV := set -a; [ -f .stack/env ] && . .stack/env; set +a;
 SERVICES := sales credit inventory dispatch invoicing ewaybill notify
 
-.PHONY: help install up down status logs test lint typecheck contracts unit integration e2e demo token bench asyncapi clean
+.PHONY: help install up down status logs test lint typecheck contracts unit integration e2e demo token bench asyncapi security-doc clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ bench: up ## benchmarks (print and write their figures to bench/results/)
 asyncapi: $(VENV)/.installed ## regenerate docs/asyncapi.json and the schema snapshots
 	$(PY) -m o2c.contracts.schemas write
 	$(PY) -m o2c.contracts.asyncapi > docs/asyncapi.json
+
+security-doc: $(VENV)/.installed ## regenerate docs/security.md (the role × action table) from the access policy
+	$(PY) -m o2c.kit.policy write docs/security.md
 
 clean: ## stop and wipe the local stack's data (keeps downloaded jars)
 	bash $(STACK) reset

@@ -138,7 +138,9 @@ def test_warehouse_staff_act_only_at_their_warehouses() -> None:
     assert picker.may_act_at_warehouse("PNQ")
     assert not picker.may_act_at_warehouse("AMD")
     supervisor = Principal(subject="s", roles=frozenset({Role.DISPATCH_SUPERVISOR}))
-    assert supervisor.may_act_at_warehouse("AMD")
+    assert not supervisor.may_act_at_warehouse("AMD")  # warehouse staff without a warehouse claim: nowhere
+    officer = Principal(subject="c", roles=frozenset({Role.COMPLIANCE_OFFICER}))
+    assert officer.may_act_at_warehouse("AMD")  # a role not scoped to warehouses: everywhere
 
 
 def test_a_verified_token_is_remembered_but_never_past_its_expiry(tmp_path: Path) -> None:

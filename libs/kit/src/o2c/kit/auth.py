@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -54,18 +54,18 @@ class Principal(BaseModel):
     def has_any(self, roles: Iterable[Role]) -> bool:
         return bool(self.roles & set(roles))
 
-    def may_see_customer(self, customer_id: str) -> bool:
-        """A customer login sees only its own data; internal roles see every customer."""
-        if Role.CUSTOMER in self.roles and self.roles <= {Role.CUSTOMER}:
-            return self.customer_id == customer_id
-        return True
+    def may_see_customer(self, customer_id: str, *, sales_owner: str | None = None,
+                         partners: Collection[str] | None = None) -> bool:
+        """Whether a role of this login reaches the customer (the access policy's scopes; no role: none)."""
+        from o2c.kit.policy import sees_customer
+
+        return sees_customer(self, customer_id, sales_owner=sales_owner, partners=partners)
 
     def may_act_at_warehouse(self, warehouse_id: str) -> bool:
-        """Warehouse staff act only at their warehouses; a token without warehouse scope is not limited."""
-        warehouse_roles = {Role.WAREHOUSE_COORDINATOR, Role.PICKER}
-        if self.roles & warehouse_roles and not (self.roles - warehouse_roles) and self.warehouse_ids:
-            return warehouse_id in self.warehouse_ids
-        return True
+        """Whether a role of this login reaches the warehouse (warehouse staff: only their claim's; no role: none)."""
+        from o2c.kit.policy import acts_at_warehouse
+
+        return acts_at_warehouse(self, warehouse_id)
 
     def ensure_customer(self, customer_id: str) -> None:
         if not self.may_see_customer(customer_id):
@@ -193,10 +193,11 @@ async def current_principal(request: Request) -> Principal:
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
-    """A FastAPI dependency: the caller must hold one of `roles` (SRE is not a superuser for business acts)."""
+    """A FastAPI dependency: the caller must hold one of `roles`. Routes use `o2c.kit.policy.allow(action)`
+    instead (a route without a policy action fails the matrix tests); no roles given: none may pass."""
 
     async def guard(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if roles and not principal.has_any(roles):
+        if not principal.has_any(roles):
             wanted = ", ".join(r.value for r in roles)
             raise Problem(403, "Forbidden", f"this needs one of the roles: {wanted}")
         return principal

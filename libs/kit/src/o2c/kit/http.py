@@ -12,9 +12,18 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from o2c.kit.auth import JwksKeys, TokenVerifier
-from o2c.kit.problems import Problem, install_problem_handlers, problem_response, retryable_sqlstate, transient_problem
+from o2c.kit.policy import action_of, routes_of
+from o2c.kit.problems import (
+    PROBLEM_JSON,
+    Problem,
+    install_problem_handlers,
+    problem_response,
+    retryable_sqlstate,
+    transient_problem,
+)
 from o2c.kit.settings import ServiceSettings
 from o2c.kit.telemetry import HTTP_SECONDS, tracer
 from opentelemetry import propagate, trace
@@ -172,6 +181,63 @@ class RequestTelemetry:
                 )
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object", "title": "Problem", "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status"], "additionalProperties": True,
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "instance": {"type": "string"},
+        "action": {"type": "string", "description": "the policy action refused (403)"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "additionalProperties": True,
+            "properties": {"field": {"type": "string"}, "pointer": {"type": "string"},
+                           "detail": {"type": "string"}}}},
+    },
+}
+PROBLEM_ANSWERS = {
+    401: "No bearer token, or a token that is malformed, expired or not signed by the issuer",
+    403: "The access policy or the data scope refuses this login",
+    404: "The resource does not exist",
+    409: "Refused by a business rule or the resource's state",
+    413: "The request body is too large",
+    422: "A field is invalid (each named in `errors`)",
+}
+
+
+def openapi_with_policy(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document: the bearer scheme, each route's policy action, and the problem answers every
+    guarded route may give (generated here once, not per route)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {})
+    components.setdefault("securitySchemes", {})["bearer"] = {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": "RS256 token from the o2c issuer; roles and data scope in its claims"}
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for method, path, route in routes_of(app):
+        if not route.include_in_schema:
+            continue
+        action = action_of(route)
+        operation = schema.get("paths", {}).get(path, {}).get(method.lower())
+        if operation is None:
+            continue
+        responses = operation.setdefault("responses", {})
+        codes = [c for c in PROBLEM_ANSWERS if action or str(c) in responses]
+        if action:
+            operation["security"] = [{"bearer": []}]
+            operation["x-o2c-action"] = action
+        for code in codes:
+            responses[str(code)] = {"description": PROBLEM_ANSWERS[code], "content": problem}
+    text = str(schema.get("paths", {}))
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f"#/components/schemas/{unused}" not in text:
+            components.get("schemas", {}).pop(unused, None)
+    app.openapi_schema = schema
+    return schema
+
+
 def create_app(
     settings: ServiceSettings,
     *,
@@ -204,6 +270,7 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
+    app.openapi = lambda: openapi_with_policy(app)  # type: ignore[method-assign]
     app.add_middleware(RetryConflicts)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTelemetry, service=settings.service)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI
-from o2c.kit.auth import Principal, Role, require
+from o2c.kit.auth import Principal
 from o2c.kit.db import database_ready, make_engine, make_sessionmaker, upgrade_to_head
 from o2c.kit.http import create_app, tcp_reachable
 from o2c.kit.messaging.consumer import Handler, MessageConsumer
@@ -26,6 +26,7 @@ from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
 from o2c.kit.messaging.outbox import Outbox
 from o2c.kit.messaging.relay import OutboxRelay
 from o2c.kit.messaging.schema import TABLES
+from o2c.kit.policy import allow
 from o2c.kit.settings import ServiceSettings, load_settings, refuse_without_secrets
 from o2c.kit.telemetry import serve_metrics, setup_logging, setup_tracing
 from pydantic import BaseModel
@@ -67,7 +68,8 @@ class ServiceDefinition:
 
 
 # Module level: with postponed annotations FastAPI resolves route annotations from the module's globals.
-SreLogin = Annotated[Principal, Depends(require(Role.SRE))]
+DeadLetterReader = Annotated[Principal, Depends(allow("admin.dead-letter.read"))]
+DeadLetterResolver = Annotated[Principal, Depends(allow("admin.dead-letter.resolve"))]
 
 
 class Replay(BaseModel):
@@ -85,22 +87,23 @@ def dead_letter_router(runtime: Runtime) -> APIRouter:
         return runtime.consumer
 
     @router.get("/dead-letters", summary="Dead letters of this service's consumer")
-    async def get_dead_letters(_: SreLogin, status: str | None = "open", limit: int = 100) -> list[dict[str, Any]]:
+    async def get_dead_letters(_: DeadLetterReader, status: str | None = "open",
+                               limit: int = 100) -> list[dict[str, Any]]:
         async with runtime.sessions() as session:
             return await list_dead_letters(session, status, limit)
 
     @router.post("/dead-letters/{dead_letter_id}/replay", summary="Replay through the same handler")
-    async def post_replay(dead_letter_id: int, who: SreLogin) -> list[dict[str, Any]]:
+    async def post_replay(dead_letter_id: int, who: DeadLetterResolver) -> list[dict[str, Any]]:
         outcomes = await replay_dead_letter(consumer(), dead_letter_id, who.subject)
         return [o.__dict__ for o in outcomes]
 
     @router.post("/dead-letters/{dead_letter_id}/discard", summary="Resolve without effect, with a reason")
-    async def post_discard(dead_letter_id: int, body: Replay, who: SreLogin) -> list[dict[str, Any]]:
+    async def post_discard(dead_letter_id: int, body: Replay, who: DeadLetterResolver) -> list[dict[str, Any]]:
         outcomes = await discard_dead_letter(consumer(), dead_letter_id, who.subject, body.reason or "no reason")
         return [o.__dict__ for o in outcomes]
 
     @router.get("/messaging", summary="Outbox backlog, relay and consumer state")
-    async def messaging_state(_: SreLogin) -> dict[str, Any]:
+    async def messaging_state(_: DeadLetterReader) -> dict[str, Any]:
         ob = TABLES.outbox
         async with runtime.sessions() as session:
             row = (await session.execute(

@@ -25,13 +25,11 @@ from o2c.credit.domain import (
 from o2c.credit.domain import Role as CreditRole
 from o2c.credit.service_layer import use_cases, views
 from o2c.credit.service_layer.runtime import clock, unit_of_work, write_off_ceiling
-from o2c.kit.auth import Principal, Role, require
+from o2c.kit.auth import Principal, Role
+from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.service import Runtime
 from pydantic import BaseModel, Field
-
-FINANCE = (Role.FINANCE_HEAD, Role.FINANCE_EXECUTIVE)
-READERS = (*FINANCE, Role.ACCOUNTANT, Role.SALES_HEAD, Role.SALES_COORDINATOR)
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -109,17 +107,21 @@ class ProfileBody(BaseModel):
 
 
 # Module level: FastAPI resolves these (string) annotations in the module's namespace.
-finance = Annotated[Principal, Depends(require(*FINANCE))]
-cashier = Annotated[Principal, Depends(require(*FINANCE, Role.ACCOUNTANT))]
-reader = Annotated[Principal, Depends(require(*READERS, Role.CUSTOMER))]
-
+sanction_reader = Annotated[Principal, Depends(allow("credit.sanction.read"))]
+sanctioner = Annotated[Principal, Depends(allow("credit.sanction.decide"))]
+cashier = Annotated[Principal, Depends(allow("credit.payment.record"))]
+writer_off = Annotated[Principal, Depends(allow("credit.receivable.write-off"))]
+reader = Annotated[Principal, Depends(allow("credit.profile.read"))]
+profile_setter = Annotated[Principal, Depends(allow("credit.profile.set"))]
+receivable_reader = Annotated[Principal, Depends(allow("credit.receivable.read"))]
 
 def router(rt: Runtime) -> APIRouter:
     api = APIRouter(tags=["credit"])
 
     @api.get("/sanctions", summary="The sanction queue (oldest first) with the facts for each decision",
              response_class=Response, responses={200: {"content": {"application/json": {}}}})
-    async def list_sanctions(_: finance, status: Annotated[SanctionStatus | None, Query()] = SanctionStatus.PENDING,
+    async def list_sanctions(_: sanction_reader,
+                             status: Annotated[SanctionStatus | None, Query()] = SanctionStatus.PENDING,
                              limit: Annotated[int, Query(ge=1, le=1000)] = 500,
                              offset: Annotated[int, Query(ge=0)] = 0) -> Response:
         # Each entry is stored rendered with its request: the page is one query and no per-row decoding.
@@ -129,7 +131,7 @@ def router(rt: Runtime) -> APIRouter:
         return Response(page, media_type="application/json")
 
     @api.get("/sanctions/{sanction_id}", summary="One sanction request, with the facts as of now when pending")
-    async def get_sanction(sanction_id: str, _: finance) -> dict[str, Any]:
+    async def get_sanction(sanction_id: str, _: sanction_reader) -> dict[str, Any]:
         async with rt.sessions() as session:
             uow = SqlUnitOfWork(session, _read_only)
             found = await uow.read_sanction(sanction_id)
@@ -142,7 +144,7 @@ def router(rt: Runtime) -> APIRouter:
         return view
 
     @api.post("/sanctions/{sanction_id}/approve", summary="Sanction the held order (optionally raising the limit)")
-    async def approve(sanction_id: str, body: ApproveBody, who: finance) -> dict[str, Any]:
+    async def approve(sanction_id: str, body: ApproveBody, who: sanctioner) -> dict[str, Any]:
         with domain_problems():
             async with unit_of_work(rt) as uow:
                 done = await use_cases.approve_sanction(
@@ -151,7 +153,7 @@ def router(rt: Runtime) -> APIRouter:
         return views.sanction_view(done)
 
     @api.post("/sanctions/{sanction_id}/reject", summary="Reject the held order, with a note")
-    async def reject(sanction_id: str, body: RejectBody, who: finance) -> dict[str, Any]:
+    async def reject(sanction_id: str, body: RejectBody, who: sanctioner) -> dict[str, Any]:
         with domain_problems():
             async with unit_of_work(rt) as uow:
                 done = await use_cases.reject_sanction(uow, sanction_id, actor_of(who), clock(rt).now(), body.note)
@@ -176,7 +178,7 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.post("/receivables/{customer_id}/{invoice_id}/write-off", status_code=201,
               summary="Write off a small residue of an invoice (within the configured limit)")
-    async def post_write_off(customer_id: str, invoice_id: str, body: WriteOffBody, who: finance,
+    async def post_write_off(customer_id: str, invoice_id: str, body: WriteOffBody, who: writer_off,
                              idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
         with domain_problems():
             async with unit_of_work(rt) as uow:
@@ -193,7 +195,7 @@ def router(rt: Runtime) -> APIRouter:
         return views.profile_view(record, clock(rt).now())
 
     @api.put("/credit-profiles/{customer_id}", summary="Finance sets the limit, terms, hold, temporary increases")
-    async def put_profile(customer_id: str, body: ProfileBody, who: finance) -> dict[str, Any]:
+    async def put_profile(customer_id: str, body: ProfileBody, who: profile_setter) -> dict[str, Any]:
         if body.credit_limit is not None and Role.FINANCE_HEAD not in who.roles:
             raise Problem(403, "Forbidden", "only a finance head sets a credit limit")
         update = use_cases.ProfileUpdate(
@@ -208,7 +210,7 @@ def router(rt: Runtime) -> APIRouter:
         return views.profile_view(record, now)
 
     @api.get("/receivables/{customer_id}", summary="Open receivables with ageing (0–30, 31–60, 61–90, 90+)")
-    async def get_receivables(customer_id: str, who: reader,
+    async def get_receivables(customer_id: str, who: receivable_reader,
                               include_settled: Annotated[bool, Query()] = False) -> dict[str, Any]:
         who.ensure_customer(customer_id)
         async with unit_of_work(rt) as uow:
@@ -218,7 +220,7 @@ def router(rt: Runtime) -> APIRouter:
         return views.receivables_view(record, clock(rt).now(), include_settled)
 
     @api.get("/statements/{customer_id}", summary="Customer statement with running balance for a period")
-    async def get_statement(customer_id: str, who: reader,
+    async def get_statement(customer_id: str, who: receivable_reader,
                             from_: Annotated[date, Query(alias="from")], to: Annotated[date, Query()]
                             ) -> dict[str, Any]:
         who.ensure_customer(customer_id)

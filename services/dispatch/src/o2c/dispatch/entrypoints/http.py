@@ -27,20 +27,17 @@ from o2c.dispatch.service_layer import use_cases
 from o2c.dispatch.service_layer.errors import UnknownShipment
 from o2c.dispatch.service_layer.ports import Publish
 from o2c.dispatch.service_layer.records import PickListStatus, Queue, ShipmentRecord, TripRecord
-from o2c.kit.auth import Principal, Role, require
+from o2c.kit.auth import Principal
+from o2c.kit.policy import allow, warehouse_scope
 from o2c.kit.problems import PROBLEM_BASE, Conflict, NotFound, Problem, field_error
 from o2c.kit.service import Runtime
 from pydantic import BaseModel, Field
 
-PICKING_ROLES = (Role.PICKER, Role.WAREHOUSE_COORDINATOR)
-READ_ROLES = (Role.PICKER, Role.WAREHOUSE_COORDINATOR, Role.DISPATCH_SUPERVISOR)
-SHIPMENT_READ_ROLES = (Role.DISPATCH_SUPERVISOR, Role.WAREHOUSE_COORDINATOR, Role.PICKER, Role.SALES_COORDINATOR)
-
-Picker = Annotated[Principal, Depends(require(*PICKING_ROLES))]
-Reader = Annotated[Principal, Depends(require(*READ_ROLES))]
-ShipmentReader = Annotated[Principal, Depends(require(*SHIPMENT_READ_ROLES))]
-Supervisor = Annotated[Principal, Depends(require(Role.DISPATCH_SUPERVISOR))]
-
+# Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
+Picker = Annotated[Principal, Depends(allow("dispatch.pick.confirm"))]
+PickListReader = Annotated[Principal, Depends(allow("dispatch.pick-list.read"))]
+ShipmentReader = Annotated[Principal, Depends(allow("dispatch.shipment.read"))]
+Supervisor = Annotated[Principal, Depends(allow("dispatch.shipment.dispatch"))]
 
 class PickConfirmation(BaseModel):
     picked: Decimal = Field(ge=0, description="Quantity picked (scanned)")
@@ -117,6 +114,9 @@ def _visible(who: Principal, warehouse: str | None) -> set[str] | None:
     if warehouse is not None:
         _scope(who)(warehouse)
         return {warehouse}
+    held = warehouse_scope(who)  # warehouse staff without a warehouse claim see none
+    if held is not None:
+        return set(held)
     return set(who.warehouse_ids) if who.warehouse_ids else None
 
 
@@ -150,7 +150,7 @@ def router(rt: Runtime) -> APIRouter:
     # --- pick lists --------------------------------------------------------------------------
 
     @api.get("/pick-lists", summary="Pick lists of the caller's warehouses (status: open, picked, cancelled)")
-    async def list_pick_lists(who: Reader, warehouse: str | None = None,
+    async def list_pick_lists(who: PickListReader, warehouse: str | None = None,
                               status: Annotated[PickListStatus | None, Query()] = None) -> list[dict[str, Any]]:
         async with unit() as repo:
             records = await repo.search(warehouses=_visible(who, warehouse),
@@ -158,7 +158,7 @@ def router(rt: Runtime) -> APIRouter:
         return [pick_list_view(r) for r in records]
 
     @api.get("/pick-lists/{pick_list_id}", summary="One pick list, lines in walking order")
-    async def get_pick_list(pick_list_id: str, who: Reader) -> dict[str, Any]:
+    async def get_pick_list(pick_list_id: str, who: PickListReader) -> dict[str, Any]:
         async with unit() as repo:
             record = await repo.get_by_pick_list(pick_list_id)
             if record is None:

@@ -21,16 +21,17 @@ from o2c.ewaybill.domain.lifecycle import ExtensionReason, VehicleChangeReason
 from o2c.ewaybill.domain.requirement import Movement
 from o2c.ewaybill.service_layer import use_cases
 from o2c.ewaybill.service_layer.ports import EwayBillRecord
-from o2c.kit.auth import Principal, Role, require
+from o2c.kit.auth import Principal
+from o2c.kit.policy import allow
 from o2c.kit.problems import InvalidField, NotFound, Problem
 from o2c.kit.service import Runtime
 from pydantic import BaseModel, Field
 
-ACT = (Role.COMPLIANCE_OFFICER, Role.DISPATCH_SUPERVISOR)
-READ = (*ACT, Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.ACCOUNTANT)
 # Module level: with postponed annotations FastAPI resolves these names in the module's globals.
-reader = Annotated[Principal, Depends(require(*READ))]
-actor = Annotated[Principal, Depends(require(*ACT))]
+# Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
+reader = Annotated[Principal, Depends(allow("ewaybill.bill.read"))]
+actor = Annotated[Principal, Depends(allow("ewaybill.bill.act"))]
+threshold_adder = Annotated[Principal, Depends(allow("ewaybill.threshold.add"))]
 
 
 class ThresholdRequest(BaseModel):
@@ -108,10 +109,15 @@ def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable
             ) -> list[APIRouter]:
     api = APIRouter(prefix="/ewaybills", tags=["e-way bills"])
 
-    async def run(action: Callable[[SqlRepository, Callable[[Message], Any]], Any]) -> dict[str, Any]:
+    async def run(action: Callable[[SqlRepository, Callable[[Message], Any]], Any], who: Principal,
+                  ewaybill_id: str) -> dict[str, Any]:
         async with rt.sessions() as session, session.begin():
             repo = SqlRepository(session)
             published: list[Message] = []
+            bill = await repo.get(ewaybill_id)
+            if bill is not None:
+                # The bill's dispatch-from warehouse, held to the caller's warehouses as dispatch holds them.
+                who.ensure_warehouse(str(bill.invoice.get("warehouse_id", "")))
 
             async def publish(message: Message) -> None:
                 published.append(message)
@@ -153,29 +159,29 @@ def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable
             return {**view(record), "portal_attempts": await repo.attempts(ewaybill_id)}
 
     @api.post("/{ewaybill_id}/retry", summary="Generate a rejected e-way bill again after correcting Part B")
-    async def post_retry(ewaybill_id: str, body: RetryRequest, _: actor) -> dict[str, Any]:
+    async def post_retry(ewaybill_id: str, body: RetryRequest, who: actor) -> dict[str, Any]:
         corrections = use_cases.Corrections(
             vehicle_no=body.vehicle_no, distance_km=body.distance_km,
             vehicle_type=body.vehicle_type.value if body.vehicle_type else None,
             transporter_id=body.transporter_id, transporter_name=body.transporter_name, lr_no=body.lr_no,
         )
         return await run(lambda repo, publish: use_cases.retry(
-            ewaybill_id, corrections, repo, gateway(), publish, clock()))
+            ewaybill_id, corrections, repo, gateway(), publish, clock()), who, ewaybill_id)
 
     @api.post("/{ewaybill_id}/cancel", summary="Cancel within 24 hours of generation")
-    async def post_cancel(ewaybill_id: str, body: CancelRequest, _: actor) -> dict[str, Any]:
+    async def post_cancel(ewaybill_id: str, body: CancelRequest, who: actor) -> dict[str, Any]:
         return await run(lambda repo, publish: use_cases.cancel_bill(
-            ewaybill_id, body.reason, body.remarks, repo, gateway(), publish, clock()))
+            ewaybill_id, body.reason, body.remarks, repo, gateway(), publish, clock()), who, ewaybill_id)
 
     @api.post("/{ewaybill_id}/extend", summary="Extend between 8 hours before and 8 hours after expiry")
-    async def post_extend(ewaybill_id: str, body: ExtendRequest, _: actor) -> dict[str, Any]:
+    async def post_extend(ewaybill_id: str, body: ExtendRequest, who: actor) -> dict[str, Any]:
         return await run(lambda repo, publish: use_cases.extend_bill(
             ewaybill_id, body.remaining_distance_km, body.current_place, body.current_pincode,
             body.current_state_code, EXTENSION_REASONS[body.reason], body.remarks, repo, gateway(), publish,
-            clock()))
+            clock()), who, ewaybill_id)
 
     @api.post("/{ewaybill_id}/vehicle", summary="Part-B update (vehicle change) during validity")
-    async def post_vehicle(ewaybill_id: str, body: VehicleRequest, _: actor) -> dict[str, Any]:
+    async def post_vehicle(ewaybill_id: str, body: VehicleRequest, who: actor) -> dict[str, Any]:
         async def action(repo: SqlRepository, publish: Callable[[Message], Any]) -> EwayBillRecord:
             record = await repo.get(ewaybill_id, for_update=True)
             if record is None:
@@ -193,7 +199,7 @@ def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable
                 record, transport, VEHICLE_REASONS[body.reason], body.remarks, body.from_place,
                 body.from_state_code, repo, gateway(), publish, clock())
 
-        return await run(action)
+        return await run(action, who, ewaybill_id)
 
     thresholds = APIRouter(prefix="/ewaybill-thresholds", tags=["e-way bill thresholds"])
 
@@ -210,7 +216,7 @@ def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable
 
     @thresholds.post("", status_code=201, summary="Add a threshold row from a notification (never edited)")
     async def add_threshold(body: ThresholdRequest,
-                            _: Annotated[Principal, Depends(require(Role.COMPLIANCE_OFFICER))]) -> dict[str, Any]:
+                            _: threshold_adder) -> dict[str, Any]:
         if body.effective_to is not None and body.effective_to < body.effective_from:
             raise InvalidField("effective_to", "must not be before effective_from")
         async with rt.sessions() as session, session.begin():

@@ -20,19 +20,23 @@ from o2c.contracts.v1.inventory import GoodsCondition
 from o2c.inventory.adapters import db
 from o2c.inventory.domain import BinKind, ConflictingState, InvalidValue, RoutingPolicy, RoutingStrategy
 from o2c.inventory.service_layer import stock as uc
-from o2c.kit.auth import Principal, Role, require
+from o2c.kit.auth import Principal
+from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound
 from o2c.kit.service import Runtime
 from pydantic import BaseModel, Field
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-WAREHOUSE = (Role.WAREHOUSE_COORDINATOR,)
-ATP_READERS = (Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.WAREHOUSE_COORDINATOR, Role.DISPATCH_SUPERVISOR,
-               Role.PICKER, Role.PARTNER)
-READERS = (Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.WAREHOUSE_COORDINATOR, Role.DISPATCH_SUPERVISOR,
-           Role.PICKER, Role.FINANCE_HEAD, Role.FINANCE_EXECUTIVE, Role.COMPLIANCE_OFFICER)
-POLICY_SETTERS = (Role.SALES_HEAD, Role.WAREHOUSE_COORDINATOR)
+# Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
+WarehouseRegister = Annotated[Principal, Depends(allow("inventory.warehouse.register"))]
+WarehouseRead = Annotated[Principal, Depends(allow("inventory.warehouse.read"))]
+StockMove = Annotated[Principal, Depends(allow("inventory.stock.move"))]
+StockRead = Annotated[Principal, Depends(allow("inventory.stock.read"))]
+AtpRead = Annotated[Principal, Depends(allow("inventory.atp.read"))]
+ReservationRead = Annotated[Principal, Depends(allow("inventory.reservation.read"))]
+RoutingPolicySet = Annotated[Principal, Depends(allow("inventory.routing-policy.set"))]
+RoutingPolicyRead = Annotated[Principal, Depends(allow("inventory.routing-policy.read"))]
 MAX_ATP_ITEMS = 500
 
 Dec = Annotated[Decimal, Field(max_digits=15, decimal_places=3)]
@@ -178,7 +182,7 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.post("/warehouses", status_code=201, summary="Register a warehouse with its bins")
     async def post_warehouse(body: WarehouseIn,
-                             who: Annotated[Principal, Depends(require(*WAREHOUSE))]) -> dict[str, Any]:
+                             who: WarehouseRegister) -> dict[str, Any]:
         who.ensure_warehouse(body.code)
         async with tx() as session:
             with domain_errors():
@@ -187,7 +191,7 @@ def router(rt: Runtime) -> APIRouter:
                     body.place, body.district, tuple((b.code, b.kind) for b in body.bins)))
 
     @api.get("/warehouses", summary="Warehouses with their bins")
-    async def get_warehouses(_: Annotated[Principal, Depends(require(*READERS))]) -> list[dict[str, Any]]:
+    async def get_warehouses(_: WarehouseRead) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
             codes = (await session.execute(sa.select(db.warehouse.c.warehouse_id)
                                            .order_by(db.warehouse.c.warehouse_id))).scalars().all()
@@ -195,13 +199,13 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.get("/warehouses/{warehouse_id}")
     async def get_warehouse(warehouse_id: str,
-                            _: Annotated[Principal, Depends(require(*READERS))]) -> dict[str, Any]:
+                            _: WarehouseRead) -> dict[str, Any]:
         async with rt.sessions() as session:
             with domain_errors():
                 return await uc.warehouse_view(session, warehouse_id)
 
     @api.post("/bins", status_code=201, summary="Add a bin to a warehouse")
-    async def post_bin(body: BinCreate, who: Annotated[Principal, Depends(require(*WAREHOUSE))]) -> dict[str, Any]:
+    async def post_bin(body: BinCreate, who: WarehouseRegister) -> dict[str, Any]:
         who.ensure_warehouse(body.warehouse_id)
         async with tx() as session:
             with domain_errors():
@@ -209,7 +213,7 @@ def router(rt: Runtime) -> APIRouter:
                 return await uc.warehouse_view(session, body.warehouse_id)
 
     @api.get("/bins")
-    async def get_bins(warehouse_id: str, who: Annotated[Principal, Depends(require(*READERS))]
+    async def get_bins(warehouse_id: str, who: WarehouseRead
                        ) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
             with domain_errors():
@@ -228,42 +232,42 @@ def router(rt: Runtime) -> APIRouter:
         return work
 
     @api.post("/stock/receipts", status_code=201, summary="Goods arrived: expected in a receiving bin, not promised")
-    async def post_receipt(body: ReceiptIn, who: Annotated[Principal, Depends(require(*WAREHOUSE))],
+    async def post_receipt(body: ReceiptIn, who: StockMove,
                            idempotency_key: str | None = idem) -> dict[str, Any]:
         return await idempotent("receipts", idempotency_key, mover(
             uc.MovementKind.RECEIPT, body, who, quantity=body.quantity, bin_code=body.bin_code,
             batch_no=body.batch_no, expiry_date=body.expiry_date, manufactured_on=body.manufactured_on))
 
     @api.post("/stock/putaways", status_code=201, summary="Expected goods put away: confirmed, promisable")
-    async def post_putaway(body: PutawayIn, who: Annotated[Principal, Depends(require(*WAREHOUSE))],
+    async def post_putaway(body: PutawayIn, who: StockMove,
                            idempotency_key: str | None = idem) -> dict[str, Any]:
         return await idempotent("putaways", idempotency_key, mover(
             uc.MovementKind.PUTAWAY, body, who, quantity=body.quantity, bin_code=body.from_bin, to_bin=body.to_bin,
             batch_no=body.batch_no))
 
     @api.post("/stock/transfers", status_code=201, summary="Move unreserved confirmed goods between bins")
-    async def post_transfer(body: TransferIn, who: Annotated[Principal, Depends(require(*WAREHOUSE))],
+    async def post_transfer(body: TransferIn, who: StockMove,
                             idempotency_key: str | None = idem) -> dict[str, Any]:
         return await idempotent("transfers", idempotency_key, mover(
             uc.MovementKind.TRANSFER, body, who, quantity=body.quantity, bin_code=body.from_bin,
             to_bin=body.to_bin, batch_no=body.batch_no))
 
     @api.post("/stock/adjustments", status_code=201, summary="Correct confirmed stock by a signed quantity")
-    async def post_adjustment(body: AdjustmentIn, who: Annotated[Principal, Depends(require(*WAREHOUSE))],
+    async def post_adjustment(body: AdjustmentIn, who: StockMove,
                               idempotency_key: str | None = idem) -> dict[str, Any]:
         return await idempotent("adjustments", idempotency_key, mover(
             uc.MovementKind.ADJUSTMENT, body, who, quantity=body.change, bin_code=body.bin_code,
             batch_no=body.batch_no, expiry_date=body.expiry_date, reason=body.reason))
 
     @api.post("/stock/counts", status_code=201, summary="Cycle count: the count becomes the confirmed quantity")
-    async def post_count(body: CountIn, who: Annotated[Principal, Depends(require(*WAREHOUSE))],
+    async def post_count(body: CountIn, who: StockMove,
                          idempotency_key: str | None = idem) -> dict[str, Any]:
         return await idempotent("counts", idempotency_key, mover(
             uc.MovementKind.COUNT, body, who, quantity=body.counted, bin_code=body.bin_code,
             batch_no=body.batch_no, expiry_date=body.expiry_date))
 
     @api.put("/stock/safety", summary="Safety stock of an item at a warehouse (never promised)")
-    async def put_safety(body: SafetyIn, who: Annotated[Principal, Depends(require(*WAREHOUSE))]) -> dict[str, Any]:
+    async def put_safety(body: SafetyIn, who: StockMove) -> dict[str, Any]:
         who.ensure_warehouse(body.warehouse_id)
         async with tx() as session:
             with domain_errors():
@@ -271,7 +275,7 @@ def router(rt: Runtime) -> APIRouter:
         return body.model_dump(mode="json")
 
     @api.get("/stock", summary="Balances per warehouse, item, bin and batch")
-    async def get_stock(who: Annotated[Principal, Depends(require(*READERS))], warehouse_id: str | None = None,
+    async def get_stock(who: StockRead, warehouse_id: str | None = None,
                         item_code: str | None = None) -> list[dict[str, Any]]:
         if warehouse_id:
             who.ensure_warehouse(warehouse_id)
@@ -281,7 +285,7 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.get("/stock/movements", summary="The ledger of one item at one warehouse")
     async def get_movements(warehouse_id: str, item_code: str,
-                            who: Annotated[Principal, Depends(require(*READERS))]) -> list[dict[str, Any]]:
+                            who: StockRead) -> list[dict[str, Any]]:
         who.ensure_warehouse(warehouse_id)
         async with rt.sessions() as session:
             return await uc.movements(session, warehouse_id, item_code)
@@ -289,7 +293,7 @@ def router(rt: Runtime) -> APIRouter:
     # --- promise, reservations, backorders -------------------------------------------------------
 
     @api.get("/atp", response_class=Response, summary="Available to promise for many items in one call, per warehouse")
-    async def get_atp(_: Annotated[Principal, Depends(require(*ATP_READERS))],
+    async def get_atp(_: AtpRead,
                       items: Annotated[str, Query(min_length=1, description="Item codes, comma-separated")],
                       warehouse: str | None = None) -> Response:
         started = time.perf_counter()
@@ -303,19 +307,19 @@ def router(rt: Runtime) -> APIRouter:
         return Response(f'{{"items":{rows},"elapsed_ms":{elapsed}}}', media_type="application/json")
 
     @api.get("/reservations", summary="An order's reservations per line and warehouse, with bins and batches")
-    async def get_reservations(order_id: str, _: Annotated[Principal, Depends(require(*READERS))]
+    async def get_reservations(order_id: str, _: ReservationRead
                                ) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
             return await uc.reservations_of(session, order_id)
 
     @api.get("/backorders", summary="What orders wait for, oldest first")
-    async def get_backorders(_: Annotated[Principal, Depends(require(*READERS))], status: str | None = "open",
+    async def get_backorders(_: ReservationRead, status: str | None = "open",
                              item_code: str | None = None, order_id: str | None = None) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
             return await uc.backorders(session, status or None, item_code, order_id)
 
     @api.put("/routing-policy", summary="Routing strategy for the company, or for one customer")
-    async def put_policy(body: PolicyIn, who: Annotated[Principal, Depends(require(*POLICY_SETTERS))]
+    async def put_policy(body: PolicyIn, who: RoutingPolicySet
                          ) -> dict[str, Any]:
         if body.scope == "customer" and not body.customer_id:
             raise InvalidField("customer_id", "required for a customer policy")
@@ -328,7 +332,7 @@ def router(rt: Runtime) -> APIRouter:
                 "handling_days": dict(policy.handling_days)}
 
     @api.get("/routing-policy")
-    async def get_policy(_: Annotated[Principal, Depends(require(*READERS))]) -> list[dict[str, Any]]:
+    async def get_policy(_: RoutingPolicyRead) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
             return await uc.routing_policies(session)
 
@@ -337,7 +341,7 @@ def router(rt: Runtime) -> APIRouter:
     @api.post("/returns/{return_id}/receipts", status_code=201,
               summary="Receive the goods of an authorised return (GoodsReturned follows)")
     async def post_return_receipt(return_id: str, body: ReturnReceiptIn,
-                                  who: Annotated[Principal, Depends(require(*WAREHOUSE))]) -> dict[str, Any]:
+                                  who: StockMove) -> dict[str, Any]:
         async with tx() as session:
             row = (await session.execute(sa.select(db.return_authorisation.c.warehouse_id).where(
                 db.return_authorisation.c.return_id == return_id))).first()

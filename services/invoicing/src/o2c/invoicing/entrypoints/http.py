@@ -17,18 +17,19 @@ from o2c.invoicing.domain.portal_json import dumps
 from o2c.invoicing.entrypoints.workers import gateway, pdf_for, policy
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import CreditNoteRecord, InvoiceRecord, ReturnRecord
-from o2c.kit.auth import Principal, Role, require
+from o2c.kit.auth import Principal, Role
+from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound
 from o2c.kit.service import Runtime
 from pydantic import BaseModel, Field
 
-READERS = (Role.ACCOUNTANT, Role.COMPLIANCE_OFFICER, Role.SALES_COORDINATOR, Role.CUSTOMER)
-COMPLIANCE = (Role.ACCOUNTANT, Role.COMPLIANCE_OFFICER)
 GSTIN_SHAPE = r"^[0-9]{2}[0-9A-Z]{13}$"
 PERIOD_SHAPE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
-Reader = Annotated[Principal, Depends(require(*READERS))]
-Officer = Annotated[Principal, Depends(require(*COMPLIANCE))]
+# Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
+Reader = Annotated[Principal, Depends(allow("invoicing.invoice.read"))]
+Officer = Annotated[Principal, Depends(allow("invoicing.invoice.cancel"))]
+ReturnsOfficer = Annotated[Principal, Depends(allow("invoicing.gst-return.read"))]
 
 
 class CancelRequest(BaseModel):
@@ -177,7 +178,7 @@ def router(rt: Runtime) -> APIRouter:
     @api.get("/gstr1", summary="GSTR-1 JSON (portal shape, exact amounts) for a GSTIN and month",
              response_class=Response, responses={200: {"content": {"application/json": {}}}})
     async def get_gstr1(
-        who: Officer, gstin: Annotated[str, Query(pattern=GSTIN_SHAPE)],
+        who: ReturnsOfficer, gstin: Annotated[str, Query(pattern=GSTIN_SHAPE)],
         period: Annotated[str, Query(pattern=PERIOD_SHAPE, description="YYYY-MM")],
     ) -> Response:
         _check_gstin(gstin)
@@ -187,7 +188,7 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.get("/invoice-register", summary="The month's documents and their reconciliation with GSTR-1")
     async def get_register(
-        who: Officer, gstin: Annotated[str, Query(pattern=GSTIN_SHAPE)],
+        who: ReturnsOfficer, gstin: Annotated[str, Query(pattern=GSTIN_SHAPE)],
         period: Annotated[str, Query(pattern=PERIOD_SHAPE, description="YYYY-MM")],
     ) -> dict[str, Any]:
         _check_gstin(gstin)

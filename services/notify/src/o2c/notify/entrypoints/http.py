@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from o2c.kit.auth import Principal, Role, require
+from o2c.kit.auth import Principal
+from o2c.kit.policy import allow
 from o2c.kit.problems import InvalidField, NotFound
 from o2c.kit.service import Runtime
 from o2c.notify.adapters.repository import SqlRepository
@@ -14,10 +15,9 @@ from o2c.notify.domain.templates import MessageKind, TemplateBook, TemplateProbl
 from o2c.notify.service_layer.ports import OutgoingMail
 from pydantic import BaseModel, Field
 
-READ = (Role.CUSTOMER, Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.FINANCE_EXECUTIVE, Role.FINANCE_HEAD,
-        Role.DISPATCH_SUPERVISOR, Role.ACCOUNTANT, Role.COMPLIANCE_OFFICER)
-reader = Annotated[Principal, Depends(require(*READ))]
-editor = Annotated[Principal, Depends(require(Role.SALES_COORDINATOR, Role.SALES_HEAD))]
+# Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
+reader = Annotated[Principal, Depends(allow("notify.notification.read"))]
+editor = Annotated[Principal, Depends(allow("notify.template.preview"))]
 
 
 def view(mail: OutgoingMail) -> dict[str, Any]:

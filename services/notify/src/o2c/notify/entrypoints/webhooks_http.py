@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from o2c.kit.auth import Principal, Role, require
+from o2c.kit.auth import Principal, Role
+from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.service import Runtime
 from o2c.notify.adapters.webhooks import SecretBox, UrlPolicy, WebhookRepository
@@ -15,8 +16,9 @@ from o2c.notify.domain.webhooks import MAX_URL_LENGTH, UrlRefused
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-subscriber = Annotated[Principal, Depends(require(Role.PARTNER, Role.SRE))]
-sre = Annotated[Principal, Depends(require(Role.SRE))]
+# Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
+subscriber = Annotated[Principal, Depends(allow("notify.webhook.subscribe"))]
+sre = Annotated[Principal, Depends(allow("notify.webhook.delivery.read"))]
 SubscriptionId = Annotated[str, Path(max_length=64, pattern=r"^whs-[0-9a-f]{16}$")]
 
 

@@ -16,8 +16,9 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from o2c.contracts.v1.sales import ReturnReason
-from o2c.kit.auth import Principal, Role, require
+from o2c.kit.auth import Principal, Role
 from o2c.kit.messaging.schema import TABLES
+from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.service import Runtime
 from o2c.sales.adapters import db
@@ -51,20 +52,27 @@ from o2c.sales.settings import SalesSettings
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
-SALES = (Role.SALES_COORDINATOR, Role.SALES_HEAD)
-READERS = (Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.FINANCE_EXECUTIVE, Role.FINANCE_HEAD, Role.ACCOUNTANT,
-           Role.WAREHOUSE_COORDINATOR, Role.DISPATCH_SUPERVISOR, Role.COMPLIANCE_OFFICER, Role.CUSTOMER,
-           Role.PARTNER)
-ORDER_ENTRY = (Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.PARTNER)
-
-SalesStaff = Annotated[Principal, Depends(require(*SALES))]
-Heads = Annotated[Principal, Depends(require(Role.SALES_HEAD))]
-Readers = Annotated[Principal, Depends(require(*READERS))]
-OrderEntry = Annotated[Principal, Depends(require(*ORDER_ENTRY))]
-Blockers = Annotated[Principal, Depends(require(Role.SALES_HEAD, Role.FINANCE_HEAD))]
-Cancellers = Annotated[Principal, Depends(require(*SALES, Role.CUSTOMER))]
-Watchers = Annotated[Principal, Depends(require(Role.SALES_HEAD, Role.SRE))]
-
+# Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
+CustomerRegister = Annotated[Principal, Depends(allow("sales.customer.register"))]
+CustomerRead = Annotated[Principal, Depends(allow("sales.customer.read"))]
+CustomerChange = Annotated[Principal, Depends(allow("sales.customer.change"))]
+CustomerApprove = Annotated[Principal, Depends(allow("sales.customer.approve"))]
+Blockers = Annotated[Principal, Depends(allow("sales.customer.block"))]
+ItemRead = Annotated[Principal, Depends(allow("sales.item.read"))]
+ItemWrite = Annotated[Principal, Depends(allow("sales.item.write"))]
+GstRateWrite = Annotated[Principal, Depends(allow("sales.gst-rate.write"))]
+PriceListRead = Annotated[Principal, Depends(allow("sales.price-list.read"))]
+PriceListWrite = Annotated[Principal, Depends(allow("sales.price-list.write"))]
+SchemeRead = Annotated[Principal, Depends(allow("sales.scheme.read"))]
+SchemeWrite = Annotated[Principal, Depends(allow("sales.scheme.write"))]
+QuotationRead = Annotated[Principal, Depends(allow("sales.quotation.read"))]
+QuotationWrite = Annotated[Principal, Depends(allow("sales.quotation.write"))]
+OrderEntry = Annotated[Principal, Depends(allow("sales.order.enter"))]
+OrderRead = Annotated[Principal, Depends(allow("sales.order.read"))]
+OrderAmend = Annotated[Principal, Depends(allow("sales.order.amend"))]
+Cancellers = Annotated[Principal, Depends(allow("sales.order.cancel"))]
+Watchers = Annotated[Principal, Depends(allow("sales.saga-exception.read"))]
+ReturnAuthorise = Annotated[Principal, Depends(allow("sales.return.authorise"))]
 
 def actor(p: Principal) -> Actor:
     return Actor(p.subject, frozenset(r.value for r in p.roles))
@@ -345,7 +353,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
     # --- customers ---
 
     @api.post("/customers", status_code=201, tags=["customers"], summary="Register a customer (pending approval)")
-    async def post_customer(body: CustomerIn, who: SalesStaff) -> dict[str, Any]:
+    async def post_customer(body: CustomerIn, who: CustomerRegister) -> dict[str, Any]:
         with domain_errors():
             cmd = customers.RegisterCustomer(
                 code=body.code, legal_name=body.legal_name, pan=Pan.parse(body.pan) if body.pan else None,
@@ -372,19 +380,19 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         return customer
 
     @api.get("/customers/{customer_id}", tags=["customers"], summary="A customer with its audit trail")
-    async def get_customer(customer_id: str, who: Readers) -> dict[str, Any]:
+    async def get_customer(customer_id: str, who: CustomerRead) -> dict[str, Any]:
         who.ensure_customer(customer_id)
         async with reading() as uow:
             return views.customer(await scoped_customer(uow, customer_id, who), audit=True)
 
     @api.post("/customers/{customer_id}/approve", tags=["customers"], summary="Approve (sales head, not creator)")
-    async def approve(customer_id: str, who: Heads) -> dict[str, Any]:
+    async def approve(customer_id: str, who: CustomerApprove) -> dict[str, Any]:
         async with unit_of_work() as uow:
             customer = await customers.approve_customer(uow, customer_id, actor(who), now())
         return views.customer(customer)
 
     @api.patch("/customers/{customer_id}", tags=["customers"], summary="Change master data (audited)")
-    async def patch_customer(customer_id: str, body: CustomerPatch, who: SalesStaff) -> dict[str, Any]:
+    async def patch_customer(customer_id: str, body: CustomerPatch, who: CustomerChange) -> dict[str, Any]:
         with domain_errors():
             change = customers.ChangeCustomer(
                 legal_name=body.legal_name, payment_terms_days=body.payment_terms_days,
@@ -421,7 +429,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
     # --- catalog ---
 
     @api.post("/items", status_code=201, tags=["catalog"], summary="Create one item or many (a catalogue)")
-    async def post_items(body: ItemIn | list[ItemIn], who: SalesStaff) -> dict[str, Any]:
+    async def post_items(body: ItemIn | list[ItemIn], who: ItemWrite) -> dict[str, Any]:
         rows = body if isinstance(body, list) else [body]
         if not rows or len(rows) > 5000:
             raise InvalidField("items", "send between 1 and 5000 items")
@@ -445,7 +453,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
                 "lead_time_days": item.lead_time_days, "active": item.active, "revision": revision}
 
     @api.get("/items/{code}", tags=["catalog"])
-    async def get_item(code: str, _: Readers) -> dict[str, Any]:
+    async def get_item(code: str, _: ItemRead) -> dict[str, Any]:
         async with reading() as uow:
             record = (await uow.repo.get_items([code.upper()])).get(code.upper())
         if record is None:
@@ -453,13 +461,13 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         return item_view(record.item, record.revision)
 
     @api.patch("/items/{code}", tags=["catalog"], summary="Change an item (ItemUpdated)")
-    async def patch_item(code: str, body: ItemPatch, _: SalesStaff) -> dict[str, Any]:
+    async def patch_item(code: str, body: ItemPatch, _: ItemWrite) -> dict[str, Any]:
         async with unit_of_work() as uow:
             record = await catalog.update_item(uow, code.upper(), body.model_dump(exclude_none=True), now())
         return item_view(record.item, record.revision)
 
     @api.post("/gst-rates", status_code=201, tags=["catalog"], summary="A GST rate from a date (data, not code)")
-    async def post_rate(body: GstRateIn, _: Heads) -> dict[str, Any]:
+    async def post_rate(body: GstRateIn, _: GstRateWrite) -> dict[str, Any]:
         with domain_errors():
             rate = GstRate(body.hsn_prefix, parse_decimal(body.rate, "rate"), body.effective_from,
                            parse_decimal(body.cess_rate, "cess_rate"))
@@ -468,7 +476,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         return body.model_dump(mode="json")
 
     @api.post("/price-lists", status_code=201, tags=["catalog"], summary="A price list with its prices")
-    async def post_price_list(body: PriceListIn, _: Heads) -> dict[str, Any]:
+    async def post_price_list(body: PriceListIn, _: PriceListWrite) -> dict[str, Any]:
         with domain_errors():
             entries = _price_entries(body.entries)
         async with unit_of_work() as uow:
@@ -477,7 +485,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
 
     @api.post("/price-lists/{code}/prices", status_code=201, tags=["catalog"],
               summary="Standard or customer-negotiated prices with validity")
-    async def post_prices(code: str, body: PricesIn, _: Heads) -> dict[str, Any]:
+    async def post_prices(code: str, body: PricesIn, _: PriceListWrite) -> dict[str, Any]:
         with domain_errors():
             entries = _price_entries(body.entries)
         async with unit_of_work() as uow:
@@ -485,7 +493,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         return {"code": code, "added": added}
 
     @api.get("/price-lists/{code}", tags=["catalog"])
-    async def get_price_list(code: str, _: SalesStaff, item: str | None = None) -> dict[str, Any]:
+    async def get_price_list(code: str, _: PriceListRead, item: str | None = None) -> dict[str, Any]:
         async with reading() as uow:
             price_list = await uow.repo.price_list(code, [item.upper()] if item else None)
         if price_list is None:
@@ -497,7 +505,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         ]}
 
     @api.post("/schemes", status_code=201, tags=["catalog"], summary="A quantity-slab or buy-X-get-Y scheme")
-    async def post_scheme(body: SchemeIn, _: Heads) -> dict[str, Any]:
+    async def post_scheme(body: SchemeIn, _: SchemeWrite) -> dict[str, Any]:
         with domain_errors():
             scheme = _scheme(body)
         try:
@@ -508,7 +516,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         return body.model_dump(mode="json")
 
     @api.get("/schemes", tags=["catalog"])
-    async def get_schemes(_: SalesStaff, on: date | None = None) -> list[dict[str, Any]]:
+    async def get_schemes(_: SchemeRead, on: date | None = None) -> list[dict[str, Any]]:
         async with reading() as uow:
             book = await uow.repo.schemes(on)
         return [{"code": s.code, "name": s.name, "kind": s.kind.value, "valid_from": s.valid_from.isoformat(),
@@ -518,7 +526,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
 
     @api.post("/quotations", status_code=201, tags=["quotations"],
               summary="Price, tax and promise the lines; number from the series")
-    async def post_quotation(body: QuotationIn, request: Request, who: SalesStaff) -> dict[str, Any]:
+    async def post_quotation(body: QuotationIn, request: Request, who: QuotationWrite) -> dict[str, Any]:
         with domain_errors():
             requests = _requests(body.lines)
         async with reading() as uow:
@@ -531,7 +539,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         return views.quotation(quotation)
 
     @api.get("/quotations/{quotation_id}", tags=["quotations"])
-    async def get_quotation(quotation_id: str, who: Readers) -> dict[str, Any]:
+    async def get_quotation(quotation_id: str, who: QuotationRead) -> dict[str, Any]:
         async with reading() as uow:
             quotation = await orders.load_quotation(uow, quotation_id)
             await scoped_customer(uow, quotation.customer_id, who)
@@ -539,7 +547,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
 
     @api.get("/quotations/{quotation_id}/document", tags=["quotations"], response_class=HTMLResponse,
              summary="The quotation as a printable document for the customer")
-    async def quotation_document(quotation_id: str, who: Readers) -> HTMLResponse:
+    async def quotation_document(quotation_id: str, who: QuotationRead) -> HTMLResponse:
         async with reading() as uow:
             quotation = await orders.load_quotation(uow, quotation_id)
             await scoped_customer(uow, quotation.customer_id, who)
@@ -548,7 +556,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
     @api.get("/quotations/{quotation_id}/pdf", tags=["quotations"], response_class=Response,
              responses={200: {"content": {"application/pdf": {}}}},
              summary="The quotation as a PDF for the customer")
-    async def quotation_pdf(quotation_id: str, who: Readers) -> Response:
+    async def quotation_pdf(quotation_id: str, who: QuotationRead) -> Response:
         async with reading() as uow:
             quotation = await orders.load_quotation(uow, quotation_id)
             await scoped_customer(uow, quotation.customer_id, who)
@@ -559,7 +567,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
                         headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
 
     @api.post("/quotations/{quotation_id}/revisions", tags=["quotations"], summary="A new revision; history kept")
-    async def post_revision(quotation_id: str, body: RevisionIn, request: Request, who: SalesStaff
+    async def post_revision(quotation_id: str, body: RevisionIn, request: Request, who: QuotationWrite
                             ) -> dict[str, Any]:
         with domain_errors():
             requests = _requests(body.lines)
@@ -655,18 +663,18 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
             await scoped_customer(uow, order.customer_id, who)
 
     @api.get("/orders/{order_id}", tags=["orders"], summary="The order: lines, committed dates, saga status")
-    async def get_order(order_id: str, who: Readers) -> dict[str, Any]:
+    async def get_order(order_id: str, who: OrderRead) -> dict[str, Any]:
         await scoped_order(order_id, who)
         return await order_answer(order_id)
 
     @api.get("/orders/{order_id}/saga", tags=["orders"], summary="The coordinator's view of the order")
-    async def get_saga(order_id: str, who: Readers) -> dict[str, Any]:
+    async def get_saga(order_id: str, who: OrderRead) -> dict[str, Any]:
         await scoped_order(order_id, who)
         async with reading() as uow:
             return views.saga(await orders.load_saga(uow, order_id))
 
     @api.post("/orders/{order_id}/amend", tags=["orders"], summary="Amend before dispatch (credit re-checked)")
-    async def amend(order_id: str, body: AmendIn, request: Request, who: SalesStaff) -> dict[str, Any]:
+    async def amend(order_id: str, body: AmendIn, request: Request, who: OrderAmend) -> dict[str, Any]:
         await scoped_order(order_id, who)
         with domain_errors():
             change = orders.Amend(
@@ -712,7 +720,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
     # --- returns ---
 
     @api.post("/returns", status_code=201, tags=["returns"], summary="Authorise a return against an invoice")
-    async def post_return(body: ReturnIn, who: SalesStaff) -> dict[str, Any]:
+    async def post_return(body: ReturnIn, who: ReturnAuthorise) -> dict[str, Any]:
         await scoped_order(body.order_id, who)
         with domain_errors():
             lines = [orders.ReturnLineRequest(x.invoice_line_no, x.line_no,

@@ -28,8 +28,9 @@ import httpx
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
-from o2c.kit.auth import Principal, Role, principal_of_token, require
+from o2c.kit.auth import Principal, Role, principal_of_token
 from o2c.kit.messaging.schema import TABLES
+from o2c.kit.policy import allow, authorize, warehouse_scope
 from o2c.kit.problems import NotFound, Problem, problem_response
 from o2c.kit.service import Runtime
 from o2c.sales.adapters import db as sales_db
@@ -52,31 +53,24 @@ CONSOLE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
-# Every role may track orders (the data scope decides which).
-Tracker = Annotated[Principal, Depends(require())]
-Analyst = Annotated[Principal, Depends(require(Role.SALES_HEAD, Role.FINANCE_HEAD, Role.FINANCE_EXECUTIVE,
-                                               Role.DISPATCH_SUPERVISOR, Role.WAREHOUSE_COORDINATOR,
-                                               Role.ACCOUNTANT, Role.COMPLIANCE_OFFICER, Role.SALES_COORDINATOR,
-                                               Role.SRE))]
+# Tracking is open to every role the policy grants it (the data scope decides which orders).
+Tracker = Annotated[Principal, Depends(allow("sales.tracking.read"))]
+Analyst = Annotated[Principal, Depends(allow("sales.tracking.dashboards"))]
 
 _DEAD_LETTER_REFRESH = 2.0
 
 
 def _only_customer(p: Principal) -> str | None:
-    """The customer a customer login is confined to (None: an internal login)."""
-    if Role.CUSTOMER in p.roles and p.roles <= {Role.CUSTOMER}:
-        return p.customer_id or "\x00none"
+    """The customer a customer login is confined to (None: an internal login). A partner's customers are
+    its binding's; until a service knows them a partner-only login sees none."""
+    if p.roles <= {Role.CUSTOMER, Role.PARTNER}:
+        return (p.customer_id if Role.CUSTOMER in p.roles else None) or "\x00none"
     return None
-
-
-_SITE_ROLES = frozenset({Role.WAREHOUSE_COORDINATOR, Role.PICKER, Role.DISPATCH_SUPERVISOR})
 
 
 def _warehouse_scope(p: Principal) -> frozenset[str] | None:
-    """Warehouse staff with a `warehouse_ids` claim see only orders reserved at or shipped from those sites."""
-    if p.roles and p.roles <= _SITE_ROLES and p.warehouse_ids:
-        return p.warehouse_ids
-    return None
+    """Warehouse staff see only orders reserved at or shipped from their `warehouse_ids` (none: nothing)."""
+    return warehouse_scope(p)
 
 
 def _owner_scope(p: Principal) -> str | None:
@@ -286,6 +280,7 @@ def router(rt: Runtime) -> APIRouter:
             raise Problem(401, "Unauthorized", "a stream ticket or a bearer token is required")
         if expires_at <= time.time():
             raise Problem(401, "Unauthorized", "token expired")
+        who = authorize(who, "sales.tracking.read")
         found = await read_view(tracking, order_id)
         if found is None:
             raise NotFound("order", order_id)

@@ -1,0 +1,352 @@
+"""The access policy: which role may do which action, and which data scopes hold it. Deny by default.
+
+Every route of every service declares its action with `Depends(allow("<service>.<thing>.<verb>"))`; the
+policy below is the only place that says which roles may do it. A role is written once, as data: its
+actions and its scopes. A login whose roles o2c does not know holds no role and may do nothing (403).
+
+Scopes narrow a granted action to the caller's data:
+- `customer`: a customer login sees only its own customer (`customer_id` claim).
+- `partner`: a partner system sees only the customers it is bound to (customer-master data; the service
+  passes the customer's partners, unknown partners: nothing).
+- `sales_owner`: a coordinator with a `sales_owner` claim sees only the customers they own (the service
+  that knows the customer's owner passes it).
+- `warehouses`: warehouse staff act and read only at the warehouses of their `warehouse_ids` claim; without
+  the claim they act nowhere.
+- `approval_limit`: finance approves up to the token's `approval_limit` (the credit domain applies it).
+
+`python -m o2c.kit.policy` writes docs/security.md from this data (a test fails when the file differs).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends
+from o2c.kit.auth import Principal, Role, current_principal
+from o2c.kit.problems import PROBLEM_BASE, Problem
+
+
+class Scope(StrEnum):
+    CUSTOMER = "customer"
+    PARTNER = "partner"
+    SALES_OWNER = "sales_owner"
+    WAREHOUSES = "warehouses"
+    APPROVAL_LIMIT = "approval_limit"
+
+
+SERVICES = ("sales", "credit", "inventory", "dispatch", "invoicing", "ewaybill", "notify")
+EVERY_SERVICE = "every service"
+
+# The actions, by service: `<service>.<thing>.<verb>` (admin acts in every service's own admin routes).
+ACTIONS: dict[str, str] = {
+    # sales: customers, catalogue, quotations, orders, returns, tracking
+    "sales.customer.register": "register a customer (pending approval)",
+    "sales.customer.read": "read a customer's master data and audit trail",
+    "sales.customer.change": "change a customer's master data",
+    "sales.customer.approve": "approve a registered customer",
+    "sales.customer.block": "block or unblock a customer's trading",
+    "sales.item.read": "read an item",
+    "sales.item.write": "create or change items",
+    "sales.gst-rate.write": "add a GST rate",
+    "sales.price-list.read": "read a price list",
+    "sales.price-list.write": "create a price list or add prices",
+    "sales.scheme.read": "read schemes",
+    "sales.scheme.write": "create a scheme",
+    "sales.quotation.read": "read a quotation, its document and PDF",
+    "sales.quotation.write": "issue a quotation or a revision",
+    "sales.order.enter": "enter an order (directly or from a quotation)",
+    "sales.order.read": "read an order and its saga",
+    "sales.order.amend": "amend an order before dispatch",
+    "sales.order.cancel": "cancel an order before gate-out",
+    "sales.saga-exception.read": "read the orders a person must look at",
+    "sales.return.authorise": "authorise a return against an invoice",
+    "sales.tracking.read": "track orders: page, live updates, search, list",
+    "sales.tracking.dashboards": "read the business dashboards",
+    # credit
+    "credit.sanction.read": "read the sanction queue and a sanction",
+    "credit.sanction.decide": "approve or reject a held order",
+    "credit.payment.record": "record a customer payment",
+    "credit.receivable.write-off": "write off a receivable",
+    "credit.profile.read": "read a credit profile",
+    "credit.profile.set": "set limit, terms, hold and temporary increases",
+    "credit.receivable.read": "read open receivables and a statement",
+    # inventory
+    "inventory.warehouse.register": "register a warehouse, add a bin",
+    "inventory.warehouse.read": "read warehouses and bins",
+    "inventory.stock.move": "receive, put away, transfer, adjust, count, set safety stock, receive returns",
+    "inventory.stock.read": "read balances and the movement ledger",
+    "inventory.atp.read": "read available to promise",
+    "inventory.reservation.read": "read reservations and backorders",
+    "inventory.routing-policy.read": "read the routing policy",
+    "inventory.routing-policy.set": "set the routing policy",
+    # dispatch
+    "dispatch.pick-list.read": "read pick lists",
+    "dispatch.pick.confirm": "confirm a pick line",
+    "dispatch.shipment.read": "read shipments and trips",
+    "dispatch.shipment.dispatch": "capture dispatch details, gate out, change vehicle, load a trip",
+    # invoicing
+    "invoicing.invoice.read": "read invoices, PDFs, credit notes and returns",
+    "invoicing.invoice.cancel": "cancel an invoice, retry its IRN",
+    "invoicing.gst-return.read": "read GSTR-1 and the invoice register",
+    # ewaybill
+    "ewaybill.bill.read": "read e-way bills and thresholds",
+    "ewaybill.bill.act": "retry, cancel, extend an e-way bill, change its vehicle (Part B)",
+    "ewaybill.threshold.add": "add a threshold row",
+    # notify
+    "notify.notification.read": "read notifications sent",
+    "notify.template.preview": "preview a template",
+    "notify.webhook.subscribe": "subscribe a URL, list and manage own subscriptions",
+    "notify.webhook.delivery.read": "read webhook deliveries and dead letters",
+    # the kit's admin routes, in every service
+    "admin.dead-letter.read": "list dead letters and the messaging state",
+    "admin.dead-letter.resolve": "replay or discard a dead letter",
+}
+
+
+def service_of(action: str) -> str:
+    prefix = action.partition(".")[0]
+    return prefix if prefix in SERVICES else EVERY_SERVICE
+
+
+@dataclass(frozen=True)
+class Reach:
+    actions: frozenset[str]
+    scopes: frozenset[Scope] = frozenset()
+
+
+def _reach(*actions: str, scopes: Iterable[Scope] = ()) -> Reach:
+    return Reach(frozenset(actions), frozenset(scopes))
+
+
+_SALES_READS = ("sales.customer.read", "sales.item.read", "sales.quotation.read", "sales.order.read",
+                "sales.tracking.read")
+_SALES_DESK = (*_SALES_READS, "sales.customer.register", "sales.customer.change", "sales.item.write",
+               "sales.price-list.read", "sales.scheme.read", "sales.quotation.write", "sales.order.enter",
+               "sales.order.amend", "sales.order.cancel", "sales.return.authorise")
+_CREDIT_READS = ("credit.profile.read", "credit.receivable.read")
+_FINANCE = (*_SALES_READS, *_CREDIT_READS, "credit.sanction.read", "credit.sanction.decide",
+            "credit.payment.record", "credit.receivable.write-off", "credit.profile.set",
+            "inventory.warehouse.read", "inventory.stock.read", "inventory.reservation.read",
+            "inventory.routing-policy.read", "notify.notification.read", "sales.tracking.dashboards")
+_WAREHOUSE_READS = ("inventory.warehouse.read", "inventory.stock.read", "inventory.atp.read",
+                    "inventory.reservation.read", "inventory.routing-policy.read")
+
+# Each role's reach, once. Anything not listed is denied.
+POLICY: dict[Role, Reach] = {
+    Role.SALES_COORDINATOR: _reach(
+        *_SALES_DESK, *_CREDIT_READS, *_WAREHOUSE_READS, "sales.tracking.dashboards",
+        "dispatch.shipment.read", "invoicing.invoice.read", "ewaybill.bill.read",
+        "notify.notification.read", "notify.template.preview",
+        scopes=[Scope.SALES_OWNER]),
+    Role.SALES_HEAD: _reach(
+        *_SALES_DESK, *_CREDIT_READS, *_WAREHOUSE_READS, "sales.tracking.dashboards",
+        "sales.customer.approve", "sales.customer.block", "sales.gst-rate.write", "sales.price-list.write",
+        "sales.scheme.write", "sales.saga-exception.read", "inventory.routing-policy.set",
+        "ewaybill.bill.read", "notify.notification.read", "notify.template.preview"),
+    Role.FINANCE_EXECUTIVE: _reach(*_FINANCE, scopes=[Scope.APPROVAL_LIMIT]),
+    Role.FINANCE_HEAD: _reach(*_FINANCE, "sales.customer.block", scopes=[Scope.APPROVAL_LIMIT]),
+    Role.ACCOUNTANT: _reach(
+        *_SALES_READS, *_CREDIT_READS, "credit.payment.record", "sales.tracking.dashboards",
+        "invoicing.invoice.read", "invoicing.invoice.cancel", "invoicing.gst-return.read", "ewaybill.bill.read",
+        "notify.notification.read"),
+    Role.COMPLIANCE_OFFICER: _reach(
+        *_SALES_READS, "sales.tracking.dashboards", "inventory.warehouse.read", "inventory.stock.read",
+        "inventory.reservation.read", "inventory.routing-policy.read",
+        "invoicing.invoice.read", "invoicing.invoice.cancel", "invoicing.gst-return.read",
+        "ewaybill.bill.read", "ewaybill.bill.act", "ewaybill.threshold.add", "notify.notification.read"),
+    Role.WAREHOUSE_COORDINATOR: _reach(
+        *_SALES_READS, *_WAREHOUSE_READS, "sales.tracking.dashboards", "inventory.warehouse.register",
+        "inventory.stock.move", "inventory.routing-policy.set",
+        "dispatch.pick-list.read", "dispatch.pick.confirm", "dispatch.shipment.read",
+        scopes=[Scope.WAREHOUSES]),
+    Role.PICKER: _reach(
+        "sales.tracking.read", *_WAREHOUSE_READS, "dispatch.pick-list.read", "dispatch.pick.confirm",
+        "dispatch.shipment.read",
+        scopes=[Scope.WAREHOUSES]),
+    Role.DISPATCH_SUPERVISOR: _reach(
+        *_SALES_READS, *_WAREHOUSE_READS, "sales.tracking.dashboards", "dispatch.pick-list.read",
+        "dispatch.shipment.read", "dispatch.shipment.dispatch", "ewaybill.bill.read", "ewaybill.bill.act",
+        "notify.notification.read",
+        scopes=[Scope.WAREHOUSES]),
+    Role.CUSTOMER: _reach(
+        *_SALES_READS, *_CREDIT_READS, "sales.order.cancel", "invoicing.invoice.read",
+        "notify.notification.read",
+        scopes=[Scope.CUSTOMER]),
+    Role.PARTNER: _reach(
+        *_SALES_READS, "sales.order.enter", "inventory.atp.read", "notify.webhook.subscribe",
+        scopes=[Scope.PARTNER]),
+    Role.SRE: _reach(
+        "sales.tracking.read", "sales.tracking.dashboards", "sales.saga-exception.read",
+        "notify.webhook.subscribe", "notify.webhook.delivery.read",
+        "admin.dead-letter.read", "admin.dead-letter.resolve"),
+}
+
+# Routes open without a token, by (method, path): probes, metrics, the static console and its forwarder
+# (which passes the caller's own token to the owning service, where the policy applies).
+PUBLIC: frozenset[tuple[str, str]] = frozenset({
+    ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
+    ("GET", "/console"), ("GET", "/console/{path}"), ("GET", "/console/config.json"),
+    ("GET", "/console/api/{service}/{path}"), ("POST", "/console/api/{service}/{path}"),
+    ("PUT", "/console/api/{service}/{path}"),
+})
+# Routes that authenticate themselves (a token outside the Authorization header) and call `authorize`.
+SELF_AUTHORISED: dict[tuple[str, str], str] = {
+    ("GET", "/tracking/orders/{order_id}/stream"): "sales.tracking.read",
+}
+
+
+def allowed(roles: Iterable[Role], action: str) -> bool:
+    return any(action in POLICY[r].actions for r in roles if r in POLICY)
+
+
+def roles_for(action: str) -> frozenset[Role]:
+    return frozenset(r for r, reach in POLICY.items() if action in reach.actions)
+
+
+def _limited(principal: Principal, scope: Scope) -> bool:
+    """Every role of the login carries `scope`: it is held to it (a role without the scope is not)."""
+    return bool(principal.roles) and all(scope in POLICY[r].scopes for r in principal.roles if r in POLICY)
+
+
+def sees_customer(principal: Principal, customer_id: str, *, sales_owner: str | None = None,
+                  partners: Collection[str] | None = None) -> bool:
+    """Whether some role of the login reaches `customer_id`. `sales_owner` is the customer's owner and
+    `partners` its bound partners, where the caller knows them. No role: nothing."""
+    for role in principal.roles:
+        scopes = POLICY[role].scopes if role in POLICY else frozenset({Scope.CUSTOMER})
+        if Scope.CUSTOMER in scopes:
+            if principal.customer_id is not None and principal.customer_id == customer_id:
+                return True
+        elif Scope.PARTNER in scopes:
+            if principal.partner_id and partners is not None and principal.partner_id in partners:
+                return True
+        elif Scope.SALES_OWNER in scopes:
+            if not principal.sales_owner or sales_owner is None or sales_owner == principal.sales_owner:
+                return True
+        else:
+            return True
+    return False
+
+
+def acts_at_warehouse(principal: Principal, warehouse_id: str) -> bool:
+    """Whether some role of the login reaches `warehouse_id`: a warehouse-scoped role only at the warehouses
+    of its claim (none: nowhere); any other role anywhere. No role: nowhere."""
+    for role in principal.roles:
+        if role not in POLICY:
+            continue
+        if Scope.WAREHOUSES not in POLICY[role].scopes or warehouse_id in principal.warehouse_ids:
+            return True
+    return False
+
+
+def warehouse_scope(principal: Principal) -> frozenset[str] | None:
+    """The warehouses a login is held to (empty: none), or None when it reaches every warehouse."""
+    if not principal.roles or _limited(principal, Scope.WAREHOUSES):
+        return principal.warehouse_ids
+    return None
+
+
+def authorize(principal: Principal, action: str) -> Principal:
+    """The login acting in the capacity of the roles that grant `action` (its scopes are theirs), or 403."""
+    if action not in ACTIONS:
+        raise RuntimeError(f"no action {action!r} in the access policy")
+    granting = frozenset(r for r in principal.roles if r in POLICY and action in POLICY[r].actions)
+    if not granting:
+        detail = (f"this login may not {ACTIONS[action]}" if principal.roles
+                  else "this login holds no role o2c knows")
+        raise Problem(403, "Forbidden", detail, type_=PROBLEM_BASE + "forbidden-action", action=action)
+    return principal if granting == principal.roles else principal.model_copy(update={"roles": granting})
+
+
+class _Guard:
+    """A route's policy dependency; `action` names what the route does (the matrix tests read it)."""
+
+    def __init__(self, action: str) -> None:
+        if action not in ACTIONS:
+            raise RuntimeError(f"no action {action!r} in the access policy")
+        self.action = action
+
+    async def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        return authorize(principal, self.action)
+
+
+def allow(action: str) -> Callable[..., Awaitable[Principal]]:
+    """A FastAPI dependency: a bearer token whose roles grant `action` (401 without a good token, else 403)."""
+    return _Guard(action)
+
+
+def action_of(route: Any) -> str | None:
+    """The action a route declares (through `allow`), or the one it authorises itself; None: no policy."""
+    stack = [getattr(route, "dependant", None)]
+    while stack:
+        dependant = stack.pop()
+        if dependant is None:
+            continue
+        if isinstance(dependant.call, _Guard):
+            return dependant.call.action
+        stack.extend(dependant.dependencies)
+    for method in getattr(route, "methods", ()) or ():
+        found = SELF_AUTHORISED.get((method, str(getattr(route, "path_format", ""))))
+        if found:
+            return found
+    return None
+
+
+def routes_of(app: Any) -> list[tuple[str, str, Any]]:
+    """(method, path, route) for every API route of an app, routers included (FastAPI's route contexts)."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    found = []
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            found += [(m, str(context.path_format), context) for m in sorted(context.methods or ())]
+    return sorted(found, key=lambda t: (t[1], t[0]))
+
+
+def table() -> str:
+    """docs/security.md: the role × service × action table, generated from POLICY."""
+    roles = list(POLICY)
+    head = ["# Access policy", "",
+            "Generated from `libs/kit/src/o2c/kit/policy.py` by `make security-doc` "
+            "(`python -m o2c.kit.policy write`); a test fails when this file differs from the policy. "
+            "Deny by default: a role may do only what is marked here; a login whose roles o2c does not know "
+            "may do nothing (403); a bad or missing token is 401.", "",
+            "## Scopes", "",
+            "| role | scopes |", "|---|---|"]
+    head += [f"| {r.value} | {', '.join(sorted(s.value for s in POLICY[r].scopes)) or 'none (every customer)'} |"
+             for r in roles]
+    head += ["", "- customer: only the login's own `customer_id`.",
+             "- partner: only customers bound to the login's `partner_id` (customer-master data).",
+             "- sales_owner: with a `sales_owner` claim, only the customers that owner holds.",
+             "- warehouses: only the warehouses of the `warehouse_ids` claim; without the claim, nowhere.",
+             "- approval_limit: sanctions up to the token's `approval_limit`.", ""]
+    abbrev = {r: "".join(w[0] for w in r.value.split("_")).upper() if "_" in r.value else r.value.upper()
+              for r in roles}
+    abbrev.update({Role.ACCOUNTANT: "AC", Role.PICKER: "PK", Role.CUSTOMER: "CU", Role.PARTNER: "PA"})
+    head += ["## Actions", "", "Columns: " + ", ".join(f"{abbrev[r]} = {r.value}" for r in roles) + ".", ""]
+    for service in (*SERVICES, EVERY_SERVICE):
+        actions = [a for a in ACTIONS if service_of(a) == service]
+        head += [f"### {service}", "", "| action | what | " + " | ".join(abbrev[r] for r in roles) + " |",
+                 "|---|---|" + "---|" * len(roles)]
+        for action in actions:
+            marks = " | ".join("x" if action in POLICY[r].actions else "" for r in roles)
+            head.append(f"| `{action}` | {ACTIONS[action]} | {marks} |")
+        head.append("")
+    return "\n".join(head)
+
+
+def _main(argv: list[str]) -> None:
+    if argv[:1] == ["write"]:
+        target = Path(argv[1]) if len(argv) > 1 else Path("docs/security.md")
+        target.write_text(table())
+        return
+    sys.stdout.write(table())
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])
