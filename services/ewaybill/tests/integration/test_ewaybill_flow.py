@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from o2c.contracts.samples import WAREHOUSE_ID
 from o2c.ewaybill.app import DEFINITION
 from o2c.ewaybill.domain.calendar import IST
 from o2c.ewaybill.domain.validity import valid_until
@@ -77,7 +78,8 @@ async def test_40000_is_not_required(harness: ServiceHarness, sandbox: Any, issu
     svc = await start(harness, sandbox)
     invoice = given.invoice(new_id(), "40000.00", "18")
     await given.publish(harness, "invoicing", invoice)
-    bill = await wait_for(lambda: bill_for(svc, bearer(issuer, "dispatch_supervisor"), invoice.order_id),
+    supervisor = bearer(issuer, "dispatch_supervisor", warehouse_ids=[WAREHOUSE_ID])
+    bill = await wait_for(lambda: bill_for(svc, supervisor, invoice.order_id),
                           what="decision")
     assert bill["status"] == "not_required"
     assert bill["consignment_value"] == "47200.00" and bill["threshold"] == "50000.00"
@@ -89,7 +91,7 @@ async def test_bad_vehicle_is_rejected_with_304_then_retried_after_correction(
     harness: ServiceHarness, sandbox: Any, issuer: LocalIssuer, given: ModuleType
 ) -> None:
     svc = await start(harness, sandbox)
-    headers = bearer(issuer, "dispatch_supervisor")
+    headers = bearer(issuer, "dispatch_supervisor", warehouse_ids=[WAREHOUSE_ID])
     invoice = given.invoice(new_id(), "49000.00", "18", vehicle_no="KA1234", inter_state=True, distance_km=350)
     await given.publish(harness, "invoicing", invoice)
     bill = await wait_for(lambda: bill_for(svc, headers, invoice.order_id), what="rejection")
@@ -163,7 +165,7 @@ async def test_extend_outside_window_refused_and_vehicle_change_by_event(
     from o2c.contracts.v1.dispatch import VehicleChanged
 
     svc = await start(harness, sandbox)
-    headers = bearer(issuer, "dispatch_supervisor")
+    headers = bearer(issuer, "dispatch_supervisor", warehouse_ids=[WAREHOUSE_ID])
     invoice = given.invoice(new_id())
     await given.publish(harness, "invoicing", invoice)
     bill = await wait_for(lambda: bill_for(svc, headers, invoice.order_id), what="bill")
@@ -210,7 +212,7 @@ async def test_a_state_threshold_added_by_compliance_applies(harness: ServiceHar
             "movement": "intra_state", "note": "state notification (test)"})
         assert added.status_code == 201, added.text
         assert len((await c.get("/ewaybill-thresholds")).json()) == 2
-    async with svc.client(**bearer(issuer, "dispatch_supervisor")) as c:
+    async with svc.client(**bearer(issuer, "dispatch_supervisor", warehouse_ids=[WAREHOUSE_ID])) as c:
         assert (await c.post("/ewaybill-thresholds", json={
             "value_above": "1.00", "effective_from": "2018-04-01"})).status_code == 403
     intra, inter = given.invoice(new_id()), given.invoice(new_id(), "49000.00", inter_state=True, distance_km=350)

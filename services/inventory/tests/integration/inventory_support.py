@@ -36,7 +36,8 @@ SHIP_TO = {"590001": ("29", "Belagavi"), "395003": ("24", "Surat"), "400001": ("
 
 def tokens(issuer: LocalIssuer) -> dict[str, dict[str, str]]:
     return {
-        "wh": bearer(issuer, "warehouse_coordinator"),
+        # warehouse staff act only at the warehouses of their claim (without one: nowhere)
+        "wh": bearer(issuer, "warehouse_coordinator", warehouse_ids=["PNQ", "AMD", "BLR"]),
         "wh_pnq": bearer(issuer, "warehouse_coordinator", warehouse_ids=["PNQ"]),
         "sales": bearer(issuer, "sales_coordinator", sales_owner="asha"),
         "head": bearer(issuer, "sales_head"),
