@@ -31,6 +31,7 @@ from browser_support import (  # noqa: F401  (stack_fixture: the `stack` fixture
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
+    WAREHOUSES,
     CspWatch,
     D,
     Stack,
@@ -219,7 +220,7 @@ async def assert_timeline_equals_the_services(s: Stack, order_id: str, customer_
     """Every field the page shows against the service that owns it."""
     head = s.who("SH01", "sales_head")
     everyone = s.who("ALL", "sales_head", "finance_head", "dispatch_supervisor", "accountant", "compliance_officer",
-                     "warehouse_coordinator", approval_limit="10000000")
+                     "warehouse_coordinator", approval_limit="10000000", warehouse_ids=sorted(WAREHOUSES))
 
     async def settled() -> dict[str, Any] | None:
         async with s.services["sales"].client(**head) as c:

@@ -47,6 +47,7 @@ from browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
+    WAREHOUSES,
     CspWatch,
     Stack,
     given_warehouses_items_and_a_customer,
@@ -95,7 +96,7 @@ async def test_role_workspaces_in_a_browser(stack: Stack, harness: ServiceHarnes
     head = s.who("SH01", "sales_head")
     coordinator = s.who("SC01", "sales_coordinator", sales_owner="SC01")
     everyone = s.who("ALL", "sales_head", "finance_head", "dispatch_supervisor", "accountant", "compliance_officer",
-                     "warehouse_coordinator", "sre", approval_limit="10000000")
+                     "warehouse_coordinator", "sre", approval_limit="10000000", warehouse_ids=sorted(WAREHOUSES))
     supervisor_token = s.raw("DS01", "dispatch_supervisor", warehouse_ids=["PNQ", "BOM"])
     supervisor = {"Authorization": "Bearer " + supervisor_token}
 
