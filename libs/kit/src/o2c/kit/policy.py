@@ -210,7 +210,7 @@ def roles_for(action: str) -> frozenset[Role]:
 
 def _limited(principal: Principal, scope: Scope) -> bool:
     """Every role of the login carries `scope`: it is held to it (a role without the scope is not)."""
-    return bool(principal.roles) and all(scope in POLICY[r].scopes for r in principal.roles if r in POLICY)
+    return bool(principal.roles) and all(scope in POLICY[r].scopes for r in principal.roles)
 
 
 def sees_customer(principal: Principal, customer_id: str, *, sales_owner: str | None = None,
@@ -218,7 +218,7 @@ def sees_customer(principal: Principal, customer_id: str, *, sales_owner: str | 
     """Whether some role of the login reaches `customer_id`. `sales_owner` is the customer's owner and
     `partners` its bound partners, where the caller knows them. No role: nothing."""
     for role in principal.roles:
-        scopes = POLICY[role].scopes if role in POLICY else frozenset({Scope.CUSTOMER})
+        scopes = POLICY[role].scopes
         if Scope.CUSTOMER in scopes:
             if principal.customer_id is not None and principal.customer_id == customer_id:
                 return True
@@ -237,8 +237,6 @@ def acts_at_warehouse(principal: Principal, warehouse_id: str) -> bool:
     """Whether some role of the login reaches `warehouse_id`: a warehouse-scoped role only at the warehouses
     of its claim (none: nowhere); any other role anywhere. No role: nowhere."""
     for role in principal.roles:
-        if role not in POLICY:
-            continue
         if Scope.WAREHOUSES not in POLICY[role].scopes or warehouse_id in principal.warehouse_ids:
             return True
     return False
@@ -246,7 +244,9 @@ def acts_at_warehouse(principal: Principal, warehouse_id: str) -> bool:
 
 def warehouse_scope(principal: Principal) -> frozenset[str] | None:
     """The warehouses a login is held to (empty: none), or None when it reaches every warehouse."""
-    if not principal.roles or _limited(principal, Scope.WAREHOUSES):
+    if not principal.roles:
+        return frozenset()
+    if _limited(principal, Scope.WAREHOUSES):
         return principal.warehouse_ids
     return None
 
