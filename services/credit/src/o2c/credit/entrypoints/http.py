@@ -115,6 +115,7 @@ reader = Annotated[Principal, Depends(allow("credit.profile.read"))]
 profile_setter = Annotated[Principal, Depends(allow("credit.profile.set"))]
 receivable_reader = Annotated[Principal, Depends(allow("credit.receivable.read"))]
 
+
 def router(rt: Runtime) -> APIRouter:
     api = APIRouter(tags=["credit"])
 

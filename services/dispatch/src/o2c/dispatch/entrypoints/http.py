@@ -39,6 +39,7 @@ PickListReader = Annotated[Principal, Depends(allow("dispatch.pick-list.read"))]
 ShipmentReader = Annotated[Principal, Depends(allow("dispatch.shipment.read"))]
 Supervisor = Annotated[Principal, Depends(allow("dispatch.shipment.dispatch"))]
 
+
 class PickConfirmation(BaseModel):
     picked: Decimal = Field(ge=0, description="Quantity picked (scanned)")
     bin_code: str | None = Field(default=None, max_length=40, description="Bin scanned; must be the listed one")

@@ -37,6 +37,7 @@ AtpRead = Annotated[Principal, Depends(allow("inventory.atp.read"))]
 ReservationRead = Annotated[Principal, Depends(allow("inventory.reservation.read"))]
 RoutingPolicySet = Annotated[Principal, Depends(allow("inventory.routing-policy.set"))]
 RoutingPolicyRead = Annotated[Principal, Depends(allow("inventory.routing-policy.read"))]
+
 MAX_ATP_ITEMS = 500
 
 Dec = Annotated[Decimal, Field(max_digits=15, decimal_places=3)]

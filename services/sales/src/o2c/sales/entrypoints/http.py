@@ -74,6 +74,7 @@ Cancellers = Annotated[Principal, Depends(allow("sales.order.cancel"))]
 Watchers = Annotated[Principal, Depends(allow("sales.saga-exception.read"))]
 ReturnAuthorise = Annotated[Principal, Depends(allow("sales.return.authorise"))]
 
+
 def actor(p: Principal) -> Actor:
     return Actor(p.subject, frozenset(r.value for r in p.roles))
 
