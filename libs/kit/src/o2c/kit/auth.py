@@ -67,8 +67,10 @@ class Principal(BaseModel):
 
         return acts_at_warehouse(self, warehouse_id)
 
-    def ensure_customer(self, customer_id: str) -> None:
-        if not self.may_see_customer(customer_id):
+    def ensure_customer(self, customer_id: str, *, sales_owner: str | None = None,
+                        partners: Collection[str] | None = None) -> None:
+        """403 unless a role reaches the customer; pass its owner and bound partners where they are known."""
+        if not self.may_see_customer(customer_id, sales_owner=sales_owner, partners=partners):
             raise Problem(403, "Forbidden", "this login may not see another customer's records")
 
     def ensure_warehouse(self, warehouse_id: str) -> None:
