@@ -5,6 +5,7 @@ policy refuses it everywhere (403 naming the action); a bad token stays 401."""
 from __future__ import annotations
 
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,9 @@ async def test_unknown_roles_are_refused_by_the_policy_in_every_service(
 
     for service, (path, params, action, granted) in EVERY_SERVICE.items():
         definition = importlib.import_module(f"o2c.{service}.app").DEFINITION
-        svc = await harness.start(definition, consumer=False, relay=False)
+        secrets = {name: "test-only-" + uuid.uuid4().hex for name, field in
+                   definition.settings_class.model_fields.items() if "SecretStr" in str(field.annotation)}
+        svc = await harness.start(definition, consumer=False, relay=False, **secrets)
         async with svc.client() as client:
             known = await client.get(path, params=params, headers=bearer(issuer, granted))
             assert known.status_code == 200, (service, known.text)
