@@ -118,3 +118,26 @@ async def test_warehouse_staff_without_a_warehouse_claim_act_nowhere(harness: Se
         done = await c.post(f"/pick-lists/pl-shp-sec-6/lines/{line['line_no']}/confirm", json=confirm,
                             headers=scoped)
         assert done.status_code == 200, done.text
+
+
+async def test_a_warehouse_coordinator_without_a_warehouse_claim_moves_no_stock(harness: ServiceHarness,
+                                                                                issuer: LocalIssuer) -> None:
+    from o2c.inventory.app import DEFINITION as INVENTORY
+
+    sys.path.insert(0, str(SERVICES / "inventory" / "tests" / "integration"))
+    from inventory_support import AMD, BINS, PNQ
+
+    svc = await harness.start(INVENTORY, consumer=False, relay=False)
+    unclaimed = bearer(issuer, "warehouse_coordinator")
+    async with svc.client() as c:
+        refused = await c.post("/warehouses", json={**AMD, "bins": BINS}, headers=unclaimed)
+        assert refused.status_code == 403, refused.text
+        made = await c.post("/warehouses", json={**PNQ, "bins": BINS},
+                            headers=bearer(issuer, "warehouse_coordinator", warehouse_ids=["PNQ"]))
+        assert made.status_code == 201, made.text
+        receipt = {"warehouse_id": "PNQ", "item_code": "PUMP", "quantity": "5", "bin_code": "DOCK"}
+        assert (await c.post("/stock/receipts", json=receipt, headers=unclaimed)).status_code == 403
+        safety = {"warehouse_id": "PNQ", "item_code": "PUMP", "safety_stock": "2"}
+        assert (await c.put("/stock/safety", json=safety, headers=unclaimed)).status_code == 403
+        assert [w["code"] for w in (await c.get("/warehouses", headers=bearer(issuer, "sales_head"))).json()] \
+            == ["PNQ"]
