@@ -325,6 +325,13 @@ def table() -> str:
              "- sales_owner: with a `sales_owner` claim, only the customers that owner holds.",
              "- warehouses: only the warehouses of the `warehouse_ids` claim; without the claim, nowhere.",
              "- approval_limit: sanctions up to the token's `approval_limit`.", ""]
+    head += ["## Routes", "",
+             "Every route declares its action: `Depends(allow(\"<action>\"))` (the OpenAPI operation carries it as "
+             "`x-o2c-action`); `tests/security/test_role_route_matrix.py` fails for a route without one and checks "
+             "each route × role against this table. Open without a token: "
+             + ", ".join(f"`{m} {p}`" for m, p in sorted(PUBLIC)) + ". Authorising itself (a token outside the "
+             "Authorization header): " + ", ".join(f"`{m} {p}` ({a})" for (m, p), a in sorted(SELF_AUTHORISED.items()))
+             + ".", ""]
     abbrev = {r: "".join(w[0] for w in r.value.split("_")).upper() if "_" in r.value else r.value.upper()
               for r in roles}
     abbrev.update({Role.ACCOUNTANT: "AC", Role.PICKER: "PK", Role.CUSTOMER: "CU", Role.PARTNER: "PA"})
