@@ -12,7 +12,6 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from o2c.kit.auth import JwksKeys, TokenVerifier
 from o2c.kit.policy import action_of, routes_of
@@ -204,12 +203,9 @@ PROBLEM_ANSWERS = {
 }
 
 
-def openapi_with_policy(app: FastAPI) -> dict[str, Any]:
-    """The OpenAPI document: the bearer scheme, each route's policy action, and the problem answers every
-    guarded route may give (generated here once, not per route)."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+def declare_security(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
+    """Adds to the app's OpenAPI document the bearer scheme, each guarded route's policy action and the problem
+    answers it may give (generated here once, not per route)."""
     components = schema.setdefault("components", {})
     components.setdefault("securitySchemes", {})["bearer"] = {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
@@ -234,7 +230,6 @@ def openapi_with_policy(app: FastAPI) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         if f"#/components/schemas/{unused}" not in text:
             components.get("schemas", {}).pop(unused, None)
-    app.openapi_schema = schema
     return schema
 
 
@@ -270,7 +265,14 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
-    app.openapi = lambda: openapi_with_policy(app)  # type: ignore[method-assign]
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_security(app, generate_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(RetryConflicts)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTelemetry, service=settings.service)
