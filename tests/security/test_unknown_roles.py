@@ -56,12 +56,13 @@ async def test_unknown_roles_see_no_tracking_list_search_page_or_live_updates(
                                                           headers=who), "sales.tracking.read")
                 assert refused_by_policy(await client.get("/tracking/orders/ord-sec-1", headers=who),
                                          "sales.tracking.read")
-                # live updates: bearer header and the EventSource's query parameter alike
-                for kw in ({"headers": who}, {"params": {"access_token": token}}):
-                    async with client.stream("GET", "/tracking/orders/ord-sec-1/stream", **kw) as live:
-                        assert live.status_code == 403, roles
-                        await live.aread()
-                        assert refused_by_policy(live, "sales.tracking.read")
+                # live updates: neither a stream ticket nor the stream itself (bearer header)
+                ticket = await client.post("/tracking/orders/ord-sec-1/stream-tickets", headers=who)
+                assert refused_by_policy(ticket, "sales.tracking.read"), ticket.text
+                async with client.stream("GET", "/tracking/orders/ord-sec-1/stream", headers=who) as live:
+                    assert live.status_code == 403, roles
+                    await live.aread()
+                    assert refused_by_policy(live, "sales.tracking.read")
             bad = await client.get("/tracking/orders", headers={"Authorization": "Bearer not-a-token"})
             assert bad.status_code == 401
     finally:

@@ -186,15 +186,15 @@ POLICY: dict[Role, Reach] = {
         "admin.dead-letter.read", "admin.dead-letter.resolve"),
 }
 
-# Routes open without a token, by (method, path): probes, metrics, the static console and its forwarder
-# (which passes the caller's own token to the owning service, where the policy applies).
+# Routes open without a token, by (method, path): probes, the static console and its forwarder (which passes
+# the caller's own token to the owning service, where the policy applies). Metrics have their own port.
 PUBLIC: frozenset[tuple[str, str]] = frozenset({
-    ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
+    ("GET", "/healthz"), ("GET", "/readyz"),
     ("GET", "/console"), ("GET", "/console/{path}"), ("GET", "/console/config.json"),
     ("GET", "/console/api/{service}/{path}"), ("POST", "/console/api/{service}/{path}"),
     ("PUT", "/console/api/{service}/{path}"),
 })
-# Routes that authenticate themselves (a token outside the Authorization header) and call `authorize`.
+# Routes that authenticate themselves (a one-use ticket, or the bearer header) and call `authorize`.
 SELF_AUTHORISED: dict[tuple[str, str], str] = {
     ("GET", "/tracking/orders/{order_id}/stream"): "sales.tracking.read",
 }
@@ -329,9 +329,9 @@ def table() -> str:
              "Every route declares its action: `Depends(allow(\"<action>\"))` (the OpenAPI operation carries it as "
              "`x-o2c-action`); `tests/security/test_role_route_matrix.py` fails for a route without one and checks "
              "each route × role against this table. Open without a token: "
-             + ", ".join(f"`{m} {p}`" for m, p in sorted(PUBLIC)) + ". Authorising itself (a token outside the "
-             "Authorization header): " + ", ".join(f"`{m} {p}` ({a})" for (m, p), a in sorted(SELF_AUTHORISED.items()))
-             + ".", ""]
+             + ", ".join(f"`{m} {p}`" for m, p in sorted(PUBLIC))
+             + ". Authorising itself (a stream ticket or the bearer header): "
+             + ", ".join(f"`{m} {p}` ({a})" for (m, p), a in sorted(SELF_AUTHORISED.items())) + ".", ""]
     abbrev = {r: "".join(w[0] for w in r.value.split("_")).upper() if "_" in r.value else r.value.upper()
               for r in roles}
     abbrev.update({Role.ACCOUNTANT: "AC", Role.PICKER: "PK", Role.CUSTOMER: "CU", Role.PARTNER: "PA"})
