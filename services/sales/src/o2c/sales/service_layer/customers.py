@@ -151,6 +151,17 @@ def _announce_change(uow: UnitOfWork, customer: Customer, entries: Sequence[Audi
     uow.publish(sales.CustomerUpdated(**customer_facts(customer), updated_at=at, changed_fields=changed))
 
 
+async def serve_by_partners(uow: UnitOfWork, customer_id: str, partner_ids: Sequence[str], by: Actor,
+                            at: datetime) -> Customer:
+    """The sales head names the partners serving a customer; every service learns it from CustomerUpdated."""
+    customer = await load_customer(uow, customer_id, lock=True)
+    entries = customer.serve_by_partners(partner_ids, by, at)
+    if entries:
+        await uow.repo.save_customer(customer, entries)
+        _announce_change(uow, customer, entries, at)
+    return customer
+
+
 async def block_customer(uow: UnitOfWork, customer_id: str, reason: str, by: Actor, at: datetime) -> Customer:
     customer = await load_customer(uow, customer_id, lock=True)
     if customer.status is CustomerStatus.BLOCKED:
