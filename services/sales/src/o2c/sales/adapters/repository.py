@@ -104,6 +104,14 @@ class SqlRepository:
         await record_customer_scope(self.session, customer.customer_id, customer.sales_owner, customer.partner_ids,
                                     customer.revision)
 
+    async def announced_customer_ids(self) -> list[str]:
+        """Customers approved at least once (the others were never announced to the other services)."""
+        rows = await self._all(sa.select(db.customer.c.customer_id)
+                               .where(db.customer.c.doc["approved_at"].astext.is_not(None)
+                                      | db.customer.c.status.not_in(("pending",)))
+                               .order_by(db.customer.c.customer_id))
+        return [r.customer_id for r in rows]
+
     async def gst_category_of(self, customer_id: str) -> GstCategory | None:
         row = await self._one(sa.select(db.customer.c.doc["gst_category"].astext.label("category"))
                               .where(db.customer.c.customer_id == customer_id))
