@@ -110,7 +110,8 @@ async def world(scratch_databases: TestDatabases, kafka_bootstrap: str, run_pref
             harness.start(CREDIT), harness.start(DISPATCH),
             harness.start(INVOICING, irp_mode="off", irn_poll_seconds=0.1, irn_retry_seconds=0.5,
                           pdf_poll_seconds=0.5),
-            harness.start(EWAYBILL, ewb_sandbox_url=nic_url), harness.start(NOTIFY))
+            harness.start(EWAYBILL, ewb_sandbox_url=nic_url),
+            harness.start(NOTIFY, notify_webhook_secrets_key="test-only-" + uuid.uuid4().hex))
         invoicing.runtime.extras["irp"] = HttpIrpGateway(
             "http://irp.sandbox", timeout=5.0, transport=httpx.ASGITransport(app=irp_sandbox(SandboxState())))
         chain = ChainDriver(issuer, {"sales": sales, "credit": credit, "inventory": inventory, "dispatch": dispatch,
