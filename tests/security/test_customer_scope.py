@@ -295,3 +295,8 @@ async def test_a_coordinator_is_refused_another_owners_customer_in_every_service
     shipments = await w.chain.call("dispatch", "GET", "/shipments", theirs)
     assert w.b_shipment not in {s["shipment_id"] for s in shipments}
     assert w.b_shipment in {s["shipment_id"] for s in await w.chain.call("dispatch", "GET", "/shipments", mine)}
+    await w.chain.call("inventory", "PUT", "/routing-policy", w.who(*HEAD),
+                       json={"scope": "customer", "customer_id": w.b, "strategy": "nearest"})
+    for who, shown in ((theirs, False), (mine, True)):
+        policies = await w.chain.call("inventory", "GET", "/routing-policy", who)
+        assert (f"customer:{w.b}" in {p["scope"] for p in policies}) is shown

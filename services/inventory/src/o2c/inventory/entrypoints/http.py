@@ -343,9 +343,13 @@ def router(rt: Runtime) -> APIRouter:
                 "handling_days": dict(policy.handling_days)}
 
     @api.get("/routing-policy")
-    async def get_policy(_: Annotated[Principal, Depends(require(*READERS))]) -> list[dict[str, Any]]:
+    async def get_policy(who: Annotated[Principal, Depends(require(*READERS))]) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
-            return await uc.routing_policies(session)
+            rows = await uc.routing_policies(session)
+            customers = {r["scope"].removeprefix("customer:") for r in rows if r["scope"].startswith("customer:")}
+            shown = await visible_customer_ids(session, who, customers)
+        return [r for r in rows if not r["scope"].startswith("customer:")
+                or r["scope"].removeprefix("customer:") in shown]
 
     # --- returns -------------------------------------------------------------------------------
 
