@@ -72,6 +72,7 @@ def customers_announce(argv: Sequence[str]) -> None:
         customers_announce.__doc__ or "").split(":")[0])
     parser.parse_args(argv)
     settings = load_settings(DEFINITION.settings_class, DEFINITION.name, DEFINITION.http_port)
+    refuse_without_secrets(settings, f"o2c-sales {CUSTOMERS_ANNOUNCE}")
     setup_logging(DEFINITION.name, settings.log_level)
 
     async def run() -> int:
