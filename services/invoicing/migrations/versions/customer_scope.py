@@ -2,14 +2,14 @@
 (invoicing replicates it from CustomerApproved / CustomerUpdated)
 
 Revision ID: customer_scope
-Revises: 0002
+Revises: 0003
 """
 
 from alembic import op
 from o2c.kit.scope import create_customer_scope_table, drop_customer_scope_table
 
 revision = "customer_scope"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
