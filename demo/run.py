@@ -72,7 +72,7 @@ def token_factory(seed: dict[str, Any], state: State) -> Any:
     def token(who: str) -> str:
         if who not in cache:
             if who.startswith("partner:"):
-                cache[who] = issuer.token(who, ["partner"], name="EDI gateway")
+                cache[who] = issuer.token(who, ["partner"], name="EDI gateway", partner_id=who.split(":", 1)[1])
             elif who.startswith("customer:"):
                 seed_id = who.split(":", 1)[1]
                 cache[who] = issuer.token(who, ["customer"],

@@ -240,7 +240,8 @@ def _customer_body(c: dict[str, Any]) -> dict[str, Any]:
 
 
 async def load_customers(ctx: Ctx, only: set[str] | None = None) -> None:
-    """A coordinator (the customer's sales owner) registers each customer; the sales head approves it."""
+    """A coordinator (the customer's sales owner) registers each customer; the sales head approves it and names
+    the partner systems that serve it (the EDI gateway, for the customers whose orders it places)."""
     report, api = ctx.report, ctx.api
     with report.step("customers"):
         api.need("sales", "POST", "/customers")
@@ -248,7 +249,12 @@ async def load_customers(ctx: Ctx, only: set[str] | None = None) -> None:
         ids = ctx.state.section("customers")
         head = ctx.person("sales_head")
         chosen = [c for c in ctx.seed["customers"] if only is None or c["customer_id"] in only]
-        tally = {"created": 0, "approved": 0, "already": 0, "refused": 0, "unknown": 0, "contact added": 0}
+        partners: dict[str, set[str]] = {}
+        for script in ctx.seed["orders"]:
+            if script["channel"] == "partner":
+                partners.setdefault(script["customer_id"], set()).add(script["placed_by"].split(":", 1)[1])
+        tally = {"created": 0, "approved": 0, "already": 0, "refused": 0, "unknown": 0, "contact added": 0,
+                 "served by a partner": 0}
         refusals: list[str] = []
         started = time.monotonic()
 
@@ -285,6 +291,11 @@ async def load_customers(ctx: Ctx, only: set[str] | None = None) -> None:
                     await api.call("sales", "POST", f"/customers/{known}/approve", who=head,
                                    template="/customers/{customer_id}/approve")
                     tally["approved"] += 1
+                if c["customer_id"] in partners:
+                    await api.call("sales", "PUT", f"/customers/{known}/partners", who=head,
+                                   template="/customers/{customer_id}/partners",
+                                   json={"partner_ids": sorted(partners[c["customer_id"]])})
+                    tally["served by a partner"] += 1
             except Refused as exc:
                 tally["refused"] += 1
                 refusals.append(f"{c['code']}: {exc}")
@@ -298,7 +309,8 @@ async def load_customers(ctx: Ctx, only: set[str] | None = None) -> None:
                     f"{tally['created']} registered by their coordinators, {tally['approved']} approved by "
                     f"{ctx.name(head)}, {tally['already']} already there"
                     + (f" ({tally['contact added']} given their contact by the coordinator)" if tally["contact added"]
-                       else "") + f", {tally['refused']} refused "
+                       else "") + f", {tally['served by a partner']} served by a partner"
+                    f", {tally['refused']} refused "
                     f"({time.monotonic() - started:.1f}s)")
         for text in refusals[:5]:
             report.line(f"  {text}")

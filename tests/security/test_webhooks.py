@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import jwt
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
@@ -27,7 +28,7 @@ from o2c.contracts.topics import events_topic
 from o2c.contracts.v1.dispatch import ShipmentDispatched
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.service import build_app, build_runtime
-from o2c.kit.testing import RecordingServer, RunningService, ServiceHarness, bearer, wait_for
+from o2c.kit.testing import RecordingServer, RunningService, ServiceHarness, bearer, serve_customer, wait_for
 from o2c.notify.app import DEFINITION
 from o2c.notify.domain.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, verify
 from o2c.notify.settings import NotifySettings
@@ -61,8 +62,14 @@ async def notify_http(harness: ServiceHarness) -> AsyncIterator[RunningService]:
     yield await harness.start(DEFINITION, consumer=False, relay=False, **SETTINGS)
 
 
-async def post(svc: RunningService, who: dict[str, str], url: str, customer_id: str | None = samples.CUSTOMER_ID
-               ) -> Any:
+async def post(svc: RunningService, who: dict[str, str], url: str, customer_id: str | None = samples.CUSTOMER_ID,
+               *, served: bool = True) -> Any:
+    """Subscribe; `served`: notify's replica of the customer master first says the token's partner serves the
+    customer (as sales' CustomerUpdated would)."""
+    partner_id = jwt.decode(who["Authorization"].split(" ", 1)[1], options={"verify_signature": False}).get(
+        "partner_id")
+    if served and partner_id and customer_id:
+        await serve_customer(svc, customer_id, partner_id)
     async with svc.client(**who) as c:
         return await c.post("/webhooks", json={"url": url, "customer_id": customer_id})
 
@@ -91,6 +98,19 @@ async def test_only_an_sre_subscribes_for_every_customer(notify_http: RunningSer
     made = await post(notify_http, bearer(issuer, "sre"), dev_url("ops"), None)
     assert made.status_code == 201, made.text
     assert made.json()["customer_id"] is None and made.json()["secret"]
+
+
+async def test_a_partner_subscribes_only_for_a_customer_it_serves(notify_http: RunningService,
+                                                                  issuer: LocalIssuer) -> None:
+    mine, theirs = new_partner_id(), new_partner_id()
+    await serve_customer(notify_http, samples.CUSTOMER_ID, theirs)
+    refused = await post(notify_http, partner(issuer, mine), dev_url("not-mine"), served=False)
+    assert refused.status_code == 403 and "does not serve" in refused.json()["detail"], refused.text
+    refused = await post(notify_http, partner(issuer, mine), dev_url("unknown"), "cus-unknown", served=False)
+    assert refused.status_code == 403, refused.text
+    await serve_customer(notify_http, samples.CUSTOMER_ID, mine)  # the sales head names it: now it may
+    made = await post(notify_http, partner(issuer, mine), dev_url("mine"), served=False)
+    assert made.status_code == 201, made.text
 
 
 async def test_a_partner_lists_rotates_and_removes_only_its_own_subscriptions(notify_http: RunningService,

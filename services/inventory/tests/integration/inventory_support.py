@@ -19,6 +19,7 @@ from o2c.contracts.v1.dispatch import DispatchedLine, ShipmentDispatched
 from o2c.contracts.v1.sales import ItemCreated, OrderConfirmed, ReleaseReservation, ReserveStock
 from o2c.inventory.service_layer.stock import upsert_item
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.scope import record_customer_scope
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 
 PNQ = {"code": "PNQ", "name": "Pune DC", "line1": "Plot 7, Bhosari MIDC", "place": "Pune", "state_code": "27",
@@ -62,6 +63,13 @@ async def seed_items(svc: RunningService, *codes: str, batch_tracked: bool = Fal
     async with svc.runtime.sessions() as session, session.begin():
         for code in codes:
             await upsert_item(session, item_created(code, batch_tracked=batch_tracked, lead_time_days=lead_time_days))
+
+
+async def own_customer(svc: RunningService, customer_id: str = "cus-1", sales_owner: str = "asha") -> None:
+    """Inventory's replica of the customer scope, as CustomerApproved would leave it: the coordinator token
+    ("sales", owner asha) may then read this customer's reservations and backorders."""
+    async with svc.runtime.sessions() as session, session.begin():
+        await record_customer_scope(session, customer_id, sales_owner, [], 1)
 
 
 async def put_stock(client: Any, tok: dict[str, str], warehouse: str, item: str, quantity: str | int,

@@ -26,6 +26,7 @@ from inventory_support import (
     Reader,
     add_warehouses,
     order,
+    own_customer,
     publish,
     put_stock,
     reserve_more,
@@ -122,6 +123,7 @@ async def test_movements_are_scoped_idempotent_and_in_the_ledger(harness: Servic
 async def test_short_pick_is_re_reserved_from_another_bin_or_released(harness: ServiceHarness,
                                                                      issuer: LocalIssuer) -> None:
     svc = await harness.start(DEFINITION)
+    await own_customer(svc)  # the coordinator token may read cus-1
     tok = tokens(issuer)
     await seed_items(svc, "PUMP")
     async with svc.client() as c:
@@ -173,6 +175,7 @@ async def test_short_pick_is_re_reserved_from_another_bin_or_released(harness: S
 async def test_goods_returned_after_a_receipt_against_the_authorisation(harness: ServiceHarness,
                                                                        issuer: LocalIssuer) -> None:
     svc = await harness.start(DEFINITION)
+    await own_customer(svc)  # the coordinator token may read cus-1
     tok = tokens(issuer)
     await seed_items(svc, "TEA", batch_tracked=True)
     async with svc.client() as c:

@@ -27,6 +27,7 @@ from inventory_support import (
     dispatched,
     item_created,
     order,
+    own_customer,
     publish,
     put_stock,
     release,
@@ -46,6 +47,7 @@ def shipments(message: StockReserved | StockPartiallyReserved) -> dict[str, dict
 
 async def test_nearest_warehouse_for_each_ship_to(harness: ServiceHarness, issuer: LocalIssuer) -> None:
     svc = await harness.start(DEFINITION)
+    await own_customer(svc)  # the coordinator token may read cus-1
     tok = tokens(issuer)
     await seed_items(svc, "PUMP")
     async with svc.client() as c:
@@ -71,6 +73,7 @@ async def test_fewest_shipments_prefers_the_one_full_warehouse_and_splits_when_n
     harness: ServiceHarness, issuer: LocalIssuer
 ) -> None:
     svc = await harness.start(DEFINITION)
+    await own_customer(svc)  # the coordinator token may read cus-1
     tok = tokens(issuer)
     await seed_items(svc, "A", "B", "C")
     async with svc.client() as c:
@@ -100,6 +103,7 @@ async def test_partial_reservation_leaves_a_visible_backorder_that_arriving_stoc
     harness: ServiceHarness, issuer: LocalIssuer
 ) -> None:
     svc = await harness.start(DEFINITION)
+    await own_customer(svc)  # the coordinator token may read cus-1
     tok = tokens(issuer)
     await seed_items(svc, "SOAP", lead_time_days=7)
     async with svc.client() as c:
@@ -132,6 +136,7 @@ async def test_expected_and_expired_stock_is_never_promised_and_fefo_picks_the_e
     harness: ServiceHarness, issuer: LocalIssuer
 ) -> None:
     svc = await harness.start(DEFINITION)
+    await own_customer(svc)  # the coordinator token may read cus-1
     tok = tokens(issuer)
     await seed_items(svc, "TEA", batch_tracked=True)
     await seed_items(svc, "OIL")
@@ -163,6 +168,7 @@ async def test_same_order_twice_reserves_once_and_release_by_the_same_key(
     harness: ServiceHarness, issuer: LocalIssuer
 ) -> None:
     svc = await harness.start(DEFINITION)
+    await own_customer(svc)  # the coordinator token may read cus-1
     tok = tokens(issuer)
     await seed_items(svc, "PUMP")
     async with svc.client() as c:
@@ -193,6 +199,7 @@ async def test_same_order_twice_reserves_once_and_release_by_the_same_key(
 
 async def test_gate_out_issues_stock_once(harness: ServiceHarness, issuer: LocalIssuer) -> None:
     svc = await harness.start(DEFINITION)
+    await own_customer(svc)  # the coordinator token may read cus-1
     tok = tokens(issuer)
     await seed_items(svc, "PUMP")
     async with svc.client() as c:
@@ -218,6 +225,7 @@ async def test_reserve_stock_command_reserves_more_and_answers_with_the_request_
     harness: ServiceHarness, issuer: LocalIssuer
 ) -> None:
     svc = await harness.start(DEFINITION)
+    await own_customer(svc)  # the coordinator token may read cus-1
     tok = tokens(issuer)
     await seed_items(svc, "PUMP")
     async with svc.client() as c:
@@ -239,6 +247,7 @@ async def test_reserve_stock_command_reserves_more_and_answers_with_the_request_
 
 async def test_item_replica_from_sales_events(harness: ServiceHarness, issuer: LocalIssuer) -> None:
     svc = await harness.start(DEFINITION)
+    await own_customer(svc)  # the coordinator token may read cus-1
     await publish(harness, [item_created("VALVE", revision=2), item_created("VALVE", batch_tracked=True, revision=1)])
 
     async def known() -> bool:
@@ -260,6 +269,8 @@ async def test_amendment_replaces_the_reservation_and_partial_release_and_cancel
     from o2c.contracts.v1.sales import BackorderedLine, OrderAmended, OrderBackordered, OrderCancelled
 
     svc = await harness.start(DEFINITION)
+
+    await own_customer(svc)  # the coordinator token may read cus-1
     tok = tokens(issuer)
     await seed_items(svc, "PUMP", "VALVE")
     async with svc.client() as c:
@@ -321,6 +332,8 @@ async def test_reserve_stock_never_takes_from_excluded_bins(harness: ServiceHarn
     from inventory_support import PNQ
 
     svc = await harness.start(DEFINITION)
+
+    await own_customer(svc)  # the coordinator token may read cus-1
     tok = tokens(issuer)
     await seed_items(svc, "PUMP")
     async with svc.client() as c:

@@ -22,7 +22,7 @@ from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
 from o2c.contracts.v1.dispatch import ShipmentDispatched
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.testing import RecordingServer, ServiceHarness, bearer, wait_for
+from o2c.kit.testing import RecordingServer, ServiceHarness, bearer, serve_customer, wait_for
 from o2c.notify.app import DEFINITION
 from o2c.notify.domain.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, verify
 
@@ -201,14 +201,17 @@ async def test_a_receiver_down_is_retried_then_dead_with_the_attempts_listed(har
 async def test_a_partner_subscribes_per_customer_over_http(harness: ServiceHarness, issuer: LocalIssuer) -> None:
     with RecordingServer() as receiver:
         svc = await harness.start(DEFINITION, **fast_webhooks(attempts=3))
-        partner = bearer(issuer, "partner", partner_id="ptn-" + uuid.uuid4().hex[:6])
+        partner_id = "ptn-" + uuid.uuid4().hex[:6]
+        partner = bearer(issuer, "partner", partner_id=partner_id)
+        await serve_customer(svc, samples.CUSTOMER_ID, partner_id)  # as sales' CustomerUpdated would say
         async with svc.client(**partner) as c:
             made = await c.post("/webhooks", json={"url": hook(receiver.port), "customer_id": samples.CUSTOMER_ID})
             assert made.status_code == 201, made.text
             assert made.json()["customer_id"] == samples.CUSTOMER_ID and made.json()["secret"]
             again = await c.post("/webhooks", json={"url": hook(receiver.port), "customer_id": samples.CUSTOMER_ID})
             assert again.status_code == 409 and again.json()["subscription_id"] == made.json()["subscription_id"]
-            assert (await c.post("/webhooks", json={"url": "not a url", "customer_id": "c"})).status_code == 422
+            assert (await c.post("/webhooks", json={"url": "not a url", "customer_id": samples.CUSTOMER_ID})
+                    ).status_code == 422
         async with svc.client(**bearer(issuer, "sales_coordinator")) as c:
             assert (await c.post("/webhooks", json={"url": hook(receiver.port)})).status_code == 403
         mine, other = "ord-" + uuid.uuid4().hex[:8], "ord-" + uuid.uuid4().hex[:8]

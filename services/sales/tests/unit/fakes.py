@@ -53,6 +53,9 @@ class InMemoryRepository:
         self.customers[customer.customer_id] = dump(replace(customer, audit=[]))
         self.audit[customer.customer_id] += list(new_audit)
 
+    async def announced_customer_ids(self) -> list[str]:
+        return sorted(k for k, doc in self.customers.items() if doc.get("approved_at") or doc["status"] != "pending")
+
     async def gst_category_of(self, customer_id: str) -> GstCategory | None:
         customer = await self.get_customer(customer_id)
         return None if customer is None else customer.gst_category

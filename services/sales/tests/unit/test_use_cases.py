@@ -135,6 +135,39 @@ async def test_customer_approved_by_another_sales_head_and_changes_are_audited(r
     assert stored is not None and stored.payment_terms_days == 45 and len(stored.audit) == 4
 
 
+async def test_the_sales_head_names_the_partners_serving_a_customer_audited_and_announced(
+        repo: InMemoryRepository) -> None:
+    customer_id = await seeded(repo)
+    with pytest.raises(RuleViolation, match="sales head"):
+        await customers.serve_by_partners(new_uow(repo), customer_id, ["P-1"], COORD, NOW)
+    with pytest.raises(InvalidValue) as bad:
+        await customers.serve_by_partners(new_uow(repo), customer_id, ["P-1", " "], HEAD, NOW)
+    assert bad.value.field == "partner_ids[1]"
+    uow = new_uow(repo)
+    customer = await customers.serve_by_partners(uow, customer_id, ["P-2", "P-1", "P-2"], HEAD, NOW)
+    assert customer.partner_ids == ("P-1", "P-2")
+    [update] = uow.messages
+    assert isinstance(update, sales.CustomerUpdated)
+    assert (update.partner_ids, update.sales_owner, update.changed_fields) == (["P-1", "P-2"], "asha",
+                                                                               ["partner_ids"])
+    assert repo.audit[customer_id][-1].field == "partner_ids" and repo.audit[customer_id][-1].after == "P-1, P-2"
+    again = new_uow(repo)
+    await customers.serve_by_partners(again, customer_id, ["P-1", "P-2"], HEAD, NOW)
+    assert again.messages == []  # no change, no message, no audit
+
+
+async def test_announce_all_sends_every_approved_customer_again_with_its_scope(repo: InMemoryRepository) -> None:
+    customer_id = await seeded(repo)
+    await customers.serve_by_partners(new_uow(repo), customer_id, ["P-1"], HEAD, NOW)
+    stored = await repo.get_customer(customer_id)
+    assert stored is not None
+    uow = new_uow(repo)
+    assert await customers.announce_all(uow, NOW) == 1
+    [update] = uow.messages
+    assert isinstance(update, sales.CustomerUpdated)
+    assert (update.customer_id, update.revision, update.partner_ids) == (customer_id, stored.revision, ["P-1"])
+
+
 async def test_creator_cannot_approve_and_nothing_is_published(repo: InMemoryRepository) -> None:
     await seeded(repo)
     uow = new_uow(repo)

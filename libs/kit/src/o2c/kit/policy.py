@@ -50,6 +50,7 @@ ACTIONS: dict[str, str] = {
     "sales.customer.change": "change a customer's master data",
     "sales.customer.approve": "approve a registered customer",
     "sales.customer.block": "block or unblock a customer's trading",
+    "sales.customer.partners": "name the partner systems that serve a customer (audited)",
     "sales.item.read": "read an item",
     "sales.item.write": "create or change items",
     "sales.gst-rate.write": "add a GST rate",
@@ -145,8 +146,8 @@ POLICY: dict[Role, Reach] = {
         scopes=[Scope.SALES_OWNER]),
     Role.SALES_HEAD: _reach(
         *_SALES_DESK, *_CREDIT_READS, *_WAREHOUSE_READS, "sales.tracking.dashboards",
-        "sales.customer.approve", "sales.customer.block", "sales.gst-rate.write", "sales.price-list.write",
-        "sales.scheme.write", "sales.saga-exception.read", "inventory.routing-policy.set",
+        "sales.customer.approve", "sales.customer.block", "sales.customer.partners", "sales.gst-rate.write",
+        "sales.price-list.write", "sales.scheme.write", "sales.saga-exception.read", "inventory.routing-policy.set",
         "ewaybill.bill.read", "notify.notification.read", "notify.template.preview"),
     Role.FINANCE_EXECUTIVE: _reach(*_FINANCE, scopes=[Scope.APPROVAL_LIMIT]),
     Role.FINANCE_HEAD: _reach(*_FINANCE, "sales.customer.block", scopes=[Scope.APPROVAL_LIMIT]),
@@ -211,6 +212,42 @@ def roles_for(action: str) -> frozenset[Role]:
 def _limited(principal: Principal, scope: Scope) -> bool:
     """Every role of the login carries `scope`: it is held to it (a role without the scope is not)."""
     return bool(principal.roles) and all(scope in POLICY[r].scopes for r in principal.roles)
+
+
+@dataclass(frozen=True, slots=True)
+class Confinement:
+    """How far a caller reaches across customers: everyone, or only the customers named here."""
+
+    everyone: bool = False
+    customer_id: str | None = None
+    """A customer login: this customer."""
+    partner_id: str | None = None
+    """A partner: the customers it serves."""
+    sales_owner: str | None = None
+    """A sales coordinator: the customers of this owner."""
+
+    @property
+    def needs_replica(self) -> bool:
+        return bool(self.partner_id or self.sales_owner)
+
+
+def confinement(p: Principal) -> Confinement:
+    """The one rule for a caller's customer reach, read from the roles' scopes in POLICY: a role without a
+    customer-kind scope reaches every customer; a coordinator without a `sales_owner` claim likewise."""
+    customer_id = partner_id = sales_owner = None
+    for role in p.roles:
+        scopes = POLICY[role].scopes
+        if Scope.CUSTOMER in scopes:
+            customer_id = p.customer_id or None
+        elif Scope.PARTNER in scopes:
+            partner_id = p.partner_id or None
+        elif Scope.SALES_OWNER in scopes:
+            if not p.sales_owner:
+                return Confinement(everyone=True)
+            sales_owner = p.sales_owner
+        else:
+            return Confinement(everyone=True)
+    return Confinement(customer_id=customer_id, partner_id=partner_id, sales_owner=sales_owner)
 
 
 def sees_customer(principal: Principal, customer_id: str, *, sales_owner: str | None = None,

@@ -311,6 +311,21 @@ async def harness(
     await delete_prefixed_topics(kafka_bootstrap, prefix)
 
 
+async def serve_customer(service: RunningService, customer_id: str, *partner_ids: str,
+                         sales_owner: str | None = None) -> None:
+    """The service's customer-scope replica as sales' CustomerUpdated would leave it: these partners (added to
+    those already held) serve the customer. For tests that feed a service without running sales."""
+    import sqlalchemy as sa
+    from o2c.kit.scope import SCOPE, record_customer_scope
+
+    async with service.runtime.sessions() as session, session.begin():
+        held = (await session.execute(sa.select(SCOPE.c.sales_owner, SCOPE.c.partner_ids, SCOPE.c.revision)
+                                      .where(SCOPE.c.customer_id == customer_id).with_for_update())).first()
+        partners = {*partner_ids, *(held.partner_ids if held else ())}
+        await record_customer_scope(session, customer_id, sales_owner or (held.sales_owner if held else None),
+                                    partners, (held.revision + 1) if held else 1)
+
+
 class RecordingServer:
     """A small HTTP server on a free local port that records each POST (path, lower-cased headers, raw body) and
     answers 204, or what `answers[path]` says (status, headers): a partner's webhook receiver in tests.

@@ -9,6 +9,7 @@ from o2c.credit.adapters.db import metadata
 from o2c.credit.entrypoints import http, messages
 from o2c.credit.service_layer.runtime import sanction_sweeper
 from o2c.credit.settings import CreditSettings
+from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -19,7 +20,7 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
     routers=lambda rt: [http.router(rt)],
-    handlers=lambda rt: messages.handlers(rt),
+    handlers=lambda rt: with_customer_scope(messages.handlers(rt)),
     subscribes_to=[events_topic("sales"), commands_topic("credit"), events_topic("invoicing")],
     settings_class=CreditSettings,
     on_start=sanction_sweeper,

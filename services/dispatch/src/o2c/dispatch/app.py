@@ -7,6 +7,7 @@ from pathlib import Path
 from o2c.contracts.topics import Service, commands_topic, events_topic
 from o2c.dispatch.adapters.db import metadata
 from o2c.dispatch.entrypoints import http, messages
+from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -16,7 +17,7 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
     routers=lambda rt: [http.router(rt)],
-    handlers=messages.handlers,
+    handlers=lambda rt: with_customer_scope(messages.handlers(rt)),
     subscribes_to=[
         events_topic(Service.SALES),
         commands_topic(Service.DISPATCH),

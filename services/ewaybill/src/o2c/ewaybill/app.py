@@ -12,6 +12,7 @@ from o2c.ewaybill.adapters.gateway import EwayBillGateway, NicHttpGateway
 from o2c.ewaybill.adapters.gateways import gateway_from_settings
 from o2c.ewaybill.entrypoints import http, messages
 from o2c.ewaybill.settings import EwayBillSettings
+from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import Runtime, ServiceDefinition
 
 
@@ -45,8 +46,8 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
     routers=lambda rt: http.routers(rt, lambda: gateway(rt), lambda: clock(rt)),
-    handlers=lambda rt: messages.handlers(lambda: gateway(rt), lambda: clock(rt)),
-    subscribes_to=[events_topic("invoicing"), events_topic("dispatch")],
+    handlers=lambda rt: with_customer_scope(messages.handlers(lambda: gateway(rt), lambda: clock(rt))),
+    subscribes_to=[events_topic("invoicing"), events_topic("dispatch"), events_topic("sales")],
     settings_class=EwayBillSettings,
     on_start=close_gateway_on_stop,
 )

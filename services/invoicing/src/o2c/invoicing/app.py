@@ -12,6 +12,7 @@ from o2c.invoicing.entrypoints.workers import run_workers
 from o2c.invoicing.service_layer.ports import IrpGateway
 from o2c.invoicing.service_layer.use_cases import Policy
 from o2c.invoicing.settings import InvoicingSettings
+from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import Runtime, ServiceDefinition
 
 
@@ -47,7 +48,7 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
     routers=lambda rt: [http.router(wire(rt))],
-    handlers=lambda rt: messages.handlers(wire(rt)),
+    handlers=lambda rt: with_customer_scope(messages.handlers(wire(rt))),
     subscribes_to=[events_topic("dispatch"), events_topic("inventory"), events_topic("sales"),
                    events_topic("ewaybill")],
     settings_class=InvoicingSettings,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from o2c.contracts.topics import events_topic
+from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import Runtime, ServiceDefinition
 from o2c.kit.settings import ServiceSettings
 from o2c.notify.adapters.channels import LocalMailbox, SmtpChannel, WhatsAppCloudChannel
@@ -98,7 +99,8 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
     routers=lambda rt: [http.router(rt, BOOK), webhooks_http.router(rt, secret_box(rt), url_policy(rt))],
-    handlers=lambda rt: messages.handlers(lambda: channels(rt), lambda: BOOK, use_case_settings(rt)),
+    handlers=lambda rt: with_customer_scope(messages.handlers(lambda: channels(rt), lambda: BOOK,
+                                                              use_case_settings(rt))),
     subscribes_to=[events_topic("sales"), events_topic("credit"), events_topic("dispatch")],
     settings_class=NotifySettings,
     on_start=send_webhooks,

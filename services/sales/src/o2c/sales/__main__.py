@@ -1,4 +1,4 @@
-"""`python -m o2c.sales [serve|migrate|dead-letters …|tracking-rebuild]`."""
+"""`python -m o2c.sales [serve|migrate|dead-letters …|tracking-rebuild|customers-announce]`."""
 
 from __future__ import annotations
 
@@ -7,22 +7,30 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from o2c.kit.service import build_runtime
 from o2c.kit.service import main as kit_main
 from o2c.kit.settings import load_settings, refuse_without_secrets
 from o2c.kit.telemetry import setup_logging
+from o2c.sales.adapters.repository import SqlRepository
 from o2c.sales.app import DEFINITION
+from o2c.sales.service_layer import customers
+from o2c.sales.service_layer.ports import UnitOfWork
 from o2c.sales.tracking.handlers import tracking_of
 from o2c.sales.tracking.rebuild import rebuild
 
 TRACKING_REBUILD = "tracking-rebuild"
+CUSTOMERS_ANNOUNCE = "customers-announce"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == TRACKING_REBUILD:
         tracking_rebuild(args[1:])
+        return
+    if args and args[0] == CUSTOMERS_ANNOUNCE:
+        customers_announce(args[1:])
         return
     kit_main(DEFINITION, argv)
 
@@ -55,6 +63,30 @@ def tracking_rebuild(argv: Sequence[str]) -> None:
                 print("  " + line)
 
     asyncio.run(run())
+
+
+def customers_announce(argv: Sequence[str]) -> None:
+    """Publish every approved customer's record again (CustomerUpdated, same revision): services that began
+    keeping the customer scope after those customers were approved fill their replicas; nothing else changes."""
+    parser = argparse.ArgumentParser(prog=f"python -m o2c.sales {CUSTOMERS_ANNOUNCE}", description=(
+        customers_announce.__doc__ or "").split(":")[0])
+    parser.parse_args(argv)
+    settings = load_settings(DEFINITION.settings_class, DEFINITION.name, DEFINITION.http_port)
+    refuse_without_secrets(settings, f"o2c-sales {CUSTOMERS_ANNOUNCE}")
+    setup_logging(DEFINITION.name, settings.log_level)
+
+    async def run() -> int:
+        runtime = build_runtime(DEFINITION, settings)
+        try:
+            async with runtime.sessions() as session, session.begin():
+                uow = UnitOfWork(SqlRepository(session))
+                count = await customers.announce_all(uow, datetime.now(UTC))
+                await runtime.outbox.add_many(session, uow.messages)
+                return count
+        finally:
+            await runtime.engine.dispose()
+
+    print(f"{asyncio.run(run())} customers announced (CustomerUpdated, revision unchanged)")
 
 
 if __name__ == "__main__":

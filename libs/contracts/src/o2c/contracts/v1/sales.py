@@ -43,7 +43,9 @@ class CustomerAddress(Part):
 class _CustomerFacts(Message):
     KEY_FIELD: ClassVar[str] = "customer_id"
     TOPIC: ClassVar[str] = EVENTS
-    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.CREDIT, Service.NOTIFY)
+    CONSUMERS: ClassVar[tuple[str, ...]] = (
+        Service.CREDIT, Service.INVENTORY, Service.DISPATCH, Service.INVOICING, Service.EWAYBILL, Service.NOTIFY,
+    )
 
     customer_id: str
     customer_code: str = Field(description="Human-readable customer reference")
@@ -62,11 +64,19 @@ class _CustomerFacts(Message):
     contacts: list[Contact] = Field(default_factory=list)
     active: bool = True
     revision: int = Field(default=1, ge=1, description="Increases with each change; readers keep the highest")
+    sales_owner: str | None = Field(
+        default=None, description="The sales owner (coordinator scope); every service holding the customer's "
+        "documents keeps it to limit a coordinator to their customers"
+    )
+    partner_ids: list[str] = Field(
+        default_factory=list, description="Partner systems that serve this customer (set by the sales head); "
+        "a partner token sees only these customers' documents"
+    )
 
 
 class CustomerApproved(_CustomerFacts):
     """Sales approved a new customer (the full master record). Credit opens a credit profile; notify
-    keeps the contacts."""
+    keeps the contacts; every service holding the customer's documents keeps its scope (owner, partners)."""
 
     TYPE: ClassVar[str] = "CustomerApproved"
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from o2c.kit.messaging.schema import messaging_tables
+from o2c.kit.scope import customer_scope_table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 
 credit_registry = registry()
 metadata = credit_registry.metadata
 messaging_tables(metadata)
+customer_scope = customer_scope_table(metadata)  # owner and partners per customer (kit scope checks)
 
 _TS = sa.DateTime(timezone=True)
 

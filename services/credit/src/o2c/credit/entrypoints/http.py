@@ -28,6 +28,7 @@ from o2c.credit.service_layer.runtime import clock, unit_of_work, write_off_ceil
 from o2c.kit.auth import Principal, Role
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
+from o2c.kit.scope import ensure_customer_visible
 from o2c.kit.service import Runtime
 from pydantic import BaseModel, Field
 
@@ -188,7 +189,7 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.get("/credit-profiles/{customer_id}", summary="Credit profile, exposure and the audit of changes")
     async def get_profile(customer_id: str, who: reader) -> dict[str, Any]:
-        who.ensure_customer(customer_id)
+        await ensure_customer_visible(rt.sessions, who, customer_id)
         async with unit_of_work(rt) as uow:
             record = await uow.read_account(customer_id)
         if record is None:
@@ -213,7 +214,7 @@ def router(rt: Runtime) -> APIRouter:
     @api.get("/receivables/{customer_id}", summary="Open receivables with ageing (0–30, 31–60, 61–90, 90+)")
     async def get_receivables(customer_id: str, who: receivable_reader,
                               include_settled: Annotated[bool, Query()] = False) -> dict[str, Any]:
-        who.ensure_customer(customer_id)
+        await ensure_customer_visible(rt.sessions, who, customer_id)
         async with unit_of_work(rt) as uow:
             record = await uow.read_account(customer_id)
         if record is None:
@@ -224,7 +225,7 @@ def router(rt: Runtime) -> APIRouter:
     async def get_statement(customer_id: str, who: receivable_reader,
                             from_: Annotated[date, Query(alias="from")], to: Annotated[date, Query()]
                             ) -> dict[str, Any]:
-        who.ensure_customer(customer_id)
+        await ensure_customer_visible(rt.sessions, who, customer_id)
         if to < from_:
             raise InvalidField("query.to", "must not be before from")
         async with unit_of_work(rt) as uow:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from o2c.kit.messaging.schema import messaging_tables
+from o2c.kit.scope import customer_scope_table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
@@ -19,6 +20,7 @@ class DispatchRecord(SQLModel, registry=registry()):
 
 metadata = DispatchRecord.metadata
 MESSAGING = messaging_tables(metadata)
+customer_scope = customer_scope_table(metadata)  # owner and partners per customer (kit scope checks)
 
 document_seq = sa.Sequence("dispatch_document_seq", metadata=metadata)
 

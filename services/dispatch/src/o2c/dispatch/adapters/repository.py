@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -87,9 +87,12 @@ class SqlShipments:
         return int((await self.session.execute(sa.select(document_seq.next_value()))).scalar_one())
 
     async def search(self, *, warehouses: Collection[str] | None = None, statuses: Collection[str] = (),
-                     queues: Collection[str] = (), pick_statuses: Collection[str] = (), limit: int = 200
-                     ) -> list[ShipmentRecord]:
+                     queues: Collection[str] = (), pick_statuses: Collection[str] = (), limit: int = 200,
+                     visible: Callable[[Any], sa.ColumnElement[bool]] | None = None) -> list[ShipmentRecord]:
+        """`visible`: the caller's customer scope, a condition on the customer id (kept in the release facts)."""
         query = sa.select(shipment).order_by(shipment.c.created_at, shipment.c.shipment_id).limit(limit)
+        if visible is not None:
+            query = query.where(visible(shipment.c.release["customer_id"].astext))
         if warehouses is not None:
             query = query.where(shipment.c.warehouse_id.in_(list(warehouses)))
         if statuses:

@@ -30,6 +30,7 @@ from o2c.dispatch.service_layer.records import PickListStatus, Queue, ShipmentRe
 from o2c.kit.auth import Principal
 from o2c.kit.policy import allow, warehouse_scope
 from o2c.kit.problems import PROBLEM_BASE, Conflict, NotFound, Problem, field_error
+from o2c.kit.scope import ensure_customer_visible, visible_customer_ids, visible_customers
 from o2c.kit.service import Runtime
 from pydantic import BaseModel, Field
 
@@ -196,7 +197,7 @@ def router(rt: Runtime) -> APIRouter:
                                             + ", ".join(q.value for q in Queue) + ")"))
         async with unit() as repo:
             records = await repo.search(warehouses=_visible(who, warehouse), statuses=statuses, queues=queues,
-                                        limit=limit)
+                                        limit=limit, visible=lambda column: visible_customers(who, column))
         return [shipment_view(r) for r in records]
 
     async def _shipment(repo: SqlShipments, shipment_id: str, who: Principal) -> ShipmentRecord:
@@ -204,6 +205,7 @@ def router(rt: Runtime) -> APIRouter:
         if record is None:
             raise UnknownShipment("shipment", shipment_id)
         _scope(who)(record.warehouse_id)
+        await ensure_customer_visible(repo.session, who, record.release.customer_id)
         return record
 
     @api.get("/shipments/{shipment_id}", summary="One shipment: state, what it waits for, documents")
@@ -280,6 +282,8 @@ def router(rt: Runtime) -> APIRouter:
                 raise UnknownShipment("trip", trip_id)
             _scope(who)(record.trip.warehouse_code)
             shipments = [r for r in [await repo.get(s) for s in record.trip.shipment_ids] if r is not None]
+            shown = await visible_customer_ids(repo.session, who, {s.release.customer_id for s in shipments})
+            shipments = [s for s in shipments if s.release.customer_id in shown]
         return trip_view(record, shipments)
 
     return api

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from o2c.kit.messaging.schema import messaging_tables
+from o2c.kit.scope import customer_scope_table
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = sa.MetaData()
 messaging_tables(metadata)
+customer_scope = customer_scope_table(metadata)  # owner and partners per customer (kit scope checks)
 
 threshold = sa.Table(
     "ewb_threshold", metadata,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -90,8 +90,12 @@ class SqlRepository:
             ewaybill_id=ewaybill_id, action=action, request=request, outcome=outcome, code=code, message=message))
 
     async def find(self, *, status: str | None = None, order_id: str | None = None,
-                   shipment_id: str | None = None, limit: int = 200) -> list[EwayBillRecord]:
+                   shipment_id: str | None = None, limit: int = 200,
+                   visible: Callable[[Any], sa.ColumnElement[bool]] | None = None) -> list[EwayBillRecord]:
+        """`visible`: the caller's customer scope, a condition on the customer id column."""
         query = sa.select(ewaybill).order_by(ewaybill.c.created_at).limit(limit)
+        if visible is not None:
+            query = query.where(visible(ewaybill.c.customer_id))
         if status:
             query = query.where(ewaybill.c.status == status)
         if order_id:

@@ -24,6 +24,7 @@ from o2c.ewaybill.service_layer.ports import EwayBillRecord
 from o2c.kit.auth import Principal
 from o2c.kit.policy import allow
 from o2c.kit.problems import InvalidField, NotFound, Problem
+from o2c.kit.scope import ensure_customer_visible, visible_customer_ids, visible_customers
 from o2c.kit.service import Runtime
 from pydantic import BaseModel, Field
 
@@ -135,27 +136,31 @@ def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable
             return view(record)
 
     @api.get("", summary="E-way bills by status, order or shipment")
-    async def list_bills(_: reader, status: str | None = None, order_id: str | None = None,
+    async def list_bills(who: reader, status: str | None = None, order_id: str | None = None,
                          shipment_id: str | None = None, limit: int = Query(default=200, le=1000)
                          ) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
             found = await SqlRepository(session).find(status=status, order_id=order_id, shipment_id=shipment_id,
-                                                      limit=limit)
+                                                      limit=limit,
+                                                      visible=lambda column: visible_customers(who, column))
             return [view(r) for r in found]
 
     @api.get("/expiring", summary="Active e-way bills expiring soon (or expired within 8 h: still extendable)")
-    async def list_expiring(_: reader, within_hours: float = Query(default=8, gt=0, le=240)) -> list[dict[str, Any]]:
+    async def list_expiring(who: reader, within_hours: float = Query(default=8, gt=0, le=240)
+                            ) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
             due = await use_cases.expiring(SqlRepository(session), clock(), timedelta(hours=within_hours))
-            return [view(r) for r in due]
+            shown = await visible_customer_ids(session, who, {r.customer_id for r in due})
+            return [view(r) for r in due if r.customer_id in shown]
 
     @api.get("/{ewaybill_id}", summary="One e-way bill with its portal attempts")
-    async def get_bill(ewaybill_id: str, _: reader) -> dict[str, Any]:
+    async def get_bill(ewaybill_id: str, who: reader) -> dict[str, Any]:
         async with rt.sessions() as session:
             repo = SqlRepository(session)
             record = await repo.get(ewaybill_id)
             if record is None:
                 raise NotFound("e-way bill", ewaybill_id)
+            await ensure_customer_visible(session, who, record.customer_id)
             return {**view(record), "portal_attempts": await repo.attempts(ewaybill_id)}
 
     @api.post("/{ewaybill_id}/retry", summary="Generate a rejected e-way bill again after correcting Part B")

@@ -21,8 +21,9 @@ from o2c.inventory.adapters import db
 from o2c.inventory.domain import BinKind, ConflictingState, InvalidValue, RoutingPolicy, RoutingStrategy
 from o2c.inventory.service_layer import stock as uc
 from o2c.kit.auth import Principal
-from o2c.kit.policy import allow
-from o2c.kit.problems import Conflict, InvalidField, NotFound
+from o2c.kit.policy import allow, confinement
+from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
+from o2c.kit.scope import visible_customer_ids
 from o2c.kit.service import Runtime
 from pydantic import BaseModel, Field
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -144,6 +145,16 @@ class ReturnLineIn(BaseModel):
 
 class ReturnReceiptIn(BaseModel):
     lines: list[ReturnLineIn] = Field(min_length=1)
+
+
+async def visible_orders(session: AsyncSession, who: Principal, order_ids: set[str]) -> set[str]:
+    """Of these orders, the ones whose customer the caller may see (an order not allocated yet shows nothing)."""
+    if confinement(who).everyone or not order_ids:
+        return order_ids
+    rows = (await session.execute(sa.select(db.order_allocation.c.order_id, db.order_allocation.c.customer_id)
+                                  .where(db.order_allocation.c.order_id.in_(sorted(order_ids))))).all()
+    shown = await visible_customer_ids(session, who, {r.customer_id for r in rows})
+    return {r.order_id for r in rows if r.customer_id in shown}
 
 
 def router(rt: Runtime) -> APIRouter:
@@ -308,16 +319,20 @@ def router(rt: Runtime) -> APIRouter:
         return Response(f'{{"items":{rows},"elapsed_ms":{elapsed}}}', media_type="application/json")
 
     @api.get("/reservations", summary="An order's reservations per line and warehouse, with bins and batches")
-    async def get_reservations(order_id: str, _: ReservationRead
+    async def get_reservations(order_id: str, who: ReservationRead
                                ) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
+            if order_id not in await visible_orders(session, who, {order_id}):
+                raise Problem(403, "Forbidden", "this order's customer is outside this login's scope")
             return await uc.reservations_of(session, order_id)
 
     @api.get("/backorders", summary="What orders wait for, oldest first")
-    async def get_backorders(_: ReservationRead, status: str | None = "open",
+    async def get_backorders(who: ReservationRead, status: str | None = "open",
                              item_code: str | None = None, order_id: str | None = None) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
-            return await uc.backorders(session, status or None, item_code, order_id)
+            rows = await uc.backorders(session, status or None, item_code, order_id)
+            shown = await visible_orders(session, who, {str(r["order_id"]) for r in rows})
+            return [r for r in rows if r["order_id"] in shown]
 
     @api.put("/routing-policy", summary="Routing strategy for the company, or for one customer")
     async def put_policy(body: PolicyIn, who: RoutingPolicySet
@@ -333,9 +348,13 @@ def router(rt: Runtime) -> APIRouter:
                 "handling_days": dict(policy.handling_days)}
 
     @api.get("/routing-policy")
-    async def get_policy(_: RoutingPolicyRead) -> list[dict[str, Any]]:
+    async def get_policy(who: RoutingPolicyRead) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
-            return await uc.routing_policies(session)
+            rows = await uc.routing_policies(session)
+            customers = {r["scope"].removeprefix("customer:") for r in rows if r["scope"].startswith("customer:")}
+            shown = await visible_customer_ids(session, who, customers)
+        return [r for r in rows if not r["scope"].startswith("customer:")
+                or r["scope"].removeprefix("customer:") in shown]
 
     # --- returns -------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from o2c.kit.messaging.schema import messaging_tables
+from o2c.kit.scope import customer_scope_table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
@@ -20,6 +21,7 @@ class InvoicingRecord(SQLModel, registry=registry()):
 
 metadata = InvoicingRecord.metadata
 MESSAGING = messaging_tables(metadata)
+customer_scope = customer_scope_table(metadata)  # owner and partners per customer (kit scope checks)
 
 _now = sa.func.now()
 

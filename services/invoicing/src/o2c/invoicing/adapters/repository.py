@@ -116,8 +116,12 @@ class SqlInvoiceStore:
             cancel_remarks=record.cancel_remarks, irn_cancelled=record.irn_cancelled, revision=record.revision,
         ))
 
-    async def search(self, *, order_id: str | None, customer_id: str | None, limit: int) -> list[InvoiceRecord]:
+    async def search(self, *, order_id: str | None, customer_id: str | None, limit: int,
+                     visible: Callable[[Any], sa.ColumnElement[bool]] | None = None) -> list[InvoiceRecord]:
+        """`visible`: the caller's customer scope, a condition on the customer id column."""
         query = sa.select(invoice).order_by(invoice.c.created_at.desc(), invoice.c.id).limit(limit)
+        if visible is not None:
+            query = query.where(visible(invoice.c.customer_id))
         if order_id:
             query = query.where(invoice.c.order_id == order_id)
         if customer_id:

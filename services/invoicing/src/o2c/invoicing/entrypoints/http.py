@@ -20,6 +20,7 @@ from o2c.invoicing.service_layer.ports import CreditNoteRecord, InvoiceRecord, R
 from o2c.kit.auth import Principal, Role
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound
+from o2c.kit.scope import ensure_customer_visible, visible_customers
 from o2c.kit.service import Runtime
 from pydantic import BaseModel, Field
 
@@ -91,7 +92,7 @@ def router(rt: Runtime) -> APIRouter:
             record = await store.get(invoice_id)
             if record is None:
                 raise NotFound("invoice", invoice_id)
-            who.ensure_customer(record.issued.customer_id)
+            await ensure_customer_visible(session, who, record.issued.customer_id)
             return record, await store.credit_notes_of(invoice_id)
 
     @api.get("/invoices/{invoice_id}", summary="A tax invoice with its IRN, e-way bill and credit notes")
@@ -112,7 +113,10 @@ def router(rt: Runtime) -> APIRouter:
         if not order_id and not customer_id:
             raise InvalidField("query.order_id", "give order_id or customer_id")
         async with rt.sessions() as session:
-            records = await SqlInvoiceStore(session).search(order_id=order_id, customer_id=customer_id, limit=limit)
+            if customer_id is not None:
+                await ensure_customer_visible(session, who, customer_id)
+            records = await SqlInvoiceStore(session).search(order_id=order_id, customer_id=customer_id, limit=limit,
+                                                            visible=lambda column: visible_customers(who, column))
         return [invoice_view(r) for r in records]
 
     @api.get("/invoices/{invoice_id}/pdf", summary="The printed tax invoice (cached per revision)",
@@ -156,7 +160,7 @@ def router(rt: Runtime) -> APIRouter:
             note = await SqlInvoiceStore(session).credit_note(credit_note_id)
         if note is None:
             raise NotFound("credit note", credit_note_id)
-        who.ensure_customer(note.issued.customer_id)
+        await ensure_customer_visible(rt.sessions, who, note.issued.customer_id)
         return note.issued.model_dump(mode="json") | {
             "amount_in_words": amount_in_words(note.issued.totals.grand_total), "irn_status": note.irn_status.value,
             "irn": note.irn.model_dump(mode="json") if note.irn else None,

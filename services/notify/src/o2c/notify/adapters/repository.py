@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,8 +78,12 @@ class SqlRepository:
             status=mail.status, adapter=mail.adapter, detail=mail.detail))
 
     async def find(self, *, order_id: str | None = None, customer_id: str | None = None,
-                   limit: int = 200) -> list[OutgoingMail]:
+                   limit: int = 200, visible: Callable[[Any], sa.ColumnElement[bool]] | None = None
+                   ) -> list[OutgoingMail]:
+        """`visible`: the caller's customer scope, a condition on the customer id column."""
         query = sa.select(notification).order_by(notification.c.id).limit(limit)
+        if visible is not None:
+            query = query.where(visible(notification.c.customer_id))
         if order_id:
             query = query.where(notification.c.order_id == order_id)
         if customer_id:

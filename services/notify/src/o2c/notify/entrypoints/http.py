@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from o2c.kit.auth import Principal
 from o2c.kit.policy import allow
 from o2c.kit.problems import InvalidField, NotFound
+from o2c.kit.scope import ensure_customer_visible, visible_customers
 from o2c.kit.service import Runtime
 from o2c.notify.adapters.repository import SqlRepository
 from o2c.notify.domain.notices import compose
@@ -47,7 +48,7 @@ def router(rt: Runtime, book: TemplateBook) -> APIRouter:
     async def list_notifications(who: reader, order_id: str | None = None, customer_id: str | None = None,
                                  limit: int = Query(default=200, le=1000)) -> list[dict[str, Any]]:
         if customer_id:
-            who.ensure_customer(customer_id)
+            await ensure_customer_visible(rt.sessions, who, customer_id)
         own = _own_only(who)
         if own:
             customer_id = who.customer_id or ""
@@ -58,7 +59,8 @@ def router(rt: Runtime, book: TemplateBook) -> APIRouter:
             if order_id and own:
                 for owner in await repo.customers_of_order(order_id):
                     who.ensure_customer(owner)
-            return [view(m) for m in await repo.find(order_id=order_id, customer_id=customer_id, limit=limit)]
+            return [view(m) for m in await repo.find(order_id=order_id, customer_id=customer_id, limit=limit,
+                                                     visible=lambda column: visible_customers(who, column))]
 
     @api.get("/notifications/{notification_id}", summary="One message as sent")
     async def get_notification(notification_id: str, who: reader) -> dict[str, Any]:
@@ -70,7 +72,7 @@ def router(rt: Runtime, book: TemplateBook) -> APIRouter:
             if row is None:
                 raise NotFound("notification", notification_id)
             mail = OutgoingMail(**{k: row._mapping[k] for k in OutgoingMail.__dataclass_fields__})
-            who.ensure_customer(mail.customer_id)
+            await ensure_customer_visible(session, who, mail.customer_id)
             return view(mail)
 
     @api.post("/templates/preview", summary="Render a template with the given fields (nothing is sent)")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from o2c.kit.auth import Principal, Role
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
+from o2c.kit.scope import partner_serves
 from o2c.kit.service import Runtime
 from o2c.notify.adapters.webhooks import SecretBox, UrlPolicy, WebhookRepository
 from o2c.notify.domain.webhooks import MAX_URL_LENGTH, UrlRefused
@@ -48,7 +49,9 @@ async def authorise_subscription(session: AsyncSession, who: Principal, customer
     # A token still naming one customer is held to it.
     if who.customer_id and who.customer_id != customer_id:
         raise Problem(403, "Forbidden", "this partner login may subscribe only for its own customer")
-    # TODO(binding): "partner P serves customer C" from the customer-master replica (kit) goes here.
+    # Which partners serve a customer is customer master (sales); notify checks its own replica of it.
+    if not await partner_serves(session, who.partner_id or "", customer_id):
+        raise Problem(403, "Forbidden", f"partner {who.partner_id} does not serve customer {customer_id}")
 
 
 def router(rt: Runtime, box: SecretBox, urls: UrlPolicy) -> APIRouter:

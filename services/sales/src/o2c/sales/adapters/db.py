@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from o2c.kit.messaging.schema import messaging_tables
+from o2c.kit.scope import customer_scope_table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 
 sales_registry = registry()
 metadata = sales_registry.metadata
 messaging_tables(metadata)
+customer_scope = customer_scope_table(metadata)
+"""Owner and partners per customer, written with the customer: the kit's scope checks read it in sales too."""
 
 _TS = sa.DateTime(timezone=True)
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from o2c.kit.scope import record_customer_scope
 from o2c.sales.adapters import db
 from o2c.sales.adapters.codec import dump, load_as
 from o2c.sales.domain.catalog import (
@@ -90,12 +91,26 @@ class SqlRepository:
     async def add_customer(self, customer: Customer) -> None:
         await self._run(db.customer.insert().values(**self._customer_row(customer)))
         await self._add_audit(customer.customer_id, customer.audit)
+        await self._keep_scope(customer)
 
     async def save_customer(self, customer: Customer, new_audit: Sequence[AuditEntry]) -> None:
         row = self._customer_row(customer)
         row.pop("customer_id")
         await self._run(db.customer.update().where(db.customer.c.customer_id == customer.customer_id).values(**row))
         await self._add_audit(customer.customer_id, new_audit)
+        await self._keep_scope(customer)
+
+    async def _keep_scope(self, customer: Customer) -> None:
+        await record_customer_scope(self.session, customer.customer_id, customer.sales_owner, customer.partner_ids,
+                                    customer.revision)
+
+    async def announced_customer_ids(self) -> list[str]:
+        """Customers approved at least once (the others were never announced to the other services)."""
+        rows = await self._all(sa.select(db.customer.c.customer_id)
+                               .where(db.customer.c.doc["approved_at"].astext.is_not(None)
+                                      | db.customer.c.status.not_in(("pending",)))
+                               .order_by(db.customer.c.customer_id))
+        return [r.customer_id for r in rows]
 
     async def gst_category_of(self, customer_id: str) -> GstCategory | None:
         row = await self._one(sa.select(db.customer.c.doc["gst_category"].astext.label("category"))

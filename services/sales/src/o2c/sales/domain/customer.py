@@ -260,6 +260,8 @@ class Customer:
     approved_at: datetime | None = None
     revision: int = 1
     audit: list[AuditEntry] = field(default_factory=list)
+    partner_ids: tuple[str, ...] = ()
+    """Partner systems that serve this customer: a partner token sees only the customers naming it."""
 
     # --- creation ------------------------------------------------------------------------------
 
@@ -415,6 +417,25 @@ class Customer:
 
     def change_sales_owner(self, sales_owner: str, by: Actor, at: datetime) -> list[AuditEntry]:
         return self._set("sales_owner", _required(sales_owner, "sales_owner"), by, at)
+
+    def serve_by_partners(self, partner_ids: Iterable[str], by: Actor, at: datetime) -> list[AuditEntry]:
+        """Set which partners serve this customer (the sales head's decision; audited like other master data)."""
+        if not by.has_any([Role.SALES_HEAD]):
+            raise RuleViolation("only a sales head decides which partners serve a customer")
+        chosen: list[str] = []
+        for index, raw in enumerate(partner_ids):
+            partner = raw.strip()
+            if not partner or len(partner) > 80 or not partner.isprintable():
+                raise InvalidValue(f"partner_ids[{index}]", "a partner id of 1 to 80 printable characters")
+            if partner not in chosen:
+                chosen.append(partner)
+        new = tuple(sorted(chosen))
+        if new == self.partner_ids:
+            return []
+        _aware(at)
+        before = ", ".join(self.partner_ids) or None
+        self.partner_ids = new
+        return [self._record(by, at, "partner_ids", before, ", ".join(new) or None)]
 
     def change_ship_policy(self, policy: ShipPolicy, by: Actor, at: datetime) -> list[AuditEntry]:
         return self._set("ship_policy", policy, by, at)

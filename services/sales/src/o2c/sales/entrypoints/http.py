@@ -16,10 +16,11 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from o2c.contracts.v1.sales import ReturnReason
-from o2c.kit.auth import Principal, Role
+from o2c.kit.auth import Principal
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
+from o2c.kit.scope import CustomerScope, ensure_may_see
 from o2c.kit.service import Runtime
 from o2c.sales.adapters import db
 from o2c.sales.adapters.inventory_atp import HttpStockSource
@@ -58,6 +59,7 @@ CustomerRead = Annotated[Principal, Depends(allow("sales.customer.read"))]
 CustomerChange = Annotated[Principal, Depends(allow("sales.customer.change"))]
 CustomerApprove = Annotated[Principal, Depends(allow("sales.customer.approve"))]
 Blockers = Annotated[Principal, Depends(allow("sales.customer.block"))]
+PartnerBinding = Annotated[Principal, Depends(allow("sales.customer.partners"))]
 ItemRead = Annotated[Principal, Depends(allow("sales.item.read"))]
 ItemWrite = Annotated[Principal, Depends(allow("sales.item.write"))]
 GstRateWrite = Annotated[Principal, Depends(allow("sales.gst-rate.write"))]
@@ -79,13 +81,11 @@ def actor(p: Principal) -> Actor:
     return Actor(p.subject, frozenset(r.value for r in p.roles))
 
 
-def ensure_scope(p: Principal, customer_id: str, sales_owner: str) -> None:
-    """A customer login sees only its own records; a sales coordinator with a `sales_owner` scope only the
-    customers they own (heads, finance, warehouse and partners are not limited by owner)."""
-    p.ensure_customer(customer_id)
-    broader = set(p.roles) - {Role.SALES_COORDINATOR, Role.CUSTOMER}
-    if Role.SALES_COORDINATOR in p.roles and not broader and p.sales_owner and p.sales_owner != sales_owner:
-        raise Problem(403, "Forbidden", "this customer belongs to another sales owner")
+def ensure_scope(p: Principal, customer: Customer) -> None:
+    """The kit's one scope rule on the master record itself: a customer login its own records, a coordinator
+    with a `sales_owner` their customers, a partner the customers it serves."""
+    ensure_may_see(p, customer.customer_id,
+                   CustomerScope(customer.customer_id, customer.sales_owner, frozenset(customer.partner_ids)))
 
 
 @contextlib.contextmanager
@@ -168,6 +168,10 @@ class CustomerPatch(BaseModel):
     addresses: list[AddressIn] = Field(default_factory=list)
     remove_addresses: list[str] = Field(default_factory=list)
     contacts: list[ContactIn] | None = None
+
+
+class PartnersIn(BaseModel):
+    partner_ids: list[str] = Field(max_length=50, description="The whole list; an empty list: no partner")
 
 
 class Reason(BaseModel):
@@ -377,12 +381,11 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
     async def scoped_customer(uow: UnitOfWork, customer_id: str, who: Principal, *, lock: bool = False
                               ) -> Customer:
         customer = await customers.load_customer(uow, customer_id, lock=lock)
-        ensure_scope(who, customer.customer_id, customer.sales_owner)
+        ensure_scope(who, customer)
         return customer
 
     @api.get("/customers/{customer_id}", tags=["customers"], summary="A customer with its audit trail")
     async def get_customer(customer_id: str, who: CustomerRead) -> dict[str, Any]:
-        who.ensure_customer(customer_id)
         async with reading() as uow:
             return views.customer(await scoped_customer(uow, customer_id, who), audit=True)
 
@@ -409,6 +412,13 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         async with unit_of_work() as uow:
             await scoped_customer(uow, customer_id, who)
             customer, _ = await customers.change_customer(uow, customer_id, change, actor(who), now())
+        return views.customer(customer, audit=True)
+
+    @api.put("/customers/{customer_id}/partners", tags=["customers"],
+             summary="Which partner systems serve this customer (sales head; audited, sent on CustomerUpdated)")
+    async def put_partners(customer_id: str, body: PartnersIn, who: PartnerBinding) -> dict[str, Any]:
+        async with unit_of_work() as uow:
+            customer = await customers.serve_by_partners(uow, customer_id, body.partner_ids, actor(who), now())
         return views.customer(customer, audit=True)
 
     @api.post("/customers/{customer_id}/block", tags=["customers"], summary="Block trading, with the reason")

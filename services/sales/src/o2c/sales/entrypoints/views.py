@@ -33,7 +33,7 @@ def customer(c: Customer, *, audit: bool = False) -> dict[str, Any]:
         "status_reason": c.status_reason, "can_trade": c.can_trade().allowed, "trade_refusal": c.can_trade().reason,
         "addresses": [address(a) for a in c.addresses], "payment_terms_days": c.payment_terms_days,
         "credit_grace_days": c.credit_grace_days, "price_list_code": c.price_list_code,
-        "sales_owner": c.sales_owner, "ship_policy": c.ship_policy.value,
+        "sales_owner": c.sales_owner, "partner_ids": list(c.partner_ids), "ship_policy": c.ship_policy.value,
         "shortage_policy": c.shortage_policy.value, "requested_credit_limit": dec(c.requested_credit_limit),
         "created_by": c.created_by, "created_at": c.created_at.isoformat(), "approved_by": c.approved_by,
         "approved_at": c.approved_at.isoformat() if c.approved_at else None, "revision": c.revision,

@@ -151,6 +151,28 @@ def _announce_change(uow: UnitOfWork, customer: Customer, entries: Sequence[Audi
     uow.publish(sales.CustomerUpdated(**customer_facts(customer), updated_at=at, changed_fields=changed))
 
 
+async def serve_by_partners(uow: UnitOfWork, customer_id: str, partner_ids: Sequence[str], by: Actor,
+                            at: datetime) -> Customer:
+    """The sales head names the partners serving a customer; every service learns it from CustomerUpdated."""
+    customer = await load_customer(uow, customer_id, lock=True)
+    entries = customer.serve_by_partners(partner_ids, by, at)
+    if entries:
+        await uow.repo.save_customer(customer, entries)
+        _announce_change(uow, customer, entries, at)
+    return customer
+
+
+async def announce_all(uow: UnitOfWork, at: datetime) -> int:
+    """Every announced customer's record once more (CustomerUpdated, revision unchanged): a service that began
+    replicating the customer scope after those customers were approved fills its replica; readers that hold the
+    revision already change nothing."""
+    ids = await uow.repo.announced_customer_ids()
+    for customer_id in ids:
+        customer = await load_customer(uow, customer_id)
+        uow.publish(sales.CustomerUpdated(**customer_facts(customer), updated_at=at, changed_fields=[]))
+    return len(ids)
+
+
 async def block_customer(uow: UnitOfWork, customer_id: str, reason: str, by: Actor, at: datetime) -> Customer:
     customer = await load_customer(uow, customer_id, lock=True)
     if customer.status is CustomerStatus.BLOCKED:

@@ -62,6 +62,7 @@ def customer_facts(c: Customer) -> dict[str, Any]:
         "shortage_policy": common.ShortagePolicy(c.shortage_policy.value),
         "contacts": [x for x in (contact(y) for y in c.contacts) if x is not None],
         "active": c.status is CustomerStatus.ACTIVE, "revision": c.revision,
+        "sales_owner": c.sales_owner, "partner_ids": list(c.partner_ids),
     }
 
 

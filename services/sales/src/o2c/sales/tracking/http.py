@@ -28,12 +28,12 @@ import httpx
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
-from o2c.kit.auth import Principal, Role, principal_of_token
+from o2c.kit.auth import Principal, principal_of_token
 from o2c.kit.messaging.schema import TABLES
-from o2c.kit.policy import allow, authorize, warehouse_scope
+from o2c.kit.policy import allow, authorize, confinement, warehouse_scope
 from o2c.kit.problems import NotFound, Problem, problem_response
+from o2c.kit.scope import CustomerScope, ensure_may_see, load_customer_scope, visible_customers
 from o2c.kit.service import Runtime
-from o2c.sales.adapters import db as sales_db
 from o2c.sales.settings import SalesSettings
 from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.handlers import Tracking, tracking_of
@@ -60,25 +60,11 @@ Analyst = Annotated[Principal, Depends(allow("sales.tracking.dashboards"))]
 _DEAD_LETTER_REFRESH = 2.0
 
 
-def _only_customer(p: Principal) -> str | None:
-    """The customer a customer login is confined to (None: an internal login). A partner's customers are
-    its binding's; until a service knows them a partner-only login sees none."""
-    if p.roles <= {Role.CUSTOMER, Role.PARTNER}:
-        return (p.customer_id if Role.CUSTOMER in p.roles else None) or "\x00none"
-    return None
 
 
 def _warehouse_scope(p: Principal) -> frozenset[str] | None:
     """Warehouse staff see only orders reserved at or shipped from their `warehouse_ids` (none: nothing)."""
     return warehouse_scope(p)
-
-
-def _owner_scope(p: Principal) -> str | None:
-    """A coordinator with a `sales_owner` claim sees only the customers they own (like the sales API)."""
-    broader = set(p.roles) - {Role.SALES_COORDINATOR, Role.CUSTOMER}
-    if Role.SALES_COORDINATOR in p.roles and not broader and p.sales_owner:
-        return p.sales_owner
-    return None
 
 
 class DeadLetterIndex:
@@ -170,15 +156,10 @@ async def read_view(tracking: Tracking, order_id: str) -> Page | None:
 
 def _scoped(stmt: Any, who: Principal) -> Any:
     """A listing limited to what the login may see: its own orders (customer), its customers (a coordinator
-    with a sales owner), its sites (warehouse staff)."""
+    with a sales owner, a partner: the kit's scope), its sites (warehouse staff)."""
     o = tracking_order
-    only = _only_customer(who)
-    if only is not None:
-        stmt = stmt.where(o.c.customer_id == only)
-    owner = _owner_scope(who)
-    if owner is not None:
-        stmt = stmt.where(o.c.customer_id.in_(
-            sa.select(sales_db.customer.c.customer_id).where(sales_db.customer.c.sales_owner == owner)))
+    if not confinement(who).everyone:
+        stmt = stmt.where(visible_customers(who, o.c.customer_id))
     sites = _warehouse_scope(who)
     if sites is not None:
         stmt = stmt.where(sa.or_(
@@ -199,34 +180,24 @@ def router(rt: Runtime) -> APIRouter:
 
     async def authorise(who: Principal, page: Page) -> None:
         customer_id = page.customer_id
-        only = _only_customer(who)
-        if only is not None and only != customer_id:
-            raise Problem(403, "Forbidden", "this login may not see another customer's orders")
+        ensure_may_see(who, customer_id, await scope_of(customer_id) if confinement(who).needs_replica else None)
         sites = _warehouse_scope(who)
         if sites is not None and not sites & page.warehouses:
             raise Problem(403, "Forbidden", "this order is not reserved at or shipped from this login's warehouses")
-        owner = _owner_scope(who)
-        if owner is not None:
-            found = await owner_of(customer_id)
-            if found is not None and found != owner:
-                raise Problem(403, "Forbidden", "this customer belongs to another sales owner")
 
-    owners: dict[str, tuple[str | None, float]] = {}
+    scopes: dict[str, tuple[CustomerScope | None, float]] = {}
 
-    async def owner_of(customer_id: str) -> str | None:
-        """The customer's sales owner, remembered for 30 s: a coordinator's pages must not each cost a query
-        (a reassigned customer takes effect within that)."""
+    async def scope_of(customer_id: str) -> CustomerScope | None:
+        """The customer's owner and partners, remembered for 30 s: a coordinator's or partner's pages must not
+        each cost a query (a reassignment takes effect within that)."""
         now = time.monotonic()
-        cached = owners.get(customer_id)
+        cached = scopes.get(customer_id)
         if cached is not None and cached[1] > now:
             return cached[0]
-        async with rt.sessions() as session:
-            found: str | None = (await session.execute(
-                sa.select(sales_db.customer.c.sales_owner).where(sales_db.customer.c.customer_id == customer_id)
-            )).scalar_one_or_none()
-        if len(owners) > 50_000:
-            owners.clear()
-        owners[customer_id] = (found, now + 30.0)
+        found = await load_customer_scope(rt.sessions, customer_id)
+        if len(scopes) > 50_000:
+            scopes.clear()
+        scopes[customer_id] = (found, now + 30.0)
         return found
 
     @api.get("/tracking/orders/{order_id}", summary="The order's whole timeline, in one response")
