@@ -100,10 +100,12 @@ async def probe_pair(
     urls = {"sales": await scratch_databases.create("sales"), "credit": await scratch_databases.create("credit")}
     await create_topics(
         kafka_bootstrap,
-        [prefix + events_topic("sales"), prefix + deadletter_topic("credit"), prefix + deadletter_topic("sales")],
+        [prefix + events_topic("sales"), prefix + events_topic("credit"), prefix + deadletter_topic("credit"),
+         prefix + deadletter_topic("sales")],
     )
     pair = ProbePair(prefix=prefix, bootstrap=kafka_bootstrap, jwks_file=jwks_file, urls=urls)
     probe.POISON_ACTIVE["on"] = True
+    probe.DEADLOCKED.clear()
     yield pair
     for side in list(pair.running):
         await pair.stop(side)

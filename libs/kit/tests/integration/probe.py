@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 from o2c.contracts.envelope import Message
+from o2c.contracts.v1.credit import CreditRejected, RejectionReason
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
 from o2c.kit.auth import Principal, Role, require
 from o2c.kit.messaging.consumer import MessageContext
@@ -42,6 +43,8 @@ VERSIONS = Path(__file__).parent / "probe_migrations"
 
 # Tests flip this to "fix the bug" before replaying a dead letter.
 POISON_ACTIVE = {"on": True}
+# Notes that deadlocked once already ("deadlock-once..." fails the first time it is handled).
+DEADLOCKED: set[str] = set()
 
 
 class CancelRequest(BaseModel):
@@ -80,7 +83,18 @@ def sales_routers(rt: Runtime) -> list[APIRouter]:
 def credit_handlers(rt: Runtime) -> dict[str, Any]:
     async def record_cancellation(message: Message, ctx: MessageContext) -> None:
         assert isinstance(message, OrderCancelled)
-        if message.note.startswith("poison") and POISON_ACTIVE["on"]:
+        if message.note.startswith(("publish", "deadlock")):
+            # A consequence goes to the outbox first: the failure below must roll it back with the rest.
+            await ctx.publish(CreditRejected(
+                order_id=message.order_id, customer_id=message.customer_id, decided_at=datetime.now(UTC),
+                reason=RejectionReason.CUSTOMER_BLOCKED, note=message.note,
+            ))
+        if message.note.startswith("deadlock-once") and message.note not in DEADLOCKED:
+            DEADLOCKED.add(message.note)
+            # A real deadlock_detected from PostgreSQL (SQLSTATE 40P01), raised after the outbox write.
+            await ctx.session.execute(sa.text(
+                "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$"))
+        if message.note.startswith(("poison", "publish-poison")) and POISON_ACTIVE["on"]:
             raise PermanentError(f"cannot handle note {message.note!r}")
         await ctx.session.execute(effect.insert().values(
             message_id=str(ctx.envelope.message_id), order_id=message.order_id, note=message.note))

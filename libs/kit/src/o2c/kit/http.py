@@ -239,6 +239,7 @@ def create_app(
     title: str,
     routers: Sequence[APIRouter] = (),
     readiness: dict[str, ReadinessCheck] | None = None,
+    liveness: dict[str, Callable[[], bool]] | None = None,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     description: str = "",
 ) -> FastAPI:
@@ -251,9 +252,15 @@ def create_app(
     install_problem_handlers(app)
     checks = dict(readiness or {})
 
-    @app.get("/healthz", tags=["ops"], summary="The process is alive")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": settings.service}
+    alive_checks = dict(liveness or {})
+
+    @app.get("/healthz", tags=["ops"], summary="The process is alive (503: restart it, e.g. a stalled consumer)")
+    async def healthz() -> JSONResponse:
+        failing = [name for name, check in alive_checks.items() if not check()]
+        body: dict[str, Any] = {"status": "failing" if failing else "ok", "service": settings.service}
+        if alive_checks:
+            body["checks"] = {name: "failing" if name in failing else "ok" for name in alive_checks}
+        return JSONResponse(body, status_code=503 if failing else 200)
 
     @app.get("/readyz", tags=["ops"], summary="Database and broker reachable")
     async def readyz() -> JSONResponse:

@@ -142,6 +142,8 @@ def build_app(
             group=settings.group, topics=definition.subscribes_to, handlers=handlers,
             max_attempts=settings.handler_max_attempts, fetch_max_wait_ms=settings.fetch_max_wait_ms,
             max_poll_records=settings.max_poll_records, faults=rt.faults, topic_prefix=settings.topic_prefix,
+            instance_id=settings.instance, session_timeout_ms=settings.consumer_session_timeout_ms,
+            stall_seconds=settings.consumer_stall_seconds,
         )
     rt.relay = OutboxRelay(
         service=definition.name, database_url=settings.database_url, bootstrap=settings.kafka_bootstrap,
@@ -203,6 +205,7 @@ def build_app(
         settings, title=definition.title, description=definition.description,
         routers=[*definition.routers(rt), dead_letter_router(rt)],
         readiness={"database": db_ready, "migrations": migrations_ready, "broker": broker_ready},
+        liveness={"consumer": rt.consumer.alive} if rt.consumer is not None and run_consumer else None,
         lifespan=lifespan,
     )
     app.state.runtime = rt

@@ -47,6 +47,10 @@ class ServiceSettings(BaseSettings):
     fetch_max_wait_ms: int = 500
     max_poll_records: int = 500
     handler_max_attempts: int = 5
+    consumer_session_timeout_ms: int = 10_000
+    """Static membership: how long the group waits for a vanished instance before giving its partitions away."""
+    consumer_stall_seconds: float = 60.0
+    """A consumer restarting or unable to commit for longer fails liveness (/healthz) and sets o2c_consumer_stalled."""
     relay_batch_size: int = 500
     relay_sweep_seconds: float = 1.0
     publish_timeout_seconds: float = 10.0

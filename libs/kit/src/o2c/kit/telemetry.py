@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,18 @@ HANDLER_SECONDS = Histogram(
 HANDLER_FAILURES = Counter("o2c_handler_failures_total", "Handler failures", ["service", "topic", "type", "kind"])
 MESSAGES_HANDLED = Counter("o2c_messages_handled_total", "Messages handled", ["service", "topic", "type"])
 CONSUMER_LAG = Gauge("o2c_consumer_lag", "Records behind the partition end", ["service", "topic", "partition"])
+CONSUMER_RESTARTS = Counter("o2c_consumer_restarts", "Times the consumer was torn down and rejoined", ["service"])
+CONSUMER_LAST_COMMIT = Gauge(
+    "o2c_consumer_last_commit_timestamp_seconds", "Unix time of the consumer's last offset commit", ["service"]
+)
+CONSUMER_LAST_ERROR = Gauge(
+    "o2c_consumer_last_error_timestamp_seconds", "Unix time of the consumer's last failure, by its class",
+    ["service", "error_class"],
+)
+CONSUMER_STALLED = Gauge(
+    "o2c_consumer_stalled", "1 while the consumer has been restarting, unable to commit or fenced beyond the "
+    "threshold (liveness fails)", ["service"],
+)
 OUTBOX_BACKLOG = Gauge("o2c_outbox_backlog", "Outbox rows not yet published", ["service"])
 OUTBOX_OLDEST_AGE = Gauge("o2c_outbox_oldest_unsent_seconds", "Age of the oldest unsent outbox row", ["service"])
 OUTBOX_PUBLISHED = Counter("o2c_outbox_published_total", "Outbox rows published", ["service"])
@@ -128,9 +141,38 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
+class RateLimit(logging.Filter):
+    """At most `burst` lines of one kind (logger and message template) per `window` seconds, then one line
+    saying how many were held back: a broker that is away must not flood the log from a client's retry loop."""
+
+    def __init__(self, burst: int = 3, window: float = 30.0) -> None:
+        super().__init__()
+        self.burst, self.window = burst, window
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    LIMITED = ("aiokafka", "o2c.consumer", "o2c.relay")
+    """The broker clients' loggers; everything else passes untouched."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.LIMITED):
+            return True
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        started, count = self._seen.get(key, (now, 0))
+        if now - started >= self.window:
+            if count > self.burst:
+                record.msg = f"{record.msg} [{count - self.burst} like this held back in {self.window:.0f}s]"
+            started, count = now, 0
+        self._seen[key] = (started, count + 1)
+        if len(self._seen) > 1000:  # message templates are few; stray formatted messages must not pile up
+            self._seen.clear()
+        return count < self.burst
+
+
 def setup_logging(service: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLogFormatter(service))
+    handler.addFilter(RateLimit())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -6,28 +6,42 @@ the batch and only then the Kafka offset. A failing record is isolated in a save
 commit; after bounded attempts it is dead-lettered with the reason and its key parked, so later
 messages of the same order cannot overtake it. Transient failures (database or broker away) pause
 the consumer and retry with backoff; they never dead-letter.
+
+Health is measured, not assumed: lag is the broker's end offset minus the group's committed offset (refreshed
+when a round fails too), restarts, the last error and the last commit are kept, dead letters are counted once
+their transaction committed, and a consumer that restarts or cannot commit for longer than `stall_seconds`
+reports itself not alive (the service's /healthz). Membership is static (`instance_id`): a restarted process
+takes its partitions back at once instead of waiting out its dead predecessor's session; a second live
+process with the same id fences the first, which says so and stops consuming.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from o2c.contracts.catalog import decode
 from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.topics import deadletter_topic
-from o2c.kit.messaging.errors import is_transient
+from o2c.kit.messaging.errors import TransientError, is_transient
 from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
 from o2c.kit.messaging.outbox import Outbox
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.telemetry import (
     CONSUMER_LAG,
+    CONSUMER_LAST_COMMIT,
+    CONSUMER_LAST_ERROR,
+    CONSUMER_RESTARTS,
+    CONSUMER_STALLED,
     DEAD_LETTERS,
     HANDLER_FAILURES,
     HANDLER_SECONDS,
@@ -102,6 +116,29 @@ class _Rollback(Exception):
     """A handler failed on the fast path: redo the batch with one savepoint per record."""
 
 
+class Fenced(Exception):
+    """Another live process joined the group with this process's instance id."""
+
+
+class _Membership(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Drops the lag series of partitions this member loses, and notices when it was fenced."""
+
+    def __init__(self, owner: MessageConsumer, consumer: AIOKafkaConsumer) -> None:
+        self.owner, self.consumer = owner, consumer
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.owner._forget_lag(revoked)
+        if await self.owner._taken_over(self.consumer):
+            self.owner._fence()
+            # Returning would let the client rejoin and take the id back from the newer process (and so on,
+            # in turns): end the client's coordination task here instead; the consumer loop stops it.
+            raise asyncio.CancelledError()
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self.owner._member_id = self.consumer._coordinator.member_id or self.owner._member_id
+        self.owner._forget_lag(self.owner._lag_partitions() - set(assigned))
+
+
 _CLAIM_INBOX = text(
     'INSERT INTO inbox (message_id, topic, partition, "offset", type) '
     "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:topics AS text[]), CAST(:partitions AS int[]), "
@@ -129,6 +166,9 @@ class MessageConsumer:
         max_poll_records: int = 500,
         faults: FaultPoints = NO_FAULTS,
         topic_prefix: str = "",
+        instance_id: str | None = None,
+        session_timeout_ms: int = 10_000,
+        stall_seconds: float = 60.0,
     ) -> None:
         self.service = service
         self.topic_prefix = topic_prefix
@@ -147,69 +187,197 @@ class MessageConsumer:
         self.running = asyncio.Event()
         self.handled = 0
         self.lag: dict[str, int] = {}
-        """Records behind the partition's end, per `topic/partition` assigned here (as of the last poll)."""
+        """Records the group has not committed, per `topic/partition` assigned here (as of `lag_at`)."""
+        self.lag_at: float | None = None
         self.dead_lettered = 0
+        """Dead letters this process stored (counted after their transaction committed)."""
+        self.instance_id = instance_id
+        self.session_timeout_ms = session_timeout_ms
+        self.stall_seconds = stall_seconds
+        self.restarts = 0
+        self.last_error: str | None = None
+        self.last_error_at: float | None = None
+        self.last_commit_at: float | None = None
+        self.fenced = False
+        self._member_id: str | None = None
+        self._trouble_since: float | None = None
+        self._round_started: float | None = None
+        self._lag_refreshed = 0.0
+        CONSUMER_STALLED.labels(service).set_function(lambda: 0.0 if self.alive() else 1.0)
 
     def stop(self) -> None:
         self._stopping = True
 
     async def run(self) -> None:
         backoff = 0.2
-        while not self._stopping:
+        while not self._stopping and not self.fenced:
             try:
                 await self._run_consumer()
                 backoff = 0.2
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                self.restarts += 1
+                CONSUMER_RESTARTS.labels(self.service).inc()
+                self._trouble(exc)
                 log.warning("consumer interrupted (%s: %s); restarting in %.1fs", type(exc).__name__, exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 
+    def alive(self) -> bool:
+        """False once the consumer has been failing (restarting, unable to commit) for `stall_seconds`, or
+        was fenced by another process with its instance id: the process should be restarted or looked at."""
+        if self.fenced:
+            return False
+        now = time.monotonic()
+        for since in (self._trouble_since, self._round_started):
+            if since is not None and now - since > self.stall_seconds:
+                return False
+        return True
+
+    def _trouble(self, exc: BaseException) -> None:
+        self.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+        self.last_error_at = time.time()
+        CONSUMER_LAST_ERROR.clear()
+        CONSUMER_LAST_ERROR.labels(self.service, type(exc).__name__).set(self.last_error_at)
+        if self._trouble_since is None:
+            self._trouble_since = time.monotonic()
+
+    def _fence(self) -> None:
+        if not self.fenced:
+            log.error("consumer fenced: another live process joined group %s with instance id %r; this one stops "
+                      "consuming (give every live instance its own O2C_INSTANCE_ID)", self.group, self.instance_id)
+        self.fenced = True
+        self.last_error = f"Fenced: instance id {self.instance_id!r} taken by another live process"
+        self.last_error_at = time.time()
+
+    async def _taken_over(self, consumer: AIOKafkaConsumer) -> bool:
+        """True when the group no longer knows this member but holds our instance id under another member id.
+
+        The broker replaces a static member when a process joins with its instance id; the replaced one only
+        hears "unknown member" (this client's heartbeat carries no instance id). If the id is simply gone (our
+        session expired while we were away) we rejoin as usual.
+        """
+        if self.instance_id is None or self._member_id is None or consumer._coordinator.member_id:
+            return False
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
+        try:
+            await asyncio.wait_for(admin.start(), timeout=5)
+            described = await asyncio.wait_for(admin.describe_consumer_groups([self.group]), timeout=5)
+        except Exception as exc:
+            log.warning("could not check group membership after losing it (%s: %s)", type(exc).__name__, exc)
+            return False
+        finally:
+            await admin.close()
+        client_id = self._client_id()
+        for response in described:
+            for group in response.groups:
+                members = group[-2] if isinstance(group[-1], int) else group[-1]
+                for member in members:
+                    if member[0] != self._member_id and member[1] == client_id:
+                        return True
+        return False
+
+    def _client_id(self) -> str:
+        return f"o2c-{self.service}" + (f".{self.instance_id}" if self.instance_id else "")
+
     async def _run_consumer(self) -> None:
         consumer = AIOKafkaConsumer(
-            *self.topics,
             bootstrap_servers=self.bootstrap,
             group_id=self.group,
-            client_id=f"o2c-{self.service}",
+            client_id=self._client_id(),
+            # Static membership: a restarted instance takes its partitions back at once; a stopping one sends
+            # no LeaveGroup, so the group waits at most the (short) session for it to come back.
+            group_instance_id=self.instance_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             fetch_max_wait_ms=self.fetch_max_wait_ms,
             max_poll_records=self.max_poll_records,
             max_poll_interval_ms=600_000,
-            session_timeout_ms=30_000,
-            heartbeat_interval_ms=3_000,
+            session_timeout_ms=self.session_timeout_ms,
+            heartbeat_interval_ms=max(500, self.session_timeout_ms // 4),
+            # While the broker is away the client's metadata and coordinator loops retry at this pace.
+            retry_backoff_ms=1000,
         )
+        consumer.subscribe(topics=self.topics, listener=_Membership(self, consumer))
         self._consumer = consumer
         await consumer.start()
         try:
             self.running.set()
-            while not self._stopping:
+            while not self._stopping and not self.fenced:
                 batches = await consumer.getmany(timeout_ms=500)
+                work = [(tp, records) for tp, records in batches.items() if records]
+                self._round_started = time.monotonic() if work else None
                 # Partitions are independent (order is per key, keys live in one partition): handle them
                 # concurrently, each in its own transaction, so one partition's round trips overlap another's.
-                outcomes = await asyncio.gather(*(
-                    self._handle_partition(consumer, tp, records) for tp, records in batches.items() if records
-                ))
-                paused_during_round = any(outcomes)
-                if paused_during_round:
+                # Every partition finishes (commits or fails) before a failure ends the round.
+                outcomes = await asyncio.gather(
+                    *(self._handle_partition(consumer, tp, records) for tp, records in work), return_exceptions=True
+                )
+                self._round_started = None
+                failures = [o for o in outcomes if isinstance(o, BaseException)]
+                if failures:
+                    with contextlib.suppress(Exception):
+                        await self._refresh_lag(consumer, force=True)
+                    raise failures[0]
+                if any(outcomes):
                     # Records buffered while paused may have been dropped: continue exactly after the last commit.
                     for tp in consumer.assignment():
                         committed = await consumer.committed(tp)
                         if committed is not None:
                             consumer.seek(tp, committed)
-                lags: dict[str, int] = {}
-                for tp in consumer.assignment():  # partitions that moved to another member drop out
-                    end = consumer.highwater(tp)
-                    if end is not None:
-                        lag = max(0, end - await consumer.position(tp))
-                        lags[f"{tp.topic}/{tp.partition}"] = lag
-                        CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(lag)
-                self.lag = lags
+                try:
+                    await self._refresh_lag(consumer)
+                except Exception as exc:
+                    log.warning("consumer lag not refreshed (%s: %s)", type(exc).__name__, exc)
+                if work or (self.lag_at is not None and not sum(self.lag.values())):
+                    self._trouble_since = None  # a round committed, or there is nothing left to commit
         finally:
             self.running.clear()
             self._consumer = None
+            self._round_started = None
+            if consumer._coordinator is not None and consumer._coordinator.member_id:
+                self._member_id = consumer._coordinator.member_id  # ours still, while the group remembers it
             await consumer.stop()
+
+    async def _refresh_lag(self, consumer: AIOKafkaConsumer, *, force: bool = False) -> None:
+        """Lag as the broker sees it: end offset minus the group's committed offset, per assigned partition."""
+        if not force and time.monotonic() - self._lag_refreshed < 2.0:
+            return
+        self._lag_refreshed = time.monotonic()
+        tps = sorted(consumer.assignment())
+        if not tps:
+            return
+        ends = await asyncio.wait_for(consumer.end_offsets(tps), timeout=5)
+        # One OffsetFetch for all partitions (the public `committed` asks once per partition).
+        commits = await asyncio.wait_for(consumer._coordinator.fetch_committed_offsets(tps), timeout=5)
+        lags: dict[str, int] = {}
+        starts: dict[TopicPartition, int] = {}
+        for tp in tps:
+            committed = commits[tp].offset if tp in commits and commits[tp].offset >= 0 else None
+            if committed is None:  # nothing committed yet: everything from the log's start is still to do
+                if not starts:
+                    starts = await asyncio.wait_for(consumer.beginning_offsets(tps), timeout=5) or {}
+                committed = starts.get(tp, 0)
+            lags[f"{tp.topic}/{tp.partition}"] = lag = max(0, ends[tp] - committed)
+            CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(lag)
+        self._forget_lag(self._lag_partitions() - set(tps))
+        self.lag = lags
+        self.lag_at = time.time()
+
+    def _lag_partitions(self) -> set[TopicPartition]:
+        out = set()
+        for name in self.lag:
+            topic, _, partition = name.rpartition("/")
+            out.add(TopicPartition(topic, int(partition)))
+        return out
+
+    def _forget_lag(self, partitions: set[TopicPartition]) -> None:
+        """A partition that moved to another member is that member's to report."""
+        for tp in partitions:
+            self.lag.pop(f"{tp.topic}/{tp.partition}", None)
+            with contextlib.suppress(KeyError):
+                CONSUMER_LAG.remove(self.service, tp.topic, str(tp.partition))
 
     async def _handle_partition(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
@@ -219,10 +387,18 @@ class MessageConsumer:
         backoff, paused, isolate = 0.1, False, False
         while True:
             try:
-                async with self.sessions() as session, session.begin():
-                    await self.apply_batch(session, decoded, isolate=isolate)
+                async with self.sessions() as session:
+                    async with session.begin():
+                        await self.apply_batch(session, decoded, isolate=isolate)
+                        self.faults.hit("consumer.before_commit")
+                    stored: list[tuple[str, str]] = session.info.pop("o2c_dead_letters", [])
+                for topic, type_ in stored:  # counted once they exist, never for a rolled-back attempt
+                    self.dead_lettered += 1
+                    DEAD_LETTERS.labels(self.service, topic, type_).inc()
                 self.faults.hit("consumer.after_commit_before_offset")
                 await consumer.commit({tp: records[-1].offset + 1})
+                self.last_commit_at = time.time()
+                CONSUMER_LAST_COMMIT.labels(self.service).set(self.last_commit_at)
                 if paused:
                     consumer.resume(*consumer.assignment())
                 return paused
@@ -231,6 +407,7 @@ class MessageConsumer:
             except Exception as exc:
                 if not is_transient(exc):
                     raise
+                self._trouble(exc)
                 HANDLER_FAILURES.labels(self.service, tp.topic, "*", "transient").inc()
                 log.warning("transient failure on %s[%d] (%s: %s); retrying in %.1fs",
                             tp.topic, tp.partition, type(exc).__name__, exc, backoff)
@@ -303,7 +480,14 @@ class MessageConsumer:
                     failure = None
                     break
                 except Exception as exc:
-                    await savepoint.rollback()
+                    try:
+                        await savepoint.rollback()
+                    except Exception as rollback_failed:
+                        # The transaction is unusable: redo the batch, keeping the handler's error as the cause.
+                        raise TransientError(
+                            f"savepoint rollback failed ({type(rollback_failed).__name__}: {rollback_failed}) "
+                            f"after {type(exc).__name__}: {exc}"
+                        ) from exc
                     if is_transient(exc):
                         raise
                     failure = exc
@@ -374,9 +558,17 @@ class MessageConsumer:
                 "o2c-dlq-status": status,
             },
         )
-        self.dead_lettered += 1
-        DEAD_LETTERS.labels(self.service, record.topic, env.type if env else "Undecodable").inc()
+        # Counted by the caller once the transaction commits (a rolled-back attempt stored nothing).
+        session.info.setdefault("o2c_dead_letters", []).append((record.topic, env.type if env else "Undecodable"))
 
     def snapshot(self) -> dict[str, Any]:
+        def at(ts: float | None) -> str | None:
+            return datetime.fromtimestamp(ts, UTC).isoformat() if ts is not None else None
+
+        stalled_for = (time.monotonic() - self._trouble_since) if self._trouble_since is not None else 0.0
         return {"handled": self.handled, "dead_lettered": self.dead_lettered, "running": self.running.is_set(),
-                "lag_total": sum(self.lag.values()), "lag": dict(sorted(self.lag.items()))}
+                "alive": self.alive(), "fenced": self.fenced, "instance_id": self.instance_id,
+                "restarts": self.restarts, "last_error": self.last_error, "last_error_at": at(self.last_error_at),
+                "last_commit_at": at(self.last_commit_at), "failing_for_seconds": round(stalled_for, 1),
+                "lag_total": sum(self.lag.values()), "lag": dict(sorted(self.lag.items())),
+                "lag_at": at(self.lag_at)}

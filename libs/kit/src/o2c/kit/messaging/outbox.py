@@ -93,11 +93,13 @@ class Outbox:
         if wake is not None and not session.info.get("o2c_outbox_wake"):
             session.info["o2c_outbox_wake"] = True
 
-            def after_commit(_: object) -> None:
+            # SQLAlchemy calls after_commit(session) and after_soft_rollback(session, previous_transaction);
+            # a listener that raises would replace the exception that caused the rollback, so take any shape.
+            def after_commit(*_: object) -> None:
                 session.info.pop("o2c_outbox_wake", None)
                 wake()
 
-            def after_rollback(_: object) -> None:
+            def after_rollback(*_: object) -> None:
                 session.info.pop("o2c_outbox_wake", None)
 
             event.listen(session.sync_session, "after_commit", after_commit, once=True)
