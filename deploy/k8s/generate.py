@@ -30,6 +30,8 @@ def deployment(name: str, module: str, port: int, *, database: bool) -> list[dic
     env: list[dict[str, object]] = [
         {"name": "O2C_HTTP_HOST", "value": "0.0.0.0"},
         {"name": "O2C_HTTP_PORT", "value": str(port)},
+        # Unique among live replicas (static group membership fences a duplicate): the pod's own name.
+        {"name": "O2C_INSTANCE_ID", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
     ]
     if database:
         env.append({"name": "O2C_DATABASE_URL",

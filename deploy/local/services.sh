@@ -41,7 +41,10 @@ cmd_up() {
     if ! module_exists "$module"; then continue; fi
     if running "$name"; then continue; fi
     # Each service listens on its own default port (its ServiceDefinition); O2C_<SVC>_HTTP_PORT overrides.
-    nohup "$PY" -m "$module" >>"$RUN/$name.log" 2>&1 &
+    # Its instance id (static Kafka group membership) is stable across restarts and unique among live ones.
+    local instance=()
+    [[ "$name" == *sandbox ]] || instance=("O2C_${name^^}_INSTANCE_ID=${name}-${port}")
+    nohup env "${instance[@]}" "$PY" -m "$module" >>"$RUN/$name.log" 2>&1 &
     echo $! >"$RUN/$name.pid"
     started+=("$name:$port")
   done

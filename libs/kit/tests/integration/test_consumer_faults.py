@@ -222,3 +222,39 @@ async def test_consumer_lag_series_of_revoked_partitions_are_dropped(probe_pair:
             ) is None
     finally:
         await other.stop()
+
+
+async def test_two_live_processes_with_one_instance_id_fence_one_loudly(
+    probe_pair: ProbePair, caplog: pytest.LogCaptureFixture
+) -> None:
+    import contextlib
+
+    import probe
+    from o2c.kit.service import build_app, build_runtime
+
+    await probe_pair.start("sales")
+    first = await probe_pair.start("credit", instance_id="credit-a")
+    assert first.runtime.consumer is not None
+    await wait_for(lambda: _has_member(first.runtime.consumer), timeout=30, what="the first instance in the group")
+    # A second process configured with the same instance id (a copy-paste deployment mistake).
+    runtime = build_runtime(probe.definition("credit"), probe_pair.settings("credit", instance_id="credit-a"))
+    app = build_app(probe.definition("credit"), runtime)
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(app.router.lifespan_context(app))
+        consumers = [first.runtime.consumer, runtime.consumer]
+
+        async def one_fenced() -> bool:
+            return sum(bool(c and c.fenced) for c in consumers) == 1
+
+        await wait_for(one_fenced, timeout=40, what="one of the two fenced")
+        fenced = next(c for c in consumers if c and c.fenced)
+        survivor = next(c for c in consumers if c and not c.fenced)
+        assert fenced.alive() is False and "Fenced" in str(fenced.snapshot()["last_error"])
+        assert any("consumer fenced" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+        await emit(probe_pair, [("F-1", "after the fence")])
+        await wait_for(lambda: settled(probe_pair, effects=1, dead=0), timeout=30, what="the survivor consuming")
+        assert survivor.alive() and not fenced.running.is_set()
+
+
+async def _has_member(consumer: object) -> bool:
+    return getattr(consumer, "_member_id", None) is not None
