@@ -253,7 +253,13 @@ async def test_two_live_processes_with_one_instance_id_fence_one_loudly(
         assert any("consumer fenced" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
         await emit(probe_pair, [("F-1", "after the fence")])
         await wait_for(lambda: settled(probe_pair, effects=1, dead=0), timeout=30, what="the survivor consuming")
-        assert survivor.alive() and not fenced.running.is_set()
+        assert survivor.alive(), survivor.snapshot()
+
+        async def fenced_stopped() -> bool:
+            return not fenced.running.is_set()
+
+        await wait_for(fenced_stopped, timeout=10, what="the fenced consumer to stop consuming")
+        assert fenced.alive() is False
 
 
 async def _has_member(consumer: object) -> bool:

@@ -240,6 +240,7 @@ def create_app(
     routers: Sequence[APIRouter] = (),
     readiness: dict[str, ReadinessCheck] | None = None,
     liveness: dict[str, Callable[[], bool]] | None = None,
+    advisory: dict[str, ReadinessCheck] | None = None,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     description: str = "",
 ) -> FastAPI:
@@ -262,10 +263,14 @@ def create_app(
             body["checks"] = {name: "failing" if name in failing else "ok" for name in alive_checks}
         return JSONResponse(body, status_code=503 if failing else 200)
 
-    @app.get("/readyz", tags=["ops"], summary="Database and broker reachable")
+    advisories = dict(advisory or {})
+
+    @app.get("/readyz", tags=["ops"], summary="Ready to serve HTTP (database, migrations); broker reported")
     async def readyz() -> JSONResponse:
-        results = dict(zip(checks, await asyncio.gather(*(c() for c in checks.values())), strict=True))
-        ready = all(results.values())
+        every = checks | advisories
+        results = dict(zip(every, await asyncio.gather(*(c() for c in every.values())), strict=True))
+        # An advisory check is shown, not gating: e.g. writes go to the outbox while the broker is away.
+        ready = all(v for k, v in results.items() if k in checks)
         body: dict[str, Any] = {"status": "ready" if ready else "not ready",
                                 "checks": {k: "ok" if v else "failing" for k, v in results.items()}}
         return JSONResponse(body, status_code=200 if ready else 503)

@@ -204,7 +204,8 @@ def build_app(
     app = create_app(
         settings, title=definition.title, description=definition.description,
         routers=[*definition.routers(rt), dead_letter_router(rt)],
-        readiness={"database": db_ready, "migrations": migrations_ready, "broker": broker_ready},
+        readiness={"database": db_ready, "migrations": migrations_ready},
+        advisory={"broker": broker_ready},
         liveness={"consumer": rt.consumer.alive} if rt.consumer is not None and run_consumer else None,
         lifespan=lifespan,
     )

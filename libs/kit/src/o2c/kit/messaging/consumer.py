@@ -130,6 +130,8 @@ class _Membership(ConsumerRebalanceListener):  # type: ignore[misc]
         self.owner._forget_lag(revoked)
         if await self.owner._taken_over(self.consumer):
             self.owner._fence()
+            # A poll waiting for the assignment that will now never come gives up at once.
+            self.consumer._subscription.abort_waiters(Fenced(self.owner.instance_id))
             # Returning would let the client rejoin and take the id back from the newer process (and so on,
             # in turns): end the client's coordination task here instead; the consumer loop stops it.
             raise asyncio.CancelledError()
@@ -217,6 +219,8 @@ class MessageConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if self.fenced:
+                    break
                 self.restarts += 1
                 CONSUMER_RESTARTS.labels(self.service).inc()
                 self._trouble(exc)
@@ -305,7 +309,11 @@ class MessageConsumer:
         try:
             self.running.set()
             while not self._stopping and not self.fenced:
-                batches = await consumer.getmany(timeout_ms=500)
+                try:
+                    # getmany waits for a pending assignment without a deadline; a round must not.
+                    batches = await asyncio.wait_for(consumer.getmany(timeout_ms=500), timeout=2.5)
+                except TimeoutError:
+                    continue
                 work = [(tp, records) for tp, records in batches.items() if records]
                 self._round_started = time.monotonic() if work else None
                 # Partitions are independent (order is per key, keys live in one partition): handle them
@@ -342,22 +350,25 @@ class MessageConsumer:
 
     async def _refresh_lag(self, consumer: AIOKafkaConsumer, *, force: bool = False) -> None:
         """Lag as the broker sees it: end offset minus the group's committed offset, per assigned partition."""
-        if not force and time.monotonic() - self._lag_refreshed < 2.0:
+        if self.fenced or (not force and time.monotonic() - self._lag_refreshed < 2.0):
             return
         self._lag_refreshed = time.monotonic()
         tps = sorted(consumer.assignment())
-        if not tps:
-            return
-        ends = await asyncio.wait_for(consumer.end_offsets(tps), timeout=5)
+        if tps:
+            # Bounded as a whole: with the broker away the client would retry for as long as it is asked to.
+            await asyncio.wait_for(self._read_lag(consumer, tps), timeout=5)
+
+    async def _read_lag(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+        ends = await consumer.end_offsets(tps)
         # One OffsetFetch for all partitions (the public `committed` asks once per partition).
-        commits = await asyncio.wait_for(consumer._coordinator.fetch_committed_offsets(tps), timeout=5)
+        commits = await consumer._coordinator.fetch_committed_offsets(tps)
         lags: dict[str, int] = {}
         starts: dict[TopicPartition, int] = {}
         for tp in tps:
             committed = commits[tp].offset if tp in commits and commits[tp].offset >= 0 else None
             if committed is None:  # nothing committed yet: everything from the log's start is still to do
                 if not starts:
-                    starts = await asyncio.wait_for(consumer.beginning_offsets(tps), timeout=5) or {}
+                    starts = await consumer.beginning_offsets(tps) or {}
                 committed = starts.get(tp, 0)
             lags[f"{tp.topic}/{tp.partition}"] = lag = max(0, ends[tp] - committed)
             CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(lag)
