@@ -188,8 +188,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 class RunningService:
     """One service started in-process (HTTP app + relay + consumer) against a test database and topic prefix."""
 
-    def __init__(self, app: Any, runtime: Any, stack: Any) -> None:
-        self.app, self.runtime, self._stack = app, runtime, stack
+    def __init__(self, app: Any, runtime: Any, stack: Any, on_stop: Callable[[], None] | None = None) -> None:
+        self.app, self.runtime, self._stack, self._on_stop = app, runtime, stack, on_stop
 
     def client(self, **headers: str) -> Any:
         import httpx
@@ -198,6 +198,8 @@ class RunningService:
 
     async def stop(self) -> None:
         await self._stack.aclose()
+        if self._on_stop is not None:
+            self._on_stop()
 
 
 class ServiceHarness:
@@ -211,6 +213,7 @@ class ServiceHarness:
         self.databases, self.bootstrap, self.prefix, self.jwks_file = databases, bootstrap, prefix, jwks_file
         self.running: dict[str, RunningService] = {}
         self.urls: dict[str, str] = {}
+        self._live_instances: set[str] = set()
 
     async def create_all_topics(self) -> None:
         from o2c.contracts.topics import TOPICS
@@ -231,16 +234,23 @@ class ServiceHarness:
             relay_sweep_seconds=0.5, publish_timeout_seconds=5.0, handler_max_attempts=3,
             redis_url=os.environ.get("O2C_REDIS_URL", "redis://127.0.0.1:56379/0"),
         )
+        # Each live instance its own static group member id (a duplicate would be fenced); a restarted one
+        # gets its old id back, as a restarted process does.
+        n = 0
+        while f"{definition.name}-{n}" in self._live_instances:
+            n += 1
+        values["instance_id"] = instance = f"{definition.name}-{n}"
         values.update(overrides)
         settings = definition.settings_class(**values)
         runtime = build_runtime(definition, settings)
         app = build_app(definition, runtime, run_consumer=consumer, run_relay=relay)
         stack = contextlib.AsyncExitStack()
         await stack.enter_async_context(app.router.lifespan_context(app))
+        self._live_instances.add(instance)
         await asyncio.wait_for(runtime.migrated.wait(), timeout=60)
         if runtime.consumer is not None and consumer:
             await asyncio.wait_for(runtime.consumer.running.wait(), timeout=60)
-        service = RunningService(app, runtime, stack)
+        service = RunningService(app, runtime, stack, on_stop=lambda: self._live_instances.discard(instance))
         self.running[definition.name] = service
         return service
 
