@@ -202,6 +202,7 @@ class MessageConsumer:
         self.last_commit_at: float | None = None
         self.fenced = False
         self._member_id: str | None = None
+        self._last_error_class = ""
         self._trouble_since: float | None = None
         self._round_started: float | None = None
         self._lag_refreshed = 0.0
@@ -242,8 +243,11 @@ class MessageConsumer:
     def _trouble(self, exc: BaseException) -> None:
         self.last_error = f"{type(exc).__name__}: {exc}"[:1000]
         self.last_error_at = time.time()
-        CONSUMER_LAST_ERROR.clear()
-        CONSUMER_LAST_ERROR.labels(self.service, type(exc).__name__).set(self.last_error_at)
+        if self._last_error_class and self._last_error_class != type(exc).__name__:
+            with contextlib.suppress(KeyError):  # one series: the latest error's class
+                CONSUMER_LAST_ERROR.remove(self.service, self._last_error_class)
+        self._last_error_class = type(exc).__name__
+        CONSUMER_LAST_ERROR.labels(self.service, self._last_error_class).set(self.last_error_at)
         if self._trouble_since is None:
             self._trouble_since = time.monotonic()
 
