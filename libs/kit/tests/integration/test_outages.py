@@ -103,7 +103,7 @@ async def test_broker_down_30s_http_requests_succeed_messages_flow_after_and_the
         f"O2C_{side.upper()}_DATABASE_URL": probe_pair.urls[side], f"O2C_{side.upper()}_HTTP_PORT": str(port),
         "O2C_KAFKA_BOOTSTRAP": probe_pair.bootstrap, "O2C_TOPIC_PREFIX": probe_pair.prefix,
         "O2C_CONSUMER_GROUP": f"{probe_pair.prefix}{side}", "O2C_JWKS_FILE": probe_pair.jwks_file,
-        "O2C_RELAY_SWEEP_SECONDS": "0.5",
+        "O2C_RELAY_SWEEP_SECONDS": "0.5", f"O2C_{side.upper()}_METRICS_PORT": str(free_port()),
     }, stdout=logs[side].open("ab"), stderr=subprocess.STDOUT) for side, port in ports.items()]
     headers = bearer(issuer, "sales_coordinator")  # type: ignore[arg-type]
     try:

@@ -49,6 +49,7 @@ async def test_kill_9_mid_flow_the_restarted_credit_takes_its_partitions_back_in
         "O2C_CREDIT_KAFKA_BOOTSTRAP": harness.bootstrap, "O2C_CREDIT_TOPIC_PREFIX": harness.prefix,
         "O2C_CREDIT_CONSUMER_GROUP": f"{harness.prefix}credit", "O2C_CREDIT_JWKS_FILE": harness.jwks_file,
         "O2C_CREDIT_INSTANCE_ID": "credit-kill-test", "O2C_CREDIT_RELAY_SWEEP_SECONDS": "0.5",
+        "O2C_CREDIT_METRICS_PORT": str(free_port()),  # not http + 1000: that one may be taken
     }
     log = open(tmp_path / "credit.log", "ab")  # noqa: SIM115 - closed at the end
 
