@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from o2c.kit.auth import JwksKeys, TokenVerifier
+from o2c.kit.edge import InputGuard
 from o2c.kit.policy import action_of, routes_of
 from o2c.kit.problems import (
     PROBLEM_JSON,
@@ -286,6 +287,7 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(RetryConflicts)
+    app.add_middleware(InputGuard)  # inside the size limit: it reads a body already bounded
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTelemetry, service=settings.service)
     return app

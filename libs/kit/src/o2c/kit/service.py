@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI
 from o2c.kit.auth import Principal
 from o2c.kit.db import database_ready, make_engine, make_sessionmaker, upgrade_to_head
+from o2c.kit.edge import Limit, RequestModel, RowId
 from o2c.kit.http import create_app, tcp_reachable
 from o2c.kit.messaging.consumer import Handler, MessageConsumer
 from o2c.kit.messaging.dead_letters import discard_dead_letter, list_dead_letters, replay_dead_letter
@@ -29,7 +30,7 @@ from o2c.kit.messaging.schema import TABLES
 from o2c.kit.policy import allow
 from o2c.kit.settings import ServiceSettings, load_settings, refuse_without_secrets
 from o2c.kit.telemetry import serve_metrics, setup_logging, setup_tracing
-from pydantic import BaseModel
+from pydantic import Field
 from sqlalchemy import MetaData, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -72,8 +73,8 @@ DeadLetterReader = Annotated[Principal, Depends(allow("admin.dead-letter.read"))
 DeadLetterResolver = Annotated[Principal, Depends(allow("admin.dead-letter.resolve"))]
 
 
-class Replay(BaseModel):
-    reason: str = ""
+class Replay(RequestModel):
+    reason: str = Field(default="", max_length=1000)
 
 
 def dead_letter_router(runtime: Runtime) -> APIRouter:
@@ -88,17 +89,17 @@ def dead_letter_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/dead-letters", summary="Dead letters of this service's consumer")
     async def get_dead_letters(_: DeadLetterReader, status: str | None = "open",
-                               limit: int = 100) -> list[dict[str, Any]]:
+                               limit: Limit = 100) -> list[dict[str, Any]]:
         async with runtime.sessions() as session:
             return await list_dead_letters(session, status, limit)
 
     @router.post("/dead-letters/{dead_letter_id}/replay", summary="Replay through the same handler")
-    async def post_replay(dead_letter_id: int, who: DeadLetterResolver) -> list[dict[str, Any]]:
+    async def post_replay(dead_letter_id: RowId, who: DeadLetterResolver) -> list[dict[str, Any]]:
         outcomes = await replay_dead_letter(consumer(), dead_letter_id, who.subject)
         return [o.__dict__ for o in outcomes]
 
     @router.post("/dead-letters/{dead_letter_id}/discard", summary="Resolve without effect, with a reason")
-    async def post_discard(dead_letter_id: int, body: Replay, who: DeadLetterResolver) -> list[dict[str, Any]]:
+    async def post_discard(dead_letter_id: RowId, body: Replay, who: DeadLetterResolver) -> list[dict[str, Any]]:
         outcomes = await discard_dead_letter(consumer(), dead_letter_id, who.subject, body.reason or "no reason")
         return [o.__dict__ for o in outcomes]
 

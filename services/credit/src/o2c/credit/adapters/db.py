@@ -10,6 +10,7 @@ come from a gapless series per financial year.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from o2c.kit.idempotency import idempotency_table
 from o2c.kit.messaging.schema import messaging_tables
 from o2c.kit.scope import customer_scope_table
 from sqlalchemy.dialects.postgresql import JSONB
@@ -19,6 +20,7 @@ credit_registry = registry()
 metadata = credit_registry.metadata
 messaging_tables(metadata)
 customer_scope = customer_scope_table(metadata)  # owner and partners per customer (kit scope checks)
+idempotent_request = idempotency_table(metadata)
 
 _TS = sa.DateTime(timezone=True)
 

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
-from o2c.contracts.types import Money
+from fastapi import APIRouter, Depends, Query, Request, Response
 from o2c.contracts.v1.credit import PaymentMode
 from o2c.credit.adapters.repository import SqlUnitOfWork
 from o2c.credit.domain import (
@@ -26,11 +25,13 @@ from o2c.credit.domain import Role as CreditRole
 from o2c.credit.service_layer import use_cases, views
 from o2c.credit.service_layer.runtime import clock, unit_of_work, write_off_ceiling
 from o2c.kit.auth import Principal, Role
+from o2c.kit.edge import Amount, Limit, Offset, RequestModel
+from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.scope import ensure_customer_visible
 from o2c.kit.service import Runtime
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -62,8 +63,8 @@ def domain_problems() -> Iterator[None]:
         raise Problem(422, "Unprocessable", str(exc)) from exc
 
 
-class TemporaryIncreaseBody(BaseModel):
-    amount: Money = Field(gt=0)
+class TemporaryIncreaseBody(RequestModel):
+    amount: Amount = Field(gt=0)
     valid_until: date
     note: str = Field(default="", max_length=500)
 
@@ -71,34 +72,34 @@ class TemporaryIncreaseBody(BaseModel):
         return use_cases.TemporaryIncreaseRequest(self.amount, self.valid_until, self.note)
 
 
-class ApproveBody(BaseModel):
+class ApproveBody(RequestModel):
     note: str = Field(default="", max_length=1000)
     temporary_increase: TemporaryIncreaseBody | None = None
 
 
-class RejectBody(BaseModel):
+class RejectBody(RequestModel):
     note: str = Field(min_length=1, max_length=1000, pattern=r"\S")
 
 
-class PaymentBody(BaseModel):
+class PaymentBody(RequestModel):
     customer_id: str = Field(min_length=1, max_length=64)
-    amount: Money = Field(ge=0, description="Cash received (decimal string)")
-    tds_deducted: Money = Field(default=ZERO, ge=0, description="TDS the buyer withheld (s.194Q)")
+    amount: Amount = Field(ge=0, description="Cash received (decimal string)")
+    tds_deducted: Amount = Field(default=ZERO, ge=0, description="TDS the buyer withheld (s.194Q)")
     received_on: date
     mode: PaymentMode
     bank_reference: str | None = Field(default=None, max_length=64)
-    invoice_ids: list[str] = Field(default_factory=list, max_length=500,
+    invoice_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list, max_length=500,
                                    description="Invoices the buyer named; empty: oldest first")
-    write_off_limit: Money = Field(default=ZERO, ge=0, description="Residue per invoice that may be written off")
+    write_off_limit: Amount = Field(default=ZERO, ge=0, description="Residue per invoice that may be written off")
 
 
-class WriteOffBody(BaseModel):
-    amount: Money = Field(gt=0)
+class WriteOffBody(RequestModel):
+    amount: Amount = Field(gt=0)
     reason: str = Field(min_length=1, max_length=500)
 
 
-class ProfileBody(BaseModel):
-    credit_limit: Money | None = Field(default=None, ge=0)
+class ProfileBody(RequestModel):
+    credit_limit: Amount | None = Field(default=None, ge=0)
     payment_terms_days: int | None = Field(default=None, ge=0, le=365)
     grace_days: int | None = Field(default=None, ge=0, le=365)
     on_hold: bool | None = None
@@ -124,8 +125,7 @@ def router(rt: Runtime) -> APIRouter:
              response_class=Response, responses={200: {"content": {"application/json": {}}}})
     async def list_sanctions(_: sanction_reader,
                              status: Annotated[SanctionStatus | None, Query()] = SanctionStatus.PENDING,
-                             limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-                             offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+                             limit: Limit = 500, offset: Offset = 0) -> Response:
         # Each entry is stored rendered with its request: the page is one query and no per-row decoding.
         async with rt.sessions() as session:
             page = await SqlUnitOfWork(session, _read_only).sanction_queue_json(
@@ -163,7 +163,7 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.post("/payments", status_code=201, summary="Record a customer payment and allocate it")
     async def post_payment(body: PaymentBody, who: cashier,
-                           idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
+                           request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
         if body.amount + body.tds_deducted <= 0:
             raise InvalidField("amount", "a payment must bring cash or TDS")
         by = Actor(who.subject, CreditRole.FINANCE_HEAD if Role.FINANCE_HEAD in who.roles
@@ -173,19 +173,23 @@ def router(rt: Runtime) -> APIRouter:
             tds_deducted=body.tds_deducted, invoice_ids=tuple(body.invoice_ids), bank_reference=body.bank_reference,
             write_off_limit=body.write_off_limit,
         )
+        asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
         with domain_problems():
             async with unit_of_work(rt) as uow:
-                return await use_cases.record_payment(uow, data, by, clock(rt).now(), idempotency_key,
-                                                      write_off_ceiling(rt))
+                answer, _ = await once(uow.session, asked, lambda: use_cases.record_payment(
+                    uow, data, by, clock(rt).now(), None, write_off_ceiling(rt)))
+                return answer
 
     @api.post("/receivables/{customer_id}/{invoice_id}/write-off", status_code=201,
               summary="Write off a small residue of an invoice (within the configured limit)")
     async def post_write_off(customer_id: str, invoice_id: str, body: WriteOffBody, who: writer_off,
-                             idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
+                             request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
         with domain_problems():
             async with unit_of_work(rt) as uow:
-                return await use_cases.write_off_residue(uow, customer_id, invoice_id, body.amount, actor_of(who),
-                                                         clock(rt).now(), write_off_ceiling(rt), idempotency_key)
+                answer, _ = await once(uow.session, asked, lambda: use_cases.write_off_residue(
+                    uow, customer_id, invoice_id, body.amount, actor_of(who), clock(rt).now(), write_off_ceiling(rt)))
+                return answer
 
     @api.get("/credit-profiles/{customer_id}", summary="Credit profile, exposure and the audit of changes")
     async def get_profile(customer_id: str, who: reader) -> dict[str, Any]:

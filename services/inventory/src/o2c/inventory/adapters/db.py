@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from o2c.kit.idempotency import idempotency_table
 from o2c.kit.messaging.schema import messaging_tables
 from o2c.kit.scope import customer_scope_table
 from sqlalchemy.dialects.postgresql import JSONB
@@ -29,6 +30,7 @@ class InventoryRecord(SQLModel, registry=registry()):
 metadata = InventoryRecord.metadata
 messaging_tables(metadata)
 customer_scope = customer_scope_table(metadata)  # owner and partners per customer (kit scope checks)
+idempotent_request = idempotency_table(metadata)
 
 warehouse = sa.Table(
     "warehouse", metadata,
@@ -214,15 +216,8 @@ return_authorisation = sa.Table(
     sa.Column("received_at", sa.DateTime(timezone=True)),
 )
 
-http_request = sa.Table(
-    "http_request", metadata,
-    sa.Column("idempotency_key", sa.Text, primary_key=True),
-    sa.Column("route", sa.Text, nullable=False),
-    sa.Column("response", JSONB, nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-)
-
 SERVICE_TABLES = [
     warehouse, bin_table, item, item_stock, stock_balance, stock_movement, reservation, reservation_allocation,
-    stock_issue, order_allocation, backorder, routing_policy, command_reply, return_authorisation, http_request,
+    stock_issue, order_allocation, backorder, routing_policy, command_reply, return_authorisation,
+    idempotent_request,
 ]

@@ -14,19 +14,20 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1.inventory import GoodsCondition
 from o2c.inventory.adapters import db
 from o2c.inventory.domain import BinKind, ConflictingState, InvalidValue, RoutingPolicy, RoutingStrategy
 from o2c.inventory.service_layer import stock as uc
 from o2c.kit.auth import Principal
+from o2c.kit.edge import Code, GstStateCode, Qty, RequestModel
+from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
 from o2c.kit.policy import allow, confinement
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.scope import visible_customer_ids
 from o2c.kit.service import Runtime
-from pydantic import BaseModel, Field
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
@@ -40,8 +41,6 @@ RoutingPolicySet = Annotated[Principal, Depends(allow("inventory.routing-policy.
 RoutingPolicyRead = Annotated[Principal, Depends(allow("inventory.routing-policy.read"))]
 
 MAX_ATP_ITEMS = 500
-
-Dec = Annotated[Decimal, Field(max_digits=15, decimal_places=3)]
 
 
 @contextlib.contextmanager
@@ -59,35 +58,35 @@ def domain_errors() -> Iterator[None]:
 # --- bodies --------------------------------------------------------------------------------------
 
 
-class BinIn(BaseModel):
+class BinIn(RequestModel):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._/-]+$")
     kind: BinKind = BinKind.STORAGE
 
 
-class WarehouseIn(BaseModel):
+class WarehouseIn(RequestModel):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")
     name: str = Field(min_length=1, max_length=200)
     line1: str = Field(default="", max_length=200)
     place: str = Field(default="", max_length=100)
     district: str = Field(default="", max_length=100)
-    state_code: str = Field(pattern=r"^[0-9]{2}$")
+    state_code: GstStateCode
     pincode: str = Field(pattern=r"^[1-9][0-9]{5}$")
     gstin: str = Field(min_length=15, max_length=15, description="The company's GSTIN in the warehouse's state")
     bins: list[BinIn] = Field(default_factory=list, max_length=2000)
 
 
 class BinCreate(BinIn):
-    warehouse_id: str
+    warehouse_id: Code
 
 
-class Movement(BaseModel):
-    warehouse_id: str
-    item_code: str
+class Movement(RequestModel):
+    warehouse_id: Code
+    item_code: Code
     reference: str = Field(default="", max_length=100)
 
 
 class ReceiptIn(Movement):
-    quantity: Dec = Field(gt=0)
+    quantity: Qty = Field(gt=0)
     bin_code: str = Field(description="Receiving bin: the goods are expected there, not yet promised")
     batch_no: str | None = None
     expiry_date: date | None = None
@@ -95,7 +94,7 @@ class ReceiptIn(Movement):
 
 
 class PutawayIn(Movement):
-    quantity: Dec = Field(gt=0)
+    quantity: Qty = Field(gt=0)
     from_bin: str
     to_bin: str
     batch_no: str | None = None
@@ -106,7 +105,7 @@ class TransferIn(PutawayIn):
 
 
 class AdjustmentIn(Movement):
-    change: Dec = Field(description="Signed: + found, − damaged or lost")
+    change: Qty = Field(description="Signed: + found, − damaged or lost")
     bin_code: str
     reason: str = Field(min_length=1, max_length=200)
     batch_no: str | None = None
@@ -114,36 +113,36 @@ class AdjustmentIn(Movement):
 
 
 class CountIn(Movement):
-    counted: Dec = Field(ge=0)
+    counted: Qty = Field(ge=0)
     bin_code: str
     batch_no: str | None = None
     expiry_date: date | None = None
 
 
-class SafetyIn(BaseModel):
-    warehouse_id: str
-    item_code: str
-    safety_stock: Dec = Field(ge=0)
+class SafetyIn(RequestModel):
+    warehouse_id: Code
+    item_code: Code
+    safety_stock: Qty = Field(ge=0)
 
 
-class PolicyIn(BaseModel):
+class PolicyIn(RequestModel):
     scope: Literal["company", "customer"] = "company"
-    customer_id: str | None = None
+    customer_id: str | None = Field(default=None, max_length=64)
     strategy: RoutingStrategy
-    km_per_day: Dec = Field(default=Decimal(300), gt=0)
-    handling_days: dict[str, int] = Field(default_factory=dict)
+    km_per_day: Qty = Field(default=Decimal(300), gt=0)
+    handling_days: dict[Code, Annotated[int, Field(ge=0, le=365)]] = Field(default_factory=dict)
 
 
-class ReturnLineIn(BaseModel):
+class ReturnLineIn(RequestModel):
     invoice_line_no: int = Field(ge=1)
-    quantity: Dec = Field(gt=0)
+    quantity: Qty = Field(gt=0)
     condition: GoodsCondition = GoodsCondition.SALEABLE
     bin_code: str
     batch_no: str | None = None
     expiry_date: date | None = None
 
 
-class ReturnReceiptIn(BaseModel):
+class ReturnReceiptIn(RequestModel):
     lines: list[ReturnLineIn] = Field(min_length=1)
 
 
@@ -159,7 +158,6 @@ async def visible_orders(session: AsyncSession, who: Principal, order_ids: set[s
 
 def router(rt: Runtime) -> APIRouter:
     api = APIRouter(tags=["inventory"])
-    idem = Header(default=None, alias="Idempotency-Key", max_length=200)
 
     @contextlib.asynccontextmanager
     async def tx() -> AsyncIterator[AsyncSession]:
@@ -171,24 +169,12 @@ def router(rt: Runtime) -> APIRouter:
             return await rt.outbox.add(session, message)
         return emit
 
-    async def idempotent(route: str, key: str | None,
+    async def idempotent(asked: IdempotentRequest | None,
                          work: Callable[[AsyncSession], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
         async with tx() as session:
-            if key:
-                # Serialise requests with the same key; a repeat answers what the first one answered.
-                await session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"inv:{key}"})
-                row = (await session.execute(sa.select(db.http_request.c.route, db.http_request.c.response).where(
-                    db.http_request.c.idempotency_key == key))).first()
-                if row is not None:
-                    if row.route != route:
-                        raise Conflict(f"Idempotency-Key {key} was used for {row.route}")
-                    return dict(row.response) | {"repeated": True}
             with domain_errors():
-                result = await work(session)
-            if key:
-                await session.execute(pg_insert(db.http_request).values(idempotency_key=key, route=route,
-                                                                        response=result))
-            return result
+                answer, repeated = await once(session, asked, lambda: work(session))
+            return answer | {"repeated": True} if repeated else answer
 
     # --- warehouses and bins -------------------------------------------------------------------
 
@@ -245,36 +231,36 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.post("/stock/receipts", status_code=201, summary="Goods arrived: expected in a receiving bin, not promised")
     async def post_receipt(body: ReceiptIn, who: StockMove,
-                           idempotency_key: str | None = idem) -> dict[str, Any]:
-        return await idempotent("receipts", idempotency_key, mover(
+                           request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        return await idempotent(IdempotentRequest.from_http(request, idempotency_key, who.subject, body), mover(
             uc.MovementKind.RECEIPT, body, who, quantity=body.quantity, bin_code=body.bin_code,
             batch_no=body.batch_no, expiry_date=body.expiry_date, manufactured_on=body.manufactured_on))
 
     @api.post("/stock/putaways", status_code=201, summary="Expected goods put away: confirmed, promisable")
     async def post_putaway(body: PutawayIn, who: StockMove,
-                           idempotency_key: str | None = idem) -> dict[str, Any]:
-        return await idempotent("putaways", idempotency_key, mover(
+                           request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        return await idempotent(IdempotentRequest.from_http(request, idempotency_key, who.subject, body), mover(
             uc.MovementKind.PUTAWAY, body, who, quantity=body.quantity, bin_code=body.from_bin, to_bin=body.to_bin,
             batch_no=body.batch_no))
 
     @api.post("/stock/transfers", status_code=201, summary="Move unreserved confirmed goods between bins")
     async def post_transfer(body: TransferIn, who: StockMove,
-                            idempotency_key: str | None = idem) -> dict[str, Any]:
-        return await idempotent("transfers", idempotency_key, mover(
+                            request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        return await idempotent(IdempotentRequest.from_http(request, idempotency_key, who.subject, body), mover(
             uc.MovementKind.TRANSFER, body, who, quantity=body.quantity, bin_code=body.from_bin,
             to_bin=body.to_bin, batch_no=body.batch_no))
 
     @api.post("/stock/adjustments", status_code=201, summary="Correct confirmed stock by a signed quantity")
     async def post_adjustment(body: AdjustmentIn, who: StockMove,
-                              idempotency_key: str | None = idem) -> dict[str, Any]:
-        return await idempotent("adjustments", idempotency_key, mover(
+                              request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        return await idempotent(IdempotentRequest.from_http(request, idempotency_key, who.subject, body), mover(
             uc.MovementKind.ADJUSTMENT, body, who, quantity=body.change, bin_code=body.bin_code,
             batch_no=body.batch_no, expiry_date=body.expiry_date, reason=body.reason))
 
     @api.post("/stock/counts", status_code=201, summary="Cycle count: the count becomes the confirmed quantity")
     async def post_count(body: CountIn, who: StockMove,
-                         idempotency_key: str | None = idem) -> dict[str, Any]:
-        return await idempotent("counts", idempotency_key, mover(
+                         request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        return await idempotent(IdempotentRequest.from_http(request, idempotency_key, who.subject, body), mover(
             uc.MovementKind.COUNT, body, who, quantity=body.counted, bin_code=body.bin_code,
             batch_no=body.batch_no, expiry_date=body.expiry_date))
 

@@ -7,6 +7,7 @@ Aggregates are rows: the columns that are searched, locked or unique are real co
 from __future__ import annotations
 
 import sqlalchemy as sa
+from o2c.kit.idempotency import idempotency_table
 from o2c.kit.messaging.schema import messaging_tables
 from o2c.kit.scope import customer_scope_table
 from sqlalchemy.dialects.postgresql import JSONB
@@ -17,6 +18,7 @@ metadata = sales_registry.metadata
 messaging_tables(metadata)
 customer_scope = customer_scope_table(metadata)
 """Owner and partners per customer, written with the customer: the kit's scope checks read it in sales too."""
+idempotent_request = idempotency_table(metadata)
 
 _TS = sa.DateTime(timezone=True)
 

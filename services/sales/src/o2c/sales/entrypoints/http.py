@@ -9,14 +9,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from o2c.contracts.v1.sales import ReturnReason
 from o2c.kit.auth import Principal
+from o2c.kit.edge import Amount, Code, EffectiveDate, GstStateCode, Qty, Rate, RequestModel
+from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
@@ -50,7 +53,7 @@ from o2c.sales.service_layer.coordinator import CoordinatorPolicy
 from o2c.sales.service_layer.errors import ForbiddenError, NotFoundError
 from o2c.sales.service_layer.ports import StockSource, UnitOfWork
 from o2c.sales.settings import SalesSettings
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 
 # Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
@@ -105,14 +108,14 @@ def domain_errors() -> Iterator[None]:
 # --- request bodies --------------------------------------------------------------------------------
 
 
-class AddressIn(BaseModel):
+class AddressIn(RequestModel):
     address_id: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=200)
     line1: str = Field(min_length=1, max_length=200)
     line2: str = Field(default="", max_length=200)
     place: str = Field(min_length=1, max_length=100)
     district: str = Field(default="", max_length=100)
-    state_code: str
+    state_code: GstStateCode
     pincode: str | None = None
     gstin: str | None = None
     is_billing: bool = True
@@ -129,7 +132,7 @@ class AddressIn(BaseModel):
         )
 
 
-class ContactIn(BaseModel):
+class ContactIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     email: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=20)
@@ -139,125 +142,125 @@ class ContactIn(BaseModel):
         return Contact(self.name, self.email, self.phone, tuple(self.channels))
 
 
-class CustomerIn(BaseModel):
-    code: str = Field(min_length=1, max_length=40)
+class CustomerIn(RequestModel):
+    code: Code
     legal_name: str = Field(min_length=1, max_length=200)
     pan: str | None = None
     gst_category: GstCategory
     addresses: list[AddressIn] = Field(min_length=1, max_length=200)
-    payment_terms_days: int = 30
-    price_list_code: str
+    payment_terms_days: int = Field(default=30, ge=0, le=365)
+    price_list_code: Code
     sales_owner: str | None = None
     ship_policy: ShipPolicy = ShipPolicy.SHIP_PARTIAL
     shortage_policy: ShortagePolicy = ShortagePolicy.BACKORDER
-    requested_credit_limit: str | None = None
-    credit_grace_days: int = 0
+    requested_credit_limit: Amount | None = None
+    credit_grace_days: int = Field(default=0, ge=0, le=365)
     contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
 
 
-class CustomerPatch(BaseModel):
+class CustomerPatch(RequestModel):
     legal_name: str | None = None
-    payment_terms_days: int | None = None
-    credit_grace_days: int | None = None
-    price_list_code: str | None = None
+    payment_terms_days: int | None = Field(default=None, ge=0, le=365)
+    credit_grace_days: int | None = Field(default=None, ge=0, le=365)
+    price_list_code: Code | None = None
     sales_owner: str | None = None
     ship_policy: ShipPolicy | None = None
     shortage_policy: ShortagePolicy | None = None
-    requested_credit_limit: str | None = None
+    requested_credit_limit: Amount | None = None
     gst_category: GstCategory | None = None
     addresses: list[AddressIn] = Field(default_factory=list)
     remove_addresses: list[str] = Field(default_factory=list)
     contacts: list[ContactIn] | None = None
 
 
-class PartnersIn(BaseModel):
+class PartnersIn(RequestModel):
     partner_ids: list[str] = Field(max_length=50, description="The whole list; an empty list: no partner")
 
 
-class Reason(BaseModel):
+class Reason(RequestModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class ItemIn(BaseModel):
-    code: str
-    name: str
-    hsn: str
-    unit: str
-    product_line: str
+class ItemIn(RequestModel):
+    code: Code
+    name: str = Field(min_length=1, max_length=200)
+    hsn: str = Field(max_length=8)
+    unit: str = Field(max_length=8)
+    product_line: str = Field(max_length=100)
     batch_tracked: bool = False
     stocked: bool = True
-    lead_time_days: int = 0
+    lead_time_days: int = Field(default=0, ge=0, le=365)
 
 
-class ItemPatch(BaseModel):
+class ItemPatch(RequestModel):
     name: str | None = None
     product_line: str | None = None
     batch_tracked: bool | None = None
     stocked: bool | None = None
-    lead_time_days: int | None = None
+    lead_time_days: int | None = Field(default=None, ge=0, le=365)
     active: bool | None = None
 
 
-class GstRateIn(BaseModel):
-    hsn_prefix: str
-    rate: str
-    effective_from: date
-    cess_rate: str = "0"
+class GstRateIn(RequestModel):
+    hsn_prefix: str = Field(min_length=2, max_length=8, pattern=r"^[0-9]+$")
+    rate: Rate
+    effective_from: EffectiveDate
+    cess_rate: Rate = Decimal(0)
 
 
-class PriceIn(BaseModel):
-    item_code: str
-    unit_price: str
-    valid_from: date
-    valid_to: date | None = None
+class PriceIn(RequestModel):
+    item_code: Code
+    unit_price: Amount
+    valid_from: EffectiveDate
+    valid_to: EffectiveDate | None = None
     customer_id: str | None = Field(default=None, description="Set: this customer's negotiated price")
 
 
-class PriceListIn(BaseModel):
-    code: str = Field(min_length=1, max_length=40)
+class PriceListIn(RequestModel):
+    code: Code
     name: str = Field(min_length=1, max_length=200)
     entries: list[PriceIn] = Field(default_factory=list, max_length=20000)
 
 
-class PricesIn(BaseModel):
+class PricesIn(RequestModel):
     entries: list[PriceIn] = Field(min_length=1, max_length=20000)
 
 
-class SlabIn(BaseModel):
-    min_quantity: str
-    discount_percent: str
+class SlabIn(RequestModel):
+    min_quantity: Qty
+    discount_percent: Rate
 
 
-class SchemeIn(BaseModel):
-    code: str
-    name: str
+class SchemeIn(RequestModel):
+    code: Code
+    name: str = Field(min_length=1, max_length=200)
     kind: Literal["quantity_slab", "buy_x_get_y"]
-    valid_from: date
-    valid_to: date
+    valid_from: EffectiveDate
+    valid_to: EffectiveDate
     item_codes: list[str] = Field(default_factory=list)
     product_lines: list[str] = Field(default_factory=list)
     slabs: list[SlabIn] = Field(default_factory=list)
-    buy_quantity: str | None = None
-    free_quantity: str | None = None
+    buy_quantity: Qty | None = None
+    free_quantity: Qty | None = None
 
 
-class LineIn(BaseModel):
-    item_code: str
-    quantity: str
+class LineIn(RequestModel):
+    item_code: str = Field(min_length=1, max_length=40)
+    quantity: Qty
 
 
-class QuotationIn(BaseModel):
+class QuotationIn(RequestModel):
     customer_id: str
     ship_to_id: str
     lines: list[LineIn] = Field(min_length=1, max_length=1000)
 
 
-class RevisionIn(BaseModel):
+class RevisionIn(RequestModel):
     lines: list[LineIn] = Field(min_length=1, max_length=1000)
     ship_to_id: str | None = None
 
 
-class ConvertIn(BaseModel):
+class ConvertIn(RequestModel):
     customer_po_no: str | None = None
 
 
@@ -265,12 +268,12 @@ class OrderIn(QuotationIn):
     customer_po_no: str | None = None
 
 
-class QuantityIn(BaseModel):
-    line_no: int
-    quantity: str
+class QuantityIn(RequestModel):
+    line_no: int = Field(ge=1, le=100_000)
+    quantity: Qty
 
 
-class AmendIn(BaseModel):
+class AmendIn(RequestModel):
     reason: str = Field(min_length=1, max_length=500)
     quantities: list[QuantityIn] = Field(default_factory=list)
     add_lines: list[LineIn] = Field(default_factory=list)
@@ -278,15 +281,15 @@ class AmendIn(BaseModel):
     ship_to_id: str | None = None
 
 
-class ReturnLineIn(BaseModel):
+class ReturnLineIn(RequestModel):
     invoice_line_no: int = Field(ge=1)
     line_no: int = Field(ge=1)
-    quantity: str
+    quantity: Qty
     reason: ReturnReason
     batch_no: str | None = None
 
 
-class ReturnIn(BaseModel):
+class ReturnIn(RequestModel):
     order_id: str
     invoice_id: str
     warehouse_id: str | None = None
@@ -611,30 +614,22 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
                 view["saga"]["parked_messages"] = await parked(session, [order_id])
             return view
 
-    async def idempotent(key: str | None, who: Principal, create: Any, response: Response) -> dict[str, Any]:
-        scoped_key = f"{who.subject}:{key}" if key else None
-        try:
-            async with unit_of_work() as uow:
-                order, created = await create(uow, scoped_key)
-        except IntegrityError as exc:  # the same key raced in another request: answer with its order
-            if scoped_key is None:
-                raise
-            async with reading() as uow:
-                order_id = await uow.repo.order_id_for_key(scoped_key)
-            if order_id is None:
-                raise Conflict("the order could not be stored; retry with the same Idempotency-Key") from exc
-            response.status_code = 200
-            return await order_answer(order_id)
-        if not created:
-            response.status_code = 200
-        return await order_answer(order.order_id)
+    async def idempotent(asked: IdempotentRequest | None, create: Any, response: Response) -> dict[str, Any]:
+        async with unit_of_work() as uow:
+            async def work() -> dict[str, Any]:
+                order, _ = await create(uow, None)
+                return {"order_id": order.order_id}
 
-    idem_header = Header(default=None, alias="Idempotency-Key", max_length=200)
+            assert isinstance(uow.repo, SqlRepository)  # the answer is stored in the order's transaction
+            answer, repeated = await once(uow.repo.session, asked, work)
+        if repeated:
+            response.status_code = 200
+        return await order_answer(str(answer["order_id"]))
 
     @api.post("/quotations/{quotation_id}/orders", status_code=201, tags=["orders"],
               summary="Convert a valid quotation into an order (idempotent by Idempotency-Key)")
-    async def convert(quotation_id: str, response: Response, who: OrderEntry,
-                      body: ConvertIn | None = None, idempotency_key: str | None = idem_header) -> dict[str, Any]:
+    async def convert(quotation_id: str, response: Response, who: OrderEntry, request: Request,
+                      body: ConvertIn | None = None, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
         async with reading() as uow:
             quotation = await orders.load_quotation(uow, quotation_id)
             await scoped_customer(uow, quotation.customer_id, who)
@@ -644,7 +639,8 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
                 uow, quotation_id, idempotency_key=key, customer_po_no=body.customer_po_no if body else None,
                 by=actor(who), at=now(), setup=setup)
 
-        return await idempotent(idempotency_key, who, create, response)
+        return await idempotent(IdempotentRequest.from_http(request, idempotency_key, who.subject, body), create,
+                                response)
 
     api.add_api_route("/quotations/{quotation_id}/convert", convert, methods=["POST"], status_code=201,
                       tags=["orders"], summary="Same as POST /quotations/{id}/orders")
@@ -654,7 +650,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
     @api.post("/orders", status_code=201, tags=["orders"], summary="Enter an order (idempotent by Idempotency-Key)")
     async def post_order(body: OrderIn, request: Request, response: Response,
                          who: OrderEntry,
-                         idempotency_key: str | None = idem_header) -> dict[str, Any]:
+                         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
         with domain_errors():
             requests = _requests(body.lines)
         async with reading() as uow:
@@ -666,7 +662,8 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
                 uow, customer_id=body.customer_id, ship_to_id=body.ship_to_id, lines=requests, stock=stock,
                 idempotency_key=key, customer_po_no=body.customer_po_no, by=actor(who), at=now(), setup=setup)
 
-        return await idempotent(idempotency_key, who, create, response)
+        return await idempotent(IdempotentRequest.from_http(request, idempotency_key, who.subject, body), create,
+                                response)
 
     async def scoped_order(order_id: str, who: Principal) -> None:
         async with reading() as uow:
