@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
@@ -28,11 +27,12 @@ from o2c.dispatch.service_layer.errors import UnknownShipment
 from o2c.dispatch.service_layer.ports import Publish
 from o2c.dispatch.service_layer.records import PickListStatus, Queue, ShipmentRecord, TripRecord
 from o2c.kit.auth import Principal
+from o2c.kit.edge import GstStateCode, Limit, Qty, RequestModel
 from o2c.kit.policy import allow, warehouse_scope
 from o2c.kit.problems import PROBLEM_BASE, Conflict, NotFound, Problem, field_error
 from o2c.kit.scope import ensure_customer_visible, visible_customer_ids, visible_customers
 from o2c.kit.service import Runtime
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 # Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
 Picker = Annotated[Principal, Depends(allow("dispatch.pick.confirm"))]
@@ -41,15 +41,15 @@ ShipmentReader = Annotated[Principal, Depends(allow("dispatch.shipment.read"))]
 Supervisor = Annotated[Principal, Depends(allow("dispatch.shipment.dispatch"))]
 
 
-class PickConfirmation(BaseModel):
-    picked: Decimal = Field(ge=0, description="Quantity picked (scanned)")
+class PickConfirmation(RequestModel):
+    picked: Qty = Field(ge=0, description="Quantity picked (scanned)")
     bin_code: str | None = Field(default=None, max_length=40, description="Bin scanned; must be the listed one")
     batch_no: str | None = Field(default=None, max_length=40, description="Batch scanned; must be the listed one")
     short_reason: ShortReason | None = Field(default=None, description="Required when picked < listed")
     note: str = Field(default="", max_length=200)
 
 
-class TransportBody(BaseModel):
+class TransportBody(RequestModel):
     mode: TransportMode = TransportMode.ROAD
     vehicle_no: str | None = Field(default=None, max_length=20)
     vehicle_type: VehicleType = VehicleType.REGULAR
@@ -74,7 +74,7 @@ class DispatchDetailsBody(TransportBody):
         return self.input(self.distance_km)
 
 
-class TripLeg(BaseModel):
+class TripLeg(RequestModel):
     shipment_id: str = Field(min_length=1, max_length=80)
     distance_km: int | None = Field(default=None, ge=0, le=4000)
 
@@ -88,7 +88,7 @@ class VehicleChangeBody(DispatchDetailsBody):
     reason: VehicleChangeReason
     remarks: str = Field(default="", max_length=200)
     from_place: str = Field(min_length=1, max_length=100, description="Where the goods are now")
-    from_state_code: str = Field(pattern=r"^[0-9]{2}$")
+    from_state_code: GstStateCode
 
 
 def _invalid(exc: InvalidValue) -> Problem:
@@ -184,7 +184,7 @@ def router(rt: Runtime) -> APIRouter:
     @api.get("/shipments", summary="Shipments by state or work queue (waiting_for_vehicle, "
                                    "waiting_for_documents, ready_for_gate, …)")
     async def list_shipments(who: ShipmentReader, warehouse: str | None = None, status: str | None = None,
-                             limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
+                             limit: Limit = 200) -> list[dict[str, Any]]:
         statuses, queues = [], []
         if status is not None:
             if status in {s.value for s in ShipmentStatus}:

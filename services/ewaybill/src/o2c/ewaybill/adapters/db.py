@@ -20,6 +20,10 @@ threshold = sa.Table(
     sa.Column("state_code", sa.Text),
     sa.Column("movement", sa.Text),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
+    # Who ended the row (set effective_to through the API), when and why: the row itself is never edited else.
+    sa.Column("ended_by", sa.Text),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("end_reason", sa.Text),
 )
 
 ewaybill = sa.Table(

@@ -22,11 +22,12 @@ from o2c.ewaybill.domain.requirement import Movement
 from o2c.ewaybill.service_layer import use_cases
 from o2c.ewaybill.service_layer.ports import EwayBillRecord
 from o2c.kit.auth import Principal
+from o2c.kit.edge import Amount, EffectiveDate, GstStateCode, Limit, RequestModel, RowId
 from o2c.kit.policy import allow
 from o2c.kit.problems import InvalidField, NotFound, Problem
 from o2c.kit.scope import ensure_customer_visible, visible_customer_ids, visible_customers
 from o2c.kit.service import Runtime
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 # Module level: with postponed annotations FastAPI resolves these names in the module's globals.
 # Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
@@ -35,16 +36,21 @@ actor = Annotated[Principal, Depends(allow("ewaybill.bill.act"))]
 threshold_adder = Annotated[Principal, Depends(allow("ewaybill.threshold.add"))]
 
 
-class ThresholdRequest(BaseModel):
-    value_above: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
-    effective_from: date
-    effective_to: date | None = None
-    state_code: str | None = Field(default=None, pattern=r"^[0-9]{2}$")
+class ThresholdRequest(RequestModel):
+    value_above: Amount = Field(gt=0, le=Decimal("999999999999.99"))
+    effective_from: EffectiveDate
+    effective_to: EffectiveDate | None = None
+    state_code: GstStateCode | None = None
     movement: Movement | None = None
     note: str = Field(default="", max_length=200, description="e.g. the state's notification number")
 
 
-class RetryRequest(BaseModel):
+class ThresholdEnd(RequestModel):
+    effective_to: EffectiveDate = Field(description="Last day the row applies")
+    reason: str = Field(min_length=1, max_length=200, description="e.g. the notification that withdrew it")
+
+
+class RetryRequest(RequestModel):
     vehicle_no: str | None = Field(default=None, max_length=15)
     distance_km: int | None = Field(default=None, ge=0, le=4000)
     vehicle_type: VehicleType | None = None
@@ -53,7 +59,7 @@ class RetryRequest(BaseModel):
     lr_no: str | None = Field(default=None, max_length=15)
 
 
-class CancelRequest(BaseModel):
+class CancelRequest(RequestModel):
     reason: EwayBillCancelReason
     remarks: str = Field(default="", max_length=100)
 
@@ -65,24 +71,24 @@ VEHICLE_REASONS = {"breakdown": VehicleChangeReason.BREAKDOWN, "transhipment": V
                    "others": VehicleChangeReason.OTHERS, "first_time": VehicleChangeReason.FIRST_TIME}
 
 
-class ExtendRequest(BaseModel):
+class ExtendRequest(RequestModel):
     remaining_distance_km: int = Field(ge=0, le=4000)
     current_place: str = Field(max_length=50)
     current_pincode: str = Field(pattern=r"^[1-9][0-9]{5}$")
-    current_state_code: str = Field(pattern=r"^[0-9]{2}$")
+    current_state_code: GstStateCode
     reason: str = Field(pattern="^(natural_calamity|law_and_order|transhipment|accident|others)$")
     remarks: str = Field(default="", max_length=50)
 
 
-class VehicleRequest(BaseModel):
+class VehicleRequest(RequestModel):
     vehicle_no: str | None = Field(default=None, max_length=15)
     mode: TransportMode = TransportMode.ROAD
     reason: str = Field(pattern="^(breakdown|transhipment|others|first_time)$")
     remarks: str = Field(default="", max_length=50)
     from_place: str = Field(max_length=50)
-    from_state_code: str = Field(pattern=r"^[0-9]{2}$")
-    transporter_id: str | None = None
-    transporter_name: str | None = None
+    from_state_code: GstStateCode
+    transporter_id: str | None = Field(default=None, max_length=15)
+    transporter_name: str | None = Field(default=None, max_length=100)
     lr_no: str | None = Field(default=None, max_length=15)
     lr_date: date | None = None
 
@@ -137,7 +143,7 @@ def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable
 
     @api.get("", summary="E-way bills by status, order or shipment")
     async def list_bills(who: reader, status: str | None = None, order_id: str | None = None,
-                         shipment_id: str | None = None, limit: int = Query(default=200, le=1000)
+                         shipment_id: str | None = None, limit: Limit = 200
                          ) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
             found = await SqlRepository(session).find(status=status, order_id=order_id, shipment_id=shipment_id,
@@ -211,7 +217,8 @@ def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable
     def threshold_view(row: Any) -> dict[str, Any]:
         return {"id": row.id, "value_above": f"{row.value_above:.2f}", "effective_from": row.effective_from,
                 "effective_to": row.effective_to, "state_code": row.state_code, "movement": row.movement,
-                "note": row.note}
+                "note": row.note, "ended_by": row.ended_by,
+                "ended_at": row.ended_at.isoformat() if row.ended_at else None, "end_reason": row.end_reason}
 
     @thresholds.get("", summary="Thresholds (national and per state, per movement), effective-dated")
     async def list_thresholds(_: reader) -> list[dict[str, Any]]:
@@ -229,6 +236,25 @@ def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable
                 value_above=body.value_above, effective_from=body.effective_from, effective_to=body.effective_to,
                 state_code=body.state_code, movement=body.movement.value if body.movement else None,
                 note=body.note).returning(*threshold.c))).one()
+        forget_thresholds()
+        return threshold_view(row)
+
+    @thresholds.post("/{threshold_id}/end", summary="End a threshold row on a date (a notification withdrew it)")
+    async def end_threshold(threshold_id: RowId, body: ThresholdEnd,
+                            who: threshold_adder) -> dict[str, Any]:
+        async with rt.sessions() as session, session.begin():
+            row = (await session.execute(
+                threshold.select().where(threshold.c.id == threshold_id).with_for_update())).one_or_none()
+            if row is None:
+                raise NotFound("threshold", str(threshold_id))
+            if body.effective_to < row.effective_from:
+                raise InvalidField("effective_to", f"must not be before effective_from ({row.effective_from})")
+            if row.effective_to is not None and body.effective_to > row.effective_to:
+                raise InvalidField("effective_to", f"the row already ends on {row.effective_to}; it can only end "
+                                                   "earlier")
+            row = (await session.execute(threshold.update().where(threshold.c.id == threshold_id).values(
+                effective_to=body.effective_to, ended_by=who.subject, ended_at=clock(), end_reason=body.reason,
+            ).returning(*threshold.c))).one()
         forget_thresholds()
         return threshold_view(row)
 

@@ -18,11 +18,12 @@ from o2c.invoicing.entrypoints.workers import gateway, pdf_for, policy
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import CreditNoteRecord, InvoiceRecord, ReturnRecord
 from o2c.kit.auth import Principal, Role
+from o2c.kit.edge import Limit, RequestModel
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound
 from o2c.kit.scope import ensure_customer_visible, visible_customers
 from o2c.kit.service import Runtime
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 GSTIN_SHAPE = r"^[0-9]{2}[0-9A-Z]{13}$"
 PERIOD_SHAPE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -33,7 +34,7 @@ Officer = Annotated[Principal, Depends(allow("invoicing.invoice.cancel"))]
 ReturnsOfficer = Annotated[Principal, Depends(allow("invoicing.gst-return.read"))]
 
 
-class CancelRequest(BaseModel):
+class CancelRequest(RequestModel):
     reason: InvoiceCancelReason
     remarks: str = Field(default="", max_length=100)
 
@@ -104,7 +105,7 @@ def router(rt: Runtime) -> APIRouter:
     async def list_invoices(
         who: Reader, order_id: Annotated[str | None, Query(max_length=64)] = None,
         customer_id: Annotated[str | None, Query(max_length=64)] = None,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        limit: Limit = 100,
     ) -> list[dict[str, Any]]:
         if Role.CUSTOMER in who.roles and who.roles <= {Role.CUSTOMER}:
             if customer_id is not None:

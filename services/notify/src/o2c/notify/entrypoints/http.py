@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from o2c.kit.auth import Principal
+from o2c.kit.edge import Limit, RequestModel
 from o2c.kit.policy import allow
 from o2c.kit.problems import InvalidField, NotFound
 from o2c.kit.scope import ensure_customer_visible, visible_customers
@@ -14,7 +15,7 @@ from o2c.notify.adapters.repository import SqlRepository
 from o2c.notify.domain.notices import compose
 from o2c.notify.domain.templates import MessageKind, TemplateBook, TemplateProblem
 from o2c.notify.service_layer.ports import OutgoingMail
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 # Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
 reader = Annotated[Principal, Depends(allow("notify.notification.read"))]
@@ -31,10 +32,11 @@ def view(mail: OutgoingMail) -> dict[str, Any]:
     }
 
 
-class PreviewRequest(BaseModel):
+class PreviewRequest(RequestModel):
     kind: MessageKind
     language: str = Field(default="en", max_length=8)
-    fields: dict[str, str] = Field(default_factory=dict)
+    fields: dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=dict, max_length=100)
 
 
 def _own_only(who: Principal) -> bool:
@@ -46,7 +48,7 @@ def router(rt: Runtime, book: TemplateBook) -> APIRouter:
 
     @api.get("/notifications", summary="Messages sent, by order or customer (a customer sees only its own)")
     async def list_notifications(who: reader, order_id: str | None = None, customer_id: str | None = None,
-                                 limit: int = Query(default=200, le=1000)) -> list[dict[str, Any]]:
+                                 limit: Limit = 200) -> list[dict[str, Any]]:
         if customer_id:
             await ensure_customer_visible(rt.sessions, who, customer_id)
         own = _own_only(who)

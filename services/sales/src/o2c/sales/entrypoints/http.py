@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from o2c.contracts.v1.sales import ReturnReason
 from o2c.kit.auth import Principal
-from o2c.kit.edge import Amount, Code, EffectiveDate, GstStateCode, Qty, Rate, RequestModel
+from o2c.kit.edge import Amount, Code, EffectiveDate, GstStateCode, Limit, Qty, Rate, RequestModel
 from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.policy import allow
@@ -707,7 +707,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         return await order_answer(order_id)
 
     @api.get("/saga-exceptions", tags=["orders"], summary="Orders a person must look at (failed, parked, raised)")
-    async def exceptions(_: Watchers, limit: int = 100, ended: bool = False) -> list[dict[str, Any]]:
+    async def exceptions(_: Watchers, limit: Limit = 100, ended: bool = False) -> list[dict[str, Any]]:
         """A failed saga stays until someone acts; the exceptions of a closed or cancelled order only with
         `ended=true` (history, not a queue)."""
         t = db.order_saga
