@@ -269,3 +269,4 @@ class InputGuard:
 def refuse_name(name: str) -> str:
     """A parameter name fit to echo back: control characters shown as escapes."""
     return _ANY_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name)[:100]
+

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Response
 from o2c.kit.auth import Principal, Role
+from o2c.kit.edge import Limit
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.scope import partner_serves
@@ -114,7 +115,7 @@ def router(rt: Runtime, box: SecretBox, urls: UrlPolicy) -> APIRouter:
     @api.get("/webhook-deliveries", summary="Webhook deliveries with every attempt (status=dead: dead letters)")
     async def deliveries(_: sre, status: Literal["pending", "delivered", "dead"] | None = None,
                          order_id: str | None = None,
-                         limit: int = Query(default=200, le=1000)) -> list[dict[str, Any]]:
+                         limit: Limit = 200) -> list[dict[str, Any]]:
         async with rt.sessions() as session:
             return await WebhookRepository(session).find(status=status, order_id=order_id, limit=limit)
 
