@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Header, Request
+from fastapi.encoders import jsonable_encoder
 from o2c.kit.problems import InvalidField
 from pydantic import BaseModel
 from sqlalchemy.dialects.postgresql import JSONB
@@ -95,7 +96,7 @@ async def recall(session: AsyncSession, request: IdempotentRequest) -> dict[str,
 async def remember(session: AsyncSession, request: IdempotentRequest, answer: Mapping[str, Any]) -> None:
     await session.execute(_TABLE.insert().values(
         caller=request.caller, endpoint=request.endpoint, key=request.key, fingerprint=request.fingerprint,
-        answer=dict(answer)))
+        answer=jsonable_encoder(dict(answer))))
 
 
 async def once(session: AsyncSession, request: IdempotentRequest | None,

@@ -7,6 +7,7 @@ warehouse, status, work queue, pick-list status. Nothing is deleted: a cancellat
 from __future__ import annotations
 
 import sqlalchemy as sa
+from o2c.kit.idempotency import idempotency_table
 from o2c.kit.messaging.schema import messaging_tables
 from o2c.kit.scope import customer_scope_table
 from sqlalchemy.dialects.postgresql import JSONB
@@ -21,6 +22,7 @@ class DispatchRecord(SQLModel, registry=registry()):
 metadata = DispatchRecord.metadata
 MESSAGING = messaging_tables(metadata)
 customer_scope = customer_scope_table(metadata)  # owner and partners per customer (kit scope checks)
+idempotent_request = idempotency_table(metadata)
 
 document_seq = sa.Sequence("dispatch_document_seq", metadata=metadata)
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query, Request
 from o2c.contracts.envelope import Message
 from o2c.dispatch.adapters.repository import SqlShipments
 from o2c.dispatch.domain import (
@@ -28,6 +28,7 @@ from o2c.dispatch.service_layer.ports import Publish
 from o2c.dispatch.service_layer.records import PickListStatus, Queue, ShipmentRecord, TripRecord
 from o2c.kit.auth import Principal
 from o2c.kit.edge import GstStateCode, Limit, Qty, RequestModel
+from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
 from o2c.kit.policy import allow, warehouse_scope
 from o2c.kit.problems import PROBLEM_BASE, Conflict, NotFound, Problem, field_error
 from o2c.kit.scope import ensure_customer_visible, visible_customer_ids, visible_customers
@@ -265,13 +266,20 @@ def router(rt: Runtime) -> APIRouter:
     @api.post("/trips", status_code=201,
               summary="One vehicle for several shipments of a warehouse: details entered once apply to all")
     async def post_trip(body: TripBody, who: Supervisor,
-                        idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
+                        request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
         async with unit() as repo:
-            record, shipments = await use_cases.load_trip(
-                repo, publisher(repo), body.warehouse_id, body.input(),
-                [(leg.shipment_id, leg.distance_km) for leg in body.shipments], who.subject, now(), _scope(who),
-                idempotency_key,
-            )
+            async def work() -> dict[str, Any]:
+                made, _ = await use_cases.load_trip(
+                    repo, publisher(repo), body.warehouse_id, body.input(),
+                    [(leg.shipment_id, leg.distance_km) for leg in body.shipments], who.subject, now(), _scope(who))
+                return {"trip_id": made.trip.trip_id}
+
+            answer, _ = await once(repo.session, asked, work)
+            # A repeat answers the trip as it is now (its shipments move on after it was made).
+            record = await repo.get_trip(str(answer["trip_id"]))
+            assert record is not None
+            shipments = [r for r in [await repo.get(s) for s in record.trip.shipment_ids] if r is not None]
         return trip_view(record, shipments)
 
     @api.get("/trips/{trip_id}", summary="A trip and its shipments")
