@@ -4,7 +4,7 @@
   allowed in query text), no NUL anywhere in a JSON body; refused with 422 naming the field, nothing run.
 - `RequestModel`: the base of every request body: unknown fields refused, control characters other than tab and
   newline refused in every string.
-- Bounded values: `Amount` (money, ≤ 15 digits, 2 places), `Qty` (≤ 12 digits, 3 places), `Rate` (percentages);
+- Bounded values: `Amount` (money, ≤ 14 digits, 2 places), `Qty` (≤ 12 digits, 3 places), `Rate` (percentages);
   exponents are judged from the digits before any Decimal arithmetic, so `1E+999999` is a 422, not a 500.
 - Codes: `GstStateCode` (a real GST state code), `Code` (ASCII, letters and digits with . _ / -),
   `EffectiveDate` (not before GST began, 2017-07-01); `Limit` for list sizes (1..500).
@@ -134,7 +134,7 @@ def _schema(digits: int, places: int, description: str) -> WithJsonSchema:
 
 
 def _amount(value: object) -> Decimal:
-    return _bounded(value, digits=15, places=2, floats=False)
+    return _bounded(value, digits=14, places=2, floats=False)
 
 
 def _quantity(value: object) -> Decimal:
@@ -142,19 +142,19 @@ def _quantity(value: object) -> Decimal:
 
 
 def _rate(value: object) -> Decimal:
-    return _bounded(value, digits=7, places=4, floats=True)
+    return _bounded(value, digits=6, places=3, floats=True)
 
 
 _AS_TEXT = PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
 
 Amount = Annotated[Decimal, BeforeValidator(_amount), _AS_TEXT,
-                   _schema(15, 2, "Rupees as a decimal string: at most 13 digits before the point, 2 places")]
-"""Money at the edge: at most 15 digits with 2 places, given as a string (or an integer)."""
+                   _schema(14, 2, "Rupees as a decimal string: at most 12 digits before the point, 2 places")]
+"""Money at the edge: at most 14 digits with 2 places (the Numeric(14, 2) columns), as a string or integer."""
 Qty = Annotated[Decimal, BeforeValidator(_quantity), _AS_TEXT,
                 _schema(12, 3, "A quantity: at most 9 digits before the point, 3 places")]
 """A quantity at the edge: at most 12 digits with 3 places."""
 Rate = Annotated[Decimal, BeforeValidator(_rate), _AS_TEXT,
-                 _schema(7, 4, "A rate or percentage: at most 3 digits before the point, 4 places")]
+                 _schema(6, 3, "A rate or percentage: at most 3 digits before the point, 3 places")]
 """A rate or percentage at the edge."""
 
 

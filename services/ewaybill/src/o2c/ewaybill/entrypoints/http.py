@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -37,7 +36,7 @@ threshold_adder = Annotated[Principal, Depends(allow("ewaybill.threshold.add"))]
 
 
 class ThresholdRequest(RequestModel):
-    value_above: Amount = Field(gt=0, le=Decimal("999999999999.99"))
+    value_above: Amount = Field(gt=0)
     effective_from: EffectiveDate
     effective_to: EffectiveDate | None = None
     state_code: GstStateCode | None = None

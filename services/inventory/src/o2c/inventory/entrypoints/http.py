@@ -129,7 +129,7 @@ class PolicyIn(RequestModel):
     scope: Literal["company", "customer"] = "company"
     customer_id: str | None = Field(default=None, max_length=64)
     strategy: RoutingStrategy
-    km_per_day: Qty = Field(default=Decimal(300), gt=0)
+    km_per_day: Qty = Field(default=Decimal(300), gt=0, le=2000)
     handling_days: dict[Code, Annotated[int, Field(ge=0, le=365)]] = Field(default_factory=dict)
 
 
