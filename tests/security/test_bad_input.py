@@ -193,3 +193,29 @@ async def test_a_threshold_can_be_ended_by_compliance_with_who_and_why(harness: 
         r = await c.post("/ewaybill-thresholds/999999/end", json={"effective_to": "2026-12-31", "reason": "x"},
                          headers=compliance)
         assert r.status_code == 404
+
+
+async def test_an_open_ended_price_can_be_ended_so_a_new_price_can_follow(harness: ServiceHarness,
+                                                                          issuer: LocalIssuer) -> None:
+    svc = await harness.start(SALES, consumer=False, relay=False)
+    head = token(issuer, "sales_head")
+    items = [{"code": "PUMP-1", "name": "Pump", "hsn": "84137010", "unit": "NOS", "product_line": "pumps"}]
+    async with svc.client() as c:
+        assert (await c.post("/items", json=items, headers=head)).status_code == 201
+        r = await c.post("/price-lists", json={"code": "STD", "name": "Standard", "entries": [
+            {"item_code": "PUMP-1", "unit_price": "100.00", "valid_from": "2020-04-01"}]}, headers=head)
+        assert r.status_code == 201, r.text
+        newer = {"entries": [{"item_code": "PUMP-1", "unit_price": "110.00", "valid_from": "2026-04-01"}]}
+        assert (await c.post("/price-lists/STD/prices", json=newer, headers=head)).status_code == 409
+        end = {"item_code": "PUMP-1", "valid_from": "2020-04-01", "valid_to": "2026-03-31",
+               "reason": "price revision 2026"}
+        r = await c.post("/price-lists/STD/prices/end", json=end, headers=head)
+        assert r.status_code == 200, r.text
+        assert r.json()["valid_to"] == "2026-03-31" and r.json()["ended_by"] == "sales_head-1"
+        refused(await c.post("/price-lists/STD/prices/end", json={**end, "valid_to": "2026-12-31"}, headers=head),
+                "valid_to")
+        assert (await c.post("/price-lists/STD/prices", json=newer, headers=head)).status_code == 201
+        async with svc.runtime.sessions() as session:
+            row = (await session.execute(sa.text(
+                "SELECT ended_by, end_reason FROM price_entry WHERE valid_to = '2026-03-31'"))).one()
+        assert tuple(row) == ("sales_head-1", "price revision 2026")

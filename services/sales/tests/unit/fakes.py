@@ -27,6 +27,7 @@ class InMemoryRepository:
         self.rates = list(rates)
         self.price_lists: dict[str, str] = {}
         self.prices: dict[str, list[PriceEntry]] = {}
+        self.ended_prices: list[tuple[str, str, str, str]] = []
         self.scheme_book: list[Scheme] = []
         self.series: dict[tuple[str, int], int] = {}
         self.quotations: dict[str, Any] = {}
@@ -89,6 +90,12 @@ class InMemoryRepository:
 
     async def add_prices(self, price_list_code: str, entries: Sequence[PriceEntry]) -> None:
         self.prices[price_list_code] += list(entries)
+
+    async def end_price(self, price_list_code: str, entry: PriceEntry, valid_to: date, by: str, at: datetime,
+                        reason: str) -> None:
+        self.prices[price_list_code] = [replace(e, valid_to=valid_to) if e == entry else e
+                                        for e in self.prices[price_list_code]]
+        self.ended_prices.append((price_list_code, entry.item_code, by, reason))
 
     async def schemes(self, on: date | None = None) -> SchemeBook:
         return SchemeBook(s for s in self.scheme_book if on is None or s.is_valid_on(on))

@@ -222,6 +222,21 @@ async def test_overlapping_prices_refused(repo: InMemoryRepository) -> None:
         await catalog.add_prices(new_uow(repo), "STD", [PriceEntry("PUMP-1", Decimal("90.00"), date(2025, 1, 1))])
 
 
+async def test_an_open_ended_price_can_be_ended_then_followed_by_a_new_one(repo: InMemoryRepository) -> None:
+    await seeded(repo)
+    with pytest.raises(InvalidValue, match="before valid_from"):
+        await catalog.end_price(new_uow(repo), "STD", "PUMP-1", None, date(2020, 4, 1), date(2020, 3, 31),
+                                "meera", NOW, "typo")
+    ended = await catalog.end_price(new_uow(repo), "STD", "PUMP-1", None, date(2020, 4, 1), date(2024, 12, 31),
+                                    "meera", NOW, "new price from 2025")
+    assert ended.valid_to == date(2024, 12, 31)
+    assert repo.ended_prices == [("STD", "PUMP-1", "meera", "new price from 2025")]
+    with pytest.raises(InvalidValue, match="only end earlier"):
+        await catalog.end_price(new_uow(repo), "STD", "PUMP-1", None, date(2020, 4, 1), date(2025, 6, 30),
+                                "meera", NOW, "later")
+    await catalog.add_prices(new_uow(repo), "STD", [PriceEntry("PUMP-1", Decimal("90.00"), date(2025, 1, 1))])
+
+
 # --- quotations and orders -------------------------------------------------------------------------
 
 

@@ -86,6 +86,10 @@ price_entry = sa.Table(
     sa.Column("unit_price", sa.Numeric(14, 2), nullable=False),
     sa.Column("valid_from", sa.Date, nullable=False),
     sa.Column("valid_to", sa.Date),
+    # Set when a price is ended through the API (valid_to moved earlier): who, when and why.
+    sa.Column("ended_by", sa.Text),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("end_reason", sa.Text),
     sa.Index("price_entry_lookup", "price_list_code", "item_code", "customer_id"),
 )
 

@@ -184,6 +184,15 @@ class SqlRepository:
                  "unit_price": e.unit_price, "valid_from": e.valid_from, "valid_to": e.valid_to} for e in entries
             ])
 
+    async def end_price(self, price_list_code: str, entry: PriceEntry, valid_to: date, by: str, at: datetime,
+                        reason: str) -> None:
+        pe = db.price_entry
+        customer = pe.c.customer_id.is_(None) if entry.customer_id is None else pe.c.customer_id == entry.customer_id
+        await self._run(pe.update().where(
+            pe.c.price_list_code == price_list_code, pe.c.item_code == entry.item_code, customer,
+            pe.c.valid_from == entry.valid_from,
+        ).values(valid_to=valid_to, ended_by=by, ended_at=at, end_reason=reason))
+
     async def schemes(self, on: date | None = None) -> SchemeBook:
         stmt = sa.select(db.scheme.c.doc, db.scheme.c.kind)
         if on is not None:

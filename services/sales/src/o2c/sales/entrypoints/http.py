@@ -222,6 +222,14 @@ class PriceListIn(RequestModel):
     entries: list[PriceIn] = Field(default_factory=list, max_length=20000)
 
 
+class PriceEndIn(RequestModel):
+    item_code: Code
+    customer_id: str | None = Field(default=None, max_length=64, description="Set: that customer's price")
+    valid_from: EffectiveDate = Field(description="The price's first day (which price is ended)")
+    valid_to: EffectiveDate = Field(description="Its last day")
+    reason: str = Field(min_length=1, max_length=200)
+
+
 class PricesIn(RequestModel):
     entries: list[PriceIn] = Field(min_length=1, max_length=20000)
 
@@ -505,6 +513,16 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         async with unit_of_work() as uow:
             added = await catalog.add_prices(uow, code, entries)
         return {"code": code, "added": added}
+
+    @api.post("/price-lists/{code}/prices/end", tags=["catalog"],
+              summary="End a price on a date (so another can follow it); who, when and why are kept")
+    async def end_price(code: str, body: PriceEndIn, who: Heads) -> dict[str, Any]:
+        async with unit_of_work() as uow:
+            ended = await catalog.end_price(uow, code, body.item_code.upper(), body.customer_id, body.valid_from,
+                                            body.valid_to, who.subject, now(), body.reason)
+        return {"code": code, "item_code": ended.item_code, "customer_id": ended.customer_id,
+                "unit_price": f"{ended.unit_price:.2f}", "valid_from": ended.valid_from.isoformat(),
+                "valid_to": body.valid_to.isoformat(), "ended_by": who.subject, "end_reason": body.reason}
 
     @api.get("/price-lists/{code}", tags=["catalog"])
     async def get_price_list(code: str, _: PriceListRead, item: str | None = None) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from o2c.contracts.v1 import sales
 from o2c.sales.domain.catalog import Item, PriceEntry, Scheme
@@ -74,6 +74,27 @@ async def add_prices(uow: UnitOfWork, price_list_code: str, entries: Sequence[Pr
         price_list.add(entry)  # raises on an overlap with a stored or an earlier entry
     await uow.repo.add_prices(price_list_code, entries)
     return len(entries)
+
+
+async def end_price(uow: UnitOfWork, price_list_code: str, item_code: str, customer_id: str | None,
+                    valid_from: date, valid_to: date, by: str, at: datetime, reason: str) -> PriceEntry:
+    """A price (standard or negotiated) ends on `valid_to`: a new price can then follow it. Only earlier than
+    an end already set, never before the price began."""
+    price_list = await uow.repo.price_list(price_list_code, [item_code])
+    if price_list is None:
+        raise NotFoundError("price list", price_list_code)
+    found = [e for e in price_list.entries
+             if e.item_code == item_code and e.customer_id == customer_id and e.valid_from == valid_from]
+    if not found:
+        raise NotFoundError("price", f"{item_code} from {valid_from} in {price_list_code}")
+    entry = found[0]
+    if valid_to < entry.valid_from:
+        raise InvalidValue("valid_to", f"must not be before valid_from ({entry.valid_from})", valid_to)
+    if entry.valid_to is not None and valid_to > entry.valid_to:
+        raise InvalidValue("valid_to", f"the price already ends on {entry.valid_to}; it can only end earlier",
+                           valid_to)
+    await uow.repo.end_price(price_list_code, entry, valid_to, by, at, reason)
+    return replace(entry, valid_to=valid_to)
 
 
 async def create_scheme(uow: UnitOfWork, scheme: Scheme) -> None:
