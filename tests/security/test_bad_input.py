@@ -7,6 +7,7 @@ thresholds effective in 2000 and a non-ASCII price-list code were stored; a thre
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,6 +26,8 @@ from o2c.sales.app import DEFINITION as SALES
 pytestmark = pytest.mark.integration
 
 Services = dict[str, RunningService]
+# Notify does not start without the key that seals webhook secrets: one made up for this run.
+SETTINGS = {"notify": {"notify_webhook_secrets_key": "test-only-" + uuid.uuid4().hex}}
 
 NUL_IN_PATH = {
     "sales": ("/orders/ord%00x", "sales_head"),
@@ -57,7 +60,8 @@ NUL_IN_BODY: dict[str, tuple[str, str, Any, str]] = {
 async def seven(harness: ServiceHarness) -> AsyncIterator[Services]:
     started = {}
     for definition in (SALES, CREDIT, INVENTORY, DISPATCH, INVOICING, EWAYBILL, NOTIFY):
-        started[definition.name] = await harness.start(definition, consumer=False, relay=False)
+        started[definition.name] = await harness.start(definition, consumer=False, relay=False,
+                                                       **SETTINGS.get(definition.name, {}))
     yield started
 
 
