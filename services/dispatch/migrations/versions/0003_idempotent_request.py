@@ -2,14 +2,14 @@
 (trips: `trip.idempotency_key` is no longer written; keys were shared by every supervisor)
 
 Revision ID: 0003
-Revises: 0002
+Revises: customer_scope
 """
 
 from alembic import op
 from o2c.kit.idempotency import TABLE_NAME, create_idempotency_table
 
 revision = "0003"
-down_revision = "0002"
+down_revision = "customer_scope"
 branch_labels = None
 depends_on = None
 

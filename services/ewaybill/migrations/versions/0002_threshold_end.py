@@ -1,14 +1,14 @@
 """ewaybill: a threshold row can be ended (effective_to set through the API), with who, when and why
 
 Revision ID: 0002
-Revises: 0001
+Revises: customer_scope
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "customer_scope"
 branch_labels = None
 depends_on = None
 

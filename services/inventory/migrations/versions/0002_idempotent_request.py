@@ -1,7 +1,7 @@
 """inventory: idempotent_request, the kit's stored answers keyed by caller, endpoint and Idempotency-Key
 
 Revision ID: 0002
-Revises: 0001
+Revises: customer_scope
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from o2c.kit.idempotency import TABLE_NAME, create_idempotency_table
 from sqlalchemy.dialects import postgresql
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "customer_scope"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """sales: idempotent_request, the kit's stored answers keyed by caller, endpoint and Idempotency-Key
 
 Revision ID: 0002
-Revises: 0001
+Revises: customer_scope
 """
 
 from alembic import op
 from o2c.kit.idempotency import TABLE_NAME, create_idempotency_table
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "customer_scope"
 branch_labels = None
 depends_on = None
 
