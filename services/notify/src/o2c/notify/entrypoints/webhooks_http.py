@@ -8,14 +8,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Response
 from o2c.kit.auth import Principal, Role
-from o2c.kit.edge import Limit
+from o2c.kit.edge import Limit, RequestModel
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.scope import partner_serves
 from o2c.kit.service import Runtime
 from o2c.notify.adapters.webhooks import SecretBox, UrlPolicy, WebhookRepository
 from o2c.notify.domain.webhooks import MAX_URL_LENGTH, UrlRefused
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
@@ -24,7 +24,7 @@ sre = Annotated[Principal, Depends(allow("notify.webhook.delivery.read"))]
 SubscriptionId = Annotated[str, Path(max_length=64, pattern=r"^whs-[0-9a-f]{16}$")]
 
 
-class Subscription(BaseModel):
+class Subscription(RequestModel):
     url: str = Field(min_length=1, max_length=MAX_URL_LENGTH)
     """https URL of the partner's receiver (public address; plain http only for configured development hosts)."""
     customer_id: str | None = Field(default=None, max_length=64)
