@@ -516,7 +516,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
 
     @api.post("/price-lists/{code}/prices/end", tags=["catalog"],
               summary="End a price on a date (so another can follow it); who, when and why are kept")
-    async def end_price(code: str, body: PriceEndIn, who: Heads) -> dict[str, Any]:
+    async def end_price(code: str, body: PriceEndIn, who: PriceListWrite) -> dict[str, Any]:
         async with unit_of_work() as uow:
             ended = await catalog.end_price(uow, code, body.item_code.upper(), body.customer_id, body.valid_from,
                                             body.valid_to, who.subject, now(), body.reason)
