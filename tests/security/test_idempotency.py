@@ -91,8 +91,8 @@ async def test_inventory_movement_key_is_per_caller_and_compares_the_body(harnes
                                                                           issuer: LocalIssuer) -> None:
     svc = await harness.start(INVENTORY, consumer=False, relay=False)
     await seed_items(svc, "PUMP")
-    first_user = {"Authorization": "Bearer " + issuer.token("wh-1", ["warehouse_coordinator"])}
-    second_user = {"Authorization": "Bearer " + issuer.token("wh-2", ["warehouse_coordinator"])}
+    first_user = {"Authorization": "Bearer " + issuer.token("wh-1", ["warehouse_coordinator"], warehouse_ids=["PNQ"])}
+    second_user = {"Authorization": "Bearer " + issuer.token("wh-2", ["warehouse_coordinator"], warehouse_ids=["PNQ"])}
     async with svc.client() as c:
         await add_warehouses(c, first_user, PNQ)
         receipt = {"warehouse_id": "PNQ", "item_code": "PUMP", "quantity": "10", "bin_code": "DOCK"}
