@@ -201,6 +201,7 @@ PROBLEM_ANSWERS = {
     409: "Refused by a business rule or the resource's state",
     413: "The request body is too large",
     422: "A field is invalid (each named in `errors`)",
+    503: "The database or broker cannot be reached for now: nothing was changed; retry after `Retry-After` seconds",
 }
 
 
