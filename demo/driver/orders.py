@@ -13,7 +13,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from o2c.contracts.rupees import format_inr
+from o2c.india.rupees import format_inr
 
 from driver.api import Refused, Unavailable
 from driver.context import Ctx

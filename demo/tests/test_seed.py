@@ -23,6 +23,8 @@ from typing import Any
 
 import indian_pincode
 import pytest
+from o2c.india.calendar import IST
+from o2c.india.vehicles import is_valid_vehicle_number, normalised_vehicle_number
 
 SEED_PATH = Path(__file__).resolve().parents[1] / "seed.py"
 REPO_ROOT = SEED_PATH.parents[1]
@@ -170,7 +172,7 @@ def test_transporters_use_transin_and_vehicles_have_portal_formats(data: Json, s
         assert re.fullmatch(r"\+91[6-9][0-9]{9}", driver["phone"])
     for vehicle in logistics["vehicles"]:
         number = vehicle["vehicle_no"]
-        assert 7 <= len(number) <= 15 and seed.VEHICLE_PATTERN.match(number), number
+        assert is_valid_vehicle_number(number) and number == normalised_vehicle_number(number), number
         assert vehicle["transporter_id"] in transporters and vehicle["driver_id"] in drivers
     formats = {re.sub(r"[0-9]", "9", re.sub(r"[A-Z]", "A", v["vehicle_no"])) for v in logistics["vehicles"]}
     assert {"AA99AA9999", "AA99A9999", "AA999999"} <= formats
@@ -337,7 +339,7 @@ def test_orders_script(data: Json) -> None:
     assert 0.03 <= len(shorts) / len(lines) <= 0.07
     assert min(len(o["lines"]) for o in orders) == 1 and max(len(o["lines"]) for o in orders) <= 20
     placed = [datetime.fromisoformat(o["placed_at"]) for o in orders]
-    assert placed == sorted(placed) and all(p.utcoffset() == timedelta(hours=5, minutes=30) for p in placed)
+    assert placed == sorted(placed) and all(p.utcoffset() == IST.utcoffset(None) for p in placed)
     lr_numbers = [o["dispatch"]["lr_no"] for o in orders]
     assert len(set(lr_numbers)) == len(lr_numbers)
     for order in orders:

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from o2c.credit.domain import InvalidValue, business_date, format_inr, money
+from o2c.credit.domain.business_time import as_business_date
 
 
 def test_money_rounds_half_up_to_the_paisa() -> None:
@@ -37,5 +38,7 @@ def test_business_date_is_the_indian_calendar_day() -> None:
 
 
 def test_naive_timestamps_are_refused() -> None:
-    with pytest.raises(InvalidValue):
+    with pytest.raises(ValueError, match="time zone"):
         business_date(datetime(2026, 4, 1, 10, 0))
+    with pytest.raises(InvalidValue):
+        as_business_date(datetime(2026, 4, 1, 10, 0))

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from o2c.contracts.samples import WAREHOUSE_ID
 from o2c.ewaybill.app import DEFINITION
-from o2c.ewaybill.domain.calendar import IST
-from o2c.ewaybill.domain.validity import valid_until
+from o2c.india.calendar import IST
+from o2c.india.ewaybill import valid_until
 from o2c.kit.db import make_engine
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, bearer, wait_for

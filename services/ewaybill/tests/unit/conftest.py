@@ -11,11 +11,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from o2c.ewaybill.domain.calendar import IST
 from o2c.ewaybill.domain.generation import DispatchDetails, InvoiceForEwayBill, InvoiceItem, Place
 from o2c.ewaybill.domain.lifecycle import EwayBill, VehicleChangeReason, VehicleMovement
-from o2c.ewaybill.domain.validity import VehicleType, valid_until
 from o2c.ewaybill.domain.vehicle import TransportMode
+from o2c.india.calendar import IST
+from o2c.india.ewaybill import VehicleType, valid_until
 
 D = Decimal
 SUPPLIER_MH = "27AAACO1234C1Z2"

@@ -4,7 +4,6 @@ from decimal import Decimal
 from types import ModuleType
 
 import pytest
-from o2c.ewaybill.domain import portal_json
 from o2c.ewaybill.domain.generation import (
     InvoiceItem,
     Place,
@@ -13,8 +12,9 @@ from o2c.ewaybill.domain.generation import (
     generation_request,
     parse_generation_response,
 )
-from o2c.ewaybill.domain.validity import VehicleType
 from o2c.ewaybill.domain.vehicle import TransportMode
+from o2c.india import portal as portal_json
+from o2c.india.ewaybill import VehicleType
 
 D = Decimal
 

@@ -1,8 +1,8 @@
 from datetime import datetime
 
 import pytest
-from o2c.ewaybill.domain.calendar import IST
-from o2c.ewaybill.domain.validity import VehicleType, valid_until, validity_days
+from o2c.india.calendar import IST
+from o2c.india.ewaybill import VehicleType, valid_until, validity_days
 
 
 def at(text: str) -> datetime:

@@ -15,6 +15,7 @@ from o2c.contracts.v1.common import BatchAllocation
 from o2c.contracts.v1.dispatch import PickConfirmed
 from o2c.contracts.v1.inventory import GoodsReturned, StockReserved
 from o2c.contracts.v1.sales import ReturnAuthorised, ReturnLine, ReturnReason
+from o2c.india.calendar import business_date
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, wait_for
 
@@ -233,7 +234,7 @@ async def test_atp_promise_dates_by_stock_and_lead_time(harness: ServiceHarness,
         await put_stock(c, tok["wh"], "PNQ", "P-MTO", 3)
         r = await c.get("/atp", params={"items": "P-NONE,P-AV,P-LEAD,P-MTO,P-UNK,P-AV"}, headers=tok["sales"])
         assert r.status_code == 200 and r.headers["content-type"] == "application/json"
-        today = datetime.now(UTC).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Kolkata")).date()
+        today = business_date(datetime.now(UTC))
         got = {i["item_code"]: (i["known"], i["available"], i["promise_date"], len(i["warehouses"]))
                for i in r.json()["items"]}
         assert [i["item_code"] for i in r.json()["items"]] == ["P-NONE", "P-AV", "P-LEAD", "P-MTO", "P-UNK"]

@@ -21,10 +21,10 @@ from o2c.contracts.topics import events_topic
 from o2c.contracts.types import Quantity, Uqc
 from o2c.contracts.v1.common import Address, SupplyType
 from o2c.contracts.v1.dispatch import ReadyLine, ShipmentReady
+from o2c.india.gstin import gstin_check_character
 from o2c.invoicing.adapters.irp import HttpIrpGateway
 from o2c.invoicing.adapters.irp_sandbox import SandboxState, create_app
 from o2c.invoicing.app import DEFINITION
-from o2c.invoicing.domain.gstin import gstin_check_character
 from o2c.kit.testing import RunningService, ServiceHarness, wait_for
 
 D = Decimal

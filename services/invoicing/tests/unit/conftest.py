@@ -11,10 +11,10 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from o2c.invoicing.domain.calendar import IST
+from o2c.india.calendar import IST
+from o2c.india.gst_rates import GstRate, GstRateSchedule
 from o2c.invoicing.domain.invoice import PickedLine, ReadyShipment, TaxInvoice, issue_tax_invoice
 from o2c.invoicing.domain.place_of_supply import Address, SupplyType
-from o2c.invoicing.domain.rates import HsnRate, RateSchedule
 from o2c.invoicing.domain.seed import SEED_HSN_RATES
 
 SUPPLIER_MH = "27AAACO1234C1Z2"
@@ -45,10 +45,10 @@ WALK_IN_GOA = Address(
     name="A. Fernandes", line1="House 7, Calangute", place="Bardez", state_code="30", pincode="403516"
 )
 
-STANDARD_RATES = RateSchedule(
+STANDARD_RATES = GstRateSchedule(
     [
         *SEED_HSN_RATES,
-        HsnRate(hsn="9999", gst_rate=Decimal("18"), effective_from=datetime(2017, 7, 1).date()),
+        GstRate(hsn_prefix="9999", rate=Decimal("18"), effective_from=datetime(2017, 7, 1).date()),
     ]
 )
 

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from o2c.invoicing.domain.calendar import (
+from o2c.india.calendar import (
     business_date,
     financial_year,
     financial_year_end,

@@ -4,7 +4,7 @@ from decimal import Decimal
 from types import ModuleType
 
 import pytest
-from o2c.invoicing.domain import portal_json
+from o2c.india import portal as portal_json
 from o2c.invoicing.domain.credit_note import ReturnedLine, issue_credit_note
 from o2c.invoicing.domain.einvoice import (
     DocumentType,
@@ -37,7 +37,7 @@ def test_irn_depends_on_the_document_type() -> None:
 
 
 def test_irn_needs_the_financial_year_written_yyyy_yy() -> None:
-    with pytest.raises(ValueError, match="YYYY-YY"):
+    with pytest.raises(ValueError, match="2026-27"):
         irn_for("29AAFCC9980M1ZR", "19-20", "INV", "1")
 
 

@@ -1,6 +1,6 @@
 import pytest
-from o2c.invoicing.domain.gstin import InvalidGstin, gstin_problem, is_valid_gstin, validated_gstin
-from o2c.invoicing.domain.states import UnknownStateCode, levies_utgst, state_name
+from o2c.india.gstin import InvalidGstin, gstin_problem, is_valid_gstin, validated_gstin
+from o2c.india.states import UnknownStateCode, levies_utgst, state_name
 
 
 @pytest.mark.parametrize("gstin", ["24AUTPV8831F1ZZ", "29AABCR1718E1ZL", "05AAACG2115R1ZN", "33AAAAR6720M1ZG"])

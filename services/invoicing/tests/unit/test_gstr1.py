@@ -4,7 +4,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from o2c.invoicing.domain import portal_json
+from o2c.india import portal as portal_json
 from o2c.invoicing.domain.credit_note import ReturnedLine, issue_credit_note
 from o2c.invoicing.domain.gstr1 import build_gstr1, filing_period, register_totals, reported_totals
 from o2c.invoicing.domain.invoice import TaxInvoice

@@ -153,5 +153,5 @@ def test_invoice_carries_its_ist_date_financial_year_due_date_and_utc_instant(gi
 
 
 def test_an_invalid_invoice_number_is_refused(given: ModuleType) -> None:
-    with pytest.raises(ValueError, match="not start with 0"):
+    with pytest.raises(ValueError, match="not start with '0'"):
         given.invoice(number="0INV/1")

@@ -18,11 +18,11 @@ from o2c.contracts.v1.common import Address, SupplyType
 from o2c.contracts.v1.dispatch import ReadyLine, ShipmentDispatched, ShipmentReady
 from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillCancelReason, EwayBillGenerated
 from o2c.contracts.v1.inventory import GoodsCondition, GoodsReturned, ReturnedLine
-from o2c.invoicing.domain.calendar import IST
-from o2c.invoicing.domain.gstin import gstin_check_character
+from o2c.india.calendar import IST
+from o2c.india.gst_rates import GstRateSchedule
+from o2c.india.gstin import gstin_check_character
+from o2c.india.portal import dumps
 from o2c.invoicing.domain.numbering import DocumentSeries
-from o2c.invoicing.domain.portal_json import dumps
-from o2c.invoicing.domain.rates import RateSchedule
 from o2c.invoicing.domain.seed import SEED_HSN_RATES
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import (
@@ -79,8 +79,8 @@ class FakeStore:
     async def save_series(self, series: DocumentSeries) -> None:
         self.series[series.key] = series
 
-    async def rates(self) -> RateSchedule:
-        return RateSchedule(SEED_HSN_RATES)
+    async def rates(self) -> GstRateSchedule:
+        return GstRateSchedule(SEED_HSN_RATES)
 
     async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None:
         return next((r for r in self.invoices.values() if r.issued.shipment_id == shipment_id), None)

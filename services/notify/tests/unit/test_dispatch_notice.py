@@ -1,14 +1,13 @@
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
+from o2c.india.calendar import IST
 from o2c.notify.domain.delivery import TransitTable, TransitTerms, expected_delivery_date
 from o2c.notify.domain.notices import DispatchNotice, compose, delivery_key
 from o2c.notify.domain.seed_templates import SEED_TEMPLATES
 from o2c.notify.domain.templates import MessageKind, TemplateBook
 
-IST = ZoneInfo("Asia/Kolkata")
 BOOK = TemplateBook(SEED_TEMPLATES)
 
 

@@ -1,8 +1,8 @@
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
+from o2c.india.calendar import IST
 from o2c.notify.domain.formatting import rupees
 from o2c.notify.domain.notices import (
     Allocation,
@@ -23,7 +23,6 @@ from o2c.notify.domain.templates import (
     render,
 )
 
-IST = ZoneInfo("Asia/Kolkata")
 BOOK = TemplateBook(SEED_TEMPLATES)
 
 
@@ -64,7 +63,7 @@ def test_a_backorder_lists_each_item_with_its_expected_date() -> None:
 def test_a_cancellation_gives_the_reason_and_time() -> None:
     body = compose(
         CancellationNotice("Bharat Retail LLP", "SO/1", "cancelled at your request",
-                           datetime(2026, 11, 5, 4, 30, tzinfo=ZoneInfo("UTC"))),
+                           datetime(2026, 11, 5, 4, 30, tzinfo=UTC)),
         BOOK,
     ).body  # fmt: skip
     assert "cancelled on 5 Nov 2026, 10:00 AM IST: cancelled at your request." in body

@@ -21,7 +21,7 @@ from o2c.sales.domain.catalog import (
     best_scheme_for,
 )
 from o2c.sales.domain.errors import InvalidValue, RuleViolation
-from o2c.sales.domain.tax import HsnCode
+from o2c.sales.domain.tax import HsnCode, gst_rate_for
 
 MAY = date(2026, 5, 4)
 
@@ -162,7 +162,7 @@ def test_pricing_combines_price_scheme_and_rate(pricing: Pricing, items: dict[st
 
 
 def test_gst_rate_is_the_one_in_force_on_the_date(pricing: Pricing, items: dict[str, Item]) -> None:
-    assert pricing.rates.rate_for(items["PUMP-1"].hsn, date(2025, 9, 21)).rate == Decimal("12")
+    assert gst_rate_for(pricing.rates, items["PUMP-1"].hsn, date(2025, 9, 21)).rate == Decimal("12")
 
 
 def test_changing_quantity_reapplies_the_same_scheme(pricing: Pricing, items: dict[str, Item]) -> None:

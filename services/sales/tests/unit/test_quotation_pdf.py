@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from o2c.contracts.rupees import indian_grouping as _money
+from o2c.india.rupees import indian_grouping as _money
 from o2c.sales.adapters.quotation_pdf import render_quotation_pdf
 from o2c.sales.domain.actors import Actor, Role
 from o2c.sales.domain.catalog import Item, PriceEntry, PriceList, Pricing, SchemeBook, Uqc

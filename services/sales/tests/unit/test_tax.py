@@ -13,6 +13,7 @@ from o2c.sales.domain.tax import (
     GstRateSchedule,
     HsnCode,
     TaxSplit,
+    gst_rate_for,
     is_inter_state,
     place_of_supply,
     split_tax,
@@ -83,10 +84,10 @@ def test_most_specific_hsn_rate_wins() -> None:
     schedule = GstRateSchedule(
         [GstRate("84", Decimal(18), date(2017, 7, 1)), GstRate("8413", Decimal(5), date(2017, 7, 1))]
     )
-    assert schedule.rate_for(HsnCode("84137010"), date(2026, 1, 1)).rate == Decimal(5)
-    assert schedule.rate_for(HsnCode("8481"), date(2026, 1, 1)).rate == Decimal(18)
+    assert gst_rate_for(schedule, HsnCode("84137010"), date(2026, 1, 1)).rate == Decimal(5)
+    assert gst_rate_for(schedule, HsnCode("8481"), date(2026, 1, 1)).rate == Decimal(18)
 
 
 def test_missing_rate_is_refused() -> None:
     with pytest.raises(RuleViolation, match="no GST rate"):
-        GstRateSchedule([]).rate_for(HsnCode("8413"), date(2026, 1, 1))
+        gst_rate_for(GstRateSchedule([]), HsnCode("8413"), date(2026, 1, 1))

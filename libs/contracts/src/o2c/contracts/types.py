@@ -6,6 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
+from o2c.india.documents import GST_DOCUMENT_NUMBER_PATTERN
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -114,7 +115,7 @@ HsnCode = Annotated[
 ]
 DocumentNumber = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z1-9][A-Za-z0-9/-]{0,15}$"),
+    StringConstraints(pattern=GST_DOCUMENT_NUMBER_PATTERN),
     Field(description="GST document number: at most 16 chars of letters, digits, / and -; not starting 0, / or -"),
 ]
 FinancialYear = Annotated[

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TypeAlias
 
-from o2c.contracts.rupees import format_inr as format_inr
 from o2c.credit.domain.errors import InvalidValue
+from o2c.india.rupees import format_inr as format_inr
 
 Money: TypeAlias = Decimal
 """Rupees, always quantised to paise by `money()`; the alias says what a Decimal means."""

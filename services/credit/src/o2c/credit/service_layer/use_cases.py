@@ -32,6 +32,7 @@ from o2c.credit.domain import (
 )
 from o2c.credit.domain.errors import CreditError
 from o2c.credit.service_layer.ports import AccountRecord, UnitOfWork
+from o2c.india.calendar import FinancialYear
 
 log = logging.getLogger("o2c.credit")
 
@@ -351,11 +352,6 @@ async def apply_credit_note(uow: UnitOfWork, note: CreditNoteIssued) -> bool:
 # --- payments ------------------------------------------------------------------------------------
 
 
-def financial_year(day: date) -> str:
-    start = day.year if day.month >= 4 else day.year - 1
-    return f"{start % 100:02d}-{(start + 1) % 100:02d}"
-
-
 @dataclass(frozen=True)
 class PaymentInput:
     customer_id: str
@@ -413,7 +409,7 @@ async def record_payment(uow: UnitOfWork, data: PaymentInput, by: Actor, now: da
     unknown = [i for i in data.invoice_ids if i not in account.receivables]
     if unknown:
         raise InvalidValue("invoice_ids", f"no receivable of customer {data.customer_id} for {', '.join(unknown)}")
-    fy = financial_year(data.received_on)
+    fy = FinancialYear.of(data.received_on).short
     receipt_no = f"RCT/{fy}/{await uow.next_number(f'RCT/{fy}'):06d}"
     outcome = account.receive_payment(Payment(
         payment_id=receipt_no, receipt_no=receipt_no, customer_id=data.customer_id, received_on=data.received_on,
@@ -453,7 +449,7 @@ async def write_off_residue(uow: UnitOfWork, customer_id: str, invoice_id: str, 
         raise NotFoundError("receivable", invoice_id)
     receivable = account.receivables[invoice_id]
     was_settled = receivable.is_settled
-    reference = write_off_id or f"WO/{financial_year(business_date(now))}/{await uow.next_number('WO'):06d}"
+    reference = write_off_id or f"WO/{FinancialYear.of(business_date(now)).short}/{await uow.next_number('WO'):06d}"
     done = account.write_off(reference, invoice_id, amount, limit, business_date(now), by)
     if done and receivable.is_settled and not was_settled:
         await _publish_invoice_settled(uow, account, invoice_id)

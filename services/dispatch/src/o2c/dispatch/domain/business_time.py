@@ -1,20 +1,17 @@
-"""Instants are aware datetimes; business dates are the Indian (IST) calendar day."""
+"""Instants are aware datetimes; business dates are the Indian (IST) calendar day (o2c.india.calendar)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from o2c.dispatch.domain.errors import InvalidValue
+from o2c.india.calendar import IST, business_date
 
-IST = ZoneInfo("Asia/Kolkata")
+__all__ = ["IST", "business_date", "require_aware"]
 
 
 def require_aware(at: datetime, field: str = "at") -> datetime:
+    """A naive timestamp is ambiguous (UTC? IST?), so the domain refuses it, naming the field."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise InvalidValue(field, "timestamp must carry a time zone")
     return at
-
-
-def business_date(at: datetime) -> date:
-    return require_aware(at).astimezone(IST).date()

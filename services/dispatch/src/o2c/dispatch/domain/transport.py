@@ -7,11 +7,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 
-from o2c.contracts.gstin import TRANSIN, is_valid_gstin
 from o2c.dispatch.domain.errors import INVALID_VEHICLE_FORMAT, VEHICLE_REQUIRED, InvalidValue
+from o2c.india.distance import DISTANCE_TOLERANCE, MAX_DISTANCE_KM, SAME_PINCODE_LIMIT_KM
+from o2c.india.gstin import TRANSIN, is_valid_gstin
+from o2c.india.vehicles import is_valid_vehicle_number as is_valid_vehicle_number
+from o2c.india.vehicles import normalised_vehicle_number
+
+normalise_vehicle_number = normalised_vehicle_number
 
 
 class TransportMode(StrEnum):
@@ -44,31 +48,6 @@ class VehicleType(StrEnum):
 
 # --- vehicle numbers ---------------------------------------------------------------------------
 
-_VEHICLE_FORMATS = tuple(
-    re.compile(pattern)
-    for pattern in (
-        r"^[A-Z]{2}[0-9]{2}[0-9]{4}$",  # AB121234
-        r"^[A-Z]{2}[0-9]{2}[A-Z][0-9]{4}$",  # AB12A1234
-        r"^[A-Z]{2}[0-9]{2}[A-Z]{2}[0-9]{4}$",  # AB12AB1234
-        r"^[A-Z]{3}[0-9]{4}$",  # ABC1234
-        r"^[A-Z]{2}[0-9]{3}[A-Z][0-9]{4}$",  # AB123A1234
-        r"^[A-Z]{2}[0-9]{2}[A-Z]{3}[0-9]{4}$",  # AB12ABC1234
-        r"^(TM|DF|BP|NP)[A-Z0-9]+$",  # temporary registration, defence, Bhutan, Nepal
-    )
-)
-VEHICLE_MIN_LENGTH, VEHICLE_MAX_LENGTH = 7, 15
-
-
-def normalise_vehicle_number(vehicle_no: str) -> str:
-    """Upper case without spaces, hyphens or dots: `mh 12 ab-1234` → `MH12AB1234`."""
-    return re.sub(r"[\s.\-]", "", vehicle_no).upper()
-
-
-def is_valid_vehicle_number(vehicle_no: str) -> bool:
-    number = normalise_vehicle_number(vehicle_no)
-    return VEHICLE_MIN_LENGTH <= len(number) <= VEHICLE_MAX_LENGTH and any(p.match(number) for p in _VEHICLE_FORMATS)
-
-
 def vehicle_number(vehicle_no: str | None, mode: TransportMode = TransportMode.ROAD) -> str | None:
     """The normalised vehicle number, or InvalidValue on field `vehicle_no` with the portal's code: 303 when a
     road movement has none, 304 when the format is not one the portal accepts."""
@@ -90,9 +69,7 @@ def vehicle_number(vehicle_no: str | None, mode: TransportMode = TransportMode.R
 
 _MOBILE = re.compile(r"^[6-9][0-9]{9}$")
 _TRANSPORT_DOC = re.compile(r"^[A-Za-z0-9/\-]{1,15}$")
-MAX_DISTANCE_KM = 4000
-SAME_PINCODE_MAX_KM = 100
-DISTANCE_TOLERANCE = Decimal("1.10")
+SAME_PINCODE_MAX_KM = SAME_PINCODE_LIMIT_KM
 
 
 def normalise_transporter_id(value: str | None) -> str | None:

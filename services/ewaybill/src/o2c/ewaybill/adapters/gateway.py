@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import httpx
 from o2c.ewaybill.domain.errors import MESSAGES, PortalError
-from o2c.ewaybill.domain.portal_json import dumps
+from o2c.india.portal import dumps
 from o2c.kit.messaging.errors import TransientError
 
 

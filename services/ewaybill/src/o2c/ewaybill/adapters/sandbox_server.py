@@ -17,7 +17,6 @@ from typing import Any
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from o2c.ewaybill.adapters.pincodes import pincode_distance
-from o2c.ewaybill.domain.calendar import parse_portal_datetime, portal_datetime
 from o2c.ewaybill.domain.errors import (
     EXTENSION_WINDOW,
     NOT_ACTIVE,
@@ -27,8 +26,9 @@ from o2c.ewaybill.domain.errors import (
     portal_error,
 )
 from o2c.ewaybill.domain.sandbox import EwayBillSandbox, PincodeDistance
-from o2c.ewaybill.domain.validity import VehicleType, valid_until
 from o2c.ewaybill.domain.vehicle import TransportMode, vehicle_number_error
+from o2c.india.ewaybill import VehicleType, valid_until
+from o2c.india.portal import parse_portal_datetime, portal_datetime
 
 SANDBOX_PORT = 8206
 

@@ -1,21 +1,12 @@
-"""The portal's distance check: a declared distance may exceed its pincode-to-pincode distance by
-at most 10 %, and between two addresses in the same pincode it may be at most 100 km."""
+"""The portal's answer to a declared distance (the rule itself, 10 % over the pincode distance and 100 km within
+one pincode, is India's: o2c.india.distance)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal
-
 from o2c.ewaybill.domain.errors import DISTANCE_TOO_HIGH, PortalError, portal_error
+from o2c.india.distance import SAME_PINCODE_LIMIT_KM, longest_allowed_distance
 
-TOLERANCE = Decimal("1.10")
-SAME_PINCODE_LIMIT_KM = 100
-
-
-def longest_allowed_distance(pincode_distance_km: int, same_pincode: bool = False) -> int:
-    """The most kilometres the portal accepts for this pair of pincodes."""
-    if same_pincode:
-        return SAME_PINCODE_LIMIT_KM
-    return int((Decimal(pincode_distance_km) * TOLERANCE).to_integral_value(rounding=ROUND_FLOOR))
+__all__ = ["distance_error", "longest_allowed_distance"]
 
 
 def distance_error(

@@ -10,10 +10,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from o2c.ewaybill.domain.calendar import parse_portal_datetime, portal_date
 from o2c.ewaybill.domain.gstin import UNREGISTERED_PERSON
-from o2c.ewaybill.domain.validity import VehicleType
 from o2c.ewaybill.domain.vehicle import TransportMode, normalised_vehicle_number
+from o2c.india.ewaybill import VehicleType
+from o2c.india.portal import parse_portal_datetime, portal_date
 
 MAX_ITEMS = 250
 OTHER_COUNTRY_STATE = 99

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from o2c.contracts.gstin import TRANSIN, gstin_check_character, is_valid_gstin
+from o2c.india.gstin import TRANSIN, gstin_check_character, is_valid_gstin
 
 __all__ = ["UNREGISTERED_PERSON", "gstin_check_character", "is_valid_gstin", "is_valid_transporter_id"]
 

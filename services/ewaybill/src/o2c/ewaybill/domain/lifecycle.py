@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from o2c.ewaybill.domain.calendar import IST, require_aware, to_utc
 from o2c.ewaybill.domain.errors import (
     EXTENSION_WINDOW,
     NOT_ACTIVE,
@@ -18,8 +17,9 @@ from o2c.ewaybill.domain.errors import (
     REMAINING_DISTANCE_TOO_LONG,
     VEHICLE_VALIDITY_LAPSED,
 )
-from o2c.ewaybill.domain.validity import VehicleType, valid_until
 from o2c.ewaybill.domain.vehicle import TransportMode, normalised_vehicle_number, vehicle_number_error
+from o2c.india.calendar import IST, require_aware, to_utc
+from o2c.india.ewaybill import VehicleType, valid_until
 
 CANCELLATION_WINDOW = timedelta(hours=24)
 EXTENSION_MARGIN = timedelta(hours=8)

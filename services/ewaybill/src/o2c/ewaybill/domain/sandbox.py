@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from o2c.ewaybill.domain.calendar import portal_datetime, require_aware
 from o2c.ewaybill.domain.distance import distance_error
 from o2c.ewaybill.domain.errors import (
     DUPLICATE_DOCUMENT,
@@ -24,8 +23,10 @@ from o2c.ewaybill.domain.errors import (
     portal_error,
 )
 from o2c.ewaybill.domain.gstin import UNREGISTERED_PERSON, is_valid_gstin, is_valid_transporter_id
-from o2c.ewaybill.domain.validity import VehicleType, valid_until
 from o2c.ewaybill.domain.vehicle import TransportMode, vehicle_number_error
+from o2c.india.calendar import require_aware
+from o2c.india.ewaybill import VehicleType, valid_until
+from o2c.india.portal import portal_datetime
 
 PincodeDistance = Callable[[str, str], int | None]
 """Road distance in km between two pincodes, or None when unknown."""

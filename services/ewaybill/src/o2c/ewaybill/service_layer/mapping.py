@@ -6,8 +6,8 @@ from o2c.contracts.v1.common import Address, TransportDetails
 from o2c.contracts.v1.common import TransportMode as ContractMode
 from o2c.contracts.v1.invoicing import InvoiceIssued
 from o2c.ewaybill.domain.generation import DispatchDetails, InvoiceForEwayBill, InvoiceItem, Place
-from o2c.ewaybill.domain.validity import VehicleType
 from o2c.ewaybill.domain.vehicle import TransportMode
+from o2c.india.ewaybill import VehicleType
 
 MODES = {ContractMode.ROAD: TransportMode.ROAD, ContractMode.RAIL: TransportMode.RAIL,
          ContractMode.AIR: TransportMode.AIR, ContractMode.SHIP: TransportMode.SHIP}

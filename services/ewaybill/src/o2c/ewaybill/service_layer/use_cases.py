@@ -25,7 +25,6 @@ from o2c.contracts.v1.ewaybill import (
 )
 from o2c.contracts.v1.invoicing import InvoiceIssued
 from o2c.ewaybill.adapters.gateway import EwayBillGateway, PortalReply
-from o2c.ewaybill.domain.calendar import portal_date, require_aware, to_utc
 from o2c.ewaybill.domain.errors import DUPLICATE_DOCUMENT, VEHICLE_REQUIRED, portal_error
 from o2c.ewaybill.domain.generation import (
     RequestProblem,
@@ -47,10 +46,12 @@ from o2c.ewaybill.domain.lifecycle import (
     update_vehicle,
 )
 from o2c.ewaybill.domain.requirement import ewaybill_requirement
-from o2c.ewaybill.domain.validity import VehicleType
 from o2c.ewaybill.domain.vehicle import TransportMode, normalised_vehicle_number
 from o2c.ewaybill.service_layer.mapping import MODES, dispatch_details, invoice_facts
 from o2c.ewaybill.service_layer.ports import EwayBillRecord, Publish, Repository
+from o2c.india.calendar import require_aware, to_utc
+from o2c.india.ewaybill import VehicleType
+from o2c.india.portal import portal_date
 
 NOT_REQUIRED, GENERATED, REJECTED, CANCELLED = "not_required", "generated", "rejected", "cancelled"
 
@@ -224,7 +225,7 @@ async def generate(record: EwayBillRecord, repo: Repository, gateway: EwayBillGa
 def _loggable(request: dict[str, Any]) -> dict[str, Any]:
     import json
 
-    from o2c.ewaybill.domain.portal_json import dumps
+    from o2c.india.portal import dumps
 
     loaded: dict[str, Any] = json.loads(dumps(request))
     return loaded

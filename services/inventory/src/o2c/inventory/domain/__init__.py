@@ -2,12 +2,13 @@
 movement ledger, available-to-promise, reservations (FEFO), routing across warehouses, backorders and the
 issue of stock at gate-out. No I/O; the service layer locks the ItemStock rows it passes in."""
 
-from o2c.contracts.gstin import gstin_check_character, is_valid_gstin
+from o2c.india.calendar import IST, business_date
+from o2c.india.gstin import gstin_check_character, is_valid_gstin
 from o2c.inventory.domain.availability import ItemPromise, ItemSupply, available_to_promise, promise
 from o2c.inventory.domain.backorders import Backorder, BackorderFill, fill_backorders
 from o2c.inventory.domain.errors import ConflictingState, InvalidValue, InventoryError
 from o2c.inventory.domain.places import STATE_CODES, Coordinates, Warehouse, distance_km
-from o2c.inventory.domain.quantities import IST, NIL, Qty, business_date, qty
+from o2c.inventory.domain.quantities import NIL, Qty, qty
 from o2c.inventory.domain.routing import (
     AllocationOutcome,
     LineRequest,

@@ -4,26 +4,19 @@ the domain only does arithmetic on them."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from o2c.contracts.gstin import is_valid_gstin
+from o2c.india.distance import great_circle_km
+from o2c.india.gstin import is_valid_gstin
+from o2c.india.states import OTHER_COUNTRIES, STATE_NAMES
 from o2c.inventory.domain.errors import InvalidValue
 
-STATE_CODES: dict[str, str] = {
-    "01": "Jammu & Kashmir", "02": "Himachal Pradesh", "03": "Punjab", "04": "Chandigarh", "05": "Uttarakhand",
-    "06": "Haryana", "07": "Delhi", "08": "Rajasthan", "09": "Uttar Pradesh", "10": "Bihar", "11": "Sikkim",
-    "12": "Arunachal Pradesh", "13": "Nagaland", "14": "Manipur", "15": "Mizoram", "16": "Tripura",
-    "17": "Meghalaya", "18": "Assam", "19": "West Bengal", "20": "Jharkhand", "21": "Odisha", "22": "Chhattisgarh",
-    "23": "Madhya Pradesh", "24": "Gujarat", "26": "Dadra & Nagar Haveli and Daman & Diu", "27": "Maharashtra",
-    "29": "Karnataka", "30": "Goa", "31": "Lakshadweep", "32": "Kerala", "33": "Tamil Nadu", "34": "Puducherry",
-    "35": "Andaman & Nicobar", "36": "Telangana", "37": "Andhra Pradesh", "38": "Ladakh", "97": "Other territory",
-}
+STATE_CODES: dict[str, str] = {code: name for code, name in STATE_NAMES.items() if code != OTHER_COUNTRIES}
+"""Where a warehouse can be: the GST state codes (o2c.india.states) of places in India."""
 
 _PINCODE = re.compile(r"^[1-9][0-9]{5}$")
-EARTH_RADIUS_KM = 6371.0088
 
 
 @dataclass(frozen=True)
@@ -44,9 +37,7 @@ class Coordinates:
 
 def distance_km(a: Coordinates, b: Coordinates) -> Decimal:
     """Great-circle (haversine) distance, to 0.1 km. Road distance is longer; this is for ranking."""
-    lat1, lon1, lat2, lon2 = (math.radians(float(v)) for v in (a.latitude, a.longitude, b.latitude, b.longitude))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    km = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    km = great_circle_km((float(a.latitude), float(a.longitude)), (float(b.latitude), float(b.longitude)))
     return Decimal(repr(km)).quantize(Decimal("0.1"))
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TypeAlias
-from zoneinfo import ZoneInfo
 
 from o2c.inventory.domain.errors import InvalidValue
 
@@ -13,7 +12,6 @@ Qty: TypeAlias = Decimal
 """A quantity in the item's own unit (the item carries the UQC); never a float."""
 
 NIL = Decimal(0)
-IST = ZoneInfo("Asia/Kolkata")
 
 
 def qty(value: Decimal | int | str, field: str = "quantity") -> Qty:
@@ -47,6 +45,3 @@ def require_aware(at: datetime, field: str = "at") -> datetime:
         raise InvalidValue(field, "timestamp must carry a time zone")
     return at
 
-
-def business_date(at: datetime) -> date:
-    return require_aware(at).astimezone(IST).date()

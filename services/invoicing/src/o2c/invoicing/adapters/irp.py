@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from o2c.invoicing.domain.calendar import IST
+from o2c.india.calendar import IST
 from o2c.invoicing.service_layer.ports import IrpAck, IrpRefusal, IrpUnavailable
 
 API = "/eicore/v1.03/Invoice"
@@ -50,7 +50,7 @@ class HttpIrpGateway:
         return self._answer(response)
 
     async def generate(self, payload: dict[str, Any], supplier_gstin: str) -> IrpAck:
-        from o2c.invoicing.domain.portal_json import dumps
+        from o2c.india.portal import dumps
 
         # Amounts go as JSON numbers digit for digit (never through float).
         return _ack(await self._call_raw("POST", API, supplier_gstin, dumps(payload)))

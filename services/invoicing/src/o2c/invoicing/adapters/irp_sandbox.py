@@ -31,9 +31,9 @@ from typing import Any
 import jwt
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from o2c.invoicing.domain.calendar import IST, financial_year
+from o2c.india.calendar import IST, financial_year
+from o2c.india.gstin import gstin_problem
 from o2c.invoicing.domain.einvoice import late_reporting_refusal
-from o2c.invoicing.domain.gstin import gstin_problem
 from o2c.invoicing.domain.seed import SEED_REPORTING_TIME_LIMITS
 
 API = "/eicore/v1.03/Invoice"

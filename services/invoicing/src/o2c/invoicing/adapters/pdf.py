@@ -12,8 +12,8 @@ from typing import Any
 import segno
 from fpdf import FPDF
 from o2c.contracts.v1 import common as c
+from o2c.india.states import STATE_NAMES
 from o2c.invoicing.domain.money import amount_in_words, indian_grouping
-from o2c.invoicing.domain.states import STATE_NAMES
 from o2c.invoicing.service_layer.ports import InvoiceRecord
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1 import invoicing as ci
+from o2c.india.gst_rates import GstRate, GstRateSchedule
 from o2c.invoicing.adapters.db import credit_note, document_series, hsn_rate, invoice, invoice_pdf, return_request
 from o2c.invoicing.domain.numbering import DocumentSeries
-from o2c.invoicing.domain.rates import HsnRate, RateSchedule
 from o2c.invoicing.service_layer.ports import CreditNoteRecord, InvoiceRecord, IrnStatus, ReturnRecord
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,13 +68,13 @@ class SqlInvoiceStore:
             .values(last_sequence=series.last_sequence, updated_at=sa.func.now())
         )
 
-    async def rates(self) -> RateSchedule:
+    async def rates(self) -> GstRateSchedule:
         cached = _RATES["schedule"]
         if cached is not None and time.monotonic() - _RATES["loaded"] < RATES_TTL_SECONDS:
             return cached  # type: ignore[no-any-return]
         rows = (await self._execute(sa.select(hsn_rate))).all()
-        schedule = RateSchedule(
-            HsnRate(hsn=r.hsn, gst_rate=r.gst_rate.normalize(), cess_rate=r.cess_rate.normalize(),
+        schedule = GstRateSchedule(
+            GstRate(hsn_prefix=r.hsn, rate=r.gst_rate.normalize(), cess_rate=r.cess_rate.normalize(),
                     effective_from=r.effective_from, effective_to=r.effective_to, description=r.description)
             for r in rows
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from o2c.invoicing.domain.calendar import to_utc
+from o2c.india.calendar import to_utc
 from o2c.invoicing.domain.einvoice import irn_cancellation_refusal
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from o2c.invoicing.domain.calendar import business_date, financial_year, financial_year_end, to_utc
+from o2c.india.calendar import business_date, financial_year, financial_year_end, to_utc
 from o2c.invoicing.domain.invoice import InvoiceLine, InvoiceTotals, Taxes, TaxInvoice, taxes_on, totals_of
 from o2c.invoicing.domain.money import ZERO, amount_in_words, to_paisa
 from o2c.invoicing.domain.numbering import validated_document_number

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -12,16 +11,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from o2c.invoicing.domain.calendar import require_aware
+from o2c.india.calendar import FinancialYear, require_aware
+from o2c.india.effective import row_in_force
+from o2c.india.states import OTHER_COUNTRIES
 from o2c.invoicing.domain.credit_note import CreditNote
-from o2c.invoicing.domain.effective import row_in_force
 from o2c.invoicing.domain.invoice import InvoiceLine, InvoiceTotals, TaxInvoice
 from o2c.invoicing.domain.place_of_supply import Address, SupplyType, TaxRegime
-from o2c.invoicing.domain.states import OTHER_COUNTRIES
 
 SCHEMA_VERSION = "1.1"
 IRN_CANCELLATION_WINDOW = timedelta(hours=24)
-_FINANCIAL_YEAR = re.compile(r"^[0-9]{4}-[0-9]{2}$")
 
 
 class DocumentType(StrEnum):
@@ -34,8 +32,7 @@ class DocumentType(StrEnum):
 
 def irn_for(supplier_gstin: str, financial_year: str, document_type: DocumentType | str, document_no: str) -> str:
     """IRN = lowercase hex SHA-256 of supplier GSTIN + financial year (YYYY-YY) + document type + number."""
-    if not _FINANCIAL_YEAR.match(financial_year):
-        raise ValueError(f"financial year must be written YYYY-YY: {financial_year!r}")
+    FinancialYear.parse(financial_year)  # raises for anything not written YYYY-YY
     kind = DocumentType(document_type).value
     return hashlib.sha256(f"{supplier_gstin}{financial_year}{kind}{document_no}".encode()).hexdigest()
 

@@ -16,8 +16,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from o2c.india.effective import row_in_force
 from o2c.invoicing.domain.credit_note import CreditNote
-from o2c.invoicing.domain.effective import row_in_force
 from o2c.invoicing.domain.invoice import InvoiceLine, TaxInvoice
 from o2c.invoicing.domain.money import ZERO
 from o2c.invoicing.domain.numbering import split_series

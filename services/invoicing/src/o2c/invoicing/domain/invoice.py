@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from o2c.invoicing.domain.calendar import business_date, financial_year, to_utc
-from o2c.invoicing.domain.gstin import state_code_of, validated_gstin
+from o2c.india.calendar import business_date, financial_year, to_utc
+from o2c.india.gst_rates import GstRateSchedule
+from o2c.india.gstin import state_code_of, validated_gstin
 from o2c.invoicing.domain.money import ZERO, amount_in_words, percent_of, to_paisa, to_rupee
 from o2c.invoicing.domain.numbering import validated_document_number
 from o2c.invoicing.domain.place_of_supply import Address, SupplyType, TaxRegime, place_of_supply, tax_regime
-from o2c.invoicing.domain.rates import RateSchedule
 
 TWO = Decimal("2")
 
@@ -256,7 +256,9 @@ def _check_line(line: PickedLine) -> None:
         raise InvoiceProblem(f"line {line.line_no}: price and discount cannot be negative")
 
 
-def issue_tax_invoice(shipment: ReadyShipment, invoice_no: str, issued_at: datetime, rates: RateSchedule) -> TaxInvoice:
+def issue_tax_invoice(
+    shipment: ReadyShipment, invoice_no: str, issued_at: datetime, rates: GstRateSchedule
+) -> TaxInvoice:
     """Build the tax invoice for a ready shipment from its pick-confirmed quantities.
 
     Lines picked at zero are left out; a shipment with nothing picked has nothing to invoice."""
@@ -296,7 +298,7 @@ def issue_tax_invoice(shipment: ReadyShipment, invoice_no: str, issued_at: datet
                 gross_value=gross,
                 discount=discount,
                 taxable_value=taxable,
-                taxes=taxes_on(taxable, regime, rate.gst_rate, rate.cess_rate),
+                taxes=taxes_on(taxable, regime, rate.rate, rate.cess_rate),
                 scheme_code=picked.scheme_code,
                 batches=picked.batches,
             )

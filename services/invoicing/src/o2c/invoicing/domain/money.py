@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from o2c.contracts.rupees import indian_grouping as indian_grouping
+from o2c.india.rupees import indian_grouping as indian_grouping
 
 PAISA = Decimal("0.01")
 RUPEE = Decimal("1")

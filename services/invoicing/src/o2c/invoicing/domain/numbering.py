@@ -9,35 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from o2c.invoicing.domain.calendar import short_financial_year
+from o2c.india.documents import (
+    InvalidDocumentNumber,
+    series_number,
+    split_series,
+    validated_document_number,
+)
 
-MAX_LENGTH = 16
-_DOCUMENT_NUMBER = re.compile(r"^[A-Za-z1-9][A-Za-z0-9/-]{0,15}$")
+__all__ = ["DocumentSeries", "InvalidDocumentNumber", "IssuedNumber", "SeriesExhausted",
+           "format_document_number", "next_number", "split_series", "validated_document_number"]
+
 _PREFIX = re.compile(r"^[A-Za-z1-9][A-Za-z0-9]*$")
-_TRAILING_SEQUENCE = re.compile(r"^(?P<series>.*?)(?P<sequence>[0-9]+)$")
-
-
-class InvalidDocumentNumber(ValueError):
-    """A number that breaks the GST rule: ≤ 16 chars of letters, digits, / and -, not starting 0, / or -."""
 
 
 class SeriesExhausted(RuntimeError):
     """The series has used every number its width allows: start a new prefix, never wrap around."""
-
-
-def document_number_problem(number: str) -> str | None:
-    if len(number) > MAX_LENGTH:
-        return f"document number {number!r} is longer than {MAX_LENGTH} characters"
-    if not _DOCUMENT_NUMBER.match(number):
-        return f"document number {number!r} may hold only letters, digits, / and -, and not start with 0, / or -"
-    return None
-
-
-def validated_document_number(number: str) -> str:
-    problem = document_number_problem(number)
-    if problem:
-        raise InvalidDocumentNumber(problem)
-    return number
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +59,7 @@ class IssuedNumber:
 
 def format_document_number(prefix: str, financial_year: str, sequence: int, width: int = 6) -> str:
     """`INV`, `2026-27`, 123 → `INV/26-27/000123`."""
-    return f"{prefix}/{short_financial_year(financial_year)}/{sequence:0{width}d}"
+    return series_number(prefix, financial_year, sequence, width)
 
 
 def next_number(series: DocumentSeries) -> tuple[IssuedNumber, DocumentSeries]:
@@ -86,10 +72,3 @@ def next_number(series: DocumentSeries) -> tuple[IssuedNumber, DocumentSeries]:
     )
     return IssuedNumber(number=number, sequence=sequence), replace(series, last_sequence=sequence)
 
-
-def split_series(number: str) -> tuple[str, int]:
-    """`INV/26-27/000123` → (`INV/26-27/`, 123): the series part and the trailing sequence."""
-    found = _TRAILING_SEQUENCE.match(number)
-    if not found:
-        raise InvalidDocumentNumber(f"document number {number!r} does not end in a sequence")
-    return found.group("series"), int(found.group("sequence"))

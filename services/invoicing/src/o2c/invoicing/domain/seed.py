@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from o2c.india.gst_rates import GstRate
 from o2c.invoicing.domain.einvoice import EInvoiceThreshold, ReportingTimeLimit
 from o2c.invoicing.domain.gstr1 import B2clThreshold
-from o2c.invoicing.domain.rates import HsnRate
 
 GST_LAUNCH = date(2017, 7, 1)
 LAST_DAY_BEFORE_RATIONALISATION = date(2025, 9, 21)
@@ -43,24 +43,24 @@ _RATE_CHANGES: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 
-def _rows() -> tuple[HsnRate, ...]:
-    rows: list[HsnRate] = []
+def _rows() -> tuple[GstRate, ...]:
+    rows: list[GstRate] = []
     for hsn, description, before, cess_before, after in _RATE_CHANGES:
         rows.append(
-            HsnRate(
-                hsn=hsn,
+            GstRate(
+                hsn_prefix=hsn,
                 description=description,
-                gst_rate=_D(before),
+                rate=_D(before),
                 cess_rate=_D(cess_before),
                 effective_from=GST_LAUNCH,
                 effective_to=LAST_DAY_BEFORE_RATIONALISATION,
             )
         )
-        rows.append(HsnRate(hsn=hsn, description=description, gst_rate=_D(after), effective_from=RATIONALISATION))
+        rows.append(GstRate(hsn_prefix=hsn, description=description, rate=_D(after), effective_from=RATIONALISATION))
     return tuple(rows)
 
 
-SEED_HSN_RATES: tuple[HsnRate, ...] = _rows()
+SEED_HSN_RATES: tuple[GstRate, ...] = _rows()
 
 # GSTR-1 B2C (large): inter-state supplies to unregistered buyers above the limit are reported
 # invoice by invoice (Notification 12/2024-CT lowered it to ₹1 lakh from 1 August 2024).

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1.invoicing import InvoiceCancelReason
+from o2c.india.gstin import gstin_problem
+from o2c.india.portal import dumps
 from o2c.invoicing.adapters.repository import SqlInvoiceStore, SqlUnitOfWork
-from o2c.invoicing.domain.gstin import gstin_problem
 from o2c.invoicing.domain.money import amount_in_words
-from o2c.invoicing.domain.portal_json import dumps
 from o2c.invoicing.entrypoints.workers import gateway, pdf_for, policy
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import CreditNoteRecord, InvoiceRecord, ReturnRecord

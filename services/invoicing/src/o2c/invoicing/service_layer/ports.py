@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1 import invoicing as ci
+from o2c.india.gst_rates import GstRateSchedule
 from o2c.invoicing.domain.numbering import DocumentSeries
-from o2c.invoicing.domain.rates import RateSchedule
 
 
 class IrnStatus(StrEnum):
@@ -77,7 +77,7 @@ class InvoiceStore(Protocol):
 
     async def save_series(self, series: DocumentSeries) -> None: ...
 
-    async def rates(self) -> RateSchedule: ...
+    async def rates(self) -> GstRateSchedule: ...
 
     async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None: ...
 

@@ -14,8 +14,8 @@ from o2c.contracts.v1.dispatch import ShipmentDispatched, ShipmentReady
 from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillGenerated
 from o2c.contracts.v1.inventory import GoodsReturned
 from o2c.contracts.v1.sales import ReturnAuthorised
+from o2c.india.calendar import business_date, financial_year
 from o2c.invoicing.domain import cancellation as dc
-from o2c.invoicing.domain.calendar import business_date, financial_year
 from o2c.invoicing.domain.credit_note import CreditNote, ReturnedLine, ReturnRefused, issue_credit_note
 from o2c.invoicing.domain.einvoice import (
     DocumentType,
@@ -35,7 +35,7 @@ from o2c.invoicing.domain.gstr1 import (
 )
 from o2c.invoicing.domain.invoice import issue_tax_invoice
 from o2c.invoicing.domain.numbering import next_number
-from o2c.invoicing.domain.rates import RatesWithQuotedFallback, UnknownHsnRate
+from o2c.invoicing.domain.rates import NoRateInForce, RatesWithQuotedFallback
 from o2c.invoicing.domain.seed import SEED_B2CL_THRESHOLDS, SEED_EINVOICE_THRESHOLDS, SEED_REPORTING_TIME_LIMITS
 from o2c.invoicing.service_layer import mapping
 from o2c.invoicing.service_layer.ports import (
@@ -103,7 +103,7 @@ async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, p
     rates = RatesWithQuotedFallback(await store.rates(), mapping.quoted_rates(msg))
     try:
         invoice = issue_tax_invoice(mapping.ready_shipment(msg), issued_number.number, now, rates)
-    except (ValueError, UnknownHsnRate) as exc:
+    except (ValueError, NoRateInForce) as exc:
         raise InvalidShipment(f"shipment {msg.shipment_id} cannot be invoiced: {exc}") from exc
     required = is_einvoice_required(
         invoice.supply_type, policy.aggregate_turnover, invoice.invoice_date, policy.einvoice_thresholds

@@ -1,15 +1,15 @@
-"""How amounts and moments read in a message: rupees in lakhs and crores, dates and times in IST."""
+"""How amounts and moments read in a message: rupees in lakhs and crores, dates and times in IST (both India's
+rules, o2c.india)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from o2c.contracts.rupees import format_inr as rupees
+from o2c.india.calendar import IST, in_ist
+from o2c.india.calendar import business_date as ist_date
+from o2c.india.rupees import format_inr as rupees
 
-__all__ = ["IST", "day", "moment", "rupees"]
-
-IST = ZoneInfo("Asia/Kolkata")
+__all__ = ["IST", "day", "ist_date", "moment", "rupees"]
 
 
 def day(on: date) -> str:
@@ -19,13 +19,5 @@ def day(on: date) -> str:
 
 def moment(instant: datetime) -> str:
     """`29 Sep 2022, 11:59 PM IST` for any aware instant."""
-    if instant.tzinfo is None:
-        raise ValueError("an instant needs a time zone to be shown in IST")
-    local = instant.astimezone(IST)
+    local = in_ist(instant)
     return f"{day(local.date())}, {local:%I:%M %p} IST"
-
-
-def ist_date(instant: datetime) -> date:
-    if instant.tzinfo is None:
-        raise ValueError("an instant needs a time zone to be placed on the IST calendar")
-    return instant.astimezone(IST).date()

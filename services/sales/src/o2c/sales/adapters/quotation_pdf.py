@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from fpdf import FPDF
-from o2c.contracts.rupees import indian_grouping
+from o2c.india.rupees import indian_grouping
 from o2c.sales.domain.customer import Address
 from o2c.sales.domain.quotation import PromiseBasis, Quotation, QuotationLine
 

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from o2c.sales.domain.errors import InvalidValue, RuleViolation
 from o2c.sales.domain.money import HUNDRED, ZERO, Money, money, parse_decimal, percent_of, positive_quantity, to_paise
-from o2c.sales.domain.tax import GstRate, GstRateSchedule, HsnCode
+from o2c.sales.domain.tax import GstRate, GstRateSchedule, HsnCode, gst_rate_for
 
 _ITEM_CODE = re.compile(r"[A-Z0-9][A-Z0-9._/-]{0,39}")
 
@@ -436,5 +436,5 @@ class Pricing:
             unit_price=price.unit_price,
             price_source=price.source,
             scheme=choice.scheme if choice else None,
-            gst=self.rates.rate_for(item.hsn, on),
+            gst=gst_rate_for(self.rates, item.hsn, on),
         )

@@ -12,89 +12,15 @@ import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, NamedTuple, Protocol
 
+from o2c.india.states import BY_DIRECTORY_NAME, OTHER_COUNTRIES, STATES, State, StateTax
 from o2c.sales.domain.errors import InvalidValue
 
-
-class StateTax(StrEnum):
-    """Which tax goes with CGST on an intra-state supply there."""
-
-    SGST = "SGST"
-    UTGST = "UTGST"
-    NONE = "NONE"  # other countries: no intra-state supply exists
+__all__ = ["OTHER_COUNTRIES", "STATES", "State", "StateCode", "StateTax"]
 
 
-@dataclass(frozen=True, slots=True)
-class State:
-    code: str
-    name: str
-    union_territory: bool = False
-    tax: StateTax = StateTax.SGST
-    directory_name: str | None = None
-    """The state's name in the India Post directory (None: not an Indian postal state)."""
-
-    @property
-    def is_union_territory_without_legislature(self) -> bool:
-        return self.tax is StateTax.UTGST
-
-
-def _ut_without_legislature(code: str, name: str, directory_name: str | None) -> State:
-    return State(code, name, union_territory=True, tax=StateTax.UTGST, directory_name=directory_name)
-
-
-STATES: Mapping[str, State] = {
-    s.code: s
-    for s in (
-        State("01", "Jammu & Kashmir", union_territory=True, directory_name="JAMMU AND KASHMIR"),
-        State("02", "Himachal Pradesh", directory_name="HIMACHAL PRADESH"),
-        State("03", "Punjab", directory_name="PUNJAB"),
-        _ut_without_legislature("04", "Chandigarh", "CHANDIGARH"),
-        State("05", "Uttarakhand", directory_name="UTTARAKHAND"),
-        State("06", "Haryana", directory_name="HARYANA"),
-        State("07", "Delhi", union_territory=True, directory_name="DELHI"),
-        State("08", "Rajasthan", directory_name="RAJASTHAN"),
-        State("09", "Uttar Pradesh", directory_name="UTTAR PRADESH"),
-        State("10", "Bihar", directory_name="BIHAR"),
-        State("11", "Sikkim", directory_name="SIKKIM"),
-        State("12", "Arunachal Pradesh", directory_name="ARUNACHAL PRADESH"),
-        State("13", "Nagaland", directory_name="NAGALAND"),
-        State("14", "Manipur", directory_name="MANIPUR"),
-        State("15", "Mizoram", directory_name="MIZORAM"),
-        State("16", "Tripura", directory_name="TRIPURA"),
-        State("17", "Meghalaya", directory_name="MEGHALAYA"),
-        State("18", "Assam", directory_name="ASSAM"),
-        State("19", "West Bengal", directory_name="WEST BENGAL"),
-        State("20", "Jharkhand", directory_name="JHARKHAND"),
-        State("21", "Odisha", directory_name="ODISHA"),
-        State("22", "Chhattisgarh", directory_name="CHHATTISGARH"),
-        State("23", "Madhya Pradesh", directory_name="MADHYA PRADESH"),
-        State("24", "Gujarat", directory_name="GUJARAT"),
-        _ut_without_legislature(
-            "26", "Dadra & Nagar Haveli and Daman & Diu", "THE DADRA AND NAGAR HAVELI AND DAMAN AND DIU"
-        ),
-        State("27", "Maharashtra", directory_name="MAHARASHTRA"),
-        State("29", "Karnataka", directory_name="KARNATAKA"),
-        State("30", "Goa", directory_name="GOA"),
-        _ut_without_legislature("31", "Lakshadweep", "LAKSHADWEEP"),
-        State("32", "Kerala", directory_name="KERALA"),
-        State("33", "Tamil Nadu", directory_name="TAMIL NADU"),
-        State("34", "Puducherry", union_territory=True, directory_name="PUDUCHERRY"),
-        _ut_without_legislature("35", "Andaman & Nicobar", "ANDAMAN AND NICOBAR ISLANDS"),
-        State("36", "Telangana", directory_name="TELANGANA"),
-        State("37", "Andhra Pradesh", directory_name="ANDHRA PRADESH"),
-        _ut_without_legislature("38", "Ladakh", "LADAKH"),
-        State("96", "Other countries", tax=StateTax.NONE),
-        # "Other territory" (offshore areas) is a union territory for UTGST purposes.
-        _ut_without_legislature("97", "Other territory", None),
-    )
-}
-"""The GST state codes of DOMAIN.md, keyed by code."""
-
-OTHER_COUNTRIES = "96"
-
-_BY_DIRECTORY_NAME: Mapping[str, str] = {s.directory_name: s.code for s in STATES.values() if s.directory_name}
+_BY_DIRECTORY_NAME = BY_DIRECTORY_NAME
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from o2c.contracts.gstin import REGULAR_TAXPAYER, TRANSIN
-from o2c.contracts.gstin import gstin_check_character as shared_check_character
+from o2c.india.gstin import REGULAR_TAXPAYER, TRANSIN
+from o2c.india.gstin import gstin_check_character as shared_check_character
 from o2c.sales.domain.errors import InvalidValue
 from o2c.sales.domain.geography import StateCode
 

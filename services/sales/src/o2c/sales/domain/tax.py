@@ -7,18 +7,19 @@ the rate; different states, a SEZ buyer or an export → IGST at the full rate.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from o2c.india.gst_rates import GstRate as GstRate
+from o2c.india.gst_rates import GstRateSchedule as GstRateSchedule
+from o2c.india.gst_rates import InvalidGstRate, NoRateInForce, is_hsn_code
+from o2c.india.supply import Party, TaxRegime, gst_amounts, tax_regime
+from o2c.india.supply import place_of_supply as india_place_of_supply
 from o2c.sales.domain.customer import Address, GstCategory
 from o2c.sales.domain.errors import InvalidValue, RuleViolation
-from o2c.sales.domain.geography import StateCode, StateTax
-from o2c.sales.domain.money import ZERO, Money, parse_decimal, percent_of
-
-_HSN = re.compile(r"[0-9]{4}(?:[0-9]{2}){0,2}")
+from o2c.sales.domain.geography import StateCode
+from o2c.sales.domain.money import ZERO, Money, parse_decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +29,13 @@ class HsnCode:
     value: str
 
     def __post_init__(self) -> None:
-        if not _HSN.fullmatch(self.value):
+        if not is_hsn_code(self.value):
             raise InvalidValue("hsn", f"an HSN code has 4, 6 or 8 digits, got {self.value!r}", self.value)
 
     @classmethod
     def parse(cls, raw: object, field: str = "hsn") -> HsnCode:
         text = "" if raw is None else str(raw).strip().replace(" ", "")
-        if not _HSN.fullmatch(text):
+        if not is_hsn_code(text):
             raise InvalidValue(field, f"an HSN code has 4, 6 or 8 digits, got {text!r}", text)
         return cls(text)
 
@@ -42,34 +43,20 @@ class HsnCode:
         return self.value
 
 
-@dataclass(frozen=True, slots=True)
-class GstRate:
-    """The rate in force for HSN codes starting with `hsn_prefix` from `effective_from` (percent)."""
-
-    hsn_prefix: str
-    rate: Decimal
-    effective_from: date
-    cess_rate: Decimal = Decimal(0)
-
-    def __post_init__(self) -> None:
-        if not re.fullmatch(r"[0-9]{2,8}", self.hsn_prefix):
-            raise InvalidValue("hsn_prefix", f"an HSN prefix is 2 to 8 digits, got {self.hsn_prefix!r}")
-        for name, value in (("rate", self.rate), ("cess_rate", self.cess_rate)):
-            if not Decimal(0) <= parse_decimal(value, name) <= Decimal(100):
-                raise InvalidValue(name, "a rate is a percentage between 0 and 100", value)
+def gst_rate_for(rates: GstRateSchedule, hsn: HsnCode, on: date) -> GstRate:
+    """The rate in force for the item's HSN on the day (o2c.india.gst_rates), or RuleViolation for a person."""
+    try:
+        return rates.rate_on(hsn.value, on)
+    except NoRateInForce as missing:
+        raise RuleViolation(str(missing)) from None
 
 
-class GstRateSchedule:
-    """Effective-dated GST rates: the most specific HSN prefix in force on the date wins."""
-
-    def __init__(self, rates: Iterable[GstRate]) -> None:
-        self._rates = sorted(rates, key=lambda r: (len(r.hsn_prefix), r.effective_from), reverse=True)
-
-    def rate_for(self, hsn: HsnCode, on: date) -> GstRate:
-        for rate in self._rates:  # longest prefix first, latest first within a prefix
-            if hsn.value.startswith(rate.hsn_prefix) and rate.effective_from <= on:
-                return rate
-        raise RuleViolation(f"no GST rate is set for HSN {hsn} on {on.isoformat()}")
+def gst_rate(hsn_prefix: str, rate: object, effective_from: date, cess_rate: object = "0") -> GstRate:
+    """A rate row from what a person typed, or InvalidValue naming the field."""
+    try:
+        return GstRate(hsn_prefix, parse_decimal(rate, "rate"), effective_from, parse_decimal(cess_rate, "cess_rate"))
+    except InvalidGstRate as bad:
+        raise InvalidValue(bad.field, str(bad)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,23 +83,27 @@ class TaxSplit:
         )
 
 
-def place_of_supply(bill_to: Address, ship_to: Address, category: GstCategory) -> StateCode:
-    """Where the supply of goods takes place.
+def _party(a: Address) -> Party:
+    return Party(a.state_code.value, a.gstin.value if a.gstin else None)
 
-    Goods delivered to the buyer: where the movement ends (the ship-to state). Delivered to a third party
-    on the buyer's direction: the buyer's billing state (IGST Act s.10(1)(b)). An unregistered buyer: the
-    delivery address state. An export: other countries (96).
-    """
-    if category is GstCategory.OVERSEAS and ship_to.is_abroad:
-        return ship_to.state_code
-    if ship_to.third_party and category is not GstCategory.UNREGISTERED:
-        return bill_to.state_code
-    return ship_to.state_code
+
+def place_of_supply(bill_to: Address, ship_to: Address, category: GstCategory) -> StateCode:
+    """Where the supply of goods takes place, by India's rule (o2c.india.supply): the ship-to state, the buyer's
+    billing state when a registered buyer directs delivery to a third party, 96 for an export."""
+    export = category is GstCategory.OVERSEAS and ship_to.is_abroad
+    buyer = _party(bill_to) if category is not GstCategory.UNREGISTERED else Party(bill_to.state_code.value)
+    return StateCode(india_place_of_supply(buyer, _party(ship_to), export=export, third_party=ship_to.third_party))
+
+
+def regime_of(supplier_state: StateCode, place: StateCode, *, sez_buyer: bool = False, zero_rated: bool = False
+              ) -> TaxRegime:
+    """CGST + SGST, CGST + UTGST, IGST or zero-rated (o2c.india.supply)."""
+    return tax_regime(supplier_state.value, place.value, sez=sez_buyer, export=place.is_abroad, under_lut=zero_rated)
 
 
 def is_inter_state(supplier_state: StateCode, place: StateCode, *, sez_buyer: bool = False) -> bool:
     """Whether the supply bears IGST: different states, a SEZ buyer, or an export."""
-    return sez_buyer or place.is_abroad or supplier_state != place
+    return regime_of(supplier_state, place, sez_buyer=sez_buyer) is TaxRegime.IGST
 
 
 def split_tax(
@@ -126,12 +117,8 @@ def split_tax(
     zero_rated: bool = False,
 ) -> TaxSplit:
     """GST of one line. `zero_rated`: export or SEZ supply under LUT, no tax charged."""
-    if zero_rated:
+    regime = regime_of(supplier_state, place, sez_buyer=sez_buyer, zero_rated=zero_rated)
+    if zero_rated and regime is not TaxRegime.ZERO_RATED:
         return TaxSplit()
-    cess = percent_of(taxable_value, cess_rate)
-    if is_inter_state(supplier_state, place, sez_buyer=sez_buyer):
-        return TaxSplit(igst=percent_of(taxable_value, rate), cess=cess)
-    half = percent_of(taxable_value, rate / 2)
-    if place.state.tax is StateTax.UTGST:
-        return TaxSplit(cgst=half, utgst=half, cess=cess)
-    return TaxSplit(cgst=half, sgst=half, cess=cess)
+    a = gst_amounts(taxable_value, rate, regime, cess_rate)
+    return TaxSplit(cgst=a.cgst, sgst=a.sgst, utgst=a.utgst, igst=a.igst, cess=a.cess)

@@ -45,7 +45,7 @@ from o2c.sales.domain.geography import Pincode, StateCode
 from o2c.sales.domain.gstin import Gstin, Pan
 from o2c.sales.domain.money import money, parse_decimal, positive_quantity
 from o2c.sales.domain.quotation import LineRequest, StockView
-from o2c.sales.domain.tax import GstRate
+from o2c.sales.domain.tax import gst_rate
 from o2c.sales.entrypoints import views
 from o2c.sales.entrypoints.document import quotation_html
 from o2c.sales.service_layer import catalog, customers, orders
@@ -491,8 +491,7 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
     @api.post("/gst-rates", status_code=201, tags=["catalog"], summary="A GST rate from a date (data, not code)")
     async def post_rate(body: GstRateIn, _: GstRateWrite) -> dict[str, Any]:
         with domain_errors():
-            rate = GstRate(body.hsn_prefix, parse_decimal(body.rate, "rate"), body.effective_from,
-                           parse_decimal(body.cess_rate, "cess_rate"))
+            rate = gst_rate(body.hsn_prefix, body.rate, body.effective_from, body.cess_rate)
         async with unit_of_work() as uow:
             await catalog.add_gst_rate(uow, rate)
         return body.model_dump(mode="json")

@@ -12,7 +12,7 @@ from o2c.sales.domain.catalog import Item, PricedLine, SchemeKind
 from o2c.sales.domain.customer import Address, Contact, Customer, CustomerStatus, GstCategory
 from o2c.sales.domain.order import OrderLine, SalesOrder
 from o2c.sales.domain.quotation import Quotation, QuotationLine, Totals
-from o2c.sales.domain.tax import GstRateSchedule
+from o2c.sales.domain.tax import GstRateSchedule, gst_rate_for
 
 ABROAD_PINCODE = "999999"  # the e-invoice schema's pincode for an address outside India
 
@@ -69,7 +69,7 @@ def customer_facts(c: Customer) -> dict[str, Any]:
 def item_facts(item: Item, revision: int, rates: GstRateSchedule, at: datetime) -> dict[str, Any]:
     from o2c.sales.domain.numbering import business_date
 
-    rate = rates.rate_for(item.hsn, business_date(at))
+    rate = gst_rate_for(rates, item.hsn, business_date(at))
     return {
         "item_code": item.code, "name": item.name, "hsn": item.hsn.value, "unit": item.unit.value,
         "product_line": item.product_line, "batch_tracked": item.batch_tracked, "stocked": item.stocked,

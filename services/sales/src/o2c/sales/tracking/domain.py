@@ -15,13 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 from o2c.contracts.envelope import Message
-from o2c.contracts.rupees import format_inr
 from o2c.contracts.v1 import credit, dispatch, ewaybill, inventory, invoicing, notify, sales
+from o2c.india.calendar import business_date, in_ist
+from o2c.india.rupees import format_inr
 from o2c.sales.domain.saga import IRN_AFTER_DISPATCH, irn_rejected_after_dispatch_key
 
-IST = timedelta(hours=5, minutes=30)
-
 View = dict[str, Any]
+ist_date = business_date
+"""The business date (IST) of an instant."""
 
 # Messages the projection folds in, by type name (the consumer routes by the envelope's type).
 ORDER_MESSAGES: tuple[type[Message], ...] = (
@@ -65,11 +66,6 @@ class LeadTimes:
 
 
 DEFAULT_LEAD_TIMES = LeadTimes()
-
-
-def ist_date(at: datetime) -> date:
-    """The business date (IST) of an instant."""
-    return (at.astimezone(UTC) + IST).date()
 
 
 def _iso(at: datetime | date | None) -> str | None:
@@ -176,7 +172,7 @@ def _day(value: date) -> str:
 
 def _when(at: datetime) -> str:
     """An instant as people read it here: IST."""
-    return (at.astimezone(UTC) + IST).strftime("%d %b %Y, %H:%M IST")
+    return in_ist(at).strftime("%d %b %Y, %H:%M IST")
 
 
 def _order_facts(view: View, m: sales.OrderConfirmed | sales.OrderAmended) -> None:

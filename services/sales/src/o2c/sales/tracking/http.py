@@ -28,6 +28,7 @@ import httpx
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
+from o2c.india.calendar import IST_ZONE_NAME
 from o2c.kit.auth import Principal, principal_of_token
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.policy import allow, authorize, confinement, warehouse_scope
@@ -403,12 +404,9 @@ def router(rt: Runtime) -> APIRouter:
     return api
 
 
-_IST = "Asia/Kolkata"
-
-
 def day_of(column: Any) -> Any:
     """The IST business day of a timestamp column."""
-    return sa.cast(sa.func.timezone(_IST, column), sa.Date)
+    return sa.cast(sa.func.timezone(IST_ZONE_NAME, column), sa.Date)
 
 
 async def dashboard_figures(session: Any, start: date, end: date, warehouse: str | None,
@@ -456,7 +454,7 @@ async def dashboard_figures(session: Any, start: date, end: date, warehouse: str
 
     cash = (await session.execute(
         sa.select(o.c.settled_on.label("day"), sa.func.count().label("n"),
-                  sa.func.avg(o.c.settled_on - sa.cast(sa.func.timezone(_IST, o.c.confirmed_at), sa.Date))
+                  sa.func.avg(o.c.settled_on - sa.cast(sa.func.timezone(IST_ZONE_NAME, o.c.confirmed_at), sa.Date))
                   .label("avg_days"))
         .where(o.c.settled_on.is_not(None), o.c.settled_on.between(start, end))
         .group_by(o.c.settled_on).order_by(o.c.settled_on)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from o2c.contracts.rupees import format_inr, indian_grouping
+from o2c.india.rupees import format_inr, indian_grouping
 
 
 @pytest.mark.parametrize(("amount", "text"), [

@@ -1,9 +1,9 @@
-"""The shared GSTIN rule (DOMAIN.md): the check character over the first 14 characters, and the shape."""
+"""The shared GSTIN rule (docs/domain.md): the check character over the first 14 characters, and the shape."""
 
 from __future__ import annotations
 
 import pytest
-from o2c.contracts.gstin import gstin_check_character, gstin_problem, is_valid_gstin
+from o2c.india.gstin import gstin_check_character, gstin_problem, is_valid_gstin
 
 
 @pytest.mark.parametrize("gstin", ["24AUTPV8831F1ZZ", "29AABCR1718E1ZL", "05AAACG2115R1ZN"])

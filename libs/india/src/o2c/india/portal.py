@@ -1,13 +1,17 @@
-"""JSON for government portals (IRP, GSTR-1) with exact amounts: Decimal values are written as JSON
-numbers digit for digit, never through float."""
+"""The government portals' shapes (IRP, GSTR-1, e-way bill; docs/domain.md, "Portals"): JSON with exact
+amounts (Decimal written digit for digit, never through float) and the portals' ways of writing dates."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+from o2c.india.calendar import IST, require_aware
+
+PORTAL_DATETIME = "%d/%m/%Y %I:%M:%S %p"
 
 
 def _encode(value: Any) -> str:
@@ -31,3 +35,18 @@ def _encode(value: Any) -> str:
 def dumps(document: Mapping[str, Any]) -> str:
     """Compact JSON text; Decimal amounts keep every digit (`1234.50` stays `1234.50`)."""
     return _encode(document)
+
+
+def portal_datetime(instant: datetime) -> str:
+    """The NIC portal's way of writing an instant: IST, `16/09/2022 07:29:00 PM`."""
+    return require_aware(instant).astimezone(IST).strftime(PORTAL_DATETIME)
+
+
+def parse_portal_datetime(text: str) -> datetime:
+    """`29/09/2022 11:59:00 PM` (IST) → an aware instant."""
+    return datetime.strptime(text.strip(), PORTAL_DATETIME).replace(tzinfo=IST)
+
+
+def portal_date(on: date) -> str:
+    """`dd/mm/yyyy`, as the e-way bill and IRP portals write a date."""
+    return on.strftime("%d/%m/%Y")

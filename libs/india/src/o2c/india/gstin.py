@@ -1,6 +1,7 @@
-"""The GSTIN rule every service applies where data enters (DOMAIN.md): a regular taxpayer's shape and the check
-character over the first 14 characters. Pure and shared, so the services cannot drift apart; each service
-wraps it in its own error type. Transporter ids (TRANSIN, state code 88) carry no check character."""
+"""The GSTIN rule every service applies where data enters (docs/domain.md, "GSTIN"): a regular taxpayer's
+shape and the check character over the first 14 characters. Pure and shared, so the services cannot drift
+apart; each service wraps it in its own error type. Transporter ids (TRANSIN, state code 88) carry no
+check character."""
 
 from __future__ import annotations
 
@@ -36,3 +37,19 @@ def gstin_problem(gstin: str) -> str | None:
 
 def is_valid_gstin(gstin: str) -> bool:
     return gstin_problem(gstin) is None
+
+
+class InvalidGstin(ValueError):
+    """A GSTIN that fails its shape or its check character."""
+
+
+def validated_gstin(gstin: str) -> str:
+    problem = gstin_problem(gstin)
+    if problem:
+        raise InvalidGstin(problem)
+    return gstin
+
+
+def state_code_of(gstin: str) -> str:
+    """The two-digit state code a GSTIN is registered in."""
+    return gstin[:2]

@@ -1,5 +1,5 @@
-"""Effective-dated data: rates and thresholds change by notification, so every row carries the
-dates it is in force and a lookup takes the row in force on a business date."""
+"""Effective-dated data (docs/domain.md, "Effective dates"): rates and thresholds change by notification,
+so every row carries the dates it is in force and a lookup takes the row in force on a business date."""
 
 from __future__ import annotations
 

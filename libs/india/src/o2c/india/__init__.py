@@ -1,0 +1,7 @@
+"""India's rules in one home: IST and business dates, the financial year, GSTIN and state codes, place of
+supply and the tax regime, effective-dated GST rates, GST document numbers, pincode distance, vehicle numbers,
+e-way bill validity, the portals' JSON and rupee formatting.
+
+Pure (no I/O, no clock, no service imports): every service and `o2c.contracts` import from here; nothing here
+imports them. docs/domain.md states the rules in the business's words.
+"""
