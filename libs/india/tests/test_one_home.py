@@ -1,0 +1,147 @@
+"""India's rules have one home: no Python file outside libs/india defines IST, the business date, the financial
+year, the GST document-number rule, the GST rate lookup, the portals' JSON, pincode distance and its road
+factor, or vehicle-number formats (docs/domain.md). Found by name (a `def`/`class`/assignment) and by pattern
+(the tell-tale expressions a copy would contain); importing and re-exporting is allowed."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+HOME = ROOT / "libs" / "india"
+SKIP_DIRS = {".venv", ".git", ".stack", "node_modules", "__pycache__", "build", "o2c.egg-info"}
+
+_NAMES = frozenset({
+    # IST and the business date
+    "IST", "IST_ZONE_NAME", "business_date", "ist_date", "start_of_business_day", "in_ist",
+    # the financial year
+    "FinancialYear", "financial_year", "financial_year_start", "financial_year_end", "short_financial_year",
+    # the GST document-number rule
+    "gst_document_number_problem", "document_number_problem", "validated_document_number",
+    "GST_DOCUMENT_NUMBER_MAX", "GST_DOCUMENT_NUMBER_PATTERN", "series_number", "split_series",
+    # the GST rate lookup
+    "GstRate", "HsnRate", "RateSchedule", "GstRateSchedule", "RatesWithQuotedFallback", "RateInForce",
+    "rows_in_force", "row_in_force", "is_in_force",
+    # the portals' JSON shapes
+    "dumps", "_encode", "portal_datetime", "parse_portal_datetime", "portal_date", "PORTAL_DATETIME",
+    # pincode distance and its road factor
+    "ROAD_FACTOR", "pincode_distance", "great_circle_km", "road_distance_km", "EARTH_RADIUS_KM",
+    "DISTANCE_TOLERANCE", "TOLERANCE", "SAME_PINCODE_LIMIT_KM", "longest_allowed_distance",
+    # vehicle-number formats
+    "VEHICLE_FORMATS", "_VEHICLE_FORMATS", "_FORMATS", "VEHICLE_PATTERN", "normalised_vehicle_number",
+    "normalise_vehicle_number", "is_valid_vehicle_number", "VEHICLE_MIN_LENGTH", "VEHICLE_MAX_LENGTH",
+    # e-way bill validity, states that levy UTGST
+    "validity_days", "valid_until", "levies_utgst", "UNION_TERRITORIES_WITHOUT_LEGISLATURE",
+})
+_LOOKUP_METHODS = frozenset({"rate_on", "rate_for"})
+"""A rate lookup is a method wherever it is written."""
+
+# What a copy would contain, whatever it is called.
+_PATTERNS = {
+    "IST by zone name": re.compile(r"""["']Asia/Kolkata["']"""),
+    "IST as an offset": re.compile(
+        r"timedelta\(\s*hours\s*=\s*5\s*,\s*minutes\s*=\s*30\s*\)|timedelta\(\s*hours\s*=\s*5\.5\s*\)"
+        r"|timedelta\(\s*minutes\s*=\s*330\s*\)|timedelta\(\s*seconds\s*=\s*19800\s*\)"
+    ),
+    "the April-March year": re.compile(r"\.month\s*(?:>=\s*4|<\s*4|>\s*3|<=\s*3)\b"),
+    "the document-number characters": re.compile(r"A-Za-z0-9/\\?-\]\{0,15\}|\[A-Za-z1-9\]\[A-Za-z0-9/"),
+    "the haversine formula": re.compile(r"math\.asin\(|6371(?:\.0088)?\b"),
+    "the road factor": re.compile(r"\b1\.25\b.*(?:road|distance)|(?:road|distance).*\b1\.25\b", re.IGNORECASE),
+    "the portals' date-time": re.compile(r"%d/%m/%Y %I:%M:%S %p"),
+    "vehicle-number formats": re.compile(r"\[A-Z\]\{2\}\[0-9\]\{2\}|\(TM\|DF"),
+    "longest HSN prefix": re.compile(r"for length in \(8, 6, 4\)"),
+}
+# Names that mean something else where they are defined; each entry is (path, name), short and justified.
+_ALLOWED = {
+    ("libs/contracts/src/o2c/contracts/schemas.py", "dumps"),  # JSON Schema text, not a portal's shape
+    ("services/sales/src/o2c/sales/tracking/store.py", "dumps"),  # a projection's cache text
+    ("libs/contracts/src/o2c/contracts/types.py", "FinancialYear"),  # the label's schema type (pattern below)
+    # Pending (issue 16, step 4): invoicing still falls back to the order's quoted rate for an HSN it has no
+    # row for; it goes when invoicing keeps a replica of sales' rate master.
+    ("services/invoicing/src/o2c/invoicing/domain/rates.py", "RatesWithQuotedFallback"),
+    ("services/invoicing/src/o2c/invoicing/domain/rates.py", "rate_on"),
+}
+
+
+def _python_files() -> list[Path]:
+    found = []
+    for path in ROOT.rglob("*.py"):
+        parts = set(path.relative_to(ROOT).parts)
+        if parts & SKIP_DIRS or path.is_relative_to(HOME):
+            continue
+        found.append(path)
+    return found
+
+
+def _is_alias(value: ast.expr | None) -> bool:
+    """`X = imported_x` or `X = module.x`: a name for India's definition, not a copy."""
+    return isinstance(value, ast.Name | ast.Attribute)
+
+
+def _defined_names(tree: ast.Module) -> list[tuple[str, int]]:
+    """Module- and class-level definitions: functions, classes and assignments (not aliases)."""
+    found: list[tuple[str, int]] = []
+
+    def scan(body: list[ast.stmt], in_class: bool) -> None:
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if node.name in _LOOKUP_METHODS or (not in_class and node.name in _NAMES):
+                    found.append((node.name, node.lineno))
+            elif isinstance(node, ast.ClassDef):
+                if node.name in _NAMES:
+                    found.append((node.name, node.lineno))
+                scan(node.body, True)
+            elif isinstance(node, ast.Assign) and not _is_alias(node.value):
+                found.extend((t.id, node.lineno) for t in node.targets if isinstance(t, ast.Name) and t.id in _NAMES)
+            elif (isinstance(node, ast.AnnAssign) and node.value is not None and not _is_alias(node.value)
+                  and isinstance(node.target, ast.Name) and node.target.id in _NAMES and not in_class):
+                found.append((node.target.id, node.lineno))
+
+    scan(tree.body, False)
+    return found
+
+
+def _offences(path: Path, text: str) -> list[str]:
+    where = path.relative_to(ROOT).as_posix()
+    out = [f"{where}:{line}: defines {name}" for name, line in _defined_names(ast.parse(text))
+           if (where, name) not in _ALLOWED]
+    for what, pattern in _PATTERNS.items():
+        for match in pattern.finditer(text):
+            line = text[: match.start()].count("\n") + 1
+            out.append(f"{where}:{line}: {what}: {match.group(0)!r}")
+    return out
+
+
+def test_no_rule_of_india_is_defined_outside_libs_india() -> None:
+    offences = [o for path in _python_files() for o in _offences(path, path.read_text(encoding="utf-8"))]
+    assert not offences, "India's rules live in libs/india (docs/domain.md):\n" + "\n".join(offences)
+
+
+def test_the_check_finds_copies_by_name_and_by_pattern(tmp_path: Path) -> None:
+    copy = tmp_path / "copy.py"
+    text = (
+        'IST = ZoneInfo("Asia/Kolkata")\n'
+        "OFFSET = timedelta(hours=5, minutes=30)\n"
+        "def business_date(at): ...\n"
+        "start = day.year if day.month >= 4 else day.year - 1\n"
+        "class RateSchedule:\n"
+        "    def rate_on(self, hsn, on): ...\n"
+        "ROAD_FACTOR = 1.25\n"
+        'VEHICLE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z][0-9]{4}$")\n'
+    )
+    copy.write_text(text)
+    found = "\n".join(_offences(ROOT / "x.py", text))
+    for expected in ("defines IST", "IST by zone name", "IST as an offset", "defines business_date",
+                     "the April-March year", "defines RateSchedule", "defines ROAD_FACTOR",
+                     "vehicle-number formats", "defines rate_on"):
+        assert expected in found, expected
+
+
+def test_an_import_or_alias_is_not_a_copy() -> None:
+    text = (
+        "from o2c.india.calendar import IST, business_date\nist_date = business_date\n"
+        "def build(financial_year): return Invoice(financial_year=financial_year, place_of_supply='27')\n"
+    )
+    assert _offences(ROOT / "x.py", text) == []
