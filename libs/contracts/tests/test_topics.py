@@ -11,6 +11,7 @@ from o2c.contracts.errors import PublishNotAllowed, UnknownTopic
 from o2c.contracts.samples import SAMPLES
 from o2c.contracts.topics import (
     COORDINATOR,
+    GST_RATES_TOPIC,
     TOPICS,
     Service,
     assert_may_publish,
@@ -26,6 +27,9 @@ NAME = re.compile(r"^o2c\.(?P<service>[a-z]+)\.(?P<kind>events|commands|deadlett
 
 def test_every_topic_is_named_for_its_service_kind_and_major_version() -> None:
     for name, spec in TOPICS.items():
+        if name == GST_RATES_TOPIC:  # sales' rate master: a compacted events topic of its own
+            assert spec.producer == Service.SALES and spec.kind == "events"
+            continue
         match = NAME.match(name)
         assert match, name
         assert match["kind"] == spec.kind
@@ -34,7 +38,7 @@ def test_every_topic_is_named_for_its_service_kind_and_major_version() -> None:
 
 def test_every_topic_has_exactly_one_producer_the_owner_or_the_coordinator_for_commands() -> None:
     for name, spec in TOPICS.items():
-        match = NAME.match(name)
+        match = NAME.match(name) or re.match(r"^o2c\.(?P<service>[a-z]+)\.gst-rates\.v1$", name)
         assert match
         assert isinstance(spec.producer, Service)
         expected = COORDINATOR if spec.kind == "commands" else Service(match["service"])
@@ -45,12 +49,17 @@ def test_each_service_has_one_events_and_one_deadletter_topic() -> None:
     for service in Service:
         assert TOPICS[events_topic(service)].producer == service
         assert TOPICS[deadletter_topic(service)].producer == service
-    assert len([t for t in TOPICS.values() if t.kind == "events"]) == len(Service)
+    # One order-flow events topic per service, plus sales' GST rate master.
+    assert len([t for t in TOPICS.values() if t.kind == "events"]) == len(Service) + 1
     assert len([t for t in TOPICS.values() if t.kind == "deadletter"]) == len(Service)
 
 
 def test_partitions_and_retention_follow_the_declared_policy() -> None:
     for spec in TOPICS.values():
+        if spec.name == GST_RATES_TOPIC:  # the latest version of every rate, forever: a replica replays it
+            assert (spec.partitions, spec.retention_ms) == (3, -1)
+            assert spec.config() == {"retention.ms": "-1", "cleanup.policy": "compact"}
+            continue
         if spec.kind == "events":
             assert (spec.partitions, spec.retention_ms) == (6, -1), spec.name  # kept forever: replay
         elif spec.kind == "commands":
@@ -94,8 +103,10 @@ def test_commands_are_consumed_by_the_service_whose_commands_topic_they_use() ->
 def test_key_fields_follow_flow_md() -> None:
     by_customer = {"CustomerApproved", "CustomerUpdated", "QuotationIssued", "PaymentReceived", "InvoiceSettled"}
     by_item = {"ItemCreated", "ItemUpdated"}
+    by_rate = {"GstRateRecorded"}
     for (type_, _), cls in MESSAGES.items():
-        expected = "customer_id" if type_ in by_customer else "item_code" if type_ in by_item else "order_id"
+        expected = ("customer_id" if type_ in by_customer else "item_code" if type_ in by_item
+                    else "rate_id" if type_ in by_rate else "order_id")
         assert expected == cls.KEY_FIELD, type_
         assert cls.KEY_FIELD in cls.model_fields
         assert typing.get_type_hints(cls)[cls.KEY_FIELD] is str, type_

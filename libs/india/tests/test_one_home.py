@@ -58,10 +58,6 @@ _ALLOWED = {
     ("libs/contracts/src/o2c/contracts/schemas.py", "dumps"),  # JSON Schema text, not a portal's shape
     ("services/sales/src/o2c/sales/tracking/store.py", "dumps"),  # a projection's cache text
     ("libs/contracts/src/o2c/contracts/types.py", "FinancialYear"),  # the label's schema type (pattern below)
-    # Pending (issue 16, step 4): invoicing still falls back to the order's quoted rate for an HSN it has no
-    # row for; it goes when invoicing keeps a replica of sales' rate master.
-    ("services/invoicing/src/o2c/invoicing/domain/rates.py", "RatesWithQuotedFallback"),
-    ("services/invoicing/src/o2c/invoicing/domain/rates.py", "rate_on"),
 }
 
 

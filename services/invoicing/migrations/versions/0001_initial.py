@@ -6,7 +6,6 @@ Revises:
 
 import sqlalchemy as sa
 from alembic import op
-from o2c.invoicing.domain.seed import SEED_HSN_RATES
 from o2c.kit.messaging.schema import create_messaging_tables
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -32,7 +31,8 @@ def upgrade() -> None:
         sa.Column("last_sequence", sa.BigInteger, nullable=False, server_default="0"),
         _ts("updated_at", nullable=False, now=True),
     )
-    rates = op.create_table(
+    # Filled from sales' GST rate master (GstRateRecorded), never seeded here: 0004.
+    op.create_table(
         "hsn_rate",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
         sa.Column("hsn", sa.Text, nullable=False),
@@ -43,11 +43,6 @@ def upgrade() -> None:
         sa.Column("effective_to", sa.Date),
         sa.UniqueConstraint("hsn", "effective_from", name="hsn_rate_from"),
     )
-    op.bulk_insert(rates, [
-        {"hsn": r.hsn, "description": r.description, "gst_rate": r.gst_rate, "cess_rate": r.cess_rate,
-         "effective_from": r.effective_from, "effective_to": r.effective_to}
-        for r in SEED_HSN_RATES
-    ])
     op.create_table(
         "invoice",
         sa.Column("id", sa.Text, primary_key=True),

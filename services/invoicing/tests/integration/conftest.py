@@ -7,20 +7,22 @@ import json
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.samples import sample
-from o2c.contracts.topics import events_topic
+from o2c.contracts.topics import GST_RATES_TOPIC, events_topic
 from o2c.contracts.types import Quantity, Uqc
 from o2c.contracts.v1.common import Address, SupplyType
 from o2c.contracts.v1.dispatch import ReadyLine, ShipmentReady
+from o2c.contracts.v1.sales import GstRateRecorded
 from o2c.india.gstin import gstin_check_character
 from o2c.invoicing.adapters.irp import HttpIrpGateway
 from o2c.invoicing.adapters.irp_sandbox import SandboxState, create_app
@@ -89,6 +91,16 @@ class Broker:
         )
         return envelope
 
+    async def send_rate(self, hsn_prefix: str, rate: str, effective_from: date, *, version: int = 1,
+                        cess_rate: str = "0") -> None:
+        """A rate of sales' GST rate master, as sales publishes it on the compacted rate topic."""
+        message = GstRateRecorded(
+            rate_id=f"{hsn_prefix}@{effective_from.isoformat()}", hsn_prefix=hsn_prefix, effective_from=effective_from,
+            rate=D(rate), cess_rate=D(cess_rate), version=version, set_at=datetime.now(UTC))
+        envelope = Envelope.wrap(message, producer="sales")
+        await self.producer.send_and_wait(self.harness.prefix + GST_RATES_TOPIC, envelope.to_bytes(),
+                                          key=envelope.key.encode(), headers=envelope.headers())
+
     async def published(self, type_: str, *, at_least: int = 1, timeout: float = 30.0) -> list[dict[str, Any]]:
         """Every message of a type on invoicing's events topic (waits until `at_least` are there)."""
         found: list[dict[str, Any]] = []
@@ -129,13 +141,32 @@ def sandbox() -> SandboxState:
     return SandboxState()
 
 
+GST_LAUNCH, RATIONALISATION = date(2017, 7, 1), date(2025, 9, 22)
+RATES = (("84", "18", GST_LAUNCH), ("0902", "5", GST_LAUNCH), ("3401", "18", GST_LAUNCH),
+         ("3401", "5", RATIONALISATION))
+"""The rates of sales' master the tests' HSNs need (laptops, tea, soap)."""
+
+
+async def replica_size(svc: RunningService) -> int:
+    async with svc.runtime.sessions() as session:
+        return int((await session.execute(sa.text("SELECT count(*) FROM hsn_rate"))).scalar_one())
+
+
 @pytest.fixture
-async def invoicing(harness: ServiceHarness, sandbox: SandboxState) -> RunningService:
-    """The service with the IRP sandbox behind a real HTTP client (ASGI transport, no socket)."""
+async def invoicing(harness: ServiceHarness, sandbox: SandboxState, broker: Broker) -> RunningService:
+    """The service with the IRP sandbox behind a real HTTP client (ASGI transport, no socket), its rate replica
+    filled from sales' rate topic."""
     svc = await harness.start(DEFINITION, irp_mode="off", irn_poll_seconds=0.05, irn_retry_seconds=0.2,
                               pdf_poll_seconds=0.2)
     svc.runtime.extras["irp"] = HttpIrpGateway(
         "http://irp.sandbox", timeout=5.0, transport=httpx.ASGITransport(app=create_app(sandbox)))
+    for hsn_prefix, rate, start in RATES:
+        await broker.send_rate(hsn_prefix, rate, start)
+
+    async def replicated() -> bool:
+        return await replica_size(svc) >= len(RATES)
+
+    await wait_for(replicated, timeout=30, what="invoicing's rate replica filled from the rate topic")
     return svc
 
 

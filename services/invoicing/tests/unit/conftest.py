@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -15,7 +16,6 @@ from o2c.india.calendar import IST
 from o2c.india.gst_rates import GstRate, GstRateSchedule
 from o2c.invoicing.domain.invoice import PickedLine, ReadyShipment, TaxInvoice, issue_tax_invoice
 from o2c.invoicing.domain.place_of_supply import Address, SupplyType
-from o2c.invoicing.domain.seed import SEED_HSN_RATES
 
 SUPPLIER_MH = "27AAACO1234C1Z2"
 SUPPLIER_KA = "29AAACO1234C1ZY"
@@ -45,9 +45,12 @@ WALK_IN_GOA = Address(
     name="A. Fernandes", line1="House 7, Calangute", place="Bardez", state_code="30", pincode="403516"
 )
 
+sys.path.insert(0, str(Path(__file__).parent))  # the test data module beside this file (as test modules see it)
+from invoicing_rate_master import RATE_MASTER
+
 STANDARD_RATES = GstRateSchedule(
     [
-        *SEED_HSN_RATES,
+        *RATE_MASTER,
         GstRate(hsn_prefix="9999", rate=Decimal("18"), effective_from=datetime(2017, 7, 1).date()),
     ]
 )

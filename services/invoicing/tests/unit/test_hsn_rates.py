@@ -1,13 +1,11 @@
 from datetime import date
 from decimal import Decimal
-from itertools import combinations
 
 import pytest
-from o2c.india.effective import is_in_force
+from invoicing_rate_master import RATE_MASTER
 from o2c.india.gst_rates import GstRate, GstRateSchedule, NoRateInForce
-from o2c.invoicing.domain.seed import SEED_HSN_RATES
 
-SEED = GstRateSchedule(SEED_HSN_RATES)
+SEED = GstRateSchedule(RATE_MASTER)
 
 
 def test_butter_is_12_percent_until_21_september_2025_and_5_percent_from_22() -> None:
@@ -55,17 +53,3 @@ def test_malformed_hsn_codes_are_refused() -> None:
         SEED.rate_on("040", date(2026, 1, 1))
     with pytest.raises(ValueError):
         GstRate(hsn_prefix="04051", rate=Decimal("5"), effective_from=date(2017, 7, 1))
-
-
-def test_seed_rows_of_one_heading_never_overlap() -> None:
-    by_heading: dict[str, list[GstRate]] = {}
-    for row in SEED_HSN_RATES:
-        by_heading.setdefault(row.hsn_prefix, []).append(row)
-    for rows in by_heading.values():
-        for a, b in combinations(rows, 2):
-            assert not is_in_force(a, b.effective_from) and not is_in_force(b, a.effective_from)
-
-
-def test_seed_rates_after_rationalisation_are_5_18_or_40() -> None:
-    after = {row.rate for row in SEED_HSN_RATES if row.effective_from >= date(2025, 9, 22)}
-    assert after <= {Decimal("5"), Decimal("18"), Decimal("40")}

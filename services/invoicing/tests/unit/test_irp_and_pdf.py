@@ -10,17 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
+from invoicing_rate_master import master_with
 from o2c.contracts.samples import sample
 from o2c.contracts.v1.dispatch import ReadyLine, ShipmentReady
 from o2c.india.calendar import IST
-from o2c.india.gst_rates import GstRateSchedule
 from o2c.invoicing.adapters.irp import HttpIrpGateway
 from o2c.invoicing.adapters.irp_sandbox import SandboxState, create_app
 from o2c.invoicing.adapters.pdf import render_invoice_pdf
 from o2c.invoicing.domain.einvoice import irp_payload
 from o2c.invoicing.domain.invoice import issue_tax_invoice
-from o2c.invoicing.domain.rates import RatesWithQuotedFallback
-from o2c.invoicing.domain.seed import SEED_HSN_RATES
 from o2c.invoicing.service_layer import mapping
 from o2c.invoicing.service_layer.ports import InvoiceRecord, IrnStatus, IrpRefusal
 
@@ -41,7 +39,7 @@ def _ready(lines: int = 2) -> ShipmentReady:
 
 def _payload(msg: ShipmentReady | None = None, number: str = "INV/26-27/000123") -> tuple[dict[str, Any], str]:
     msg = msg or _ready()
-    rates = RatesWithQuotedFallback(GstRateSchedule(SEED_HSN_RATES), mapping.quoted_rates(msg))
+    rates = master_with(msg)
     invoice = issue_tax_invoice(mapping.ready_shipment(msg), number, ISSUED_AT, rates)
     return irp_payload(invoice), invoice.supplier_gstin
 
@@ -122,7 +120,7 @@ async def test_an_unreachable_irp_is_unavailable_not_a_refusal() -> None:
 
 def test_a_240_line_invoice_pdf_renders_in_under_1_5_seconds() -> None:
     msg = _ready(240)
-    rates = RatesWithQuotedFallback(GstRateSchedule(SEED_HSN_RATES), mapping.quoted_rates(msg))
+    rates = master_with(msg)
     invoice = issue_tax_invoice(mapping.ready_shipment(msg), "INV/26-27/000124", ISSUED_AT, rates)
     record = InvoiceRecord(id="inv-1", issued=mapping.invoice_issued(invoice, msg, "inv-1", irn_required=True),
                            irn_status=IrnStatus.PENDING, ewaybill_no="381001234567")
@@ -136,7 +134,7 @@ def test_a_240_line_invoice_pdf_renders_in_under_1_5_seconds() -> None:
 
 def test_the_stored_document_rebuilds_the_domain_invoice_exactly() -> None:
     msg = _ready()
-    rates = RatesWithQuotedFallback(GstRateSchedule(SEED_HSN_RATES), mapping.quoted_rates(msg))
+    rates = master_with(msg)
     invoice = issue_tax_invoice(mapping.ready_shipment(msg), "INV/26-27/000123", ISSUED_AT, rates)
     issued = mapping.invoice_issued(invoice, msg, "inv-1", irn_required=True)
     again = mapping.tax_invoice(type(issued).model_validate(issued.model_dump(mode="json")))
@@ -166,7 +164,7 @@ def test_the_pdf_shows_both_gstins_place_of_supply_hsn_tax_columns_irn_and_the_e
     from o2c.contracts.v1 import invoicing as ci
 
     msg = _ready()
-    rates = RatesWithQuotedFallback(GstRateSchedule(SEED_HSN_RATES), mapping.quoted_rates(msg))
+    rates = master_with(msg)
     invoice = issue_tax_invoice(mapping.ready_shipment(msg), "INV/26-27/000123", ISSUED_AT, rates)
     record = InvoiceRecord(
         id="inv-1", issued=mapping.invoice_issued(invoice, msg, "inv-1", irn_required=True),
@@ -190,7 +188,7 @@ def test_a_registered_invoice_prints_the_signed_qr_as_an_image_and_a_b2c_invoice
     from o2c.contracts.v1 import invoicing as ci
 
     msg = _ready()
-    rates = RatesWithQuotedFallback(GstRateSchedule(SEED_HSN_RATES), mapping.quoted_rates(msg))
+    rates = master_with(msg)
     invoice = issue_tax_invoice(mapping.ready_shipment(msg), "INV/26-27/000123", ISSUED_AT, rates)
     signed_qr = "eyJhbGciOiJSUzI1NiJ9." + "x" * 700 + ".sig"  # an IRP signed QR is a long JWT
     registered = InvoiceRecord(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from invoicing_rate_master import RATE_MASTER
 from o2c.contracts.envelope import Message
 from o2c.contracts.samples import sample
 from o2c.contracts.types import Quantity, Uqc
@@ -18,12 +19,12 @@ from o2c.contracts.v1.common import Address, SupplyType
 from o2c.contracts.v1.dispatch import ReadyLine, ShipmentDispatched, ShipmentReady
 from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillCancelReason, EwayBillGenerated
 from o2c.contracts.v1.inventory import GoodsCondition, GoodsReturned, ReturnedLine
+from o2c.contracts.v1.sales import GstRateRecorded
 from o2c.india.calendar import IST
-from o2c.india.gst_rates import GstRateSchedule
+from o2c.india.gst_rates import GstRate, GstRateSchedule
 from o2c.india.gstin import gstin_check_character
 from o2c.india.portal import dumps
 from o2c.invoicing.domain.numbering import DocumentSeries
-from o2c.invoicing.domain.seed import SEED_HSN_RATES
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import (
     CreditNoteRecord,
@@ -71,6 +72,8 @@ class FakeStore:
         self.notes: dict[str, CreditNoteRecord] = {}
         self.returns: dict[str, ReturnRecord] = {}
         self.pdfs: dict[str, tuple[int, bytes]] = {}
+        self.replica: dict[tuple[str, date], tuple[GstRate, int]] = {(r.hsn_prefix, r.effective_from): (r, 1)
+                                                                   for r in RATE_MASTER}
 
     async def lock_series(self, supplier_gstin: str, financial_year: str, prefix: str) -> DocumentSeries:
         key = (supplier_gstin, financial_year, prefix)
@@ -80,7 +83,14 @@ class FakeStore:
         self.series[series.key] = series
 
     async def rates(self) -> GstRateSchedule:
-        return GstRateSchedule(SEED_HSN_RATES)
+        return GstRateSchedule(rate for rate, _ in self.replica.values())
+
+    async def save_rate(self, rate: GstRate, version: int) -> bool:
+        key = (rate.hsn_prefix, rate.effective_from)
+        if key in self.replica and self.replica[key][1] >= version:
+            return False
+        self.replica[key] = (rate, version)
+        return True
 
     async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None:
         return next((r for r in self.invoices.values() if r.issued.shipment_id == shipment_id), None)
@@ -257,7 +267,7 @@ async def test_pune_to_bengaluru_is_igst_and_bill_to_mumbai_ship_to_gujarat_thir
     assert inter.issued.place_of_supply == "29"
     assert (inter.issued.lines[0].igst_rate, inter.issued.totals.igst) == (D("18"), D("180.00"))
     third = await issue(uow, ready(line(1, "1", price="1000.00"), shipment_id="gj", bill_to=MUMBAI,
-                                   ship_to=GUJARAT_SITE))
+                                   ship_to=GUJARAT_SITE.model_copy(update={"third_party": True})))
     assert third.issued.place_of_supply == "27"
     assert (third.issued.lines[0].cgst_rate, third.issued.lines[0].sgst_rate) == (D("9"), D("9"))
 
@@ -272,9 +282,39 @@ async def test_the_rate_in_force_on_the_invoice_date_wins_over_the_rate_quoted_o
     assert on_22.issued.lines[0].gst_rate == D("5") and on_22.issued.totals.cgst == D("25.00")
 
 
-async def test_an_hsn_the_table_does_not_cover_takes_the_quoted_rate() -> None:
+async def test_an_hsn_without_a_rate_in_force_is_refused_for_a_person_never_taxed_at_the_quoted_rate() -> None:
     uow = FakeUow()
-    record = await issue(uow, ready(line(1, "2", price="50.00", hsn="96032100", gst="18")))
+    refused = await uc.issue_invoice(uow, ready(line(1, "2", price="50.00", hsn="96032100", gst="18")), now=NOV_5,
+                                     policy=POLICY)
+    assert refused is None and not uow.store.invoices
+    [message] = uow.published
+    assert isinstance(message, ci.InvoiceRefused) and message.refusal is ci.InvoiceRefusal.NO_GST_RATE
+    assert "96032100" in message.reason and message.shipment_id == "shp-1"
+    # No number was used: the next invoice takes the first number of the series.
+    record = await issue(uow, ready(line(1, "2", price="50.00"), shipment_id="shp-2"))
+    assert record.issued.invoice_no.endswith("/000001")
+
+
+async def test_a_place_of_supply_that_disagrees_with_the_rule_is_refused_not_recomputed() -> None:
+    uow = FakeUow()
+    # Sales says Karnataka, but goods delivered to the Mumbai buyer are supplied in Maharashtra.
+    refused = await uc.issue_invoice(uow, ready(line(1, "1", price="1000.00"), place_of_supply="29"), now=NOV_5,
+                                     policy=POLICY)
+    assert refused is None and not uow.store.invoices
+    [message] = uow.published
+    assert isinstance(message, ci.InvoiceRefused) and message.refusal is ci.InvoiceRefusal.PLACE_OF_SUPPLY
+    assert "29" in message.reason and "27" in message.reason
+
+
+async def test_a_rate_from_sales_master_is_kept_once_per_version() -> None:
+    uow = FakeUow()
+    rate = sample(GstRateRecorded).model_copy(update={"hsn_prefix": "9603", "rate": D("12"),
+                                                      "effective_from": date(2017, 7, 1), "rate_id": "9603@2017-07-01"})
+    assert await uc.record_gst_rate(uow, rate)
+    assert not await uc.record_gst_rate(uow, rate)  # a replay changes nothing
+    assert await uc.record_gst_rate(uow, rate.model_copy(update={"rate": D("18"), "version": 2}))
+    assert not await uc.record_gst_rate(uow, rate.model_copy(update={"rate": D("5")}))  # an older version
+    record = await issue(uow, ready(line(1, "2", price="50.00", hsn="96032100", gst="12")))
     assert record.issued.lines[0].gst_rate == D("18")
 
 

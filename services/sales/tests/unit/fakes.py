@@ -25,6 +25,7 @@ class InMemoryRepository:
         self.audit: dict[str, list[AuditEntry]] = {}
         self.items: dict[str, ItemRecord] = {}
         self.rates = list(rates)
+        self.rate_versions: dict[tuple[str, date], int] = {}
         self.price_lists: dict[str, str] = {}
         self.prices: dict[str, list[PriceEntry]] = {}
         self.ended_prices: list[tuple[str, str, str, str]] = []
@@ -74,8 +75,11 @@ class InMemoryRepository:
     async def gst_rates(self) -> GstRateSchedule:
         return GstRateSchedule(self.rates)
 
-    async def add_gst_rate(self, rate: GstRate) -> None:
-        self.rates.append(rate)
+    async def add_gst_rate(self, rate: GstRate) -> int:
+        key = (rate.hsn_prefix, rate.effective_from)
+        self.rates = [r for r in self.rates if (r.hsn_prefix, r.effective_from) != key] + [rate]
+        self.rate_versions[key] = self.rate_versions.get(key, 0) + 1
+        return self.rate_versions[key]
 
     async def price_list(self, code: str, item_codes: Sequence[str] | None = None) -> PriceList | None:
         if code not in self.price_lists:

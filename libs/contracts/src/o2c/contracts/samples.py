@@ -351,6 +351,10 @@ _ALL: list[Message] = [
         reason="compensation keeps failing: no reply to ReleaseReservation after 5 attempts",
         raised_at=_at(2, 12),
     ),
+    sales.GstRateRecorded(
+        rate_id="0902@2025-09-22", hsn_prefix="0902", effective_from=date(2025, 9, 22), rate=D("5"),
+        description="Tea", version=1, set_at=_at(1, 2),
+    ),
     sales.ReturnAuthorised(
         **_RETURN,
         pickup_pincode="600032",
@@ -707,6 +711,11 @@ _ALL: list[Message] = [
     ),
     invoicing.IrnRegistered(
         order_id=ORDER_ID, invoice_id=INVOICE_ID, invoice_no=INVOICE_NO, irn=IRN_DETAILS, registered_at=_at(4, 6, 2)
+    ),
+    invoicing.InvoiceRefused(
+        order_id=ORDER_ID, order_no=ORDER_NO, shipment_id=SHIPMENT_ID, customer_id=CUSTOMER_ID,
+        refusal=invoicing.InvoiceRefusal.NO_GST_RATE,
+        reason="no GST rate is in force for HSN 34011190 on 2026-05-04", refused_at=_at(4, 5, 31),
     ),
     invoicing.IrnRejected(
         order_id=ORDER_ID,

@@ -41,6 +41,9 @@ replica…) must be rebuildable by replaying from offset 0, and a time limit wou
 beginning of long-lived keys (a customer approved two years ago, an item created once). A distributor's
 volume is a few GB a year; revisit with tiered storage, not with a shorter retention."""
 
+GST_RATES_TOPIC = "o2c.sales.gst-rates.v1"
+"""Sales' GST rate master (issue 16): a compacted events topic beside sales' order-flow events."""
+
 COMMANDS_RETENTION_MS = 14 * DAY_MS
 """Commands are acted on within minutes and re-sent by the coordinator from its saga state when no reply
 comes, so they are not replay material; 14 days outlasts any outage we would sit through."""
@@ -148,6 +151,19 @@ def _build_registry() -> dict[str, TopicSpec]:
                 f"{service.value} replies with an event on {_name(service, 'events')}.",
             )
         )
+    specs.append(
+        TopicSpec(
+            name=GST_RATES_TOPIC,
+            partitions=SMALL_PARTITIONS,
+            key="rate id: HSN prefix and effective date (`8413@2025-09-22`)",
+            retention_ms=FOREVER,
+            producer=Service.SALES,
+            kind="events",
+            description="Sales' GST rate master, one record per effective-dated rate and its latest version: "
+            "compacted and kept forever, so a replica (invoicing's) is rebuilt by replaying from offset 0.",
+            cleanup_policy="compact",
+        )
+    )
     for service in Service:
         specs.append(
             TopicSpec(

@@ -87,6 +87,11 @@ class Address(Part):
     pincode: Pincode
     gstin: Gstin | None = Field(default=None, description="None for an unregistered party at this address")
     country: str = Field(default="IN", description="ISO 3166-1 alpha-2")
+    third_party: bool = Field(
+        default=False,
+        description="A consignee who is not the buyer (bill-to/ship-to): the place of supply is then the buyer's "
+        "billing state. Added within v1 (additive).",
+    )
 
 
 class Contact(Part):

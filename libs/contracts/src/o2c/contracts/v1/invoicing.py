@@ -26,6 +26,32 @@ from pydantic import AwareDatetime, Field
 
 EVENTS = events_topic(Service.INVOICING)
 
+
+class InvoiceRefusal(StrEnum):
+    NO_GST_RATE = "no_gst_rate"
+    """An HSN of the shipment has no GST rate in force on the invoice date in sales' rate master."""
+    PLACE_OF_SUPPLY = "place_of_supply"
+    """The place of supply the order carries is not the one India's rule gives for its addresses."""
+    INVALID_SHIPMENT = "invalid_shipment"
+    """Any other fact of the shipment an invoice cannot be built from."""
+
+
+class InvoiceRefused(Message):
+    """Invoicing could not invoice a ready shipment and will not guess: no invoice number is used. The sales
+    coordinator raises it on the order for a person (`OrderExceptionRaised`). Added within v1 (additive)."""
+
+    TYPE: ClassVar[str] = "InvoiceRefused"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+    order_id: str
+    order_no: str
+    shipment_id: str
+    customer_id: str
+    refusal: InvoiceRefusal
+    reason: str
+    refused_at: AwareDatetime
+
 _ZERO = Decimal("0")
 
 

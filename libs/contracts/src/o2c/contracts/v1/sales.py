@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from o2c.contracts.envelope import Kind, Message
-from o2c.contracts.topics import Service, commands_topic, events_topic
+from o2c.contracts.topics import GST_RATES_TOPIC, Service, commands_topic, events_topic
 from o2c.contracts.types import DecimalStr, DocumentNumber, Gstin, HsnCode, Money, Pincode, Quantity, StateCode, Uqc
 from o2c.contracts.v1.common import (
     Address,
@@ -26,6 +26,7 @@ from o2c.contracts.v1.common import (
 from pydantic import AwareDatetime, Field
 
 EVENTS = events_topic(Service.SALES)
+GST_RATES = GST_RATES_TOPIC
 
 
 # --- customer master (key: customer id) ----------------------------------------------------------
@@ -152,6 +153,33 @@ class QuotationIssued(Message):
     valid_until: date
     lines: list[OrderLine] = Field(min_length=1)
     totals: OrderTotals
+
+
+# --- the GST rate master (key: rate id; compacted topic) ------------------------------------------
+
+
+class GstRateRecorded(Message):
+    """Sales' GST rate master holds this rate: GST (and compensation cess) for HSN codes starting with
+    `hsn_prefix`, in force from `effective_from` (until `effective_to` when given, else until a later rate of the
+    same prefix). Sales owns the rates; invoicing keeps a replica and taxes each line at the rate in force on the
+    invoice date. One record per rate id on a compacted topic kept forever: a fresh replica replays it from
+    offset 0. `version` grows when the same rate is set again (a correction); a replica keeps the highest.
+    Added within v1 (additive)."""
+
+    TYPE: ClassVar[str] = "GstRateRecorded"
+    TOPIC: ClassVar[str] = GST_RATES
+    KEY_FIELD: ClassVar[str] = "rate_id"
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.INVOICING,)
+
+    rate_id: str = Field(description="`<hsn_prefix>@<effective_from>`, the compaction key")
+    hsn_prefix: str = Field(pattern=r"^[0-9]{2}(?:[0-9]{2}){0,3}$", description="Chapter, heading, sub-heading or item")
+    effective_from: date
+    effective_to: date | None = None
+    rate: DecimalStr = Field(description="GST rate in percent, e.g. 18")
+    cess_rate: DecimalStr = Field(default=Decimal(0), description="Compensation cess in percent (ad valorem)")
+    description: str = ""
+    version: int = Field(ge=1)
+    set_at: AwareDatetime
 
 
 # --- the order (key: order id) -------------------------------------------------------------------
@@ -316,7 +344,8 @@ class OrderExceptionKind(StrEnum):
     """A compensating command (release a reservation, release credit exposure, cancel a pick list) got no
     reply after its retries: stock or credit may still be held for a cancelled order."""
     SAGA_PROBLEM = "saga_problem"
-    """The coordinator met a state it cannot settle alone (e.g. a cancellation racing the gate-out)."""
+    """The coordinator met a state it cannot settle alone (e.g. a cancellation racing the gate-out, or invoicing
+    refusing a shipment it cannot tax: `InvoiceRefused`)."""
 
 
 class OrderExceptionRaised(Message):

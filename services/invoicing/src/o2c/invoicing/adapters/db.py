@@ -44,6 +44,7 @@ hsn_rate = sa.Table(
     sa.Column("cess_rate", sa.Numeric(6, 3), nullable=False, server_default="0"),
     sa.Column("effective_from", sa.Date, nullable=False),
     sa.Column("effective_to", sa.Date),
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("hsn", "effective_from", name="hsn_rate_from"),
 )
 

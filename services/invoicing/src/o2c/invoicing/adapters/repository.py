@@ -18,7 +18,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _RATES: dict[str, Any] = {"schedule": None, "loaded": 0.0}
-RATES_TTL_SECONDS = 60.0
+RATES_TTL_SECONDS = 5.0
+"""Another instance's copy of a new rate is seen within this long (this instance's at once)."""
 
 
 def _record(row: Any) -> InvoiceRecord:
@@ -80,6 +81,21 @@ class SqlInvoiceStore:
         )
         _RATES.update(schedule=schedule, loaded=time.monotonic())
         return schedule
+
+    async def save_rate(self, rate: GstRate, version: int) -> bool:
+        values = {"hsn": rate.hsn_prefix, "gst_rate": rate.rate, "cess_rate": rate.cess_rate,
+                  "effective_from": rate.effective_from, "effective_to": rate.effective_to,
+                  "description": rate.description, "version": version}
+        new = insert(hsn_rate).values(**values)
+        stmt = new.on_conflict_do_update(
+            constraint="hsn_rate_from",
+            set_={k: new.excluded[k] for k in values if k not in ("hsn", "effective_from")},
+            where=hsn_rate.c.version < new.excluded.version,
+        )
+        changed = (await self._execute(stmt.returning(hsn_rate.c.id))).first() is not None
+        if changed:
+            _RATES.update(schedule=None)
+        return changed
 
     async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None:
         row = (await self._execute(sa.select(invoice).where(invoice.c.shipment_id == shipment_id))).first()

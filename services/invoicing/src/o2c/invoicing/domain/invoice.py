@@ -72,6 +72,15 @@ class ReadyShipment:
     payment_terms_days: int = 0
     customer_po_no: str | None = None
     reverse_charge: bool = False
+    place_of_supply: str | None = None
+    """As sales decided it for the order (None: decide it here by the same rule)."""
+    delivered_to_third_party: bool | None = None
+    """Sales' word that the ship-to is a consignee other than the buyer (None: judge it from the addresses)."""
+
+
+class PlaceOfSupplyDisagrees(ValueError):
+    """The order's place of supply is not the one India's rule gives for its addresses: a person decides,
+    invoicing never taxes it differently from the quotation and order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +280,13 @@ def issue_tax_invoice(
             f"{shipment.dispatch_from.state_code}"
         )
     invoice_date = business_date(issued_at)
-    pos = place_of_supply(shipment.supply_type, shipment.bill_to, shipment.ship_to)
+    pos = place_of_supply(shipment.supply_type, shipment.bill_to, shipment.ship_to,
+                          third_party=shipment.delivered_to_third_party)
+    if shipment.place_of_supply is not None and shipment.place_of_supply != pos:
+        raise PlaceOfSupplyDisagrees(
+            f"the order's place of supply is {shipment.place_of_supply}, but India's rule gives {pos} for "
+            f"bill-to state {shipment.bill_to.state_code} and ship-to state {shipment.ship_to.state_code}"
+        )
     regime = tax_regime(shipment.supply_type, supplier_state, pos)
 
     lines: list[InvoiceLine] = []

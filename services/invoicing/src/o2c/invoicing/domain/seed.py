@@ -1,66 +1,18 @@
-"""Seed rows for the effective-dated tables (HSN rates, B2C-large, e-invoicing and IRP reporting
-thresholds). Data, not logic: the service loads these into its tables on first start, and a
-notification changes a table by adding a row with its effective date, never by editing code.
-
-HSN rates: the GST rate rationalisation in force from 22 September 2025 moved most goods to 5 % or
-18 % and a short list to 40 % (with compensation cess ended for them); earlier invoices used
-5/12/18/28 % plus cess. The rows below cover a distributor's usual catalogue and are a starting
-point for the compliance officer to confirm, not a complete tariff."""
+"""Seed rows for the effective-dated tables (B2C-large, e-invoicing and IRP reporting thresholds). Data, not
+logic: a notification changes a table by adding a row with its effective date, never by editing code. GST rates
+are not seeded here: they are sales' master, replicated from its rate topic (docs/domain.md, "GST rates")."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
-from o2c.india.gst_rates import GstRate
 from o2c.invoicing.domain.einvoice import EInvoiceThreshold, ReportingTimeLimit
 from o2c.invoicing.domain.gstr1 import B2clThreshold
 
 GST_LAUNCH = date(2017, 7, 1)
-LAST_DAY_BEFORE_RATIONALISATION = date(2025, 9, 21)
-RATIONALISATION = date(2025, 9, 22)
 
 _D = Decimal
-
-# (hsn, description, gst before, cess before, gst from 22 Sep 2025)
-_RATE_CHANGES: tuple[tuple[str, str, str, str, str], ...] = (
-    ("0902", "Tea", "5", "0", "5"),
-    ("0405", "Butter, ghee and other milk fats", "12", "0", "5"),
-    ("1905", "Biscuits, bread and bakers' wares", "18", "0", "5"),
-    ("2201", "Packaged drinking water", "18", "0", "5"),
-    ("2202", "Aerated waters with added sugar or flavouring", "28", "12", "40"),
-    ("3004", "Medicaments in measured doses", "12", "0", "5"),
-    ("3305", "Hair oil and shampoo", "18", "0", "5"),
-    ("3306", "Toothpaste and oral hygiene preparations", "18", "0", "5"),
-    ("3401", "Toilet soap", "18", "0", "5"),
-    ("2523", "Portland cement", "28", "0", "18"),
-    ("8415", "Air conditioners", "28", "0", "18"),
-    ("850710", "Lead-acid accumulators (batteries)", "28", "0", "18"),
-    ("8528", "Television sets and monitors", "28", "0", "18"),
-    ("870321", "Motor cars, petrol, up to 1000 cc", "28", "1", "18"),
-    ("8471", "Computers and units thereof", "18", "0", "18"),
-    ("8517", "Telephone sets, including mobile phones", "18", "0", "18"),
-)
-
-
-def _rows() -> tuple[GstRate, ...]:
-    rows: list[GstRate] = []
-    for hsn, description, before, cess_before, after in _RATE_CHANGES:
-        rows.append(
-            GstRate(
-                hsn_prefix=hsn,
-                description=description,
-                rate=_D(before),
-                cess_rate=_D(cess_before),
-                effective_from=GST_LAUNCH,
-                effective_to=LAST_DAY_BEFORE_RATIONALISATION,
-            )
-        )
-        rows.append(GstRate(hsn_prefix=hsn, description=description, rate=_D(after), effective_from=RATIONALISATION))
-    return tuple(rows)
-
-
-SEED_HSN_RATES: tuple[GstRate, ...] = _rows()
 
 # GSTR-1 B2C (large): inter-state supplies to unregistered buyers above the limit are reported
 # invoice by invoice (Notification 12/2024-CT lowered it to ₹1 lakh from 1 August 2024).

@@ -10,7 +10,7 @@ from o2c.contracts.envelope import Message
 from o2c.contracts.v1.dispatch import ShipmentDispatched, ShipmentReady
 from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillGenerated
 from o2c.contracts.v1.inventory import GoodsReturned
-from o2c.contracts.v1.sales import ReturnAuthorised
+from o2c.contracts.v1.sales import GstRateRecorded, ReturnAuthorised
 from o2c.invoicing.adapters.repository import SqlUnitOfWork
 from o2c.invoicing.entrypoints.workers import policy
 from o2c.invoicing.service_layer import use_cases as uc
@@ -59,7 +59,12 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
         assert isinstance(message, GoodsReturned)
         await uc.credit_goods_returned(_uow(ctx), message, now=datetime.now(UTC), policy=policy(rt))
 
+    async def gst_rate_recorded(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, GstRateRecorded)
+        await uc.record_gst_rate(_uow(ctx), message)
+
     return {
+        "GstRateRecorded": gst_rate_recorded,
         "ShipmentReady": shipment_ready,
         "ShipmentDispatched": shipment_dispatched,
         "EwayBillGenerated": ewaybill_generated,

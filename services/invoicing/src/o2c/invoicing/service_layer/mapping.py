@@ -61,11 +61,8 @@ def ready_shipment(msg: ShipmentReady) -> ReadyShipment:
             for line in msg.lines
         ),
         payment_terms_days=msg.payment_terms_days, customer_po_no=msg.customer_po_no,
+        place_of_supply=msg.place_of_supply, delivered_to_third_party=msg.ship_to.third_party,
     )
-
-
-def quoted_rates(msg: ShipmentReady) -> dict[str, tuple[Decimal, Decimal]]:
-    return {line.hsn: (line.gst_rate, line.cess_rate) for line in msg.lines}
 
 
 def contract_line(line: InvoiceLine, batches: list[c.BatchAllocation] | None = None) -> ci.InvoiceLine:

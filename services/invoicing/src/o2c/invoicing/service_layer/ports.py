@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1 import invoicing as ci
-from o2c.india.gst_rates import GstRateSchedule
+from o2c.india.gst_rates import GstRate, GstRateSchedule
 from o2c.invoicing.domain.numbering import DocumentSeries
 
 
@@ -78,6 +78,10 @@ class InvoiceStore(Protocol):
     async def save_series(self, series: DocumentSeries) -> None: ...
 
     async def rates(self) -> GstRateSchedule: ...
+
+    async def save_rate(self, rate: GstRate, version: int) -> bool:
+        """Keep the rate unless a higher version of it is kept already; whether anything changed."""
+        ...
 
     async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None: ...
 

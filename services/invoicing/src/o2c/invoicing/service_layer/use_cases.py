@@ -13,8 +13,9 @@ from o2c.contracts.v1 import invoicing as ci
 from o2c.contracts.v1.dispatch import ShipmentDispatched, ShipmentReady
 from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillGenerated
 from o2c.contracts.v1.inventory import GoodsReturned
-from o2c.contracts.v1.sales import ReturnAuthorised
+from o2c.contracts.v1.sales import GstRateRecorded, ReturnAuthorised
 from o2c.india.calendar import business_date, financial_year
+from o2c.india.gst_rates import GstRate, NoRateInForce
 from o2c.invoicing.domain import cancellation as dc
 from o2c.invoicing.domain.credit_note import CreditNote, ReturnedLine, ReturnRefused, issue_credit_note
 from o2c.invoicing.domain.einvoice import (
@@ -33,9 +34,8 @@ from o2c.invoicing.domain.gstr1 import (
     register_totals,
     reported_totals,
 )
-from o2c.invoicing.domain.invoice import issue_tax_invoice
+from o2c.invoicing.domain.invoice import PlaceOfSupplyDisagrees, issue_tax_invoice
 from o2c.invoicing.domain.numbering import next_number
-from o2c.invoicing.domain.rates import NoRateInForce, RatesWithQuotedFallback
 from o2c.invoicing.domain.seed import SEED_B2CL_THRESHOLDS, SEED_EINVOICE_THRESHOLDS, SEED_REPORTING_TIME_LIMITS
 from o2c.invoicing.service_layer import mapping
 from o2c.invoicing.service_layer.ports import (
@@ -86,8 +86,13 @@ def new_id(kind: str) -> str:
 # --- issue ----------------------------------------------------------------------------------------
 
 
-async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, policy: Policy) -> InvoiceRecord:
+async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, policy: Policy
+                        ) -> InvoiceRecord | None:
     """One tax invoice per shipment from the pick-confirmed quantities; a repeat returns the first one.
+
+    Each line is taxed at the rate in force on the invoice date for its HSN in the replica of sales' rate master,
+    at the place of supply sales decided. A line with no rate in force, or a place of supply India's rule does not
+    give, is refused: `InvoiceRefused` for a person, no number used, None returned (never a guessed rate).
 
     The number series row of (supplier GSTIN, FY, prefix) is locked first: it serialises every invoice of
     that GSTIN, so the repeat check after it sees a concurrent copy of the same shipment, and the number is
@@ -100,10 +105,16 @@ async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, p
     if existing is not None:
         return existing
     issued_number, advanced = next_number(series)
-    rates = RatesWithQuotedFallback(await store.rates(), mapping.quoted_rates(msg))
     try:
-        invoice = issue_tax_invoice(mapping.ready_shipment(msg), issued_number.number, now, rates)
-    except (ValueError, NoRateInForce) as exc:
+        invoice = issue_tax_invoice(mapping.ready_shipment(msg), issued_number.number, now, await store.rates())
+    except (NoRateInForce, PlaceOfSupplyDisagrees) as exc:
+        refusal = (ci.InvoiceRefusal.NO_GST_RATE if isinstance(exc, NoRateInForce)
+                   else ci.InvoiceRefusal.PLACE_OF_SUPPLY)
+        await uow.publish(ci.InvoiceRefused(
+            order_id=msg.order_id, order_no=msg.order_no, shipment_id=msg.shipment_id, customer_id=msg.customer_id,
+            refusal=refusal, reason=str(exc), refused_at=now))
+        return None
+    except ValueError as exc:
         raise InvalidShipment(f"shipment {msg.shipment_id} cannot be invoiced: {exc}") from exc
     required = is_einvoice_required(
         invoice.supply_type, policy.aggregate_turnover, invoice.invoice_date, policy.einvoice_thresholds
@@ -121,6 +132,15 @@ async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, p
 
 
 # --- facts from other services ---------------------------------------------------------------------
+
+
+async def record_gst_rate(uow: UnitOfWork, msg: GstRateRecorded) -> bool:
+    """Keep sales' rate in the replica (the highest version of each rate id wins); whether it changed."""
+    return await uow.store.save_rate(
+        GstRate(msg.hsn_prefix, msg.rate, msg.effective_from, cess_rate=msg.cess_rate, effective_to=msg.effective_to,
+                description=msg.description),
+        msg.version,
+    )
 
 
 async def record_ewaybill(uow: UnitOfWork, msg: EwayBillGenerated) -> None:

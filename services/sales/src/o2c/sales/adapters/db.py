@@ -69,6 +69,9 @@ gst_rate = sa.Table(
     sa.Column("effective_from", sa.Date, primary_key=True),
     sa.Column("rate", sa.Numeric(6, 3), nullable=False),
     sa.Column("cess_rate", sa.Numeric(6, 3), nullable=False, server_default="0"),
+    sa.Column("effective_to", sa.Date),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
 )
 
 price_list = sa.Table(

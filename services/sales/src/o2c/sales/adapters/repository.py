@@ -152,15 +152,22 @@ class SqlRepository:
     async def gst_rates(self) -> GstRateSchedule:
         rows = await self._all(sa.select(db.gst_rate))
         return GstRateSchedule(
-            GstRate(r.hsn_prefix, Decimal(r.rate).normalize(), r.effective_from, Decimal(r.cess_rate).normalize())
+            GstRate(r.hsn_prefix, Decimal(r.rate).normalize(), r.effective_from, Decimal(r.cess_rate).normalize(),
+                    effective_to=r.effective_to, description=r.description)
             for r in rows
         )
 
-    async def add_gst_rate(self, rate: GstRate) -> None:
-        await self._run(pg_insert(db.gst_rate).values(
+    async def add_gst_rate(self, rate: GstRate) -> int:
+        insert = pg_insert(db.gst_rate).values(
             hsn_prefix=rate.hsn_prefix, effective_from=rate.effective_from, rate=rate.rate, cess_rate=rate.cess_rate,
-        ).on_conflict_do_update(index_elements=["hsn_prefix", "effective_from"],
-                                set_={"rate": rate.rate, "cess_rate": rate.cess_rate}))
+            effective_to=rate.effective_to, description=rate.description, version=1,
+        )
+        stmt = insert.on_conflict_do_update(
+            index_elements=["hsn_prefix", "effective_from"],
+            set_={"rate": rate.rate, "cess_rate": rate.cess_rate, "effective_to": rate.effective_to,
+                  "description": rate.description, "version": db.gst_rate.c.version + 1},
+        ).returning(db.gst_rate.c.version)
+        return int((await (await self._conn()).execute(stmt)).one().version)
 
     async def price_list(self, code: str, item_codes: Sequence[str] | None = None) -> PriceList | None:
         head = await self._one(sa.select(db.price_list).where(db.price_list.c.code == code))

@@ -493,8 +493,8 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         with domain_errors():
             rate = gst_rate(body.hsn_prefix, body.rate, body.effective_from, body.cess_rate)
         async with unit_of_work() as uow:
-            await catalog.add_gst_rate(uow, rate)
-        return body.model_dump(mode="json")
+            version = await catalog.add_gst_rate(uow, rate, now())
+        return body.model_dump(mode="json") | {"version": version}
 
     @api.post("/price-lists", status_code=201, tags=["catalog"], summary="A price list with its prices")
     async def post_price_list(body: PriceListIn, _: PriceListWrite) -> dict[str, Any]:

@@ -48,8 +48,20 @@ async def update_item(uow: UnitOfWork, code: str, changes: dict[str, object], at
     return record
 
 
-async def add_gst_rate(uow: UnitOfWork, rate: GstRate) -> None:
-    await uow.repo.add_gst_rate(rate)
+async def add_gst_rate(uow: UnitOfWork, rate: GstRate, at: datetime) -> int:
+    """Sales' rate master holds the rate (a new version when the same rate is set again), and says so on the
+    compacted rate topic for the replicas (invoicing); returns the version."""
+    version = await uow.repo.add_gst_rate(rate)
+    uow.publish(gst_rate_recorded(rate, version, at))
+    return version
+
+
+def gst_rate_recorded(rate: GstRate, version: int, at: datetime) -> sales.GstRateRecorded:
+    return sales.GstRateRecorded(
+        rate_id=f"{rate.hsn_prefix}@{rate.effective_from.isoformat()}", hsn_prefix=rate.hsn_prefix,
+        effective_from=rate.effective_from, effective_to=rate.effective_to, rate=rate.rate,
+        cess_rate=rate.cess_rate, description=rate.description, version=version, set_at=at,
+    )
 
 
 async def create_price_list(uow: UnitOfWork, code: str, name: str, entries: Sequence[PriceEntry]) -> None:

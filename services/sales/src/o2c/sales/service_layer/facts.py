@@ -34,6 +34,7 @@ def address(a: Address) -> common.Address:
         name=a.name, line1=a.line1, line2=a.line2, place=a.place, district=a.district,
         state_code=a.state_code.value, pincode=a.pincode.value if a.pincode else ABROAD_PINCODE,
         gstin=a.gstin.value if a.gstin else None, country="IN" if not a.is_abroad else "ZZ",
+        third_party=a.third_party,
     )
 
 
