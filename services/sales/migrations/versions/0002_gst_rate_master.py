@@ -1,20 +1,16 @@
 """sales: the GST rate master owns every rate (issue 16). Rates get a version, a description and an optional last
-day; the rate history invoicing used to seed itself with moves here (so old invoices keep their rates); and every
-rate is published once as GstRateRecorded on the compacted rate topic, from which invoicing rebuilds its copy.
+day; the rate history invoicing used to seed itself with moves here (so old invoices keep their rates); every rate
+is then published (once per version) as GstRateRecorded on the compacted rate topic, from which invoicing rebuilds
+its copy.
 
 Revision ID: 0002
 Revises: 0001
 """
 
-import json
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
-from o2c.contracts.envelope import Envelope
-from o2c.contracts.topics import Service
-from o2c.contracts.v1.sales import GST_RATES, GstRateRecorded
 
 revision = "0002"
 down_revision = "0001"
@@ -62,28 +58,11 @@ def upgrade() -> None:
                               "description": description})
         bind.execute(insert, {"hsn": hsn, "start": RATIONALISATION, "rate": after, "cess": "0",
                               "description": description})
-    # Every rate, published once through the outbox (the relay sends it; the topic keeps it forever).
-    now = datetime.now(UTC)
-    rows = bind.execute(sa.text(
-        "SELECT hsn_prefix, effective_from, effective_to, rate, cess_rate, description, version FROM gst_rate "
-        "ORDER BY hsn_prefix, effective_from"
-    )).all()
-    outbox = sa.text(
-        "INSERT INTO outbox (message_id, topic, key, type, value, headers) "
-        "VALUES (:message_id, :topic, :key, :type, :value, CAST(:headers AS jsonb))"
-    )
-    for r in rows:
-        message = GstRateRecorded(
-            rate_id=f"{r.hsn_prefix}@{r.effective_from.isoformat()}", hsn_prefix=r.hsn_prefix,
-            effective_from=r.effective_from, effective_to=r.effective_to, rate=Decimal(r.rate).normalize(),
-            cess_rate=Decimal(r.cess_rate).normalize(), description=r.description, version=r.version, set_at=now,
-        )
-        envelope = Envelope.wrap(message, producer=Service.SALES.value)
-        headers = json.dumps({h: v.decode() for h, v in envelope.headers()})
-        bind.execute(outbox, {"message_id": envelope.message_id, "topic": GST_RATES, "key": envelope.key,
-                              "type": envelope.type, "value": envelope.to_bytes(), "headers": headers})
+    # Every rate is published once by the running service (not here: a migration does not know the topic
+    # prefix): rows with published_version < version go out as GstRateRecorded at start.
+    op.add_column("gst_rate", sa.Column("published_version", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
-    for column in ("version", "description", "effective_to"):
+    for column in ("published_version", "version", "description", "effective_to"):
         op.drop_column("gst_rate", column)

@@ -26,6 +26,7 @@ class InMemoryRepository:
         self.items: dict[str, ItemRecord] = {}
         self.rates = list(rates)
         self.rate_versions: dict[tuple[str, date], int] = {}
+        self.published: dict[tuple[str, date], int] = {}
         self.price_lists: dict[str, str] = {}
         self.prices: dict[str, list[PriceEntry]] = {}
         self.ended_prices: list[tuple[str, str, str, str]] = []
@@ -79,7 +80,17 @@ class InMemoryRepository:
         key = (rate.hsn_prefix, rate.effective_from)
         self.rates = [r for r in self.rates if (r.hsn_prefix, r.effective_from) != key] + [rate]
         self.rate_versions[key] = self.rate_versions.get(key, 0) + 1
+        self.published[key] = self.rate_versions[key]  # the caller publishes it
         return self.rate_versions[key]
+
+    async def unpublished_gst_rates(self, limit: int) -> list[tuple[GstRate, int]]:
+        return [(r, self.rate_versions.get((r.hsn_prefix, r.effective_from), 1)) for r in self.rates
+                if self.published.get((r.hsn_prefix, r.effective_from), 0)
+                < self.rate_versions.get((r.hsn_prefix, r.effective_from), 1)][:limit]
+
+    async def mark_gst_rates_published(self, rates: Sequence[tuple[GstRate, int]]) -> None:
+        for rate, version in rates:
+            self.published[(rate.hsn_prefix, rate.effective_from)] = version
 
     async def price_list(self, code: str, item_codes: Sequence[str] | None = None) -> PriceList | None:
         if code not in self.price_lists:

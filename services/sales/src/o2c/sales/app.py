@@ -15,7 +15,7 @@ from o2c.sales import tracking
 from o2c.sales.adapters.db import metadata
 from o2c.sales.adapters.repository import SqlRepository
 from o2c.sales.entrypoints import http, messages
-from o2c.sales.service_layer import coordinator
+from o2c.sales.service_layer import catalog, coordinator
 from o2c.sales.service_layer.ports import UnitOfWork
 from o2c.sales.settings import SalesSettings
 from sqlalchemy import MetaData
@@ -50,9 +50,29 @@ async def saga_tick(rt: Runtime, now: datetime | None = None) -> tuple[int, int]
     return len(due), resent
 
 
+async def publish_rate_master(rt: Runtime) -> int:
+    """Once: the GST rates whose current version has not been published yet go out (GstRateRecorded)."""
+    total = 0
+    while True:
+        async with rt.sessions() as session, session.begin():
+            uow = UnitOfWork(SqlRepository(session))
+            sent = await catalog.publish_rate_master(uow, datetime.now(UTC))
+            if uow.messages:
+                await rt.outbox.add_many(session, uow.messages)
+        total += sent
+        if not sent:
+            return total
+
+
 async def run_saga_timer(rt: Runtime) -> None:
     settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings()
     while True:
+        try:
+            published = await publish_rate_master(rt)
+            if published:
+                log.info("rate master: %d GST rates published", published)
+        except Exception:  # retried on the next tick
+            log.exception("publishing the rate master failed")
         await asyncio.sleep(settings.saga_tick_seconds)
         try:
             due, resent = await saga_tick(rt)

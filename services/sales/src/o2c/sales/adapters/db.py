@@ -72,6 +72,7 @@ gst_rate = sa.Table(
     sa.Column("effective_to", sa.Date),
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("published_version", sa.Integer, nullable=False, server_default="0"),
 )
 
 price_list = sa.Table(

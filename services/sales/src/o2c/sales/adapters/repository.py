@@ -160,14 +160,31 @@ class SqlRepository:
     async def add_gst_rate(self, rate: GstRate) -> int:
         insert = pg_insert(db.gst_rate).values(
             hsn_prefix=rate.hsn_prefix, effective_from=rate.effective_from, rate=rate.rate, cess_rate=rate.cess_rate,
-            effective_to=rate.effective_to, description=rate.description, version=1,
+            effective_to=rate.effective_to, description=rate.description, version=1, published_version=1,
         )
         stmt = insert.on_conflict_do_update(
             index_elements=["hsn_prefix", "effective_from"],
             set_={"rate": rate.rate, "cess_rate": rate.cess_rate, "effective_to": rate.effective_to,
-                  "description": rate.description, "version": db.gst_rate.c.version + 1},
+                  "description": rate.description, "version": db.gst_rate.c.version + 1,
+                  "published_version": db.gst_rate.c.version + 1},  # the caller publishes it in this transaction
         ).returning(db.gst_rate.c.version)
         return int((await (await self._conn()).execute(stmt)).one().version)
+
+    async def unpublished_gst_rates(self, limit: int) -> list[tuple[GstRate, int]]:
+        rows = await self._all(
+            sa.select(db.gst_rate).where(db.gst_rate.c.published_version < db.gst_rate.c.version)
+            .order_by(db.gst_rate.c.hsn_prefix, db.gst_rate.c.effective_from).limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [(GstRate(r.hsn_prefix, Decimal(r.rate).normalize(), r.effective_from,
+                         Decimal(r.cess_rate).normalize(), effective_to=r.effective_to, description=r.description),
+                 int(r.version)) for r in rows]
+
+    async def mark_gst_rates_published(self, rates: Sequence[tuple[GstRate, int]]) -> None:
+        for rate, version in rates:
+            await self._run(sa.update(db.gst_rate).where(
+                db.gst_rate.c.hsn_prefix == rate.hsn_prefix, db.gst_rate.c.effective_from == rate.effective_from,
+            ).values(published_version=version))
 
     async def price_list(self, code: str, item_codes: Sequence[str] | None = None) -> PriceList | None:
         head = await self._one(sa.select(db.price_list).where(db.price_list.c.code == code))

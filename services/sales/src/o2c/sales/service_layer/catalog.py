@@ -56,6 +56,15 @@ async def add_gst_rate(uow: UnitOfWork, rate: GstRate, at: datetime) -> int:
     return version
 
 
+async def publish_rate_master(uow: UnitOfWork, at: datetime, limit: int = 500) -> int:
+    """Publish every rate whose current version has not gone out yet (the history a migration brought in, or a
+    database restored from a backup); the compacted topic keeps one record per rate, so a repeat is harmless."""
+    pending = await uow.repo.unpublished_gst_rates(limit)
+    uow.publish(*(gst_rate_recorded(rate, version, at) for rate, version in pending))
+    await uow.repo.mark_gst_rates_published(pending)
+    return len(pending)
+
+
 def gst_rate_recorded(rate: GstRate, version: int, at: datetime) -> sales.GstRateRecorded:
     return sales.GstRateRecorded(
         rate_id=f"{rate.hsn_prefix}@{rate.effective_from.isoformat()}", hsn_prefix=rate.hsn_prefix,
