@@ -3,14 +3,14 @@ published, and the rows this service seeded itself go (sales' master now holds t
 replica is rebuilt by replaying the compacted rate topic)
 
 Revision ID: 0004
-Revises: 0003
+Revises: customer_scope
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "customer_scope"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ is then published (once per version) as GstRateRecorded on the compacted rate to
 its copy.
 
 Revision ID: 0002
-Revises: 0001
+Revises: customer_scope
 """
 
 from datetime import date
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "customer_scope"
 branch_labels = None
 depends_on = None
 
