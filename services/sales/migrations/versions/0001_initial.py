@@ -17,8 +17,8 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-# GST rates are data with an effective date (DOMAIN.md): a general 18 % per HSN chapter since GST began,
-# and the 5 % chapters that matter to a distributor's catalogue; a sales head adds more over the API.
+# GST rates are data with an effective date (docs/domain.md, "GST rates"): a general 18 % per HSN chapter since
+# GST began, and the 5 % chapters that matter to a distributor's catalogue; a sales head adds more over the API.
 _GENERAL = "18"
 _FIVE_PERCENT = ("0401", "0402", "0405", "0406", "0901", "0902", "1006", "1101", "1701", "1904", "2106", "3401")
 

@@ -1,4 +1,4 @@
-"""Who acts on sales documents: a user id and the roles of DOMAIN.md (values match the kit's `Role`)."""
+"""Who acts on sales documents: a user id and the business roles (values match the kit's `Role`)."""
 
 from __future__ import annotations
 

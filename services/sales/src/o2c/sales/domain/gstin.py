@@ -1,7 +1,7 @@
 """GSTIN, PAN and transporter ids: shape, check character, and the facts a GSTIN carries (state, PAN).
 
 A GSTIN is 15 characters: 2-digit state code, 10-character PAN, entity number (1-9 or A-Z), a 14th character
-(normally `Z`) and a check character computed over the first 14 (DOMAIN.md gives the algorithm). Transporter
+(normally `Z`) and a check character computed over the first 14 (docs/domain.md, "GSTIN"). Transporter
 ids (TRANSIN, state code 88) have no check character and are a separate type.
 """
 
