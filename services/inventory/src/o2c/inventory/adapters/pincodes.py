@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 from statistics import median
 
+from o2c.india.states import BY_DIRECTORY_NAME
 from o2c.inventory.domain import Coordinates
 
 GOOD_QUALITY = {"original", "swapped"}
@@ -30,18 +31,11 @@ STATE_CAPITALS: dict[str, tuple[str, str]] = {
     "36": ("17.3850", "78.4867"), "37": ("16.5062", "80.6480"), "38": ("34.1526", "77.5771"),
 }
 
-# The directory names states in capitals; GST state codes by those names (and common variants).
+# The directory names states in capitals: GST state codes by those names (o2c.india.states), and the
+# variants older directory rows still carry.
 _STATE_NAMES: dict[str, str] = {
-    "JAMMU AND KASHMIR": "01", "JAMMU & KASHMIR": "01", "HIMACHAL PRADESH": "02", "PUNJAB": "03",
-    "CHANDIGARH": "04", "UTTARAKHAND": "05", "HARYANA": "06", "DELHI": "07", "RAJASTHAN": "08",
-    "UTTAR PRADESH": "09", "BIHAR": "10", "SIKKIM": "11", "ARUNACHAL PRADESH": "12", "NAGALAND": "13",
-    "MANIPUR": "14", "MIZORAM": "15", "TRIPURA": "16", "MEGHALAYA": "17", "ASSAM": "18", "WEST BENGAL": "19",
-    "JHARKHAND": "20", "ODISHA": "21", "CHHATTISGARH": "22", "MADHYA PRADESH": "23", "GUJARAT": "24",
-    "DADRA AND NAGAR HAVELI AND DAMAN AND DIU": "26", "THE DADRA AND NAGAR HAVELI AND DAMAN AND DIU": "26",
-    "DAMAN AND DIU": "26", "DADRA AND NAGAR HAVELI": "26", "MAHARASHTRA": "27", "KARNATAKA": "29", "GOA": "30",
-    "LAKSHADWEEP": "31", "KERALA": "32", "TAMIL NADU": "33", "PUDUCHERRY": "34", "PONDICHERRY": "34",
-    "ANDAMAN AND NICOBAR ISLANDS": "35", "ANDAMAN & NICOBAR ISLANDS": "35", "TELANGANA": "36",
-    "ANDHRA PRADESH": "37", "LADAKH": "38",
+    **BY_DIRECTORY_NAME, "JAMMU & KASHMIR": "01", "DADRA AND NAGAR HAVELI AND DAMAN AND DIU": "26",
+    "DAMAN AND DIU": "26", "DADRA AND NAGAR HAVELI": "26", "PONDICHERRY": "34", "ANDAMAN & NICOBAR ISLANDS": "35",
 }
 
 
