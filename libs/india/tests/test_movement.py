@@ -14,7 +14,15 @@ from o2c.india.distance import (
     pincode_distance,
     road_distance_km,
 )
-from o2c.india.ewaybill import VehicleType, requires_ewaybill, valid_until, validity_days
+from o2c.india.ewaybill import (
+    EwayBillThreshold,
+    Movement,
+    NoThresholdInForce,
+    VehicleType,
+    ewaybill_requirement,
+    valid_until,
+    validity_days,
+)
 from o2c.india.portal import dumps, parse_portal_datetime, portal_date, portal_datetime
 from o2c.india.vehicles import is_valid_vehicle_number, normalised_vehicle_number
 
@@ -67,9 +75,17 @@ def test_ewaybill_validity_ends_at_midnight_of_the_day_after_the_last_counted_da
         validity_days(-1)
 
 
-def test_a_consignment_above_the_threshold_needs_an_ewaybill() -> None:
-    assert not requires_ewaybill(Decimal("50000"), Decimal("50000"))
-    assert requires_ewaybill(Decimal("50000.01"), Decimal("50000"))
+def test_a_consignment_above_the_threshold_in_force_needs_an_ewaybill() -> None:
+    national = EwayBillThreshold(Decimal("50000"), date(2018, 4, 1))
+    delhi_intra = EwayBillThreshold(Decimal("100000"), date(2018, 4, 1), state_code="07",
+                                    movement=Movement.INTRA_STATE)
+    rows = [national, delhi_intra]
+    assert not ewaybill_requirement(Decimal("50000"), "27", "29", date(2026, 1, 1), rows).required
+    assert ewaybill_requirement(Decimal("50000.01"), "27", "29", date(2026, 1, 1), rows).required
+    assert not ewaybill_requirement(Decimal("90000"), "07", "07", date(2026, 1, 1), rows).required
+    assert ewaybill_requirement(Decimal("90000"), "07", "06", date(2026, 1, 1), rows).required
+    with pytest.raises(NoThresholdInForce):
+        ewaybill_requirement(Decimal("1"), "27", "27", date(2018, 3, 31), rows)
 
 
 def test_portal_json_keeps_every_digit_of_an_amount() -> None:

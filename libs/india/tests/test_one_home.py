@@ -32,8 +32,9 @@ _NAMES = frozenset({
     # vehicle-number formats
     "VEHICLE_FORMATS", "_VEHICLE_FORMATS", "_FORMATS", "VEHICLE_PATTERN", "normalised_vehicle_number",
     "normalise_vehicle_number", "is_valid_vehicle_number", "VEHICLE_MIN_LENGTH", "VEHICLE_MAX_LENGTH",
-    # e-way bill validity, states that levy UTGST
-    "validity_days", "valid_until", "levies_utgst", "UNION_TERRITORIES_WITHOUT_LEGISLATURE",
+    # e-way bill validity and thresholds, states that levy UTGST
+    "validity_days", "valid_until", "EwayBillThreshold", "threshold_in_force", "ewaybill_requirement",
+    "levies_utgst", "UNION_TERRITORIES_WITHOUT_LEGISLATURE",
 })
 _LOOKUP_METHODS = frozenset({"rate_on", "rate_for"})
 """A rate lookup is a method wherever it is written."""

@@ -3,14 +3,14 @@ from decimal import Decimal
 from types import ModuleType
 
 import pytest
-from o2c.ewaybill.domain.requirement import (
+from o2c.ewaybill.domain.seed import SEED_THRESHOLDS
+from o2c.india.ewaybill import (
     EwayBillThreshold,
     Movement,
     NoThresholdInForce,
     ewaybill_requirement,
     threshold_in_force,
 )
-from o2c.ewaybill.domain.seed import SEED_THRESHOLDS
 
 D = Decimal
 ON = date(2026, 11, 5)

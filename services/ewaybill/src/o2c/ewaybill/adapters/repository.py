@@ -9,8 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from o2c.ewaybill.adapters.db import attempt, ewaybill, threshold
-from o2c.ewaybill.domain.requirement import EwayBillThreshold, Movement
 from o2c.ewaybill.service_layer.ports import EwayBillRecord
+from o2c.india.ewaybill import EwayBillThreshold, Movement
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from o2c.ewaybill.domain.requirement import EwayBillThreshold
+from o2c.india.ewaybill import EwayBillThreshold
 
 SEED_THRESHOLDS: tuple[EwayBillThreshold, ...] = (
     EwayBillThreshold(value_above=Decimal("50000"), effective_from=date(2018, 4, 1)),

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from o2c.contracts.envelope import Message
-from o2c.ewaybill.domain.requirement import EwayBillThreshold
+from o2c.india.ewaybill import EwayBillThreshold
 
 
 @dataclass

@@ -45,12 +45,11 @@ from o2c.ewaybill.domain.lifecycle import (
     extend,
     update_vehicle,
 )
-from o2c.ewaybill.domain.requirement import ewaybill_requirement
 from o2c.ewaybill.domain.vehicle import TransportMode, normalised_vehicle_number
 from o2c.ewaybill.service_layer.mapping import MODES, dispatch_details, invoice_facts
 from o2c.ewaybill.service_layer.ports import EwayBillRecord, Publish, Repository
 from o2c.india.calendar import require_aware, to_utc
-from o2c.india.ewaybill import VehicleType
+from o2c.india.ewaybill import VehicleType, ewaybill_requirement
 from o2c.india.portal import portal_date
 
 NOT_REQUIRED, GENERATED, REJECTED, CANCELLED = "not_required", "generated", "rejected", "cancelled"
