@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from o2c.india.documents import GST_DOCUMENT_NUMBER_PATTERN
+from o2c.india.gst_rates import HSN_CODE_PATTERN
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -111,7 +112,7 @@ Gstin = Annotated[
 StateCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$"), Field(description="GST state code, e.g. 29")]
 Pincode = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{5}$"), Field(description="Six-digit PIN code")]
 HsnCode = Annotated[
-    str, StringConstraints(pattern=r"^[0-9]{4}([0-9]{2}){0,2}$"), Field(description="HSN code, 4, 6 or 8 digits")
+    str, StringConstraints(pattern=HSN_CODE_PATTERN), Field(description="HSN code, 4, 6 or 8 digits")
 ]
 DocumentNumber = Annotated[
     str,

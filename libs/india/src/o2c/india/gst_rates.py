@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-HSN_CODE = re.compile(r"[0-9]{4}(?:[0-9]{2}){0,2}")
-"""An item's HSN code: 4, 6 or 8 digits."""
-HSN_PREFIX = re.compile(r"[0-9]{2}(?:[0-9]{2}){0,3}")
+HSN_CODE_PATTERN = r"^[0-9]{4}([0-9]{2}){0,2}$"
+"""An item's HSN code: 4, 6 or 8 digits (also the contracts' pattern)."""
+HSN_PREFIX_PATTERN = r"^[0-9]{2}(?:[0-9]{2}){0,3}$"
+HSN_CODE = re.compile(HSN_CODE_PATTERN)
+HSN_PREFIX = re.compile(HSN_PREFIX_PATTERN)
 """A rate's HSN prefix: a chapter (2 digits), heading (4), sub-heading (6) or tariff item (8)."""
 
 

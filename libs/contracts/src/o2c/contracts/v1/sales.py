@@ -23,6 +23,7 @@ from o2c.contracts.v1.common import (
     ShortagePolicy,
     SupplyType,
 )
+from o2c.india.gst_rates import HSN_PREFIX_PATTERN
 from pydantic import AwareDatetime, Field
 
 EVENTS = events_topic(Service.SALES)
@@ -172,7 +173,7 @@ class GstRateRecorded(Message):
     CONSUMERS: ClassVar[tuple[str, ...]] = (Service.INVOICING,)
 
     rate_id: str = Field(description="`<hsn_prefix>@<effective_from>`, the compaction key")
-    hsn_prefix: str = Field(pattern=r"^[0-9]{2}(?:[0-9]{2}){0,3}$", description="Chapter, heading, sub-heading or item")
+    hsn_prefix: str = Field(pattern=HSN_PREFIX_PATTERN, description="Chapter, heading, sub-heading or item")
     effective_from: date
     effective_to: date | None = None
     rate: DecimalStr = Field(description="GST rate in percent, e.g. 18")
