@@ -8,10 +8,11 @@ from pathlib import Path
 
 from o2c.contracts.samples import sample
 from o2c.contracts.v1 import invoicing, sales
+from o2c.sales.tracking import domain
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fakes import InMemoryRepository
-from test_use_cases import approved, feed, place, repo, reserved, seeded
+from test_use_cases import NOW, approved, feed, place, repo, reserved, seeded
 
 __all__ = ["repo"]  # the fixture, shared with the coordinator's other tests
 
@@ -29,3 +30,14 @@ async def test_an_invoice_refused_for_want_of_a_rate_is_raised_for_a_person_once
     assert "no_gst_rate" in raised.reason and "96032100" in raised.reason
     again = await feed(repo, refused)
     assert not [m for m in again.messages if isinstance(m, sales.OrderExceptionRaised)]
+
+
+def test_the_order_page_shows_it_open_until_the_shipment_is_invoiced() -> None:
+    order_id, shipment_id = "ord-trk-2", "shp-trk-2"
+    raised = sample(sales.OrderExceptionRaised).model_copy(update={
+        "order_id": order_id, "key": f"{order_id}:invoice-refused:{shipment_id}",
+        "kind": sales.OrderExceptionKind.SAGA_PROBLEM, "reason": "shipment not invoiced (no_gst_rate)"})
+    view = domain.project(order_id, [raised], NOW)
+    assert [e["detail"] for e in view["open_exceptions"]] == ["shipment not invoiced (no_gst_rate)"]
+    issued = sample(invoicing.InvoiceIssued).model_copy(update={"order_id": order_id, "shipment_id": shipment_id})
+    assert domain.project(order_id, [raised, issued], NOW)["open_exceptions"] == []

@@ -1079,6 +1079,15 @@ def _apply(saga: OrderSaga, decision: Decision) -> OrderSaga:
     return saga
 
 
+INVOICE_REFUSED = ":invoice-refused:"
+
+
+def invoice_refused_key(order_id: str, shipment_id: str) -> str:
+    """The exception for a shipment invoicing refused (no GST rate in force, a place of supply the rule does not
+    give): open until the shipment is invoiced."""
+    return f"{order_id}{INVOICE_REFUSED}{shipment_id}"
+
+
 IRN_AFTER_DISPATCH = ":irn-rejected-after-dispatch:"
 
 

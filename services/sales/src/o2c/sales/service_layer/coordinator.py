@@ -432,7 +432,7 @@ async def handle_reply(uow: UnitOfWork, message: Message, message_id: str, now: 
     if isinstance(message, invoicing.InvoiceRefused):
         # Invoicing will not guess a rate or a place of supply: a person fixes the rate master (or the order)
         # and has the shipment invoiced.
-        raise_now.append((invoice_refused_key(message.order_id, message.shipment_id),
+        raise_now.append((sg.invoice_refused_key(message.order_id, message.shipment_id),
                           f"shipment {message.shipment_id} not invoiced ({message.refusal.value}): {message.reason}"))
     for key, reason in raise_now:
         if not any(e.get("key") == key for e in record.exceptions):
@@ -442,10 +442,6 @@ async def handle_reply(uow: UnitOfWork, message: Message, message_id: str, now: 
                 kind=sales.OrderExceptionKind.SAGA_PROBLEM, reason=reason, raised_at=now))
             record = _exception(record, reason, now, key)
     await act(uow, record, handle, now, replied=replied, faults=faults)
-
-
-def invoice_refused_key(order_id: str, shipment_id: str) -> str:
-    return f"{order_id}:invoice-refused:{shipment_id}"
 
 
 async def recheck(uow: UnitOfWork, order_id: str, now: datetime) -> None:

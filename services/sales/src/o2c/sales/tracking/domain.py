@@ -18,7 +18,7 @@ from o2c.contracts.envelope import Message
 from o2c.contracts.v1 import credit, dispatch, ewaybill, inventory, invoicing, notify, sales
 from o2c.india.calendar import business_date, in_ist
 from o2c.india.rupees import format_inr
-from o2c.sales.domain.saga import IRN_AFTER_DISPATCH, irn_rejected_after_dispatch_key
+from o2c.sales.domain.saga import IRN_AFTER_DISPATCH, invoice_refused_key, irn_rejected_after_dispatch_key
 
 View = dict[str, Any]
 ist_date = business_date
@@ -451,6 +451,7 @@ def apply(view: View, m: Message) -> View:
                           "cancelled": False}
         if shp["status"] in ("released", "picking", "picked", "ready"):
             shp["status"] = "invoiced"
+        _close_exception(view, "saga:" + invoice_refused_key(m.order_id, m.shipment_id), m.issued_at)
         _step(view, m.issued_at, "invoice_issued", f"Invoice {m.invoice_no}", "invoicing", m.invoice_no,
               f"{format_inr(m.totals.grand_total)}" + (", IRN registered" if m.irn else ""), m.shipment_id)
     elif isinstance(m, invoicing.IrnRegistered):
