@@ -513,11 +513,3 @@ async def test_gstr1_for_november_2026_equals_the_golden_file() -> None:
     assert [s for s in ("b2b", "b2cl", "b2cs", "cdnr") if s in report] == ["b2b", "b2cl", "b2cs", "cdnr"]
     register = await uc.invoice_register(uow, SUPPLIER_MH, "2026-11", policy=POLICY)
     assert register["reconciled"] is True
-
-
-async def test_an_empty_rate_replica_is_waited_for_not_a_reason_to_refuse() -> None:
-    uow = FakeUow()
-    uow.store.replica.clear()  # a fresh database still replaying sales' rate topic
-    with pytest.raises(uc.RatesNotReplicated):
-        await issue(uow, ready(line(1, "2", price="50.00")))
-    assert not uow.published and not uow.store.invoices

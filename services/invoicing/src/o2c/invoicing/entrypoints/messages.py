@@ -15,7 +15,7 @@ from o2c.invoicing.adapters.repository import SqlUnitOfWork
 from o2c.invoicing.entrypoints.workers import policy
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.kit.messaging.consumer import MessageContext
-from o2c.kit.messaging.errors import PermanentError, TransientError
+from o2c.kit.messaging.errors import PermanentError
 from o2c.kit.service import Runtime
 
 Handler = Callable[[Message, MessageContext], Awaitable[None]]
@@ -35,8 +35,6 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
             await uc.issue_invoice(_uow(ctx), message, now=datetime.now(UTC), policy=policy(rt))
         except uc.InvalidShipment as exc:
             raise PermanentError(str(exc)) from exc
-        except uc.RatesNotReplicated as exc:
-            raise TransientError(str(exc)) from exc
 
     async def shipment_dispatched(message: Message, ctx: MessageContext) -> None:
         assert isinstance(message, ShipmentDispatched)

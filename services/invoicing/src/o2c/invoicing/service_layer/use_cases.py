@@ -62,11 +62,6 @@ class Refused(Exception):
     """A request that the rules refuse now (409): the reason says why and what to do instead."""
 
 
-class RatesNotReplicated(RuntimeError):
-    """The replica of sales' rate master is still empty (a fresh database replaying the rate topic): try the
-    shipment again shortly rather than refuse it for want of a rate."""
-
-
 class InvalidShipment(ValueError):
     """A ShipmentReady that can never be invoiced as sent (permanent: dead-lettered, the gate stays shut)."""
 
@@ -110,11 +105,8 @@ async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, p
     if existing is not None:
         return existing
     issued_number, advanced = next_number(series)
-    rates = await store.rates()
-    if not rates.rates:
-        raise RatesNotReplicated("invoicing has no GST rates yet: sales' rate topic is still being replayed")
     try:
-        invoice = issue_tax_invoice(mapping.ready_shipment(msg), issued_number.number, now, rates)
+        invoice = issue_tax_invoice(mapping.ready_shipment(msg), issued_number.number, now, await store.rates())
     except (NoRateInForce, PlaceOfSupplyDisagrees) as exc:
         refusal = (ci.InvoiceRefusal.NO_GST_RATE if isinstance(exc, NoRateInForce)
                    else ci.InvoiceRefusal.PLACE_OF_SUPPLY)
