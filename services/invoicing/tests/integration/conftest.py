@@ -130,8 +130,12 @@ class Broker:
 
 @pytest.fixture
 async def broker(harness: ServiceHarness) -> AsyncIterator[Broker]:
+    """The broker, with the rates the tests' HSNs need already on sales' rate topic (any invoicing started in the
+    test replays them; `rates_replicated` waits for that)."""
     b = Broker(harness)
     await b.producer.start()
+    for hsn_prefix, rate, start in RATES:
+        await b.send_rate(hsn_prefix, rate, start)
     yield b
     await b.producer.stop()
 
@@ -152,6 +156,13 @@ async def replica_size(svc: RunningService) -> int:
         return int((await session.execute(sa.text("SELECT count(*) FROM hsn_rate"))).scalar_one())
 
 
+async def rates_replicated(svc: RunningService) -> None:
+    async def replicated() -> bool:
+        return await replica_size(svc) >= len(RATES)
+
+    await wait_for(replicated, timeout=30, what="invoicing's rate replica filled from the rate topic")
+
+
 @pytest.fixture
 async def invoicing(harness: ServiceHarness, sandbox: SandboxState, broker: Broker) -> RunningService:
     """The service with the IRP sandbox behind a real HTTP client (ASGI transport, no socket), its rate replica
@@ -160,13 +171,7 @@ async def invoicing(harness: ServiceHarness, sandbox: SandboxState, broker: Brok
                               pdf_poll_seconds=0.2)
     svc.runtime.extras["irp"] = HttpIrpGateway(
         "http://irp.sandbox", timeout=5.0, transport=httpx.ASGITransport(app=create_app(sandbox)))
-    for hsn_prefix, rate, start in RATES:
-        await broker.send_rate(hsn_prefix, rate, start)
-
-    async def replicated() -> bool:
-        return await replica_size(svc) >= len(RATES)
-
-    await wait_for(replicated, timeout=30, what="invoicing's rate replica filled from the rate topic")
+    await rates_replicated(svc)
     return svc
 
 

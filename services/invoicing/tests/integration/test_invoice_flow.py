@@ -99,6 +99,9 @@ async def test_200_concurrent_invoices_get_200_consecutive_numbers(
 
     svc = await harness.start(DEFINITION, consumer=False, irp_mode="off")
     rt = svc.runtime
+    async with rt.sessions() as session, session.begin():  # no consumer: the replica's one rate, put by hand
+        await session.execute(sa.text("INSERT INTO hsn_rate (hsn, gst_rate, effective_from, version) "
+                                      "VALUES ('84', 18, DATE '2017-07-01', 1)"))
     shipments = [given.ready(given.line(1, "1", price="100.00")) for _ in range(200)]
 
     async def issue(shipment: Any) -> str:

@@ -62,6 +62,7 @@ async def test_shipment_ready_to_invoice_issued_p99_at_20_per_second(
 ) -> None:
     invoicing = await harness.start(DEFINITION, irp_mode="sandbox", irp_base_url=irp_sandbox_url,
                                     irn_worker="separate")
+    await given.rates_replicated(invoicing)
     worker = subprocess.Popen(
         [sys.executable, "-m", "o2c.invoicing.irn_worker"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env=os.environ | {"O2C_INVOICING_DATABASE_URL": harness.urls["invoicing"],

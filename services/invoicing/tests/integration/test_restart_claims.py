@@ -101,6 +101,16 @@ async def test_kill_9_during_an_irp_call_the_restart_takes_the_claim_back_and_re
     second: subprocess.Popen[bytes] | None = None
     try:
         await wait_for(ready, timeout=90, what="invoicing ready")
+
+        async def replicated() -> bool:
+            try:
+                async with engine.connect() as conn:
+                    count = (await conn.execute(sa.text("SELECT count(*) FROM hsn_rate"))).scalar_one()
+                    return int(count) >= len(given.RATES)
+            except Exception:
+                return False
+
+        await wait_for(replicated, timeout=60, what="the rate replica filled from sales' rate topic")
         async with httpx.AsyncClient() as client:  # the IRP takes the next registration but answers late
             (await client.post(irp_url + "/sandbox/slow", json={"seconds": 300, "calls": 1})).raise_for_status()
         await broker.send(given.ready(given.line(1, "4")), "dispatch")
@@ -160,6 +170,7 @@ async def test_an_instance_takes_back_only_the_claims_held_under_its_own_name(
     harness: ServiceHarness, broker: Any, given: ModuleType, issuer: LocalIssuer
 ) -> None:
     svc = await harness.start(DEFINITION, irp_mode="off")  # no gateway: the invoice stays pending
+    await given.rates_replicated(svc)
     shipment = given.ready(given.line(1, "4"))
     await broker.send(shipment, "dispatch")
     [issued] = await given.invoice_of(svc, bearer(issuer, "accountant"), shipment.order_id)
