@@ -6,6 +6,7 @@ factor, or vehicle-number formats (docs/domain.md). Found by name (a `def`/`clas
 from __future__ import annotations
 
 import ast
+import os
 import re
 from pathlib import Path
 
@@ -64,11 +65,10 @@ _ALLOWED = {
 
 def _python_files() -> list[Path]:
     found = []
-    for path in ROOT.rglob("*.py"):
-        parts = set(path.relative_to(ROOT).parts)
-        if parts & SKIP_DIRS or path.is_relative_to(HOME):
-            continue
-        found.append(path)
+    for folder, dirs, files in os.walk(ROOT):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and here / d != HOME]
+        found += [here / f for f in files if f.endswith(".py")]
     return found
 
 
