@@ -23,12 +23,12 @@ from o2c.credit.app import DEFINITION as CREDIT
 from o2c.dispatch.app import DEFINITION as DISPATCH
 from o2c.ewaybill.adapters.sandbox_server import create_app as nic_sandbox
 from o2c.ewaybill.app import DEFINITION as EWAYBILL
+from o2c.india.gstin import gstin_check_character
 from o2c.inventory.app import DEFINITION as INVENTORY
 from o2c.invoicing.adapters.irp import HttpIrpGateway
 from o2c.invoicing.adapters.irp_sandbox import SandboxState
 from o2c.invoicing.adapters.irp_sandbox import create_app as irp_sandbox
 from o2c.invoicing.app import DEFINITION as INVOICING
-from o2c.invoicing.domain.gstin import gstin_check_character
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ChainDriver, ServiceHarness, serve_app
 from o2c.notify.app import DEFINITION as NOTIFY
