@@ -15,7 +15,8 @@ from decimal import Decimal
 from o2c.india.calendar import business_date, financial_year, to_utc
 from o2c.india.gst_rates import GstRateSchedule
 from o2c.india.gstin import state_code_of, validated_gstin
-from o2c.invoicing.domain.money import ZERO, amount_in_words, percent_of, to_paisa, to_rupee
+from o2c.india.supply import gst_amounts
+from o2c.invoicing.domain.money import ZERO, amount_in_words, to_paisa, to_rupee
 from o2c.invoicing.domain.numbering import validated_document_number
 from o2c.invoicing.domain.place_of_supply import Address, SupplyType, TaxRegime, place_of_supply, tax_regime
 
@@ -105,32 +106,18 @@ class Taxes:
 
 
 def taxes_on(taxable_value: Decimal, regime: TaxRegime, gst_rate: Decimal, cess_rate: Decimal) -> Taxes:
-    """Tax one taxable value: each component rounded half-up to the paisa; intra-state halves the rate."""
+    """Tax one taxable value by India's split (o2c.india.supply), with the rates the e-invoice reports per part."""
+    amounts = gst_amounts(taxable_value, gst_rate, regime, cess_rate)
     if regime is TaxRegime.ZERO_RATED:
         return Taxes(gst_rate=gst_rate)
-    cess = percent_of(taxable_value, cess_rate)
     if regime is TaxRegime.IGST:
-        return Taxes(
-            gst_rate=gst_rate,
-            igst_rate=gst_rate,
-            cess_rate=cess_rate,
-            igst=percent_of(taxable_value, gst_rate),
-            cess=cess,
-        )
+        return Taxes(gst_rate=gst_rate, igst_rate=gst_rate, cess_rate=cess_rate, igst=amounts.igst,
+                     cess=amounts.cess)
     half = gst_rate / TWO
-    half_tax = percent_of(taxable_value, half)
-    if regime is TaxRegime.CGST_UTGST:
-        return Taxes(
-            gst_rate=gst_rate,
-            cgst_rate=half,
-            utgst_rate=half,
-            cess_rate=cess_rate,
-            cgst=half_tax,
-            utgst=half_tax,
-            cess=cess,
-        )
     return Taxes(
-        gst_rate=gst_rate, cgst_rate=half, sgst_rate=half, cess_rate=cess_rate, cgst=half_tax, sgst=half_tax, cess=cess
+        gst_rate=gst_rate, cgst_rate=half, sgst_rate=half if regime is TaxRegime.CGST_SGST else ZERO,
+        utgst_rate=half if regime is TaxRegime.CGST_UTGST else ZERO, cess_rate=cess_rate, cgst=amounts.cgst,
+        sgst=amounts.sgst, utgst=amounts.utgst, cess=amounts.cess,
     )
 
 
