@@ -38,7 +38,7 @@ from o2c.india.calendar import IST, IST_ZONE_NAME
 from o2c.india.distance import great_circle_km
 from o2c.india.gstin import gstin_check_character
 from o2c.india.gstin import is_valid_gstin as shared_is_valid_gstin
-from o2c.india.states import STATES as INDIA_STATES
+from o2c.india.states import GST_STATE_CODES as INDIA_GST_STATE_CODES
 
 Json = dict[str, Any]
 
@@ -57,7 +57,7 @@ CENT = Decimal("0.01")
 PAN_PATTERN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
 TRANSIN_PATTERN = re.compile(r"^88[0-9A-Z]{13}$")
 
-GST_STATE_CODES = frozenset(INDIA_STATES)
+GST_STATE_CODES = INDIA_GST_STATE_CODES
 
 
 def make_gstin(state_code: str, pan: str, entity_number: str = "1") -> str:

@@ -9,7 +9,7 @@ from o2c.contracts.v1.dispatch import ShipmentReady
 from o2c.india.gst_rates import GstRate, GstRateSchedule, NoRateInForce
 
 _LAUNCH, _REFORM = date(2017, 7, 1), date(2025, 9, 22)
-# What invoicing's replica holds once sales' rate master is replayed (sales migration 0002): per HSN heading,
+# What invoicing's replica holds once sales' rate master is replayed (sales migration 0004): per HSN heading,
 # the rate from GST's launch and the one from the 22 September 2025 rationalisation.
 RATE_MASTER: tuple[GstRate, ...] = tuple(
     rate

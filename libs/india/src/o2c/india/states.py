@@ -84,6 +84,9 @@ STATES: Mapping[str, State] = {
 """Every GST state code, keyed by code."""
 
 OTHER_COUNTRIES = "96"
+GST_STATE_CODES: frozenset[str] = frozenset(STATES)
+"""The GST state codes (the e-invoice / e-way bill master): 25 (Daman & Diu) merged into 26 in 2020, 28 (old
+Andhra Pradesh) is no longer issued."""
 STATE_NAMES: Mapping[str, str] = {code: s.name for code, s in STATES.items()}
 UNION_TERRITORIES_WITHOUT_LEGISLATURE: frozenset[str] = frozenset(
     code for code, s in STATES.items() if s.tax is StateTax.UTGST

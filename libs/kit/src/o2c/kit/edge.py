@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import Path, Query
+from o2c.india.states import GST_STATE_CODES as INDIA_GST_STATE_CODES
 from o2c.kit.problems import PROBLEM_BASE, Problem, field_error, problem_response
 from pydantic import (
     AfterValidator,
@@ -42,11 +43,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 GST_START = date(2017, 7, 1)
 MAX_LIMIT = 500
 
-# The GST state codes (the e-invoice / e-way bill master): 25 (Daman & Diu) merged into 26 in 2020, 28 (old
-# Andhra Pradesh) is no longer issued; 96 other countries, 97 other territory.
-GST_STATE_CODES: frozenset[str] = frozenset(
-    [f"{n:02d}" for n in range(1, 25)] + ["26", "27", *(str(n) for n in range(29, 39)), "96", "97"]
-)
+# The GST state codes are India's rule (docs/domain.md, "States"), kept once in o2c.india.states.
+GST_STATE_CODES = INDIA_GST_STATE_CODES
 
 # Every C0 control character and DEL, except tab and newline.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -3,8 +3,8 @@ day; the rate history invoicing used to seed itself with moves here (so old invo
 is then published (once per version) as GstRateRecorded on the compacted rate topic, from which invoicing rebuilds
 its copy.
 
-Revision ID: 0002
-Revises: customer_scope
+Revision ID: 0004
+Revises: 0003
 """
 
 from datetime import date
@@ -12,8 +12,8 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "customer_scope"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
