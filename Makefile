@@ -5,7 +5,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK := deploy/local/stack.sh
-ENV := set -a; [ -f .stack/env ] && . .stack/env; set +a;
+# O2C_STACK_DIR and O2C_PORT_OFFSET pick another copy of the stack (deploy/local/README.md: a second environment).
+ENV := set -a; [ -f $${O2C_STACK_DIR:-.stack}/env ] && . $${O2C_STACK_DIR:-.stack}/env; set +a;
 SERVICES := sales credit inventory dispatch invoicing ewaybill notify
 
 .PHONY: help install up down status logs test lint typecheck contracts unit integration e2e demo token bench asyncapi security-doc clean

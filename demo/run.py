@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from driver.api import PORTS, Api  # noqa: E402
+from driver.api import PORTS, Api, sandbox_ports, service_ports  # noqa: E402
 from driver.context import Ctx  # noqa: E402
 from driver.masters import load_everything  # noqa: E402
 from driver.orders import chosen_orders, play  # noqa: E402
@@ -112,9 +112,9 @@ async def where_next(ctx: Ctx, order_id: str | None) -> None:
             count = len([r for r in state.routes if not r[1].startswith(("/admin", "/healthz", "/readyz"))])
             known = f"{count} business routes"
         print(f"  {name:<10} http://127.0.0.1:{port}/docs   ({'up' if state.ready else state.reason}; {known})")
-    offset = int(ctx.api.services["sales"].base_url.rsplit(":", 1)[1]) - PORTS["sales"]
-    print(f"  sandboxes  IRP http://127.0.0.1:{8205 + offset}/docs   NIC e-way bill "
-          f"http://127.0.0.1:{8206 + offset}/docs")
+    sandboxes = sandbox_ports()
+    print(f"  sandboxes  IRP http://127.0.0.1:{sandboxes['irp-sandbox']}/docs   NIC e-way bill "
+          f"http://127.0.0.1:{sandboxes['nic-sandbox']}/docs")
     print("  a token    make token ROLE=finance_head LIMIT=10000000   (ROLE=picker WAREHOUSES=PNQ, "
           "ROLE=sales_coordinator OWNER=SC01, ROLE=customer CUSTOMER=<cus-id>)")
     print("             curl -H \"Authorization: Bearer $(make -s token ROLE=sales_head)\" "
@@ -141,11 +141,15 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-services", action="store_true", help="do not run services.sh up")
     parser.add_argument("--only", help="comma-separated script ids to play (e.g. D04,D43), instead of --orders")
     parser.add_argument("--story", help="script id of the order whose story to print (default: the furthest)")
-    parser.add_argument("--port-offset", type=int, default=0,
-                        help="talk to services on 8101+N… (a second environment next to the usual one)")
-    parser.add_argument("--seed-out", type=Path, default=REPO / ".stack" / "demo" / "seed.json")
+    parser.add_argument("--port-offset", type=int, default=None,
+                        help="services on 8101+N… (a second environment next to the usual one; default: "
+                             "$O2C_PORT_OFFSET, which `make demo` takes from the stack's env file)")
+    parser.add_argument("--seed-out", type=Path,
+                        default=Path(os.environ.get("O2C_STACK_DIR") or REPO / ".stack") / "demo" / "seed.json")
     args = parser.parse_args(argv)
     load_env()
+    if args.port_offset is not None:
+        os.environ["O2C_PORT_OFFSET"] = str(args.port_offset)  # services.sh and the services read it too
     report = Report()
     print("o2c demo: Sahyadri Industrial Supplies, Pune — order to cash through the services' APIs")
     if not await print_stack_state(report):
@@ -154,7 +158,7 @@ async def main(argv: list[str] | None = None) -> int:
     if not args.no_services:
         await start_services(report, REPO)
     state = State(args.seed_out.parent / "state.json")
-    api = Api(token_factory(seed, state), ports={k: v + args.port_offset for k, v in PORTS.items()})
+    api = Api(token_factory(seed, state), ports=service_ports())
     ctx = Ctx(seed=seed, api=api, report=report, state=state)
     try:
         await api.probe_all()

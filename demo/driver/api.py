@@ -15,12 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
+from o2c.kit import ports
 
 T = TypeVar("T")
 
-PORTS = {"sales": 8101, "credit": 8102, "inventory": 8103, "dispatch": 8104, "invoicing": 8105,
-         "ewaybill": 8106, "notify": 8107}
-SANDBOX_PORTS = {"irp-sandbox": 8205, "nic-sandbox": 8206}
+PORTS = ports.SERVICE_PORTS
+
+
+def service_ports() -> dict[str, int]:
+    """This copy's service ports: O2C_PORT_OFFSET moves them all (a second environment next to the usual one)."""
+    return {name: ports.local_port(base) for name, base in ports.SERVICE_PORTS.items()}
+
+
+def sandbox_ports() -> dict[str, int]:
+    return {name: ports.local_port(base) for name, base in ports.SANDBOX_PORTS.items()}
 
 
 class Unavailable(Exception):
@@ -89,7 +97,7 @@ class Api:
                  ports: dict[str, int] | None = None) -> None:
         self.tokens = tokens
         self.services = {name: ServiceState(name, f"http://{host}:{port}")
-                         for name, port in (ports or PORTS).items()}
+                         for name, port in (ports or service_ports()).items()}
         self.client = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=40))
         self.calls = 0
 

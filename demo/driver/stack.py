@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 import httpx
+from o2c.kit.ports import redis_url as local_redis_url
 
-from driver.api import PORTS, SANDBOX_PORTS
+from driver.api import PORTS, sandbox_ports, service_ports
 from driver.report import Report
 
 SERVICES = list(PORTS)
@@ -80,7 +81,7 @@ async def print_stack_state(report: Report) -> bool:
     for name, result in zip(SERVICES, results, strict=True):
         healthy = healthy and result.startswith("ok")
         report.line(f"PostgreSQL o2c_{name:<10} {result}")
-    redis_url = os.environ.get("O2C_REDIS_URL", "redis://127.0.0.1:56379/0")
+    redis_url = os.environ.get("O2C_REDIS_URL") or local_redis_url()
     pong = await redis_ping(redis_url)
     healthy = healthy and pong == "PONG"
     report.line(f"Redis {redis_url}: {pong}")
@@ -130,7 +131,7 @@ async def start_services(report: Report, repo: Path, timeout: float = 120.0) -> 
         "bash", str(repo / "deploy/local/services.sh"), "up", cwd=str(repo),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     exists = {unit: _module_exists(module) for unit, module in UNIT_MODULES.items()}
-    ports = {**SANDBOX_PORTS, **PORTS}
+    ports = {**sandbox_ports(), **service_ports()}
     output: list[str] = []
 
     async def read() -> None:

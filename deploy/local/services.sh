@@ -12,7 +12,7 @@ umask 077
 mkdir -p "$RUN"
 find "$RUN" -maxdepth 1 -name '*.log' -type f -exec chmod 600 {} + 2>/dev/null || true
 
-# name  module  port
+# name  module  port (before O2C_PORT_OFFSET, which the stack's env file sets; o2c.kit.ports has the same table)
 UNITS=(
   "irp-sandbox o2c.invoicing.adapters.irp_sandbox 8205"
   "nic-sandbox o2c.ewaybill.adapters.sandbox_server 8206"
@@ -26,7 +26,15 @@ UNITS=(
 )
 
 module_exists() { "$PY" -c "import importlib.util,sys; sys.exit(0 if importlib.util.find_spec('$1') else 1)" 2>/dev/null; }
-running() { [[ -f "$RUN/$1.pid" ]] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+# Ours: the pid in this stack's pid file is alive and still runs that unit's module (not a reused pid).
+running() {
+  [[ -f "$RUN/$1.pid" ]] || return 1
+  local pid; pid=$(cat "$RUN/$1.pid")
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-m $(unit_module "$1")"
+}
+unit_module() { local u n m p; for u in "${UNITS[@]}"; do read -r n m p <<<"$u"; [[ "$n" == "$1" ]] && echo "$m"; done; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+offset() { echo "${O2C_PORT_OFFSET:-0}"; }
 
 load_env() {
   [[ -f "$STACK/env" ]] || { echo "no $STACK/env: run 'make up' first" >&2; exit 1; }
@@ -38,8 +46,14 @@ cmd_up() {
   local started=()
   for unit in "${UNITS[@]}"; do
     read -r name module port <<<"$unit"
+    port=$((port + $(offset)))
     if ! module_exists "$module"; then continue; fi
     if running "$name"; then continue; fi
+    # Another copy's process on this port would answer our probes: refuse rather than report it as ours.
+    if port_open "$port"; then
+      echo "$name: port $port is in use by a process this stack did not start (another copy? set O2C_PORT_OFFSET)" >&2
+      exit 1
+    fi
     # Each service listens on its own default port (its ServiceDefinition); O2C_<SVC>_HTTP_PORT overrides.
     # Its instance id (static Kafka group membership) is stable across restarts and unique among live ones.
     local instance=()
@@ -78,8 +92,10 @@ cmd_down() {
 }
 
 cmd_status() {
+  [[ -f "$STACK/env" ]] && load_env
   for unit in "${UNITS[@]}"; do
     read -r name module port <<<"$unit"
+    port=$((port + $(offset)))
     module_exists "$module" || continue
     if running "$name"; then
       local pid rss; pid=$(cat "$RUN/$name.pid"); rss=$(awk '/VmRSS/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)

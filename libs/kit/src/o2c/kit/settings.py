@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import TypeVar
 
+from o2c.kit import ports
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,6 +16,7 @@ LOCAL_STACK_DIR = REPO_ROOT / ".stack"
 
 class ServiceSettings(BaseSettings):
     """Settings every service has. A service reads `O2C_<SERVICE>_*` first, then the shared `O2C_*`.
+    Local defaults (ports, the broker, Redis) move with `O2C_PORT_OFFSET` (o2c.kit.ports).
 
     Subclasses set `service` and their port; env names are built in `for_service`.
     """
@@ -28,8 +30,8 @@ class ServiceSettings(BaseSettings):
     """Prometheus `/metrics` listens here, never on the API port (a scraper needs no token; a network policy
     can admit only it). 0: http_port + 1000."""
     database_url: str = "postgresql+asyncpg://localhost/o2c"
-    kafka_bootstrap: str = "127.0.0.1:59092"
-    redis_url: str = "redis://127.0.0.1:56379/0"
+    kafka_bootstrap: str = Field(default_factory=ports.kafka_bootstrap)
+    redis_url: str = Field(default_factory=ports.redis_url)
     consumer_group: str = ""
     instance_id: str = ""
     """This process among the service's live instances (static group membership, claims on portal calls);
@@ -106,5 +108,5 @@ def load_settings(cls: type[S], service: str, port: int) -> S:
     values.update(prefixed.model_dump(exclude_unset=True))
     values["service"] = service
     if "http_port" not in prefixed.model_fields_set and "http_port" not in shared.model_fields_set:
-        values["http_port"] = port
+        values["http_port"] = ports.local_port(port)
     return cls.model_validate(values)

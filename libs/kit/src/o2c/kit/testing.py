@@ -17,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 
 import asyncpg
 import pytest
+from o2c.kit import ports
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.settings import LOCAL_STACK_DIR
 from sqlalchemy.engine import make_url
@@ -232,7 +233,7 @@ class ServiceHarness:
             service=definition.name, database_url=self.urls[definition.name], kafka_bootstrap=self.bootstrap,
             topic_prefix=self.prefix, consumer_group=f"{self.prefix}{definition.name}", jwks_file=self.jwks_file,
             relay_sweep_seconds=0.5, publish_timeout_seconds=5.0, handler_max_attempts=3,
-            redis_url=os.environ.get("O2C_REDIS_URL", "redis://127.0.0.1:56379/0"),
+            redis_url=os.environ.get("O2C_REDIS_URL") or ports.redis_url(),
         )
         # Each live instance its own static group member id (a duplicate would be fenced); a restarted one
         # gets its old id back, as a restarted process does.

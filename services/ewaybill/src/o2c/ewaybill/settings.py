@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from o2c.kit.ports import sandbox_url
 from o2c.kit.settings import ServiceSettings
+from pydantic import Field
 
 
 class EwayBillSettings(ServiceSettings):
     # sandbox: the local sandbox server (tests, demo); nic: a GSP or the NIC portal with the credentials below.
     ewb_gateway: str = "sandbox"
-    ewb_sandbox_url: str = "http://127.0.0.1:8206"
+    ewb_sandbox_url: str = Field(default_factory=lambda: sandbox_url("nic-sandbox"))
     ewb_gateway_timeout_seconds: float = 5.0
     ewb_nic_url: str = ""
     ewb_nic_gstin: str = ""

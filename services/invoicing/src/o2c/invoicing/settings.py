@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from o2c.kit.ports import sandbox_url
 from o2c.kit.settings import ServiceSettings
+from pydantic import Field
 
 
 class InvoicingSettings(ServiceSettings):
     irp_mode: str = "sandbox"
     """sandbox (the local IRP sandbox, or any plain-JSON IRP endpoint) | gsp (a GSP with its credentials) | off"""
-    irp_base_url: str = "http://127.0.0.1:8205"
+    irp_base_url: str = Field(default_factory=lambda: sandbox_url("irp-sandbox"))
     irp_timeout_seconds: float = 5.0
     gsp_client_id: str = ""
     gsp_client_secret: str = ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from o2c.kit.ports import service_url
 from o2c.kit.settings import ServiceSettings
 from pydantic import Field, SecretStr, field_validator
 
@@ -23,7 +24,8 @@ class NotifySettings(ServiceSettings):
     notify_smtp_starttls: bool = True
     notify_whatsapp_api_url: str = ""
     notify_whatsapp_token: str = ""
-    notify_invoice_pdf_url: str = "http://127.0.0.1:8105/invoices/{invoice_id}/pdf"
+    notify_invoice_pdf_url: str = Field(
+        default_factory=lambda: service_url("invoicing") + "/invoices/{invoice_id}/pdf")
     notify_transit_days: int = 1
     notify_transit_km: int = 300
     notify_transit_handling_days: int = 0

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from o2c.kit.ports import service_url
 from o2c.kit.settings import ServiceSettings
 from pydantic import Field
 
 
 class SalesSettings(ServiceSettings):
-    inventory_url: str = "http://127.0.0.1:8103"
-    credit_url: str = "http://127.0.0.1:8102"
+    inventory_url: str = Field(default_factory=lambda: service_url("inventory"))
+    credit_url: str = Field(default_factory=lambda: service_url("credit"))
     """The other services' APIs, for the console's forwarder (`O2C_<SERVICE>_URL`; inventory's also for ATP)."""
-    dispatch_url: str = "http://127.0.0.1:8104"
-    invoicing_url: str = "http://127.0.0.1:8105"
-    ewaybill_url: str = "http://127.0.0.1:8106"
-    notify_url: str = "http://127.0.0.1:8107"
+    dispatch_url: str = Field(default_factory=lambda: service_url("dispatch"))
+    invoicing_url: str = Field(default_factory=lambda: service_url("invoicing"))
+    ewaybill_url: str = Field(default_factory=lambda: service_url("ewaybill"))
+    notify_url: str = Field(default_factory=lambda: service_url("notify"))
     atp_timeout_seconds: float = 0.8
     supplier_state_code: str = "27"
     """State of the company's registration used for quotation tax estimates (the dispatching warehouse's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from o2c.ewaybill.adapters.gateway import NicHttpGateway
+from o2c.kit.ports import sandbox_url
 from o2c.kit.settings import ServiceSettings
 
 
@@ -22,4 +23,4 @@ def gateway_from_settings(settings: ServiceSettings) -> NicHttpGateway:
             "authtoken": str(getattr(settings, "ewb_nic_auth_token", "")),
         }
         return NicHttpGateway(url, timeout=timeout, headers={k: v for k, v in headers.items() if v})
-    return NicHttpGateway(str(getattr(settings, "ewb_sandbox_url", "http://127.0.0.1:8206")), timeout=timeout)
+    return NicHttpGateway(str(getattr(settings, "ewb_sandbox_url", sandbox_url("nic-sandbox"))), timeout=timeout)

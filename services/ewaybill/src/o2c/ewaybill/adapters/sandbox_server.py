@@ -29,8 +29,9 @@ from o2c.ewaybill.domain.sandbox import EwayBillSandbox, PincodeDistance
 from o2c.ewaybill.domain.vehicle import TransportMode, vehicle_number_error
 from o2c.india.ewaybill import VehicleType, valid_until
 from o2c.india.portal import parse_portal_datetime, portal_datetime
+from o2c.kit.ports import SANDBOX_PORTS, local_port
 
-SANDBOX_PORT = 8206
+SANDBOX_PORT = SANDBOX_PORTS["nic-sandbox"]
 
 
 @dataclass
@@ -148,7 +149,7 @@ def create_app(distance: PincodeDistance = pincode_distance, clock: Callable[[],
 def main() -> None:
     import uvicorn
 
-    port = int(os.environ.get("O2C_EWB_SANDBOX_PORT", SANDBOX_PORT))
+    port = int(os.environ.get("O2C_EWB_SANDBOX_PORT") or local_port(SANDBOX_PORT))
     pincode_distance("560001", "600001")  # open the pincode directory before the first request
     uvicorn.run(create_app(), host=os.environ.get("O2C_EWB_SANDBOX_HOST", "127.0.0.1"), port=port)
 

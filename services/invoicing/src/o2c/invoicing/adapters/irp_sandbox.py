@@ -1,6 +1,7 @@
 """A local IRP sandbox: the NIC e-invoice API's request and response shapes, in memory.
 
-`python -m o2c.invoicing.adapters.irp_sandbox` serves it on 127.0.0.1:8205 (`O2C_IRP_SANDBOX_PORT`).
+`python -m o2c.invoicing.adapters.irp_sandbox` serves it on 127.0.0.1:8205 + `O2C_PORT_OFFSET`
+(`O2C_IRP_SANDBOX_PORT` overrides).
 
 - `POST /eicore/v1.03/Invoice` (schema 1.1 JSON) → `{Status: 1, Data: {AckNo, AckDt, Irn, SignedInvoice,
   SignedQRCode, Status: "ACT"}}`, or `{Status: 0, ErrorDetails: [{ErrorCode, ErrorMessage}], InfoDtls}`.
@@ -196,6 +197,7 @@ def create_app(state: SandboxState | None = None) -> FastAPI:
 
 if __name__ == "__main__":
     import uvicorn
+    from o2c.kit.ports import SANDBOX_PORTS, local_port
 
-    uvicorn.run(create_app(), host=os.environ.get("O2C_IRP_SANDBOX_HOST", "127.0.0.1"),
-                port=int(os.environ.get("O2C_IRP_SANDBOX_PORT", "8205")), log_level="info")
+    port = int(os.environ.get("O2C_IRP_SANDBOX_PORT") or local_port(SANDBOX_PORTS["irp-sandbox"]))
+    uvicorn.run(create_app(), host=os.environ.get("O2C_IRP_SANDBOX_HOST", "127.0.0.1"), port=port, log_level="info")
