@@ -1,37 +1,30 @@
 """The local stack is idempotent and keeps its data.
 
-`up` twice changes nothing; `down` then `up` keeps topics and rows.
+`up` twice changes nothing; `down` then `up` keeps topics and rows. Both on the session's own stack (the
+`own_stack` fixture), never the checkout's: a developer's running stack is not stopped by a test.
 """
 
 from __future__ import annotations
 
-import subprocess
 import uuid
-from pathlib import Path
 
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from o2c.kit.testing import stack_value
+from o2c.kit.own_stack import OwnStack
 
 pytestmark = pytest.mark.integration
-STACK = Path(__file__).resolve().parents[1] / "stack.sh"
 
 
-def stack(*args: str) -> str:
-    done = subprocess.run(["bash", str(STACK), *args], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout + done.stderr
-
-
-async def test_second_up_changes_nothing() -> None:
-    stack("up")
-    out = stack("up")
+async def test_second_up_changes_nothing(own_stack: OwnStack) -> None:
+    own_stack.script("up")
+    out = own_stack.script("up")
     assert "already up" in out and "nothing changed" in out
 
 
-async def test_down_then_up_keeps_topics_and_rows() -> None:
-    admin_url, bootstrap = stack_value("O2C_PG_ADMIN_URL"), stack_value("O2C_KAFKA_BOOTSTRAP")
+async def test_down_then_up_keeps_topics_and_rows(own_stack: OwnStack) -> None:
+    admin_url, bootstrap = own_stack.admin_url, own_stack.bootstrap
+    stack = own_stack.script
     marker, topic = uuid.uuid4().hex, f"persist-{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(admin_url)
     try:

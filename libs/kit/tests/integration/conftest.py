@@ -7,6 +7,7 @@ import contextlib
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,21 +93,34 @@ class ProbePair:
             await engine.dispose()
 
 
-@pytest.fixture
-async def probe_pair(
-    scratch_databases: TestDatabases, kafka_bootstrap: str, run_prefix: str, jwks_file: str
-) -> AsyncIterator[ProbePair]:
-    prefix = f"{run_prefix}{uuid.uuid4().hex[:6]}."
-    urls = {"sales": await scratch_databases.create("sales"), "credit": await scratch_databases.create("credit")}
-    await create_topics(
-        kafka_bootstrap,
-        [prefix + events_topic("sales"), prefix + events_topic("credit"), prefix + deadletter_topic("credit"),
-         prefix + deadletter_topic("sales")],
-    )
-    pair = ProbePair(prefix=prefix, bootstrap=kafka_bootstrap, jwks_file=jwks_file, urls=urls)
+PROBE_TOPICS = (events_topic("sales"), events_topic("credit"), deadletter_topic("credit"), deadletter_topic("sales"))
+
+
+@asynccontextmanager
+async def _pair(databases: TestDatabases, bootstrap: str, prefix: str, jwks_file: str) -> AsyncIterator[ProbePair]:
+    urls = {"sales": await databases.create("sales"), "credit": await databases.create("credit")}
+    await create_topics(bootstrap, [prefix + t for t in PROBE_TOPICS])
+    pair = ProbePair(prefix=prefix, bootstrap=bootstrap, jwks_file=jwks_file, urls=urls)
     probe.POISON_ACTIVE["on"] = True
     probe.DEADLOCKED.clear()
     yield pair
     for side in list(pair.running):
         await pair.stop(side)
-    await delete_prefixed_topics(kafka_bootstrap, prefix)
+    await delete_prefixed_topics(bootstrap, prefix)
+
+
+@pytest.fixture
+async def probe_pair(
+    scratch_databases: TestDatabases, kafka_bootstrap: str, run_prefix: str, jwks_file: str
+) -> AsyncIterator[ProbePair]:
+    async with _pair(scratch_databases, kafka_bootstrap, f"{run_prefix}{uuid.uuid4().hex[:6]}.", jwks_file) as pair:
+        yield pair
+
+
+@pytest.fixture
+async def own_probe_pair(own_stack: Any, jwks_file: str) -> AsyncIterator[ProbePair]:
+    """The probe pair on the session's own stack: for tests that stop and start its servers."""
+    databases = TestDatabases(own_stack.admin_url)
+    async with _pair(databases, own_stack.bootstrap, f"t{uuid.uuid4().hex[:8]}.", jwks_file) as pair:
+        yield pair
+    await databases.drop_all()

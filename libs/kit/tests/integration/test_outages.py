@@ -1,6 +1,7 @@
 """Servers go away and come back: nothing is dead-lettered, lost or doubled, and no service restarts.
 
-These tests stop the local stack's PostgreSQL or Kafka (deploy/local/stack.sh) and start it again.
+These tests stop PostgreSQL or Kafka of the session's own stack (the `own_stack` fixture: its own directory and
+port offset) and start it again; the checkout's stack, and a developer's services on it, are never touched.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from aiokafka import AIOKafkaProducer
 from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
+from o2c.kit.own_stack import OwnStack
 from o2c.kit.testing import bearer, wait_for
 
 from conftest import ProbePair
 
 pytestmark = pytest.mark.integration
-STACK = Path(__file__).resolve().parents[4] / "deploy" / "local" / "stack.sh"
 PROBE = Path(__file__).parent / "probe.py"
 
 
@@ -35,9 +36,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_OWN: list[OwnStack] = []
+
+
+@pytest.fixture(autouse=True)
+def _on_the_own_stack(own_stack: OwnStack) -> None:
+    _OWN[:] = [own_stack]
+
+
+@pytest.fixture
+def probe_pair(own_probe_pair: ProbePair) -> ProbePair:
+    """Here the probe pair lives on the session's own stack, whose servers these tests stop."""
+    return own_probe_pair
+
+
 def stack(command: str) -> None:
-    done = subprocess.run(["bash", str(STACK), command], capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, f"stack.sh {command} failed:\n{done.stdout}\n{done.stderr}"
+    """stack.sh COMMAND on the session's own stack (never the checkout's)."""
+    _OWN[0].script(command, timeout=180)
 
 
 def cancelled(order_id: str, note: str) -> OrderCancelled:

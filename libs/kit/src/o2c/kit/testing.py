@@ -157,6 +157,19 @@ async def run_prefix() -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
+def own_stack() -> Iterator[Any]:
+    """A stack of this session's own (o2c.kit.own_stack: own directory, own port offset), for tests that stop,
+    restart or kill servers: started at its first use, stopped at the end of the session. The checkout's stack
+    and anything running on it are never touched."""
+    from o2c.kit.own_stack import OwnStack
+
+    stack = OwnStack.for_session()
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
 def issuer() -> LocalIssuer:
     return LocalIssuer.generate()
 

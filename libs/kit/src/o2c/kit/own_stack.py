@@ -1,0 +1,129 @@
+"""A stack of the test session's own: Kafka, PostgreSQL and Redis in their own stack directory, on ports moved by
+their own offset, so a test that stops, restarts or kills servers never touches the checkout's stack (nor a
+developer's running services, nor another copy on the machine).
+
+`OwnStack.start()` runs `deploy/local/stack.sh up` with `O2C_STACK_DIR` and `O2C_PORT_OFFSET` of its own (the
+Kafka jars are shared with the checkout's stack, not downloaded again); `stop()` stops its servers (data kept,
+so the next session starts in seconds). The pytest fixture `own_stack` (o2c.kit.testing) starts one per session.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from o2c.kit import ports
+from o2c.kit.settings import LOCAL_STACK_DIR, REPO_ROOT
+
+STACK_SCRIPT = REPO_ROOT / "deploy" / "local" / "stack.sh"
+DEFAULT_OFFSETS = (600, 900, 1500, 1800, 2100, 2400)
+"""Offsets tried in turn (`O2C_OWN_STACK_OFFSET` picks one): the first whose every port is free."""
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def offset_ports(offset: int) -> list[int]:
+    """Every port a copy of the platform at this offset listens on: stack servers, APIs, metrics, sandboxes."""
+    api = [base + offset for base in ports.SERVICE_PORTS.values()]
+    return ([base + offset for base in ports.STACK_PORTS.values()] + api
+            + [port + ports.METRICS_DISTANCE for port in api]
+            + [base + offset for base in ports.SANDBOX_PORTS.values()])
+
+
+def choose_offset(candidates: Iterable[int]) -> int:
+    for offset in candidates:
+        if all(port_free(p) for p in offset_ports(offset)):
+            return offset
+    raise RuntimeError(f"no free offset among {list(candidates)}: set O2C_OWN_STACK_OFFSET")
+
+
+@dataclass
+class OwnStack:
+    directory: Path
+    offset: int
+    values: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_session(cls, directory: Path | None = None) -> OwnStack:
+        directory = (directory or Path(os.environ.get("O2C_OWN_STACK_DIR") or REPO_ROOT / ".stack-own")).resolve()
+        chosen = os.environ.get("O2C_OWN_STACK_OFFSET")
+        if chosen:
+            return cls(directory, int(chosen))
+        last = directory / "env"
+        previous = int(read_env(last).get("O2C_PORT_OFFSET", "0")) if last.exists() else 0
+        if previous:
+            # a session that ended without its teardown left its servers up: stop them, then prefer their ports
+            cls(directory, previous).stop()
+        return cls(directory, choose_offset((previous, *DEFAULT_OFFSETS) if previous else DEFAULT_OFFSETS))
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of a process of this copy: the caller's, with this stack's addresses and offset over
+        it (and none of the checkout's stack's port overrides)."""
+        base = {k: v for k, v in os.environ.items()
+                if not k.startswith("O2C_") or k in ("O2C_STRICT_SKIPS", "O2C_PYTHON")}
+        return base | self.values | {"O2C_STACK_DIR": str(self.directory), "O2C_PORT_OFFSET": str(self.offset)}
+
+    def script(self, *args: str, timeout: float = 300) -> str:
+        done = subprocess.run(["bash", str(STACK_SCRIPT), *args], env=self.env | {"O2C_KAFKA_HEAP": "384m"},
+                              capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"stack.sh {' '.join(args)} (own stack {self.directory}) failed:\n"
+                               f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        return done.stdout
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._share_kafka_jars()
+        self.script("up")
+        self.values = read_env(self.directory / "env")
+
+    def stop(self) -> None:
+        self.script("down")
+
+    def _share_kafka_jars(self) -> None:
+        mine, theirs = self.directory / "kafka" / "libs", LOCAL_STACK_DIR / "kafka" / "libs"
+        if not mine.exists() and (theirs / ".o2c-fetched").exists():
+            mine.parent.mkdir(parents=True, exist_ok=True)
+            mine.symlink_to(theirs, target_is_directory=True)
+
+    def value(self, name: str) -> str:
+        return self.values[name]
+
+    @property
+    def bootstrap(self) -> str:
+        return self.values["O2C_KAFKA_BOOTSTRAP"]
+
+    @property
+    def admin_url(self) -> str:
+        return self.values["O2C_PG_ADMIN_URL"]
+
+    @property
+    def redis_url(self) -> str:
+        return self.values["O2C_REDIS_URL"]
+
+    def port(self, unit: str) -> int:
+        """This copy's port of a service, sandbox or stack server."""
+        base = {**ports.SERVICE_PORTS, **ports.SANDBOX_PORTS, **ports.STACK_PORTS}[unit]
+        return base + self.offset
+
+
+def read_env(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and not key.startswith("#"):
+            values[key.strip()] = value.strip()
+    return values
