@@ -9,6 +9,7 @@ State is in memory: a restarted sandbox starts a new portal."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -67,8 +68,9 @@ def _refused(*errors: PortalError) -> JSONResponse:
     })
 
 
-def create_app(distance: PincodeDistance = pincode_distance, clock: Callable[[], datetime] | None = None) -> FastAPI:
-    state = SandboxPortal(portal=EwayBillSandbox(pincode_distance=distance))
+def create_app(distance: PincodeDistance = pincode_distance, clock: Callable[[], datetime] | None = None,
+               first_serial: int = 1) -> FastAPI:
+    state = SandboxPortal(portal=EwayBillSandbox(pincode_distance=distance, next_serial=first_serial))
     if clock is not None:
         state.clock = clock
     app = FastAPI(title="NIC e-way bill sandbox", description=__doc__)
@@ -151,7 +153,11 @@ def main() -> None:
 
     port = int(os.environ.get("O2C_EWB_SANDBOX_PORT") or local_port(SANDBOX_PORT))
     pincode_distance("560001", "600001")  # open the pincode directory before the first request
-    uvicorn.run(create_app(), host=os.environ.get("O2C_EWB_SANDBOX_HOST", "127.0.0.1"), port=port)
+    # A restarted sandbox must not hand out the numbers of the bills its previous process issued (the e-way bill
+    # service keeps them, unique): its serials start from the clock, in hundredths of a second.
+    first_serial = int(time.time() * 100) % (9 * 10**11)
+    uvicorn.run(create_app(first_serial=first_serial), host=os.environ.get("O2C_EWB_SANDBOX_HOST", "127.0.0.1"),
+                port=port)
 
 
 if __name__ == "__main__":
