@@ -9,7 +9,7 @@ STACK := deploy/local/stack.sh
 ENV := set -a; [ -f $${O2C_STACK_DIR:-.stack}/env ] && . $${O2C_STACK_DIR:-.stack}/env; set +a;
 SERVICES := sales credit inventory dispatch invoicing ewaybill notify
 
-.PHONY: help install up down status logs test lint typecheck contracts unit integration e2e demo token bench asyncapi security-doc clean
+.PHONY: help install up down status logs test test-faults lint typecheck contracts unit integration e2e demo token bench asyncapi security-doc clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ contracts: $(VENV)/.installed ## JSON Schema snapshots are compatible; AsyncAPI 
 test: up lint typecheck contracts ## everything: lint, types, contracts, unit, integration and e2e tests on the real stack
 	@bash deploy/local/install_browser.sh >/dev/null
 	$(ENV) O2C_STRICT_SKIPS=1 $(VENV)/bin/pytest -q
+
+test-faults: up ## the fault suite (kill -9, broker, PostgreSQL, Redis, duplicates, poison) on a stack of its own
+	$(ENV) O2C_STRICT_SKIPS=1 $(VENV)/bin/pytest -q -s -m "faults or integration" tests/faults
 
 unit: $(VENV)/.installed ## only the fast tests (no stack needed)
 	$(VENV)/bin/pytest -q -m "not integration and not e2e"

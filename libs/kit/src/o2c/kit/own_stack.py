@@ -9,6 +9,7 @@ so the next session starts in seconds). The pytest fixture `own_stack` (o2c.kit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -127,3 +128,69 @@ def read_env(path: Path) -> dict[str, str]:
         if sep and not key.startswith("#"):
             values[key.strip()] = value.strip()
     return values
+
+
+SERVICES_SCRIPT = REPO_ROOT / "deploy" / "local" / "services.sh"
+
+
+@dataclass
+class ServiceProcesses:
+    """The services and sandboxes of an own stack as real processes (`deploy/local/services.sh` with the stack's
+    directory and offset): started, killed with SIGKILL and restarted one at a time, as an operator's
+    supervisor would. Only pids from this stack's pid files are ever signalled."""
+
+    stack: OwnStack
+
+    @property
+    def run_dir(self) -> Path:
+        return self.stack.directory / "services"
+
+    def script(self, *args: str, timeout: float = 300) -> str:
+        done = subprocess.run(["bash", str(SERVICES_SCRIPT), *args], env=self.stack.env, capture_output=True,
+                              text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"services.sh {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        return done.stdout
+
+    def up(self) -> str:
+        """Start every unit that is not running and wait until each answers (services: /readyz 200)."""
+        return self.script("up")
+
+    def down(self) -> None:
+        self.script("down")
+
+    def pid(self, unit: str) -> int | None:
+        try:
+            pid = int((self.run_dir / f"{unit}.pid").read_text().strip())
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return None
+        return pid
+
+    def kill9(self, unit: str) -> int:
+        """SIGKILL the unit's process (no shutdown hook runs) and wait until it is gone; returns its pid."""
+        import signal
+        import time
+
+        pid = self.pid(unit)
+        if pid is None:
+            raise RuntimeError(f"{unit} is not running in {self.run_dir}")
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                return pid
+            # a child of ours (services.sh detached it with nohup, so normally not) is reaped here
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.02)
+        raise RuntimeError(f"{unit} (pid {pid}) survived SIGKILL")
+
+    def log(self, unit: str) -> str:
+        path = self.run_dir / f"{unit}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def url(self, unit: str) -> str:
+        return f"http://127.0.0.1:{self.stack.port(unit)}"
