@@ -57,3 +57,12 @@ def test_a_bad_offset_is_refused_by_name(offset_300: None, monkeypatch: pytest.M
     monkeypatch.setenv("O2C_PORT_OFFSET", raw)
     with pytest.raises(ValueError, match="O2C_PORT_OFFSET"):
         load_settings(SALES.settings_class, "sales", SALES.http_port)
+
+
+def test_the_documented_copies_share_no_port() -> None:
+    from o2c.kit.own_stack import DEFAULT_OFFSETS
+    from o2c.kit.ports import clear_of
+
+    offsets = [0, 300, 600, *DEFAULT_OFFSETS[1:]]
+    assert all(clear_of(a, b) for a in offsets for b in offsets if a != b)
+    assert not clear_of(0, 900), "sandboxes at 9105/9106 would be invoicing's and e-way bill's metrics ports at 0"

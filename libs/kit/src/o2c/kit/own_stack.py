@@ -21,8 +21,10 @@ from o2c.kit import ports
 from o2c.kit.settings import LOCAL_STACK_DIR, REPO_ROOT
 
 STACK_SCRIPT = REPO_ROOT / "deploy" / "local" / "stack.sh"
-DEFAULT_OFFSETS = (600, 900, 1500, 1800, 2100, 2400)
-"""Offsets tried in turn (`O2C_OWN_STACK_OFFSET` picks one): the first whose every port is free."""
+DEFAULT_OFFSETS = (600, 2000, 2300, 2600)
+"""Offsets tried in turn (`O2C_OWN_STACK_OFFSET` picks one): the first whose every port is free. Pairwise and
+against 0 and 300 (a developer's copies) they never put one copy's API, sandbox or metrics port on another's
+(o2c.kit.ports.clear_of)."""
 
 
 def port_free(port: int) -> bool:
@@ -35,17 +37,9 @@ def port_free(port: int) -> bool:
     return True
 
 
-def offset_ports(offset: int) -> list[int]:
-    """Every port a copy of the platform at this offset listens on: stack servers, APIs, metrics, sandboxes."""
-    api = [base + offset for base in ports.SERVICE_PORTS.values()]
-    return ([base + offset for base in ports.STACK_PORTS.values()] + api
-            + [port + ports.METRICS_DISTANCE for port in api]
-            + [base + offset for base in ports.SANDBOX_PORTS.values()])
-
-
 def choose_offset(candidates: Iterable[int]) -> int:
     for offset in candidates:
-        if all(port_free(p) for p in offset_ports(offset)):
+        if all(port_free(p) for p in ports.copy_ports(offset)):
             return offset
     raise RuntimeError(f"no free offset among {list(candidates)}: set O2C_OWN_STACK_OFFSET")
 
@@ -67,7 +61,8 @@ class OwnStack:
         if previous:
             # a session that ended without its teardown left its servers up: stop them, then prefer their ports
             cls(directory, previous).stop()
-        return cls(directory, choose_offset((previous, *DEFAULT_OFFSETS) if previous else DEFAULT_OFFSETS))
+        preferred = (previous, *DEFAULT_OFFSETS) if previous in DEFAULT_OFFSETS else DEFAULT_OFFSETS
+        return cls(directory, choose_offset(preferred))
 
     @property
     def env(self) -> dict[str, str]:

@@ -16,8 +16,8 @@ MAX_OFFSET = 5000
 
 
 def port_offset() -> int:
-    """`O2C_PORT_OFFSET` (0 when unset). Offsets that are multiples of 300 below 1000 keep every port of one copy
-    clear of another's (API 81xx, sandboxes 82xx, metrics 91xx)."""
+    """`O2C_PORT_OFFSET` (0 when unset). Copies at 0, 300 and 600 keep every port clear of each other's (API 81xx,
+    sandboxes 82xx, metrics 91xx); `clear_of` checks any two offsets."""
     raw = os.environ.get("O2C_PORT_OFFSET", "").strip() or "0"
     try:
         offset = int(raw)
@@ -26,6 +26,18 @@ def port_offset() -> int:
     if not 0 <= offset <= MAX_OFFSET:
         raise ValueError(f"O2C_PORT_OFFSET must be between 0 and {MAX_OFFSET}, not {offset}")
     return offset
+
+
+def copy_ports(offset: int) -> set[int]:
+    """Every port a copy at this offset listens on: stack servers, APIs, their metrics, sandboxes."""
+    api = {base + offset for base in SERVICE_PORTS.values()}
+    return (api | {port + METRICS_DISTANCE for port in api} | {base + offset for base in SANDBOX_PORTS.values()}
+            | {base + offset for base in STACK_PORTS.values()})
+
+
+def clear_of(offset: int, other: int) -> bool:
+    """Two copies at these offsets share no port (differences near 100, 900 or 1000 would)."""
+    return not copy_ports(offset) & copy_ports(other)
 
 
 def local_port(base: int) -> int:
