@@ -29,6 +29,7 @@ from fault_chain import (
     invoiced,
     no_duplicated_effect,
     notified,
+    pick_and_capture,
     pick_list,
     place,
     prepare_batch,
@@ -94,8 +95,7 @@ async def test_kill_9_of_invoicing_during_an_irp_call(chain: Chain, people: Peop
     irp = processes.url("irp-sandbox")
     async with httpx.AsyncClient() as client:  # the IRP takes the next registration but answers late
         (await client.post(irp + "/sandbox/slow", json={"seconds": 120, "calls": 1})).raise_for_status()
-    await asyncio.gather(*(confirm_and_capture(chain, people, run, await pick_list(chain, people, run))
-                           for run in runs))
+    await asyncio.gather(*(pick_and_capture(chain, people, run) for run in runs))
 
     async def call_in_flight() -> bool:
         async with httpx.AsyncClient() as client:
@@ -114,8 +114,7 @@ async def test_kill_9_of_ewaybill_while_invoices_are_issued(chain: Chain, people
                                                             processes: ServiceProcesses, own_stack: OwnStack) -> None:
     batch = await prepare_batch(chain, people, "kewb")
     runs = await asyncio.gather(*(place(chain, people, batch) for _ in range(ORDERS)))
-    await asyncio.gather(*(confirm_and_capture(chain, people, run, await pick_list(chain, people, run))
-                           for run in runs))
+    await asyncio.gather(*(pick_and_capture(chain, people, run) for run in runs))
     took = await kill_and_restart(
         chain, processes, "ewaybill", "kill -9 ewaybill (5 invoices on their way)",
         lambda: all_of(chain, "the e-way bill", lambda r: ewaybill_decided(chain, people, r), runs))
@@ -129,8 +128,7 @@ async def test_kill_9_of_notify_at_gate_out(chain: Chain, people: People, proces
                                             own_stack: OwnStack) -> None:
     batch = await prepare_batch(chain, people, "knot")
     runs = await asyncio.gather(*(place(chain, people, batch) for _ in range(ORDERS)))
-    await asyncio.gather(*(confirm_and_capture(chain, people, run, await pick_list(chain, people, run))
-                           for run in runs))
+    await asyncio.gather(*(pick_and_capture(chain, people, run) for run in runs))
     await asyncio.gather(*(documents_and_gate_out(chain, people, run) for run in runs))
     took = await kill_and_restart(
         chain, processes, "notify", "kill -9 notify (5 dispatch notices on their way)",
