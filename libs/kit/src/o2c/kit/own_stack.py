@@ -52,7 +52,17 @@ class OwnStack:
 
     @classmethod
     def for_session(cls, directory: Path | None = None) -> OwnStack:
-        directory = (directory or Path(os.environ.get("O2C_OWN_STACK_DIR") or REPO_ROOT / ".stack-own")).resolve()
+        """This session's own stack: the first of `.stack-own`, `.stack-own-1`… that no other live session holds
+        (a lock held for the life of the process), at a free offset (preferring the one it had last time)."""
+        base = (directory or Path(os.environ.get("O2C_OWN_STACK_DIR") or REPO_ROOT / ".stack-own")).resolve()
+        for n in range(8):
+            candidate = base if n == 0 else base.with_name(f"{base.name}-{n}")
+            if _hold_session_lock(candidate):
+                return cls._at(candidate)
+        raise RuntimeError(f"eight sessions already hold {base}…: set O2C_OWN_STACK_DIR")
+
+    @classmethod
+    def _at(cls, directory: Path) -> OwnStack:
         chosen = os.environ.get("O2C_OWN_STACK_OFFSET")
         if chosen:
             return cls(directory, int(chosen))
@@ -114,6 +124,24 @@ class OwnStack:
         """This copy's port of a service, sandbox or stack server."""
         base = {**ports.SERVICE_PORTS, **ports.SANDBOX_PORTS, **ports.STACK_PORTS}[unit]
         return base + self.offset
+
+
+_SESSION_LOCKS: list[object] = []
+
+
+def _hold_session_lock(directory: Path) -> bool:
+    """Take `directory/.session.lock` for the rest of this process, or say another live session has it."""
+    import fcntl
+
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = (directory / ".session.lock").open("a")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _SESSION_LOCKS.append(handle)  # released when the process ends, however it ends
+    return True
 
 
 def read_env(path: Path) -> dict[str, str]:
