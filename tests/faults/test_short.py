@@ -124,7 +124,7 @@ async def test_two_poison_records_of_different_keys_in_one_partition(chain: Chai
     await asyncio.gather(*(whole(chain, people, run) for run in runs))
 
     async def dead_letters(service: str) -> list[dict[str, object]]:
-        found = await chain.call(service, "GET", "/admin/dead-letters", people.sre, params={"limit": 1000})
+        found = await chain.call(service, "GET", "/admin/dead-letters", people.sre, params={"limit": 500})
         return [d for d in found if d["key"] in keys]
 
     for service in sorted(readers):
