@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 from o2c.ewaybill.adapters.pincodes import pincode_distance
-from o2c.invoicing.domain.gstin import gstin_check_character
+from o2c.india.gstin import gstin_check_character
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.own_stack import ServiceProcesses
 from o2c.kit.testing import wait_for
