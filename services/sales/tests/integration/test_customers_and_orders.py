@@ -117,6 +117,7 @@ async def test_quotation_to_order_publishes_order_confirmed_and_is_idempotent(
         assert r2.status_code == 200, r2.text
         order = r1.json()
         assert r2.json()["order_id"] == order["order_id"]
+        assert r2.json() == order, "the 201 (from what was written) says what the order reads back as"
         assert order["lines"][0]["committed_date"] and order["saga"]["status"] == "waiting"
         assert await count(svc, "SELECT count(*) FROM sales_order") == 1
         assert await count(svc, "SELECT count(*) FROM order_saga") == 1

@@ -55,3 +55,20 @@ async def test_inventory_down_or_slow_gives_unknown_not_zero() -> None:
     view = await HttpStockSource("http://inventory", 1.0, transport=httpx.MockTransport(
         lambda r: httpx.Response(500, json={}))).stock_view(["A"])
     assert not view.known
+
+
+async def test_one_client_serves_every_quotation_and_each_carries_its_own_token() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=INVENTORY_ANSWER)
+
+    source = HttpStockSource("http://inventory", 1.0, transport=httpx.MockTransport(answer))
+    await source.stock_view(["PUMP-1"], "Bearer one")
+    first = source.client
+    await source.stock_view(["PUMP-1"], "Bearer two")
+    await source.stock_view(["PUMP-1"])
+    assert source.client is first, "a client per quotation rebuilds its connection pool and TLS context"
+    assert [r.headers.get("authorization") for r in seen] == ["Bearer one", "Bearer two", None]
+    await source.aclose()

@@ -156,6 +156,7 @@ stock_issue = sa.Table(
     sa.Column("item_code", sa.Text, nullable=False),
     sa.Column("allocations", JSONB, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("stock_issue_order", "order_id"),  # an order's issues are loaded with its reservations
 )
 
 order_allocation = sa.Table(

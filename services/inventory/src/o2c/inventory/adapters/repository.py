@@ -39,11 +39,15 @@ HELD_BY_OTHERS = "\x00held"  # order id of the synthetic reservations that stand
 
 _LOAD_SQL = sa.text("""
 WITH mine AS (
+    -- Two index lookups, not one OR: with the OR no index served it and every reservation ever made for the
+    -- items was read (10k → 30k rows per order over three bench runs).
     SELECT r.* FROM reservation r
-    WHERE r.item_code = ANY(CAST(:items AS text[]))
-      AND (r.order_id = ANY(CAST(:orders AS text[]))
-           OR EXISTS (SELECT 1 FROM backorder bo
-                      WHERE bo.order_id = r.order_id AND bo.line_no = r.line_no AND bo.status = 'open'))
+    WHERE r.order_id = ANY(CAST(:orders AS text[])) AND r.item_code = ANY(CAST(:items AS text[]))
+    UNION
+    SELECT r.* FROM backorder bo
+    JOIN reservation r ON r.order_id = bo.order_id AND r.line_no = bo.line_no
+    WHERE bo.status = 'open' AND bo.item_code = ANY(CAST(:items AS text[]))
+      AND r.item_code = ANY(CAST(:items AS text[]))
 )
 SELECT
  (SELECT coalesce(json_agg(json_build_object(

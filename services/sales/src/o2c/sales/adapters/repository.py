@@ -39,6 +39,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 class SqlRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.sagas_added: dict[str, SagaRecord] = {}
+        """The sagas this unit of work started: an order's 201 is answered from them, not re-read."""
 
     async def _conn(self) -> AsyncConnection:
         return await self.session.connection()
@@ -346,6 +348,7 @@ class SqlRepository:
                 "waiting_for": record.waiting_for, "next_check_at": record.next_check_at}
 
     async def add_saga(self, record: SagaRecord) -> None:
+        self.sagas_added[record.saga.order_id] = record
         await self._run(db.order_saga.insert().values(
             order_id=record.saga.order_id, updated_at=sa.func.now(), **self._saga_row(record)))
 

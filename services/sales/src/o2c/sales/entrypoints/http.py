@@ -632,16 +632,25 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
             return view
 
     async def idempotent(asked: IdempotentRequest | None, create: Any, response: Response) -> dict[str, Any]:
+        written: dict[str, Any] | None = None
         async with unit_of_work() as uow:
             async def work() -> dict[str, Any]:
+                nonlocal written
                 order, _ = await create(uow, None)
+                if isinstance(uow.repo, SqlRepository) and order.order_id in uow.repo.sagas_added:
+                    # Answered from what was written: no second session, no re-read of order and saga.
+                    written = views.order(order, uow.repo.sagas_added[order.order_id])
                 return {"order_id": order.order_id}
 
             assert isinstance(uow.repo, SqlRepository)  # the answer is stored in the order's transaction
             answer, repeated = await once(uow.repo.session, asked, work)
         if repeated:
             response.status_code = 200
-        return await order_answer(str(answer["order_id"]))
+        if repeated or written is None:
+            return await order_answer(str(answer["order_id"]))
+        if written["saga"] is not None:
+            written["saga"]["parked_messages"] = []  # an order made just now has none parked
+        return written
 
     @api.post("/quotations/{quotation_id}/orders", status_code=201, tags=["orders"],
               summary="Convert a valid quotation into an order (idempotent by Idempotency-Key)")
