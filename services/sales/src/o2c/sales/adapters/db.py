@@ -6,6 +6,8 @@ Aggregates are rows: the columns that are searched, locked or unique are real co
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from o2c.kit.idempotency import idempotency_table
 from o2c.kit.messaging.schema import messaging_tables
@@ -105,6 +107,17 @@ scheme = sa.Table(
     sa.Column("valid_to", sa.Date, nullable=False),
     sa.Column("doc", JSONB, nullable=False),
 )
+
+SEQUENCED_SERIES = frozenset({"QTN", "SO"})
+"""Series numbered from a PostgreSQL sequence per series and financial year: no lock between two placements, and
+a number may be skipped (a rolled-back placement). Neither is a GST document (those keep gap-free series in
+invoicing); other sales series keep the gap-free `document_series` counter."""
+
+
+def series_sequence(prefix: str, financial_year: int) -> str:
+    """The sequence of one series in one financial year, e.g. `document_no_so_2026`."""
+    return f"document_no_{re.sub(r'[^a-z0-9]', '_', prefix.lower())}_{financial_year}"
+
 
 document_series = sa.Table(
     "document_series", metadata,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,7 +34,10 @@ if TYPE_CHECKING:
     from o2c.sales.service_layer.coordinator import OrderHandle
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+_SEQUENCES_SEEN: set[tuple[str, str]] = set()  # (database, sequence) known to exist
 
 
 class SqlRepository:
@@ -238,6 +242,8 @@ class SqlRepository:
     # --- numbering -------------------------------------------------------------------------------
 
     async def next_number(self, prefix: str, financial_year: FinancialYear) -> DocumentNumber:
+        if prefix in db.SEQUENCED_SERIES:
+            return DocumentNumber.build(prefix, financial_year, await self._from_sequence(prefix, financial_year))
         stmt = pg_insert(db.document_series).values(
             prefix=prefix, financial_year=financial_year.start_year, last_issued=1,
         ).on_conflict_do_update(
@@ -246,6 +252,20 @@ class SqlRepository:
         ).returning(db.document_series.c.last_issued)
         sequence = (await (await self._conn()).execute(stmt)).scalar_one()
         return DocumentNumber.build(prefix, financial_year, int(sequence))
+
+    async def _from_sequence(self, prefix: str, financial_year: FinancialYear) -> int:
+        name = db.series_sequence(prefix, financial_year.start_year)
+        conn = await self._conn()
+        known = (str(conn.engine.url), name)
+        if known not in _SEQUENCES_SEEN:
+            # The first number of a financial year creates its sequence, in a transaction of its own (committed
+            # at once: no placement waits on another's open transaction). Two creators racing: the loser's
+            # duplicate in pg_class is ignored, the winner's sequence serves both.
+            with contextlib.suppress(IntegrityError, ProgrammingError):
+                async with conn.engine.begin() as own:
+                    await own.execute(sa.text(f'CREATE SEQUENCE IF NOT EXISTS "{name}"'))
+            _SEQUENCES_SEEN.add(known)
+        return int((await conn.execute(sa.text(f"SELECT nextval('\"{name}\"')"))).scalar_one())
 
     # --- quotations ------------------------------------------------------------------------------
 
