@@ -30,3 +30,16 @@ async def test_a_number_taken_in_an_open_transaction_holds_up_no_other(harness: 
         quotation = await SqlRepository(third).next_number(QUOTATION_SERIES, year)
         again = await SqlRepository(third).next_number(ORDER_SERIES, year)
     assert (quotation.text, again.text) == ("QTN/26-27/000001", "SO/26-27/000003")
+
+
+async def test_the_orders_of_a_quotation_are_found_by_index(harness: ServiceHarness) -> None:
+    from o2c.sales.tracking import store
+
+    svc = await harness.start(DEFINITION, consumer=False, relay=False)
+    async with svc.runtime.sessions() as session, session.begin():
+        await session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        query = sa.select(store.tracking_order.c.order_id).where(store.QUOTATION_OF_ORDER == "qtn-1")
+        compiled = query.compile(compile_kwargs={"literal_binds": True})
+        plan = "\n".join(r[0] for r in await session.execute(sa.text(f"EXPLAIN {compiled}")))
+        assert "Seq Scan" not in plan, plan
+        assert await store.orders_of_quotation(session, "qtn-1") == []

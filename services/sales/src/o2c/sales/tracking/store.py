@@ -117,9 +117,11 @@ async def quotation_message(session: AsyncSession, quotation_id: str) -> dict[st
     return dict(found) if found is not None else None
 
 
+QUOTATION_OF_ORDER: sa.ColumnElement[str] = sa.literal_column("(doc -> 'quotation' ->> 'quotation_id')", sa.Text)
+
+
 async def orders_of_quotation(session: AsyncSession, quotation_id: str) -> list[str]:
+    # The path is written out (not bound) so the expression index ix_tracking_order_quotation serves it.
     rows = await session.execute(
-        sa.select(tracking_order.c.order_id)
-        .where(tracking_order.c.doc["quotation"]["quotation_id"].astext == quotation_id)
-    )
+        sa.select(tracking_order.c.order_id).where(QUOTATION_OF_ORDER.op("=")(sa.bindparam("q", quotation_id))))
     return [r[0] for r in rows]

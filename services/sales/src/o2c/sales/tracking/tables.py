@@ -26,6 +26,8 @@ tracking_order = sa.Table(
     sa.Column("updated_at", _TS, nullable=False),
     sa.Index("ix_tracking_order_customer", "customer_id"),
     sa.Index("ix_tracking_order_confirmed", "confirmed_at"),
+    # The orders of a quotation (a QuotationIssued arriving after its order): store.QUOTATION_OF_ORDER.
+    sa.Index("ix_tracking_order_quotation", sa.text("(doc -> 'quotation' ->> 'quotation_id')")),
 )
 
 tracking_shipment = sa.Table(
