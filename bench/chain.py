@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -322,10 +323,21 @@ class Bench:
         headers = {**who, **kw.pop("headers", {})}
         if method == "POST":
             headers.setdefault("Idempotency-Key", uuid.uuid4().hex)
-        response = await self.client.request(method, self.stack.url(service) + path, headers=headers, **kw)
+        response = await self.send(method, self.stack.url(service) + path, headers, **kw)
         if response.status_code not in expect:
             raise RuntimeError(f"{service} {method} {path} → {response.status_code}: {response.text[:400]}")
         return response.json() if response.content else None
+
+    async def send(self, method: str, url: str, headers: dict[str, str], **kw: Any) -> httpx.Response:
+        """A request, sent again (same Idempotency-Key) when a kept-alive connection was closed under it."""
+        for attempt in range(3):
+            try:
+                return await self.client.request(method, url, headers=headers, **kw)
+            except httpx.TransportError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.2)
+        raise AssertionError("unreachable")
 
     async def until(self, what: str, probe: Any) -> Any:
         deadline = time.monotonic() + PATIENCE
@@ -447,8 +459,12 @@ class Bench:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             order.steps["gate_out_sent"] = time.time()  # the last attempt's: the one accepted
-            response = await self.client.post(self.stack.url("dispatch") + f"/shipments/{shipment_id}/gate-out",
-                                              headers={**self.supervisor, "Idempotency-Key": f"gate-{shipment_id}"})
+            try:
+                response = await self.send("POST", self.stack.url("dispatch") + f"/shipments/{shipment_id}/gate-out",
+                                           {**self.supervisor, "Idempotency-Key": f"gate-{shipment_id}"})
+            except httpx.HTTPError as exc:
+                self.failures.append(f"gate-out {shipment_id}: {exc!r}")
+                return
             if response.status_code == 200:
                 order.steps.setdefault("gate_out", time.time())
                 return
@@ -635,6 +651,10 @@ def commit() -> str:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     bootstrap, admin_url = os.environ["O2C_KAFKA_BOOTSTRAP"], os.environ["O2C_PG_ADMIN_URL"]
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    for sig in (signal.SIGTERM, signal.SIGINT):  # stopped early: services, databases and topics still go
+        asyncio.get_running_loop().add_signal_handler(sig, main_task.cancel)
     result: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "commit": commit(),
                               "cores": os.cpu_count(), "orders": args.orders, "lines": args.lines,
                               "rate": args.rate or "as fast as accepted", "concurrency": args.concurrency,
