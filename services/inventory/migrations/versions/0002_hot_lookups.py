@@ -1,13 +1,13 @@
 """inventory: an index for an order's stock issues (loaded with its reservations on every pick and gate-out)
 
 Revision ID: 0002
-Revises: 0001
+Revises: customer_scope
 """
 
 from alembic import op
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "customer_scope"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 held by every placement until it commits); each sequence continues from the counter row it replaces
 
 Revision ID: 0002
-Revises: 0001
+Revises: customer_scope
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from o2c.sales.adapters.db import SEQUENCED_SERIES, series_sequence
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "customer_scope"
 branch_labels = None
 depends_on = None
 
