@@ -149,6 +149,34 @@ _CLAIM_INBOX = text(
 )
 
 
+Work = list[tuple[TopicPartition, list[ConsumerRecord[bytes, bytes]]]]
+
+
+def key_lanes(work: Work) -> list[Work]:
+    """A poll's partitions grouped so that no key is in two groups (partitions joined through any shared record
+    key), each group in poll order: the lanes a round may run concurrently."""
+    parent = list(range(len(work)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[bytes, int] = {}
+    for i, (_, records) in enumerate(work):
+        for record in records:
+            if record.key is None:
+                continue
+            j = owner.setdefault(record.key, i)
+            if j != i:
+                parent[root(i)] = root(j)
+    lanes: dict[int, Work] = {}
+    for i, item in enumerate(work):
+        lanes.setdefault(root(i), []).append(item)
+    return list(lanes.values())
+
+
 def _headers(record: ConsumerRecord[bytes, bytes]) -> dict[str, str]:
     return {k: v.decode(errors="replace") for k, v in (record.headers or ())}
 
@@ -320,11 +348,13 @@ class MessageConsumer:
                     continue
                 work = [(tp, records) for tp, records in batches.items() if records]
                 self._round_started = time.monotonic() if work else None
-                # Partitions are independent (order is per key, keys live in one partition): handle them
-                # concurrently, each in its own transaction, so one partition's round trips overlap another's.
-                # Every partition finishes (commits or fails) before a failure ends the round.
+                # One lane per key: partitions that share no key are handled concurrently, each in its own
+                # transaction; partitions that share a key (one order's messages on several topics land in the
+                # same partition index of each) go one after another in one lane, so at most one transaction
+                # of this consumer handles a given key at any time, and two of its transactions never wait
+                # on each other's locks. Every lane finishes (commits or fails) before a failure ends the round.
                 outcomes = await asyncio.gather(
-                    *(self._handle_partition(consumer, tp, records) for tp, records in work), return_exceptions=True
+                    *(self._handle_lane(consumer, lane) for lane in key_lanes(work)), return_exceptions=True
                 )
                 self._round_started = None
                 failures = [o for o in outcomes if isinstance(o, BaseException)]
@@ -393,6 +423,14 @@ class MessageConsumer:
             self.lag.pop(f"{tp.topic}/{tp.partition}", None)
             with contextlib.suppress(KeyError):
                 CONSUMER_LAG.remove(self.service, tp.topic, str(tp.partition))
+
+    async def _handle_lane(
+        self, consumer: AIOKafkaConsumer, lane: list[tuple[TopicPartition, list[ConsumerRecord[bytes, bytes]]]]
+    ) -> bool:
+        paused = False
+        for tp, records in lane:
+            paused = await self._handle_partition(consumer, tp, records) or paused
+        return paused
 
     async def _handle_partition(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
