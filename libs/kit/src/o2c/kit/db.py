@@ -15,10 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    # pool_pre_ping lets a service ride out a database restart without being restarted itself.
+    # No ping per checkout: it cost 0.25 ms of client CPU per transaction (about 60 ms per 10-line order over
+    # the chain, issue 15) plus a server round trip. A database restart is still ridden out: the first statement
+    # on a dead connection fails as a disconnect, SQLAlchemy invalidates every pooled connection opened before
+    # it, and the consumer retries that batch (transient) on fresh ones.
     # hide_parameters: an error (and so its log line) shows the SQL, never the bound values (names, addresses).
     engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, pool_recycle=1800, hide_parameters=True,
+        url, pool_size=pool_size, max_overflow=10, pool_pre_ping=False, pool_recycle=1800, hide_parameters=True,
         connect_args={"timeout": 5, "command_timeout": 30},
     )
     event.listen(engine.sync_engine, "handle_error", _scrub_error)
