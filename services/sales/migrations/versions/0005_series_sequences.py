@@ -1,16 +1,16 @@
 """sales: quotation and order numbers from a PostgreSQL sequence per series and financial year (no row lock
 held by every placement until it commits); each sequence continues from the counter row it replaces
 
-Revision ID: 0002
-Revises: customer_scope
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 from o2c.sales.adapters.db import SEQUENCED_SERIES, series_sequence
 
-revision = "0002"
-down_revision = "customer_scope"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """inventory: an index for an order's stock issues (loaded with its reservations on every pick and gate-out)
 
-Revision ID: 0002
-Revises: customer_scope
+Revision ID: 0003
+Revises: 0002
 """
 
 from alembic import op
 
-revision = "0002"
-down_revision = "customer_scope"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
