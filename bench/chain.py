@@ -46,7 +46,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 sys.path.insert(0, str(Path(__file__).parent))
 from bare_chain import run_bare
 from o2c.contracts.topics import TOPICS
-from o2c.invoicing.domain.gstin import gstin_check_character
+from o2c.india.gstin import gstin_check_character
 from o2c.kit.local_issuer import LocalIssuer
 
 HERE = Path(__file__).parent
