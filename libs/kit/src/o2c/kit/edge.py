@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import Path, Query
 from o2c.india.states import GST_STATE_CODES as INDIA_GST_STATE_CODES
+from o2c.kit.asgi import read_body, replaying
 from o2c.kit.problems import PROBLEM_BASE, Problem, field_error, problem_response
 from pydantic import (
     AfterValidator,
@@ -38,7 +39,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 GST_START = date(2017, 7, 1)
 MAX_LIMIT = 500
@@ -224,31 +225,17 @@ class InputGuard:
         if problem is not None:
             await problem_response(problem)(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        body = await read_body(receive)
+        if body is None:
+            await self.app(scope, receive, send)  # the client left before its body arrived
+            return
         if b"\x00" in body or b"\\u0000" in body:
             field = "body"
             with contextlib.suppress(ValueError):
                 field = _nul_field(json.loads(body)) or "body"
             await problem_response(_refusal(field, "NUL characters are not allowed"))(scope, receive, send)
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
     @staticmethod
     def _in_address(scope: Scope) -> Problem | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from o2c.kit.asgi import read_body, replaying
 from o2c.kit.auth import JwksKeys, TokenVerifier
 from o2c.kit.edge import InputGuard
 from o2c.kit.policy import action_of, routes_of
@@ -62,17 +63,7 @@ class BodySizeLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body = b"".join(chunks)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(b"".join(chunks), receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         problem = Problem(413, "Content too large", f"request body exceeds {self.max_bytes} bytes")
@@ -94,26 +85,14 @@ class RetryConflicts:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        while True:  # BodySizeLimit (outside) has bounded and buffered it already: this is one message
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, receive, send)  # the client left before its body arrived
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body, original = b"".join(chunks), dict(scope)
+        body = await read_body(receive)  # BodySizeLimit (outside) has bounded and buffered it already
+        if body is None:
+            await self.app(scope, receive, send)  # the client left before its body arrived
+            return
+        original = dict(scope)
         for attempt in range(1, self.attempts + 1):
             started = False
-            replayed = False
-
-            async def replay() -> Message:
-                nonlocal replayed
-                if not replayed:
-                    replayed = True
-                    return {"type": "http.request", "body": body, "more_body": False}
-                return await receive()
+            replay = replaying(body, receive)
 
             async def watch(message: Message) -> None:
                 nonlocal started
