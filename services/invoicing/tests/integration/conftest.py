@@ -4,9 +4,13 @@ real broker as their producers would send them, the IRP sandbox mounted in-proce
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
 import sys
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import ModuleType
@@ -190,3 +194,28 @@ async def invoice_of(svc: RunningService, headers: dict[str, str], order_id: str
 @pytest.fixture
 def given() -> ModuleType:
     return sys.modules[__name__]
+
+
+@pytest.fixture
+def irp_url() -> Iterator[str]:
+    """The IRP sandbox as its own process on a free port (the latency and kill tests call it over HTTP)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "o2c.invoicing.adapters.irp_sandbox"],
+                               env=os.environ | {"O2C_IRP_SANDBOX_PORT": str(port)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.1)
+    yield url
+    process.kill()  # a graceful stop would wait out a slow answer still pending for a dead caller
+    process.wait(timeout=10)

@@ -10,15 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
@@ -33,40 +30,16 @@ SHIPMENTS = int(os.environ.get("O2C_MEASURE_SHIPMENTS", "200"))
 LINES = 10
 
 
-@pytest.fixture
-def irp_sandbox_url() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "o2c.invoicing.adapters.irp_sandbox"],
-        env=os.environ | {"O2C_IRP_SANDBOX_PORT": str(port)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-
-
 async def test_shipment_ready_to_invoice_issued_p99_at_20_per_second(
-    harness: Any, broker: Any, given: ModuleType, irp_sandbox_url: str
+    harness: Any, broker: Any, given: ModuleType, irp_url: str
 ) -> None:
-    invoicing = await harness.start(DEFINITION, irp_mode="sandbox", irp_base_url=irp_sandbox_url,
+    invoicing = await harness.start(DEFINITION, irp_mode="sandbox", irp_base_url=irp_url,
                                     irn_worker="separate")
     await given.rates_replicated(invoicing)
     worker = subprocess.Popen(
         [sys.executable, "-m", "o2c.invoicing.irn_worker"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env=os.environ | {"O2C_INVOICING_DATABASE_URL": harness.urls["invoicing"],
-                          "O2C_INVOICING_IRP_BASE_URL": irp_sandbox_url, "O2C_INVOICING_TOPIC_PREFIX": harness.prefix})
+                          "O2C_INVOICING_IRP_BASE_URL": irp_url, "O2C_INVOICING_TOPIC_PREFIX": harness.prefix})
     consumer = AIOKafkaConsumer(harness.prefix + events_topic("invoicing"), bootstrap_servers=harness.bootstrap,
                                 auto_offset_reset="latest", enable_auto_commit=False, group_id=None,
                                 fetch_max_wait_ms=5)
