@@ -172,6 +172,48 @@ async def test_the_same_dispatch_twice_is_one_signed_webhook_delivery(harness: S
             assert expected in payload["body"], expected
 
 
+async def test_a_rotated_secret_keeps_signing_beside_the_new_one_for_its_grace_window(
+        harness: ServiceHarness, issuer: LocalIssuer) -> None:
+    with RecordingServer() as receiver:
+        svc = await harness.start(DEFINITION, **fast_webhooks(attempts=3))
+        made = await subscribe(svc, issuer, hook(receiver.port))
+        path = f"/webhooks/{made['subscription_id']}/secret"
+        async with svc.client(**bearer(issuer, "sre")) as c:
+            refused = await c.post(path, params={"keep_previous_hours": 100})
+            assert refused.status_code == 422 and "keep_previous_hours" in refused.text
+            rotated = await c.post(path)  # the default grace: the first secret still signs
+            assert rotated.status_code == 200, rotated.text
+        second = rotated.json()
+        assert second["secret"] != made["secret"] and second["previous_secret_until"]
+
+        async def received(count: int) -> tuple[dict[str, str], bytes]:
+            async def arrived() -> bool:
+                return len(receiver.received) >= count
+            await wait_for(arrived, what=f"webhook {count} received")
+            _, headers, body = receiver.received[count - 1]
+            return headers, body
+
+        await publish(harness, Envelope.wrap(dispatched("ord-" + uuid.uuid4().hex[:8]), producer="dispatch"))
+        headers, body = await received(1)
+        header, delivery_id = headers[SIGNATURE_HEADER.lower()], headers[DELIVERY_HEADER.lower()]
+        now = int(time.time())
+        assert header.count("v1=") == 2
+        assert verify(second["secret"], header, delivery_id, body, now=now)
+        assert verify(made["secret"], header, delivery_id, body, now=now)  # a receiver not yet switched over
+
+        async with svc.client(**bearer(issuer, "sre")) as c:
+            third = (await c.post(path, params={"keep_previous_hours": 0})).json()  # a leak: stop the old at once
+        assert third["previous_secret_until"] is None
+        await publish(harness, Envelope.wrap(dispatched("ord-" + uuid.uuid4().hex[:8]), producer="dispatch"))
+        headers, body = await received(2)
+        header, delivery_id = headers[SIGNATURE_HEADER.lower()], headers[DELIVERY_HEADER.lower()]
+        now = int(time.time())
+        assert header.count("v1=") == 1
+        assert verify(third["secret"], header, delivery_id, body, now=now)
+        assert not verify(second["secret"], header, delivery_id, body, now=now)
+        assert not verify(made["secret"], header, delivery_id, body, now=now)
+
+
 async def test_a_receiver_down_is_retried_then_dead_with_the_attempts_listed(harness: ServiceHarness,
                                                                              issuer: LocalIssuer) -> None:
     down = hook(free_port())  # nothing listens there

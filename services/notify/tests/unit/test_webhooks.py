@@ -51,6 +51,21 @@ def test_a_receiver_accepts_only_the_right_secret_delivery_id_fresh_and_untamper
     assert not verify("s3cret", header.replace("t=1700000000", "t=1700000100"), "whd-1", body, now=T + 100)
 
 
+def test_during_a_rotation_both_secrets_sign_and_either_verifies() -> None:
+    body = body_bytes({"kind": "dispatched"})
+    header = signature(["new-secret", "old-secret"], T, "whd-1", body)
+    assert header.startswith(f"t={T},v1=") and header.count("v1=") == 2
+    assert header.split(",")[1] == signature("new-secret", T, "whd-1", body).split(",")[1]  # the new one first
+    assert verify("new-secret", header, "whd-1", body, now=T)
+    assert verify("old-secret", header, "whd-1", body, now=T)
+    assert not verify("third", header, "whd-1", body, now=T)
+    assert not verify("new-secret", f"t={T},{header}", "whd-1", body, now=T)  # two timestamps: refused
+    with pytest.raises(ValueError):
+        signature(["new-secret", ""], T, "whd-1", body)
+    with pytest.raises(ValueError):
+        signature([], T, "whd-1", body)
+
+
 def test_an_empty_key_signs_nothing_and_verifies_nothing() -> None:
     body = body_bytes({"kind": "dispatched"})
     forged = f"t={T},v1={hmac.new(b'', f'{T}.whd-1.'.encode() + body, hashlib.sha256).hexdigest()}"

@@ -73,6 +73,9 @@ webhook_subscription = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("secret_rotated_at", sa.DateTime(timezone=True)),
+    # the secret a rotation replaced, sealed likewise: it signs beside the new one until previous_secret_until
+    sa.Column("previous_secret_sealed", sa.Text),
+    sa.Column("previous_secret_until", sa.DateTime(timezone=True)),
     sa.Column("removed_at", sa.DateTime(timezone=True)),
     sa.Column("removed_by", sa.Text),
     sa.CheckConstraint("NOT active OR secret_sealed IS NOT NULL", name="ck_webhook_subscription_secret"),

@@ -13,9 +13,9 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -116,14 +116,20 @@ class WebhookRepository:
             webhook_subscription.c.id)
         return [subscription_view(r._mapping) for r in await self.session.execute(query)]
 
-    async def rotate(self, box: SecretBox, subscription_id: str, owner: str) -> str | None:
-        """A fresh secret for the owner's subscription, effective for every later attempt; None: not theirs."""
+    async def rotate(self, box: SecretBox, subscription_id: str, owner: str, *,
+                     keep_previous: timedelta = timedelta(0)) -> str | None:
+        """A fresh secret for the owner's subscription, signing every later attempt; the one it replaces keeps
+        signing beside it for `keep_previous` (zero: it stops at once). None: not theirs."""
         secret = new_secret()
+        table = webhook_subscription.c
+        keep = keep_previous > timedelta(0)
         updated = await self.session.execute(sa.update(webhook_subscription).where(
-            webhook_subscription.c.subscription_id == subscription_id, webhook_subscription.c.owner == owner,
-            webhook_subscription.c.active,
-        ).values(secret_sealed=box.seal(subscription_id, secret), secret_rotated_at=sa.func.now())
-            .returning(webhook_subscription.c.id))
+            table.subscription_id == subscription_id, table.owner == owner, table.active,
+        ).values(secret_sealed=box.seal(subscription_id, secret), secret_rotated_at=sa.func.now(),
+                 # the right-hand side reads the row before the update: the secret being replaced
+                 previous_secret_sealed=table.secret_sealed if keep else None,
+                 previous_secret_until=sa.func.now() + keep_previous if keep else None)
+            .returning(table.id))
         return secret if updated.first() is not None else None
 
     async def remove(self, subscription_id: str, owner: str, removed_by: str) -> bool:
@@ -131,7 +137,8 @@ class WebhookRepository:
         updated = await self.session.execute(sa.update(webhook_subscription).where(
             webhook_subscription.c.subscription_id == subscription_id, webhook_subscription.c.owner == owner,
             webhook_subscription.c.active,
-        ).values(active=False, secret_sealed=None, removed_at=sa.func.now(), removed_by=removed_by)
+        ).values(active=False, secret_sealed=None, previous_secret_sealed=None, previous_secret_until=None,
+                 removed_at=sa.func.now(), removed_by=removed_by)
             .returning(webhook_subscription.c.id))
         if updated.first() is None:
             return False
@@ -179,7 +186,9 @@ def subscription_view(row: Any) -> dict[str, Any]:
     """What an owner sees of a subscription: never the secret."""
     return {"subscription_id": row["subscription_id"], "url": row["url"], "customer_id": row["customer_id"],
             "partner_id": row["partner_id"], "active": row["active"], "created_by": row["created_by"],
-            "created_at": _iso(row["created_at"]), "secret_rotated_at": _iso(row["secret_rotated_at"])}
+            "created_at": _iso(row["created_at"]), "secret_rotated_at": _iso(row["secret_rotated_at"]),
+            # when the replaced secret stops signing (None: only the current one signs)
+            "previous_secret_until": _iso(row["previous_secret_until"]) if row["previous_secret_sealed"] else None}
 
 
 def delivery_view(row: Any) -> dict[str, Any]:
@@ -247,7 +256,7 @@ class HttpWebhookSender:
                  clock: Callable[[], float] = time.time) -> None:
         self.policy, self.timeout, self.transport, self.clock = policy, timeout, transport, clock
 
-    async def post(self, url: str, secret: str, payload: dict[str, Any], *, delivery_id: str,
+    async def post(self, url: str, secret: str | Sequence[str], payload: dict[str, Any], *, delivery_id: str,
                    kind: str) -> Attempted:
         try:
             pinned = await self.policy.pin(url)
@@ -293,7 +302,8 @@ async def send_due(sessions: async_sessionmaker[AsyncSession], sender: HttpWebho
     async with sessions() as session, session.begin():
         rows = (await session.execute(
             sa.select(webhook_delivery, webhook_subscription.c.secret_sealed, webhook_subscription.c.active
-                      .label("subscribed"))
+                      .label("subscribed"), webhook_subscription.c.previous_secret_sealed,
+                      webhook_subscription.c.previous_secret_until)
             .select_from(webhook_delivery.outerjoin(webhook_subscription, webhook_subscription.c.subscription_id
                                                     == webhook_delivery.c.subscription_id))
             .where(webhook_delivery.c.status == "pending", webhook_delivery.c.next_attempt_at <= now())
@@ -310,11 +320,13 @@ async def send_due(sessions: async_sessionmaker[AsyncSession], sender: HttpWebho
                                       .values(**values))
                 continue
             try:
-                secret = box.open(row.subscription_id, row.secret_sealed)
+                keys = [box.open(row.subscription_id, row.secret_sealed)]
+                if row.previous_secret_sealed and row.previous_secret_until and row.previous_secret_until > at:
+                    keys.append(box.open(row.subscription_id, row.previous_secret_sealed))
             except ValueError as exc:  # the sealing key changed: this row fails, the others are still sent
                 result = Attempted(ok=False, status_code=None, error=f"secret unreadable: {exc}")
             else:
-                result = await sender.post(row.url, secret, row.payload, delivery_id=row.delivery_id, kind=row.kind)
+                result = await sender.post(row.url, keys, row.payload, delivery_id=row.delivery_id, kind=row.kind)
             at = now()
             outcome = after_attempt(policy, attempt, result.ok, at)
             entry = {"attempt": attempt, "at": at.isoformat(), "status": result.status_code, "error": result.error}

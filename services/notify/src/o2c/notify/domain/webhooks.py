@@ -2,8 +2,10 @@
 the retry schedule.
 
 Signature header `X-O2C-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<delivery id>." + raw body)>`
-with the delivery id in `X-O2C-Delivery`; each subscription has its own secret. A receiver recomputes the
-HMAC over the raw bytes, refuses timestamps outside the replay window and remembers delivery ids it has seen."""
+with the delivery id in `X-O2C-Delivery`; each subscription has its own secret. While a rotated-out secret is
+still in its grace window the header carries one `v1=` per secret (the new one first), so a receiver that has
+not yet installed the new secret keeps verifying. A receiver recomputes the HMAC over the raw bytes, accepts
+when any `v1` matches, refuses timestamps outside the replay window and remembers delivery ids it has seen."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import ipaddress
 import json
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,11 +45,19 @@ def signed_bytes(timestamp: int, delivery_id: str, body: bytes) -> bytes:
     return f"{timestamp}.{delivery_id}.".encode() + body
 
 
-def signature(secret: str, timestamp: int, delivery_id: str, body: bytes) -> str:
-    if not secret:
+MAX_PREVIOUS_SECRET_HOURS = 72
+"""The longest a rotated-out secret keeps signing: long enough for a partner's change window, short enough that
+a leaked secret does not stay useful."""
+
+
+def signature(secret: str | Sequence[str], timestamp: int, delivery_id: str, body: bytes) -> str:
+    """The header value: one `v1=` per secret, in the order given (current first)."""
+    keys = [secret] if isinstance(secret, str) else list(secret)
+    if not keys or not all(keys):
         raise ValueError("a webhook is never signed with an empty secret")
-    digest = hmac.new(secret.encode(), signed_bytes(timestamp, delivery_id, body), hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+    signed = signed_bytes(timestamp, delivery_id, body)
+    return ",".join([f"t={timestamp}", *(
+        f"v1={hmac.new(key.encode(), signed, hashlib.sha256).hexdigest()}" for key in keys)])
 
 
 def verify(secret: str, header: str, delivery_id: str, body: bytes, *, now: int,
@@ -56,15 +66,18 @@ def verify(secret: str, header: str, delivery_id: str, body: bytes, *, now: int,
     the replay window. An empty secret verifies nothing (a key anyone can guess signs anything)."""
     if not secret or not delivery_id:
         return False
-    parts = dict(p.strip().split("=", 1) for p in header.split(",") if "=" in p)
+    pairs = [p.strip().split("=", 1) for p in header.split(",") if "=" in p]
+    stamps = [value for name, value in pairs if name == "t"]
     try:
-        timestamp = int(parts.get("t", ""))
+        timestamp = int(stamps[0]) if len(stamps) == 1 else None
     except ValueError:
         return False
-    if abs(now - timestamp) > tolerance:
+    if timestamp is None or abs(now - timestamp) > tolerance:
         return False
     expected = hmac.new(secret.encode(), signed_bytes(timestamp, delivery_id, body), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, parts.get("v1", ""))
+    # compare with every v1 (no early exit) so timing says nothing of which one matched
+    matches = [hmac.compare_digest(expected, value) for name, value in pairs if name == "v1"]
+    return any(matches)
 
 
 # --- which URLs may be called ---------------------------------------------------------------------

@@ -4,9 +4,10 @@ the secret (shown once again). SRE reads deliveries, `?status=dead` being the de
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from o2c.kit.auth import Principal, Role
 from o2c.kit.edge import Limit, RequestModel
 from o2c.kit.policy import allow
@@ -14,7 +15,7 @@ from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.scope import partner_serves
 from o2c.kit.service import Runtime
 from o2c.notify.adapters.webhooks import SecretBox, UrlPolicy, WebhookRepository
-from o2c.notify.domain.webhooks import MAX_URL_LENGTH, UrlRefused
+from o2c.notify.domain.webhooks import MAX_PREVIOUS_SECRET_HOURS, MAX_URL_LENGTH, UrlRefused
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,12 +93,15 @@ def router(rt: Runtime, box: SecretBox, urls: UrlPolicy) -> APIRouter:
             return await WebhookRepository(session).listed(owner)
 
     @api.post("/webhooks/{subscription_id}/secret",
-              summary="Rotate the subscription's signing secret (its owner only); the new one is shown this once")
-    async def rotate_secret(subscription_id: SubscriptionId, who: subscriber) -> dict[str, Any]:
+              summary="Rotate the subscription's signing secret (its owner only); the new one is shown this once. "
+                      "The replaced one keeps signing beside it for keep_previous_hours (0: it stops at once)")
+    async def rotate_secret(subscription_id: SubscriptionId, who: subscriber,
+                            keep_previous_hours: Annotated[int, Query(ge=0, le=MAX_PREVIOUS_SECRET_HOURS)] = 24,
+                            ) -> dict[str, Any]:
         owner = owner_of(who)
         async with rt.sessions() as session, session.begin():
             repo = WebhookRepository(session)
-            secret = await repo.rotate(box, subscription_id, owner)
+            secret = await repo.rotate(box, subscription_id, owner, keep_previous=timedelta(hours=keep_previous_hours))
             found = await repo.owned(subscription_id, owner) if secret else None
         if secret is None or found is None:
             raise NotFound("webhook subscription", subscription_id)
