@@ -36,6 +36,7 @@ from o2c.contracts.v1.common import (
     VehicleType,
     WarehouseAllocation,
 )
+from o2c.contracts.v1.parking import parking_type_names
 
 M = TypeVar("M", bound=Message)
 
@@ -833,6 +834,20 @@ _ALL: list[Message] = [
         failed_at=_at(2, 11, 30),
     ),
 ]
+
+# parked keys (issue 17): invoicing could not take the e-way bill of the story's invoice and holds the order's
+# later e-way bill events behind it; the same example for every service.
+_PARKING_MODULES = (sales, credit, inventory, dispatch, invoicing, ewaybill, notify)
+for _module in _PARKING_MODULES:
+    _parked, _released = (getattr(_module, n) for n in parking_type_names(_module.__name__.rsplit(".", 1)[1]))
+    _ALL += [
+        _parked(key=ORDER_ID, service=_module.__name__.rsplit(".", 1)[1], topic="o2c.ewaybill.events.v1",
+                dead_letter_id=17, message_type="EwayBillGenerated",
+                reason="PermanentError: e-way bill 381001234567 names unknown invoice inv-000123",
+                parked_at=_at(4, 7, 5)),
+        _released(key=ORDER_ID, service=_module.__name__.rsplit(".", 1)[1], topic="o2c.ewaybill.events.v1",
+                  dead_letter_id=17, resolution="replayed", released_at=_at(4, 9, 40)),
+    ]
 
 SAMPLES: dict[tuple[str, int], Message] = {(m.TYPE, m.VERSION): m for m in _ALL}
 """One example per (type, version)."""

@@ -12,6 +12,7 @@ from o2c.contracts.envelope import Message
 from o2c.contracts.topics import Service, events_topic
 from o2c.contracts.types import DocumentNumber, Money
 from o2c.contracts.v1.common import Part
+from o2c.contracts.v1.parking import KeyParked, KeyReleased
 from pydantic import AwareDatetime, Field
 
 EVENTS = events_topic(Service.CREDIT)
@@ -221,3 +222,22 @@ class CreditExposureReleased(Message):
     released_amount: Money
     open_order_exposure_after: Money = Field(description="What of the order still counts as open exposure")
     released_at: AwareDatetime
+
+
+# --- parked keys (issue 17): the same fields in every service, this service's own types and topic ---------
+
+
+class CreditKeyParked(KeyParked):
+    """Credit dead-lettered a message and holds its key's later messages on that topic behind it."""
+
+    TYPE: ClassVar[str] = "CreditKeyParked"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+
+class CreditKeyReleased(KeyReleased):
+    """Credit replayed or discarded the dead letter that parked the key: its held messages ran."""
+
+    TYPE: ClassVar[str] = "CreditKeyReleased"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)

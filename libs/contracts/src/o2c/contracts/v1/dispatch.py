@@ -22,6 +22,7 @@ from o2c.contracts.v1.common import (
     SupplyType,
     TransportDetails,
 )
+from o2c.contracts.v1.parking import KeyParked, KeyReleased
 from pydantic import AwareDatetime, Field
 
 EVENTS = events_topic(Service.DISPATCH)
@@ -218,3 +219,22 @@ class PickListCancellationRefused(Message):
     request_id: str
     reason: str = "already dispatched"
     refused_at: AwareDatetime
+
+
+# --- parked keys (issue 17): the same fields in every service, this service's own types and topic ---------
+
+
+class DispatchKeyParked(KeyParked):
+    """Dispatch dead-lettered a message and holds its key's later messages on that topic behind it."""
+
+    TYPE: ClassVar[str] = "DispatchKeyParked"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+
+class DispatchKeyReleased(KeyReleased):
+    """Dispatch replayed or discarded the dead letter that parked the key: its held messages ran."""
+
+    TYPE: ClassVar[str] = "DispatchKeyReleased"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)

@@ -9,6 +9,7 @@ from o2c.contracts.envelope import Message
 from o2c.contracts.topics import Service, events_topic
 from o2c.contracts.types import DocumentNumber, EwayBillNumber, Money
 from o2c.contracts.v1.common import TransportDetails
+from o2c.contracts.v1.parking import KeyParked, KeyReleased
 from pydantic import AwareDatetime, Field
 
 EVENTS = events_topic(Service.EWAYBILL)
@@ -112,3 +113,22 @@ class EwayBillExtended(_EwayBillFacts):
     remaining_distance_km: int = Field(ge=0)
     reason: str
     extended_at: AwareDatetime
+
+
+# --- parked keys (issue 17): the same fields in every service, this service's own types and topic ---------
+
+
+class EwaybillKeyParked(KeyParked):
+    """Ewaybill dead-lettered a message and holds its key's later messages on that topic behind it."""
+
+    TYPE: ClassVar[str] = "EwaybillKeyParked"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+
+class EwaybillKeyReleased(KeyReleased):
+    """Ewaybill replayed or discarded the dead letter that parked the key: its held messages ran."""
+
+    TYPE: ClassVar[str] = "EwaybillKeyReleased"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)

@@ -11,6 +11,7 @@ from o2c.contracts.envelope import Message
 from o2c.contracts.topics import Service, events_topic
 from o2c.contracts.types import DocumentNumber, Quantity
 from o2c.contracts.v1.common import BatchAllocation, LineQuantity, Part, Shortfall, WarehouseAllocation
+from o2c.contracts.v1.parking import KeyParked, KeyReleased
 from pydantic import AwareDatetime, Field
 
 EVENTS = events_topic(Service.INVENTORY)
@@ -139,3 +140,22 @@ class GoodsReturned(Message):
     warehouse_id: str
     lines: list[ReturnedLine] = Field(min_length=1)
     received_at: AwareDatetime
+
+
+# --- parked keys (issue 17): the same fields in every service, this service's own types and topic ---------
+
+
+class InventoryKeyParked(KeyParked):
+    """Inventory dead-lettered a message and holds its key's later messages on that topic behind it."""
+
+    TYPE: ClassVar[str] = "InventoryKeyParked"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+
+class InventoryKeyReleased(KeyReleased):
+    """Inventory replayed or discarded the dead letter that parked the key: its held messages ran."""
+
+    TYPE: ClassVar[str] = "InventoryKeyReleased"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)

@@ -22,6 +22,7 @@ from o2c.contracts.types import (
     StateCode,
 )
 from o2c.contracts.v1.common import Address, BatchAllocation, Contact, Part, SupplyType, TransportDetails
+from o2c.contracts.v1.parking import KeyParked, KeyReleased
 from pydantic import AwareDatetime, Field
 
 EVENTS = events_topic(Service.INVOICING)
@@ -236,3 +237,22 @@ class CreditNoteIssued(Message):
     totals: InvoiceTotals
     irn: IrnDetails | None = None
     issued_at: AwareDatetime
+
+
+# --- parked keys (issue 17): the same fields in every service, this service's own types and topic ---------
+
+
+class InvoicingKeyParked(KeyParked):
+    """Invoicing dead-lettered a message and holds its key's later messages on that topic behind it."""
+
+    TYPE: ClassVar[str] = "InvoicingKeyParked"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+
+class InvoicingKeyReleased(KeyReleased):
+    """Invoicing replayed or discarded the dead letter that parked the key: its held messages ran."""
+
+    TYPE: ClassVar[str] = "InvoicingKeyReleased"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)

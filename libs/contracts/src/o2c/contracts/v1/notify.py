@@ -8,6 +8,7 @@ from typing import ClassVar
 from o2c.contracts.envelope import Message
 from o2c.contracts.topics import Service, events_topic
 from o2c.contracts.v1.common import NotificationChannel
+from o2c.contracts.v1.parking import KeyParked, KeyReleased
 from pydantic import AwareDatetime, Field
 
 EVENTS = events_topic(Service.NOTIFY)
@@ -58,3 +59,22 @@ class CustomerNotificationFailed(Message):
     reason: str
     cause_message_id: str | None = None
     failed_at: AwareDatetime
+
+
+# --- parked keys (issue 17): the same fields in every service, this service's own types and topic ---------
+
+
+class NotifyKeyParked(KeyParked):
+    """Notify dead-lettered a message and holds its key's later messages on that topic behind it."""
+
+    TYPE: ClassVar[str] = "NotifyKeyParked"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+
+class NotifyKeyReleased(KeyReleased):
+    """Notify replayed or discarded the dead letter that parked the key: its held messages ran."""
+
+    TYPE: ClassVar[str] = "NotifyKeyReleased"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)

@@ -23,6 +23,7 @@ from o2c.contracts.v1.common import (
     ShortagePolicy,
     SupplyType,
 )
+from o2c.contracts.v1.parking import KeyParked, KeyReleased
 from o2c.india.gst_rates import HSN_PREFIX_PATTERN
 from pydantic import AwareDatetime, Field
 
@@ -484,3 +485,22 @@ class CancelPickList(_Command):
     CONSUMERS: ClassVar[tuple[str, ...]] = (Service.DISPATCH,)
 
     shipment_ids: list[str] = Field(default_factory=list, description="Empty: every open shipment of the order")
+
+
+# --- parked keys (issue 17): the same fields in every service, this service's own types and topic ---------
+
+
+class SalesKeyParked(KeyParked):
+    """Sales dead-lettered a message and holds its key's later messages on that topic behind it."""
+
+    TYPE: ClassVar[str] = "SalesKeyParked"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = ()
+
+
+class SalesKeyReleased(KeyReleased):
+    """Sales replayed or discarded the dead letter that parked the key: its held messages ran."""
+
+    TYPE: ClassVar[str] = "SalesKeyReleased"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = ()
