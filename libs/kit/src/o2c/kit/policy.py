@@ -68,6 +68,8 @@ ACTIONS: dict[str, str] = {
     "sales.return.authorise": "authorise a return against an invoice",
     "sales.tracking.read": "track orders: page, live updates, search, list",
     "sales.tracking.dashboards": "read the business dashboards",
+    "sales.dead-letter-group.read": "list one record's dead letters grouped across the services that read it",
+    "sales.dead-letter-group.resolve": "discard or replay one record's dead letters in every service at once",
     # credit
     "credit.sanction.read": "read the sanction queue and a sanction",
     "credit.sanction.decide": "approve or reject a held order",
@@ -184,7 +186,8 @@ POLICY: dict[Role, Reach] = {
     Role.SRE: _reach(
         "sales.tracking.read", "sales.tracking.dashboards", "sales.saga-exception.read",
         "notify.webhook.subscribe", "notify.webhook.delivery.read",
-        "admin.dead-letter.read", "admin.dead-letter.resolve"),
+        "admin.dead-letter.read", "admin.dead-letter.resolve",
+        "sales.dead-letter-group.read", "sales.dead-letter-group.resolve"),
 }
 
 # Routes open without a token, by (method, path): probes, the static console and its forwarder (which passes

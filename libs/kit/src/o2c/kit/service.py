@@ -11,12 +11,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Query
 from o2c.kit.auth import Principal
 from o2c.kit.db import database_ready, make_engine, make_sessionmaker, upgrade_to_head
 from o2c.kit.edge import Limit, RequestModel, RowId
@@ -88,10 +89,14 @@ def dead_letter_router(runtime: Runtime) -> APIRouter:
         return runtime.consumer
 
     @router.get("/dead-letters", summary="Dead letters of this service's consumer")
-    async def get_dead_letters(_: DeadLetterReader, status: str | None = "open",
-                               limit: Limit = 100) -> list[dict[str, Any]]:
+    async def get_dead_letters(_: DeadLetterReader, status: str | None = "open", limit: Limit = 100,
+                               topic: Annotated[str | None, Query(max_length=249)] = None,
+                               partition: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+                               offset: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
+                               message_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
         async with runtime.sessions() as session:
-            return await list_dead_letters(session, status, limit)
+            return await list_dead_letters(session, status, limit, topic=topic, partition=partition, offset=offset,
+                                           message_id=str(message_id) if message_id else None)
 
     @router.post("/dead-letters/{dead_letter_id}/replay", summary="Replay through the same handler")
     async def post_replay(dead_letter_id: RowId, who: DeadLetterResolver) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from o2c.kit.service import Runtime, ServiceDefinition
 from o2c.sales import tracking
 from o2c.sales.adapters.db import metadata
 from o2c.sales.adapters.repository import SqlRepository
-from o2c.sales.entrypoints import http, messages
+from o2c.sales.entrypoints import dead_letter_groups, http, messages, parked
 from o2c.sales.service_layer import catalog, coordinator
 from o2c.sales.service_layer.ports import UnitOfWork
 from o2c.sales.settings import SalesSettings
@@ -89,11 +89,11 @@ async def run_saga_timer(rt: Runtime) -> None:
 
 
 def _routers(rt: Runtime) -> list[APIRouter]:
-    return [http.router(rt), tracking.router(rt)]
+    return [http.router(rt), tracking.router(rt), dead_letter_groups.router(rt)]
 
 
 def _handlers(rt: Runtime) -> dict[str, Handler]:
-    return combine_handlers(messages.handlers(rt), tracking.handlers(rt))
+    return combine_handlers(messages.handlers(rt), tracking.handlers(rt), parked.handlers())
 
 
 def _with_tracking_tables(base: MetaData) -> MetaData:

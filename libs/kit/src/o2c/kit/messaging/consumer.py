@@ -35,6 +35,7 @@ from o2c.contracts.topics import deadletter_topic
 from o2c.kit.messaging.errors import TransientError, is_transient
 from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
 from o2c.kit.messaging.outbox import Outbox
+from o2c.kit.messaging.parking import parked_notice
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.telemetry import (
     CONSUMER_LAG,
@@ -598,10 +599,12 @@ class MessageConsumer:
         if dead_letter_id is None:
             return  # this position was dead-lettered already (redelivery after a crash)
         if status == "open" and env is not None:
-            await session.execute(
+            parked = await session.execute(
                 pg_insert(TABLES.parked_key).values(topic=record.topic, key=env.key, dead_letter_id=dead_letter_id)
-                .on_conflict_do_nothing()
+                .on_conflict_do_nothing().returning(TABLES.parked_key.c.key)
             )
+            if parked.scalar_one_or_none() is not None:
+                await self.announce_parked(session, env, record.topic, dead_letter_id, reason)
         await self.outbox.add_bytes(
             session, topic=self.topic_prefix + deadletter_topic(self.service), key=env.key if env else None,
             type_=env.type if env else "Undecodable", value=record.value or b"",
@@ -613,6 +616,14 @@ class MessageConsumer:
         )
         # Counted by the caller once the transaction commits (a rolled-back attempt stored nothing).
         session.info.setdefault("o2c_dead_letters", []).append((record.topic, env.type if env else "Undecodable"))
+
+    async def announce_parked(self, session: AsyncSession, env: Envelope, topic: str, dead_letter_id: int,
+                              reason: str) -> None:
+        """Tells the chain (sales' order page, saga exceptions) that this service now holds `env.key`."""
+        notice = parked_notice(self.service, key=env.key, topic=topic.removeprefix(self.topic_prefix),
+                               dead_letter_id=dead_letter_id, message_type=env.type, reason=reason)
+        if notice is not None:
+            await self.outbox.add(session, notice, correlation_id=env.correlation_id, causation_id=env.message_id)
 
     def snapshot(self) -> dict[str, Any]:
         def at(ts: float | None) -> str | None:

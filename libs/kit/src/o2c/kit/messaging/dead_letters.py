@@ -13,6 +13,7 @@ from typing import Any
 from aiokafka import ConsumerRecord
 from o2c.kit.messaging.consumer import MessageConsumer, _Decoded
 from o2c.kit.messaging.errors import is_transient
+from o2c.kit.messaging.parking import parked_notice, released_notice
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.problems import Conflict, NotFound
 from sqlalchemy import delete, select, update
@@ -37,8 +38,11 @@ def _as_record(row: Any) -> ConsumerRecord[bytes, bytes]:
 
 
 async def list_dead_letters(
-    session: AsyncSession, status: str | None = "open", limit: int = 100
+    session: AsyncSession, status: str | None = "open", limit: int = 100, *, topic: str | None = None,
+    partition: int | None = None, offset: int | None = None, message_id: str | None = None,
 ) -> list[dict[str, Any]]:
+    """Newest last; narrowed to one record by its position or message id when given (the SRE's group of one
+    record's dead letters across services)."""
     dl = TABLES.dead_letter
     query = select(
         dl.c.id, dl.c.message_id, dl.c.topic, dl.c.partition, dl.c.offset, dl.c.key, dl.c.type, dl.c.reason,
@@ -46,6 +50,10 @@ async def list_dead_letters(
     ).order_by(dl.c.id).limit(limit)
     if status:
         query = query.where(dl.c.status == status)
+    for column, value in ((dl.c.topic, topic), (dl.c.partition, partition), (dl.c.offset, offset),
+                          (dl.c.message_id, message_id)):
+        if value is not None:
+            query = query.where(column == value)
     rows = (await session.execute(query)).mappings().all()
     return [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()} for r in rows]
 
@@ -71,7 +79,8 @@ async def discard_dead_letter(
             .values(status="discarded", resolved_at=func.now(), resolved_by=actor,
                     reason=dl.c.reason + " | discarded: " + reason)
         )
-    return [ReplayOutcome(dead_letter_id, "discarded", reason), *await _release_followers(consumer, row, actor)]
+    return [ReplayOutcome(dead_letter_id, "discarded", reason),
+            *await _release_followers(consumer, row, actor, "discarded")]
 
 
 async def _open_row(consumer: MessageConsumer, dead_letter_id: int) -> Any:
@@ -85,11 +94,17 @@ async def _open_row(consumer: MessageConsumer, dead_letter_id: int) -> Any:
     return row
 
 
-async def _release_followers(consumer: MessageConsumer, head: Any, actor: str) -> list[ReplayOutcome]:
+async def _release_followers(consumer: MessageConsumer, head: Any, actor: str,
+                             resolution: str = "replayed") -> list[ReplayOutcome]:
     dl, pk = TABLES.dead_letter, TABLES.parked_key
     async with consumer.sessions() as session, session.begin():
-        await session.execute(delete(pk).where(pk.c.topic == head.topic, pk.c.key == head.key,
-                                               pk.c.dead_letter_id == head.id))
+        released = await session.execute(delete(pk).where(pk.c.topic == head.topic, pk.c.key == head.key,
+                                                          pk.c.dead_letter_id == head.id).returning(pk.c.key))
+        if released.scalar_one_or_none() is not None:
+            notice = released_notice(consumer.service, key=head.key, topic=head.topic.removeprefix(
+                consumer.topic_prefix), dead_letter_id=head.id, resolution=resolution)
+            if notice is not None:
+                await consumer.outbox.add(session, notice, correlation_id=head.key)
         followers = (await session.execute(
             select(dl).where(dl.c.topic == head.topic, dl.c.key == head.key, dl.c.status == "parked")
             .order_by(dl.c.partition, dl.c.offset)
@@ -105,6 +120,11 @@ async def _release_followers(consumer: MessageConsumer, head: Any, actor: str) -
                 await session.execute(
                     pk.insert().values(topic=head.topic, key=head.key, dead_letter_id=follower.id)
                 )
+                notice = parked_notice(consumer.service, key=head.key, topic=head.topic.removeprefix(
+                    consumer.topic_prefix), dead_letter_id=follower.id, message_type=follower.type,
+                    reason=outcome.detail)
+                if notice is not None:
+                    await consumer.outbox.add(session, notice, correlation_id=head.key)
             break
     return outcomes
 

@@ -207,3 +207,17 @@ return_authorisation = sa.Table(
     sa.Column("doc", JSONB, nullable=False),
     sa.Column("created_at", _TS, nullable=False),
 )
+
+parked_elsewhere = sa.Table(
+    # Keys another service's consumer holds behind a dead letter (its KeyParked / KeyReleased notices): the
+    # order page and the saga exceptions show them beside sales' own parked keys.
+    "parked_elsewhere", metadata,
+    sa.Column("service", sa.Text, primary_key=True),
+    sa.Column("topic", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("dead_letter_id", sa.BigInteger, nullable=False),
+    sa.Column("message_type", sa.Text),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("parked_at", _TS, nullable=False),
+    sa.Index("parked_elsewhere_key", "key"),
+)

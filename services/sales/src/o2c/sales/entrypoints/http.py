@@ -20,7 +20,6 @@ from o2c.contracts.v1.sales import ReturnReason
 from o2c.kit.auth import Principal
 from o2c.kit.edge import Amount, Code, EffectiveDate, GstStateCode, Limit, Qty, Rate, RequestModel
 from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
-from o2c.kit.messaging.schema import TABLES
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.scope import CustomerScope, ensure_may_see
@@ -48,6 +47,7 @@ from o2c.sales.domain.quotation import LineRequest, StockView
 from o2c.sales.domain.tax import gst_rate
 from o2c.sales.entrypoints import views
 from o2c.sales.entrypoints.document import quotation_html
+from o2c.sales.entrypoints.parked import parked_keys
 from o2c.sales.service_layer import catalog, customers, orders
 from o2c.sales.service_layer.coordinator import CoordinatorPolicy
 from o2c.sales.service_layer.errors import ForbiddenError, NotFoundError
@@ -611,15 +611,9 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         return views.quotation(quotation)
 
     async def parked(session: Any, order_ids: Sequence[str] | None) -> list[dict[str, Any]]:
-        """Orders whose message was dead-lettered: the kit parks the key so later messages wait behind it."""
-        pk, dl = TABLES.parked_key, TABLES.dead_letter
-        stmt = sa.select(pk.c.key, pk.c.topic, pk.c.dead_letter_id, pk.c.parked_at, dl.c.type, dl.c.reason).join(
-            dl, dl.c.id == pk.c.dead_letter_id)
-        if order_ids is not None:
-            stmt = stmt.where(pk.c.key.in_(list(order_ids)))
-        rows = (await session.execute(stmt.order_by(pk.c.parked_at.desc()).limit(500))).all()
-        return [{"order_id": r.key, "topic": r.topic, "dead_letter_id": r.dead_letter_id, "message_type": r.type,
-                 "reason": r.reason, "parked_at": r.parked_at.isoformat()} for r in rows]
+        """Orders whose message was dead-lettered here or in any other service (their KeyParked notices): the
+        kit parks the key so later messages wait behind it."""
+        return await parked_keys(session, order_ids)
 
     async def order_answer(order_id: str) -> dict[str, Any]:
         async with rt.sessions() as session:
@@ -749,7 +743,8 @@ def router(rt: Runtime, stock: StockSource | None = None, clock: Any = None) -> 
         return [{"order_id": r.order_id, "status": r.status, "exceptions": r.exceptions,
                  "waiting_for": r.waiting_for, "updated_at": r.updated_at.isoformat()} for r in rows] + [
             {"order_id": p["order_id"], "status": "parked", "exceptions": [p], "waiting_for": "a person to replay or "
-             "discard the dead letter", "updated_at": p["parked_at"]} for p in held]
+             f"discard dead letter {p['dead_letter_id']} in {p['service']}", "updated_at": p["parked_at"]}
+            for p in held]
 
     # --- returns ---
 

@@ -35,6 +35,7 @@ from o2c.kit.policy import allow, authorize, confinement, warehouse_scope
 from o2c.kit.problems import NotFound, Problem, problem_response
 from o2c.kit.scope import CustomerScope, ensure_may_see, load_customer_scope, visible_customers
 from o2c.kit.service import Runtime
+from o2c.sales.adapters.db import parked_elsewhere
 from o2c.sales.settings import SalesSettings
 from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.handlers import Tracking, tracking_of
@@ -69,8 +70,8 @@ def _warehouse_scope(p: Principal) -> frozenset[str] | None:
 
 
 class DeadLetterIndex:
-    """Open and parked dead letters by key (the order), re-read every 2 s: the page shows them as
-    exceptions without a query per request."""
+    """Open and parked dead letters by key (the order), and keys parked in other services, re-read every 2 s:
+    the page shows them as exceptions without a query per request."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -102,6 +103,10 @@ class DeadLetterIndex:
                     sa.select(dl.c.id, dl.c.key, dl.c.type, dl.c.reason, dl.c.status, dl.c.failed_at, dl.c.topic)
                     .where(dl.c.status.in_(("open", "parked"))).order_by(dl.c.id).limit(5000)
                 )).all()
+                pe = parked_elsewhere
+                elsewhere = (await session.execute(
+                    sa.select(pe.c.service, pe.c.topic, pe.c.key, pe.c.dead_letter_id, pe.c.message_type,
+                              pe.c.reason, pe.c.parked_at).order_by(pe.c.parked_at).limit(5000))).all()
         except Exception:
             self.loaded_at = time.monotonic() or 1.0
             return
@@ -114,6 +119,14 @@ class DeadLetterIndex:
                     "since": r.failed_at.isoformat() if r.failed_at else None, "shipment_id": None,
                     "closed_at": None,
                 })
+        for p in elsewhere:  # keys another service holds (its KeyParked notice)
+            found.setdefault(p.key, []).append({
+                "key": f"parked:{p.service}:{p.dead_letter_id}", "kind": "parked_elsewhere", "open": True,
+                "ref": f"{p.service}/{p.dead_letter_id}",
+                "detail": f"{p.message_type or 'message'} on {p.topic} parked in {p.service} behind dead letter "
+                          f"{p.dead_letter_id}: {p.reason}",
+                "since": p.parked_at.isoformat(), "shipment_id": None, "closed_at": None,
+            })
         self.by_key = found
         self.loaded_at = time.monotonic()
 
