@@ -56,15 +56,18 @@ async def broker_lag(pair: ProbePair) -> int:
         await admin.close()
 
 
-async def credit_events(pair: ProbePair) -> int:
-    """CreditRejected records the probe's credit side published (each handler that publishes sends one)."""
+async def credit_events(pair: ProbePair, of_type: str | None = None) -> int:
+    """CreditRejected records the probe's credit side published (each handler that publishes sends one), or
+    the records of one type (the CreditKeyParked notice of a parked key)."""
     reader = AIOKafkaConsumer(pair.prefix + events_topic("credit"), bootstrap_servers=pair.bootstrap,
                               group_id=None, auto_offset_reset="earliest", enable_auto_commit=False)
     await reader.start()
     try:
         seen = 0
         while batch := await reader.getmany(timeout_ms=1000):
-            seen += sum(len(records) for records in batch.values())
+            for records in batch.values():
+                types = [dict(r.headers or ()).get("o2c-type", b"").decode() for r in records]
+                seen += sum(1 for t in types if (t == of_type if of_type else not t.endswith("KeyParked")))
         return seen
     finally:
         await reader.stop()
@@ -104,6 +107,8 @@ async def test_handler_that_published_then_fails_permanently_is_dead_lettered_wi
     assert consumer.restarts == 0 and consumer.dead_lettered == 2
     # Only the handled message's consequence is published: the poison's rolled back with its savepoint.
     assert await wait_for(lambda: credit_events(probe_pair), what="the published consequence") == 1
+    # …and the parked key is told once, for the chain's order page (issue 17).
+    assert await credit_events(probe_pair, "CreditKeyParked") == 1
 
 
 async def test_two_poison_messages_of_different_keys_in_one_poll_are_both_dead_lettered(
