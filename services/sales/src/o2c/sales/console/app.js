@@ -439,6 +439,9 @@ const VIEWS = {
     }));
     let sagas = [], sagaError = "";
     try { sagas = list(await api(svc("sales", "/saga-exceptions"))); } catch (e) { sagaError = `${e.status || ""} ${e.message}`; }
+    // One record read by several services leaves a dead letter in each: grouped by its position, one action each.
+    let groups = [], groupError = "";
+    try { groups = list((await api(svc("sales", "/dead-letter-groups"))).groups); } catch (e) { groupError = `${e.status || ""} ${e.message}`; }
     const yes = (b) => b ? `<span class="chip ok">yes</span>` : `<span class="chip bad">no</span>`;
     const letters = results.flatMap((r) => r.open.map((d) => ({ s: r.s, d })));
     main.innerHTML = `<div data-testid="workspace-sre"><h1>Messaging</h1>
@@ -449,6 +452,10 @@ const VIEWS = {
         <td data-field="lag" title="${esc(r.state.consumer && r.state.consumer.lag ? Object.entries(r.state.consumer.lag).filter(([, n]) => n > 0).map(([p, n]) => p + ": " + n).join("\n") || "every partition caught up" : "")}">${r.state.consumer && r.state.consumer.lag_total != null ? `<span class="chip ${r.state.consumer.lag_total > 1000 ? "bad" : r.state.consumer.lag_total > 0 ? "warn" : "ok"}">${esc(r.state.consumer.lag_total)}</span>` : "—"}</td><td data-field="open">${r.open.length}</td><td data-field="parked">${r.parked.length}</td>
         <td data-field="outbox-unsent">${esc(r.state.outbox_unsent)}</td><td>${r.state.oldest_unsent ? ageing(r.state.oldest_unsent) : "—"}</td><td data-field="relay-leader">${yes(r.state.relay_leader)}</td>`}</tr>`).join("")}</tbody></table></div>
       <p class="muted">Lag: records behind the end of the consumed partitions as of the last poll (per partition on hover, and as <code>o2c_consumer_lag</code> in /metrics); handled and dead-lettered are counts since the process started.</p></div>
+      <div class="card" data-testid="dead-letter-groups"><h2>Open dead letters by record (${groups.length})</h2><p class="muted">A record that several services could not handle: replay or discard it everywhere at once.</p>${groupError ? `<p class="risk">${esc(groupError)}</p>` : !groups.length ? `<p class="muted" data-testid="empty">None.</p>` : `<div class="table-wrap"><table><thead><tr><th>Record (topic/partition/offset)</th><th>Key</th><th>Type</th><th>Services</th><th>Dead letters</th><th>First failed</th></tr></thead>${groups.map((g) => `<tbody data-testid="dead-letter-group" data-group="${esc(g.group)}" data-topic="${esc(g.topic)}" data-partition="${esc(g.partition)}" data-offset="${esc(g.offset)}"><tr>
+        <td data-field="record">${esc(g.group)}</td><td data-field="key">${esc(g.key)}</td><td>${esc(g.type || "undecodable")}</td><td data-field="services">${esc(g.services.join(", "))}</td><td data-field="count">${esc(g.letters.length)}</td><td>${fmtTime(g.first_failed_at)}</td></tr>
+        <tr class="action-row"><td colspan="6"><p class="risk" data-field="reason">${esc([...new Set(g.letters.map((x) => x.reason))].join(" · "))}</p><p class="actions"><button data-group-replay>Replay in all</button>
+        <input type="text" placeholder="why it needs no effect anywhere" aria-label="discard reason for the record" data-group-reason> <button class="danger" data-group-discard>Discard in all</button></p></td></tr></tbody>`).join("")}</table></div>`}</div>
       <div class="card" data-testid="dead-letters"><h2>Open dead letters (${letters.length})</h2>${!letters.length ? `<p class="muted" data-testid="empty">None.</p>` : `<div class="table-wrap"><table><thead><tr><th>Service</th><th>#</th><th>Topic</th><th>Key</th><th>Type</th><th>Attempts</th><th>Failed</th></tr></thead>${letters.map(({ s, d }) => `<tbody data-testid="dead-letter" data-service="${esc(s)}" data-id="${esc(d.id)}" data-key="${esc(d.key)}"><tr>
         <td>${esc(s)}</td><td>${esc(d.id)}</td><td data-field="topic">${esc(d.topic)}</td><td data-field="key">${esc(d.key)}</td><td>${esc(d.type || "—")}</td><td data-field="attempts">${esc(d.attempts)}</td><td>${fmtTime(d.failed_at)}</td></tr>
         <tr class="action-row"><td colspan="7"><p class="risk" data-field="reason">${esc(d.reason)}</p><p class="actions"><button data-replay>Replay</button>
@@ -460,6 +467,15 @@ const VIEWS = {
       return failed.length ? [`${verb} failed: ${failed.map((o) => o.detail || o.status).join("; ")}`, true] : [`${verb}: ${(outcomes || []).length} message(s)`, false];
     };
     main.querySelectorAll("[data-replay]").forEach((b) => b.addEventListener("click", () => { const { s, id } = where(b); act(b, () => api(svc(s, `/admin/dead-letters/${id}/replay`), { method: "POST" }), outcome("Replay")); }));
+    const record = (b) => { const g = b.closest("[data-testid=dead-letter-group]"); return { g, ref: { topic: g.dataset.topic, partition: Number(g.dataset.partition), offset: Number(g.dataset.offset) } }; };
+    const groupOutcome = (verb) => (answer) => outcome(verb)((answer || {}).outcomes);
+    main.querySelectorAll("[data-group-replay]").forEach((b) => b.addEventListener("click", () => act(b, () => api(svc("sales", "/dead-letter-groups/replay"), { method: "POST", body: record(b).ref }), groupOutcome("Replay"))));
+    main.querySelectorAll("[data-group-discard]").forEach((b) => b.addEventListener("click", () => {
+      const { g, ref } = record(b);
+      const reason = $("[data-group-reason]", g).value.trim();
+      if (!reason) { toast("Say why it is discarded", true); return; }
+      act(b, () => api(svc("sales", "/dead-letter-groups/discard"), { method: "POST", body: { ...ref, reason } }), groupOutcome("Discard"));
+    }));
     main.querySelectorAll("[data-discard]").forEach((b) => b.addEventListener("click", () => {
       const { s, id, tr } = where(b);
       const reason = $("[data-discard-reason]", tr).value.trim();
