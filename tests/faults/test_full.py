@@ -1,9 +1,10 @@
 """The full fault suite (`make test-faults`, marker `faults`; deselected from a plain pytest and `make test`):
 batches of orders through the chain of real service processes on the suite's own stack while each service in
-turn is killed with SIGKILL where its hop is in flight (invoicing while its IRP call is), the broker is stopped
-30 s, Redis is flushed, and records are delivered twice (the same message id, and the same fact under a new
-id). Every order reaches its end, nothing is done twice, the GST invoice series has no gap, no request answers
-500, and each recovery (the restarted part answering → the last in-flight hop done) is printed and ≤ 10 s."""
+turn is killed with SIGKILL where its hop is in flight (invoicing while its IRP call is, ewaybill while its NIC
+call is), the broker is stopped 30 s, Redis is flushed, and records are delivered twice (the same message id,
+and the same fact under a new id). Every order reaches its end, nothing is done twice, the GST invoice series
+has no gap, no request answers 500, and each recovery (the restarted part answering → the last in-flight hop
+done) is printed and ≤ 10 s."""
 
 from __future__ import annotations
 
@@ -110,13 +111,22 @@ async def test_kill_9_of_invoicing_during_an_irp_call(chain: Chain, people: Peop
     assert took <= TARGET, f"invoicing: {took:.1f} s"
 
 
-async def test_kill_9_of_ewaybill_while_invoices_are_issued(chain: Chain, people: People,
-                                                            processes: ServiceProcesses, own_stack: OwnStack) -> None:
-    batch = await prepare_batch(chain, people, "kewb")
+async def test_kill_9_of_ewaybill_during_a_nic_call(chain: Chain, people: People, processes: ServiceProcesses,
+                                                    own_stack: OwnStack) -> None:
+    batch = await prepare_batch(chain, people, "knic")
     runs = await asyncio.gather(*(place(chain, people, batch) for _ in range(ORDERS)))
+    nic = processes.url("nic-sandbox")
+    async with httpx.AsyncClient() as client:  # the portal makes the next e-way bill but answers late
+        (await client.post(nic + "/sandbox/slow", json={"seconds": 120, "calls": 1})).raise_for_status()
     await asyncio.gather(*(pick_and_capture(chain, people, run) for run in runs))
+
+    async def call_in_flight() -> bool:
+        async with httpx.AsyncClient() as client:
+            return (await client.get(nic + "/sandbox/slow")).json()["slow_calls"] == 0
+
+    await chain.until("a NIC call in flight", call_in_flight)
     took = await kill_and_restart(
-        chain, processes, "ewaybill", "kill -9 ewaybill (5 invoices on their way)",
+        chain, processes, "ewaybill", "kill -9 ewaybill during a NIC call",
         lambda: all_of(chain, "the e-way bill", lambda r: ewaybill_decided(chain, people, r), runs))
     await asyncio.gather(*(documents_and_gate_out(chain, people, run) for run in runs))
     await asyncio.gather(*(closed(chain, people, run) for run in runs))

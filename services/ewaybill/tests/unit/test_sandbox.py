@@ -93,3 +93,32 @@ def test_sandbox_ebns_follow_the_serial(given: ModuleType) -> None:
     first = sandbox.generate(request(given), given.ist(2026, 11, 5))
     assert first.response is not None and str(first.response["ewayBillNo"]) == ebn_for_serial(42)
     assert sandbox.next_serial == 43
+
+
+async def test_the_sandbox_server_generates_at_once_but_answers_late_in_slow_mode(given: ModuleType) -> None:
+    """The fault suite's NIC call in flight: the bill exists at the portal before its caller hears of it."""
+    import asyncio
+
+    import httpx
+    from o2c.ewaybill.adapters.sandbox_server import create_app
+    from o2c.india.portal import dumps
+
+    app = create_app(road_distance, clock=lambda: given.ist(2022, 9, 16, 19, 29))
+    body = request(given)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://nic") as nic:
+        assert (await nic.post("/sandbox/slow", json={"seconds": 30, "calls": 1})).json()["slow_calls"] == 1
+        call = asyncio.create_task(nic.post("/ewayapi", params={"action": "GENEWAYBILL"}, content=dumps(body).encode(),
+                                            headers={"content-type": "application/json"}))
+
+        async def generated() -> dict[str, Any]:
+            while True:
+                found = (await nic.get("/ewayapi/GetEwayBillGeneratedByConsigner",
+                                       params={"docType": body["docType"], "docNo": body["docNo"]})).json()
+                if found["status"] == "1":
+                    return dict(found["data"])
+                await asyncio.sleep(0.01)
+
+        bill = await asyncio.wait_for(generated(), timeout=5)
+        assert not call.done() and (await nic.get("/sandbox/slow")).json()["slow_calls"] == 0
+        call.cancel()
+    assert len(str(bill["ewayBillNo"])) == 12

@@ -4,10 +4,15 @@ Same request and response shapes as the NIC API (`POST /ewayapi?action=GENEWAYBI
 EXTENDVALIDITY`, `GET /ewayapi/GetEwayBillGeneratedByConsigner`), the same error codes (invalid GSTIN,
 303/304 vehicle, 702 distance beyond +10 % of the pincode distance, 604 duplicate document), decided by
 the domain's `EwayBillSandbox`. Pincode distances come from the India Post directory's coordinates.
-State is in memory: a restarted sandbox starts a new portal."""
+State is in memory: a restarted sandbox starts a new portal.
+
+`POST /sandbox/slow` `{seconds, calls}` (fault tests, as the IRP sandbox's): the next `calls` generations are
+made at once but answered `seconds` later, as a slow portal whose caller may die before the answer arrives;
+`GET /sandbox/slow` says how many are still to come."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Callable
@@ -54,6 +59,8 @@ class SandboxPortal:
     scripted_refusals: dict[str, list[PortalError]] = field(default_factory=dict)
     """Action → errors answered to its next requests, one each: a test scripts a refusal the service cannot
     foresee (the real portal sometimes refuses what passed every documented rule)."""
+    slow_calls: int = 0
+    slow_seconds: float = 0.0
 
 
 def _ok(data: dict[str, Any]) -> JSONResponse:
@@ -85,12 +92,26 @@ def create_app(distance: PincodeDistance = pincode_distance, clock: Callable[[],
         try:
             body: dict[str, Any] = await request.json()
             state.requests.append({"action": action, "body": body})
-            return act(action, body, state.clock())
+            answer = act(action, body, state.clock())
         except (ValueError, TypeError, KeyError) as exc:
             # A request the portal cannot read: its answer names the field, it never crashes.
             return JSONResponse({"status": "0", "error": {"errorCodes": "request"},
                                  "errors": [{"code": "request", "message": f"unreadable request: {exc}"}]},
                                 status_code=400)
+        if action == "GENEWAYBILL" and state.slow_calls > 0:
+            state.slow_calls -= 1  # generated at the portal already; the answer comes late
+            await asyncio.sleep(state.slow_seconds)
+        return answer
+
+    @app.post("/sandbox/slow", include_in_schema=False)
+    async def slow(request: Request) -> dict[str, Any]:
+        body = await request.json()
+        state.slow_seconds, state.slow_calls = float(body.get("seconds", 30)), int(body.get("calls", 1))
+        return {"slow_calls": state.slow_calls, "slow_seconds": state.slow_seconds}
+
+    @app.get("/sandbox/slow", include_in_schema=False)
+    async def slow_left() -> dict[str, Any]:
+        return {"slow_calls": state.slow_calls, "slow_seconds": state.slow_seconds}
 
     def act(action: str, body: dict[str, Any], now: datetime) -> JSONResponse:
         scripted = state.scripted_refusals.get(action)
