@@ -8,7 +8,7 @@ State is in memory: a restarted sandbox starts a new portal.
 
 `POST /sandbox/slow` `{seconds, calls}` (fault tests, as the IRP sandbox's): the next `calls` generations are
 made at once but answered `seconds` later, as a slow portal whose caller may die before the answer arrives;
-`GET /sandbox/slow` says how many are still to come."""
+`GET /sandbox/slow` says how many are still to come. `GET /sandbox/bills` lists every bill issued here."""
 
 from __future__ import annotations
 
@@ -112,6 +112,11 @@ def create_app(distance: PincodeDistance = pincode_distance, clock: Callable[[],
     @app.get("/sandbox/slow", include_in_schema=False)
     async def slow_left() -> dict[str, Any]:
         return {"slow_calls": state.slow_calls, "slow_seconds": state.slow_seconds}
+
+    @app.get("/sandbox/bills", include_in_schema=False)
+    async def bills() -> dict[str, Any]:
+        """Every e-way bill number this sandbox issued (a second copy on the machine must never generate here)."""
+        return {"ewaybill_nos": sorted(state.bills)}
 
     def act(action: str, body: dict[str, Any], now: datetime) -> JSONResponse:
         scripted = state.scripted_refusals.get(action)

@@ -9,7 +9,7 @@
 - `POST /eicore/v1.03/Invoice/Cancel` `{Irn, CnlRsn, CnlRem}` → `{Irn, CancelDate}` (within 24 hours).
 - `POST /sandbox/slow` `{seconds, calls}` (fault tests): the next `calls` registrations are made at once but
   answered `seconds` later, as a slow IRP whose caller may die before the answer arrives; `GET /sandbox/slow`
-  says how many are still to come.
+  says how many are still to come. `GET /sandbox/registrations` lists every IRN registered here.
 
 Error codes: 2150 duplicate IRN (with the existing registration in `InfoDtls` as `DUPIRN`, as NIC does);
 3028 invalid GSTIN (shape or check character); 3029 GSTIN not registered at the portal (`unregistered`);
@@ -165,6 +165,11 @@ def create_app(state: SandboxState | None = None) -> FastAPI:
     @app.get("/sandbox/slow", include_in_schema=False)
     async def slow_left() -> dict[str, Any]:
         return {"slow_calls": st.slow_calls, "slow_seconds": st.slow_seconds}
+
+    @app.get("/sandbox/registrations", include_in_schema=False)
+    async def registrations() -> dict[str, Any]:
+        """Every IRN this sandbox registered (a second copy on the machine must never register here)."""
+        return {"irns": sorted(st.registrations)}
 
     @app.get(API + "/irn/{irn}")
     async def by_irn(irn: str) -> JSONResponse:
