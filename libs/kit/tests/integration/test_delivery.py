@@ -148,6 +148,18 @@ async def test_poisoned_message_is_dead_lettered_and_the_rest_flow_then_replay_a
         await replay_dead_letter(credit.runtime.consumer, dead[0].id, "sre-test")
     assert await effects(probe_pair) == 102
 
+    async def notices() -> list[tuple[str, str, int, str]] | None:
+        """The parked key told on credit's events topic: parked by the poison, released by its replay."""
+        envelopes = [Envelope.from_bytes(v) for v in await topic_records(probe_pair, events_topic("credit"))]
+        found = [(e.type, str(e.payload["key"]), int(e.payload["dead_letter_id"]),
+                  str(e.payload.get("resolution") or e.payload.get("message_type"))) for e in envelopes
+                 if e.type in ("CreditKeyParked", "CreditKeyReleased")]
+        return found if len(found) >= 2 else None
+
+    assert await wait_for(notices, what="CreditKeyParked and CreditKeyReleased") == [
+        ("CreditKeyParked", "O-050", dead[0].id, "OrderCancelled"),
+        ("CreditKeyReleased", "O-050", dead[0].id, "replayed")]
+
 
 async def test_undecodable_record_goes_to_dead_letter_topic_and_consumer_keeps_going(probe_pair: ProbePair) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=probe_pair.bootstrap)
