@@ -1,4 +1,4 @@
-"""The demo seed is valid by DOMAIN.md's rules, complete, deterministic and fast.
+"""The demo seed is valid by docs/domain.md's rules, complete, deterministic and fast.
 
 Run: `cd /work/main && .venv/bin/pytest demo/tests -q`
 """
@@ -78,7 +78,7 @@ def data(seed: ModuleType) -> Json:
 
 
 def reference_check_character(first_fourteen: str) -> str:
-    """DOMAIN.md's algorithm, written again here so the seed is not checked against itself."""
+    """docs/domain.md's algorithm ("GSTIN"), written again here so the seed is not checked against itself."""
     alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     total = 0
     for i, char in enumerate(first_fourteen):

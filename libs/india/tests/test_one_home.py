@@ -57,6 +57,12 @@ _PATTERNS = {
     "vehicle-number formats": re.compile(r"\[A-Z\]\{2\}\[0-9\]\{2\}|\(TM\|DF"),
     "longest HSN prefix": re.compile(r"for length in \(8, 6, 4\)"),
 }
+# The console's JavaScript gets IST and the locale from the server (/console/config.json, from libs/india): what a
+# copy in a browser would contain.
+_JS_PATTERNS = {
+    "IST as a browser offset": re.compile(r"5\.5\s*\*\s*(?:36e5|3600000|60)|330\s*\*\s*6e4|\b19800(?:000)?\b"),
+    "the Indian locale": re.compile(r"""["']en-IN["']"""),
+}
 # Names that mean something else where they are defined; each entry is (path, name), short and justified.
 _ALLOWED = {
     ("libs/contracts/src/o2c/contracts/schemas.py", "dumps"),  # JSON Schema text, not a portal's shape
@@ -71,6 +77,14 @@ def _python_files() -> list[Path]:
         here = Path(folder)
         dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and here / d != HOME]
         found += [here / f for f in files if f.endswith(".py")]
+    return found
+
+
+def _script_files() -> list[Path]:
+    found = []
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")]
+        found += [Path(folder) / f for f in files if f.endswith((".js", ".html"))]
     return found
 
 
@@ -116,6 +130,27 @@ def _offences(path: Path, text: str) -> list[str]:
 def test_no_rule_of_india_is_defined_outside_libs_india() -> None:
     offences = [o for path in _python_files() for o in _offences(path, path.read_text(encoding="utf-8"))]
     assert not offences, "India's rules live in libs/india (docs/domain.md):\n" + "\n".join(offences)
+
+
+def _script_offences(path: Path, text: str) -> list[str]:
+    where = path.relative_to(ROOT).as_posix()
+    return [f"{where}:{text[: m.start()].count(chr(10)) + 1}: {what}: {m.group(0)!r}"
+            for what, pattern in {**_PATTERNS, **_JS_PATTERNS}.items() for m in pattern.finditer(text)]
+
+
+def test_the_console_names_no_rule_of_india_itself() -> None:
+    scripts = _script_files()
+    assert any(p.name == "app.js" for p in scripts), "the console's script is scanned"
+    offences = [o for path in scripts for o in _script_offences(path, path.read_text(encoding="utf-8"))]
+    assert not offences, "the console takes India's zone and locale from /console/config.json:\n" + "\n".join(offences)
+
+
+def test_the_script_check_finds_a_copy() -> None:
+    text = ('const t = d.toLocaleString("en-IN", { timeZone: "Asia/Kolkata" });\n'
+            "const today = new Date(Date.now() + 5.5 * 36e5);\n")
+    found = "\n".join(_script_offences(ROOT / "x.js", text))
+    for expected in ("IST by zone name", "IST as a browser offset", "the Indian locale"):
+        assert expected in found, expected
 
 
 def test_the_check_finds_copies_by_name_and_by_pattern(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The order saga's decisions, one FLOW.md compensation row (and gap) at a time, replies stubbed as values."""
+"""The order saga's decisions, one docs/flow.md compensation row (and gap) at a time, replies stubbed as values."""
 
 from __future__ import annotations
 

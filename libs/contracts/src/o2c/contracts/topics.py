@@ -49,7 +49,7 @@ COMMANDS_RETENTION_MS = 14 * DAY_MS
 comes, so they are not replay material; 14 days outlasts any outage we would sit through."""
 
 DEADLETTER_RETENTION_MS = FOREVER
-"""A dead letter waits for a person; expiring it would lose a message silently (FLOW.md: never silence).
+"""A dead letter waits for a person; expiring it would lose a message silently (docs/flow.md: never silence).
 They are few and small."""
 
 EVENTS_PARTITIONS = 6

@@ -7,6 +7,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 PAISA = Decimal("0.01")
+DISPLAY_LOCALE = "en-IN"
+"""The BCP 47 locale a browser groups rupees (lakhs, crores) and writes dates in, for the console."""
 
 
 def indian_grouping(amount: Decimal) -> str:

@@ -1,6 +1,6 @@
 """Who is calling and what they may see: RS256 bearer tokens checked against a JWKS.
 
-Claims carry the roles of DOMAIN.md and the data scope: `customer_id` for a customer login,
+Claims carry the roles of docs/security.md and the data scope: `customer_id` for a customer login,
 `warehouse_ids` for warehouse staff, `sales_owner` for coordinators, `approval_limit` for finance,
 `partner_id` for a partner system (which customers it serves is customer-master data, not a claim).
 """

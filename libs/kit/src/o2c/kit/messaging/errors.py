@@ -1,4 +1,4 @@
-"""Transient or permanent: the one question the consumer asks of every failure (FLOW.md, errors)."""
+"""Transient or permanent: the one question the consumer asks of every failure (docs/flow.md, "Errors in the pipeline")."""
 
 from __future__ import annotations
 

@@ -8,11 +8,19 @@ const TOKEN_KEY = "o2c.token";
 let stream = null;
 
 const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-const fmtTime = (iso) => iso ? new Date(iso).toLocaleString("en-IN", { timeZone: "Asia/Kolkata", day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" }) : "—";
-const fmtDate = (iso) => iso ? new Date(iso.slice(0, 10) + "T00:00:00Z").toLocaleDateString("en-IN", { timeZone: "UTC", day: "2-digit", month: "short", year: "numeric" }) : "—";
-const rupees = (v) => v == null ? "—" : "₹" + Number(v).toLocaleString("en-IN", { minimumFractionDigits: 2 });
+// India's zone and locale come from the server (libs/india through /console/config.json, docs/domain.md "Dates"):
+// the console writes no rule of India itself. Until the config has loaded nothing is rendered.
+const INDIA = { time_zone: "", locale: "" };
+async function loadIndia() {
+  const r = await fetch("/console/config.json", { headers: { Accept: "application/json" } });
+  Object.assign(INDIA, (await r.json()).india);
+}
+const fmtTime = (iso) => iso ? new Date(iso).toLocaleString(INDIA.locale, { timeZone: INDIA.time_zone, day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" }) : "—";
+const fmtDate = (iso) => iso ? new Date(iso.slice(0, 10) + "T00:00:00Z").toLocaleDateString(INDIA.locale, { timeZone: "UTC", day: "2-digit", month: "short", year: "numeric" }) : "—";
+const rupees = (v) => v == null ? "—" : "₹" + Number(v).toLocaleString(INDIA.locale, { minimumFractionDigits: 2 });
 const label = (s) => String(s ?? "").replaceAll("_", " ");
-const istToday = () => new Date(Date.now() + 5.5 * 36e5).toISOString().slice(0, 10);
+// The business date: the calendar day in India's zone (en-CA writes it yyyy-mm-dd).
+const istToday = () => new Intl.DateTimeFormat("en-CA", { timeZone: INDIA.time_zone }).format(new Date());
 
 function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
 function claims() { return claimsOf(token()); }
@@ -522,5 +530,7 @@ const VIEWS = {
   },
 };
 
-window.addEventListener("hashchange", route);
-route();
+loadIndia().then(() => {
+  window.addEventListener("hashchange", route);
+  route();
+});

@@ -11,7 +11,7 @@ backwards) change nothing.
 Gate: an order (or a later part of it) is released when credit is cleared (approved or sanctioned) AND stock
 is reserved — all of it, or part of it for a ship-partial customer.
 
-Compensation (FLOW.md) and how each row is decided here:
+Compensation (docs/flow.md) and how each row is decided here:
 
 - credit rejected, or the sanction expired → `ReleaseReservation`, order cancelled with the reason kept
   (notify tells the customer from `OrderCancelled`). Credit releases the exposure itself, so no
@@ -32,7 +32,7 @@ the order (`exposure`) and releases whatever exceeds what is still meant to ship
 shipments and rounds still waiting). That one rule produces every exposure row of the table and cannot
 release the same rupee twice.
 
-Gaps in FLOW.md, decided here:
+Gaps in docs/flow.md, decided here:
 
 1. A credit-held order whose reservation then fails: the order is backordered or cancelled at once (per the
    shortage policy) and its exposure released; a sanction or rejection arriving later changes nothing for

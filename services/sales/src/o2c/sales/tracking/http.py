@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
 from o2c.india.calendar import IST_ZONE_NAME
+from o2c.india.rupees import DISPLAY_LOCALE
 from o2c.kit.auth import Principal, principal_of_token
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.policy import allow, authorize, confinement, warehouse_scope
@@ -401,7 +402,10 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.get("/console/config.json", include_in_schema=False)
     async def console_config() -> JSONResponse:
-        return JSONResponse({"services": sorted(["sales", *service_urls])}, headers=CONSOLE_HEADERS)
+        # India's zone and locale from their one home (libs/india), so the console's JS copies neither.
+        return JSONResponse({"services": sorted(["sales", *service_urls]),
+                             "india": {"time_zone": IST_ZONE_NAME, "locale": DISPLAY_LOCALE}},
+                            headers=CONSOLE_HEADERS)
 
     @api.get("/console", include_in_schema=False)
     async def console_root() -> RedirectResponse:
