@@ -33,6 +33,7 @@ from o2c.invoicing.service_layer.ports import (
     IrpAck,
     IrpRefusal,
     IrpUnavailable,
+    RefusedShipment,
     ReturnRecord,
 )
 
@@ -72,6 +73,7 @@ class FakeStore:
         self.notes: dict[str, CreditNoteRecord] = {}
         self.returns: dict[str, ReturnRecord] = {}
         self.pdfs: dict[str, tuple[int, bytes]] = {}
+        self.refused_kept: dict[str, RefusedShipment] = {}
         self.replica: dict[tuple[str, date], tuple[GstRate, int]] = {(r.hsn_prefix, r.effective_from): (r, 1)
                                                                    for r in RATE_MASTER}
 
@@ -94,6 +96,19 @@ class FakeStore:
 
     async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None:
         return next((r for r in self.invoices.values() if r.issued.shipment_id == shipment_id), None)
+
+    async def refused(self, shipment_id: str) -> RefusedShipment | None:
+        return self.refused_kept.get(shipment_id)
+
+    async def keep_refused(self, refused: RefusedShipment) -> None:
+        self.refused_kept[refused.shipment_id] = refused
+
+    async def drop_refused(self, shipment_id: str) -> None:
+        self.refused_kept.pop(shipment_id, None)
+
+    async def refused_shipments(self, refusal: str | None = None) -> list[RefusedShipment]:
+        return sorted((r for r in self.refused_kept.values() if refusal is None or r.refusal == refusal),
+                      key=lambda r: r.refused_at)
 
     async def get(self, invoice_id: str, *, for_update: bool = False) -> InvoiceRecord | None:
         found = self.invoices.get(invoice_id)
@@ -293,6 +308,30 @@ async def test_an_hsn_without_a_rate_in_force_is_refused_for_a_person_never_taxe
     # No number was used: the next invoice takes the first number of the series.
     record = await issue(uow, ready(line(1, "2", price="50.00"), shipment_id="shp-2"))
     assert record.issued.invoice_no.endswith("/000001")
+
+
+async def test_a_shipment_refused_for_want_of_a_rate_is_invoiced_when_sales_records_the_rate() -> None:
+    uow = FakeUow()
+    brushes = ready(line(1, "2", price="50.00", hsn="96032100", gst="12"), line(2, "1", price="100.00"))
+    assert await uc.issue_invoice(uow, brushes, now=NOV_5, policy=POLICY) is None
+    # The same shipment again (a redelivery, a rate for another HSN): still refused, and nothing new to say.
+    assert await uc.issue_invoice(uow, brushes, now=NOV_5, policy=POLICY) is None
+    unrelated = sample(GstRateRecorded).model_copy(update={"hsn_prefix": "0401", "rate": D("5"),
+                                                           "effective_from": date(2017, 7, 1)})
+    await uc.record_gst_rate(uow, unrelated, now=NOV_5, policy=POLICY)
+    assert [type(m) for m in uow.published] == [ci.InvoiceRefused] and not uow.store.invoices
+    assert uow.store.refused_kept["shp-1"].attempts == 2
+    # The sales head enters 18 % for brushes from 1 November: the shipment is invoiced at it on the next day,
+    # never at the 12 % the order quoted.
+    rate = unrelated.model_copy(update={"hsn_prefix": "9603", "rate": D("18"), "effective_from": date(2026, 11, 1)})
+    next_day = NOV_5 + timedelta(days=1)
+    assert await uc.record_gst_rate(uow, rate, now=next_day, policy=POLICY)
+    issued = uow.published[-1]
+    assert isinstance(issued, ci.InvoiceIssued) and issued.shipment_id == "shp-1"
+    assert issued.invoice_date == next_day.date() and issued.lines[0].gst_rate == D("18")
+    assert issued.invoice_no.endswith("/000001") and not uow.store.refused_kept
+    # A later copy of the rate (a replay) finds nothing left to retry.
+    assert not await uc.record_gst_rate(uow, rate, now=next_day, policy=POLICY) and len(uow.store.invoices) == 1
 
 
 async def test_a_place_of_supply_that_disagrees_with_the_rule_is_refused_not_recomputed() -> None:

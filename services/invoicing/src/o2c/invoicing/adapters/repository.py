@@ -11,9 +11,23 @@ import sqlalchemy as sa
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1 import invoicing as ci
 from o2c.india.gst_rates import GstRate, GstRateSchedule
-from o2c.invoicing.adapters.db import credit_note, document_series, hsn_rate, invoice, invoice_pdf, return_request
+from o2c.invoicing.adapters.db import (
+    credit_note,
+    document_series,
+    hsn_rate,
+    invoice,
+    invoice_pdf,
+    refused_shipment,
+    return_request,
+)
 from o2c.invoicing.domain.numbering import DocumentSeries
-from o2c.invoicing.service_layer.ports import CreditNoteRecord, InvoiceRecord, IrnStatus, ReturnRecord
+from o2c.invoicing.service_layer.ports import (
+    CreditNoteRecord,
+    InvoiceRecord,
+    IrnStatus,
+    RefusedShipment,
+    ReturnRecord,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +53,12 @@ def _note(row: Any) -> CreditNoteRecord:
         irn_status=IrnStatus(row.irn_status), irn=ci.IrnDetails.model_validate(row.irn) if row.irn else None,
         irn_error_code=row.irn_error_code, irn_error_message=row.irn_error_message,
     )
+
+
+def _refused(row: Any) -> RefusedShipment:
+    return RefusedShipment(shipment_id=row.shipment_id, order_id=row.order_id, refusal=row.refusal,
+                           reason=row.reason, message=dict(row.message), refused_at=row.refused_at,
+                           attempts=row.attempts)
 
 
 class SqlInvoiceStore:
@@ -234,6 +254,26 @@ class SqlInvoiceStore:
             credit_note.c.supplier_gstin == supplier_gstin, credit_note.c.credit_note_date.between(first, last)
         ).order_by(credit_note.c.credit_note_no))
         return [_note(r) for r in rows]
+
+    async def refused(self, shipment_id: str) -> RefusedShipment | None:
+        row = (await self._execute(sa.select(refused_shipment).where(
+            refused_shipment.c.shipment_id == shipment_id))).first()
+        return None if row is None else _refused(row)
+
+    async def keep_refused(self, refused: RefusedShipment) -> None:
+        values = {"order_id": refused.order_id, "refusal": refused.refusal, "reason": refused.reason,
+                  "message": refused.message, "refused_at": refused.refused_at, "attempts": refused.attempts}
+        await self._execute(insert(refused_shipment).values(shipment_id=refused.shipment_id, **values)
+                            .on_conflict_do_update(index_elements=["shipment_id"], set_=values))
+
+    async def drop_refused(self, shipment_id: str) -> None:
+        await self._execute(refused_shipment.delete().where(refused_shipment.c.shipment_id == shipment_id))
+
+    async def refused_shipments(self, refusal: str | None = None) -> list[RefusedShipment]:
+        stmt = sa.select(refused_shipment).order_by(refused_shipment.c.refused_at)
+        if refusal is not None:
+            stmt = stmt.where(refused_shipment.c.refusal == refusal)
+        return [_refused(r) for r in await self._execute(stmt)]
 
     async def get_return(self, return_id: str) -> ReturnRecord | None:
         row = (await self._execute(sa.select(return_request).where(return_request.c.return_id == return_id))).first()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from o2c.contracts.envelope import Message
@@ -12,7 +11,7 @@ from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillGenerated
 from o2c.contracts.v1.inventory import GoodsReturned
 from o2c.contracts.v1.sales import GstRateRecorded, ReturnAuthorised
 from o2c.invoicing.adapters.repository import SqlUnitOfWork
-from o2c.invoicing.entrypoints.workers import policy
+from o2c.invoicing.entrypoints.workers import now, policy
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.kit.messaging.consumer import MessageContext
 from o2c.kit.messaging.errors import PermanentError
@@ -32,7 +31,7 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
     async def shipment_ready(message: Message, ctx: MessageContext) -> None:
         assert isinstance(message, ShipmentReady)
         try:
-            await uc.issue_invoice(_uow(ctx), message, now=datetime.now(UTC), policy=policy(rt))
+            await uc.issue_invoice(_uow(ctx), message, now=now(rt), policy=policy(rt))
         except uc.InvalidShipment as exc:
             raise PermanentError(str(exc)) from exc
 
@@ -57,11 +56,11 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
 
     async def goods_returned(message: Message, ctx: MessageContext) -> None:
         assert isinstance(message, GoodsReturned)
-        await uc.credit_goods_returned(_uow(ctx), message, now=datetime.now(UTC), policy=policy(rt))
+        await uc.credit_goods_returned(_uow(ctx), message, now=now(rt), policy=policy(rt))
 
     async def gst_rate_recorded(message: Message, ctx: MessageContext) -> None:
         assert isinstance(message, GstRateRecorded)
-        await uc.record_gst_rate(_uow(ctx), message)
+        await uc.record_gst_rate(_uow(ctx), message, now=now(rt), policy=policy(rt))
 
     return {
         "GstRateRecorded": gst_rate_recorded,

@@ -25,6 +25,13 @@ def policy(rt: Runtime) -> uc.Policy:
     return found
 
 
+def now(rt: Runtime) -> datetime:
+    """The service's clock: the wall clock, or a test's (`rt.extras["clock"]`) to date invoices another day."""
+    clock = rt.extras.get("clock")
+    found: datetime = clock() if callable(clock) else datetime.now(UTC)
+    return found
+
+
 def claimant(rt: Runtime, role: str = "") -> str:
     """Who holds a claim: the process instance (unique among live ones, stable across its restarts), and the
     role when a separate IRN worker runs beside the service under the same settings."""

@@ -70,6 +70,19 @@ class ReturnRecord:
     reason: str = ""
 
 
+@dataclass
+class RefusedShipment:
+    """A ready shipment invoicing refused, kept until it can be invoiced."""
+
+    shipment_id: str
+    order_id: str
+    refusal: str
+    reason: str
+    message: dict[str, Any]
+    refused_at: datetime
+    attempts: int = 1
+
+
 class InvoiceStore(Protocol):
     async def lock_series(self, supplier_gstin: str, financial_year: str, prefix: str) -> DocumentSeries:
         """The series row, created if missing, locked until the transaction ends."""
@@ -84,6 +97,16 @@ class InvoiceStore(Protocol):
         ...
 
     async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None: ...
+
+    async def refused(self, shipment_id: str) -> RefusedShipment | None: ...
+
+    async def keep_refused(self, refused: RefusedShipment) -> None:
+        """Insert, or update the refusal, reason and attempts of the shipment already kept."""
+
+    async def drop_refused(self, shipment_id: str) -> None: ...
+
+    async def refused_shipments(self, refusal: str | None = None) -> list[RefusedShipment]:
+        """Oldest first."""
 
     async def get(self, invoice_id: str, *, for_update: bool = False) -> InvoiceRecord | None: ...
 

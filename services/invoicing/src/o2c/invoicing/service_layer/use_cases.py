@@ -47,6 +47,7 @@ from o2c.invoicing.service_layer.ports import (
     IrpGateway,
     IrpRefusal,
     IrpUnavailable,
+    RefusedShipment,
     ReturnRecord,
     UnitOfWork,
 )
@@ -108,11 +109,7 @@ async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, p
     try:
         invoice = issue_tax_invoice(mapping.ready_shipment(msg), issued_number.number, now, await store.rates())
     except (NoRateInForce, PlaceOfSupplyDisagrees) as exc:
-        refusal = (ci.InvoiceRefusal.NO_GST_RATE if isinstance(exc, NoRateInForce)
-                   else ci.InvoiceRefusal.PLACE_OF_SUPPLY)
-        await uow.publish(ci.InvoiceRefused(
-            order_id=msg.order_id, order_no=msg.order_no, shipment_id=msg.shipment_id, customer_id=msg.customer_id,
-            refusal=refusal, reason=str(exc), refused_at=now))
+        await _refuse(uow, msg, exc, now)
         return None
     except ValueError as exc:
         raise InvalidShipment(f"shipment {msg.shipment_id} cannot be invoiced: {exc}") from exc
@@ -127,20 +124,64 @@ async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, p
     )
     await store.add(record)
     await store.save_series(advanced)
+    await store.drop_refused(msg.shipment_id)
     await uow.publish(record.issued)
     return record
+
+
+async def _refuse(uow: UnitOfWork, msg: ShipmentReady, exc: Exception, now: datetime) -> None:
+    """Keep the shipment for a retry and tell sales (an exception on the order for a person) — once per
+    reason: a retry refused for the same reason says nothing new."""
+    if isinstance(exc, NoRateInForce):
+        refusal = ci.InvoiceRefusal.NO_GST_RATE
+        reason = (f"{exc}: the sales head enters the rate in the GST rate master (POST /gst-rates) and the "
+                  "shipment is invoiced as soon as invoicing has it")
+    else:
+        refusal, reason = ci.InvoiceRefusal.PLACE_OF_SUPPLY, str(exc)
+    kept = await uow.store.refused(msg.shipment_id)
+    await uow.store.keep_refused(RefusedShipment(
+        shipment_id=msg.shipment_id, order_id=msg.order_id, refusal=refusal.value, reason=reason,
+        message=msg.model_dump(mode="json"), refused_at=kept.refused_at if kept else now,
+        attempts=kept.attempts + 1 if kept else 1))
+    if kept is None or (kept.refusal, kept.reason) != (refusal.value, reason):
+        await uow.publish(ci.InvoiceRefused(
+            order_id=msg.order_id, order_no=msg.order_no, shipment_id=msg.shipment_id, customer_id=msg.customer_id,
+            refusal=refusal, reason=reason, refused_at=now))
+
+
+async def retry_refused(uow: UnitOfWork, *, now: datetime, policy: Policy, hsn_prefix: str | None = None
+                        ) -> list[InvoiceRecord]:
+    """Invoice the shipments refused for want of a GST rate again (those with a line under `hsn_prefix`, or
+    all): each is taxed at the rate in force on its new invoice date, or stays refused. The invoices issued."""
+    issued = []
+    for kept in await uow.store.refused_shipments(ci.InvoiceRefusal.NO_GST_RATE.value):
+        msg = ShipmentReady.model_validate(kept.message)
+        if hsn_prefix is not None and not any(line.hsn.startswith(hsn_prefix) for line in msg.lines):
+            continue
+        try:
+            record = await issue_invoice(uow, msg, now=now, policy=policy)
+        except InvalidShipment:
+            continue  # it stays refused, for a person; the rate that arrived is kept all the same
+        if record is not None:
+            issued.append(record)
+    return issued
 
 
 # --- facts from other services ---------------------------------------------------------------------
 
 
-async def record_gst_rate(uow: UnitOfWork, msg: GstRateRecorded) -> bool:
-    """Keep sales' rate in the replica (the highest version of each rate id wins); whether it changed."""
-    return await uow.store.save_rate(
+async def record_gst_rate(uow: UnitOfWork, msg: GstRateRecorded, *, now: datetime | None = None,
+                          policy: Policy | None = None) -> bool:
+    """Keep sales' rate in the replica (the highest version of each rate id wins); whether it changed. A changed
+    rate retries the shipments refused for want of a rate for its HSN (given `now` and `policy`)."""
+    changed = await uow.store.save_rate(
         GstRate(msg.hsn_prefix, msg.rate, msg.effective_from, cess_rate=msg.cess_rate, effective_to=msg.effective_to,
                 description=msg.description),
         msg.version,
     )
+    if changed and now is not None and policy is not None:
+        await retry_refused(uow, now=now, policy=policy, hsn_prefix=msg.hsn_prefix)
+    return changed
 
 
 async def record_ewaybill(uow: UnitOfWork, msg: EwayBillGenerated) -> None:
