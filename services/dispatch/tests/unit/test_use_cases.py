@@ -27,6 +27,7 @@ from o2c.dispatch.domain import (
 from o2c.dispatch.service_layer import use_cases
 from o2c.dispatch.service_layer.errors import UnknownShipment
 from o2c.dispatch.service_layer.records import Queue, ReleaseFacts, ShipmentRecord, TripRecord
+from o2c.india.supply import TaxRegime
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import dispatch_builders as b
@@ -168,6 +169,16 @@ async def test_the_same_release_twice_issues_nothing_more(repo: FakeShipments, s
     await released(repo, sent)
     assert await use_cases.issue_pick_lists(repo, sent, b.release(), NOW) == []
     assert len(sent.of(v1.PickListIssued)) == 1 and len(repo.rows) == 1
+
+
+async def test_ready_carries_the_tax_split_sales_decided_for_the_shipment(repo: FakeShipments, sent: Sent) -> None:
+    message = b.release()
+    shipment = message.shipments[0].model_copy(update={"tax_regime": TaxRegime.IGST})
+    await use_cases.issue_pick_lists(repo, sent, message.model_copy(update={"shipments": [shipment]}), NOW)
+    await use_cases.capture_dispatch_details(repo, sent, "shp-1", DETAILS, NOW, allow)
+    await pick_all(repo, sent)
+    [ready] = sent.of(v1.ShipmentReady)
+    assert ready.tax_regime is TaxRegime.IGST
 
 
 async def test_unallocated_rest_of_a_line_is_picked_without_a_named_bin(repo: FakeShipments, sent: Sent) -> None:

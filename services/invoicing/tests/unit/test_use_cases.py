@@ -24,6 +24,7 @@ from o2c.india.calendar import IST
 from o2c.india.gst_rates import GstRate, GstRateSchedule
 from o2c.india.gstin import gstin_check_character
 from o2c.india.portal import dumps
+from o2c.india.supply import TaxRegime
 from o2c.invoicing.domain.numbering import DocumentSeries
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import (
@@ -343,6 +344,20 @@ async def test_a_place_of_supply_that_disagrees_with_the_rule_is_refused_not_rec
     [message] = uow.published
     assert isinstance(message, ci.InvoiceRefused) and message.refusal is ci.InvoiceRefusal.PLACE_OF_SUPPLY
     assert "29" in message.reason and "27" in message.reason
+
+
+async def test_the_split_sales_decided_for_the_shipment_is_checked_not_recomputed() -> None:
+    uow = FakeUow()
+    # Sales taxed the shipment as leaving from Pune for the Mumbai buyer: CGST + SGST, as the invoice would.
+    agreed = await issue(uow, ready(line(1, "1", price="1000.00"), tax_regime=TaxRegime.CGST_SGST))
+    assert agreed.issued.totals.cgst == D("90.00")
+    # Sales said IGST (it thought the goods left from another state): a person looks, no invoice is made.
+    refused = await uc.issue_invoice(uow, ready(line(1, "1", price="1000.00"), shipment_id="shp-2",
+                                                tax_regime=TaxRegime.IGST), now=NOV_5, policy=POLICY)
+    assert refused is None
+    message = uow.published[-1]
+    assert isinstance(message, ci.InvoiceRefused) and message.refusal is ci.InvoiceRefusal.PLACE_OF_SUPPLY
+    assert "igst" in message.reason and "cgst_sgst" in message.reason
 
 
 async def test_a_rate_from_sales_master_is_kept_once_per_version() -> None:

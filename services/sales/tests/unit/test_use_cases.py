@@ -15,6 +15,7 @@ from o2c.contracts.types import Quantity
 from o2c.contracts.v1 import credit, dispatch, inventory, invoicing, notify, sales
 from o2c.contracts.v1.common import Address as WireAddress
 from o2c.contracts.v1.common import ReservedLine, Shortfall, WarehouseAllocation
+from o2c.india.supply import TaxRegime
 from o2c.sales.domain.actors import Actor, Role
 from o2c.sales.domain.catalog import Item, PriceEntry, QuantitySlabScheme, SchemeScope, Slab, Uqc
 from o2c.sales.domain.customer import GstCategory, ShipPolicy, ShortagePolicy
@@ -315,6 +316,36 @@ async def test_released_only_when_credit_cleared_and_stock_reserved_and_once(rep
     assert types(await feed(repo, approved(order_id))) == []  # a duplicate approval
     order = await repo.get_order(order_id)
     assert order is not None and order.status.value == "released" and order.credit_cleared_revision == 1
+
+
+async def test_each_shipment_is_taxed_from_its_warehouse_state_and_the_order_shows_that_split(
+        repo: InMemoryRepository) -> None:
+    """The Mumbai buyer's line 1 leaves from Ahmedabad (Gujarat), line 2 from Bhiwandi (Maharashtra): the order
+    was estimated from the Maharashtra registration; once the warehouses are decided line 1 is IGST, and each
+    shipment carries the split its invoice must have."""
+    from o2c.india.gstin import gstin_check_character
+
+    order_id, _ = await place(repo, await seeded(repo))
+    before = await repo.get_order(order_id)
+    assert before is not None and all(line.tax.cgst and not line.tax.igst for line in before.lines)
+    gujarat = "24AAACR5055K1Z" + gstin_check_character("24AAACR5055K1Z")
+    ahmedabad = WAREHOUSE.model_copy(update={"name": "Ahmedabad DC", "state_code": "24", "pincode": "382405",
+                                             "gstin": gujarat})
+    await feed(repo, inventory.StockReserved(order_id=order_id, decided_at=NOW, allocations=[
+        WarehouseAllocation(warehouse_id="WH-AMD", warehouse_gstin=gujarat, dispatch_from=ahmedabad,
+                            lines=reserved_lines({1: 3})),
+        WarehouseAllocation(warehouse_id="WH-1", warehouse_gstin="27AAACR5055K1Z7", dispatch_from=WAREHOUSE,
+                            lines=reserved_lines({2: 10}))]))
+    [release] = (await feed(repo, approved(order_id))).messages
+    assert isinstance(release, sales.OrderReleased)
+    regimes = {s.warehouse_id: s.tax_regime for s in release.shipments}
+    assert regimes == {"WH-AMD": TaxRegime.IGST, "WH-1": TaxRegime.CGST_SGST}
+    after = await repo.get_order(order_id)
+    assert after is not None
+    first, second = after.lines
+    assert first.dispatch_state == StateCode("24") and first.tax.igst == Decimal("54.00") and not first.tax.cgst
+    assert second.dispatch_state == StateCode("27") and second.tax == before.lines[1].tax
+    assert after.gross_value == before.gross_value  # the split moved, not the amount
 
 
 async def test_rejection_after_reservation_releases_stock_and_cancels(repo: InMemoryRepository) -> None:

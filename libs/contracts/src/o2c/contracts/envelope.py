@@ -32,7 +32,8 @@ class Message(BaseModel):
     KIND: ClassVar[Kind] = "event"
     TOPIC: ClassVar[str]
     KEY_FIELD: ClassVar[str] = "order_id"
-    """Name of the payload field whose value is the Kafka key (docs/flow.md "Topics and keys": order id, customer id or item code)."""
+    """Name of the payload field whose value is the Kafka key (docs/flow.md "Topics and keys": order id, customer id
+    or item code)."""
     CONSUMERS: ClassVar[tuple[str, ...]] = ()
     """Services that react to this message (documentation and the AsyncAPI receive operations)."""
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from o2c.contracts.types import DecimalStr, Gstin, HsnCode, Money, Pincode, Quantity, StateCode
+from o2c.india.supply import TaxRegime as TaxRegime
 from pydantic import BaseModel, ConfigDict, Field
 
 

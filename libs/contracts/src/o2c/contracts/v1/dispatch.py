@@ -20,6 +20,7 @@ from o2c.contracts.v1.common import (
     Part,
     ShipmentLine,
     SupplyType,
+    TaxRegime,
     TransportDetails,
 )
 from o2c.contracts.v1.parking import KeyParked, KeyReleased
@@ -116,6 +117,9 @@ class ShipmentReady(Message):
     packages: int | None = Field(default=None, ge=1)
     contact: Contact | None = None
     ready_at: AwareDatetime
+    tax_regime: TaxRegime | None = Field(
+        default=None, description="The tax split sales decided for the shipment (OrderReleased), carried for "
+        "invoicing to check. Added within v1 (additive).")
 
 
 class DispatchedLine(Part):

@@ -32,7 +32,8 @@ class InvoiceRefusal(StrEnum):
     NO_GST_RATE = "no_gst_rate"
     """An HSN of the shipment has no GST rate in force on the invoice date in sales' rate master."""
     PLACE_OF_SUPPLY = "place_of_supply"
-    """The place of supply the order carries is not the one India's rule gives for its addresses."""
+    """The place of supply the order carries is not the one India's rule gives for its addresses, or the tax split
+    sales decided for the shipment is not the one from the dispatching registration to that place."""
     INVALID_SHIPMENT = "invalid_shipment"
     """Any other fact of the shipment an invoice cannot be built from."""
 

@@ -22,6 +22,7 @@ from o2c.contracts.v1.common import (
     ShipPolicy,
     ShortagePolicy,
     SupplyType,
+    TaxRegime,
 )
 from o2c.contracts.v1.parking import KeyParked, KeyReleased
 from o2c.india.gst_rates import HSN_PREFIX_PATTERN
@@ -242,6 +243,10 @@ class ReleasedShipment(Part):
     warehouse_gstin: Gstin = Field(description="Supplier GSTIN of the invoice: the warehouse's state registration")
     dispatch_from: Address
     lines: list[ShipmentLine] = Field(min_length=1)
+    tax_regime: TaxRegime | None = Field(
+        default=None, description="The tax split sales decided for this shipment, from the warehouse's state "
+        "registration to the order's place of supply (docs/domain.md, \"Place of supply\"); invoicing refuses an "
+        "invoice that would split differently. Added within v1 (additive).")
 
 
 class BackorderedLine(Part):

@@ -1,4 +1,4 @@
-"""Transient or permanent: the one question the consumer asks of every failure (docs/flow.md, "Errors in the pipeline")."""
+"""Transient or permanent: the one question the consumer asks of every failure (docs/flow.md, errors)."""
 
 from __future__ import annotations
 

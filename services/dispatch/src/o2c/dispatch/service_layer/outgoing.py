@@ -92,7 +92,7 @@ def shipment_ready(record: ShipmentRecord, at: datetime) -> v1.ShipmentReady:
         customer_name=release.customer_name, customer_po_no=release.customer_po_no, bill_to=release.bill_to,
         ship_to=release.ship_to, place_of_supply=release.place_of_supply, supply_type=release.supply_type,
         payment_terms_days=release.payment_terms_days, lines=lines, transport=transport(shipment.details),
-        contact=release.contact, ready_at=at,
+        contact=release.contact, ready_at=at, tax_regime=release.shipment.tax_regime,
     )
 
 

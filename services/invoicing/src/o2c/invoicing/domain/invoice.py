@@ -77,11 +77,14 @@ class ReadyShipment:
     """As sales decided it for the order (None: decide it here by the same rule)."""
     delivered_to_third_party: bool | None = None
     """Sales' word that the ship-to is a consignee other than the buyer (None: judge it from the addresses)."""
+    tax_regime: TaxRegime | None = None
+    """The tax split sales decided for the shipment from the warehouse's registration (None: not carried)."""
 
 
 class PlaceOfSupplyDisagrees(ValueError):
-    """The order's place of supply is not the one India's rule gives for its addresses: a person decides,
-    invoicing never taxes it differently from the quotation and order."""
+    """The order's place of supply is not the one India's rule gives for its addresses, or the tax split sales
+    decided for the shipment is not the one this invoice would have: a person decides, invoicing never taxes it
+    differently from the order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +278,12 @@ def issue_tax_invoice(
             f"bill-to state {shipment.bill_to.state_code} and ship-to state {shipment.ship_to.state_code}"
         )
     regime = tax_regime(shipment.supply_type, supplier_state, pos)
+    if shipment.tax_regime is not None and shipment.tax_regime is not regime:
+        raise PlaceOfSupplyDisagrees(
+            f"sales decided {shipment.tax_regime.value} for this shipment, but from the dispatching registration "
+            f"{shipment.supplier_gstin} (state {supplier_state}) to place of supply {pos} the split is "
+            f"{regime.value}"
+        )
 
     lines: list[InvoiceLine] = []
     for picked in sorted(shipment.lines, key=lambda line: line.line_no):

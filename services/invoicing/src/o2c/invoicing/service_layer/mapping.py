@@ -24,7 +24,7 @@ from o2c.invoicing.domain.invoice import (
     totals_of,
 )
 from o2c.invoicing.domain.money import amount_in_words
-from o2c.invoicing.domain.place_of_supply import Address, SupplyType, tax_regime
+from o2c.invoicing.domain.place_of_supply import Address, SupplyType, TaxRegime, tax_regime
 
 ZERO = Decimal("0")
 
@@ -62,6 +62,7 @@ def ready_shipment(msg: ShipmentReady) -> ReadyShipment:
         ),
         payment_terms_days=msg.payment_terms_days, customer_po_no=msg.customer_po_no,
         place_of_supply=msg.place_of_supply, delivered_to_third_party=msg.ship_to.third_party,
+        tax_regime=TaxRegime(msg.tax_regime.value) if msg.tax_regime is not None else None,
     )
 
 

@@ -104,6 +104,9 @@ class OrderLine:
     priced: PricedLine
     tax: TaxSplit
     committed_date: date
+    dispatch_state: StateCode | None = None
+    """The state the line's goods leave from, once inventory has reserved them at a warehouse (its registration
+    there is the invoice's supplier); None: not yet known, `tax` is estimated from the order's supplier state."""
 
     @property
     def item(self) -> Item:
@@ -402,6 +405,19 @@ class SalesOrder:
         self._move(OrderStatus.CONFIRMED, reason)
         self.revision += 1
 
+    def taxed_from(self, dispatch_states: Mapping[int, StateCode]) -> bool:
+        """The warehouses are decided: each given line is taxed from the state its goods leave from, so the order
+        shows the split its invoices will have (the total moves by a paisa at most: one rounding of IGST against
+        two halves). Whether anything changed."""
+        lines = tuple(
+            replace(line, dispatch_state=state, tax=self.terms.tax_on(line.priced, state))
+            if (state := dispatch_states.get(line.line_no)) is not None else line
+            for line in self.lines
+        )
+        changed = lines != self.lines
+        self.lines = lines
+        return changed
+
     # --- amendments -------------------------------------------------------------------------------
 
     def amend(self, changes: Sequence[OrderChange], by: Actor, at: datetime, reason: str) -> Amendment:
@@ -433,7 +449,7 @@ class SalesOrder:
                 terms = replace(terms, ship_to=change.ship_to, bill_to=change.bill_to or terms.bill_to)
         if not lines:
             raise RuleViolation("an amendment cannot remove every line; cancel the order instead")
-        retaxed = tuple(replace(line, tax=terms.tax_on(line.priced)) for line in lines)
+        retaxed = tuple(replace(line, tax=terms.tax_on(line.priced, line.dispatch_state)) for line in lines)
         before_lines, before_terms, before_gross = self.lines, self.terms, self.gross_value
         self.terms, self.lines = terms, retaxed
         self.revision += 1

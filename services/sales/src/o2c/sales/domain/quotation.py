@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from o2c.india.supply import TaxRegime
 from o2c.sales.domain.actors import Actor
 from o2c.sales.domain.catalog import Item, PricedLine, Pricing
 from o2c.sales.domain.customer import Address, Customer, GstCategory
@@ -20,7 +21,7 @@ from o2c.sales.domain.errors import InvalidValue, RuleViolation, TransitionRefus
 from o2c.sales.domain.geography import StateCode
 from o2c.sales.domain.money import ZERO, Money, positive_quantity
 from o2c.sales.domain.numbering import DocumentNumber
-from o2c.sales.domain.tax import TaxSplit, place_of_supply, split_tax
+from o2c.sales.domain.tax import TaxSplit, place_of_supply, regime_of, split_tax
 
 DEFAULT_VALIDITY_DAYS = 15
 DEFAULT_HANDLING_DAYS = 1
@@ -123,15 +124,21 @@ class SupplyTerms:
     def sez_buyer(self) -> bool:
         return self.gst_category is GstCategory.SEZ
 
-    def tax_on(self, priced: PricedLine) -> TaxSplit:
+    def tax_on(self, priced: PricedLine, dispatch_state: StateCode | None = None) -> TaxSplit:
+        """The line's GST, from the state its goods leave from: the dispatching warehouse's once stock is
+        reserved, until then `supplier_state` (an estimate, docs/domain.md "Place of supply")."""
         return split_tax(
             priced.taxable_value,
             priced.gst.rate,
-            self.supplier_state,
+            dispatch_state or self.supplier_state,
             self.place_of_supply,
             cess_rate=priced.gst.cess_rate,
             sez_buyer=self.sez_buyer,
         )
+
+    def regime_from(self, dispatch_state: StateCode) -> TaxRegime:
+        """The tax split of goods leaving from `dispatch_state` (o2c.india.supply)."""
+        return regime_of(dispatch_state, self.place_of_supply, sez_buyer=self.sez_buyer)
 
 
 @dataclass(frozen=True, slots=True)

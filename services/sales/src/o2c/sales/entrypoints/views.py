@@ -78,7 +78,8 @@ def quotation(q: Quotation) -> dict[str, Any]:
         "quotation_id": q.quotation_id, "number": q.number.text, "customer_id": q.customer_id,
         "customer_code": q.customer_code, "customer_name": q.customer_name, "status": q.status.value,
         "revision": q.revision, "quoted_on": q.quoted_on.isoformat(), "valid_until": q.valid_until.isoformat(),
-        "place_of_supply": q.place_of_supply.value, "bill_to": address(q.terms.bill_to),
+        "place_of_supply": q.place_of_supply.value, "supplier_state": q.terms.supplier_state.value,
+        "bill_to": address(q.terms.bill_to),
         "ship_to": address(q.ship_to), "lines": [quotation_line(line) for line in q.lines],
         "totals": totals(q.totals), "converted_order_id": q.converted_order_id, "created_by": q.created_by,
         "history": [
@@ -127,6 +128,7 @@ def order(o: SalesOrder, record: SagaRecord | None) -> dict[str, Any]:
         "quotation_id": o.quotation_id, "order_date": o.order_date.isoformat(),
         "ship_policy": o.ship_policy.value, "shortage_policy": o.shortage_policy.value,
         "payment_terms_days": o.payment_terms_days, "place_of_supply": o.place_of_supply.value,
+        "supplier_state": o.terms.supplier_state.value,
         "bill_to": address(o.bill_to), "ship_to": address(o.ship_to),
         "lines": [
             {"line_no": line.line_no, "item_code": line.item.code, "item_name": line.item.name,
@@ -136,6 +138,7 @@ def order(o: SalesOrder, record: SagaRecord | None) -> dict[str, Any]:
              "scheme_code": line.priced.scheme.code if line.priced.scheme else None,
              "discount": dec(line.priced.discount), "taxable_value": dec(line.taxable_value),
              "tax": tax(line.tax), "gross_value": dec(line.gross_value),
+             "dispatch_state": line.dispatch_state.value if line.dispatch_state else None,
              "committed_date": line.committed_date.isoformat()}
             for line in o.lines
         ],

@@ -19,8 +19,10 @@ from o2c.contracts.catalog import message_class
 from o2c.contracts.envelope import Message
 from o2c.contracts.types import Quantity
 from o2c.contracts.v1 import common, credit, dispatch, ewaybill, inventory, invoicing, notify, sales
+from o2c.india.gstin import state_code_of
 from o2c.sales.domain import saga as sg
 from o2c.sales.domain.customer import GstCategory
+from o2c.sales.domain.geography import StateCode
 from o2c.sales.domain.order import OrderStatus, SalesOrder
 from o2c.sales.service_layer import facts
 from o2c.sales.service_layer.ports import SagaRecord, SentCommand, UnitOfWork
@@ -255,8 +257,28 @@ def _shipments(order: SalesOrder, record: SagaRecord, decision: sg.ReleaseShipme
         out.append(sales.ReleasedShipment(
             shipment_id=shipment.shipment_id, warehouse_id=shipment.warehouse_id,
             warehouse_gstin=allocation.warehouse_gstin, dispatch_from=allocation.dispatch_from, lines=lines,
+            tax_regime=order.terms.regime_from(_registration_state(allocation)),
         ))
     return out
+
+
+def _registration_state(allocation: common.WarehouseAllocation) -> StateCode:
+    """The state the goods leave from: the warehouse's GSTIN is the company's registration there."""
+    return StateCode(state_code_of(allocation.warehouse_gstin))
+
+
+def dispatch_states(record: SagaRecord, decision: sg.ReleaseShipments) -> dict[int, StateCode]:
+    """Per released line, the state its goods leave from; a line split between warehouses in different states
+    keeps its estimate (its invoices each follow their own shipment)."""
+    by_wh = {a["warehouse_id"]: common.WarehouseAllocation.model_validate(a)
+             for a in record.allocations.get(str(decision.round_no), [])}
+    seen: dict[int, set[StateCode]] = {}
+    for shipment in decision.shipments:
+        allocation = by_wh.get(shipment.warehouse_id)
+        if allocation is not None:
+            for x in shipment.lines:
+                seen.setdefault(x.line_no, set()).add(_registration_state(allocation))
+    return {line_no: next(iter(states)) for line_no, states in seen.items() if len(states) == 1}
 
 
 def _order_status(saga: sg.OrderSaga) -> OrderStatus | None:
@@ -327,6 +349,8 @@ async def act(
         if isinstance(decision, sg.ReleaseShipments) and faults is not None:
             faults.hit("saga.before_release")
         order = await handle.get(uow)
+        if isinstance(decision, sg.ReleaseShipments) and order.taxed_from(dispatch_states(record, decision)):
+            await uow.repo.save_order(order, lines=True)
         for message in _messages(decision, order, record, handle.category, now):
             uow.publish(message)
             if message.KIND == "command":
