@@ -4,13 +4,20 @@ send it, carrying the order's facts as sales published them.
 
 - A rate entered through POST /gst-rates reaches invoicing and applies to invoices dated on or after its
   effective date, not before; a fresh invoicing database rebuilds its copy of the rates by replay.
+- A shipment refused for want of a rate is invoiced once the sales head enters the rate, and the order page shows
+  the exception closed.
 - Quotation, order and invoice show the same tax split: intra-state, inter-state, bill-to/ship-to, SEZ and a
-  Union Territory (CGST + UTGST)."""
+  Union Territory (CGST + UTGST); goods leaving from a warehouse in the buyer's state, not the head office's, are
+  taxed on the released order as on the invoice (the quotation's estimate says which state it assumed).
+
+Invoicing's clock is moved through `rt.extras["clock"]` to date an invoice another day (no sleeping, no row
+editing)."""
 
 from __future__ import annotations
 
 import sys
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,20 +25,21 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from o2c.contracts.topics import events_topic
+from o2c.contracts.topics import GST_RATES_TOPIC, events_topic
 from o2c.contracts.types import Quantity
-from o2c.contracts.v1 import invoicing, sales
-from o2c.contracts.v1.common import Address
+from o2c.contracts.v1 import inventory, invoicing, sales
+from o2c.contracts.v1.common import Address, ReservedLine, WarehouseAllocation
 from o2c.contracts.v1.dispatch import ReadyLine, ShipmentReady, TransportDetails
 from o2c.india.calendar import business_date
 from o2c.india.gstin import gstin_check_character
+from o2c.india.supply import TaxRegime
 from o2c.invoicing.app import DEFINITION as INVOICING
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RunningService, ServiceHarness, wait_for
 from o2c.sales.app import DEFINITION as SALES
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sales_support import publish, read_topic, seed_catalog, tokens
+from sales_support import approved, publish, read_topic, seed_catalog, tokens
 
 pytestmark = pytest.mark.integration
 
@@ -98,14 +106,23 @@ async def confirmed(harness: ServiceHarness, order_id: str) -> sales.OrderConfir
     return await wait_for(found, what=f"OrderConfirmed of {order_id}")
 
 
-async def invoice(harness: ServiceHarness, order: sales.OrderConfirmed, dispatch_from: Address
-                  ) -> invoicing.InvoiceIssued | invoicing.InvoiceRefused:
-    """Dispatch reports the whole order picked from `dispatch_from`; what invoicing makes of it."""
+async def invoice(harness: ServiceHarness, order: sales.OrderConfirmed | sales.OrderReleased,
+                  dispatch_from: Address | None = None) -> invoicing.InvoiceIssued | invoicing.InvoiceRefused:
+    """Dispatch reports the whole order (or a release's first shipment, with the split sales decided for it)
+    picked from `dispatch_from`; what invoicing makes of it."""
     shipment_id = f"shp-{uuid.uuid4().hex[:8]}"
+    regime = None
+    if isinstance(order, sales.OrderReleased):
+        released = order.shipments[0]
+        shipment_id, regime, dispatch_from = released.shipment_id, released.tax_regime, released.dispatch_from
+        order_lines: list[Any] = list(released.lines)
+    else:
+        order_lines = list(order.lines)
+    assert dispatch_from is not None
     lines = [ReadyLine(line_no=x.line_no, item_code=x.item_code, item_name=x.item_name, hsn=x.hsn,
                        quantity=x.quantity, released_quantity=Quantity(value=x.quantity.value, unit=x.quantity.unit),
                        unit_price=x.unit_price, discount=x.discount, gst_rate=x.gst_rate, cess_rate=x.cess_rate,
-                       promised_date=x.promised_date) for x in order.lines]
+                       promised_date=x.promised_date) for x in order_lines]
     ready = ShipmentReady(
         order_id=order.order_id, order_no=order.order_no, shipment_id=shipment_id, shipment_no=shipment_id.upper(),
         pick_list_id=f"pl-{shipment_id}", warehouse_id=f"WH-{dispatch_from.state_code}",
@@ -113,7 +130,8 @@ async def invoice(harness: ServiceHarness, order: sales.OrderConfirmed, dispatch
         customer_name=order.customer_name, bill_to=order.bill_to, ship_to=order.ship_to,
         place_of_supply=order.place_of_supply, supply_type=order.supply_type,
         payment_terms_days=order.payment_terms_days, lines=lines,
-        transport=TransportDetails(vehicle_no="MH12AB1234", distance_km=150), ready_at=datetime.now(UTC))
+        transport=TransportDetails(vehicle_no="MH12AB1234", distance_km=150), ready_at=datetime.now(UTC),
+        tax_regime=regime)
     await publish(harness, ready, "dispatch")
 
     async def outcome() -> invoicing.InvoiceIssued | invoicing.InvoiceRefused | None:
@@ -164,6 +182,12 @@ async def test_a_rate_entered_in_sales_applies_to_invoices_from_its_effective_da
     # Dated today: the rate in force from today applies, the one from tomorrow does not (yet).
     assert issued.invoice_date == today and issued.lines[0].gst_rate == D("12")
     assert invoice_split(issued) == split(order["totals"]["tax"]) == split(quotation["totals"]["tax"])
+    # Invoiced tomorrow (invoicing's clock a day on): the rate in force from tomorrow applies.
+    inv.runtime.extras["clock"] = lambda: datetime.now(UTC) + timedelta(days=1)
+    later = await invoice(harness, facts, warehouse("27", "421302"))
+    assert isinstance(later, invoicing.InvoiceIssued), later
+    assert later.invoice_date == tomorrow and later.lines[0].gst_rate == D("28")
+    assert later.totals.cgst == later.totals.sgst == (later.totals.taxable_value * D("0.14")).quantize(D("0.01"))
 
     # A fresh invoicing database (and consumer group) rebuilds the whole replica from the compacted topic: the
     # history sales' migration moved into its master, and the rates entered since.
@@ -220,3 +244,89 @@ async def test_a_union_territory_supply_is_cgst_and_utgst_on_quotation_order_and
     shown = split(quotation["totals"]["tax"])
     assert shown == split(order["totals"]["tax"]) == invoice_split(issued)
     assert {k for k, v in shown.items() if v} == {"cgst", "utgst"}
+
+
+async def test_a_shipment_refused_for_want_of_a_rate_is_invoiced_once_the_rate_reaches_invoicing(
+    harness: ServiceHarness, issuer: LocalIssuer,
+) -> None:
+    """Sales' master covers every chapter from 1 July 2017, so a line finds no rate only while invoicing's copy
+    lacks it (a fresh database still replaying, a lagging rate consumer). Here invoicing first runs without its
+    rate consumer: the shipment is refused, never taxed at the order's rate, and the order page shows why; when
+    the rates reach invoicing the kept shipment is invoiced by itself and the page's exception closes."""
+    svc = await harness.start(SALES, inventory_url="http://127.0.0.1:9", atp_timeout_seconds=0.2)
+    tok = tokens(issuer)
+    async with svc.client() as c:
+        await seed_catalog(c, tok["head"])
+    lagging = replace(INVOICING, subscribes_to=[t for t in INVOICING.subscribes_to if t != GST_RATES_TOPIC])
+    inv = await harness.start(lagging, irp_mode="off")
+    buyer = await customer(svc, tok, "registered", "AABCM7777G",
+                           [address("main", "27", "400001", gstin("27", "AABCM7777G"))])
+    body = {"customer_id": buyer, "ship_to_id": "main", "lines": [{"item_code": "MOTOR-9", "quantity": "2"}]}
+    async with svc.client() as c:
+        o = await c.post("/orders", headers=tok["coord"], json=body)
+        assert o.status_code == 201, o.text
+    order = o.json()
+    refused = await invoice(harness, await confirmed(harness, order["order_id"]), warehouse("27", "421302"))
+    assert isinstance(refused, invoicing.InvoiceRefused), refused
+    assert refused.refusal is invoicing.InvoiceRefusal.NO_GST_RATE and "85015210" in refused.reason
+
+    async def page_exception(open_: bool) -> dict[str, Any] | None:
+        async with svc.client() as c:
+            r = await c.get(f"/tracking/orders/{order['order_id']}", headers=tok["head"])
+        found = [e for e in r.json()["exceptions"] if refused.shipment_id in e["key"]] if r.status_code == 200 else []
+        return found[0] if found and found[0]["open"] is open_ else None
+
+    shown = await wait_for(lambda: page_exception(True), what="the refusal on the order page")
+    assert "POST /gst-rates" in shown["detail"]
+
+    # The same database, now with its rate consumer (a new group: a static member that rejoins keeps its old
+    # assignment): the rates arrive, the message inbox keeps the shipment from being read as new.
+    await inv.stop()
+    await harness.start(INVOICING, irp_mode="off", consumer_group=f"{harness.prefix}invoicing-caught-up")
+
+    async def issued() -> invoicing.InvoiceIssued | None:
+        return next((m for m in await read_topic(harness, events_topic("invoicing"), 400)
+                     if isinstance(m, invoicing.InvoiceIssued) and m.shipment_id == refused.shipment_id), None)
+
+    done = await wait_for(issued, timeout=60, what="the refused shipment invoiced")
+    assert done.lines[0].gst_rate == D("18") and invoice_split(done) == split(order["totals"]["tax"])
+    await wait_for(lambda: page_exception(False), what="the order page's exception closed by the invoice")
+
+
+async def test_goods_leaving_from_a_warehouse_in_the_buyers_state_are_taxed_so_on_order_and_invoice(
+    harness: ServiceHarness, issuer: LocalIssuer,
+) -> None:
+    """A Maharashtra company's Ahmedabad warehouse serves a Gujarat buyer: the quotation, before any warehouse
+    is chosen, estimates IGST from the head office's state (and says so); once inventory reserves the goods in
+    Ahmedabad the released order and its invoice are CGST + SGST."""
+    svc, _, tok = await start(harness, issuer)
+    buyer = await customer(svc, tok, "registered", "AABCG8888H",
+                           [address("main", "24", "380009", gstin("24", "AABCG8888H"))])
+    quotation, order = await quote_and_order(svc, tok, buyer, "main")
+    assert quotation["supplier_state"] == order["supplier_state"] == "27"
+    assert {k for k, v in split(quotation["totals"]["tax"]).items() if v} == {"igst"}
+
+    ahmedabad = warehouse("24", "382405")
+    lines = [ReservedLine(line_no=x["line_no"], item_code=x["item_code"],
+                          quantity=Quantity(value=D(x["ship_quantity"]), unit=x["unit"])) for x in order["lines"]]
+    await publish(harness, inventory.StockReserved(order_id=order["order_id"], decided_at=datetime.now(UTC),
+                                                   allocations=[WarehouseAllocation(
+                                                       warehouse_id="WH-AMD", warehouse_gstin=ahmedabad.gstin or "",
+                                                       dispatch_from=ahmedabad, lines=lines)]), "inventory")
+    await publish(harness, approved(order), "credit")
+
+    async def released() -> sales.OrderReleased | None:
+        return next((m for m in await read_topic(harness, events_topic("sales"), 400)
+                     if isinstance(m, sales.OrderReleased) and m.order_id == order["order_id"]), None)
+
+    release = await wait_for(released, timeout=60, what="the order released from Ahmedabad")
+    assert release.shipments[0].tax_regime is TaxRegime.CGST_SGST
+    async with svc.client() as c:
+        r = await c.get(f"/orders/{order['order_id']}", headers=tok["coord"])
+    now_shown = r.json()
+    assert [x["dispatch_state"] for x in now_shown["lines"]] == ["24"]
+    issued = await invoice(harness, release)
+    assert isinstance(issued, invoicing.InvoiceIssued), issued
+    assert split(now_shown["totals"]["tax"]) == invoice_split(issued)
+    assert {k for k, v in invoice_split(issued).items() if v} == {"cgst", "sgst"}
+    assert D(now_shown["totals"]["gross_value"]) == D(quotation["totals"]["gross_value"])

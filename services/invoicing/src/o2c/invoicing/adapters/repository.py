@@ -31,7 +31,8 @@ from o2c.invoicing.service_layer.ports import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_RATES: dict[str, Any] = {"schedule": None, "loaded": 0.0}
+_RATES: dict[str, tuple[GstRateSchedule, float]] = {}
+"""The replica's schedule per database (one process may serve several: tests), with when it was loaded."""
 RATES_TTL_SECONDS = 5.0
 """Another instance's copy of a new rate is seen within this long (this instance's at once)."""
 
@@ -68,6 +69,11 @@ class SqlInvoiceStore:
     async def _execute(self, statement: Any) -> Any:
         return await (await self.session.connection()).execute(statement)
 
+    @property
+    def _database(self) -> str:
+        bind = self.session.bind
+        return str(getattr(bind, "url", ""))
+
     async def lock_series(self, supplier_gstin: str, financial_year: str, prefix: str) -> DocumentSeries:
         # One round trip: the upsert creates the row if missing and, either way, holds its row lock until the
         # transaction ends (ON CONFLICT DO UPDATE locks the conflicting row like SELECT … FOR UPDATE).
@@ -90,16 +96,16 @@ class SqlInvoiceStore:
         )
 
     async def rates(self) -> GstRateSchedule:
-        cached = _RATES["schedule"]
-        if cached is not None and time.monotonic() - _RATES["loaded"] < RATES_TTL_SECONDS:
-            return cached  # type: ignore[no-any-return]
+        cached = _RATES.get(self._database)
+        if cached is not None and time.monotonic() - cached[1] < RATES_TTL_SECONDS:
+            return cached[0]
         rows = (await self._execute(sa.select(hsn_rate))).all()
         schedule = GstRateSchedule(
             GstRate(hsn_prefix=r.hsn, rate=r.gst_rate.normalize(), cess_rate=r.cess_rate.normalize(),
                     effective_from=r.effective_from, effective_to=r.effective_to, description=r.description)
             for r in rows
         )
-        _RATES.update(schedule=schedule, loaded=time.monotonic())
+        _RATES[self._database] = (schedule, time.monotonic())
         return schedule
 
     async def save_rate(self, rate: GstRate, version: int) -> bool:
@@ -114,7 +120,7 @@ class SqlInvoiceStore:
         )
         changed = (await self._execute(stmt.returning(hsn_rate.c.id))).first() is not None
         if changed:
-            _RATES.update(schedule=None)
+            _RATES.pop(self._database, None)
         return changed
 
     async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None:
