@@ -346,6 +346,21 @@ async def test_a_place_of_supply_that_disagrees_with_the_rule_is_refused_not_rec
     assert "29" in message.reason and "27" in message.reason
 
 
+async def test_an_accountant_invoices_a_refused_shipment_once_its_cause_is_put_right() -> None:
+    uow = FakeUow()
+    brushes = ready(line(1, "2", price="50.00", hsn="96032100", gst="12"))
+    await uc.issue_invoice(uow, brushes, now=NOV_5, policy=POLICY)
+    with pytest.raises(uc.Refused, match="96032100"):  # still no rate: the person is told what stands in the way
+        await uc.invoice_refused_shipment(uow, "shp-1", now=NOV_5, policy=POLICY)
+    with pytest.raises(uc.NotFound):
+        await uc.invoice_refused_shipment(uow, "shp-unknown", now=NOV_5, policy=POLICY)
+    rate = GstRate("9603", D("18"), date(2017, 7, 1))
+    uow.store.replica[(rate.hsn_prefix, rate.effective_from)] = (rate, 1)
+    record = await uc.invoice_refused_shipment(uow, "shp-1", now=NOV_5, policy=POLICY)
+    assert record.issued.lines[0].gst_rate == D("18") and not uow.store.refused_kept
+    assert await uc.invoice_refused_shipment(uow, "shp-1", now=NOV_5, policy=POLICY) == record  # asked twice
+
+
 async def test_the_split_sales_decided_for_the_shipment_is_checked_not_recomputed() -> None:
     uow = FakeUow()
     # Sales taxed the shipment as leaving from Pune for the Mumbai buyer: CGST + SGST, as the invoice would.

@@ -35,7 +35,7 @@ from o2c.india.gstin import gstin_check_character
 from o2c.india.supply import TaxRegime
 from o2c.invoicing.app import DEFINITION as INVOICING
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.testing import RunningService, ServiceHarness, wait_for
+from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.sales.app import DEFINITION as SALES
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -278,6 +278,12 @@ async def test_a_shipment_refused_for_want_of_a_rate_is_invoiced_once_the_rate_r
 
     shown = await wait_for(lambda: page_exception(True), what="the refusal on the order page")
     assert "POST /gst-rates" in shown["detail"]
+    accountant = bearer(issuer, "accountant")
+    async with inv.client() as c:  # the accountant sees it in invoicing, and asking now changes nothing yet
+        listed = (await c.get("/refused-shipments", headers=accountant)).json()
+        assert [(x["shipment_id"], x["refusal"]) for x in listed] == [(refused.shipment_id, "no_gst_rate")]
+        r = await c.post(f"/refused-shipments/{refused.shipment_id}/invoice", headers=accountant)
+        assert r.status_code == 409 and "85015210" in r.text, r.text
 
     # The same database, now with its rate consumer (a new group: a static member that rejoins keeps its old
     # assignment): the rates arrive, the message inbox keeps the shipment from being read as new.

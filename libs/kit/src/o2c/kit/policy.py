@@ -94,7 +94,7 @@ ACTIONS: dict[str, str] = {
     "dispatch.shipment.dispatch": "capture dispatch details, gate out, change vehicle, load a trip",
     # invoicing
     "invoicing.invoice.read": "read invoices, PDFs, credit notes and returns",
-    "invoicing.invoice.cancel": "cancel an invoice, retry its IRN",
+    "invoicing.invoice.cancel": "cancel an invoice, retry its IRN, see and invoice refused shipments",
     "invoicing.gst-return.read": "read GSTR-1 and the invoice register",
     # ewaybill
     "ewaybill.bill.read": "read e-way bills and thresholds",

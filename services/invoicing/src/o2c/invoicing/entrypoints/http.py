@@ -7,14 +7,14 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1.invoicing import InvoiceCancelReason
 from o2c.india.gstin import gstin_problem
 from o2c.india.portal import dumps
 from o2c.invoicing.adapters.repository import SqlInvoiceStore, SqlUnitOfWork
 from o2c.invoicing.domain.money import amount_in_words
-from o2c.invoicing.entrypoints.workers import gateway, pdf_for, policy
+from o2c.invoicing.entrypoints.workers import gateway, now, pdf_for, policy
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import CreditNoteRecord, InvoiceRecord, ReturnRecord
 from o2c.kit.auth import Principal, Role
@@ -149,6 +149,26 @@ def router(rt: Runtime) -> APIRouter:
         try:
             async with transaction() as uow:
                 record = await uc.retry_irn(uow, invoice_id)
+        except uc.NotFound as exc:
+            raise NotFound(exc.what, exc.ident) from exc
+        except uc.Refused as exc:
+            raise Conflict(str(exc)) from exc
+        return invoice_view(record)
+
+    @api.get("/refused-shipments", summary="Ready shipments not invoiced (no GST rate, a disputed place of supply)")
+    async def refused_shipments(who: Officer, limit: Limit = 100) -> list[dict[str, Any]]:
+        async with rt.sessions() as session:
+            kept = await SqlInvoiceStore(session).refused_shipments()
+        return [{"shipment_id": k.shipment_id, "order_id": k.order_id, "order_no": k.message.get("order_no"),
+                 "customer_id": k.message.get("customer_id"), "refusal": k.refusal, "reason": k.reason,
+                 "refused_at": k.refused_at.isoformat(), "attempts": k.attempts} for k in kept[:limit]]
+
+    @api.post("/refused-shipments/{shipment_id}/invoice", status_code=201,
+              summary="Invoice a refused shipment now, after putting the cause right (409 says what still stands)")
+    async def invoice_refused(shipment_id: Annotated[str, Path(max_length=64)], who: Officer) -> dict[str, Any]:
+        try:
+            async with transaction() as uow:
+                record = await uc.invoice_refused_shipment(uow, shipment_id, now=now(rt), policy=policy(rt))
         except uc.NotFound as exc:
             raise NotFound(exc.what, exc.ident) from exc
         except uc.Refused as exc:

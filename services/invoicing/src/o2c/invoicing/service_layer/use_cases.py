@@ -149,6 +149,23 @@ async def _refuse(uow: UnitOfWork, msg: ShipmentReady, exc: Exception, now: date
             refusal=refusal, reason=reason, refused_at=now))
 
 
+async def invoice_refused_shipment(uow: UnitOfWork, shipment_id: str, *, now: datetime, policy: Policy
+                                   ) -> InvoiceRecord:
+    """A person asks for a refused shipment to be invoiced now (after putting the cause right): the invoice, or
+    Refused naming what still stands in the way (the caller's transaction is then rolled back: nothing changes)."""
+    kept = await uow.store.refused(shipment_id)
+    if kept is None:
+        existing = await uow.store.by_shipment(shipment_id)
+        if existing is not None:
+            return existing
+        raise NotFound("refused shipment", shipment_id)
+    record = await issue_invoice(uow, ShipmentReady.model_validate(kept.message), now=now, policy=policy)
+    if record is None:
+        after = await uow.store.refused(shipment_id)
+        raise Refused(f"shipment {shipment_id} is still not invoiced: {after.reason if after else kept.reason}")
+    return record
+
+
 async def retry_refused(uow: UnitOfWork, *, now: datetime, policy: Policy, hsn_prefix: str | None = None
                         ) -> list[InvoiceRecord]:
     """Invoice the shipments refused for want of a GST rate again (those with a line under `hsn_prefix`, or
