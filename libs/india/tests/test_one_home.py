@@ -36,8 +36,8 @@ _NAMES = frozenset({
     # e-way bill validity and thresholds, states that levy UTGST
     "validity_days", "valid_until", "EwayBillThreshold", "threshold_in_force", "ewaybill_requirement",
     "levies_utgst", "UNION_TERRITORIES_WITHOUT_LEGISLATURE",
-    # the GST state codes
-    "GST_STATE_CODES", "STATE_NAMES",
+    # the GST state codes, the GSTIN's shape
+    "GST_STATE_CODES", "STATE_NAMES", "gstin_shape_problem",
 })
 _LOOKUP_METHODS = frozenset({"rate_on", "rate_for"})
 """A rate lookup is a method wherever it is written."""

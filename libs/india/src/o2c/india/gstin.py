@@ -10,6 +10,28 @@ import re
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 REGULAR_TAXPAYER = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z][Z1-9ABD-J][0-9A-Z]$")
 TRANSIN = re.compile(r"^88[0-9A-Z]{13}$")
+PAN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
+"""A permanent account number: five letters, four digits, a letter (characters 3-12 of a GSTIN)."""
+
+
+def gstin_shape_problem(text: str) -> str | None:
+    """What is wrong with a GSTIN's shape, position by position (for a person correcting it), or None when it has
+    a regular taxpayer's shape. The check character is not looked at."""
+    if len(text) != 15:
+        return f"a GSTIN has 15 characters, got {len(text)}"
+    if not text[:2].isdigit():
+        return f"characters 1-2 must be the state code digits, got {text[:2]!r}"
+    if not PAN.match(text[2:12]):
+        return f"characters 3-12 must be a PAN (five letters, four digits, a letter), got {text[2:12]!r}"
+    if not re.fullmatch(r"[1-9A-Z]", text[12]):
+        return f"character 13 (entity number) must be 1-9 or A-Z, got {text[12]!r}"
+    if not re.fullmatch(r"[Z1-9ABD-J]", text[13]):
+        return f"character 14 must be Z (or 1-9, A, B, D-J), got {text[13]!r}"
+    if not re.fullmatch(r"[0-9A-Z]", text[14]):
+        return f"character 15 (check character) must be 0-9 or A-Z, got {text[14]!r}"
+    if not REGULAR_TAXPAYER.match(text):  # pragma: no cover - the positional checks above are exhaustive
+        return "does not match the GSTIN pattern"
+    return None
 
 
 def gstin_check_character(first_fourteen: str) -> str:

@@ -7,16 +7,15 @@ ids (TRANSIN, state code 88) have no check character and are a separate type.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from o2c.india.gstin import REGULAR_TAXPAYER, TRANSIN
+from o2c.india.gstin import PAN, REGULAR_TAXPAYER, TRANSIN, gstin_shape_problem
 from o2c.india.gstin import gstin_check_character as shared_check_character
 from o2c.sales.domain.errors import InvalidValue
 from o2c.sales.domain.geography import StateCode
 
 GSTIN_PATTERN = REGULAR_TAXPAYER
-PAN_PATTERN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
+PAN_PATTERN = PAN
 TRANSIN_STATE_CODE = "88"
 _TRANSIN_PATTERN = TRANSIN
 
@@ -36,22 +35,8 @@ def _normalise(raw: object) -> str:
 
 
 def _shape_problem(text: str) -> str | None:
-    """What is wrong with the GSTIN's shape, position by position, or None when it has the regular shape."""
-    if len(text) != 15:
-        return f"a GSTIN has 15 characters, got {len(text)}"
-    if not text[:2].isdigit():
-        return f"characters 1-2 must be the state code digits, got {text[:2]!r}"
-    if not PAN_PATTERN.match(text[2:12]):
-        return f"characters 3-12 must be a PAN (five letters, four digits, a letter), got {text[2:12]!r}"
-    if not re.fullmatch(r"[1-9A-Z]", text[12]):
-        return f"character 13 (entity number) must be 1-9 or A-Z, got {text[12]!r}"
-    if not re.fullmatch(r"[Z1-9ABD-J]", text[13]):
-        return f"character 14 must be Z (or 1-9, A, B, D-J), got {text[13]!r}"
-    if not re.fullmatch(r"[0-9A-Z]", text[14]):
-        return f"character 15 (check character) must be 0-9 or A-Z, got {text[14]!r}"
-    if not GSTIN_PATTERN.match(text):  # pragma: no cover - the positional checks above are exhaustive
-        return "does not match the GSTIN pattern"
-    return None
+    """What is wrong with the GSTIN's shape, position by position (o2c.india.gstin)."""
+    return gstin_shape_problem(text)
 
 
 def gstin_problem(raw: object) -> str | None:
