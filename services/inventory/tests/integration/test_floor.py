@@ -112,7 +112,7 @@ async def test_movements_are_scoped_idempotent_and_in_the_ledger(harness: Servic
         assert r.status_code == 200
         r = await c.get("/atp", params={"items": "PUMP", "warehouse": "PNQ"}, headers=tok["sales"])
         assert r.json()["items"][0]["warehouses"][0] == {
-            "warehouse_id": "PNQ", "confirmed": "10.000", "expected": "0.000", "reserved": "0.000",
+            "warehouse_id": "PNQ", "state_code": "27", "confirmed": "10.000", "expected": "0.000", "reserved": "0.000",
             "safety": "2.000", "available": "8.000"}
         r = await c.get("/atp", params={"items": "PUMP"}, headers=tok["customer"])
         assert r.status_code == 403

@@ -10,7 +10,8 @@ from o2c.sales.adapters.inventory_atp import HttpStockSource, parse_atp
 
 INVENTORY_ANSWER = {"items": [
     {"item_code": "PUMP-1", "known": True, "available": "12", "warehouses": [
-        {"warehouse_id": "WH-MUM", "confirmed": "20", "reserved": "5", "safety": "3", "available": "12"},
+        {"warehouse_id": "WH-MUM", "state_code": "27", "confirmed": "20", "reserved": "5", "safety": "3",
+         "available": "12"},
         {"warehouse_id": "WH-PUN", "available": "0"}]},
     {"item_code": "GHOST", "known": False, "available": "0", "warehouses": []},
 ], "elapsed_ms": 3.1}
@@ -19,6 +20,7 @@ INVENTORY_ANSWER = {"items": [
 def test_parses_inventorys_answer_and_the_simple_shapes() -> None:
     parsed = parse_atp(INVENTORY_ANSWER)
     assert [(w.warehouse_id, w.available) for w in parsed["PUMP-1"]] == [("WH-MUM", Decimal(12)), ("WH-PUN", 0)]
+    assert [w.state_code for w in parsed["PUMP-1"]] == ["27", None]  # the state, where inventory names it
     assert parsed["GHOST"] == []
     assert parse_atp({"A": {"W1": "10"}})["A"][0].available == Decimal(10)
     assert parse_atp({"items": {"A": [{"warehouse_id": "W", "available": None}]}})["A"][0].available is None

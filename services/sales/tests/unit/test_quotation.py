@@ -87,6 +87,27 @@ def test_ship_to_in_another_state_makes_the_estimate_igst(
     assert quotation.terms.bill_to.address_id == "blr"  # the buyer's registration in that state
 
 
+def test_stock_held_only_in_the_buyers_state_decides_the_estimate_from_there(
+    make_customer: MakeCustomer, make_address: MakeAddress, items: dict[str, Item], pricing: Pricing
+) -> None:
+    """A Gujarat buyer: with pumps held only in Ahmedabad the goods can leave from nowhere else, so the estimate
+    is CGST + SGST like the invoice will be; held in Gujarat and Maharashtra, or unknown, it assumes the head
+    office's Maharashtra registration (IGST)."""
+    amd = make_address("amd", state="24", pincode="390001", gstin=Gstin.make("24", "AAACR5055K").value)
+    customer = make_customer(addresses=(make_address(), amd))
+    gujarat_only = StockView({"PUMP-1": [WarehouseAtp("AHMEDABAD", Decimal(8), "24"),
+                                         WarehouseAtp("BHIWANDI", Decimal(0), "27")]})
+    both = StockView({"PUMP-1": [WarehouseAtp("AHMEDABAD", Decimal(8), "24"),
+                                 WarehouseAtp("BHIWANDI", Decimal(3), "27")]})
+    request = [LineRequest("PUMP-1", Decimal(2))]
+    local = quote(customer, items, pricing, request, ship_to="amd", stock=gujarat_only)
+    assert local.terms.supplier_state == StateCode("24")
+    assert (local.lines[0].tax.cgst, local.lines[0].tax.igst) == (Decimal("50.00"), Decimal(0))
+    for stock in (both, StockView.unknown(), STOCK):
+        estimate = quote(customer, items, pricing, request, ship_to="amd", stock=stock)
+        assert estimate.terms.supplier_state == MH and estimate.lines[0].tax.igst == Decimal("100.00")
+
+
 def test_quotation_for_a_pending_customer_is_refused_with_the_reason(
     make_customer: MakeCustomer, items: dict[str, Item], pricing: Pricing
 ) -> None:

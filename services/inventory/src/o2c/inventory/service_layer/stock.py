@@ -285,7 +285,7 @@ WITH wanted AS (
     GROUP BY a.warehouse_id, a.item_code
 ), per_warehouse AS (
     SELECT wanted.item_code, wanted.ord, i.unit, coalesce(i.stocked, true) AS stocked,
-           coalesce(i.lead_time_days, 0) AS lead_time_days, s.warehouse_id,
+           coalesce(i.lead_time_days, 0) AS lead_time_days, s.warehouse_id, w.state_code,
            CAST(coalesce(bal.confirmed, 0) AS numeric(18, 3)) AS confirmed,
            CAST(coalesce(bal.expected, 0) AS numeric(18, 3)) AS expected,
            CAST(coalesce(res.reserved, 0) AS numeric(18, 3)) AS reserved,
@@ -302,7 +302,7 @@ WITH wanted AS (
     SELECT item_code, ord, unit, stocked, lead_time_days,
            CAST(coalesce(sum(available), 0) AS numeric(18, 3)) AS total,
            coalesce(json_agg(json_build_object(
-               'warehouse_id', warehouse_id, 'confirmed', CAST(confirmed AS text),
+               'warehouse_id', warehouse_id, 'state_code', state_code, 'confirmed', CAST(confirmed AS text),
                'expected', CAST(expected AS text), 'reserved', CAST(reserved AS text),
                'safety', CAST(safety AS text), 'available', CAST(available AS text)) ORDER BY warehouse_id)
                FILTER (WHERE warehouse_id IS NOT NULL), '[]') AS warehouses

@@ -40,7 +40,8 @@ def parse_atp(body: Any) -> dict[str, list[WarehouseAtp]]:
                 available = None if raw is None else Decimal(str(raw))
             except InvalidOperation:
                 available = None
-            atp.append(WarehouseAtp(str(row["warehouse_id"]), available))
+            state = row.get("state_code")
+            atp.append(WarehouseAtp(str(row["warehouse_id"]), available, str(state) if state else None))
         out[str(code)] = atp
     return out
 

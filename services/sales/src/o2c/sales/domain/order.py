@@ -29,6 +29,7 @@ from o2c.sales.domain.quotation import (
     StockView,
     SupplyTerms,
     Totals,
+    expected_supplier_state,
     price_lines,
 )
 from o2c.sales.domain.tax import TaxSplit
@@ -278,7 +279,8 @@ class SalesOrder:
             raise RuleViolation("orders are entered by a sales coordinator, sales head or partner system")
         customer.ensure_can_trade()
         ship_to = customer.ship_to(ship_to_id)
-        terms = SupplyTerms(customer.billing_address_for(ship_to), ship_to, customer.gst_category, supplier_state)
+        terms = SupplyTerms(customer.billing_address_for(ship_to), ship_to, customer.gst_category,
+                            expected_supplier_state(stock, requests, supplier_state))
         quoted = price_lines(requests, items, pricing, customer.customer_id, terms, stock, today, handling_days)
         lines = tuple(OrderLine(q.line_no, q.priced, q.tax, q.promise.ship_date) for q in quoted)
         return cls._new(order_id, number, customer, terms, lines, today, by, at, customer_po_no)

@@ -36,6 +36,8 @@ class WarehouseAtp:
 
     warehouse_id: str
     available: Decimal | None
+    state_code: str | None = None
+    """The warehouse's state (its GSTIN is the company's registration there), when inventory says."""
 
 
 class StockView:
@@ -52,6 +54,26 @@ class StockView:
 
     def for_item(self, item_code: str) -> tuple[WarehouseAtp, ...] | None:
         return self._by_item.get(item_code) if self.known else None
+
+    def dispatch_state(self, item_codes: Sequence[str]) -> StateCode | None:
+        """The state the goods will leave from, when stock says so already: every warehouse holding any of the
+        items available is in one state, so whichever inventory reserves at is there. None when stock is
+        unknown, absent, or spread over several states (docs/domain.md, "Place of supply")."""
+        states: set[str | None] = set()
+        for code in item_codes:
+            rows = self.for_item(code)
+            if rows is None:
+                return None
+            states |= {row.state_code for row in rows if row.available is not None and row.available > 0}
+        if len(states) != 1 or None in states:
+            return None
+        return StateCode.parse(states.pop())
+
+
+def expected_supplier_state(stock: StockView, requests: Sequence[LineRequest], home: StateCode) -> StateCode:
+    """The supplier's state a quotation or an order assumes before inventory reserves: the one state stock is
+    held in, else the company's home registration."""
+    return stock.dispatch_state([r.item_code for r in requests]) or home
 
 
 class PromiseBasis(StrEnum):
@@ -276,7 +298,8 @@ class Quotation:
         """A quotation for an active customer; refused with the reason when the customer cannot trade."""
         customer.ensure_can_trade()
         ship_to = customer.ship_to(ship_to_id)
-        terms = SupplyTerms(customer.billing_address_for(ship_to), ship_to, customer.gst_category, supplier_state)
+        terms = SupplyTerms(customer.billing_address_for(ship_to), ship_to, customer.gst_category,
+                            expected_supplier_state(stock, requests, supplier_state))
         lines = price_lines(requests, items, pricing, customer.customer_id, terms, stock, today, handling_days)
         return cls(
             quotation_id=quotation_id,
