@@ -1,7 +1,11 @@
 """India's rules have one home: no Python file outside libs/india defines IST, the business date, the financial
 year, the GST document-number rule, the GST rate lookup, the portals' JSON, pincode distance and its road
 factor, or vehicle-number formats (docs/domain.md). Found by name (a `def`/`class`/assignment) and by pattern
-(the tell-tale expressions a copy would contain); importing and re-exporting is allowed."""
+(the tell-tale expressions a copy would contain); importing and re-exporting is allowed.
+
+The console's JavaScript and HTML are held to the same patterns plus a browser's own ways of writing IST and the
+Indian locale: the page receives the zone and locale from /console/config.json (served from libs/india). Tests'
+expected values (a literal `+05:30` in an assertion) are not definitions and are not matched."""
 
 from __future__ import annotations
 
