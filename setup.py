@@ -4,12 +4,8 @@ from pathlib import Path
 
 from setuptools import find_namespace_packages, setup
 
-ROOTS = [
-    "libs/india/src",
-    "libs/contracts/src",
-    "libs/kit/src",
-    *(f"services/{s}/src" for s in ("sales", "credit", "inventory", "dispatch", "invoicing", "ewaybill", "notify")),
-]
+SERVICES = ("sales", "credit", "inventory", "dispatch", "invoicing", "ewaybill", "notify")
+ROOTS = ["libs/india/src", "libs/contracts/src", "libs/kit/src", *(f"services/{s}/src" for s in SERVICES)]
 
 packages: list[str] = []
 package_dir: dict[str, str] = {}
@@ -18,5 +14,16 @@ for root in ROOTS:
         if Path(root, *pkg.split(".")).joinpath("__init__.py").exists():
             packages.append(pkg)
             package_dir[pkg] = f"{root}/{pkg.replace('.', '/')}"
+
+# Shipped in the wheel, not only beside the sources: the kit's Alembic environment (o2c/kit/alembic) and each
+# service's revisions (services/<s>/migrations/versions → o2c/<s>/migrations/versions), so an installed service
+# migrates its database at start (o2c.kit.db.migrations_dir finds them). Listed as packages: their files are .py.
+packages.append("o2c.kit.alembic")
+package_dir["o2c.kit.alembic"] = "libs/kit/src/o2c/kit/alembic"
+for service in SERVICES:
+    versions = f"services/{service}/migrations/versions"
+    if Path(versions).is_dir():
+        packages.append(f"o2c.{service}.migrations.versions")
+        package_dir[f"o2c.{service}.migrations.versions"] = versions
 
 setup(packages=packages, package_dir=package_dir)

@@ -79,6 +79,13 @@ def sync_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
+def migrations_dir(package_dir: Path) -> Path:
+    """A service's Alembic revisions: inside the installed package in a wheel (`o2c/<service>/migrations/versions`,
+    package data, see setup.py), beside the sources in the repository (`services/<service>/migrations/versions`)."""
+    installed = package_dir / "migrations" / "versions"
+    return installed if installed.is_dir() else package_dir.parents[2] / "migrations" / "versions"
+
+
 # Alembic loads revision files as modules by path: two loads at once in one process collide.
 _ALEMBIC_LOCK = threading.Lock()
 

@@ -110,3 +110,18 @@ def load_settings(cls: type[S], service: str, port: int) -> S:
     if "http_port" not in prefixed.model_fields_set and "http_port" not in shared.model_fields_set:
         values["http_port"] = ports.local_port(port)
     return cls.model_validate(values)
+
+
+class SandboxSettings(BaseSettings):
+    """A local portal sandbox (IRP, NIC e-way bill): where it listens. A subclass names its prefix
+    (`O2C_IRP_SANDBOX_`, `O2C_EWB_SANDBOX_`); in a container the host is 0.0.0.0 so other pods reach it."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    """0: the sandbox's local port (moved by `O2C_PORT_OFFSET`)."""
+    log_level: str = "info"
+
+    def listen_port(self, base: int) -> int:
+        return self.port or ports.local_port(base)

@@ -9,6 +9,7 @@ from o2c.credit.adapters.db import metadata
 from o2c.credit.entrypoints import http, messages
 from o2c.credit.service_layer.runtime import sanction_sweeper
 from o2c.credit.settings import CreditSettings
+from o2c.kit.db import migrations_dir
 from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import ServiceDefinition
 
@@ -18,7 +19,7 @@ DEFINITION = ServiceDefinition(
     description="Credit decisions on orders, the finance sanction queue, receivables, payments and statements.",
     http_port=8102,
     metadata=metadata,
-    versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
+    versions_dir=migrations_dir(Path(__file__).resolve().parent),
     routers=lambda rt: [http.router(rt)],
     handlers=lambda rt: with_customer_scope(messages.handlers(rt)),
     subscribes_to=[events_topic("sales"), commands_topic("credit"), events_topic("invoicing")],

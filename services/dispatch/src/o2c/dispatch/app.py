@@ -7,6 +7,7 @@ from pathlib import Path
 from o2c.contracts.topics import Service, commands_topic, events_topic
 from o2c.dispatch.adapters.db import metadata
 from o2c.dispatch.entrypoints import http, messages
+from o2c.kit.db import migrations_dir
 from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import ServiceDefinition
 
@@ -15,7 +16,7 @@ DEFINITION = ServiceDefinition(
     title="o2c dispatch",
     http_port=8104,
     metadata=metadata,
-    versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
+    versions_dir=migrations_dir(Path(__file__).resolve().parent),
     routers=lambda rt: [http.router(rt)],
     handlers=lambda rt: with_customer_scope(messages.handlers(rt)),
     subscribes_to=[

@@ -12,6 +12,7 @@ from o2c.ewaybill.adapters.gateway import EwayBillGateway, NicHttpGateway
 from o2c.ewaybill.adapters.gateways import gateway_from_settings
 from o2c.ewaybill.entrypoints import http, messages
 from o2c.ewaybill.settings import EwayBillSettings
+from o2c.kit.db import migrations_dir
 from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import Runtime, ServiceDefinition
 
@@ -44,7 +45,7 @@ DEFINITION = ServiceDefinition(
     description="E-way bills (CGST Rule 138) for issued invoices: generation through the NIC API, Part-B "
                 "updates, cancellation and extension within their windows.",
     metadata=metadata,
-    versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
+    versions_dir=migrations_dir(Path(__file__).resolve().parent),
     routers=lambda rt: http.routers(rt, lambda: gateway(rt), lambda: clock(rt)),
     handlers=lambda rt: with_customer_scope(messages.handlers(lambda: gateway(rt), lambda: clock(rt))),
     subscribes_to=[events_topic("invoicing"), events_topic("dispatch"), events_topic("sales")],

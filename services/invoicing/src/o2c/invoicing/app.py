@@ -12,6 +12,7 @@ from o2c.invoicing.entrypoints.workers import run_workers
 from o2c.invoicing.service_layer.ports import IrpGateway
 from o2c.invoicing.service_layer.use_cases import Policy
 from o2c.invoicing.settings import InvoicingSettings
+from o2c.kit.db import migrations_dir
 from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import Runtime, ServiceDefinition
 
@@ -46,7 +47,7 @@ DEFINITION = ServiceDefinition(
     description="GST tax invoices from pick-confirmed quantities, e-invoice (IRN), credit notes and GSTR-1.",
     http_port=8105,
     metadata=metadata,
-    versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
+    versions_dir=migrations_dir(Path(__file__).resolve().parent),
     routers=lambda rt: [http.router(wire(rt))],
     handlers=lambda rt: with_customer_scope(messages.handlers(wire(rt))),
     subscribes_to=[events_topic("dispatch"), events_topic("inventory"), events_topic("sales"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from o2c.contracts.topics import events_topic
+from o2c.kit.db import migrations_dir
 from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import Runtime, ServiceDefinition
 from o2c.kit.settings import ServiceSettings
@@ -97,7 +98,7 @@ DEFINITION = ServiceDefinition(
     name="notify", title="o2c notify", http_port=8107,
     description="Customer notifications, sent once per event and channel.",
     metadata=metadata,
-    versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
+    versions_dir=migrations_dir(Path(__file__).resolve().parent),
     routers=lambda rt: [http.router(rt, BOOK), webhooks_http.router(rt, secret_box(rt), url_policy(rt))],
     handlers=lambda rt: with_customer_scope(messages.handlers(lambda: channels(rt), lambda: BOOK,
                                                               use_case_settings(rt))),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from o2c.contracts.topics import Service, events_topic
+from o2c.kit.db import migrations_dir
 from o2c.kit.messaging.consumer import Handler, combine_handlers
 from o2c.kit.service import Runtime, ServiceDefinition
 from o2c.sales import tracking
@@ -111,7 +112,7 @@ DEFINITION = ServiceDefinition(
     title="o2c sales",
     http_port=8101,
     metadata=_with_tracking_tables(metadata),
-    versions_dir=Path(__file__).resolve().parents[3] / "migrations" / "versions",
+    versions_dir=migrations_dir(Path(__file__).resolve().parent),
     routers=_routers,
     handlers=_handlers,
     subscribes_to=CHAIN_EVENTS,

@@ -13,7 +13,6 @@ made at once but answered `seconds` later, as a slow portal whose caller may die
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +34,9 @@ from o2c.ewaybill.domain.sandbox import EwayBillSandbox, PincodeDistance
 from o2c.ewaybill.domain.vehicle import TransportMode, vehicle_number_error
 from o2c.india.ewaybill import VehicleType, valid_until
 from o2c.india.portal import parse_portal_datetime, portal_datetime
-from o2c.kit.ports import SANDBOX_PORTS, local_port
+from o2c.kit.ports import SANDBOX_PORTS
+from o2c.kit.settings import SandboxSettings
+from pydantic_settings import SettingsConfigDict
 
 SANDBOX_PORT = SANDBOX_PORTS["nic-sandbox"]
 
@@ -168,22 +169,29 @@ def create_app(distance: PincodeDistance = pincode_distance, clock: Callable[[],
         return _refused(portal_error(NOT_ACTIVE, docNo))
 
     @app.get("/health")
+    @app.get("/healthz")  # an orchestrator's liveness probe
     async def health() -> dict[str, Any]:
         return {"status": "ok", "issued": len(state.bills)}
 
     return app
 
 
+class NicSandboxSettings(SandboxSettings):
+    """`O2C_EWB_SANDBOX_HOST`, `O2C_EWB_SANDBOX_PORT`, `O2C_EWB_SANDBOX_LOG_LEVEL`."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="O2C_EWB_SANDBOX_")
+
+
 def main() -> None:
     import uvicorn
 
-    port = int(os.environ.get("O2C_EWB_SANDBOX_PORT") or local_port(SANDBOX_PORT))
+    settings = NicSandboxSettings()
     pincode_distance("560001", "600001")  # open the pincode directory before the first request
     # A restarted sandbox must not hand out the numbers of the bills its previous process issued (the e-way bill
     # service keeps them, unique): its serials start from the clock, in hundredths of a second.
     first_serial = int(time.time() * 100) % (9 * 10**11)
-    uvicorn.run(create_app(first_serial=first_serial), host=os.environ.get("O2C_EWB_SANDBOX_HOST", "127.0.0.1"),
-                port=port)
+    uvicorn.run(create_app(first_serial=first_serial), host=settings.host, port=settings.listen_port(SANDBOX_PORT),
+                log_level=settings.log_level)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """A local IRP sandbox: the NIC e-invoice API's request and response shapes, in memory.
 
 `python -m o2c.invoicing.adapters.irp_sandbox` serves it on 127.0.0.1:8205 + `O2C_PORT_OFFSET`
-(`O2C_IRP_SANDBOX_PORT` overrides).
+(`O2C_IRP_SANDBOX_PORT` and `O2C_IRP_SANDBOX_HOST` override; `GET /healthz` for probes).
 
 - `POST /eicore/v1.03/Invoice` (schema 1.1 JSON) → `{Status: 1, Data: {AckNo, AckDt, Irn, SignedInvoice,
   SignedQRCode, Status: "ACT"}}`, or `{Status: 0, ErrorDetails: [{ErrorCode, ErrorMessage}], InfoDtls}`.
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -36,6 +35,8 @@ from o2c.india.calendar import IST, financial_year
 from o2c.india.gstin import gstin_problem
 from o2c.invoicing.domain.einvoice import late_reporting_refusal
 from o2c.invoicing.domain.seed import SEED_REPORTING_TIME_LIMITS
+from o2c.kit.settings import SandboxSettings
+from pydantic_settings import SettingsConfigDict
 
 API = "/eicore/v1.03/Invoice"
 SIGNING_KEY = "o2c-irp-sandbox-signing-key-not-a-real-one"
@@ -102,6 +103,11 @@ def create_app(state: SandboxState | None = None) -> FastAPI:
     st = state or SandboxState()
     app = FastAPI(title="o2c IRP sandbox", description=__doc__)
     app.state.sandbox = st
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        """Liveness for an orchestrator's probe."""
+        return {"status": "ok"}
 
     @app.post(API)
     async def generate(request: Request) -> JSONResponse:
@@ -200,9 +206,20 @@ def create_app(state: SandboxState | None = None) -> FastAPI:
     return app
 
 
-if __name__ == "__main__":
-    import uvicorn
-    from o2c.kit.ports import SANDBOX_PORTS, local_port
+class IrpSandboxSettings(SandboxSettings):
+    """`O2C_IRP_SANDBOX_HOST`, `O2C_IRP_SANDBOX_PORT`, `O2C_IRP_SANDBOX_LOG_LEVEL`."""
 
-    port = int(os.environ.get("O2C_IRP_SANDBOX_PORT") or local_port(SANDBOX_PORTS["irp-sandbox"]))
-    uvicorn.run(create_app(), host=os.environ.get("O2C_IRP_SANDBOX_HOST", "127.0.0.1"), port=port, log_level="info")
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="O2C_IRP_SANDBOX_")
+
+
+def main() -> None:
+    import uvicorn
+    from o2c.kit.ports import SANDBOX_PORTS
+
+    settings = IrpSandboxSettings()
+    uvicorn.run(create_app(), host=settings.host, port=settings.listen_port(SANDBOX_PORTS["irp-sandbox"]),
+                log_level=settings.log_level)
+
+
+if __name__ == "__main__":
+    main()
