@@ -9,17 +9,25 @@ STACK := deploy/local/stack.sh
 ENV := set -a; [ -f $${O2C_STACK_DIR:-.stack}/env ] && . $${O2C_STACK_DIR:-.stack}/env; set +a;
 SERVICES := sales credit inventory dispatch invoicing ewaybill notify
 
-.PHONY: help install up down status logs test test-faults lint typecheck contracts unit integration e2e demo token bench asyncapi security-doc clean
+.PHONY: help install lock up down status logs test test-faults lint typecheck contracts unit integration e2e demo token bench asyncapi security-doc clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml setup.py
+# Exactly the locked versions (every file checked against its hash), then the project itself without resolving.
+$(VENV)/.installed: pyproject.toml setup.py requirements-dev.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
+
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml -q --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock"
+lock: $(VENV)/.installed ## pin every dependency with hashes: requirements.lock (the image), requirements-dev.lock (make install)
+	$(LOCK) -o requirements.lock
+	$(LOCK) --extra dev -o requirements-dev.lock
 
 install: $(VENV)/.installed ## Python packages (venv), the stack's system packages, Kafka jars, Chromium for browser tests
 	bash $(STACK) install
