@@ -32,6 +32,7 @@ lock: $(VENV)/.installed ## pin every dependency with hashes: requirements.lock 
 install: $(VENV)/.installed ## Python packages (venv), the stack's system packages, Kafka jars, Chromium for browser tests
 	bash $(STACK) install
 	bash deploy/local/install_browser.sh
+	bash deploy/k8s/tools.sh >/dev/null  # pinned kustomize and the Strimzi/KEDA checks, built once (cached)
 
 up: $(VENV)/.installed ## start Kafka, PostgreSQL and Redis (idempotent), create topics and the dev token issuer
 	bash $(STACK) up

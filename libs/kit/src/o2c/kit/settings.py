@@ -69,10 +69,11 @@ class ServiceSettings(BaseSettings):
     def missing_secrets(self) -> list[str]:
         """The settings this process needs but has no value for: it refuses to start without them. A secret
         is needed when the configuration uses it (a subclass adds its own); there is no empty default."""
+        from o2c.kit.messaging.kafka_security import KafkaSecurity
         from sqlalchemy.engine import make_url
 
         url = make_url(self.database_url)
-        return [] if url.password else ["database_url (no password in the URL)"]
+        return ([] if url.password else ["database_url (no password in the URL)"]) + KafkaSecurity().missing_secrets()
 
     @property
     def instance(self) -> str:

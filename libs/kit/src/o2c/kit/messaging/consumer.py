@@ -34,6 +34,7 @@ from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.topics import deadletter_topic
 from o2c.kit.messaging.errors import TransientError, is_transient
 from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.messaging.outbox import Outbox
 from o2c.kit.messaging.parking import parked_notice
 from o2c.kit.messaging.schema import TABLES
@@ -297,7 +298,7 @@ class MessageConsumer:
         """
         if self.instance_id is None or self._member_id is None or consumer._coordinator.member_id:
             return False
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=5000, **kafka_client_options())
         try:
             await asyncio.wait_for(admin.start(), timeout=5)
             described = await asyncio.wait_for(admin.describe_consumer_groups([self.group]), timeout=5)
@@ -321,6 +322,7 @@ class MessageConsumer:
     async def _run_consumer(self) -> None:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
+            **kafka_client_options(),
             group_id=self.group,
             client_id=self._client_id(),
             # Static membership: a restarted instance takes its partitions back at once; a stopping one sends

@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.telemetry import (
     OUTBOX_BACKLOG,
     OUTBOX_OLDEST_AGE,
@@ -38,7 +39,7 @@ def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     # Idempotent, acks=all: a retried send is not doubled in the log and is not reordered.
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap, client_id=client_id, acks="all", enable_idempotence=True,
-        linger_ms=1, max_batch_size=256 * 1024, request_timeout_ms=15000,
+        linger_ms=1, max_batch_size=256 * 1024, request_timeout_ms=15000, **kafka_client_options(),
     )
 
 

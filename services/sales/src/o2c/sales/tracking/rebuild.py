@@ -47,6 +47,7 @@ from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.topics import Service, events_topic
 from o2c.contracts.v1 import credit, sales
 from o2c.kit.messaging.errors import is_transient
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.service import Runtime
 from o2c.sales.tracking import domain, store
@@ -238,12 +239,14 @@ class _Reader:
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
             client_id="o2c-sales-tracking-rebuild", max_poll_records=2000, fetch_max_wait_ms=200,
+            **kafka_client_options(),
         )
         # End offsets from a second client that never fetches: on the reading one, a ListOffsets request
         # queues behind its pending long-poll fetch (up to fetch_max_wait_ms), inside the lock.
         self.offsets = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                        client_id="o2c-sales-tracking-rebuild-offsets")
-        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="o2c-sales-tracking-rebuild")
+                                        client_id="o2c-sales-tracking-rebuild-offsets", **kafka_client_options())
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="o2c-sales-tracking-rebuild",
+                                         **kafka_client_options())
         self.topics = list(topics)
         self.report = report
         self.partitions: list[TopicPartition] = []
