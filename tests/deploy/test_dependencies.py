@@ -5,6 +5,7 @@ installable on their own by a partner."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -55,8 +56,12 @@ def test_the_contracts_install_on_their_own(tmp_path: Path) -> None:
     subprocess.run([getattr(sys, "_base_executable", sys.executable), "-m", "venv", "--without-pip", str(venv)],
                    check=True)
     python = venv / "bin" / "python"
+    # From copies: building in place would leave build/ directories in the checkout.
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "tests")
+    for lib in ("india", "contracts"):
+        shutil.copytree(REPO / "libs" / lib, tmp_path / lib, ignore=ignore)
     subprocess.run([str(UV), "pip", "install", "-q", "--python", str(python),
-                    str(REPO / "libs" / "india"), str(REPO / "libs" / "contracts")], check=True, cwd=tmp_path)
+                    str(tmp_path / "india"), str(tmp_path / "contracts")], check=True, cwd=tmp_path)
     probe = (
         "import importlib.util; from o2c.contracts.catalog import messages_of; from o2c.contracts.topics import TOPICS;"
         "assert importlib.util.find_spec('o2c.kit') is None and importlib.util.find_spec('o2c.sales') is None;"
