@@ -61,6 +61,7 @@ contracts: $(VENV)/.installed ## JSON Schema snapshots are compatible; AsyncAPI 
 
 test: up lint typecheck contracts ## everything: lint, types, contracts, unit, integration and e2e tests on the real stack
 	@bash deploy/local/install_browser.sh >/dev/null
+	bash deploy/k8s/tools.sh >/dev/null  # the manifest checks' pinned tools: minutes once, then cached
 	$(ENV) O2C_STRICT_SKIPS=1 $(VENV)/bin/pytest -q
 
 test-faults: up ## the fault suite (kill -9, broker, PostgreSQL, Redis, duplicates, poison) on a stack of its own

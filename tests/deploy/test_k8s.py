@@ -25,6 +25,8 @@ from deploy_render import K8S, OVERLAYS, REPO, rendered, tools
 sys.path.insert(0, str(K8S))
 import generate
 
+# The first test builds the pinned tools when make install has not (minutes, once; cached after).
+pytestmark = pytest.mark.timeout(1800)
 KUBERNETES_VERSION = "1.34"
 SERVICES = list(generate.SERVICES)
 OPERATOR_GROUPS = {"kafka.strimzi.io", "keda.sh", "postgresql.cnpg.io"}
