@@ -185,3 +185,16 @@ def test_network_policies_deny_by_default_and_keep_notify_off_private_ranges(ove
     v6 = next(b for b in blocks if b["cidr"] == "::/0")
     assert {"fc00::/7", "fe80::/10", "::1/128"} <= set(v6["except"])
     assert internet["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "notify"}
+
+
+def test_the_readme_names_the_operator_versions_the_checks_use() -> None:
+    import re
+
+    readme = (K8S / "README.md").read_text()
+    strimzi = re.search(r"<strimzi.version>([^<]+)<", (K8S / "checks" / "strimzi" / "pom.xml").read_text())
+    keda = re.search(r"github.com/kedacore/keda/v2 v([0-9.]+)", (K8S / "checks" / "keda" / "go.mod").read_text())
+    kustomize = re.search(r"KUSTOMIZE_VERSION=(v[0-9.]+)", (K8S / "tools.sh").read_text())
+    assert strimzi and keda and kustomize
+    assert f"| Strimzi | **{strimzi.group(1)}**" in readme
+    assert f"| KEDA | **{keda.group(1)}**" in readme
+    assert f"kustomize is {kustomize.group(1)}" in readme
