@@ -22,8 +22,19 @@ from o2c.contracts.topics import TOPICS
 sys.path.insert(0, str(Path(__file__).parent))
 from deploy_render import K8S, OVERLAYS, REPO, rendered, tools
 
-sys.path.insert(0, str(K8S))
-import generate
+
+def _load_generator() -> Any:
+    """deploy/k8s/generate.py by path (its folder is not put on sys.path: base/, checks/… would shadow names)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("o2c_k8s_generate", K8S / "generate.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _load_generator()
 
 # The first test builds the pinned tools when make install has not (minutes, once; cached after).
 pytestmark = pytest.mark.timeout(1800)
