@@ -154,7 +154,9 @@ def workload(name: str) -> list[dict[str, Any]]:
                 "bootstrapServers": BOOTSTRAP, "consumerGroup": f"o2c-{name}", "lagThreshold": "200",
                 "activationLagThreshold": "10", "offsetResetPolicy": "earliest", "allowIdleConsumers": "false",
                 "sasl": "scram_sha512", "tls": "enable"}}]}},
-        {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": meta(f"o2c-{name}-db", labels=lbl),
+        # Not the service's labels: an operator's pods must never match the service's selectors or o2c's policies.
+        {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": meta(f"o2c-{name}-db", labels={
+            "app.kubernetes.io/name": f"o2c-{name}-db", "app.kubernetes.io/component": "database"}),
          "spec": {"instances": 2, "imageName": POSTGRES_IMAGE,
                   "bootstrap": {"initdb": {"database": f"o2c_{name}", "owner": f"o2c_{name}"}},
                   "storage": {"size": "10Gi"},
@@ -178,7 +180,7 @@ def kafka_user(name: str, subs: list[str]) -> dict[str, Any]:
     acls.append({"resource": {"type": "group", "name": f"o2c-{name}", "patternType": "literal"},
                  "operations": ["Read", "Describe"]})
     return {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaUser",
-            "metadata": meta(f"o2c-{name}", labels={"strimzi.io/cluster": KAFKA, **PART_OF}),
+            "metadata": meta(f"o2c-{name}", labels={"strimzi.io/cluster": KAFKA}),
             "spec": {"authentication": {"type": "scram-sha-512"},
                      "authorization": {"type": "simple", "acls": acls}}}
 
@@ -316,7 +318,7 @@ def kafka(subs: dict[str, list[str]]) -> list[dict[str, Any]]:
     storage = {"type": "jbod", "volumes": [{"id": 0, "type": "persistent-claim", "size": "20Gi",
                                             "deleteClaim": False, "kraftMetadata": "shared"}]}
     docs: list[dict[str, Any]] = [
-        {"apiVersion": "kafka.strimzi.io/v1", "kind": "Kafka", "metadata": meta(KAFKA, labels=PART_OF), "spec": {
+        {"apiVersion": "kafka.strimzi.io/v1", "kind": "Kafka", "metadata": meta(KAFKA), "spec": {
             "kafka": {
                 "version": KAFKA_VERSION,
                 "listeners": [{"name": "tls", "port": KAFKA_PORT, "type": "internal", "tls": True,
@@ -332,24 +334,24 @@ def kafka(subs: dict[str, list[str]]) -> list[dict[str, Any]]:
             "entityOperator": {"topicOperator": {}, "userOperator": {}},
         }},
         {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaNodePool",
-         "metadata": meta("controllers", labels={"strimzi.io/cluster": KAFKA, **PART_OF}),
+         "metadata": meta("controllers", labels={"strimzi.io/cluster": KAFKA}),
          "spec": {"replicas": 3, "roles": ["controller"], "storage": storage,
                   "resources": {"requests": {"cpu": "250m", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}}},
         {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaNodePool",
-         "metadata": meta("brokers", labels={"strimzi.io/cluster": KAFKA, **PART_OF}),
+         "metadata": meta("brokers", labels={"strimzi.io/cluster": KAFKA}),
          "spec": {"replicas": 3, "roles": ["broker"], "storage": storage,
                   "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"memory": "2Gi"}}}},
     ]
     for spec in TOPICS.values():
         docs.append({"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaTopic",
-                     "metadata": meta(spec.name.replace(".", "-"), labels={"strimzi.io/cluster": KAFKA, **PART_OF}),
+                     "metadata": meta(spec.name.replace(".", "-"), labels={"strimzi.io/cluster": KAFKA}),
                      "spec": {"topicName": spec.name, "partitions": spec.partitions, "replicas": 3,
                               "config": spec.config()}})
     docs += [kafka_user(name, subs[name]) for name in SERVICES]
     # KEDA reads each group's lag: describe every o2c topic and group, nothing more. Its password is one the
     # platform team puts in the o2c-keda-kafka secret (KEDA needs the user name beside it).
     docs.append({"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaUser",
-                 "metadata": meta("o2c-keda", labels={"strimzi.io/cluster": KAFKA, **PART_OF}),
+                 "metadata": meta("o2c-keda", labels={"strimzi.io/cluster": KAFKA}),
                  "spec": {"authentication": {"type": "scram-sha-512", "password": {"valueFrom": {
                      "secretKeyRef": {"name": "o2c-keda-kafka", "key": "password"}}}},
                           "authorization": {"type": "simple", "acls": [
@@ -382,7 +384,8 @@ def base_objects() -> list[dict[str, Any]]:
             "OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.monitoring.svc:4318",
         }},
-        # Every o2c pod: nothing in or out unless a policy below lets it (operator-managed pods carry their own).
+        # Every o2c pod: nothing in or out unless a policy lets it. Operator-managed pods (Kafka, PostgreSQL) are not
+        # labelled part-of o2c (Strimzi's policies guard its pods; each database cluster has one below).
         {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta("default-deny",
                                                                                           labels=PART_OF),
          "spec": {"podSelector": {"matchLabels": PART_OF}, "policyTypes": ["Ingress", "Egress"]}},
