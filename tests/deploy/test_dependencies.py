@@ -69,3 +69,16 @@ def test_the_contracts_install_on_their_own(tmp_path: Path) -> None:
     )
     out = subprocess.run([str(python), "-c", probe], check=True, cwd=tmp_path, capture_output=True, text=True)
     assert int(out.stdout.strip()) > 5
+
+
+def test_the_image_installs_exactly_the_lock_and_the_wheel() -> None:
+    """No Docker engine here to build it: the Dockerfile's install steps are read instead (test_wheel.py runs the
+    same two steps for real in a clean virtualenv)."""
+    text = (REPO / "deploy" / "docker" / "Dockerfile").read_text()
+    runtime = text.split("\nFROM ")[-1]  # the final stage
+    installs = [line for line in runtime.splitlines() if "pip install" in line]
+    assert len(installs) == 2, installs
+    assert "--require-hashes -r /tmp/requirements.lock" in installs[0]
+    assert "--no-deps" in installs[1] and "o2c-*.whl" in installs[1]
+    assert re.search(r"^USER 10001", runtime, re.M)
+    assert "COPY requirements.lock" in runtime and "COPY libs" not in runtime and "COPY services" not in runtime
