@@ -17,6 +17,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+import yaml
 from o2c.kit.testing import stack_value, wait_for
 from sqlalchemy.engine import make_url
 
@@ -121,6 +122,11 @@ async def test_a_service_from_the_wheel_migrates_and_is_ready(installed: tuple[P
                     return False
 
             await wait_for(ready, timeout=60, interval=0.3, what="/readyz 200 from the wheel's credit service")
+        # Compose's health check for a service, run as Compose runs it inside the container: exits 0 when ready.
+        compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]["credit"]
+        probe = compose["healthcheck"]["test"]
+        assert probe[:2] == ["CMD", "python"]
+        subprocess.run([str(python), *probe[2:]], env={**env, "O2C_HTTP_PORT": str(port)}, check=True, timeout=10)
         db = await asyncpg.connect(service_url.set(drivername="postgresql", database=database)
                                    .render_as_string(hide_password=False), timeout=10)
         try:
