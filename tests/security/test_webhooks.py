@@ -227,10 +227,11 @@ async def test_each_partner_gets_its_own_secret_over_timestamp_delivery_id_and_b
             assert not verify(mine["secret"], forged, delivery_id, forged_body, now=now)
         assert headers_a[DELIVERY_HEADER.lower()] != headers_b[DELIVERY_HEADER.lower()]
 
-        # a's secret rotated, b's subscription removed: a's next delivery verifies only with the new secret,
-        # b receives nothing more.
+        # a's secret rotated as after a leak (no grace window), b's subscription removed: a's next delivery
+        # verifies only with the new secret, b receives nothing more.
         async with svc.client(**a) as c:
-            rotated = (await c.post(f"/webhooks/{made_a['subscription_id']}/secret")).json()["secret"]
+            rotated = (await c.post(f"/webhooks/{made_a['subscription_id']}/secret",
+                                    params={"keep_previous_hours": 0})).json()["secret"]
         async with svc.client(**b) as c:
             assert (await c.delete(f"/webhooks/{made_b['subscription_id']}")).status_code == 204
         second = "ord-" + uuid.uuid4().hex[:8]

@@ -32,7 +32,7 @@ SALES = "sales"
 class RecordRef(RequestModel):
     """One record: its position, or its message id (an undecodable record has none)."""
 
-    topic: str | None = Field(default=None, min_length=1, max_length=249)
+    topic: str | None = Field(default=None, min_length=1, max_length=249, pattern=r"^[a-zA-Z0-9._-]+$")
     partition: int | None = Field(default=None, ge=0, le=100_000)
     offset: int | None = Field(default=None, ge=0, le=2**63 - 1)
     message_id: uuid.UUID | None = None
