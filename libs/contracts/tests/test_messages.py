@@ -200,7 +200,7 @@ def test_commands_are_imperative_and_events_past_tense() -> None:
     for cls in MESSAGES.values():
         words = _words(cls.TYPE)
         if cls.KIND == "command":
-            assert words[0] in {"Release", "Reserve", "Recheck", "Cancel"}, cls.TYPE
+            assert words[0] in {"Release", "Reserve", "Recheck", "Cancel", "Undo"}, cls.TYPE
             assert "request_id" in cls.model_fields
         else:
             assert words[-1].endswith("ed") or words[-1] in {"Held", "Ready"}, cls.TYPE

@@ -833,6 +833,34 @@ _ALL: list[Message] = [
         reason="no reachable channel: email bounced, no phone",
         failed_at=_at(2, 11, 30),
     ),
+    # undo after documents exist (issue 21)
+    sales.CancelEwayBill(
+        order_id=ORDER_ID, request_id="ord-1:shipment-shp-7f3c2a-1:cancel-ewaybill", reason="order cancelled",
+        requested_at=_at(4, 6, 20), shipment_id=SHIPMENT_ID, invoice_id=INVOICE_ID, ewaybill_no=EWAYBILL_NO,
+    ),
+    sales.UndoInvoice(
+        order_id=ORDER_ID, request_id="ord-1:shipment-shp-7f3c2a-1:undo-invoice", reason="order cancelled",
+        requested_at=_at(4, 6, 26), shipment_id=SHIPMENT_ID, invoice_id=INVOICE_ID,
+    ),
+    ewaybill.EwayBillCancellationRefused(
+        **_EWB, ewaybill_no=EWAYBILL_NO, request_id="ord-1:shipment-shp-7f3c2a-1:cancel-ewaybill",
+        reason="generated more than 24 hours ago: the bill lapses unused", refused_at=_at(5, 9, 0),
+    ),
+    invoicing.InvoiceUndoRefused(
+        order_id=ORDER_ID, shipment_id=SHIPMENT_ID, invoice_id=INVOICE_ID, invoice_no=INVOICE_NO,
+        request_id="ord-1:shipment-shp-7f3c2a-1:undo-invoice",
+        reason="a credit note could be issued only until 30/11/2027 (CGST Act s.34(2))", refused_at=_at(5, 9, 1),
+    ),
+    dispatch.ShipmentGateOpened(
+        order_id=ORDER_ID, shipment_id=SHIPMENT_ID, shipment_no="SHP-000041", warehouse_id="PNQ",
+        invoice_id=INVOICE_ID, invoice_no=INVOICE_NO, ewaybill_no=EWAYBILL_NO,
+        ewaybill_valid_until=datetime(2026, 5, 6, 18, 29, tzinfo=UTC), ready_at=_at(4, 6, 5),
+    ),
+    dispatch.ShipmentGateClosed(
+        order_id=ORDER_ID, shipment_id=SHIPMENT_ID, shipment_no="SHP-000041", warehouse_id="PNQ",
+        reason=dispatch.GateClosedReason.EWAYBILL_CANCELLED, detail=f"e-way bill {EWAYBILL_NO} cancelled",
+        waiting_for=["ewaybill"], closed_at=_at(4, 6, 25),
+    ),
 ]
 
 # parked keys (issue 17): invoicing could not take the e-way bill of the story's invoice and holds the order's

@@ -74,8 +74,11 @@ class Service(StrEnum):
 COORDINATOR = Service.SALES
 """The order saga coordinator lives in sales: it is the only publisher of commands."""
 
-COMMAND_RECEIVERS: tuple[Service, ...] = (Service.CREDIT, Service.INVENTORY, Service.DISPATCH)
-"""Services that receive the coordinator's commands (and so have a commands topic)."""
+COMMAND_RECEIVERS: tuple[Service, ...] = (
+    Service.CREDIT, Service.INVENTORY, Service.DISPATCH, Service.INVOICING, Service.EWAYBILL,
+)
+"""Services that receive the coordinator's commands (and so have a commands topic). Invoicing and ewaybill
+receive the undo of their documents when an order is cancelled or reduced after invoicing (issue 21)."""
 
 
 @dataclass(frozen=True, slots=True)

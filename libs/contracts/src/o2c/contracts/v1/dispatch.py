@@ -208,6 +208,9 @@ class PickListCancelled(Message):
     request_id: str | None = None
     restocked: list[RestockedLine] = Field(default_factory=list)
     cancelled_at: AwareDatetime
+    invoice_id: str | None = Field(default=None, description="The shipment's invoice, to be undone by its owner")
+    invoice_no: DocumentNumber | None = None
+    ewaybill_no: EwayBillNumber | None = Field(default=None, description="Its active e-way bill, to be cancelled")
 
 
 class PickListCancellationRefused(Message):
@@ -242,3 +245,49 @@ class DispatchKeyReleased(KeyReleased):
     TYPE: ClassVar[str] = "DispatchKeyReleased"
     TOPIC: ClassVar[str] = EVENTS
     CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+
+class ShipmentGateOpened(Message):
+    """Ready for the gate: the shipment may leave: invoice (with its IRN registered where one is required) and e-way bill (or the
+    verdict that none is required) exist. It is now on its warehouse's ready-for-gate list."""
+
+    TYPE: ClassVar[str] = "ShipmentGateOpened"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+    order_id: str
+    shipment_id: str
+    shipment_no: str
+    warehouse_id: str
+    invoice_id: str
+    invoice_no: DocumentNumber
+    ewaybill_no: EwayBillNumber | None = None
+    ewaybill_valid_until: AwareDatetime | None = None
+    ready_at: AwareDatetime
+
+
+class GateClosedReason(StrEnum):
+    IRN_PENDING = "irn_pending"
+    IRN_REJECTED = "irn_rejected"
+    EWAYBILL_CANCELLED = "ewaybill_cancelled"
+    EWAYBILL_EXPIRED = "ewaybill_expired"
+    INVOICE_CANCELLED = "invoice_cancelled"
+    SHIPMENT_CANCELLED = "shipment_cancelled"
+
+
+class ShipmentGateClosed(Message):
+    """A shipment that was ready for the gate may no longer leave: it left the ready-for-gate list, and
+    `waiting_for` says what it waits for now (a new e-way bill, a new invoice, the IRN)."""
+
+    TYPE: ClassVar[str] = "ShipmentGateClosed"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+    order_id: str
+    shipment_id: str
+    shipment_no: str
+    warehouse_id: str
+    reason: GateClosedReason
+    detail: str = ""
+    waiting_for: list[str] = Field(default_factory=list)
+    closed_at: AwareDatetime

@@ -36,6 +36,8 @@ class EwayBillGenerated(_EwayBillFacts):
     distance_km: int = Field(ge=0)
     vehicle_no: str | None = Field(default=None, description="None while Part B is pending")
     consignment_value: Money
+    replaces_ewaybill_no: EwayBillNumber | None = Field(
+        default=None, description="A new bill for the same invoice after the earlier one was cancelled")
 
 
 class NotRequiredReason(StrEnum):
@@ -100,6 +102,20 @@ class EwayBillCancelled(_EwayBillFacts):
     reason: EwayBillCancelReason
     remarks: str = ""
     cancelled_at: AwareDatetime
+    request_id: str | None = Field(default=None, description="The coordinator's CancelEwayBill it answers, if any")
+
+
+class EwayBillCancellationRefused(_EwayBillFacts):
+    """Reply to CancelEwayBill when the bill cannot be cancelled (past the portal's 24 hours, or the portal
+    refused): the bill lapses unused and the coordinator undoes the invoice by credit note."""
+
+    TYPE: ClassVar[str] = "EwayBillCancellationRefused"
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+    ewaybill_no: EwayBillNumber
+    request_id: str
+    reason: str
+    refused_at: AwareDatetime
 
 
 class EwayBillExtended(_EwayBillFacts):

@@ -146,6 +146,9 @@ class InvoiceIssued(Message):
     irn: IrnDetails | None = None
     contact: Contact | None = None
     issued_at: AwareDatetime
+    replaces_invoice_id: str | None = Field(
+        default=None, description="Re-issue: the cancelled invoice of the same shipment this one replaces")
+    replaces_invoice_no: DocumentNumber | None = None
 
 
 class IrnRegistered(Message):
@@ -208,6 +211,7 @@ class InvoiceCancelled(Message):
     remarks: str = ""
     irn_cancelled: bool = False
     cancelled_at: AwareDatetime
+    request_id: str | None = Field(default=None, description="The coordinator's UndoInvoice it answers, if any")
 
 
 class CreditNoteIssued(Message):
@@ -238,6 +242,24 @@ class CreditNoteIssued(Message):
     totals: InvoiceTotals
     irn: IrnDetails | None = None
     issued_at: AwareDatetime
+    request_id: str | None = Field(default=None, description="The coordinator's UndoInvoice it answers, if any")
+
+
+class InvoiceUndoRefused(Message):
+    """Reply to UndoInvoice when the invoice can be neither cancelled nor credited (e.g. past the s.34(2) time
+    limit, or the IRP refused): the coordinator raises a failed compensation for a person."""
+
+    TYPE: ClassVar[str] = "InvoiceUndoRefused"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+    order_id: str
+    shipment_id: str
+    invoice_id: str
+    invoice_no: DocumentNumber
+    request_id: str
+    reason: str
+    refused_at: AwareDatetime
 
 
 # --- parked keys (issue 17): the same fields in every service, this service's own types and topic ---------

@@ -509,3 +509,30 @@ class SalesKeyReleased(KeyReleased):
     TYPE: ClassVar[str] = "SalesKeyReleased"
     TOPIC: ClassVar[str] = EVENTS
     CONSUMERS: ClassVar[tuple[str, ...]] = ()
+
+
+class CancelEwayBill(_Command):
+    """Ewaybill must cancel the e-way bill of a shipment whose pick list was cancelled after invoicing (an order
+    cancelled or reduced before gate-out). Reply: EwayBillCancelled, or EwayBillCancellationRefused (outside
+    the portal's 24-hour window: the bill lapses unused, the invoice is undone by credit note)."""
+
+    TYPE: ClassVar[str] = "CancelEwayBill"
+    TOPIC: ClassVar[str] = commands_topic(Service.EWAYBILL)
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.EWAYBILL,)
+
+    shipment_id: str
+    invoice_id: str
+    ewaybill_no: str
+
+
+class UndoInvoice(_Command):
+    """Invoicing must undo the invoice of a shipment whose pick list was cancelled before gate-out: cancel it
+    (with its IRN, within the IRP's 24 hours) or, when it can no longer be cancelled, issue a credit note for
+    all of it. Reply: InvoiceCancelled or CreditNoteIssued (with this request id), or InvoiceUndoRefused."""
+
+    TYPE: ClassVar[str] = "UndoInvoice"
+    TOPIC: ClassVar[str] = commands_topic(Service.INVOICING)
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.INVOICING,)
+
+    shipment_id: str
+    invoice_id: str
