@@ -841,6 +841,7 @@ _ALL: list[Message] = [
     sales.UndoInvoice(
         order_id=ORDER_ID, request_id="ord-1:shipment-shp-7f3c2a-1:undo-invoice", reason="order cancelled",
         requested_at=_at(4, 6, 26), shipment_id=SHIPMENT_ID, invoice_id=INVOICE_ID,
+        ewaybill_cancelled=EWAYBILL_NO,
     ),
     ewaybill.EwayBillCancellationRefused(
         **_EWB, ewaybill_no=EWAYBILL_NO, request_id="ord-1:shipment-shp-7f3c2a-1:cancel-ewaybill",

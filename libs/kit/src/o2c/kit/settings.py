@@ -57,6 +57,9 @@ class ServiceSettings(BaseSettings):
     relay_sweep_seconds: float = 1.0
     publish_timeout_seconds: float = 10.0
 
+    test_clock: bool = False
+    """Tests only: read the time from `o2c.kit.clock.test_clock(topic_prefix)`. A process refuses it."""
+
     otel_exporter: str = "none"  # none | console | file | otlp
     otel_file: str = ""
     otel_endpoint: str = ""
@@ -108,6 +111,8 @@ def load_settings(cls: type[S], service: str, port: int) -> S:
     values = shared.model_dump()
     values.update(prefixed.model_dump(exclude_unset=True))
     values["service"] = service
+    if values.get("test_clock"):
+        raise SystemExit(f"{service}: O2C_TEST_CLOCK is a test-only setting; a service process refuses it")
     if "http_port" not in prefixed.model_fields_set and "http_port" not in shared.model_fields_set:
         values["http_port"] = ports.local_port(port)
     return cls.model_validate(values)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from o2c.contracts.topics import events_topic
+from o2c.contracts.topics import commands_topic, events_topic
 from o2c.ewaybill.adapters.db import metadata
 from o2c.ewaybill.adapters.gateway import EwayBillGateway, NicHttpGateway
 from o2c.ewaybill.adapters.gateways import gateway_from_settings
 from o2c.ewaybill.entrypoints import http, messages
 from o2c.ewaybill.settings import EwayBillSettings
+from o2c.kit import clock as kit_clock
 from o2c.kit.db import migrations_dir
 from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import Runtime, ServiceDefinition
@@ -27,7 +28,7 @@ def gateway(rt: Runtime) -> EwayBillGateway:
 
 def clock(rt: Runtime) -> datetime:
     now = rt.extras.get("clock")
-    return now() if callable(now) else datetime.now(UTC)
+    return now() if callable(now) else kit_clock.now(rt.settings)
 
 
 async def close_gateway_on_stop(rt: Runtime) -> None:
@@ -48,7 +49,8 @@ DEFINITION = ServiceDefinition(
     versions_dir=migrations_dir(Path(__file__).resolve().parent),
     routers=lambda rt: http.routers(rt, lambda: gateway(rt), lambda: clock(rt)),
     handlers=lambda rt: with_customer_scope(messages.handlers(lambda: gateway(rt), lambda: clock(rt))),
-    subscribes_to=[events_topic("invoicing"), events_topic("dispatch"), events_topic("sales")],
+    subscribes_to=[events_topic("invoicing"), events_topic("dispatch"), events_topic("sales"),
+                   commands_topic("ewaybill")],
     settings_class=EwayBillSettings,
     on_start=close_gateway_on_stop,
 )

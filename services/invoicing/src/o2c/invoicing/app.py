@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from o2c.contracts.topics import GST_RATES_TOPIC, events_topic
+from o2c.contracts.topics import GST_RATES_TOPIC, commands_topic, events_topic
 from o2c.invoicing.adapters.db import metadata
 from o2c.invoicing.adapters.irp import GspIrpGateway, HttpIrpGateway
 from o2c.invoicing.entrypoints import http, messages
@@ -51,7 +51,7 @@ DEFINITION = ServiceDefinition(
     routers=lambda rt: [http.router(wire(rt))],
     handlers=lambda rt: with_customer_scope(messages.handlers(wire(rt))),
     subscribes_to=[events_topic("dispatch"), events_topic("inventory"), events_topic("sales"),
-                   events_topic("ewaybill"), GST_RATES_TOPIC],
+                   events_topic("ewaybill"), GST_RATES_TOPIC, commands_topic("invoicing")],
     settings_class=InvoicingSettings,
     on_start=on_start,
 )

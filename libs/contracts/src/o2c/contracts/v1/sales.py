@@ -536,3 +536,6 @@ class UndoInvoice(_Command):
 
     shipment_id: str
     invoice_id: str
+    ewaybill_cancelled: str | None = Field(
+        default=None, description="The invoice's e-way bill the coordinator saw cancelled (EwayBillCancelled may "
+        "reach invoicing after this command)")

@@ -56,6 +56,8 @@ ewaybill = sa.Table(
     sa.Column("cancel_remarks", sa.Text),
     sa.Column("extensions", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_refusal", sa.Text),
+    sa.Column("invoice_cancelled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("replaced", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )

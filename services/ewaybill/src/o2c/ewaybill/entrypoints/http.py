@@ -107,7 +107,8 @@ def view(record: EwayBillRecord) -> dict[str, Any]:
                       if record.rejection_code else None),
         "attempts": record.attempts, "extensions": record.extensions,
         "cancelled_at": ist(record.cancelled_at), "cancel_reason": record.cancel_reason,
-        "last_refusal": record.last_refusal,
+        "last_refusal": record.last_refusal, "invoice_cancelled": record.invoice_cancelled,
+        "replaced": record.replaced,
     }
 
 
@@ -176,6 +177,17 @@ def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable
             transporter_id=body.transporter_id, transporter_name=body.transporter_name, lr_no=body.lr_no,
         )
         return await run(lambda repo, publish: use_cases.retry(
+            ewaybill_id, corrections, repo, gateway(), publish, clock()), who, ewaybill_id)
+
+    @api.post("/{ewaybill_id}/regenerate",
+              summary="Generate a new bill for the same invoice after its bill was cancelled (new vehicle or distance)")
+    async def post_regenerate(ewaybill_id: str, body: RetryRequest, who: actor) -> dict[str, Any]:
+        corrections = use_cases.Corrections(
+            vehicle_no=body.vehicle_no, distance_km=body.distance_km,
+            vehicle_type=body.vehicle_type.value if body.vehicle_type else None,
+            transporter_id=body.transporter_id, transporter_name=body.transporter_name, lr_no=body.lr_no,
+        )
+        return await run(lambda repo, publish: use_cases.regenerate(
             ewaybill_id, corrections, repo, gateway(), publish, clock()), who, ewaybill_id)
 
     @api.post("/{ewaybill_id}/cancel", summary="Cancel within 24 hours of generation")

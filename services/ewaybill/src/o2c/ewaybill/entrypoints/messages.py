@@ -1,4 +1,5 @@
-"""Message handlers: InvoiceIssued → e-way bill decision; VehicleChanged → Part-B update."""
+"""Message handlers: InvoiceIssued → e-way bill decision; VehicleChanged → Part-B update; CancelEwayBill (the
+coordinator undoing a cancelled shipment's documents); InvoiceCancelled (no new bill for a cancelled invoice)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import UTC, datetime
 
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1.dispatch import VehicleChanged
-from o2c.contracts.v1.invoicing import InvoiceIssued
+from o2c.contracts.v1.invoicing import InvoiceCancelled, InvoiceIssued
+from o2c.contracts.v1.sales import CancelEwayBill
 from o2c.ewaybill.adapters.gateway import EwayBillGateway
 from o2c.ewaybill.adapters.repository import SqlRepository
 from o2c.ewaybill.service_layer import use_cases
@@ -29,4 +31,13 @@ def handlers(gateway: Callable[[], EwayBillGateway],
         assert isinstance(message, VehicleChanged)
         await use_cases.on_vehicle_changed(message, SqlRepository(ctx.session), gateway(), ctx.publish, clock())
 
-    return {"InvoiceIssued": on_invoice_issued, "VehicleChanged": on_vehicle_changed}
+    async def on_cancel(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, CancelEwayBill)
+        await use_cases.on_cancel_command(message, SqlRepository(ctx.session), gateway(), ctx.publish, clock())
+
+    async def on_invoice_cancelled(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, InvoiceCancelled)
+        await use_cases.on_invoice_cancelled(message.invoice_id, SqlRepository(ctx.session))
+
+    return {"InvoiceIssued": on_invoice_issued, "VehicleChanged": on_vehicle_changed,
+            CancelEwayBill.TYPE: on_cancel, InvoiceCancelled.TYPE: on_invoice_cancelled}

@@ -42,6 +42,9 @@ class EwayBillRecord:
     cancel_remarks: str | None = None
     extensions: int = 0
     last_refusal: str | None = None
+    invoice_cancelled: bool = False
+    replaced: list[dict[str, Any]] = field(default_factory=list)
+    """Earlier bills of this invoice, cancelled and replaced by a new one: number, generated and cancelled at."""
 
 
 class Repository(Protocol):

@@ -14,6 +14,7 @@ from o2c.contracts.v1.common import TransportDetails
 from o2c.contracts.v1.dispatch import VehicleChanged
 from o2c.contracts.v1.dispatch import VehicleChangeReason as ContractVehicleReason
 from o2c.contracts.v1.ewaybill import (
+    EwayBillCancellationRefused,
     EwayBillCancelled,
     EwayBillCancelReason,
     EwayBillExtended,
@@ -24,6 +25,7 @@ from o2c.contracts.v1.ewaybill import (
     NotRequiredReason,
 )
 from o2c.contracts.v1.invoicing import InvoiceIssued
+from o2c.contracts.v1.sales import CancelEwayBill
 from o2c.ewaybill.adapters.gateway import EwayBillGateway, PortalReply
 from o2c.ewaybill.domain.errors import DUPLICATE_DOCUMENT, VEHICLE_REQUIRED, portal_error
 from o2c.ewaybill.domain.generation import (
@@ -172,7 +174,7 @@ async def _store(record: EwayBillRecord, repo: Repository, new: bool) -> bool:
 
 
 async def generate(record: EwayBillRecord, repo: Repository, gateway: EwayBillGateway, publish: Publish,
-                   now: datetime, *, new: bool = False) -> bool:
+                   now: datetime, *, new: bool = False, replaces: str | None = None) -> bool:
     """Build the NIC request from the invoice and the captured Part B, send it, record and publish the answer.
     False when `new` and another transaction recorded this invoice first (nothing is published then)."""
     invoice = InvoiceIssued.model_validate(record.invoice)
@@ -216,7 +218,7 @@ async def generate(record: EwayBillRecord, repo: Repository, gateway: EwayBillGa
     await publish(EwayBillGenerated(
         **_facts(record), ewaybill_no=bill.ebn, generated_at=record.generated_at, valid_until=record.valid_until,
         distance_km=record.distance_km, vehicle_no=transport.vehicle_no and normalised_vehicle_number(
-            transport.vehicle_no), consignment_value=record.consignment_value,
+            transport.vehicle_no), consignment_value=record.consignment_value, replaces_ewaybill_no=replaces,
     ))
     return True
 
@@ -249,6 +251,35 @@ async def retry(ewaybill_id: str, corrections: Corrections, repo: Repository, ga
         raise UseCaseError(404, f"e-way bill {ewaybill_id} does not exist")
     if record.status != REJECTED:
         raise UseCaseError(409, f"e-way bill {ewaybill_id} is {record.status}: only a rejected one can be retried")
+    _correct(record, corrections)
+    await generate(record, repo, gateway, publish, now)
+    return record
+
+
+async def regenerate(ewaybill_id: str, corrections: Corrections, repo: Repository, gateway: EwayBillGateway,
+                     publish: Publish, now: datetime) -> EwayBillRecord:
+    """A new bill for the same invoice after its bill was cancelled (a new vehicle or distance): the invoice
+    stays, the shipment's gate opens again on the new bill."""
+    record = await repo.get(ewaybill_id, for_update=True)
+    if record is None:
+        raise UseCaseError(404, f"e-way bill {ewaybill_id} does not exist")
+    if record.status != CANCELLED:
+        raise UseCaseError(409, f"e-way bill {ewaybill_id} is {record.status}: only a cancelled one is generated "
+                                "anew (a rejected one is retried)")
+    if record.invoice_cancelled:
+        raise UseCaseError(409, f"invoice {record.invoice_no} is cancelled: its re-issue gets its own e-way bill")
+    previous = record.ebn
+    _correct(record, corrections)
+    record.replaced = [*record.replaced, {
+        "ewaybill_no": previous, "generated_at": record.generated_at.isoformat() if record.generated_at else None,
+        "cancelled_at": record.cancelled_at.isoformat() if record.cancelled_at else None,
+        "cancel_reason": record.cancel_reason}]
+    record.cancelled_at, record.cancel_reason, record.cancel_remarks = None, None, None
+    await generate(record, repo, gateway, publish, now, replaces=previous)
+    return record
+
+
+def _correct(record: EwayBillRecord, corrections: Corrections) -> None:
     transport = TransportDetails.model_validate(record.transport)
     changes: dict[str, Any] = {}
     if corrections.vehicle_no is not None:
@@ -262,8 +293,6 @@ async def retry(ewaybill_id: str, corrections: Corrections, repo: Repository, ga
             changes[name] = getattr(corrections, name)
     record.transport = TransportDetails.model_validate({**transport.model_dump(), **changes}).model_dump(mode="json")
     record.vehicle_type = str(record.transport["vehicle_type"])
-    await generate(record, repo, gateway, publish, now)
-    return record
 
 
 async def change_vehicle(record: EwayBillRecord, transport: TransportDetails, reason: VehicleChangeReason,
@@ -330,7 +359,8 @@ async def on_vehicle_changed(message: VehicleChanged, repo: Repository, gateway:
 
 
 async def cancel_bill(ewaybill_id: str, reason: EwayBillCancelReason, remarks: str, repo: Repository,
-                      gateway: EwayBillGateway, publish: Publish, now: datetime) -> EwayBillRecord:
+                      gateway: EwayBillGateway, publish: Publish, now: datetime,
+                      request_id: str | None = None) -> EwayBillRecord:
     record = await _generated(repo, ewaybill_id)
     try:
         cancelled = cancel(domain_bill(record), CANCEL_REASONS[reason], remarks, now)
@@ -344,8 +374,45 @@ async def cancel_bill(ewaybill_id: str, reason: EwayBillCancelReason, remarks: s
     record.cancelled_at, record.cancel_reason, record.cancel_remarks = cancelled.cancelled_at, reason.value, remarks
     await repo.save(record)
     await publish(EwayBillCancelled(**_facts(record), ewaybill_no=cancelled.ebn, reason=reason, remarks=remarks,
-                                    cancelled_at=now))
+                                    cancelled_at=now, request_id=request_id))
     return record
+
+
+async def on_cancel_command(command: CancelEwayBill, repo: Repository, gateway: EwayBillGateway, publish: Publish,
+                            now: datetime) -> None:
+    """The coordinator undoes a cancelled shipment's documents: cancel its bill within the portal's 24 hours,
+    or say why not (the bill then lapses unused). A bill already cancelled (by a person, or this command's
+    earlier delivery) is answered as cancelled again, so a re-sent command always gets its reply."""
+    record = await repo.by_invoice(command.invoice_id)
+    if record is None or record.ebn != command.ewaybill_no:
+        await publish(EwayBillCancellationRefused(
+            order_id=command.order_id, shipment_id=command.shipment_id, invoice_id=command.invoice_id,
+            invoice_no=record.invoice_no if record else "UNKNOWN", ewaybill_no=command.ewaybill_no,
+            request_id=command.request_id, reason="no such e-way bill for this invoice", refused_at=now))
+        return
+    if record.status == CANCELLED:
+        await publish(EwayBillCancelled(
+            **_facts(record), ewaybill_no=_ebn(record), reason=EwayBillCancelReason(record.cancel_reason or "others"),
+            remarks=record.cancel_remarks or "", cancelled_at=record.cancelled_at or now,
+            request_id=command.request_id))
+        return
+    try:
+        await cancel_bill(record.id, EwayBillCancelReason.ORDER_CANCELLED, command.reason[:100], repo, gateway,
+                          publish, now, request_id=command.request_id)
+    except UseCaseError as exc:
+        record.last_refusal = f"cancellation refused: {exc.reason}"
+        await repo.save(record)
+        await publish(EwayBillCancellationRefused(
+            **_facts(record), ewaybill_no=_ebn(record), request_id=command.request_id,
+            reason=f"{exc.reason}; the bill lapses unused", refused_at=now))
+
+
+async def on_invoice_cancelled(invoice_id: str, repo: Repository) -> None:
+    """The invoice of a bill was cancelled: its bill is never generated anew (a re-issue gets its own)."""
+    record = await repo.by_invoice(invoice_id)
+    if record is not None and not record.invoice_cancelled:
+        record.invoice_cancelled = True
+        await repo.save(record)
 
 
 async def extend_bill(ewaybill_id: str, remaining_km: int, current_place: str, current_pincode: str,

@@ -51,7 +51,8 @@ hsn_rate = sa.Table(
 invoice = sa.Table(
     "invoice", metadata,
     sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("shipment_id", sa.Text, nullable=False, unique=True),
+    # One live invoice per shipment (a cancelled one may be re-issued: invoice_live_per_shipment).
+    sa.Column("shipment_id", sa.Text, nullable=False),
     sa.Column("invoice_no", sa.Text, nullable=False),
     sa.Column("supplier_gstin", sa.Text, nullable=False),
     sa.Column("financial_year", sa.Text, nullable=False),
@@ -78,8 +79,12 @@ invoice = sa.Table(
     sa.Column("cancel_remarks", sa.Text),
     sa.Column("irn_cancelled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("revision", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("ready", JSONB),  # the ShipmentReady it was issued from (a re-issue starts from it)
+    sa.Column("shipment_cancelled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
     sa.UniqueConstraint("supplier_gstin", "financial_year", "invoice_no", name="invoice_number_once"),
+    sa.Index("invoice_live_per_shipment", "shipment_id", unique=True, postgresql_where=sa.text("cancelled_at IS NULL")),
+    sa.Index("invoice_by_shipment", "shipment_id"),
     sa.Index("invoice_order", "order_id"),
     sa.Index("invoice_customer", "customer_id"),
     sa.Index("invoice_period", "supplier_gstin", "invoice_date"),

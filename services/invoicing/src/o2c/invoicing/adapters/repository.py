@@ -44,7 +44,7 @@ def _record(row: Any) -> InvoiceRecord:
         irn_error_message=row.irn_error_message, irn_attempts=row.irn_attempts, ewaybill_no=row.ewaybill_no,
         ewaybill_active=row.ewaybill_active, dispatched_at=row.dispatched_at, cancelled_at=row.cancelled_at,
         cancel_reason=row.cancel_reason, cancel_remarks=row.cancel_remarks, irn_cancelled=row.irn_cancelled,
-        revision=row.revision,
+        revision=row.revision, ready=row.ready, shipment_cancelled=row.shipment_cancelled,
     )
 
 
@@ -124,7 +124,9 @@ class SqlInvoiceStore:
         return changed
 
     async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None:
-        row = (await self._execute(sa.select(invoice).where(invoice.c.shipment_id == shipment_id))).first()
+        """The shipment's live invoice, else its latest cancelled one."""
+        row = (await self._execute(sa.select(invoice).where(invoice.c.shipment_id == shipment_id).order_by(
+            invoice.c.cancelled_at.is_(None).desc(), invoice.c.created_at.desc()).limit(1))).first()
         return _record(row) if row else None
 
     async def get(self, invoice_id: str, *, for_update: bool = False) -> InvoiceRecord | None:
@@ -146,7 +148,7 @@ class SqlInvoiceStore:
             invoice_date=issued.invoice_date, order_id=issued.order_id, customer_id=issued.customer_id,
             buyer_gstin=issued.buyer_gstin, supply_type=issued.supply_type.value,
             grand_total=issued.totals.grand_total, document=issued.model_dump(mode="json"),
-            irn_status=record.irn_status.value, revision=record.revision,
+            irn_status=record.irn_status.value, revision=record.revision, ready=record.ready,
         ))
 
     async def update(self, record: InvoiceRecord) -> None:
@@ -156,7 +158,12 @@ class SqlInvoiceStore:
             irn_attempts=record.irn_attempts, ewaybill_no=record.ewaybill_no, ewaybill_active=record.ewaybill_active,
             dispatched_at=record.dispatched_at, cancelled_at=record.cancelled_at, cancel_reason=record.cancel_reason,
             cancel_remarks=record.cancel_remarks, irn_cancelled=record.irn_cancelled, revision=record.revision,
+            shipment_cancelled=record.shipment_cancelled,
         ))
+
+    async def of_shipment(self, shipment_id: str) -> list[InvoiceRecord]:
+        rows = await self._execute(sa.select(invoice).where(invoice.c.shipment_id == shipment_id).with_for_update())
+        return [_record(r) for r in rows]
 
     async def search(self, *, order_id: str | None, customer_id: str | None, limit: int,
                      visible: Callable[[Any], sa.ColumnElement[bool]] | None = None) -> list[InvoiceRecord]:

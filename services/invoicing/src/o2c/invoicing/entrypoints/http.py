@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from o2c.contracts.envelope import Message
+from o2c.contracts.v1.common import Address
 from o2c.contracts.v1.invoicing import InvoiceCancelReason
 from o2c.india.gstin import gstin_problem
 from o2c.india.portal import dumps
@@ -39,6 +39,13 @@ class CancelRequest(RequestModel):
     remarks: str = Field(default="", max_length=100)
 
 
+class ReissueRequest(RequestModel):
+    """What the accountant corrects; nothing given: re-issued as it was, at the rate in force today."""
+
+    customer_name: str | None = Field(default=None, min_length=1, max_length=100)
+    bill_to: Address | None = None
+
+
 def invoice_view(record: InvoiceRecord, notes: list[CreditNoteRecord] | None = None) -> dict[str, Any]:
     issued = record.issued
     body: dict[str, Any] = issued.model_dump(mode="json")
@@ -56,6 +63,8 @@ def invoice_view(record: InvoiceRecord, notes: list[CreditNoteRecord] | None = N
                          "cancelled_at": record.cancelled_at.isoformat(), "irn_cancelled": record.irn_cancelled}
         if record.cancelled_at else None,
         "revision": record.revision,
+        "replaces": {"invoice_id": issued.replaces_invoice_id, "invoice_no": issued.replaces_invoice_no}
+        if issued.replaces_invoice_id else None,
         "links": {"pdf": f"/invoices/{record.id}/pdf"},
     }
     if notes is not None:
@@ -136,7 +145,22 @@ def router(rt: Runtime) -> APIRouter:
         try:
             async with transaction() as uow:
                 record = await uc.cancel_invoice(uow, invoice_id, body.reason, body.remarks,
-                                                 now=datetime.now(UTC), gateway=gateway(rt))
+                                                 now=now(rt), gateway=gateway(rt))
+        except uc.NotFound as exc:
+            raise NotFound(exc.what, exc.ident) from exc
+        except uc.Refused as exc:
+            raise Conflict(str(exc)) from exc
+        return invoice_view(record)
+
+    @api.post("/invoices/{invoice_id}/reissue", status_code=201,
+              summary="Invoice a cancelled invoice's shipment again (next number, corrected buyer, today's rate)")
+    async def reissue(invoice_id: str, body: ReissueRequest, who: Officer) -> dict[str, Any]:
+        await load(invoice_id, who)
+        try:
+            async with transaction() as uow:
+                record = await uc.reissue_invoice(
+                    uow, invoice_id, uc.BuyerCorrection(customer_name=body.customer_name, bill_to=body.bill_to),
+                    now=now(rt), policy=policy(rt))
         except uc.NotFound as exc:
             raise NotFound(exc.what, exc.ident) from exc
         except uc.Refused as exc:

@@ -6,12 +6,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from o2c.contracts.envelope import Message
-from o2c.contracts.v1.dispatch import ShipmentDispatched, ShipmentReady
+from o2c.contracts.v1.dispatch import PickListCancelled, ShipmentDispatched, ShipmentReady
 from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillGenerated
 from o2c.contracts.v1.inventory import GoodsReturned
-from o2c.contracts.v1.sales import GstRateRecorded, ReturnAuthorised
+from o2c.contracts.v1.sales import GstRateRecorded, ReturnAuthorised, UndoInvoice
 from o2c.invoicing.adapters.repository import SqlUnitOfWork
-from o2c.invoicing.entrypoints.workers import now, policy
+from o2c.invoicing.entrypoints.workers import gateway, now, policy
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.kit.messaging.consumer import MessageContext
 from o2c.kit.messaging.errors import PermanentError
@@ -62,7 +62,18 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
         assert isinstance(message, GstRateRecorded)
         await uc.record_gst_rate(_uow(ctx), message, now=now(rt), policy=policy(rt))
 
+    async def undo_invoice(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, UndoInvoice)
+        await uc.undo_invoice(_uow(ctx), message, now=now(rt), policy=policy(rt), gateway=gateway(rt))
+
+    async def pick_list_cancelled(message: Message, ctx: MessageContext) -> None:
+        assert isinstance(message, PickListCancelled)
+        if message.invoice_id:
+            await uc.record_shipment_cancelled(_uow(ctx), message.shipment_id)
+
     return {
+        UndoInvoice.TYPE: undo_invoice,
+        PickListCancelled.TYPE: pick_list_cancelled,
         "GstRateRecorded": gst_rate_recorded,
         "ShipmentReady": shipment_ready,
         "ShipmentDispatched": shipment_dispatched,

@@ -10,6 +10,7 @@ from o2c.invoicing.adapters.pdf import render_invoice_pdf
 from o2c.invoicing.adapters.repository import SqlInvoiceStore, SqlUnitOfWork
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import IrpGateway
+from o2c.kit import clock as kit_clock
 from o2c.kit.service import Runtime
 
 log = logging.getLogger("o2c.invoicing.workers")
@@ -26,9 +27,10 @@ def policy(rt: Runtime) -> uc.Policy:
 
 
 def now(rt: Runtime) -> datetime:
-    """The service's clock: the wall clock, or a test's (`rt.extras["clock"]`) to date invoices another day."""
+    """The service's clock: a test's (`rt.extras["clock"]`) to date invoices another day, else the kit's (the wall
+    clock, or the test clock when the settings enable it: `o2c.kit.clock`)."""
     clock = rt.extras.get("clock")
-    found: datetime = clock() if callable(clock) else datetime.now(UTC)
+    found: datetime = clock() if callable(clock) else kit_clock.now(rt.settings)
     return found
 
 

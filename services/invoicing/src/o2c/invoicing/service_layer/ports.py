@@ -42,6 +42,10 @@ class InvoiceRecord:
     irn_cancelled: bool = False
     revision: int = 1
     """Grows with every change that shows on the printed invoice (the PDF cache key)."""
+    ready: dict[str, Any] | None = None
+    """The ShipmentReady payload it was issued from: a re-issue after cancellation starts from it."""
+    shipment_cancelled: bool = False
+    """Dispatch cancelled the shipment (PickListCancelled): the invoice is never re-issued."""
 
     @property
     def is_cancelled(self) -> bool:
@@ -107,6 +111,10 @@ class InvoiceStore(Protocol):
 
     async def refused_shipments(self, refusal: str | None = None) -> list[RefusedShipment]:
         """Oldest first."""
+
+    async def of_shipment(self, shipment_id: str) -> list[InvoiceRecord]:
+        """Every invoice of the shipment (cancelled ones too), locked."""
+        ...
 
     async def get(self, invoice_id: str, *, for_update: bool = False) -> InvoiceRecord | None: ...
 

@@ -10,14 +10,21 @@ from decimal import Decimal
 from typing import Any
 
 from o2c.contracts.v1 import invoicing as ci
+from o2c.contracts.v1.common import Address
 from o2c.contracts.v1.dispatch import ShipmentDispatched, ShipmentReady
 from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillGenerated
 from o2c.contracts.v1.inventory import GoodsReturned
-from o2c.contracts.v1.sales import GstRateRecorded, ReturnAuthorised
+from o2c.contracts.v1.sales import GstRateRecorded, ReturnAuthorised, UndoInvoice
 from o2c.india.calendar import business_date, financial_year
 from o2c.india.gst_rates import GstRate, NoRateInForce
 from o2c.invoicing.domain import cancellation as dc
-from o2c.invoicing.domain.credit_note import CreditNote, ReturnedLine, ReturnRefused, issue_credit_note
+from o2c.invoicing.domain.credit_note import (
+    CreditNote,
+    ReturnedLine,
+    ReturnRefused,
+    issue_credit_note,
+    returnable_quantities,
+)
 from o2c.invoicing.domain.einvoice import (
     DocumentType,
     EInvoiceThreshold,
@@ -121,6 +128,7 @@ async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, p
         id=invoice_id,
         issued=mapping.invoice_issued(invoice, msg, invoice_id, irn_required=required),
         irn_status=IrnStatus.PENDING if required else IrnStatus.NOT_REQUIRED,
+        ready=msg.model_dump(mode="json"),
     )
     await store.add(record)
     await store.save_series(advanced)
@@ -219,6 +227,14 @@ async def record_ewaybill_cancelled(uow: UnitOfWork, msg: EwayBillCancelled) -> 
     record.ewaybill_active = False
     record.revision += 1
     await uow.store.update(record)
+
+
+async def record_shipment_cancelled(uow: UnitOfWork, shipment_id: str) -> None:
+    """Dispatch cancelled the shipment before gate-out: its invoices are never re-issued."""
+    for record in await uow.store.of_shipment(shipment_id):
+        if not record.shipment_cancelled:
+            record.shipment_cancelled = True
+            await uow.store.update(record)
 
 
 async def record_dispatched(uow: UnitOfWork, msg: ShipmentDispatched) -> None:
@@ -344,7 +360,7 @@ async def retry_irn(uow: UnitOfWork, invoice_id: str) -> InvoiceRecord:
 
 async def cancel_invoice(
     uow: UnitOfWork, invoice_id: str, reason: ci.InvoiceCancelReason, remarks: str, *, now: datetime,
-    gateway: IrpGateway | None,
+    gateway: IrpGateway | None, request_id: str | None = None,
 ) -> InvoiceRecord:
     record = await uow.store.get(invoice_id, for_update=True)
     if record is None:
@@ -382,8 +398,142 @@ async def cancel_invoice(
         order_id=issued.order_id, customer_id=issued.customer_id, shipment_id=issued.shipment_id,
         invoice_id=record.id, invoice_no=issued.invoice_no, invoice_date=issued.invoice_date,
         grand_total=issued.totals.grand_total, reason=reason, remarks=cancellation.remarks,
-        irn_cancelled=record.irn_cancelled, cancelled_at=cancellation.cancelled_at,
+        irn_cancelled=record.irn_cancelled, cancelled_at=cancellation.cancelled_at, request_id=request_id,
     ))
+    return record
+
+
+# --- undo and re-issue (issue 21) ------------------------------------------------------------------
+
+
+def _cancelled_event(record: InvoiceRecord, request_id: str | None) -> ci.InvoiceCancelled:
+    issued = record.issued
+    assert record.cancelled_at is not None
+    return ci.InvoiceCancelled(
+        order_id=issued.order_id, customer_id=issued.customer_id, shipment_id=issued.shipment_id,
+        invoice_id=record.id, invoice_no=issued.invoice_no, invoice_date=issued.invoice_date,
+        grand_total=issued.totals.grand_total, reason=ci.InvoiceCancelReason(record.cancel_reason or "other"),
+        remarks=record.cancel_remarks or "", irn_cancelled=record.irn_cancelled, cancelled_at=record.cancelled_at,
+        request_id=request_id)
+
+
+async def undo_invoice(uow: UnitOfWork, command: UndoInvoice, *, now: datetime, policy: Policy,
+                       gateway: IrpGateway | None) -> str:
+    """The coordinator undoes the invoice of a shipment cancelled before gate-out: cancelled with its IRN while
+    the rules allow (within the IRP's 24 hours, its e-way bill cancelled); otherwise a credit note for all of it
+    — the same document, series, IRN and GSTR-1 path as a return's. Every delivery of the command is answered
+    (a repeat with the outcome already reached). Returns what was done: cancelled, credited, refused, waiting."""
+    store = uow.store
+    record = await store.get(command.invoice_id, for_update=True)
+
+    async def refuse(reason: str) -> str:
+        await uow.publish(ci.InvoiceUndoRefused(
+            order_id=command.order_id, shipment_id=command.shipment_id, invoice_id=command.invoice_id,
+            invoice_no=record.issued.invoice_no if record else "UNKNOWN", request_id=command.request_id,
+            reason=reason, refused_at=now))
+        return "refused"
+
+    if record is None:
+        return await refuse(f"invoice {command.invoice_id} is not known to invoicing")
+    if record.is_cancelled:
+        await uow.publish(_cancelled_event(record, command.request_id))
+        return "cancelled"
+    for earlier_note in await store.credit_notes_of(record.id):
+        if earlier_note.issued.request_id == command.request_id:
+            await uow.publish(earlier_note.issued)
+            return "credited"
+    if record.dispatched_at is not None:
+        return await refuse(f"the goods of invoice {record.issued.invoice_no} have left the gate: arrange a return "
+                            "(POST /returns in sales); its credit note follows the goods received")
+    if record.irn_status is IrnStatus.REGISTERING:
+        return "waiting"  # the IRP call in flight decides; the coordinator re-sends the command
+    if command.ewaybill_cancelled and record.ewaybill_no == command.ewaybill_cancelled and record.ewaybill_active:
+        record.ewaybill_active = False  # EwayBillCancelled may reach us after the coordinator's command
+        await store.update(record)
+    try:
+        await cancel_invoice(uow, record.id, ci.InvoiceCancelReason.ORDER_CANCELLED, command.reason[:100],
+                             now=now, gateway=gateway, request_id=command.request_id)
+        return "cancelled"
+    except Refused as refused:
+        why = str(refused)
+    invoice = mapping.tax_invoice(record.issued)
+    earlier = [mapping.credit_note(n.issued, invoice) for n in await store.credit_notes_of(record.id)]
+    remaining = [ReturnedLine(no, qty) for no, qty in returnable_quantities(invoice, earlier).items() if qty > 0]
+    series = await store.lock_series(invoice.supplier_gstin, financial_year(business_date(now)),
+                                     policy.credit_note_prefix)
+    number, advanced = next_number(series)
+    try:
+        note = issue_credit_note(invoice, remaining, earlier, number.number, now,
+                                 reason=f"Order cancelled before dispatch ({command.reason[:60]})")
+    except ReturnRefused as exc:
+        return await refuse(f"cannot be cancelled ({why}) nor credited ({exc.reason})")
+    note_id = new_id("crn")
+    issued = mapping.credit_note_issued(note, credit_note_id=note_id, invoice=record.issued, return_id=None)
+    issued = issued.model_copy(update={"request_id": command.request_id})
+    await store.add_credit_note(CreditNoteRecord(
+        id=note_id, invoice_id=record.id, issued=issued,
+        irn_status=IrnStatus.PENDING if record.issued.irn_required else IrnStatus.NOT_REQUIRED))
+    await store.save_series(advanced)
+    await uow.publish(issued)
+    return "credited"
+
+
+@dataclass(frozen=True)
+class BuyerCorrection:
+    """What the accountant corrects before re-issuing (the GST rate is corrected in sales' rate master and
+    read again from the replica; quantities are what was picked and cannot change here)."""
+
+    customer_name: str | None = None
+    bill_to: Address | None = None
+
+
+async def reissue_invoice(uow: UnitOfWork, invoice_id: str, correction: BuyerCorrection, *, now: datetime,
+                          policy: Policy) -> InvoiceRecord:
+    """A cancelled invoice's shipment, still at the warehouse, invoiced again: the next number of the gap-free
+    series, the rate in force today, the corrected buyer; then its own IRN and e-way bill as any invoice."""
+    store = uow.store
+    old = await store.get(invoice_id, for_update=True)
+    if old is None:
+        raise NotFound("invoice", invoice_id)
+    if not old.is_cancelled:
+        raise Refused(f"invoice {old.issued.invoice_no} is not cancelled: cancel it before re-issuing")
+    if old.dispatched_at is not None:
+        raise Refused(f"the goods of invoice {old.issued.invoice_no} left the gate: a credit note corrects it")
+    if old.ready is None:
+        raise Refused(f"invoice {old.issued.invoice_no} was issued before re-issue was possible: ask support")
+    ready = ShipmentReady.model_validate(old.ready)
+    updates: dict[str, Any] = {}
+    if correction.customer_name:
+        updates["customer_name"] = correction.customer_name
+    if correction.bill_to is not None:
+        updates["bill_to"] = correction.bill_to
+    ready = ready.model_copy(update=updates)
+    series = await store.lock_series(ready.warehouse_gstin, financial_year(business_date(now)),
+                                     policy.invoice_prefix)
+    live = await store.by_shipment(ready.shipment_id)
+    if live is not None and not live.is_cancelled:
+        if live.issued.replaces_invoice_id == old.id:
+            return live  # the same re-issue again
+        raise Refused(f"shipment {ready.shipment_id} already has invoice {live.issued.invoice_no}")
+    if old.shipment_cancelled:
+        raise Refused(f"shipment {ready.shipment_id} was cancelled: nothing to invoice")
+    issued_number, advanced = next_number(series)
+    try:
+        invoice = issue_tax_invoice(mapping.ready_shipment(ready), issued_number.number, now, await store.rates())
+    except (NoRateInForce, PlaceOfSupplyDisagrees) as exc:
+        raise Refused(f"cannot re-issue: {exc}") from exc
+    except ValueError as exc:
+        raise Refused(f"cannot re-issue: {exc}") from exc
+    required = is_einvoice_required(
+        invoice.supply_type, policy.aggregate_turnover, invoice.invoice_date, policy.einvoice_thresholds)
+    new = new_id("inv")
+    issued = mapping.invoice_issued(invoice, ready, new, irn_required=required).model_copy(
+        update={"replaces_invoice_id": old.id, "replaces_invoice_no": old.issued.invoice_no})
+    record = InvoiceRecord(id=new, issued=issued, ready=ready.model_dump(mode="json"),
+                           irn_status=IrnStatus.PENDING if required else IrnStatus.NOT_REQUIRED)
+    await store.add(record)
+    await store.save_series(advanced)
+    await uow.publish(issued)
     return record
 
 
