@@ -92,13 +92,16 @@ ACTIONS: dict[str, str] = {
     "dispatch.pick.confirm": "confirm a pick line",
     "dispatch.shipment.read": "read shipments and trips",
     "dispatch.shipment.dispatch": "capture dispatch details, gate out, change vehicle, load a trip",
+    "dispatch.gate.read": "read a warehouse's ready-for-gate list",
     # invoicing
     "invoicing.invoice.read": "read invoices, PDFs, credit notes and returns",
     "invoicing.invoice.cancel": "cancel an invoice, retry its IRN, see and invoice refused shipments",
+    "invoicing.invoice.reissue": "re-issue a cancelled invoice's shipment (next number, corrected buyer)",
     "invoicing.gst-return.read": "read GSTR-1 and the invoice register",
     # ewaybill
     "ewaybill.bill.read": "read e-way bills and thresholds",
     "ewaybill.bill.act": "retry, cancel, extend an e-way bill, change its vehicle (Part B)",
+    "ewaybill.bill.regenerate": "generate a new bill for an invoice whose bill was cancelled",
     "ewaybill.threshold.add": "add a threshold row",
     # notify
     "notify.notification.read": "read notifications sent",
@@ -155,17 +158,18 @@ POLICY: dict[Role, Reach] = {
     Role.FINANCE_HEAD: _reach(*_FINANCE, "sales.customer.block", scopes=[Scope.APPROVAL_LIMIT]),
     Role.ACCOUNTANT: _reach(
         *_SALES_READS, *_CREDIT_READS, "credit.payment.record", "sales.tracking.dashboards",
-        "invoicing.invoice.read", "invoicing.invoice.cancel", "invoicing.gst-return.read", "ewaybill.bill.read",
-        "notify.notification.read"),
+        "invoicing.invoice.read", "invoicing.invoice.cancel", "invoicing.invoice.reissue",
+        "invoicing.gst-return.read", "ewaybill.bill.read", "notify.notification.read"),
     Role.COMPLIANCE_OFFICER: _reach(
         *_SALES_READS, "sales.tracking.dashboards", "inventory.warehouse.read", "inventory.stock.read",
         "inventory.reservation.read", "inventory.routing-policy.read",
-        "invoicing.invoice.read", "invoicing.invoice.cancel", "invoicing.gst-return.read",
-        "ewaybill.bill.read", "ewaybill.bill.act", "ewaybill.threshold.add", "notify.notification.read"),
+        "invoicing.invoice.read", "invoicing.invoice.cancel", "invoicing.invoice.reissue", "invoicing.gst-return.read",
+        "ewaybill.bill.read", "ewaybill.bill.act", "ewaybill.bill.regenerate", "ewaybill.threshold.add",
+        "notify.notification.read"),
     Role.WAREHOUSE_COORDINATOR: _reach(
         *_SALES_READS, *_WAREHOUSE_READS, "sales.tracking.dashboards", "inventory.warehouse.register",
         "inventory.stock.move", "inventory.routing-policy.set",
-        "dispatch.pick-list.read", "dispatch.pick.confirm", "dispatch.shipment.read",
+        "dispatch.pick-list.read", "dispatch.pick.confirm", "dispatch.shipment.read", "dispatch.gate.read",
         scopes=[Scope.WAREHOUSES]),
     Role.PICKER: _reach(
         "sales.tracking.read", *_WAREHOUSE_READS, "dispatch.pick-list.read", "dispatch.pick.confirm",
@@ -173,8 +177,8 @@ POLICY: dict[Role, Reach] = {
         scopes=[Scope.WAREHOUSES]),
     Role.DISPATCH_SUPERVISOR: _reach(
         *_SALES_READS, *_WAREHOUSE_READS, "sales.tracking.dashboards", "dispatch.pick-list.read",
-        "dispatch.shipment.read", "dispatch.shipment.dispatch", "ewaybill.bill.read", "ewaybill.bill.act",
-        "notify.notification.read",
+        "dispatch.shipment.read", "dispatch.shipment.dispatch", "dispatch.gate.read", "ewaybill.bill.read",
+        "ewaybill.bill.act", "ewaybill.bill.regenerate", "notify.notification.read",
         scopes=[Scope.WAREHOUSES]),
     Role.CUSTOMER: _reach(
         *_SALES_READS, *_CREDIT_READS, "sales.order.cancel", "invoicing.invoice.read",

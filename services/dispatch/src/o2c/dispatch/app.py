@@ -6,7 +6,7 @@ from pathlib import Path
 
 from o2c.contracts.topics import Service, commands_topic, events_topic
 from o2c.dispatch.adapters.db import metadata
-from o2c.dispatch.entrypoints import http, messages
+from o2c.dispatch.entrypoints import http, messages, workers
 from o2c.kit.db import migrations_dir
 from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import ServiceDefinition
@@ -25,6 +25,7 @@ DEFINITION = ServiceDefinition(
         events_topic(Service.INVOICING),
         events_topic(Service.EWAYBILL),
     ],
+    on_start=workers.sweep_gate_forever,
     description="Pick lists in walking order, pick confirmations, dispatch details, and the gate: goods leave "
                 "only after the tax invoice and the e-way bill (or its not-required verdict).",
 )

@@ -116,6 +116,12 @@ class Shipment:
     dispatched_by: str | None = None
     cancellation: Cancellation | None = None
     vehicle_changes: list[VehicleChange] = field(default_factory=list)
+    cancelled_invoices: list[str] = field(default_factory=list)
+    """Numbers of this shipment's invoices cancelled before gate-out: it waits for a re-issued one."""
+    cancelled_ewaybills: list[str] = field(default_factory=list)
+    """E-way bills of this shipment cancelled before gate-out: it waits for a new one."""
+    on_gate_list: bool = False
+    """On its warehouse's ready-for-gate list (ShipmentGateOpened said so; ShipmentGateClosed takes it off)."""
 
     @classmethod
     def release(cls, shipment_id: str, order_id: str, warehouse_code: str, pick_list_id: str,
@@ -283,6 +289,63 @@ class Shipment:
         """An e-invoice whose IRN is not registered (yet, or after a rejection): not a valid invoice."""
         return self.invoice is not None and self.invoice.irn_required and not self.invoice.irn_registered
 
+    def record_ewaybill_cancelled(self, ewaybill_no: str) -> bool:
+        """Its e-way bill was cancelled before gate-out: the gate closes until a new bill is generated for the
+        same invoice (or the invoice itself is cancelled and re-issued)."""
+        if self.ewaybill is None or self.ewaybill.ewaybill_no != ewaybill_no:
+            return False
+        if self.status in (ShipmentStatus.DISPATCHED, ShipmentStatus.CANCELLED):
+            return False
+        self.cancelled_ewaybills.append(ewaybill_no)
+        self.ewaybill = None
+        if self.status is ShipmentStatus.EWAYBILL_GENERATED:
+            self.status = ShipmentStatus.INVOICED
+        return True
+
+    def record_invoice_cancelled(self, invoice_id: str) -> bool:
+        """Its invoice was cancelled before gate-out (a correction): the shipment waits, gate closed, for the
+        accountant's re-issue, which gets its own IRN and e-way bill verdict."""
+        invoice = self.invoice
+        if invoice is None or invoice.invoice_id != invoice_id:
+            return False
+        if self.status in (ShipmentStatus.DISPATCHED, ShipmentStatus.CANCELLED):
+            return False
+        self.cancelled_invoices.append(invoice.invoice_no)
+        if self.ewaybill is not None:
+            self.cancelled_ewaybills.append(self.ewaybill.ewaybill_no)
+        self.invoice, self.ewaybill = None, None
+        self.ewaybill_not_required_reason = self.ewaybill_rejection = self.irn_rejection = None
+        self.status = ShipmentStatus.READY
+        return True
+
+    @property
+    def waiting_for_new_invoice(self) -> bool:
+        return self.invoice is None and bool(self.cancelled_invoices) and self.status is ShipmentStatus.READY
+
+    def may_leave(self, at: datetime) -> bool:
+        """Every document the gate asks for is in place at `at` (the ready-for-gate list)."""
+        if self.status not in GATE_OPEN or self.invoice is None or self.irn_pending or self.irn_rejection:
+            return False
+        return self.ewaybill is None or at <= self.ewaybill.valid_until
+
+    def gate_closed_reason(self, at: datetime) -> tuple[str, str]:
+        """Why the shipment may not leave now: (reason code of ShipmentGateClosed, words)."""
+        if self.status is ShipmentStatus.CANCELLED:
+            return "shipment_cancelled", "the shipment was cancelled"
+        if self.invoice is None:
+            if self.cancelled_invoices:
+                return "invoice_cancelled", f"invoice {self.cancelled_invoices[-1]} cancelled: waiting for a new one"
+            return "invoice_cancelled", "no tax invoice"
+        if self.irn_rejection:
+            return "irn_rejected", self.irn_rejection
+        if self.irn_pending:
+            return "irn_pending", f"IRN of e-invoice {self.invoice.invoice_no} not registered"
+        if self.ewaybill is not None and at > self.ewaybill.valid_until:
+            return "ewaybill_expired", f"e-way bill {self.ewaybill.ewaybill_no} expired"
+        if self.cancelled_ewaybills:
+            return "ewaybill_cancelled", f"e-way bill {self.cancelled_ewaybills[-1]} cancelled: waiting for a new one"
+        return "ewaybill_cancelled", "no e-way bill"
+
     # --- the gate ------------------------------------------------------------------------------
 
     def gate_out(self, at: datetime, by: str) -> bool:
@@ -295,6 +358,9 @@ class Shipment:
         if self.status is ShipmentStatus.CANCELLED:
             raise GateClosed(self.shipment_id, "the shipment was cancelled")
         if self.invoice is None:
+            if self.cancelled_invoices:
+                raise GateClosed(self.shipment_id, f"invoice {self.cancelled_invoices[-1]} was cancelled: waiting "
+                                                   "for the accountant to re-issue it")
             raise GateClosed(self.shipment_id, "no tax invoice yet")
         if self.irn_rejection is not None:
             raise GateClosed(self.shipment_id, self.irn_rejection)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,11 +21,12 @@ from o2c.dispatch.domain import (
     VehicleChangeReason,
     VehicleType,
 )
-from o2c.dispatch.entrypoints.views import pick_list_view, shipment_view, waiting_for
+from o2c.dispatch.entrypoints.views import pick_list_view, shipment_view
 from o2c.dispatch.service_layer import use_cases
 from o2c.dispatch.service_layer.errors import UnknownShipment
 from o2c.dispatch.service_layer.ports import Publish
-from o2c.dispatch.service_layer.records import PickListStatus, Queue, ShipmentRecord, TripRecord
+from o2c.dispatch.service_layer.records import PickListStatus, Queue, ShipmentRecord, TripRecord, waiting_for
+from o2c.kit import clock
 from o2c.kit.auth import Principal
 from o2c.kit.edge import GstStateCode, Limit, Qty, RequestModel
 from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
@@ -40,6 +41,7 @@ Picker = Annotated[Principal, Depends(allow("dispatch.pick.confirm"))]
 PickListReader = Annotated[Principal, Depends(allow("dispatch.pick-list.read"))]
 ShipmentReader = Annotated[Principal, Depends(allow("dispatch.shipment.read"))]
 Supervisor = Annotated[Principal, Depends(allow("dispatch.shipment.dispatch"))]
+GateReader = Annotated[Principal, Depends(allow("dispatch.gate.read"))]
 
 
 class PickConfirmation(RequestModel):
@@ -148,7 +150,7 @@ def router(rt: Runtime) -> APIRouter:
         return publish
 
     def now() -> datetime:
-        return datetime.now(UTC)
+        return clock.now(rt.settings)
 
     # --- pick lists --------------------------------------------------------------------------
 
@@ -199,6 +201,14 @@ def router(rt: Runtime) -> APIRouter:
         async with unit() as repo:
             records = await repo.search(warehouses=_visible(who, warehouse), statuses=statuses, queues=queues,
                                         limit=limit, visible=lambda column: visible_customers(who, column))
+        return [shipment_view(r) for r in records]
+
+    @api.get("/ready-for-gate", summary="A warehouse's ready-for-gate list: shipments whose invoice (IRN "
+                                        "registered where required) and e-way bill let them leave now")
+    async def list_ready_for_gate(who: GateReader, warehouse: str | None = None,
+                                  limit: Limit = 200) -> list[dict[str, Any]]:
+        async with unit() as repo:
+            records = await use_cases.ready_for_gate(repo, _visible(who, warehouse), now(), limit)
         return [shipment_view(r) for r in records]
 
     async def _shipment(repo: SqlShipments, shipment_id: str, who: Principal) -> ShipmentRecord:

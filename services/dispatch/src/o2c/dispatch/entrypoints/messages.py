@@ -1,23 +1,25 @@
 """Handlers of what dispatch consumes: releases (sales events), CancelPickList (dispatch commands), the
-invoice and its IRN outcomes (invoicing events) and the e-way bill verdicts (ewaybill events). Each runs in
+invoice, its IRN outcomes and its cancellation (invoicing events) and the e-way bill verdicts and
+cancellations (ewaybill events); each document change keeps the ready-for-gate list in step. Each runs in
 the consumer's batch transaction; a rule that can never pass becomes a PermanentError (dead-lettered, key
 parked)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from o2c.contracts.envelope import Message
-from o2c.contracts.v1.ewaybill import EwayBillGenerated, EwayBillNotRequired, EwayBillRejected
-from o2c.contracts.v1.invoicing import InvoiceIssued, IrnRegistered, IrnRejected
+from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillGenerated, EwayBillNotRequired, EwayBillRejected
+from o2c.contracts.v1.invoicing import InvoiceCancelled, InvoiceIssued, IrnRegistered, IrnRejected
 from o2c.contracts.v1.sales import CancelPickList, OrderReleased
 from o2c.dispatch.adapters.distance import pincode_distance
 from o2c.dispatch.adapters.repository import SqlShipments
 from o2c.dispatch.domain import DispatchError
 from o2c.dispatch.service_layer import use_cases
 from o2c.dispatch.service_layer.errors import UnknownShipment
+from o2c.kit import clock
 from o2c.kit.messaging.consumer import Handler, MessageContext
 from o2c.kit.messaging.errors import PermanentError
 from o2c.kit.service import Runtime
@@ -39,10 +41,8 @@ def _handler(kind: type[M], act: Callable[[SqlShipments, M, MessageContext], Awa
 
 
 def handlers(rt: Runtime) -> dict[str, Handler]:
-    del rt
-
     def now() -> datetime:
-        return datetime.now(UTC)
+        return clock.now(rt.settings)
 
     async def released(repo: SqlShipments, message: OrderReleased, ctx: MessageContext) -> object:
         return await use_cases.issue_pick_lists(repo, ctx.publish, message, now(), pincode_distance)
@@ -52,19 +52,25 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
         return None
 
     async def invoiced(repo: SqlShipments, message: InvoiceIssued, ctx: MessageContext) -> object:
-        return await use_cases.record_invoice(repo, message)
+        return await use_cases.record_invoice(repo, message, ctx.publish, now())
 
     async def irn_rejected(repo: SqlShipments, message: IrnRejected, ctx: MessageContext) -> object:
-        return await use_cases.record_irn_rejected(repo, message)
+        return await use_cases.record_irn_rejected(repo, message, ctx.publish, now())
 
     async def irn_registered(repo: SqlShipments, message: IrnRegistered, ctx: MessageContext) -> object:
-        return await use_cases.record_irn_registered(repo, message)
+        return await use_cases.record_irn_registered(repo, message, ctx.publish, now())
 
     async def generated(repo: SqlShipments, message: EwayBillGenerated, ctx: MessageContext) -> object:
-        return await use_cases.record_ewaybill(repo, message)
+        return await use_cases.record_ewaybill(repo, message, ctx.publish, now())
 
     async def not_required(repo: SqlShipments, message: EwayBillNotRequired, ctx: MessageContext) -> object:
-        return await use_cases.record_ewaybill_not_required(repo, message)
+        return await use_cases.record_ewaybill_not_required(repo, message, ctx.publish, now())
+
+    async def ewaybill_cancelled(repo: SqlShipments, message: EwayBillCancelled, ctx: MessageContext) -> object:
+        return await use_cases.record_ewaybill_cancelled(repo, message, ctx.publish, now())
+
+    async def invoice_cancelled(repo: SqlShipments, message: InvoiceCancelled, ctx: MessageContext) -> object:
+        return await use_cases.record_invoice_cancelled(repo, message, ctx.publish, now())
 
     async def rejected(repo: SqlShipments, message: EwayBillRejected, ctx: MessageContext) -> object:
         return await use_cases.record_ewaybill_rejected(repo, message)
@@ -78,4 +84,6 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
         EwayBillGenerated.TYPE: _handler(EwayBillGenerated, generated),
         EwayBillNotRequired.TYPE: _handler(EwayBillNotRequired, not_required),
         EwayBillRejected.TYPE: _handler(EwayBillRejected, rejected),
+        EwayBillCancelled.TYPE: _handler(EwayBillCancelled, ewaybill_cancelled),
+        InvoiceCancelled.TYPE: _handler(InvoiceCancelled, invoice_cancelled),
     }

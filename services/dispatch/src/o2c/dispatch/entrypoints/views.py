@@ -4,31 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from o2c.dispatch.domain import DispatchDetails, PickLine, ShipmentStatus
-from o2c.dispatch.service_layer.records import ShipmentRecord
+from o2c.dispatch.domain import DispatchDetails, PickLine
+from o2c.dispatch.service_layer.records import ShipmentRecord, waiting_for
 from pydantic import TypeAdapter
 
 _DETAILS = TypeAdapter(DispatchDetails)
-
-
-def waiting_for(record: ShipmentRecord) -> list[str]:
-    """What the shipment still needs before it may leave the gate, in the order it is expected."""
-    shipment = record.shipment
-    if shipment.status in (ShipmentStatus.DISPATCHED, ShipmentStatus.CANCELLED):
-        return []
-    missing = []
-    unconfirmed = [line.pick_line_no for line in shipment.pick_list.unconfirmed]
-    if unconfirmed:
-        missing.append("pick_confirmation")
-    if shipment.details is None:
-        missing.append("dispatch_details")
-    if shipment.invoice is None:
-        missing.append("invoice")
-    elif shipment.irn_pending:
-        missing.append("irn")
-    if shipment.ewaybill is None and shipment.ewaybill_not_required_reason is None:
-        missing.append("ewaybill")
-    return missing
 
 
 def _pick_line(line: PickLine) -> dict[str, Any]:
@@ -91,6 +71,9 @@ def shipment_view(record: ShipmentRecord) -> dict[str, Any]:
         "ewaybill_not_required_reason": shipment.ewaybill_not_required_reason,
         "ewaybill_rejection": shipment.ewaybill_rejection,
         "irn_rejection": shipment.irn_rejection,
+        "cancelled_invoices": list(shipment.cancelled_invoices),
+        "cancelled_ewaybills": list(shipment.cancelled_ewaybills),
+        "on_gate_list": shipment.on_gate_list,
         "dispatched_at": shipment.dispatched_at.isoformat() if shipment.dispatched_at else None,
         "dispatched_by": shipment.dispatched_by,
         "cancelled": {"reason": cancellation.reason, "at": cancellation.at.isoformat()} if cancellation else None,

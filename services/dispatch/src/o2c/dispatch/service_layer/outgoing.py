@@ -132,9 +132,28 @@ def vehicle_changed(record: ShipmentRecord, change: VehicleChange) -> v1.Vehicle
     )
 
 
+def gate_opened(record: ShipmentRecord, at: datetime) -> v1.ShipmentGateOpened:
+    shipment = record.shipment
+    assert shipment.invoice is not None
+    ewaybill = shipment.ewaybill
+    return v1.ShipmentGateOpened(
+        order_id=record.order_id, shipment_id=record.shipment_id, shipment_no=record.shipment_no,
+        warehouse_id=record.warehouse_id, invoice_id=shipment.invoice.invoice_id,
+        invoice_no=shipment.invoice.invoice_no, ewaybill_no=ewaybill.ewaybill_no if ewaybill else None,
+        ewaybill_valid_until=ewaybill.valid_until if ewaybill else None, ready_at=at)
+
+
+def gate_closed(record: ShipmentRecord, waiting_for: list[str], at: datetime) -> v1.ShipmentGateClosed:
+    reason, detail = record.shipment.gate_closed_reason(at)
+    return v1.ShipmentGateClosed(
+        order_id=record.order_id, shipment_id=record.shipment_id, shipment_no=record.shipment_no,
+        warehouse_id=record.warehouse_id, reason=v1.GateClosedReason(reason), detail=detail,
+        waiting_for=waiting_for, closed_at=at)
+
+
 def pick_list_cancelled(order_id: str, shipment_id: str, pick_list_id: str, request_id: str | None,
-                        cancellation: Cancellation | None, units: dict[int, str], at: datetime
-                        ) -> v1.PickListCancelled:
+                        cancellation: Cancellation | None, units: dict[int, str], at: datetime,
+                        invoice_no: str | None = None) -> v1.PickListCancelled:
     restocked = [
         v1.RestockedLine(line_no=line.order_line_no, item_code=line.item_code,
                          quantity=quantity(line.quantity, units.get(line.order_line_no, "NOS")),
@@ -143,4 +162,7 @@ def pick_list_cancelled(order_id: str, shipment_id: str, pick_list_id: str, requ
     ]
     return v1.PickListCancelled(order_id=order_id, shipment_id=shipment_id, pick_list_id=pick_list_id,
                                 request_id=request_id, restocked=restocked,
-                                cancelled_at=cancellation.at if cancellation else at)
+                                cancelled_at=cancellation.at if cancellation else at,
+                                invoice_id=cancellation.invoice_to_cancel if cancellation else None,
+                                invoice_no=invoice_no if cancellation and cancellation.invoice_to_cancel else None,
+                                ewaybill_no=cancellation.ewaybill_to_cancel if cancellation else None)

@@ -149,3 +149,23 @@ class TripRecord:
     trip_no: str
     created_by: str
     idempotency_key: str | None = None
+
+
+def waiting_for(record: ShipmentRecord) -> list[str]:
+    """What the shipment still needs before it may leave the gate, in the order it is expected."""
+    shipment = record.shipment
+    if shipment.status in (ShipmentStatus.DISPATCHED, ShipmentStatus.CANCELLED):
+        return []
+    missing = []
+    unconfirmed = [line.pick_line_no for line in shipment.pick_list.unconfirmed]
+    if unconfirmed:
+        missing.append("pick_confirmation")
+    if shipment.details is None:
+        missing.append("dispatch_details")
+    if shipment.invoice is None:
+        missing.append("new_invoice" if shipment.cancelled_invoices else "invoice")
+    elif shipment.irn_pending:
+        missing.append("irn")
+    if shipment.ewaybill is None and shipment.ewaybill_not_required_reason is None:
+        missing.append("ewaybill")
+    return missing

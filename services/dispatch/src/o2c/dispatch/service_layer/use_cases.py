@@ -5,13 +5,14 @@ through the outbox. Repeats change nothing and publish nothing."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from o2c.contracts.v1.dispatch import PickListCancellationRefused
-from o2c.contracts.v1.ewaybill import EwayBillGenerated, EwayBillNotRequired, EwayBillRejected
-from o2c.contracts.v1.invoicing import InvoiceIssued, IrnRegistered, IrnRejected
+from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillGenerated, EwayBillNotRequired, EwayBillRejected
+from o2c.contracts.v1.invoicing import InvoiceCancelled, InvoiceIssued, IrnRegistered, IrnRejected
 from o2c.contracts.v1.sales import CancelPickList, OrderReleased
 from o2c.dispatch.domain import (
     ConflictingState,
@@ -31,7 +32,13 @@ from o2c.dispatch.domain import (
 from o2c.dispatch.service_layer import outgoing
 from o2c.dispatch.service_layer.errors import UnknownShipment
 from o2c.dispatch.service_layer.ports import Authorise, DistanceEstimate, Publish, ShipmentRepository
-from o2c.dispatch.service_layer.records import ReleaseFacts, ShipmentRecord, TripRecord, pick_requests
+from o2c.dispatch.service_layer.records import (
+    ReleaseFacts,
+    ShipmentRecord,
+    TripRecord,
+    pick_requests,
+    waiting_for,
+)
 
 log = logging.getLogger("o2c.dispatch")
 
@@ -207,6 +214,53 @@ async def load_trip(repo: ShipmentRepository, publish: Publish, warehouse_id: st
     return trip_record, records
 
 
+# --- the ready-for-gate list ---------------------------------------------------------------------
+
+
+async def gate_changed(record: ShipmentRecord, publish: Publish | None, now: datetime) -> bool:
+    """Keep the shipment's place on its warehouse's ready-for-gate list in step with its documents: on it
+    (ShipmentGateOpened) once it may leave; off it (ShipmentGateClosed, with the reason and what it waits for)
+    when a document it left on goes away — IRN pending or rejected, e-way bill cancelled or expired, invoice
+    cancelled, shipment cancelled. Leaving through the gate takes it off silently (ShipmentDispatched says it).
+    Whether anything changed (the caller saves)."""
+    shipment = record.shipment
+    if shipment.status is ShipmentStatus.DISPATCHED:
+        changed = shipment.on_gate_list
+        shipment.on_gate_list = False
+        return changed
+    may_leave = shipment.may_leave(now)
+    if may_leave == shipment.on_gate_list:
+        return False
+    shipment.on_gate_list = may_leave
+    if publish is not None:
+        if may_leave:
+            await publish(outgoing.gate_opened(record, now))
+        else:
+            missing = waiting_for(record) or (["ewaybill_extension"] if shipment.ewaybill else [])
+            await publish(outgoing.gate_closed(record, missing, now))
+    return True
+
+
+async def ready_for_gate(repo: ShipmentRepository, warehouses: Collection[str] | None, now: datetime, limit: int
+                         ) -> list[ShipmentRecord]:
+    """A warehouse's ready-for-gate list: shipments whose documents let them leave now (an expired e-way bill
+    drops off at once; the sweep publishes its ShipmentGateClosed)."""
+    found = await repo.search(warehouses=warehouses, queues=["ready_for_gate"], limit=limit)
+    return [r for r in found if r.shipment.may_leave(now)]
+
+
+async def sweep_gate(repo: ShipmentRepository, publish: Publish, now: datetime, limit: int = 200) -> int:
+    """Take shipments whose e-way bill expired off the ready-for-gate list, with their event."""
+    closed = 0
+    for record in await repo.search(queues=["ready_for_gate"], limit=limit):
+        if record.shipment.on_gate_list and not record.shipment.may_leave(now):
+            locked = await repo.get(record.shipment_id, for_update=True)
+            if locked is not None and await gate_changed(locked, publish, now):
+                await repo.save(locked)
+                closed += 1
+    return closed
+
+
 # --- documents (messages from invoicing and ewaybill) ------------------------------------------
 
 
@@ -228,10 +282,14 @@ async def _for_documents(repo: ShipmentRepository, shipment_id: str, what: str) 
     return record
 
 
-async def record_invoice(repo: ShipmentRepository, message: InvoiceIssued) -> ShipmentRecord | None:
+async def record_invoice(repo: ShipmentRepository, message: InvoiceIssued, publish: Publish | None = None,
+                         now: datetime | None = None) -> ShipmentRecord | None:
     record = await _for_documents(repo, message.shipment_id, f"invoice {message.invoice_no}")
     if record is None:
         return None
+    if any(message.invoice_no == no for no in record.shipment.cancelled_invoices):
+        log.warning("invoice %s of shipment %s was cancelled; ignored", message.invoice_no, message.shipment_id)
+        return record
     quantities: dict[int, Decimal] = {}
     if all(line.order_line_no is not None for line in message.lines):
         for line in message.lines:
@@ -241,24 +299,60 @@ async def record_invoice(repo: ShipmentRepository, message: InvoiceIssued) -> Sh
                                message.totals.grand_total, quantities, irn_required=message.irn_required,
                                irn_registered=message.irn is not None)
     if record.shipment.record_invoice(invoice):
+        await gate_changed(record, publish, now or message.issued_at)
         await repo.save(record)
     return record
 
 
-async def record_ewaybill(repo: ShipmentRepository, message: EwayBillGenerated) -> ShipmentRecord | None:
+async def record_ewaybill(repo: ShipmentRepository, message: EwayBillGenerated, publish: Publish | None = None,
+                          now: datetime | None = None) -> ShipmentRecord | None:
     record = await _for_documents(repo, message.shipment_id, f"e-way bill {message.ewaybill_no}")
     if record is None:
         return None
-    if record.shipment.record_ewaybill(EwayBillReference(message.ewaybill_no, message.valid_until)):
+    shipment = record.shipment
+    if message.ewaybill_no in shipment.cancelled_ewaybills or message.invoice_no in shipment.cancelled_invoices \
+            or (shipment.invoice is not None and shipment.invoice.invoice_id != message.invoice_id):
+        log.warning("e-way bill %s (invoice %s) no longer applies to shipment %s; ignored", message.ewaybill_no,
+                    message.invoice_no, message.shipment_id)
+        return record
+    if shipment.record_ewaybill(EwayBillReference(message.ewaybill_no, message.valid_until)):
+        await gate_changed(record, publish, now or message.generated_at)
         await repo.save(record)
     return record
 
 
-async def record_ewaybill_not_required(repo: ShipmentRepository, message: EwayBillNotRequired) -> ShipmentRecord | None:
+async def record_ewaybill_cancelled(repo: ShipmentRepository, message: EwayBillCancelled, publish: Publish,
+                                    now: datetime) -> ShipmentRecord | None:
+    """The bill was cancelled (a person, or the coordinator undoing an order): the gate closes."""
+    record = await _locked(repo, message.shipment_id)
+    if record.shipment.record_ewaybill_cancelled(message.ewaybill_no):
+        await gate_changed(record, publish, now)
+        await repo.save(record)
+    return record
+
+
+async def record_invoice_cancelled(repo: ShipmentRepository, message: InvoiceCancelled, publish: Publish,
+                                   now: datetime) -> ShipmentRecord | None:
+    """The invoice was cancelled before gate-out: the shipment waits for the re-issued one, gate closed."""
+    record = await _locked(repo, message.shipment_id)
+    if record.shipment.record_invoice_cancelled(message.invoice_id):
+        await gate_changed(record, publish, now)
+        await repo.save(record)
+    return record
+
+
+async def record_ewaybill_not_required(repo: ShipmentRepository, message: EwayBillNotRequired,
+                                       publish: Publish | None = None, now: datetime | None = None
+                                       ) -> ShipmentRecord | None:
     record = await _for_documents(repo, message.shipment_id, "e-way bill not-required verdict")
     if record is None:
         return None
-    if record.shipment.record_ewaybill_not_required(message.reason.value):
+    shipment = record.shipment
+    if message.invoice_no in shipment.cancelled_invoices or (
+            shipment.invoice is not None and shipment.invoice.invoice_id != message.invoice_id):
+        return record  # the verdict on a cancelled invoice; its re-issue gets its own
+    if shipment.record_ewaybill_not_required(message.reason.value):
+        await gate_changed(record, publish, now or message.decided_at)
         await repo.save(record)
     return record
 
@@ -284,11 +378,13 @@ async def _invoiced_by(repo: ShipmentRepository, order_id: str, invoice_id: str,
     return None
 
 
-async def record_irn_rejected(repo: ShipmentRepository, message: IrnRejected) -> ShipmentRecord | None:
+async def record_irn_rejected(repo: ShipmentRepository, message: IrnRejected, publish: Publish | None = None,
+                              now: datetime | None = None) -> ShipmentRecord | None:
     record = await _invoiced_by(repo, message.order_id, message.invoice_id, "IRN rejection")
     if record is None:
         return None
     if record.shipment.record_irn_rejected(message.invoice_id, message.code, message.message):
+        await gate_changed(record, publish, now or message.rejected_at)
         await repo.save(record)
     elif record.shipment.status is ShipmentStatus.DISPATCHED:
         # Nothing to hold back here any more; the order's coordinator raises it for a person (order page).
@@ -297,11 +393,13 @@ async def record_irn_rejected(repo: ShipmentRepository, message: IrnRejected) ->
     return record
 
 
-async def record_irn_registered(repo: ShipmentRepository, message: IrnRegistered) -> ShipmentRecord | None:
+async def record_irn_registered(repo: ShipmentRepository, message: IrnRegistered, publish: Publish | None = None,
+                                now: datetime | None = None) -> ShipmentRecord | None:
     record = await _invoiced_by(repo, message.order_id, message.invoice_id, "IRN registration")
     if record is None:
         return None
     if record.shipment.record_irn_registered(message.invoice_id):
+        await gate_changed(record, publish, now or message.registered_at)
         await repo.save(record)
     return record
 
@@ -316,6 +414,7 @@ async def gate_out(repo: ShipmentRepository, publish: Publish, shipment_id: str,
     record = await _locked(repo, shipment_id)
     authorise(record.warehouse_id)
     if record.shipment.gate_out(now, by):
+        await gate_changed(record, publish, now)
         await repo.save(record)
         await publish(outgoing.shipment_dispatched(record))
     return record
@@ -354,6 +453,7 @@ async def cancel_pick_lists(repo: ShipmentRepository, publish: Publish, command:
             await publish(outgoing.pick_list_cancelled(command.order_id, shipment_id, pick_list_id_for(shipment_id),
                                                        command.request_id, None, {}, now))
             continue
+        invoice_no = record.shipment.invoice.invoice_no if record.shipment.invoice else None
         try:
             cancellation = record.shipment.cancel(now, command.reason)
         except ConflictingState:
@@ -362,7 +462,9 @@ async def cancel_pick_lists(repo: ShipmentRepository, publish: Publish, command:
                 reason="already dispatched", refused_at=now,
             ))
             continue
+        await gate_changed(record, publish, now)
         await repo.save(record)
         units = {line.line_no: line.quantity.unit.value for line in record.release.shipment.lines}
         await publish(outgoing.pick_list_cancelled(command.order_id, shipment_id, record.pick_list_id,
-                                                   command.request_id, cancellation, units, now))
+                                                   command.request_id, cancellation, units, now,
+                                                   invoice_no=invoice_no))

@@ -32,6 +32,7 @@ from pydantic import Field
 # Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
 reader = Annotated[Principal, Depends(allow("ewaybill.bill.read"))]
 actor = Annotated[Principal, Depends(allow("ewaybill.bill.act"))]
+regenerator = Annotated[Principal, Depends(allow("ewaybill.bill.regenerate"))]
 threshold_adder = Annotated[Principal, Depends(allow("ewaybill.threshold.add"))]
 
 
@@ -181,7 +182,7 @@ def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable
 
     @api.post("/{ewaybill_id}/regenerate",
               summary="Generate a new bill for the same invoice after its bill was cancelled (new vehicle or distance)")
-    async def post_regenerate(ewaybill_id: str, body: RetryRequest, who: actor) -> dict[str, Any]:
+    async def post_regenerate(ewaybill_id: str, body: RetryRequest, who: regenerator) -> dict[str, Any]:
         corrections = use_cases.Corrections(
             vehicle_no=body.vehicle_no, distance_km=body.distance_km,
             vehicle_type=body.vehicle_type.value if body.vehicle_type else None,

@@ -31,6 +31,7 @@ PERIOD_SHAPE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 # Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
 Reader = Annotated[Principal, Depends(allow("invoicing.invoice.read"))]
 Officer = Annotated[Principal, Depends(allow("invoicing.invoice.cancel"))]
+Reissuer = Annotated[Principal, Depends(allow("invoicing.invoice.reissue"))]
 ReturnsOfficer = Annotated[Principal, Depends(allow("invoicing.gst-return.read"))]
 
 
@@ -154,7 +155,7 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.post("/invoices/{invoice_id}/reissue", status_code=201,
               summary="Invoice a cancelled invoice's shipment again (next number, corrected buyer, today's rate)")
-    async def reissue(invoice_id: str, body: ReissueRequest, who: Officer) -> dict[str, Any]:
+    async def reissue(invoice_id: str, body: ReissueRequest, who: Reissuer) -> dict[str, Any]:
         await load(invoice_id, who)
         try:
             async with transaction() as uow:
