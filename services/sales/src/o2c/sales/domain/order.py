@@ -395,7 +395,7 @@ class SalesOrder:
         if self.any_dispatched:
             raise RuleViolation(
                 f"order {self.number} has goods through the gate-out ({', '.join(sorted(self.dispatched_shipments))}); "
-                "raise a return instead of cancelling"
+                "goods that left cannot be undone by cancelling: raise a return instead (POST /returns)"
             )
         self._move(OrderStatus.CANCELLED, reason)
         self.cancelled_by, self.cancelled_at = by.user_id, at

@@ -61,6 +61,13 @@ Gaps in docs/flow.md, decided here:
 8. A short pick under ship-complete still ships short (the goods are picked; the table says so).
 9. Reservation outcomes only improve: a FULL outcome may replace a PARTIAL one for the same round (stock
    topped up during the ship-complete hold); anything else repeated is ignored.
+10. Undo after documents exist (issue 21): a shipment cancelled before gate-out after it was invoiced (the
+   order cancelled or amended) has its documents undone by their owners, in the law's order: `CancelEwayBill`
+   first (within the portal's 24 hours; refused past it, the bill lapses unused), then `UndoInvoice`
+   (cancelled with its IRN within the IRP's 24 hours, otherwise a credit note). The shipment's exposure is
+   released only once its invoice is undone (a cancelled invoice puts its amount back on the open order at
+   credit, a release before it would free nothing); the reservation goes back as for any cancelled shipment.
+   An invoice that can be neither cancelled nor credited fails the saga: a failed compensation for a person.
 
 Quantities are units to ship (ordered plus scheme free units); the gross value of a part of a line is the
 line's gross value pro rata, rounded to the paisa.
@@ -293,6 +300,32 @@ class ShipmentProgress:
         return self.state is ShipmentState.RELEASED
 
 
+class UndoState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentUndo:
+    """The documents of a shipment cancelled before gate-out after it was invoiced, and how their undo went."""
+
+    shipment_id: str
+    invoice_id: str
+    invoice_no: str
+    ewaybill_no: str | None = None
+    ewaybill: UndoState = UndoState.PENDING
+    ewaybill_outcome: str = ""
+    invoice: UndoState = UndoState.PENDING
+    invoice_outcome: str = ""
+
+    @classmethod
+    def of(cls, shipment_id: str, invoice_id: str, invoice_no: str, ewaybill_no: str | None) -> DocumentUndo:
+        if ewaybill_no is None:
+            return cls(shipment_id, invoice_id, invoice_no, None, UndoState.DONE, "no e-way bill to cancel")
+        return cls(shipment_id, invoice_id, invoice_no, ewaybill_no)
+
+
 class SagaStatus(StrEnum):
     WAITING = "waiting"  # for credit and/or stock
     HOLDING = "holding"  # partial reservation held for a ship-complete customer
@@ -329,6 +362,7 @@ class OrderSaga:
     problems: tuple[str, ...] = ()
     failure: str | None = None
     parked: str | None = None
+    undo: tuple[DocumentUndo, ...] = ()
     version: int = 0
 
     @property
@@ -440,6 +474,28 @@ class SendCancelPickList:
 
 
 @dataclass(frozen=True, slots=True)
+class SendCancelEwayBill:
+    """Command ewaybill to cancel a cancelled shipment's e-way bill."""
+
+    key: str
+    shipment_id: str
+    invoice_id: str
+    ewaybill_no: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendUndoInvoice:
+    """Command invoicing to cancel (or, past its window, credit in full) a cancelled shipment's invoice."""
+
+    key: str
+    shipment_id: str
+    invoice_id: str
+    ewaybill_cancelled: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class MarkBackordered:
     """The round's lines wait for stock: publish `OrderBackordered` with the expected dates."""
 
@@ -487,7 +543,8 @@ class Wait:
     key: str = field(default="", compare=False)
 
 
-Command = SendReleaseReservation | SendReleaseCreditExposure | SendRecheckCredit | SendReserveStock | SendCancelPickList
+Command = (SendReleaseReservation | SendReleaseCreditExposure | SendRecheckCredit | SendReserveStock
+           | SendCancelPickList | SendCancelEwayBill | SendUndoInvoice)
 Decision = Command | ReleaseShipments | MarkBackordered | MarkCancelled | CloseOrder | RaiseException | Wait
 COMMAND_TYPES = (
     SendReleaseReservation,
@@ -495,6 +552,8 @@ COMMAND_TYPES = (
     SendRecheckCredit,
     SendReserveStock,
     SendCancelPickList,
+    SendCancelEwayBill,
+    SendUndoInvoice,
 )
 
 
@@ -657,12 +716,15 @@ def customer_notified(saga: OrderSaga, shipment_id: str) -> OrderSaga:
     return _shipment_update(saga, shipment_id, notified=True)
 
 
-def pick_list_cancelled(saga: OrderSaga, shipment_id: str) -> OrderSaga:
-    """Dispatch confirmed the pick list cancelled and the goods back in their bins.
+def pick_list_cancelled(saga: OrderSaga, shipment_id: str, documents: DocumentUndo | None = None) -> OrderSaga:
+    """Dispatch confirmed the pick list cancelled and the goods back in their bins; `documents` when the
+    shipment was already invoiced (its e-way bill and invoice are then undone by their owners).
 
     Unasked, it means nothing was picked on any line: dispatch closed the empty shipment after reporting
     every line short (each shortfall already became its own round), so nothing will ship from it.
     """
+    if documents is not None and not any(u.shipment_id == shipment_id for u in saga.undo):
+        saga = _changed(saga, undo=(*saga.undo, documents))
     shipment = next((s for s in saga.shipments if s.shipment_id == shipment_id), None)
     if shipment is not None and shipment.state is ShipmentState.RELEASED and not shipment.lines:
         return _shipment_update(saga, shipment_id, state=ShipmentState.CANCELLED)
@@ -685,6 +747,34 @@ def pick_list_cancellation_refused(saga: OrderSaga, shipment_id: str) -> OrderSa
         awaiting=updated.awaiting - {saga.key(f"shipment-{shipment_id}:cancel-pick-list")},
         problems=(*updated.problems, problem),
     )
+
+
+def _undo_update(saga: OrderSaga, key: str, suffix: str, **changes: object) -> OrderSaga:
+    target = next((u for u in saga.undo if saga.key(f"shipment-{u.shipment_id}:{suffix}") == key), None)
+    if target is None:
+        return saga
+    if (suffix == "cancel-ewaybill" and target.ewaybill is not UndoState.PENDING) or (
+            suffix == "undo-invoice" and target.invoice is not UndoState.PENDING):
+        return replace(saga, awaiting=saga.awaiting - {key}) if key in saga.awaiting else saga
+    updated = replace(target, **changes)  # type: ignore[arg-type]
+    return _changed(saga, undo=tuple(updated if u is target else u for u in saga.undo),
+                    awaiting=saga.awaiting - {key})
+
+
+def ewaybill_undone(saga: OrderSaga, key: str, *, cancelled: bool, outcome: str) -> OrderSaga:
+    """Ewaybill answered CancelEwayBill: cancelled, or refused (past 24 hours the bill lapses unused; the
+    invoice is then undone by credit note)."""
+    state = UndoState.DONE if cancelled else UndoState.REFUSED
+    return _undo_update(saga, key, "cancel-ewaybill", ewaybill=state, ewaybill_outcome=outcome)
+
+
+def invoice_undone(saga: OrderSaga, key: str, *, outcome: str, refused: bool = False) -> OrderSaga:
+    """Invoicing answered UndoInvoice: cancelled or credited; refused, the saga fails for a person."""
+    state = UndoState.REFUSED if refused else UndoState.DONE
+    updated = _undo_update(saga, key, "undo-invoice", invoice=state, invoice_outcome=outcome)
+    if refused and updated is not saga:
+        return compensation_failed(updated, key, outcome)
+    return updated
 
 
 def reply_received(saga: OrderSaga, key: str) -> OrderSaga:
@@ -717,7 +807,8 @@ def cancellation_requested(
     if saga.closed or saga.cancelled:
         raise RuleViolation(f"order {saga.order_id} is already {saga.status.value}")
     if saga.shipments and all(s.state is ShipmentState.DISPATCHED for s in saga.shipments) and not saga.backorder:
-        raise RuleViolation(f"every shipment of order {saga.order_id} has left the gate; raise a return instead")
+        raise RuleViolation(f"every shipment of order {saga.order_id} has left the gate, so it cannot be undone "
+                            "by cancelling: raise a return instead (POST /returns)")
     if saga.cancel_requested is not None:
         return saga
     return _changed(saga, cancel_requested=reason, cancel_note=note)
@@ -815,6 +906,7 @@ def _step(saga: OrderSaga, now: datetime) -> list[Decision]:
         for open_round in (r for r in saga.rounds if r.is_open):
             out += _decide_round(saga, open_round, now)
     out += _pick_lists_to_cancel(saga)
+    out += _documents_to_undo(saga)
     out += _reservations_to_release(saga)
     out += _exposure_to_release(saga)
     out += _closing(saga)
@@ -947,6 +1039,22 @@ def _pick_lists_to_cancel(saga: OrderSaga) -> list[Decision]:
     ]
 
 
+def _documents_to_undo(saga: OrderSaga) -> list[Decision]:
+    """E-way bill first, then the invoice (an invoice with an active e-way bill cannot be cancelled)."""
+    out: list[Decision] = []
+    for u in saga.undo:
+        tag = f"shipment-{u.shipment_id}"
+        why = "order amended" if any(s.shipment_id == u.shipment_id and s.cancelled_for_amendment
+                                     for s in saga.shipments) else "order cancelled"
+        if u.ewaybill is UndoState.PENDING and u.ewaybill_no is not None:
+            out.append(SendCancelEwayBill(saga.key(f"{tag}:cancel-ewaybill"), u.shipment_id, u.invoice_id,
+                                          u.ewaybill_no, why))
+        elif u.invoice is UndoState.PENDING:
+            cancelled = u.ewaybill_no if u.ewaybill is UndoState.DONE else None
+            out.append(SendUndoInvoice(saga.key(f"{tag}:undo-invoice"), u.shipment_id, u.invoice_id, cancelled, why))
+    return out
+
+
 def _reservations_to_release(saga: OrderSaga) -> list[Decision]:
     out: list[Decision] = []
     for r in saga.rounds:
@@ -980,10 +1088,11 @@ def _exposure_to_release(saga: OrderSaga) -> list[Decision]:
     latest_order_round = next((r for r in reversed(saga.rounds) if r.kind is RoundKind.ORDER), None)
     if latest_order_round is not None and latest_order_round.credit is CreditOutcome.PENDING:
         return []  # credit is about to (re)count the order; releasing now would race its count
+    invoiced = {u.shipment_id for u in saga.undo if u.invoice is not UndoState.DONE}
     wanted = [
         line
         for s in saga.shipments
-        if s.state in (ShipmentState.RELEASED, ShipmentState.CANCELLING)
+        if s.state in (ShipmentState.RELEASED, ShipmentState.CANCELLING) or s.shipment_id in invoiced
         for line in s.lines
     ]
     for r in saga.rounds:

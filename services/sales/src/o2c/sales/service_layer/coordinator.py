@@ -92,7 +92,8 @@ HANDLED_TYPES = (
     "StockReserved", "StockPartiallyReserved", "StockReservationFailed", "ReservationReleased", "BackorderFilled",
     "PickConfirmed", "ShipmentDispatched", "PickListCancelled", "PickListCancellationRefused",
     "CustomerNotified", "CustomerNotificationFailed", "InvoiceIssued", "EwayBillRejected", "IrnRejected",
-    "InvoiceRefused",
+    "InvoiceRefused", "EwayBillCancelled", "EwayBillCancellationRefused", "InvoiceCancelled", "CreditNoteIssued",
+    "InvoiceUndoRefused",
 )
 
 
@@ -147,7 +148,28 @@ def apply_reply(record: SagaRecord, message: Message, message_id: str, now: date
                                invoice_no=message.invoice_no, invoice_date=message.invoice_date.isoformat(),
                                warehouse_id=message.warehouse_id, dispatched_at=message.dispatched_at.isoformat())
     elif isinstance(message, dispatch.PickListCancelled):
-        saga = sg.pick_list_cancelled(saga, message.shipment_id)
+        documents = sg.DocumentUndo.of(message.shipment_id, message.invoice_id, message.invoice_no or "",
+                                       message.ewaybill_no) if message.invoice_id else None
+        saga = sg.pick_list_cancelled(saga, message.shipment_id, documents)
+    elif isinstance(message, ewaybill.EwayBillCancelled):
+        if message.request_id:
+            saga = sg.ewaybill_undone(saga, message.request_id, cancelled=True,
+                                      outcome=f"e-way bill {message.ewaybill_no} cancelled")
+    elif isinstance(message, ewaybill.EwayBillCancellationRefused):
+        saga = sg.ewaybill_undone(saga, message.request_id, cancelled=False,
+                                  outcome=f"e-way bill {message.ewaybill_no} not cancelled: {message.reason}")
+    elif isinstance(message, invoicing.InvoiceCancelled):
+        if message.request_id:
+            saga = sg.invoice_undone(saga, message.request_id, outcome=f"invoice {message.invoice_no} cancelled"
+                                     + (" with its IRN" if message.irn_cancelled else ""))
+    elif isinstance(message, invoicing.CreditNoteIssued):
+        if message.request_id:
+            saga = sg.invoice_undone(saga, message.request_id, outcome=f"credit note {message.credit_note_no} "
+                                     f"for all of invoice {message.original_invoice_no}")
+    elif isinstance(message, invoicing.InvoiceUndoRefused):
+        saga = sg.invoice_undone(saga, message.request_id, refused=True,
+                                 outcome=f"invoice {message.invoice_no} neither cancelled nor credited: "
+                                 f"{message.reason}")
     elif isinstance(message, dispatch.PickListCancellationRefused):
         saga = sg.pick_list_cancellation_refused(saga, message.shipment_id)
     elif isinstance(message, notify.CustomerNotified):
@@ -426,6 +448,12 @@ def _messages(decision: sg.Decision, order: SalesOrder, record: SagaRecord, cate
                                    lines=_line_quantities(order, decision.lines), ship_to_pincode=pincode)]
     if isinstance(decision, sg.SendCancelPickList):
         return [sales.CancelPickList(**command, reason=decision.reason, shipment_ids=[decision.shipment_id])]
+    if isinstance(decision, sg.SendCancelEwayBill):
+        return [sales.CancelEwayBill(**command, reason=decision.reason, shipment_id=decision.shipment_id,
+                                     invoice_id=decision.invoice_id, ewaybill_no=decision.ewaybill_no)]
+    if isinstance(decision, sg.SendUndoInvoice):
+        return [sales.UndoInvoice(**command, reason=decision.reason, shipment_id=decision.shipment_id,
+                                  invoice_id=decision.invoice_id, ewaybill_cancelled=decision.ewaybill_cancelled)]
     return []
 
 

@@ -39,6 +39,9 @@ ORDER_MESSAGES: tuple[type[Message], ...] = (
     ewaybill.EwayBillGenerated, ewaybill.EwayBillNotRequired, ewaybill.EwayBillRejected, ewaybill.EwayBillUpdated,
     ewaybill.EwayBillCancelled, ewaybill.EwayBillExtended,
     notify.CustomerNotified, notify.CustomerNotificationFailed,
+    # undo after documents exist, and the gate (issue 21)
+    ewaybill.EwayBillCancellationRefused, invoicing.InvoiceUndoRefused, dispatch.ShipmentGateOpened,
+    dispatch.ShipmentGateClosed,
 )
 # Keyed by customer, but they name the order(s) they touch.
 PAYMENT_MESSAGES: tuple[type[Message], ...] = (credit.PaymentReceived,)
@@ -436,9 +439,28 @@ def apply(view: View, m: Message) -> View:
         _step(view, m.changed_at, "vehicle_changed", "Vehicle changed", "dispatch", m.transport.vehicle_no,
               f"{m.previous_vehicle_no or '—'} → {m.transport.vehicle_no or '—'} ({m.reason.value})", m.shipment_id)
     elif isinstance(m, dispatch.PickListCancelled):
-        _shipment(view, m.shipment_id)["status"] = "cancelled"
+        shp = _shipment(view, m.shipment_id)
+        shp["status"] = "cancelled"
+        detail = f"{len(m.restocked)} line(s) restocked"
+        if m.invoice_id:
+            # Each document's undo is shown as its owner answers (e-way bill first, then the invoice).
+            shp["undo"] = {"invoice_no": m.invoice_no, "ewaybill_no": m.ewaybill_no,
+                           "ewaybill": "pending" if m.ewaybill_no else "none", "invoice": "pending"}
+            detail += f"; to undo: {'e-way bill ' + m.ewaybill_no + ', ' if m.ewaybill_no else ''}" \
+                      f"invoice {m.invoice_no}"
         _step(view, m.cancelled_at, "pick_list_cancelled", "Pick list cancelled", "dispatch", m.pick_list_id,
-              f"{len(m.restocked)} line(s) restocked", m.shipment_id)
+              detail, m.shipment_id)
+    elif isinstance(m, dispatch.ShipmentGateOpened):
+        shp = _shipment(view, m.shipment_id, m.warehouse_id)
+        shp["gate"] = {"open": True, "reason": None, "detail": "", "waiting_for": [], "at": _iso(m.ready_at)}
+        _step(view, m.ready_at, "ready_for_gate", f"Shipment {m.shipment_no} ready for the gate", "dispatch",
+              m.shipment_no, f"invoice {m.invoice_no}, e-way bill {m.ewaybill_no or 'not required'}", m.shipment_id)
+    elif isinstance(m, dispatch.ShipmentGateClosed):
+        shp = _shipment(view, m.shipment_id, m.warehouse_id)
+        shp["gate"] = {"open": False, "reason": m.reason.value, "detail": m.detail,
+                       "waiting_for": list(m.waiting_for), "at": _iso(m.closed_at)}
+        _step(view, m.closed_at, "gate_closed", f"Gate closed for shipment {m.shipment_no}", "dispatch",
+              m.shipment_no, m.detail, m.shipment_id)
     elif isinstance(m, dispatch.PickListCancellationRefused):
         _step(view, m.refused_at, "pick_list_cancellation_refused", "Cancellation refused", "dispatch", None,
               m.reason, m.shipment_id)
@@ -449,10 +471,13 @@ def apply(view: View, m: Message) -> View:
                           "irn": m.irn.irn if m.irn else None,
                           "irn_status": "registered" if m.irn else ("pending" if m.irn_required else "not_required"),
                           "cancelled": False}
-        if shp["status"] in ("released", "picking", "picked", "ready"):
+        if shp["status"] in ("released", "picking", "picked", "ready", "waiting_for_invoice"):
             shp["status"] = "invoiced"
         _close_exception(view, "saga:" + invoice_refused_key(m.order_id, m.shipment_id), m.issued_at)
-        _step(view, m.issued_at, "invoice_issued", f"Invoice {m.invoice_no}", "invoicing", m.invoice_no,
+        title = f"Invoice {m.invoice_no}" + (f" re-issued (replaces {m.replaces_invoice_no})"
+                                             if m.replaces_invoice_no else "")
+        _step(view, m.issued_at, "invoice_reissued" if m.replaces_invoice_no else "invoice_issued", title,
+              "invoicing", m.invoice_no,
               f"{format_inr(m.totals.grand_total)}" + (", IRN registered" if m.irn else ""), m.shipment_id)
     elif isinstance(m, invoicing.IrnRegistered):
         found = _find_by_invoice(view, m.invoice_id)
@@ -471,12 +496,29 @@ def apply(view: View, m: Message) -> View:
         _step(view, m.rejected_at, "irn_rejected", f"IRN rejected for {m.invoice_no}", "invoicing", m.invoice_no,
               f"{m.code}: {m.message}", found["shipment_id"] if found else None)
     elif isinstance(m, invoicing.InvoiceCancelled):
-        found = _find_by_invoice(view, m.invoice_id)
-        if found:
-            found["invoice"]["cancelled"] = True
+        shp = _shipment(view, m.shipment_id)
+        if shp.get("invoice") and shp["invoice"].get("invoice_id") == m.invoice_id:
+            shp["invoice"]["cancelled"] = True
+        detail = m.reason.value + (", IRN cancelled" if m.irn_cancelled else "")
+        if shp.get("undo") and shp["undo"].get("invoice_no") == m.invoice_no:
+            shp["undo"]["invoice"] = "cancelled"
+        elif shp["status"] not in ("cancelled", "dispatched"):
+            shp["status"] = "waiting_for_invoice"  # the accountant corrects and re-issues; the gate stays shut
+            detail += "; the shipment waits for a new invoice"
         _step(view, m.cancelled_at, "invoice_cancelled", f"Invoice {m.invoice_no} cancelled", "invoicing",
-              m.invoice_no, m.reason.value, m.shipment_id)
+              m.invoice_no, detail, m.shipment_id)
+    elif isinstance(m, invoicing.InvoiceUndoRefused):
+        shp = _shipment(view, m.shipment_id)
+        if shp.get("undo"):
+            shp["undo"]["invoice"] = "refused"
+        _open_exception(view, f"invoice_undo_refused:{m.invoice_id}", "failed_compensation", m.reason,
+                        m.refused_at, m.invoice_no, m.shipment_id)
+        _step(view, m.refused_at, "invoice_undo_refused", f"Invoice {m.invoice_no} could not be undone",
+              "invoicing", m.invoice_no, m.reason, m.shipment_id)
     elif isinstance(m, invoicing.CreditNoteIssued):
+        for shp in view["shipments"]:
+            if m.request_id and (shp.get("undo") or {}).get("invoice_no") == m.original_invoice_no:
+                shp["undo"]["invoice"] = f"credited by {m.credit_note_no}"
         view["credit_notes"].append({"credit_note_no": m.credit_note_no, "original_invoice_no": m.original_invoice_no,
                                      "amount": _money(m.totals.grand_total), "date": _iso(m.credit_note_date)})
         _step(view, m.issued_at, "credit_note_issued", f"Credit note {m.credit_note_no}", "invoicing",
@@ -485,11 +527,12 @@ def apply(view: View, m: Message) -> View:
         shp = _shipment(view, m.shipment_id)
         shp["ewaybill"] = {"ewaybill_no": m.ewaybill_no, "valid_until": _iso(m.valid_until), "status": "generated",
                            "vehicle_no": m.vehicle_no}
-        if shp["status"] in ("released", "picking", "picked", "ready", "invoiced"):
+        if shp["status"] in ("released", "picking", "picked", "ready", "invoiced", "waiting_for_ewaybill"):
             shp["status"] = "ewaybill_ready"
         _close_exception(view, f"ewaybill_rejected:{m.shipment_id}", m.generated_at)
-        _step(view, m.generated_at, "ewaybill_generated", f"E-way bill {m.ewaybill_no}", "ewaybill", m.ewaybill_no,
-              f"valid until {_when(m.valid_until)}", m.shipment_id)
+        _step(view, m.generated_at, "ewaybill_generated", f"E-way bill {m.ewaybill_no}"
+              + (f" (new bill, replaces {m.replaces_ewaybill_no})" if m.replaces_ewaybill_no else ""), "ewaybill",
+              m.ewaybill_no, f"valid until {_when(m.valid_until)}", m.shipment_id)
     elif isinstance(m, ewaybill.EwayBillNotRequired):
         shp = _shipment(view, m.shipment_id)
         shp["ewaybill"] = {"ewaybill_no": None, "valid_until": None, "status": "not_required",
@@ -517,8 +560,20 @@ def apply(view: View, m: Message) -> View:
     elif isinstance(m, ewaybill.EwayBillCancelled):
         shp = _shipment(view, m.shipment_id)
         shp["ewaybill"] = {**(shp["ewaybill"] or {}), "status": "cancelled"}
+        detail = m.reason.value
+        if shp.get("undo") and shp["undo"].get("ewaybill_no") == m.ewaybill_no:
+            shp["undo"]["ewaybill"] = "cancelled"
+        elif shp["status"] == "ewaybill_ready":
+            shp["status"] = "waiting_for_ewaybill"  # a new bill for the same invoice opens the gate again
+            detail += "; the shipment waits for a new e-way bill"
         _step(view, m.cancelled_at, "ewaybill_cancelled", f"E-way bill {m.ewaybill_no} cancelled", "ewaybill",
-              m.ewaybill_no, m.reason.value, m.shipment_id)
+              m.ewaybill_no, detail, m.shipment_id)
+    elif isinstance(m, ewaybill.EwayBillCancellationRefused):
+        shp = _shipment(view, m.shipment_id)
+        if shp.get("undo"):
+            shp["undo"]["ewaybill"] = "refused"
+        _step(view, m.refused_at, "ewaybill_cancellation_refused", f"E-way bill {m.ewaybill_no} not cancelled",
+              "ewaybill", m.ewaybill_no, m.reason, m.shipment_id)
     elif isinstance(m, ewaybill.EwayBillExtended):
         shp = _shipment(view, m.shipment_id)
         shp["ewaybill"] = {**(shp["ewaybill"] or {}), "valid_until": _iso(m.valid_until)}
@@ -600,6 +655,10 @@ def expected_dispatch(view: View, shp: dict[str, Any], today: date,
             reasons.append(f"picking: {confirmed} of {len(lines)} lines confirmed")
     elif shp.get("status") in ("picked",) and not shp.get("transport"):
         reasons.append("waiting for vehicle details")
+    if shp.get("status") == "waiting_for_invoice":
+        reasons.append("waiting for a new invoice: the earlier one was cancelled (gate closed)")
+    elif shp.get("status") == "waiting_for_ewaybill":
+        reasons.append("waiting for a new e-way bill: the earlier one was cancelled (gate closed)")
     days += lead.documents_days
     for exc in view["exceptions"]:
         if exc["open"] and exc.get("shipment_id") == shp.get("shipment_id") and exc["kind"] in (
@@ -643,7 +702,8 @@ def order_status(view: View) -> str:
     if view["credit"].get("status") == "rejected":
         return "credit_rejected"
     if shipments:
-        order = ["released", "picking", "picked", "ready", "invoiced", "ewaybill_ready"]
+        order = ["released", "picking", "picked", "ready", "waiting_for_invoice", "invoiced", "waiting_for_ewaybill",
+                 "ewaybill_ready"]
         least = min(shipments, key=lambda s: order.index(s["status"]) if s["status"] in order else 0)
         return str(least["status"])
     if view["backorders"] or (view["shortfalls"] and not view["reservations"]):
