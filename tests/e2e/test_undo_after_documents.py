@@ -1,0 +1,456 @@
+"""Undo after documents exist (issue 21), end to end through the seven services over HTTP, with the IRP and NIC
+sandboxes: every step is a person's request or the chain's own reaction, and each path asserts the documents, the
+receivable, the exposure, the stock and the order page.
+
+1. An order cancelled after invoicing, inside the 24-hour windows: e-way bill cancelled, invoice (and IRN)
+   cancelled, receivable reversed, exposure released, stock back on the shelf.
+2. An e-way bill cancelled before gate-out: the gate closes, a new bill for the same invoice opens it, gate-out.
+3. An invoice cancelled before gate-out: the shipment waits for a new invoice; the accountant corrects the
+   buyer's name and re-issues (next number, new IRN, new e-way bill); gate-out.
+4. An order cancelled after invoicing, past the 24-hour windows (the test clock moved 25 hours): the e-way bill
+   cannot be cancelled and lapses; the invoice is undone by a credit note (its own IRN, on GSTR-1).
+
+One chain for the module (starting seven services is most of an e2e test's time); each story has its own customer
+and order. Story 4 moves the clock and so runs last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+import uvicorn
+from o2c.credit.app import DEFINITION as CREDIT
+from o2c.dispatch.app import DEFINITION as DISPATCH
+from o2c.ewaybill.adapters.sandbox_server import create_app as nic_sandbox
+from o2c.ewaybill.app import DEFINITION as EWAYBILL
+from o2c.india.gstin import gstin_check_character
+from o2c.inventory.app import DEFINITION as INVENTORY
+from o2c.invoicing.adapters.irp import HttpIrpGateway
+from o2c.invoicing.adapters.irp_sandbox import SandboxState
+from o2c.invoicing.adapters.irp_sandbox import create_app as irp_sandbox
+from o2c.invoicing.app import DEFINITION as INVOICING
+from o2c.kit.clock import TestClock, test_clock
+from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.testing import ChainDriver, ServiceHarness, TestDatabases, delete_prefixed_topics, serve_app
+from o2c.notify.app import DEFINITION as NOTIFY
+from o2c.sales.app import DEFINITION as SALES
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+D = Decimal
+
+
+def gstin(state: str, pan: str) -> str:
+    head = f"{state}{pan}1Z"
+    return head + gstin_check_character(head)
+
+
+SUPPLIER = gstin("27", "AAKCS4719M")
+PUNE = {"code": "PNQ", "name": "Pune (Chakan) warehouse", "line1": "Gat No. 214, Chakan MIDC Phase II",
+        "place": "Chakan", "district": "Pune", "state_code": "27", "pincode": "410501", "gstin": SUPPLIER}
+BOLT = {"code": "FAS-HB-M16X80-88ZP", "name": "Hex Bolt M16 x 80 mm Gr 8.8 Zinc Plated (Box of 25)",
+        "hsn": "73181500", "unit": "BOX", "product_line": "FAS"}
+GROSS = D("70800")  # 40 boxes × ₹1,500 + 18 % GST: above the e-way bill threshold
+
+
+@dataclass
+class Chain(ChainDriver):
+    clock: TestClock = field(default_factory=TestClock)
+    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = field(default_factory=list)
+
+    patience: ClassVar[float] = 60.0
+
+
+@dataclass
+class People:
+    head: dict[str, str]
+    coordinator: dict[str, str]
+    warehouse: dict[str, str]
+    picker: dict[str, str]
+    supervisor: dict[str, str]
+    finance: dict[str, str]
+    accountant: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+async def chain(scratch_databases: TestDatabases, kafka_bootstrap: str, run_prefix: str, jwks_file: str,
+                issuer: LocalIssuer) -> AsyncIterator[Chain]:
+    """The seven services on one topic prefix, their clocks the prefix's test clock; the Pune warehouse, the
+    bolt with its rate and price, and 400 boxes in bin A-01-01."""
+    prefix = f"{run_prefix}{uuid.uuid4().hex[:6]}."
+    harness = ServiceHarness(scratch_databases, kafka_bootstrap, prefix, jwks_file)
+    await harness.create_all_topics()
+    nic, nic_task, nic_url = await serve_app(nic_sandbox())
+    inventory = await harness.start(INVENTORY)
+    inv_server, inv_task, inventory_url = await serve_app(inventory.app)
+    sales, credit, dispatch, invoicing, ewaybill, notify = await asyncio.gather(
+        harness.start(SALES, inventory_url=inventory_url, atp_timeout_seconds=5.0, saga_tick_seconds=0.5),
+        harness.start(CREDIT),
+        harness.start(DISPATCH, test_clock=True),
+        harness.start(INVOICING, irp_mode="off", irn_poll_seconds=0.1, irn_retry_seconds=0.5, pdf_poll_seconds=5,
+                      test_clock=True),
+        harness.start(EWAYBILL, ewb_sandbox_url=nic_url, test_clock=True),
+        harness.start(NOTIFY),
+    )
+    invoicing.runtime.extras["irp"] = HttpIrpGateway("http://irp.sandbox", timeout=5.0,
+                                                     transport=httpx.ASGITransport(app=irp_sandbox(SandboxState())))
+    driver = Chain(issuer, {"sales": sales, "credit": credit, "inventory": inventory, "dispatch": dispatch,
+                            "invoicing": invoicing, "ewaybill": ewaybill, "notify": notify},
+                   test_clock(prefix), [(nic, nic_task), (inv_server, inv_task)])
+    await open_pune(driver, people(driver))
+    yield driver
+    for server, task in driver.servers:
+        server.should_exit = True
+        await task
+    await harness.stop_all()
+    await delete_prefixed_topics(kafka_bootstrap, prefix)
+
+
+def people(chain: Chain) -> People:
+    pnq = {"warehouse_ids": ["PNQ"]}
+    return People(
+        head=chain.who("SH01", "sales_head"),
+        coordinator=chain.who("SC01", "sales_coordinator", sales_owner="SC01"),
+        warehouse=chain.who("WC-PNQ", "warehouse_coordinator", **pnq),
+        picker=chain.who("PK-PNQ-1", "picker", **pnq),
+        supervisor=chain.who("DS-PNQ", "dispatch_supervisor", **pnq),
+        finance=chain.who("FH01", "finance_head", approval_limit="10000000"),
+        accountant=chain.who("AC01", "accountant"),
+    )
+
+
+async def open_pune(chain: Chain, p: People) -> None:
+    bins = [{"code": "RCV-01", "kind": "receiving"}, {"code": "A-01-01"}]
+    await chain.call("inventory", "POST", "/warehouses", p.warehouse, json={**PUNE, "bins": bins}, expect=201)
+    await chain.call("sales", "POST", "/gst-rates", p.head, expect=201,
+                     json={"hsn_prefix": BOLT["hsn"], "rate": "18", "effective_from": "2025-09-22"})
+    await chain.call("sales", "POST", "/items", p.head, json=[BOLT], expect=201)
+    await chain.call("sales", "POST", "/price-lists", p.head, expect=201, json={
+        "code": "STD", "name": "Standard FY 2026-27", "entries": [
+            {"item_code": BOLT["code"], "unit_price": "1500.00", "valid_from": "2026-04-01",
+             "valid_to": "2027-03-31"}]})
+
+    async def known() -> bool:
+        atp = await chain.call("inventory", "GET", "/atp", p.warehouse, params={"items": BOLT["code"]})
+        return bool(atp["items"][0]["known"])
+
+    await chain.until("inventory to learn the item", known)
+    key = uuid.uuid4().hex
+    await chain.call("inventory", "POST", "/stock/receipts", p.warehouse, expect=201,
+                     headers={"Idempotency-Key": key + "-r"},
+                     json={"warehouse_id": "PNQ", "item_code": BOLT["code"], "quantity": "400", "bin_code": "RCV-01",
+                           "reference": "GRN-1"})
+    await chain.call("inventory", "POST", "/stock/putaways", p.warehouse, expect=201,
+                     headers={"Idempotency-Key": key + "-p"},
+                     json={"warehouse_id": "PNQ", "item_code": BOLT["code"], "quantity": "400", "from_bin": "RCV-01",
+                           "to_bin": "A-01-01", "reference": "GRN-1"})
+
+
+# --- the chain up to documents -------------------------------------------------------------------------
+
+
+@dataclass
+class Invoiced:
+    customer_id: str
+    order_id: str
+    shipment_id: str
+    invoice: dict[str, Any]
+    bill: dict[str, Any]
+
+
+async def available(chain: Chain, p: People) -> Decimal:
+    atp = await chain.call("inventory", "GET", "/atp", p.warehouse, params={"items": BOLT["code"]})
+    return D(atp["items"][0]["available"])
+
+
+async def on_shelf(chain: Chain, p: People) -> Decimal:
+    rows = await chain.call("inventory", "GET", "/stock", p.warehouse,
+                            params={"warehouse_id": "PNQ", "item_code": BOLT["code"]})
+    return {r["bin_code"]: D(r["confirmed"]) for r in rows}.get("A-01-01", D(0))
+
+
+async def exposure(chain: Chain, p: People, customer_id: str) -> dict[str, Decimal]:
+    found = await chain.call("credit", "GET", f"/credit-profiles/{customer_id}", p.finance)
+    return {k: D(v) for k, v in found["exposure"].items()}
+
+
+async def receivables(chain: Chain, p: People, customer_id: str) -> list[dict[str, Any]]:
+    found = await chain.call("credit", "GET", f"/receivables/{customer_id}", p.accountant,
+                             params={"include_settled": "true"})
+    rows: list[dict[str, Any]] = found["receivables"]
+    return rows
+
+
+async def page(chain: Chain, p: People, order_id: str) -> dict[str, Any]:
+    view: dict[str, Any] = await chain.call("sales", "GET", f"/tracking/orders/{order_id}", p.coordinator)
+    return view
+
+
+async def invoiced_order(chain: Chain, p: People, code: str, pan: str) -> Invoiced:
+    """A Pune buyer within credit orders 40 boxes; picked, vehicle captured, invoiced with its IRN, e-way bill
+    generated: the shipment is on Pune's ready-for-gate list."""
+    tax_id = gstin("27", pan)
+    created = await chain.call("sales", "POST", "/customers", p.coordinator, expect=201, json={
+        "code": code, "legal_name": f"{code.title()} Engineering Private Limited", "pan": pan,
+        "gst_category": "registered", "payment_terms_days": 30, "price_list_code": "STD", "sales_owner": "SC01",
+        "ship_policy": "ship_partial", "shortage_policy": "backorder", "requested_credit_limit": "1000000.00",
+        "addresses": [{"address_id": "BILL", "name": f"{code.title()} Engineering", "line1": "Plot J-147, MIDC",
+                       "place": "Pune", "district": "Pune", "state_code": "27", "pincode": "411026",
+                       "gstin": tax_id}],
+        "contacts": [{"name": "Purchase desk", "email": f"purchase@{code.lower()}.example", "channels": ["email"]}]})
+    customer_id: str = created["customer_id"]
+    await chain.call("sales", "POST", f"/customers/{customer_id}/approve", p.head)
+
+    async def profile() -> bool:
+        async with chain.services["credit"].client(**p.finance) as client:
+            found = await client.get(f"/credit-profiles/{customer_id}")
+        return found.status_code == 200 and bool(found.json().get("credit_profile"))
+
+    await chain.until("credit to open the profile", profile)
+    quotation = await chain.call("sales", "POST", "/quotations", p.coordinator, expect=201, json={
+        "customer_id": customer_id, "ship_to_id": "BILL", "lines": [{"item_code": BOLT["code"], "quantity": "40"}]})
+    order = await chain.call("sales", "POST", f"/quotations/{quotation['quotation_id']}/orders", p.coordinator,
+                             json={"customer_po_no": f"PO/{code}"}, expect=201,
+                             headers={"Idempotency-Key": uuid.uuid4().hex})
+    order_id: str = order["order_id"]
+
+    async def pick_list() -> dict[str, Any] | None:
+        lists = await chain.call("dispatch", "GET", "/pick-lists", p.picker, params={"warehouse": "PNQ"})
+        return next((x for x in lists if x["order_id"] == order_id), None)
+
+    listed = await chain.until("the pick list (credit, stock, release)", pick_list)
+    await chain.call("dispatch", "POST", f"/pick-lists/{listed['pick_list_id']}/lines/1/confirm", p.picker,
+                     json={"picked": "40", "bin_code": "A-01-01"})
+    shipment_id: str = listed["shipment_id"]
+    await chain.call("dispatch", "POST", f"/shipments/{shipment_id}/dispatch-details", p.supervisor, json={
+        "mode": "road", "vehicle_no": "MH12AB1234", "vehicle_type": "R", "driver_name": "Balasaheb Shinde",
+        "driver_phone": "+919097760055", "transporter_id": "88AAFCD4512K1ZX",
+        "transporter_name": "Deccan Roadways", "lr_no": f"LR-{code[:6]}", "lr_date": date.today().isoformat(),
+        "distance_km": 17})
+    invoice = await registered_invoice(chain, p, order_id)
+    bill = await generated_bill(chain, p, order_id, invoice["invoice_id"])
+    await chain.until("the shipment on Pune's ready-for-gate list", lambda: on_gate_list(chain, p, shipment_id))
+    return Invoiced(customer_id, order_id, shipment_id, invoice, bill)
+
+
+async def registered_invoice(chain: Chain, p: People, order_id: str, but_not: str | None = None) -> dict[str, Any]:
+    async def found() -> dict[str, Any] | None:
+        rows = await chain.call("invoicing", "GET", "/invoices", p.accountant, params={"order_id": order_id})
+        return next((r for r in rows if r["invoice_id"] != but_not and r["status"] == "issued"
+                     and r["irn_status"] == "registered"), None)
+
+    invoice: dict[str, Any] = await chain.until("the invoice with its IRN", found)
+    return invoice
+
+
+async def generated_bill(chain: Chain, p: People, order_id: str, invoice_id: str,
+                         but_not: str | None = None) -> dict[str, Any]:
+    async def found() -> dict[str, Any] | None:
+        rows = await chain.call("ewaybill", "GET", "/ewaybills", p.supervisor, params={"order_id": order_id})
+        return next((r for r in rows if r["invoice_id"] == invoice_id and r["status"] == "generated"
+                     and r["ewaybill_no"] != but_not), None)
+
+    bill: dict[str, Any] = await chain.until("the e-way bill", found)
+    return bill
+
+
+async def on_gate_list(chain: Chain, p: People, shipment_id: str) -> bool:
+    ready = await chain.call("dispatch", "GET", "/ready-for-gate", p.supervisor, params={"warehouse": "PNQ"})
+    return any(s["shipment_id"] == shipment_id for s in ready)
+
+
+async def off_gate_list(chain: Chain, p: People, shipment_id: str) -> bool:
+    return not await on_gate_list(chain, p, shipment_id)
+
+
+def steps(view: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [s for s in view["steps"] if s["kind"] == kind]
+
+
+async def cancelled_and_undone(chain: Chain, p: People, order: Invoiced, invoice_outcome: str) -> dict[str, Any]:
+    async def undone() -> dict[str, Any] | None:
+        view = await page(chain, p, order.order_id)
+        [shipment] = view["shipments"]
+        undo = shipment.get("undo") or {}
+        return view if str(undo.get("invoice", "")).startswith(invoice_outcome) else None
+
+    view: dict[str, Any] = await chain.until("the order page to show the invoice undone", undone)
+    return view
+
+
+# --- 1. cancelled after invoicing, inside the windows ---------------------------------------------------
+
+
+async def test_an_order_cancelled_after_invoicing_within_24_hours_cancels_bill_and_invoice(chain: Chain) -> None:
+    p = people(chain)
+    before = await available(chain, p)
+    order = await invoiced_order(chain, p, "BHOSARI", "AAFCB5862R")
+    assert await available(chain, p) == before - 40
+    assert (await exposure(chain, p, order.customer_id))["total"] == GROSS
+
+    await chain.call("sales", "POST", f"/orders/{order.order_id}/cancel", p.coordinator,
+                     json={"reason": "buyer's project postponed"})
+    view = await cancelled_and_undone(chain, p, order, "cancelled")
+    [shipment] = view["shipments"]
+    assert view["status"] == "cancelled" and shipment["undo"]["ewaybill"] == "cancelled"
+    assert steps(view, "ewaybill_cancelled") and steps(view, "invoice_cancelled")
+    assert "IRN cancelled" in steps(view, "invoice_cancelled")[0]["detail"]
+
+    invoice = await chain.call("invoicing", "GET", f"/invoices/{order.invoice['invoice_id']}", p.accountant)
+    assert invoice["status"] == "cancelled" and invoice["cancellation"]["irn_cancelled"] is True
+    bill = await chain.call("ewaybill", "GET", f"/ewaybills/{order.bill['id']}", p.supervisor)
+    assert bill["status"] == "cancelled" and bill["cancel_reason"] == "order_cancelled"
+
+    async def released() -> bool:
+        return (await exposure(chain, p, order.customer_id))["total"] == 0 and await available(chain, p) == before
+
+    await chain.until("exposure released and the 40 boxes promisable again", released)
+    [receivable] = await receivables(chain, p, order.customer_id)
+    assert receivable["status"] == "cancelled" and D(receivable["outstanding"]) == 0
+    assert await off_gate_list(chain, p, order.shipment_id)
+    refused = await chain.call("dispatch", "POST", f"/shipments/{order.shipment_id}/gate-out", p.supervisor,
+                               expect=409)
+    assert "cancelled" in refused["detail"]
+
+
+# --- 2. e-way bill cancelled → gate closed → new bill → gate-out -------------------------------------------
+
+
+async def test_a_cancelled_ewaybill_closes_the_gate_until_a_new_bill_for_the_same_invoice(chain: Chain) -> None:
+    p = people(chain)
+    shelf = await on_shelf(chain, p)
+    order = await invoiced_order(chain, p, "CHAKAN", "AAGCC7731P")
+    await chain.call("ewaybill", "POST", f"/ewaybills/{order.bill['id']}/cancel", p.supervisor,
+                     json={"reason": "data_entry_mistake", "remarks": "wrong vehicle"})
+    await chain.until("the shipment off the ready-for-gate list", lambda: off_gate_list(chain, p, order.shipment_id))
+    refused = await chain.call("dispatch", "POST", f"/shipments/{order.shipment_id}/gate-out", p.supervisor,
+                               expect=409)
+    assert refused["waiting_for"] == ["ewaybill"]
+    view = await page(chain, p, order.order_id)
+    assert view["shipments"][0]["status"] == "waiting_for_ewaybill"
+    assert view["shipments"][0]["gate"]["reason"] == "ewaybill_cancelled"
+
+    regenerated = await chain.call("ewaybill", "POST", f"/ewaybills/{order.bill['id']}/regenerate", p.supervisor,
+                                   json={"vehicle_no": "MH12CD5678"})
+    assert regenerated["status"] == "generated" and regenerated["ewaybill_no"] != order.bill["ewaybill_no"]
+    assert regenerated["invoice_id"] == order.invoice["invoice_id"]
+    assert [r["ewaybill_no"] for r in regenerated["replaced"]] == [order.bill["ewaybill_no"]]
+    await chain.until("the shipment back on the list", lambda: on_gate_list(chain, p, order.shipment_id))
+    gone = await chain.call("dispatch", "POST", f"/shipments/{order.shipment_id}/gate-out", p.supervisor)
+    assert gone["status"] == "dispatched" and gone["ewaybill"]["ewaybill_no"] == regenerated["ewaybill_no"]
+
+    async def left() -> bool:
+        return await on_shelf(chain, p) == shelf - 40
+
+    await chain.until("the 40 boxes to leave the bin", left)
+    view = await page(chain, p, order.order_id)
+    assert any(regenerated["ewaybill_no"] in s["title"] and "replaces" in s["title"]
+               for s in steps(view, "ewaybill_generated"))
+    assert [(r["invoice_no"], D(r["amount"])) for r in await receivables(chain, p, order.customer_id)] == [
+        (order.invoice["invoice_no"], GROSS)]
+    assert (await exposure(chain, p, order.customer_id))["total"] == GROSS
+
+
+# --- 3. invoice cancelled → re-issue → gate-out -------------------------------------------------------------
+
+
+async def test_a_cancelled_invoice_waits_for_the_accountants_reissue_then_ships(chain: Chain) -> None:
+    p = people(chain)
+    shelf = await on_shelf(chain, p)
+    order = await invoiced_order(chain, p, "TALEGAON", "AAHCT3318Q")
+    await chain.call("ewaybill", "POST", f"/ewaybills/{order.bill['id']}/cancel", p.supervisor,
+                     json={"reason": "data_entry_mistake", "remarks": "buyer name misspelt"})
+
+    async def cancel_invoice() -> dict[str, Any] | None:
+        async with chain.services["invoicing"].client(**p.accountant) as client:
+            answer = await client.post(f"/invoices/{order.invoice['invoice_id']}/cancel",
+                                       json={"reason": "data_entry_mistake", "remarks": "buyer name misspelt"})
+        return answer.json() if answer.status_code == 200 else None  # 409 until EwayBillCancelled is read
+
+    cancelled = await chain.until("the invoice cancelled (after its e-way bill)", cancel_invoice)
+    assert cancelled["status"] == "cancelled"
+
+    async def waiting() -> dict[str, Any] | None:
+        found: dict[str, Any] = await chain.call("dispatch", "GET", f"/shipments/{order.shipment_id}", p.supervisor)
+        return found if found["waiting_for"] == ["new_invoice", "ewaybill"] else None
+
+    await chain.until("the shipment to wait for a new invoice", waiting)
+    refused = await chain.call("dispatch", "POST", f"/shipments/{order.shipment_id}/gate-out", p.supervisor,
+                               expect=409)
+    assert "re-issue" in refused["detail"]
+    view = await page(chain, p, order.order_id)
+    assert view["shipments"][0]["status"] == "waiting_for_invoice"
+    assert "waits for a new invoice" in steps(view, "invoice_cancelled")[0]["detail"]
+
+    name = "Talegaon Engineering Pvt Ltd (corrected)"
+    reissued = await chain.call("invoicing", "POST", f"/invoices/{order.invoice['invoice_id']}/reissue",
+                                p.accountant, json={"customer_name": name}, expect=201)
+    old_no, new_no = order.invoice["invoice_no"], reissued["invoice_no"]
+    assert reissued["replaces"]["invoice_no"] == old_no and reissued["customer_name"] == name
+    assert new_no.rsplit("/", 1)[0] == old_no.rsplit("/", 1)[0] and new_no > old_no
+    invoice = await registered_invoice(chain, p, order.order_id, but_not=order.invoice["invoice_id"])
+    assert invoice["invoice_id"] == reissued["invoice_id"] and len(invoice["irn"]["irn"]) == 64
+    bill = await generated_bill(chain, p, order.order_id, invoice["invoice_id"])
+    await chain.until("the shipment back on the list", lambda: on_gate_list(chain, p, order.shipment_id))
+    gone = await chain.call("dispatch", "POST", f"/shipments/{order.shipment_id}/gate-out", p.supervisor)
+    assert gone["invoice"]["invoice_no"] == new_no and gone["ewaybill"]["ewaybill_no"] == bill["ewaybill_no"]
+
+    async def left() -> bool:
+        return await on_shelf(chain, p) == shelf - 40
+
+    await chain.until("the 40 boxes to leave the bin", left)
+    rows = {r["invoice_no"]: r for r in await receivables(chain, p, order.customer_id)}
+    assert rows[old_no]["status"] == "cancelled" and D(rows[new_no]["amount"]) == GROSS
+    assert (await exposure(chain, p, order.customer_id))["total"] == GROSS
+    view = await page(chain, p, order.order_id)
+    assert [s["title"] for s in steps(view, "invoice_reissued")] == [f"Invoice {new_no} re-issued (replaces {old_no})"]
+
+
+# --- 4. cancelled after invoicing, past the windows (runs last: it moves the clock) -----------------------
+
+
+async def test_an_order_cancelled_after_the_24_hour_windows_is_undone_by_credit_note(chain: Chain) -> None:
+    p = people(chain)
+    before = await available(chain, p)
+    order = await invoiced_order(chain, p, "RANJANGAON", "AAJCR6624K")
+    chain.clock.advance(timedelta(hours=25))
+    await chain.call("sales", "POST", f"/orders/{order.order_id}/cancel", p.coordinator,
+                     json={"reason": "buyer cancelled the purchase order"})
+    view = await cancelled_and_undone(chain, p, order, "credited by")
+    [shipment] = view["shipments"]
+    assert shipment["undo"]["ewaybill"] == "refused"
+    assert "24 hours" in steps(view, "ewaybill_cancellation_refused")[0]["detail"]
+    [note_step] = steps(view, "credit_note_issued")
+    assert order.invoice["invoice_no"] in note_step["detail"]
+
+    invoice = await chain.call("invoicing", "GET", f"/invoices/{order.invoice['invoice_id']}", p.accountant)
+    assert invoice["status"] == "issued"  # past the window it stands, credited in full
+    [note] = invoice["credit_notes"]
+    assert D(note["grand_total"]) == GROSS and note["credit_note_no"].startswith("CRN/")
+
+    async def note_registered() -> dict[str, Any] | None:
+        found: dict[str, Any] = await chain.call("invoicing", "GET", f"/credit-notes/{note['id']}", p.accountant)
+        return found if found["irn_status"] == "registered" else None
+
+    await chain.until("the credit note's IRN", note_registered)
+    period = note["credit_note_date"][:7]
+    register = await chain.call("invoicing", "GET", "/invoice-register", p.accountant,
+                                params={"gstin": SUPPLIER, "period": period})
+    assert register["reconciled"] and note["credit_note_no"] in [d["number"] for d in register["documents"]]
+
+    async def settled() -> bool:
+        return (await exposure(chain, p, order.customer_id))["total"] == 0 and await available(chain, p) == before
+
+    await chain.until("exposure released and the stock promisable again", settled)
+    [receivable] = await receivables(chain, p, order.customer_id)
+    assert D(receivable["credited"]) == GROSS and D(receivable["outstanding"]) == 0
+    bill = await chain.call("ewaybill", "GET", f"/ewaybills/{order.bill['id']}", p.supervisor)
+    assert bill["status"] == "generated" and "24 hours" in bill["last_refusal"]
