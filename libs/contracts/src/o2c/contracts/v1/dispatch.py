@@ -248,8 +248,8 @@ class DispatchKeyReleased(KeyReleased):
 
 
 class ShipmentGateOpened(Message):
-    """Ready for the gate: the shipment may leave: invoice (with its IRN registered where one is required) and e-way bill (or the
-    verdict that none is required) exist. It is now on its warehouse's ready-for-gate list."""
+    """Ready for the gate: the shipment may leave, its invoice (with the IRN registered where one is required) and
+    e-way bill (or the verdict that none is required) exist. It is now on its warehouse's ready-for-gate list."""
 
     TYPE: ClassVar[str] = "ShipmentGateOpened"
     TOPIC: ClassVar[str] = EVENTS
