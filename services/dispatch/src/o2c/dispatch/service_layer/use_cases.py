@@ -310,8 +310,7 @@ async def record_ewaybill(repo: ShipmentRepository, message: EwayBillGenerated, 
     if record is None:
         return None
     shipment = record.shipment
-    if message.ewaybill_no in shipment.cancelled_ewaybills or message.invoice_no in shipment.cancelled_invoices \
-            or (shipment.invoice is not None and shipment.invoice.invoice_id != message.invoice_id):
+    if message.ewaybill_no in shipment.cancelled_ewaybills or message.invoice_no in shipment.cancelled_invoices:
         log.warning("e-way bill %s (invoice %s) no longer applies to shipment %s; ignored", message.ewaybill_no,
                     message.invoice_no, message.shipment_id)
         return record
@@ -348,8 +347,7 @@ async def record_ewaybill_not_required(repo: ShipmentRepository, message: EwayBi
     if record is None:
         return None
     shipment = record.shipment
-    if message.invoice_no in shipment.cancelled_invoices or (
-            shipment.invoice is not None and shipment.invoice.invoice_id != message.invoice_id):
+    if message.invoice_no in shipment.cancelled_invoices:
         return record  # the verdict on a cancelled invoice; its re-issue gets its own
     if shipment.record_ewaybill_not_required(message.reason.value):
         await gate_changed(record, publish, now or message.decided_at)

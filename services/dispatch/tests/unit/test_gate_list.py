@@ -1,0 +1,103 @@
+"""The ready-for-gate list (issue 15) and undo before gate-out (issue 21): a shipment joins its warehouse's list
+with ShipmentGateOpened once its documents let it leave, and leaves it with ShipmentGateClosed when a document
+goes away — the e-way bill cancelled or expired, the invoice cancelled (it then waits for the re-issue)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from o2c.contracts.samples import SAMPLES
+from o2c.contracts.v1 import dispatch as v1
+from o2c.contracts.v1.ewaybill import EwayBillCancelled
+from o2c.contracts.v1.invoicing import InvoiceCancelled
+from o2c.dispatch.domain import GateClosed
+from o2c.dispatch.service_layer import use_cases
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import dispatch_builders as b
+from test_use_cases import DETAILS, NOW, FakeShipments, Sent, allow, pick_all, released
+
+
+@pytest.fixture
+def repo() -> FakeShipments:
+    return FakeShipments()
+
+
+@pytest.fixture
+def sent() -> Sent:
+    return Sent()
+
+
+async def ready(repo: FakeShipments, sent: Sent) -> None:
+    await released(repo, sent)
+    await pick_all(repo, sent)
+    await use_cases.capture_dispatch_details(repo, sent, "shp-1", DETAILS, NOW, allow)
+    await use_cases.record_invoice(repo, b.invoice("ord-1", "shp-1", {1: 100, 2: 480}), sent, NOW)
+    assert sent.of(v1.ShipmentGateOpened) == []
+    await use_cases.record_ewaybill(repo, b.ewaybill("ord-1", "shp-1"), sent, NOW)
+
+
+def cancelled_bill(ewaybill_no: str) -> EwayBillCancelled:
+    sample = SAMPLES[("EwayBillCancelled", 1)]
+    assert isinstance(sample, EwayBillCancelled)
+    return sample.model_copy(update={"order_id": "ord-1", "shipment_id": "shp-1", "invoice_id": "inv-1",
+                                     "ewaybill_no": ewaybill_no})
+
+
+async def test_an_ewaybill_cancelled_closes_the_gate_until_a_new_bill(repo: FakeShipments, sent: Sent) -> None:
+    await ready(repo, sent)
+    [opened] = sent.of(v1.ShipmentGateOpened)
+    assert (opened.shipment_id, opened.invoice_id) == ("shp-1", "inv-1") and opened.ewaybill_no is not None
+    assert [r.shipment_id for r in await use_cases.ready_for_gate(repo, None, NOW, 10)] == ["shp-1"]
+    bill = (await repo.get("shp-1")).shipment.ewaybill  # type: ignore[union-attr]
+    assert bill is not None
+    await use_cases.record_ewaybill_cancelled(repo, cancelled_bill(bill.ewaybill_no), sent, NOW)
+    [closed] = sent.of(v1.ShipmentGateClosed)
+    assert closed.reason is v1.GateClosedReason.EWAYBILL_CANCELLED and closed.waiting_for == ["ewaybill"]
+    assert await use_cases.ready_for_gate(repo, None, NOW, 10) == []
+    with pytest.raises(GateClosed, match="e-way bill"):
+        await use_cases.gate_out(repo, sent, "shp-1", "guard", NOW, allow)
+    # The stale bill read again changes nothing; a new bill for the same invoice opens the gate.
+    await use_cases.record_ewaybill(repo, b.ewaybill("ord-1", "shp-1"), sent, NOW)
+    assert len(sent.of(v1.ShipmentGateOpened)) == 1
+    renewed = b.ewaybill("ord-1", "shp-1").model_copy(update={"ewaybill_no": "381009999999"})
+    await use_cases.record_ewaybill(repo, renewed, sent, NOW)
+    assert len(sent.of(v1.ShipmentGateOpened)) == 2
+    record = await use_cases.gate_out(repo, sent, "shp-1", "guard", NOW, allow)
+    assert record.shipment.ewaybill is not None and record.shipment.ewaybill.ewaybill_no == "381009999999"
+    assert not record.shipment.on_gate_list and len(sent.of(v1.ShipmentGateClosed)) == 1
+
+
+async def test_an_invoice_cancelled_waits_for_its_reissue(repo: FakeShipments, sent: Sent) -> None:
+    await ready(repo, sent)
+    sample = SAMPLES[("InvoiceCancelled", 1)]
+    assert isinstance(sample, InvoiceCancelled)
+    cancelled = sample.model_copy(update={"order_id": "ord-1", "shipment_id": "shp-1", "invoice_id": "inv-1"})
+    record = await use_cases.record_invoice_cancelled(repo, cancelled, sent, NOW)
+    assert record is not None and record.shipment.waiting_for_new_invoice
+    [closed] = sent.of(v1.ShipmentGateClosed)
+    assert closed.reason is v1.GateClosedReason.INVOICE_CANCELLED and closed.waiting_for[0] == "new_invoice"
+    with pytest.raises(GateClosed, match="re-issue"):
+        await use_cases.gate_out(repo, sent, "shp-1", "guard", NOW, allow)
+    reissued = b.invoice("ord-1", "shp-1", {1: 100, 2: 480}, invoice_id="inv-2").model_copy(
+        update={"invoice_no": "INV/26-27/000124"})
+    await use_cases.record_invoice(repo, reissued, sent, NOW)
+    await use_cases.record_ewaybill(repo, b.ewaybill("ord-1", "shp-1").model_copy(
+        update={"ewaybill_no": "381009999998", "invoice_id": "inv-2", "invoice_no": "INV/26-27/000124"}), sent, NOW)
+    assert len(sent.of(v1.ShipmentGateOpened)) == 2
+    gone = await use_cases.gate_out(repo, sent, "shp-1", "guard", NOW, allow)
+    assert gone.shipment.invoice is not None and gone.shipment.invoice.invoice_id == "inv-2"
+
+
+async def test_an_expired_ewaybill_takes_the_shipment_off_the_list(repo: FakeShipments, sent: Sent) -> None:
+    await ready(repo, sent)
+    later = datetime.now(UTC) + timedelta(days=30)  # the builder's bill is valid two days from now
+    assert await use_cases.ready_for_gate(repo, None, later, 10) == []
+    assert await use_cases.sweep_gate(repo, sent, later) == 1
+    [closed] = sent.of(v1.ShipmentGateClosed)
+    assert closed.reason is v1.GateClosedReason.EWAYBILL_EXPIRED
+    assert await use_cases.sweep_gate(repo, sent, later) == 0
