@@ -39,6 +39,7 @@ from driver.report import Report  # noqa: E402
 from driver.stack import print_stack_state, start_services  # noqa: E402
 from driver.state import State  # noqa: E402
 from driver.story import Story, pick_story  # noqa: E402
+from driver.undo import print_story  # noqa: E402
 
 
 def load_env() -> None:
@@ -181,13 +182,17 @@ async def main(argv: list[str] | None = None) -> int:
             story = Story(ctx, chosen)
             await story.gather()
             story.print()
+        undone = next((p for p in plays if p.undo_story), None)
+        if undone is not None:
+            print_story(ctx, undone.undo_story)
         report.section("summary")
         reached: dict[str, int] = {}
         for p in plays:
             for step in set(p.reached):
                 reached[step] = reached.get(step, 0) + 1
         order_steps = ["quotation", "order", "credit", "release", "release (held)", "picking", "dispatch details",
-                       "invoice", "e-way bill", "gate-out", "notification", "closed", "payment", "cancelled"]
+                       "invoice", "e-way bill", "gate-out", "notification", "closed", "payment", "cancelled",
+                       "undone after invoice"]
         print("  orders reaching each step: " + ", ".join(f"{s} {reached[s]}" for s in order_steps if s in reached)
               + f"  (of {len(plays)})")
         for line in report.summary():

@@ -48,6 +48,9 @@ class OrderPlay:
         self.coordinator = self.customer["sales_owner"]
         self.reached: list[str] = []
         self.shorted = False
+        self.undo = False
+        """Cancel after invoicing instead of gating out (the demo's undo story)."""
+        self.undo_story: list[str] = []
 
     # --- helpers ---------------------------------------------------------------------------------------
 
@@ -313,6 +316,8 @@ class OrderPlay:
                                        lambda: _ready(get_shipment, "irn"))
             if shipment is None:
                 return None
+        if self.undo:
+            return shipment  # the coordinator cancels the invoiced order instead (follow → undo)
         with step("gate-out", self.prefix) as ok:
             done = await api.call("dispatch", "POST", f"/shipments/{shipment_id}/gate-out", who=supervisor,
                                   template="/shipments/{shipment_id}/gate-out")
@@ -556,7 +561,11 @@ class OrderPlay:
                                                   for x in fresh))
                 if not self.shorted:
                     break
-            if any(r and r.get("status") == "dispatched" for r in results):
+            if self.undo and results and all(r is not None for r in results):
+                from driver.undo import cancel_after_invoice
+
+                self.undo_story = await cancel_after_invoice(self)
+            elif any(r and r.get("status") == "dispatched" for r in results):
                 await self.notified()
                 await self.pay()
         except (Unavailable, Refused) as exc:  # a wait's GET failed: said once, the order stops here
@@ -623,6 +632,11 @@ async def play(ctx: Ctx, scripts: list[dict[str, Any]]) -> list[OrderPlay]:
     report = ctx.report
     report.section(f"orders: {len(scripts)} of the script ({', '.join(s['script_id'] for s in scripts)})")
     plays = [OrderPlay(ctx, s) for s in scripts]
+    from driver.undo import undo_candidate
+
+    undo_sid = undo_candidate(scripts) if len(scripts) > 1 else None
+    for p in plays:
+        p.undo = p.sid == undo_sid
     placed = []
     for p in plays:  # one after another: quotation and order numbers follow the script
         try:
