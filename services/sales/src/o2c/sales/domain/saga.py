@@ -741,7 +741,8 @@ def pick_list_cancellation_refused(saga: OrderSaga, shipment_id: str) -> OrderSa
         return saga
     updated = shipment_dispatched(saga, shipment_id)
     why = "an amendment" if shipment.cancelled_for_amendment else "the customer's cancellation"
-    problem = f"shipment {shipment_id} left the gate before {why} reached dispatch; arrange a return or re-issue"
+    problem = (f"shipment {shipment_id} left the gate before {why} reached dispatch: it cannot be undone by "
+               "cancelling; arrange a return (POST /returns in sales), whose credit note follows the goods received")
     return replace(
         updated,
         awaiting=updated.awaiting - {saga.key(f"shipment-{shipment_id}:cancel-pick-list")},
