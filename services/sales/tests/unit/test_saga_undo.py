@@ -54,3 +54,34 @@ def test_an_invoice_that_cannot_be_undone_is_a_failed_compensation() -> None:
     saga, decisions = acted(invoice_undone(saga, of_type(decisions, SendUndoInvoice)[0].key, refused=True,
                                            outcome="past s.34(2)"))
     assert saga.status is SagaStatus.FAILED and "past s.34(2)" in (saga.failure or "")
+
+
+def test_an_order_reduced_after_invoicing_undoes_the_old_shipments_documents_and_releases_the_new_revision(
+) -> None:
+    from decimal import Decimal
+
+    from o2c.sales.domain.saga import (
+        CreditOutcome,
+        LineQuantity,
+        ReleaseShipments,
+        SagaLine,
+        credit_decided,
+        order_amended,
+        stock_reserved,
+    )
+
+    from .test_saga import LINES, full
+
+    smaller = (SagaLine(1, "PUMP-1", Decimal(4), Decimal("4720.00")), LINES[1])
+    saga, decisions = acted(order_amended(released(), revision=2, lines=smaller))
+    new_lines = (LineQuantity(1, Decimal(4)), LineQuantity(2, Decimal(5)))
+    saga = credit_decided(stock_reserved(saga, full(lines=new_lines), revision=2), CreditOutcome.APPROVED,
+                          revision=2)
+    saga, decisions = acted(pick_list_cancelled(saga, "O1-1-1", DOCS))
+    [ewb] = of_type(decisions, SendCancelEwayBill)
+    assert ewb.reason == "order amended"
+    [release] = of_type(decisions, ReleaseShipments)  # the smaller revision goes to the warehouse at once
+    assert release.shipments[0].lines == new_lines
+    saga, decisions = acted(ewaybill_undone(saga, ewb.key, cancelled=True, outcome="cancelled"))
+    [undo] = of_type(decisions, SendUndoInvoice)
+    assert undo.reason == "order amended" and undo.invoice_id == "inv-1"
