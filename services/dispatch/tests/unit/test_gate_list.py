@@ -4,9 +4,11 @@ goes away — the e-way bill cancelled or expired, the invoice cancelled (it the
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from o2c.contracts.samples import SAMPLES
@@ -16,10 +18,30 @@ from o2c.contracts.v1.invoicing import InvoiceCancelled
 from o2c.dispatch.domain import GateClosed
 from o2c.dispatch.service_layer import use_cases
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import dispatch_builders as b
-from test_use_cases import DETAILS, NOW, FakeShipments, Sent, allow, pick_all, released
+
+
+def _sibling(name: str) -> ModuleType:
+    """A sibling test module loaded under its own name (a bare `import test_use_cases` would collide with the
+    other services' modules of that name in one pytest run)."""
+    path = Path(__file__).resolve().parent / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{__name__}.{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_uc = _sibling("test_use_cases")
+DETAILS = _uc.DETAILS
+NOW = _uc.NOW
+FakeShipments = _uc.FakeShipments
+Sent = _uc.Sent
+allow = _uc.allow
+pick_all = _uc.pick_all
+released = _uc.released
 
 
 @pytest.fixture

@@ -4,9 +4,11 @@ stands (a cancelled invoice's re-issue gets its own)."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from o2c.contracts.samples import sample
@@ -15,8 +17,25 @@ from o2c.contracts.v1.sales import CancelEwayBill
 from o2c.ewaybill.service_layer import use_cases
 from o2c.ewaybill.service_layer.ports import EwayBillRecord
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_use_cases import NOW, FakeRepository, Published, SandboxGateway, invoice
+
+def _sibling(name: str) -> ModuleType:
+    """A sibling test module loaded under its own name (a bare `import test_use_cases` would collide with the
+    other services' modules of that name in one pytest run)."""
+    path = Path(__file__).resolve().parent / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{__name__}.{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_uc = _sibling("test_use_cases")
+NOW = _uc.NOW
+FakeRepository = _uc.FakeRepository
+Published = _uc.Published
+SandboxGateway = _uc.SandboxGateway
+invoice = _uc.invoice
 
 
 @pytest.fixture

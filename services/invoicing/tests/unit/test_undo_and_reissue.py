@@ -4,10 +4,12 @@ delivery is answered once decided. The accountant re-issues a cancelled invoice'
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from o2c.contracts.samples import sample
@@ -16,8 +18,28 @@ from o2c.contracts.v1.sales import UndoInvoice
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import InvoiceRecord, IrnStatus
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_use_cases import POLICY, SUPPLIER_MH, FakeIrp, FakeStore, FakeUow, _claimed, issue, ready
+
+def _sibling(name: str) -> ModuleType:
+    """A sibling test module loaded under its own name (a bare `import test_use_cases` would collide with the
+    other services' modules of that name in one pytest run)."""
+    path = Path(__file__).resolve().parent / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{__name__}.{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_uc = _sibling("test_use_cases")
+POLICY = _uc.POLICY
+SUPPLIER_MH = _uc.SUPPLIER_MH
+FakeIrp = _uc.FakeIrp
+FakeStore = _uc.FakeStore
+FakeUow = _uc.FakeUow
+_claimed = _uc._claimed
+issue = _uc.issue
+ready = _uc.ready
 
 
 class Store(FakeStore):
