@@ -91,6 +91,6 @@ async def test_a_new_bill_for_the_same_invoice_after_cancellation(repo: FakeRepo
     assert isinstance(generated, EwayBillGenerated) and generated.replaces_ewaybill_no == first
     assert new.status == "generated" and new.replaced[0]["ewaybill_no"] == first
     await use_cases.on_cancel_command(command(new), repo, portal, Published(), NOW + timedelta(hours=3))
-    await use_cases.on_invoice_cancelled(record.invoice_id, repo)
+    await use_cases.on_invoice_cancelled(record.invoice_id, repo, portal, Published(), NOW + timedelta(hours=3))
     with pytest.raises(use_cases.UseCaseError, match="its re-issue gets its own"):
         await use_cases.regenerate(record.id, use_cases.Corrections(), repo, portal, Published(), NOW)

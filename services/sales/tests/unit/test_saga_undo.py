@@ -85,3 +85,14 @@ def test_an_order_reduced_after_invoicing_undoes_the_old_shipments_documents_and
     saga, decisions = acted(ewaybill_undone(saga, ewb.key, cancelled=True, outcome="cancelled"))
     [undo] = of_type(decisions, SendUndoInvoice)
     assert undo.reason == "order amended" and undo.invoice_id == "inv-1"
+
+
+def test_an_invoice_issued_after_its_shipment_was_cancelled_is_undone_too() -> None:
+    from o2c.sales.domain.saga import late_invoice
+
+    saga, _ = acted(pick_list_cancelled(acted(cancellation_requested(released()))[0], "O1-1-1"))
+    assert late_invoice(released(), "O1-1-1", "inv-9", "INV/9") == released()  # an open shipment's invoice stands
+    saga, decisions = acted(late_invoice(saga, "O1-1-1", "inv-9", "INV/9"))
+    [undo] = of_type(decisions, SendUndoInvoice)
+    assert (undo.invoice_id, undo.ewaybill_cancelled) == ("inv-9", None)
+    assert late_invoice(saga, "O1-1-1", "inv-9", "INV/9") == saga

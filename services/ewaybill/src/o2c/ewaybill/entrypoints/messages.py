@@ -37,7 +37,8 @@ def handlers(gateway: Callable[[], EwayBillGateway],
 
     async def on_invoice_cancelled(message: Message, ctx: MessageContext) -> None:
         assert isinstance(message, InvoiceCancelled)
-        await use_cases.on_invoice_cancelled(message.invoice_id, SqlRepository(ctx.session))
+        await use_cases.on_invoice_cancelled(message.invoice_id, SqlRepository(ctx.session), gateway(), ctx.publish,
+                                             clock())
 
     return {"InvoiceIssued": on_invoice_issued, "VehicleChanged": on_vehicle_changed,
             CancelEwayBill.TYPE: on_cancel, InvoiceCancelled.TYPE: on_invoice_cancelled}

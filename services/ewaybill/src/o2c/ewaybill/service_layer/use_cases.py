@@ -407,12 +407,23 @@ async def on_cancel_command(command: CancelEwayBill, repo: Repository, gateway: 
             reason=f"{exc.reason}; the bill lapses unused", refused_at=now))
 
 
-async def on_invoice_cancelled(invoice_id: str, repo: Repository) -> None:
-    """The invoice of a bill was cancelled: its bill is never generated anew (a re-issue gets its own)."""
+async def on_invoice_cancelled(invoice_id: str, repo: Repository, gateway: EwayBillGateway, publish: Publish,
+                               now: datetime) -> None:
+    """The invoice of a bill was cancelled: its bill is never generated anew (a re-issue gets its own), and a
+    bill still active (generated while the cancellation raced it) is cancelled within its window — it refers to
+    an invoice that no longer stands."""
     record = await repo.by_invoice(invoice_id)
-    if record is not None and not record.invoice_cancelled:
-        record.invoice_cancelled = True
-        await repo.save(record)
+    if record is None or record.invoice_cancelled:
+        return
+    record.invoice_cancelled = True
+    await repo.save(record)
+    if record.status == GENERATED:
+        try:
+            await cancel_bill(record.id, EwayBillCancelReason.OTHERS, "its invoice was cancelled", repo, gateway,
+                              publish, now)
+        except UseCaseError as exc:
+            record.invoice_cancelled, record.last_refusal = True, f"cancellation refused: {exc.reason}"
+            await repo.save(record)
 
 
 async def extend_bill(ewaybill_id: str, remaining_km: int, current_place: str, current_pincode: str,

@@ -750,6 +750,17 @@ def pick_list_cancellation_refused(saga: OrderSaga, shipment_id: str) -> OrderSa
     )
 
 
+def late_invoice(saga: OrderSaga, shipment_id: str, invoice_id: str, invoice_no: str) -> OrderSaga:
+    """An invoice issued for a shipment already cancelled (the cancellation overtook ShipmentReady on its way to
+    invoicing): it is undone like any other."""
+    shipment = next((s for s in saga.shipments if s.shipment_id == shipment_id), None)
+    if shipment is None or shipment.state is not ShipmentState.CANCELLED:
+        return saga
+    if any(u.shipment_id == shipment_id for u in saga.undo):
+        return saga
+    return _changed(saga, undo=(*saga.undo, DocumentUndo.of(shipment_id, invoice_id, invoice_no, None)))
+
+
 def _undo_update(saga: OrderSaga, key: str, suffix: str, **changes: object) -> OrderSaga:
     target = next((u for u in saga.undo if saga.key(f"shipment-{u.shipment_id}:{suffix}") == key), None)
     if target is None:

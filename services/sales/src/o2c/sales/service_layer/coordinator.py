@@ -151,6 +151,11 @@ def apply_reply(record: SagaRecord, message: Message, message_id: str, now: date
         documents = sg.DocumentUndo.of(message.shipment_id, message.invoice_id, message.invoice_no or "",
                                        message.ewaybill_no) if message.invoice_id else None
         saga = sg.pick_list_cancelled(saga, message.shipment_id, documents)
+        if documents is None:  # dispatch had not read the invoice yet; the coordinator may have
+            known = next((i for i in reversed(record.invoices) if i.get("shipment_id") == message.shipment_id
+                          and "dispatched_at" not in i), None)
+            if known is not None:
+                saga = sg.late_invoice(saga, message.shipment_id, known["invoice_id"], known.get("invoice_no", ""))
     elif isinstance(message, ewaybill.EwayBillCancelled):
         if message.request_id:
             saga = sg.ewaybill_undone(saga, message.request_id, cancelled=True,
@@ -181,6 +186,7 @@ def apply_reply(record: SagaRecord, message: Message, message_id: str, now: date
         record = _with_invoice(record, message.invoice_id, invoice_no=message.invoice_no,
                                invoice_date=message.invoice_date.isoformat(), shipment_id=message.shipment_id,
                                warehouse_id=message.warehouse_id)
+        saga = sg.late_invoice(saga, message.shipment_id, message.invoice_id, message.invoice_no)
     elif isinstance(message, invoicing.IrnRejected):
         record = _with_invoice(record, message.invoice_id, invoice_no=message.invoice_no,
                                irn_rejected_at=message.rejected_at.isoformat(),
