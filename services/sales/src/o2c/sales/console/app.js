@@ -179,7 +179,7 @@ async function renderSearch(q) {
 // --- the order page -----------------------------------------------------------------------------
 
 function statusChip(s) {
-  const cls = ["dispatched", "closed", "paid"].includes(s) ? "ok" : ["credit_hold", "backordered", "partially_dispatched"].includes(s) ? "warn" : ["cancelled", "credit_rejected"].includes(s) ? "bad" : "";
+  const cls = ["dispatched", "closed", "paid"].includes(s) ? "ok" : ["credit_hold", "backordered", "partially_dispatched", "waiting_for_invoice", "waiting_for_ewaybill"].includes(s) ? "warn" : ["cancelled", "credit_rejected"].includes(s) ? "bad" : "";
   return `<span class="chip ${cls}" data-field="status">${esc(label(s))}</span>`;
 }
 
@@ -192,6 +192,8 @@ function shipmentCard(s, planned) {
       <dt>Committed</dt><dd>${fmtDate(s.committed_date)}</dd>
       ${s.risk ? `<dt>At risk</dt><dd class="risk" data-field="risk">${esc(s.risk)}</dd>` : ""}
       ${(s.pending || []).length && !s.risk ? `<dt>Waiting for</dt><dd>${esc(s.pending.join("; "))}</dd>` : ""}
+      ${s.gate && !s.gate.open && s.status !== "cancelled" ? `<dt>Gate</dt><dd class="risk" data-field="gate">closed: ${esc(s.gate.detail)}</dd>` : ""}
+      ${s.undo ? `<dt>Undone</dt><dd data-field="undo">e-way bill ${esc(s.undo.ewaybill_no || "—")}: ${esc(label(s.undo.ewaybill))} · invoice ${esc(s.undo.invoice_no)}: ${esc(label(s.undo.invoice))}</dd>` : ""}
     </dl>${planned ? "" : `<dl class="kv">
       <dt>Vehicle</dt><dd data-field="vehicle">${esc(t.vehicle_no || "—")}</dd>
       <dt>Transporter</dt><dd>${esc(t.transporter_name || "—")}</dd>
