@@ -2,16 +2,16 @@
 ever); an invoice knows its shipment was cancelled (never re-issued then) and keeps the ShipmentReady it was
 issued from, so the accountant's re-issue starts from it
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
