@@ -7,12 +7,13 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from o2c.kit.asgi import read_body, replaying
 from o2c.kit.auth import JwksKeys, TokenVerifier
 from o2c.kit.edge import InputGuard
@@ -26,8 +27,7 @@ from o2c.kit.problems import (
     transient_problem,
 )
 from o2c.kit.settings import ServiceSettings
-from o2c.kit.telemetry import HTTP_SECONDS, tracer
-from opentelemetry import propagate, trace
+from o2c.kit.telemetry import HTTP_SECONDS
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
@@ -122,17 +122,31 @@ class RetryConflicts:
                 return
 
 
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Not traced: a probe every few seconds would bury the orders' traces."""
+
+
+def untraced(scope: MutableMapping[str, Any]) -> bool:
+    """FastAPI's own telemetry skips these requests (its `exclude` hook)."""
+    return scope.get("path") in PROBES
+
+
+TELEMETRY: TelemetryConfig = {"exclude": untraced, "operation_spans": False, "metrics": False, "logs": False}
+"""FastAPI's native OpenTelemetry makes the one server span per request (continuing the caller's traceparent,
+named by the route template); probes are left out, and so are its per-dependency/endpoint/serialization spans
+(three more spans a request, for little) and its OTel metrics and logs (Prometheus and the JSON log have them)."""
+
+
 class RequestTelemetry:
-    """A server span per request (continuing a caller's traceparent) and a latency histogram."""
+    """The request-time histogram per route and status (the server span is FastAPI's own: TELEMETRY)."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app, self.service = app, service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in {"/healthz", "/readyz", "/metrics"}:
+        if scope["type"] != "http" or scope.get("path") in PROBES:
             await self.app(scope, receive, send)
             return
-        headers = {k.decode(): v.decode() for k, v in scope.get("headers") or []}
         status = [500]
 
         async def send_status(message: Message) -> None:
@@ -141,23 +155,13 @@ class RequestTelemetry:
             await send(message)
 
         started = time.perf_counter()
-        name = f"{scope['method']} {scope['path']}"
-        with tracer("o2c.http").start_as_current_span(
-            # FastAPI may already have opened the server span; continue it, or the caller's traceparent.
-            name, context=propagate.extract(headers) if "traceparent" in headers else None,
-            kind=trace.SpanKind.SERVER,
-            attributes={"http.request.method": scope["method"], "url.path": scope["path"],
-                        "o2c.service": self.service},
-        ) as span:
-            try:
-                await self.app(scope, receive, send_status)
-            finally:
-                span.set_attribute("http.response.status_code", status[0])
-                route = scope.get("route")
-                path = getattr(route, "path", "unmatched")
-                HTTP_SECONDS.labels(self.service, scope["method"], path, str(status[0])).observe(
-                    time.perf_counter() - started
-                )
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_SECONDS.labels(self.service, scope["method"], path, str(status[0])).observe(
+                time.perf_counter() - started
+            )
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -225,7 +229,7 @@ def create_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     description: str = "",
 ) -> FastAPI:
-    app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan, telemetry=TELEMETRY)
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(
         JwksKeys(file=settings.jwks_file, url=settings.jwks_url),

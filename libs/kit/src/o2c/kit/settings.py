@@ -60,7 +60,7 @@ class ServiceSettings(BaseSettings):
     test_clock: bool = False
     """Tests only: read the time from `o2c.kit.clock.test_clock(topic_prefix)`. A process refuses it."""
 
-    otel_exporter: str = "none"  # none | console | file | otlp
+    otel_exporter: str = ""  # none | console | file | otlp; empty: OTEL_TRACES_EXPORTER, else otlp (telemetry)
     otel_file: str = ""
     otel_endpoint: str = ""
     log_level: str = "INFO"

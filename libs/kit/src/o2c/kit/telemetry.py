@@ -1,4 +1,10 @@
-"""Traces, metrics and logs: one trace per order hop, Prometheus metrics, JSON logs with ids."""
+"""Traces, metrics and logs: one trace per order hop, Prometheus metrics, JSON logs with ids.
+
+Traces are on by default: OTLP/HTTP to the local stack's Jaeger (port 54318 + O2C_PORT_OFFSET), a parent-based
+sampler keeping DEFAULT_SAMPLE_RATIO of new traces (a caller's decision is always followed). The standard
+variables win over these defaults: OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT,
+OTEL_TRACES_SAMPLER(_ARG), OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_PROPAGATORS; an explicit
+O2C_OTEL_EXPORTER / O2C_OTEL_ENDPOINT wins over them (docs/operations.md, "Traces")."""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
+from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 HANDLER_SECONDS = Histogram(
@@ -46,7 +53,18 @@ OUTBOX_BACKLOG = Gauge("o2c_outbox_backlog", "Outbox rows not yet published", ["
 OUTBOX_OLDEST_AGE = Gauge("o2c_outbox_oldest_unsent_seconds", "Age of the oldest unsent outbox row", ["service"])
 OUTBOX_PUBLISHED = Counter("o2c_outbox_published_total", "Outbox rows published", ["service"])
 DEAD_LETTERS = Counter("o2c_dead_letters_total", "Messages dead-lettered", ["service", "topic", "type"])
+DEAD_LETTERS_OPEN = Gauge("o2c_dead_letters_open", "Dead letters waiting for a person (status open)", ["service"])
+DEAD_LETTERS_PARKED = Gauge(
+    "o2c_dead_letters_parked", "Messages held behind an open dead letter of their key (status parked)", ["service"]
+)
+PARKED_KEYS = Gauge("o2c_parked_keys", "Keys (orders, mostly) whose messages wait behind a dead letter", ["service"])
 HTTP_SECONDS = Histogram("o2c_http_seconds", "HTTP request time", ["service", "method", "route", "status"])
+
+DEFAULT_SAMPLE_RATIO = 1.0
+"""New traces kept when OTEL_TRACES_SAMPLER is not set (OTEL_TRACES_SAMPLER_ARG changes it): every order on the
+local stack and in the tests; a production deployment sets e.g. 0.1 (docs/operations.md)."""
+JAEGER_OTLP_PORT = 54318
+"""The local stack's Jaeger OTLP/HTTP receiver, before O2C_PORT_OFFSET (deploy/local/observability.sh)."""
 
 _configured = False
 
@@ -77,21 +95,58 @@ class JsonLinesFileExporter(SpanExporter):
         return None
 
 
-def setup_tracing(service: str, exporter: str = "none", file: str = "", endpoint: str = "") -> None:
+def default_sampler() -> Sampler | None:
+    """ParentBased(TraceIdRatioBased(ratio)) unless OTEL_TRACES_SAMPLER names one (the SDK reads it then)."""
+    if os.environ.get("OTEL_TRACES_SAMPLER"):
+        return None
+    raw = os.environ.get("OTEL_TRACES_SAMPLER_ARG", "").strip()
+    try:
+        ratio = min(max(float(raw), 0.0), 1.0) if raw else DEFAULT_SAMPLE_RATIO
+    except ValueError:
+        ratio = DEFAULT_SAMPLE_RATIO
+    return ParentBased(TraceIdRatioBased(ratio))
+
+
+def trace_exporter_choice(exporter: str = "") -> str:
+    """An explicit O2C_OTEL_EXPORTER, else OTEL_TRACES_EXPORTER, else otlp; OTEL_SDK_DISABLED=true: none."""
+    if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return "none"
+    return (exporter or os.environ.get("OTEL_TRACES_EXPORTER", "").split(",")[0].strip() or "otlp").lower()
+
+
+def otlp_endpoint(endpoint: str = "") -> str | None:
+    """An explicit endpoint, else None when a standard variable names one (the exporter reads it), else the local
+    stack's Jaeger."""
+    if endpoint:
+        return endpoint
+    if os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        return None
+    from o2c.kit.ports import local_port
+
+    return f"http://127.0.0.1:{local_port(JAEGER_OTLP_PORT)}/v1/traces"
+
+
+def setup_tracing(service: str, exporter: str = "", file: str = "", endpoint: str = "") -> None:
     global _configured
-    if _configured or exporter == "none":
+    chosen = trace_exporter_choice(exporter)
+    if _configured or chosen == "none":
         # Without an exporter the API's no-op tracer still carries an incoming traceparent through the outbox.
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": f"o2c-{service}"}))
-    if exporter == "file" and file:
+    attributes = {} if os.environ.get("OTEL_SERVICE_NAME") else {"service.name": f"o2c-{service}"}
+    provider = TracerProvider(resource=Resource.create(attributes), sampler=default_sampler())
+    if chosen == "file" and file:
         provider.add_span_processor(SimpleSpanProcessor(JsonLinesFileExporter(file)))
-    elif exporter == "console":
+    elif chosen == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
-    elif exporter == "otlp":
+    elif chosen == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint or None)))
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint(endpoint))))
     trace.set_tracer_provider(provider)
+    # Outgoing HTTP (service to service, IRP, NIC, webhooks): a client span and the traceparent header.
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    HTTPXClientInstrumentor().instrument(tracer_provider=provider)
     _configured = True
 
 
@@ -130,9 +185,10 @@ class JsonLogFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        trace_id = current_trace_id()
-        if trace_id:
-            out["trace_id"] = trace_id
+        ctx = trace.get_current_span().get_span_context()
+        if ctx and ctx.trace_id:
+            out["trace_id"] = format(ctx.trace_id, "032x")
+            out["span_id"] = format(ctx.span_id, "016x")
         for extra in ("order_id", "message_id", "message_type", "topic"):
             if hasattr(record, extra):
                 out[extra] = getattr(record, extra)
@@ -150,8 +206,9 @@ class RateLimit(logging.Filter):
         self.burst, self.window = burst, window
         self._seen: dict[tuple[str, str], tuple[float, int]] = {}
 
-    LIMITED = ("aiokafka", "o2c.consumer", "o2c.relay")
-    """The broker clients' loggers; everything else passes untouched."""
+    LIMITED = ("aiokafka", "o2c.consumer", "o2c.relay", "opentelemetry")
+    """The broker clients' and the trace exporter's loggers (a trace backend that is away); everything else passes
+    untouched."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not record.name.startswith(self.LIMITED):

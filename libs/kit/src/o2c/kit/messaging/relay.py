@@ -18,9 +18,12 @@ from aiokafka import AIOKafkaProducer
 from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
 from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.telemetry import (
+    DEAD_LETTERS_OPEN,
+    DEAD_LETTERS_PARKED,
     OUTBOX_BACKLOG,
     OUTBOX_OLDEST_AGE,
     OUTBOX_PUBLISHED,
+    PARKED_KEYS,
     context_from_headers,
     tracer,
 )
@@ -29,6 +32,8 @@ from sqlalchemy.engine import make_url
 
 log = logging.getLogger("o2c.relay")
 RELAY_LOCK = 7262002
+DEAD_LETTER_REPORT_SECONDS = 5.0
+"""How often the relay (one per service) counts open and parked dead letters for the gauges."""
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -68,6 +73,10 @@ class OutboxRelay:
         self._stopping = False
         self.is_leader = False
         self.published = 0
+        # From the start, not from the first dead letter: an alert on them needs a series that is there at 0.
+        for gauge in (DEAD_LETTERS_OPEN, DEAD_LETTERS_PARKED, PARKED_KEYS):
+            gauge.labels(service).set(0)
+        self._last_dead_letter_report = 0.0
 
     def stop(self) -> None:
         self._stopping = True
@@ -184,11 +193,25 @@ class OutboxRelay:
         )
         OUTBOX_BACKLOG.labels(self.service).set(row["n"] if row else 0)
         OUTBOX_OLDEST_AGE.labels(self.service).set(float(row["age"] or 0) if row else 0)
+        if time.monotonic() - self._last_dead_letter_report >= DEAD_LETTER_REPORT_SECONDS:
+            self._last_dead_letter_report = time.monotonic()
+            await self._report_dead_letters(conn)
         # Published rows are transport, not records: keep a week for forensics, then purge.
         if int(time.time()) % 600 < max(self.sweep_seconds, 1):
             await conn.execute(
                 "DELETE FROM outbox WHERE published_at < now() - interval '7 days'"
             )
+
+    async def _report_dead_letters(self, conn: asyncpg.Connection) -> None:
+        row = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM dead_letter WHERE status = 'open') AS open, "
+            "(SELECT count(*) FROM dead_letter WHERE status = 'parked') AS parked, "
+            "(SELECT count(*) FROM parked_key) AS keys"
+        )
+        if row:
+            DEAD_LETTERS_OPEN.labels(self.service).set(row["open"])
+            DEAD_LETTERS_PARKED.labels(self.service).set(row["parked"])
+            PARKED_KEYS.labels(self.service).set(row["keys"])
 
 
 def _json(value: Any) -> dict[str, str]:
