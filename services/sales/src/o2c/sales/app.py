@@ -107,6 +107,13 @@ def _with_tracking_tables(base: MetaData) -> MetaData:
 CHAIN_EVENTS = [events_topic(s) for s in Service]
 
 
+async def _background(rt: Runtime) -> None:
+    """The saga timer and the chain figures for Prometheus (tracking.kpis), side by side."""
+    from o2c.sales.tracking.kpis import run_kpis
+
+    await asyncio.gather(run_saga_timer(rt), run_kpis(rt))
+
+
 DEFINITION = ServiceDefinition(
     name="sales",
     title="o2c sales",
@@ -118,5 +125,5 @@ DEFINITION = ServiceDefinition(
     subscribes_to=CHAIN_EVENTS,
     description="Customer master, catalog, quotations, sales orders and the order saga coordinator.",
     settings_class=SalesSettings,
-    on_start=run_saga_timer,
+    on_start=_background,
 )
