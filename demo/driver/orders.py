@@ -9,6 +9,7 @@ chain concurrently. Every wait polls a GET API with a deadline and says what it 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -138,12 +139,18 @@ class OrderPlay:
                 placer = s["placed_by"]  # the EDI gateway converts with a partner token
             elif s["channel"] == "sales_coordinator":
                 placer = s["placed_by"]
+            # The order's trace starts here, with an id the demo knows: every hop after it (credit, inventory,
+            # dispatch, invoicing, e-way bill, notify) continues it through the Kafka records' traceparent.
+            trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)
             made = await api.call("sales", "POST", f"/quotations/{self.trail['quotation_id']}/orders", who=placer,
                                   template="/quotations/{quotation_id}/orders",
                                   json={"customer_po_no": s["customer_po"]},
-                                  headers={"Idempotency-Key": f"demo-{self.sid}"})
+                                  headers={"Idempotency-Key": f"demo-{self.sid}",
+                                           "traceparent": f"00-{trace_id}-{span_id}-01"})
             order = made.json()
             self.trail["order_id"] = order["order_id"]
+            if made.status_code == 201:  # a replayed key answers the first run's order: its trace is that run's
+                self.trail["trace_id"] = trace_id
             via = {"customer_portal": " (a customer-portal order: sales takes it from the portal request)",
                    "partner": " (EDI partner)"}.get(s["channel"], "")
             self.say(f"order {order['number']} {'confirmed' if made.status_code == 201 else 'found by its key'} "
