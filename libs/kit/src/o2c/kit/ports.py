@@ -9,7 +9,10 @@ import os
 SERVICE_PORTS = {"sales": 8101, "credit": 8102, "inventory": 8103, "dispatch": 8104, "invoicing": 8105,
                  "ewaybill": 8106, "notify": 8107}
 SANDBOX_PORTS = {"irp-sandbox": 8205, "nic-sandbox": 8206}
-STACK_PORTS = {"kafka": 59092, "kafka-controller": 59093, "postgres": 55432, "redis": 56379}
+STACK_PORTS = {"kafka": 59092, "kafka-controller": 59093, "postgres": 55432, "redis": 56379,
+               # observability (deploy/local/observability.sh)
+               "prometheus": 59190, "alertmanager": 59193, "jaeger-otlp": 54318, "jaeger-query": 56686,
+               "jaeger-grpc": 56685}
 METRICS_DISTANCE = 1000
 """A service's metrics port is its API port + this (unless `O2C_<SVC>_METRICS_PORT`)."""
 MAX_OFFSET = 5000

@@ -63,8 +63,6 @@ HTTP_SECONDS = Histogram("o2c_http_seconds", "HTTP request time", ["service", "m
 DEFAULT_SAMPLE_RATIO = 1.0
 """New traces kept when OTEL_TRACES_SAMPLER is not set (OTEL_TRACES_SAMPLER_ARG changes it): every order on the
 local stack and in the tests; a production deployment sets e.g. 0.1 (docs/operations.md)."""
-JAEGER_OTLP_PORT = 54318
-"""The local stack's Jaeger OTLP/HTTP receiver, before O2C_PORT_OFFSET (deploy/local/observability.sh)."""
 
 _configured = False
 
@@ -121,9 +119,9 @@ def otlp_endpoint(endpoint: str = "") -> str | None:
         return endpoint
     if os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         return None
-    from o2c.kit.ports import local_port
+    from o2c.kit.ports import STACK_PORTS, local_port
 
-    return f"http://127.0.0.1:{local_port(JAEGER_OTLP_PORT)}/v1/traces"
+    return f"http://127.0.0.1:{local_port(STACK_PORTS['jaeger-otlp'])}/v1/traces"
 
 
 def setup_tracing(service: str, exporter: str = "", file: str = "", endpoint: str = "") -> None:
