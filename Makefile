@@ -29,12 +29,12 @@ lock: $(VENV)/.installed ## pin every dependency with hashes: requirements.lock 
 	$(LOCK) -o requirements.lock
 	$(LOCK) --extra dev -o requirements-dev.lock
 
-install: $(VENV)/.installed ## Python packages (venv), the stack's system packages, Kafka jars, Chromium for browser tests
+install: $(VENV)/.installed ## Python packages (venv), the stack's system packages (Prometheus, Alertmanager too), Kafka jars, Jaeger (Go build, once), Chromium
 	bash $(STACK) install
 	bash deploy/local/install_browser.sh
 	bash deploy/k8s/tools.sh >/dev/null  # pinned kustomize and the Strimzi/KEDA checks, built once (cached)
 
-up: $(VENV)/.installed ## start Kafka, PostgreSQL and Redis (idempotent), create topics and the dev token issuer
+up: $(VENV)/.installed ## start Kafka, PostgreSQL, Redis, Prometheus, Alertmanager and Jaeger (idempotent), topics, the dev token issuer
 	bash $(STACK) up
 	@$(PY) -m o2c.kit.local_issuer --init
 

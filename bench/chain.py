@@ -114,7 +114,9 @@ def stack_pids() -> dict[str, int]:
     stack = Path(os.environ.get("O2C_STACK_DIR", REPO / ".stack"))
     pids: dict[str, int] = {}
     for name, path in (("postgresql", stack / "pg/data/postmaster.pid"), ("kafka", stack / "kafka/kafka.pid"),
-                       ("redis", stack / "redis/redis.pid")):
+                       ("redis", stack / "redis/redis.pid"),
+                       # the trace backend and the scraper run by default: their CPU is the chain's cost too
+                       ("jaeger", stack / "jaeger/jaeger.pid"), ("prometheus", stack / "prometheus/prometheus.pid")):
         with contextlib.suppress(OSError, ValueError):
             pids[name] = int(path.read_text().split()[0])
     return pids

@@ -3,14 +3,15 @@
 # PostgreSQL (own cluster) and Redis, all on 127.0.0.1, no Docker.
 #
 # Usage: deploy/local/stack.sh <command>
-#   install                 apt packages (only when missing) + Kafka jars (once per version)
+#   install                 apt packages (only when missing) + Kafka jars (once per version) + Jaeger (Go build, once)
 #   up                      install if needed, start what is not running, wait, write $STACK/env
-#   down                    stop all three (data kept)
+#   down                    stop everything (data kept)
 #   status                  one line per server (exit 3 if any is down)
 #   logs [kafka|postgres|redis] [-f]   tail the logs (-f to follow)
 #   reset                   down + wipe state (keeps the downloaded Kafka jars)
 #   kafka-start|kafka-stop|pg-start|pg-stop|redis-start|redis-stop
 #                           start/stop exactly one server (for failure tests)
+#   obs-start|obs-stop      start/stop Prometheus, Alertmanager and Jaeger only
 #   kafka-topics ARGS...    org.apache.kafka.tools.TopicCommand against the local broker
 #   kafka-consumer-groups ARGS...   ConsumerGroupCommand against the local broker
 #   kafka-run CLASS ARGS... any main class on the Kafka classpath
@@ -18,7 +19,9 @@
 #
 # Environment: O2C_STACK_DIR (default <repo>/.stack), O2C_PORT_OFFSET (0; added to every default port below
 # and to the services' ports, written to the env file), O2C_KAFKA_PORT (59092+offset),
-# O2C_KAFKA_CONTROLLER_PORT (59093+offset), O2C_PG_PORT (55432+offset), O2C_REDIS_PORT (56379+offset).
+# O2C_KAFKA_CONTROLLER_PORT (59093+offset), O2C_PG_PORT (55432+offset), O2C_REDIS_PORT (56379+offset);
+# observability (deploy/local/observability.sh): Prometheus 59190, Alertmanager 59193, Jaeger OTLP/HTTP 54318,
+# query 56686 (+offset each); O2C_TOOLS_CACHE (default ~/.cache/o2c) keeps the Jaeger binary across `reset`.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -71,7 +74,7 @@ SECRETS="$STACK/secrets"
 ENV_FILE="$STACK/env"
 STACK_MARKER="$STACK/.o2c-stack"
 
-APT_PACKAGES=(postgresql redis-server kcat openjdk-17-jre-headless maven)
+APT_PACKAGES=(postgresql redis-server kcat openjdk-17-jre-headless maven prometheus prometheus-alertmanager)
 
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
@@ -156,6 +159,10 @@ with_lock() {
     if ! flock -w 600 9; then die "could not lock $STACK/.lock"; fi
 }
 
+# Prometheus, Alertmanager, Jaeger: their own file, sourced (same helpers, same lock).
+# shellcheck source=deploy/local/observability.sh
+. "$SCRIPT_DIR/observability.sh"
+
 # ---------------------------------------------------------------- install ---
 
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
@@ -178,6 +185,7 @@ kafka_jars_ok() { [[ -f "$KAFKA_MARKER" ]] && [[ "$(cat "$KAFKA_MARKER")" == "$(
 install_needed() {
     [[ -z "$(missing_packages)" ]] || return 0
     kafka_jars_ok || return 0
+    jaeger_built || return 0
     return 1
 }
 
@@ -213,6 +221,7 @@ cmd_install() {
         mv "$tmp" "$KAFKA_LIBS"
         log "kafka: $(find "$KAFKA_LIBS" -name '*.jar' | wc -l) jars in $KAFKA_LIBS ($(du -sh "$KAFKA_LIBS" | cut -f1))"
     fi
+    jaeger_build
     log "install done in $(elapsed "$t0")"
 }
 
@@ -645,6 +654,7 @@ write_env() {
             done
             # seals each webhook subscription's own signing secret at rest (notify refuses to start without it)
             echo "O2C_NOTIFY_WEBHOOK_SECRETS_KEY=$(secret notify_webhook_secrets_key)"
+            obs_env
         } >"$tmp"
     )
     if [[ -f "$ENV_FILE" ]] && cmp -s "$tmp" "$ENV_FILE"; then
@@ -703,6 +713,9 @@ cmd_up() {
         kafka_ready || die "kafka process is running but does not answer a metadata request on $KAFKA_PORT"
     fi
 
+    obs_start
+    ((${#OBS_STARTED[@]})) && started+=("${OBS_STARTED[@]}")
+
     write_env
     ((ENV_CHANGED)) && changed=1
     private_logs
@@ -725,6 +738,7 @@ cmd_up() {
 
 cmd_down() {
     with_lock
+    obs_stop
     kafka_stop
     redis_stop
     pg_stop
@@ -754,6 +768,7 @@ cmd_status() {
     else
         printf '%-9s down  port=%s\n' redis "$REDIS_PORT"; all_up=1
     fi
+    obs_status || all_up=1
     ((all_up == 0)) || return 3
 }
 
@@ -793,7 +808,7 @@ cmd_reset() {
     log "reset done; run '$0 up' to start from scratch"
 }
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 main() {
     local cmd="${1:-}"
@@ -811,6 +826,8 @@ main() {
         pg-stop) with_lock; pg_stop ;;
         redis-start) with_lock; redis_start ;;
         redis-stop) with_lock; redis_stop ;;
+        obs-start) with_lock; obs_start ;;
+        obs-stop) with_lock; obs_stop ;;
         kafka-topics) kafka_tool org.apache.kafka.tools.TopicCommand "$@" ;;
         kafka-consumer-groups) kafka_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "$@" ;;
         kafka-run) kafka_classpath_java "$@" ;;
