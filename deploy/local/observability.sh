@@ -147,12 +147,16 @@ service:
   telemetry:
     metrics:
       level: none
+    traces:
+      level: none
     logs:
       level: warn
 extensions:
   jaeger_query:
     storage:
       traces: memstore
+    # its own query spans would go to 127.0.0.1:4317 (nothing there): Jaeger does not trace itself here
+    enable_tracing: false
     http:
       endpoint: 127.0.0.1:$JAEGER_QUERY_PORT
     grpc:

@@ -1,5 +1,5 @@
 // The local trace backend: Jaeger v2 (v2.13.0; the Go module carries the paired v1 tag v1.76.0), built once by
-// `make install` (deploy/local/stack.sh jaeger-build) through the Go module proxy. Nothing here is imported.
+// `make install` (deploy/local/observability.sh, jaeger_build) through the Go module proxy. Nothing here is imported.
 module o2c.local/jaeger
 
 go 1.25.4
