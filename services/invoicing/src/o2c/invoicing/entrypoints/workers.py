@@ -12,6 +12,10 @@ from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import IrpGateway
 from o2c.kit import clock as kit_clock
 from o2c.kit.service import Runtime
+from o2c.kit.telemetry import context_from_headers, tracer
+from opentelemetry import context as otel_context
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger("o2c.invoicing.workers")
 
@@ -59,6 +63,20 @@ async def take_back_claims(rt: Runtime, holder: str) -> int:
         return released
 
 
+# The newest InvoiceIssued row of the invoice (an index scan backwards on the id: it was written moments ago).
+_ISSUED_TRACE = text(
+    "SELECT headers FROM outbox WHERE type = 'InvoiceIssued' "
+    "AND position(convert_to(:invoice_id, 'UTF8') in value) > 0 ORDER BY id DESC LIMIT 1"
+)
+
+
+async def issued_trace(session: AsyncSession, invoice_id: str) -> otel_context.Context:
+    """The trace the invoice was issued in (stored with its InvoiceIssued outbox row): the IRN registration, done
+    later by this worker, continues the order's trace instead of starting one of its own."""
+    row = (await session.execute(_ISSUED_TRACE, {"invoice_id": invoice_id})).first()
+    return context_from_headers(dict(row.headers) if row is not None and row.headers else {})
+
+
 async def register_irns_once(rt: Runtime, limit: int = 20, holder: str = "") -> tuple[int, bool]:
     """Claim pending invoices, register them at the IRP (outside any transaction), record each outcome.
     Returns (how many were claimed, whether any must wait for the IRP to come back)."""
@@ -70,18 +88,23 @@ async def register_irns_once(rt: Runtime, limit: int = 20, holder: str = "") -> 
     async with rt.sessions() as session, session.begin():
         claimed = await SqlInvoiceStore(session).claim_for_registration(
             now, now - policy(rt).irn_claim_stale_after, limit, holder)
+        traces = {record.id: await issued_trace(session, record.id) for record in claimed}
     wait = False
     for record in claimed:
-        outcome = await uc.register_at_irp(irp, record)
-        wait = wait or outcome.retry_later
-        async with rt.sessions() as session, session.begin():
-            order_id = record.issued.order_id
+        with tracer("o2c.invoicing").start_as_current_span(
+            "register IRN", context=traces[record.id],
+            attributes={"o2c.order_id": record.issued.order_id, "o2c.invoice_id": record.id},
+        ):
+            outcome = await uc.register_at_irp(irp, record)
+            wait = wait or outcome.retry_later
+            async with rt.sessions() as session, session.begin():
+                order_id = record.issued.order_id
 
-            async def publish(message: object, session: object = session, order_id: str = order_id) -> None:
-                await rt.outbox.add(session, message, correlation_id=order_id)  # type: ignore[arg-type]
+                async def publish(message: object, session: object = session, order_id: str = order_id) -> None:
+                    await rt.outbox.add(session, message, correlation_id=order_id)  # type: ignore[arg-type]
 
-            await uc.record_irn_outcome(SqlUnitOfWork(session, publish), record.id, outcome,
-                                        now=datetime.now(UTC))
+                await uc.record_irn_outcome(SqlUnitOfWork(session, publish), record.id, outcome,
+                                            now=datetime.now(UTC))
     async with rt.sessions() as session, session.begin():
         notes = await SqlInvoiceStore(session).claim_credit_notes_for_registration(
             now, now - policy(rt).irn_claim_stale_after, limit, holder)
