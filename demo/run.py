@@ -52,16 +52,14 @@ def load_env() -> None:
                 os.environ.setdefault(key, value)
 
 
-def print_trace(trace_id: str | None) -> None:
+def print_trace(trace_id: str) -> None:
     """The order's trace in Jaeger (the stack's trace backend): every service it crossed, one trace id."""
     query = os.environ.get("O2C_JAEGER_QUERY_URL", "")
-    if not trace_id:
-        print("  trace: none recorded for this order (placed by an earlier run)")
-    elif not query:
+    if not query:
         print(f"  trace id {trace_id} (no Jaeger on this stack: O2C_JAEGER_QUERY_URL unset)")
     else:
-        print(f"  trace id {trace_id}\n  Jaeger query API: {query}/api/traces/{trace_id}\n"
-              f"  Jaeger UI:        {query}/trace/{trace_id}")
+        print(f"  trace id {trace_id}: every hop of this order, one trace\n"
+              f"  Jaeger query API: {query}/api/traces/{trace_id}")
 
 
 def generate_seed(report: Report, out: Path) -> dict[str, Any]:
@@ -194,7 +192,7 @@ async def main(argv: list[str] | None = None) -> int:
             story = Story(ctx, chosen)
             await story.gather()
             story.print()
-            print_trace(chosen.trail.get("trace_id"))
+            print_trace(chosen.trace_id)
         undone = next((p for p in plays if p.undo_story), None)
         if undone is not None:
             print_story(ctx, undone.undo_story)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -20,6 +22,9 @@ from o2c.kit import ports
 T = TypeVar("T")
 
 PORTS = ports.SERVICE_PORTS
+JOURNEY: ContextVar[str | None] = ContextVar("journey", default=None)
+"""The trace id of the order a task is playing: each of its calls is a new span of that trace (a traceparent as an
+instrumented client sends it), so the order's trace follows it through every service, people's steps included."""
 
 
 def service_ports() -> dict[str, int]:
@@ -168,6 +173,9 @@ class Api:
         """
         self.need(service, method, template or path)
         sent = {"Authorization": f"Bearer {self.tokens(who)}", **(headers or {})}
+        journey = JOURNEY.get()
+        if journey:
+            sent.setdefault("traceparent", f"00-{journey}-{secrets.token_hex(8)}-01")
         url = self.services[service].base_url + path
         # A GET, or a write the service dedupes (Idempotency-Key, upsert), is tried again after a dropped
         # connection; anything else is not, so nothing is ever done twice.

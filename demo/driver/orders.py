@@ -16,7 +16,7 @@ from typing import Any
 
 from o2c.india.rupees import format_inr
 
-from driver.api import Refused, Unavailable
+from driver.api import JOURNEY, Refused, Unavailable
 from driver.context import Ctx
 from driver.report import short
 
@@ -45,6 +45,8 @@ class OrderPlay:
         self.sid = script["script_id"]
         self.prefix = f"[{self.sid}]"
         self.trail: dict[str, Any] = ctx.state.section("orders").setdefault(self.sid, {})
+        # One trace per order, kept across runs of the demo (the state file): `make demo` prints it.
+        self.trace_id: str = self.trail.setdefault("trace_id", secrets.token_hex(16))
         self.customer = ctx.customer(script["customer_id"])
         self.coordinator = self.customer["sales_owner"]
         self.reached: list[str] = []
@@ -139,18 +141,12 @@ class OrderPlay:
                 placer = s["placed_by"]  # the EDI gateway converts with a partner token
             elif s["channel"] == "sales_coordinator":
                 placer = s["placed_by"]
-            # The order's trace starts here, with an id the demo knows: every hop after it (credit, inventory,
-            # dispatch, invoicing, e-way bill, notify) continues it through the Kafka records' traceparent.
-            trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)
             made = await api.call("sales", "POST", f"/quotations/{self.trail['quotation_id']}/orders", who=placer,
                                   template="/quotations/{quotation_id}/orders",
                                   json={"customer_po_no": s["customer_po"]},
-                                  headers={"Idempotency-Key": f"demo-{self.sid}",
-                                           "traceparent": f"00-{trace_id}-{span_id}-01"})
+                                  headers={"Idempotency-Key": f"demo-{self.sid}"})
             order = made.json()
             self.trail["order_id"] = order["order_id"]
-            if made.status_code == 201:  # a replayed key answers the first run's order: its trace is that run's
-                self.trail["trace_id"] = trace_id
             via = {"customer_portal": " (a customer-portal order: sales takes it from the portal request)",
                    "partner": " (EDI partner)"}.get(s["channel"], "")
             self.say(f"order {order['number']} {'confirmed' if made.status_code == 201 else 'found by its key'} "
@@ -646,14 +642,22 @@ async def play(ctx: Ctx, scripts: list[dict[str, Any]]) -> list[OrderPlay]:
         p.undo = p.sid == undo_sid
     placed = []
     for p in plays:  # one after another: quotation and order numbers follow the script
+        journey = JOURNEY.set(p.trace_id)
         try:
             if await p.place():
                 placed.append(p)
         except (Unavailable, Refused, KeyError, TypeError, ValueError) as exc:
             p.say(f"stopped: {type(exc).__name__}: {exc}")
             report.failures.append(f"{p.prefix} placing the order: {exc}")
+        finally:
+            JOURNEY.reset(journey)
     if not placed:
         return plays
     report.section("following each order through credit, stock, picking, documents, gate, notice, payment")
-    await asyncio.gather(*(p.follow() for p in placed))
+
+    async def follow(p: OrderPlay) -> None:
+        JOURNEY.set(p.trace_id)  # this task's own context: its calls join its order's trace
+        await p.follow()
+
+    await asyncio.gather(*(follow(p) for p in placed))
     return plays
