@@ -43,8 +43,8 @@ def jaeger_url(stack: OwnStack) -> str:
     return stack.values["O2C_JAEGER_QUERY_URL"]
 
 
-async def test_one_trace_from_the_order_to_the_customer_notice(chain: Chain, people: People,
-                                                             own_stack: OwnStack) -> None:
+async def test_one_trace_from_the_order_to_the_customer_notice(chain: Chain, people: People, own_stack: OwnStack,
+                                                             processes: ServiceProcesses) -> None:
     batch = await prepare_batch(chain, people, "trace")
     journey = Journey(chain.processes, chain.issuer, trace_id=secrets.token_hex(16))
     run = await place(journey, people, batch)
@@ -83,6 +83,10 @@ async def test_one_trace_from_the_order_to_the_customer_notice(chain: Chain, peo
     assert not [s for s in servers if s["operationName"].endswith(("/readyz", "/healthz"))], "probes not traced"
     # the outgoing HTTP calls are traced too (sales asks inventory for ATP; the console, notify…)
     assert [s for s in spans if kind[s["spanID"]] == "client"], "outgoing HTTP (httpx) has client spans"
+
+    # log lines written within the order's hops carry its trace id (the IRN worker's call to the IRP, for one)
+    lines = [json.loads(line) for line in processes.log("invoicing").splitlines() if journey.trace_id in line]
+    assert lines and all(line["trace_id"] == journey.trace_id for line in lines), "invoicing's log lines"
 
     # every record of the order on the chain's topics carries the order's trace context
     headers = await order_record_headers(own_stack.bootstrap, run.order_id)
