@@ -39,6 +39,21 @@ class Journey(Chain):
         return await super().call(service, method, path, who, headers=headers, **kw)
 
 
+def dispatch_notice_told(spans: list[dict[str, Any]]) -> bool:
+    parent = {s["spanID"]: next((r["spanID"] for r in s["references"] if r["refType"] == "CHILD_OF"), None)
+              for s in spans}
+    name = {s["spanID"]: s["operationName"] for s in spans}
+    for span in spans:
+        if span["operationName"] != "handle CustomerNotified":
+            continue
+        at = parent.get(span["spanID"])
+        while at is not None:
+            if name.get(at) == "handle ShipmentDispatched":
+                return True
+            at = parent.get(at)
+    return False
+
+
 def jaeger_url(stack: OwnStack) -> str:
     return stack.values["O2C_JAEGER_QUERY_URL"]
 
@@ -57,9 +72,9 @@ async def test_one_trace_from_the_order_to_the_customer_notice(chain: Chain, peo
             return None
         found: dict[str, Any] = answer.json()["data"][0]
         services = {p["serviceName"] for p in found["processes"].values()}
-        names = {s["operationName"] for s in found["spans"]}
-        # the spans arrive in batches (every 5 s per process): wait for the last hop's handler span
-        if services >= {f"o2c-{s}" for s in SERVICES} and "handle CustomerNotified" in names:
+        # the spans arrive in batches (every 5 s per process): wait for the last hop, the dispatch notice told
+        # (CustomerNotified handled, descending from notify's handling of ShipmentDispatched)
+        if services >= {f"o2c-{s}" for s in SERVICES} and dispatch_notice_told(found["spans"]):
             return found
         return None
 
