@@ -166,6 +166,12 @@ async def test_prometheus_scrapes_every_target_and_the_dashboards_match_the_metr
 
         targets = await wait_for(all_up, timeout=60, interval=1, what="every Prometheus target up")
         assert {t["labels"].get("unit") for t in targets if t["labels"]["job"] == "o2c"} == set(SERVICES)
+        # the alert rules are loaded and evaluate cleanly; alerts go to this stack's Alertmanager
+        groups = (await client.get(f"{prometheus}/api/v1/rules")).json()["data"]["groups"]
+        rules = [r for g in groups for r in g["rules"]]
+        assert len(rules) >= 16 and all(r["health"] == "ok" for r in rules), [r for r in rules if r["health"] != "ok"]
+        managers = (await client.get(f"{prometheus}/api/v1/alertmanagers")).json()["data"]["activeAlertmanagers"]
+        assert [m["url"] for m in managers] == [f"{own_stack.values['O2C_ALERTMANAGER_URL']}/api/v2/alerts"]
 
         names: set[str] = {"up"}
         for service in SERVICES:
