@@ -30,7 +30,7 @@ jaeger_built() { [[ -x "$(jaeger_bin)" ]]; }
 GO_NEEDED_FOR_JAEGER="$(awk '$1 == "go" { print $2 }' "$JAEGER_MOD_DIR/go.mod")"
 go_new_enough() {
     local have
-    have="$("$1" env GOVERSION 2>/dev/null)" || return 1
+    have="$(GOTOOLCHAIN=local "$1" env GOVERSION 2>/dev/null)" || return 1
     have="${have#go}"
     [[ "$(printf '%s\n%s\n' "$GO_NEEDED_FOR_JAEGER" "$have" | sort -V | head -1)" == "$GO_NEEDED_FOR_JAEGER" ]]
 }
@@ -60,7 +60,8 @@ jaeger_build() {
     local bin t0 go_bin
     bin="$(jaeger_bin)"
     if jaeger_built; then log "jaeger: $(jaeger_version) already built ($bin)"; return 0; fi
-    go_bin="$(go_for_jaeger)"
+    go_bin="$(go_for_jaeger)"  # a `die` in there ends only the command substitution
+    [[ -x "$go_bin" ]] || die "jaeger: no Go toolchain >= $GO_NEEDED_FOR_JAEGER to build it"
     t0="$(now)"
     log "jaeger: building github.com/jaegertracing/jaeger/cmd/jaeger $(jaeger_version) through the Go module proxy (minutes, once)"
     mkdir -p "$(dirname "$bin")"
