@@ -27,7 +27,7 @@ from o2c.kit.messaging.dead_letters import discard_dead_letter, list_dead_letter
 from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
 from o2c.kit.messaging.outbox import Outbox
 from o2c.kit.messaging.relay import OutboxRelay
-from o2c.kit.messaging.schema import TABLES
+from o2c.kit.messaging.schema import TABLES, MessagingTables
 from o2c.kit.policy import allow
 from o2c.kit.settings import ServiceSettings, load_settings, refuse_without_secrets
 from o2c.kit.telemetry import serve_metrics, setup_logging, setup_tracing
@@ -48,9 +48,26 @@ class Runtime:
     outbox: Outbox
     faults: FaultPoints = NO_FAULTS
     consumer: MessageConsumer | None = None
+    read_models: dict[str, MessageConsumer] = field(default_factory=dict)
+    """A consumer per read model (its own group and transactions), by name."""
     relay: OutboxRelay | None = None
     migrated: asyncio.Event = field(default_factory=asyncio.Event)
     extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """A projection beside the service's use cases: its own consumer group (`<group>.<name>`), transactions,
+    inbox, dead letters and parked keys (tables under `<name>_`), so its failure never rolls back, dead-letters
+    or parks a use case's message, and both see every message id once."""
+
+    name: str
+    handlers: Callable[[Runtime], Mapping[str, Handler]]
+    subscribes_to: Sequence[str]
+
+    @property
+    def tables(self) -> MessagingTables:
+        return MessagingTables(prefix=f"{self.name}_")
 
 
 @dataclass
@@ -67,11 +84,15 @@ class ServiceDefinition:
     settings_class: type[ServiceSettings] = ServiceSettings
     on_start: Callable[[Runtime], Any] | None = None
     """Optional coroutine function started as a background task once migrations are done."""
+    read_models: Sequence[ReadModel] = ()
 
 
 # Module level: with postponed annotations FastAPI resolves route annotations from the module's globals.
 DeadLetterReader = Annotated[Principal, Depends(allow("admin.dead-letter.read"))]
 DeadLetterResolver = Annotated[Principal, Depends(allow("admin.dead-letter.resolve"))]
+
+
+ReadModelName = Annotated[str | None, Query(max_length=40, description="a read model's own consumer group")]
 
 
 class Replay(RequestModel):
@@ -81,31 +102,41 @@ class Replay(RequestModel):
 def dead_letter_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/admin", tags=["admin"])
 
-    def consumer() -> MessageConsumer:
-        if runtime.consumer is None:
-            from o2c.kit.problems import Problem
+    def consumer(read_model: str | None = None) -> MessageConsumer:
+        from o2c.kit.problems import NotFound, Problem
 
+        if read_model:
+            if read_model not in runtime.read_models:
+                raise NotFound("read model", read_model)
+            return runtime.read_models[read_model]
+        if runtime.consumer is None:
             raise Problem(409, "Conflict", "this service consumes no topics")
         return runtime.consumer
 
+    # `read_model`: the dead letters of a read model's own consumer group (e.g. sales' tracking), not the service's.
     @router.get("/dead-letters", summary="Dead letters of this service's consumer")
     async def get_dead_letters(_: DeadLetterReader, status: str | None = "open", limit: Limit = 100,
                                topic: Annotated[str | None, Query(max_length=249)] = None,
                                partition: Annotated[int | None, Query(ge=0, le=100_000)] = None,
                                offset: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
-                               message_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+                               message_id: uuid.UUID | None = None,
+                               read_model: ReadModelName = None) -> list[dict[str, Any]]:
+        tables = consumer(read_model).tables if read_model else TABLES
         async with runtime.sessions() as session:
             return await list_dead_letters(session, status, limit, topic=topic, partition=partition, offset=offset,
-                                           message_id=str(message_id) if message_id else None)
+                                           message_id=str(message_id) if message_id else None, tables=tables)
 
     @router.post("/dead-letters/{dead_letter_id}/replay", summary="Replay through the same handler")
-    async def post_replay(dead_letter_id: RowId, who: DeadLetterResolver) -> list[dict[str, Any]]:
-        outcomes = await replay_dead_letter(consumer(), dead_letter_id, who.subject)
+    async def post_replay(dead_letter_id: RowId, who: DeadLetterResolver,
+                          read_model: ReadModelName = None) -> list[dict[str, Any]]:
+        outcomes = await replay_dead_letter(consumer(read_model), dead_letter_id, who.subject)
         return [o.__dict__ for o in outcomes]
 
     @router.post("/dead-letters/{dead_letter_id}/discard", summary="Resolve without effect, with a reason")
-    async def post_discard(dead_letter_id: RowId, body: Replay, who: DeadLetterResolver) -> list[dict[str, Any]]:
-        outcomes = await discard_dead_letter(consumer(), dead_letter_id, who.subject, body.reason or "no reason")
+    async def post_discard(dead_letter_id: RowId, body: Replay, who: DeadLetterResolver,
+                           read_model: ReadModelName = None) -> list[dict[str, Any]]:
+        outcomes = await discard_dead_letter(consumer(read_model), dead_letter_id, who.subject,
+                                             body.reason or "no reason")
         return [o.__dict__ for o in outcomes]
 
     @router.get("/messaging", summary="Outbox backlog, relay and consumer state")
@@ -119,6 +150,7 @@ def dead_letter_router(runtime: Runtime) -> APIRouter:
             "outbox_unsent": row[0], "oldest_unsent": row[1].isoformat() if row[1] else None,
             "relay_leader": bool(runtime.relay and runtime.relay.is_leader),
             "consumer": runtime.consumer.snapshot() if runtime.consumer else None,
+            "read_models": {name: model.snapshot() for name, model in runtime.read_models.items()},
         }
 
     return router
@@ -151,14 +183,24 @@ def build_app(
             instance_id=settings.instance, session_timeout_ms=settings.consumer_session_timeout_ms,
             stall_seconds=settings.consumer_stall_seconds,
         )
+    for model in definition.read_models:
+        rt.read_models[model.name] = MessageConsumer(
+            service=definition.name, sessions=rt.sessions, bootstrap=settings.kafka_bootstrap,
+            group=f"{settings.group}.{model.name}", topics=model.subscribes_to, handlers=model.handlers(rt),
+            max_attempts=settings.handler_max_attempts, fetch_max_wait_ms=settings.fetch_max_wait_ms,
+            max_poll_records=settings.max_poll_records, faults=rt.faults, topic_prefix=settings.topic_prefix,
+            instance_id=f"{settings.instance}.{model.name}", session_timeout_ms=settings.consumer_session_timeout_ms,
+            stall_seconds=settings.consumer_stall_seconds, tables=model.tables,
+        )
     rt.relay = OutboxRelay(
         service=definition.name, database_url=settings.database_url, bootstrap=settings.kafka_bootstrap,
         batch_size=settings.relay_batch_size, sweep_seconds=settings.relay_sweep_seconds,
         publish_timeout=settings.publish_timeout_seconds, faults=rt.faults,
     )
     rt.outbox.on_commit = rt.relay.wake
-    if rt.consumer is not None:
-        rt.consumer.outbox.on_commit = rt.relay.wake
+    for consuming in (rt.consumer, *rt.read_models.values()):
+        if consuming is not None:
+            consuming.outbox.on_commit = rt.relay.wake
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -182,6 +224,9 @@ def build_app(
                 tasks.append(asyncio.create_task(rt.relay.run(), name=f"{definition.name}-relay"))
             if run_consumer and rt.consumer is not None:
                 tasks.append(asyncio.create_task(rt.consumer.run(), name=f"{definition.name}-consumer"))
+            if run_consumer:
+                for name, model in rt.read_models.items():
+                    tasks.append(asyncio.create_task(model.run(), name=f"{definition.name}-{name}-consumer"))
             if definition.on_start is not None:
                 tasks.append(asyncio.create_task(definition.on_start(rt), name=f"{definition.name}-start"))
 
@@ -191,8 +236,9 @@ def build_app(
         finally:
             if rt.relay:
                 rt.relay.stop()
-            if rt.consumer:
-                rt.consumer.stop()
+            for consuming in (rt.consumer, *rt.read_models.values()):
+                if consuming is not None:
+                    consuming.stop()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -212,7 +258,8 @@ def build_app(
         routers=[*definition.routers(rt), dead_letter_router(rt)],
         readiness={"database": db_ready, "migrations": migrations_ready},
         advisory={"broker": broker_ready},
-        liveness={"consumer": rt.consumer.alive} if rt.consumer is not None and run_consumer else None,
+        liveness=({"consumer": rt.consumer.alive} if rt.consumer is not None else {})
+        | {f"{name} consumer": model.alive for name, model in rt.read_models.items()} if run_consumer else None,
         lifespan=lifespan,
     )
     app.state.runtime = rt

@@ -262,8 +262,9 @@ class ServiceHarness:
         await stack.enter_async_context(app.router.lifespan_context(app))
         self._live_instances.add(instance)
         await asyncio.wait_for(runtime.migrated.wait(), timeout=60)
-        if runtime.consumer is not None and consumer:
-            await asyncio.wait_for(runtime.consumer.running.wait(), timeout=60)
+        for consuming in (runtime.consumer, *runtime.read_models.values()) if consumer else ():
+            if consuming is not None:
+                await asyncio.wait_for(consuming.running.wait(), timeout=60)
         service = RunningService(app, runtime, stack, on_stop=lambda: self._live_instances.discard(instance))
         self.running[definition.name] = service
         return service

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from o2c.contracts.topics import Service, events_topic
 from o2c.kit.db import migrations_dir
 from o2c.kit.messaging.consumer import Handler, combine_handlers
-from o2c.kit.service import Runtime, ServiceDefinition
+from o2c.kit.service import ReadModel, Runtime, ServiceDefinition
 from o2c.sales import tracking
 from o2c.sales.adapters.db import metadata
 from o2c.sales.adapters.repository import SqlRepository
@@ -84,9 +84,10 @@ async def run_saga_timer(rt: Runtime) -> None:
 
 
 # --- order tracking (the one screen): a read model beside the use cases -----------------------------------
-# Its handlers run after the coordinator's in the same transaction; it reads every events topic of the chain
-# (sales' own included); its tables live on their own MetaData and Alembic branch ("tracking"); its router
-# also serves the console at /console/.
+# Its own consumer group and transactions (kit ReadModel "tracking": group `<group>.tracking`, tables
+# tracking_inbox / tracking_dead_letter / tracking_parked_key), so a projection failure never rolls back,
+# dead-letters or parks a saga step; it reads every events topic of the chain (sales' own included); its tables
+# live on their own MetaData and Alembic branch ("tracking"); its router also serves the console at /console/.
 
 
 def _routers(rt: Runtime) -> list[APIRouter]:
@@ -94,7 +95,7 @@ def _routers(rt: Runtime) -> list[APIRouter]:
 
 
 def _handlers(rt: Runtime) -> dict[str, Handler]:
-    return combine_handlers(messages.handlers(rt), tracking.handlers(rt), parked.handlers())
+    return combine_handlers(messages.handlers(rt), parked.handlers())
 
 
 def _with_tracking_tables(base: MetaData) -> MetaData:
@@ -126,4 +127,5 @@ DEFINITION = ServiceDefinition(
     description="Customer master, catalog, quotations, sales orders and the order saga coordinator.",
     settings_class=SalesSettings,
     on_start=_background,
+    read_models=[ReadModel("tracking", tracking.handlers, CHAIN_EVENTS)],
 )

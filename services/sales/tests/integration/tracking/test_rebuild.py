@@ -23,11 +23,10 @@ from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.samples import sample
 from o2c.contracts.v1 import credit, sales
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.messaging.schema import TABLES
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.handlers import tracking_of
-from o2c.sales.tracking.rebuild import CHAIN_EVENTS, rebuild
+from o2c.sales.tracking.rebuild import CHAIN_EVENTS, TRACKING_TABLES, rebuild
 from o2c.sales.tracking.tables import tracking_order, tracking_quotation, tracking_shipment, tracking_term
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -59,7 +58,7 @@ async def in_inbox(svc: RunningService, *envelopes: Envelope) -> bool:
     ids = [e.message_id for e in envelopes]
     async with svc.runtime.sessions() as session:
         found = (await session.execute(
-            sa.select(sa.func.count()).select_from(TABLES.inbox).where(TABLES.inbox.c.message_id.in_(ids))
+            sa.select(sa.func.count()).select_from(TRACKING_TABLES.inbox).where(TRACKING_TABLES.inbox.c.message_id.in_(ids))
         )).scalar_one()
     return int(found) == len(set(ids))
 
@@ -137,7 +136,7 @@ async def test_rebuild_brings_back_what_the_live_projection_built(
 
     async def dead_lettered() -> bool:
         async with svc.runtime.sessions() as session:
-            return bool((await session.execute(sa.select(sa.func.count()).select_from(TABLES.dead_letter)))
+            return bool((await session.execute(sa.select(sa.func.count()).select_from(TRACKING_TABLES.dead_letter)))
                         .scalar_one())
 
     await wait_for(dead_lettered, timeout=20, what="the undecodable record dead-lettered")
@@ -323,7 +322,7 @@ async def test_rebuild_of_17000_records_is_measured(harness: ServiceHarness) -> 
     finally:
         await producer.stop()
     records = sum(len(s) for s in stories.values())
-    group = AIOKafkaConsumer(bootstrap_servers=harness.bootstrap, group_id=svc.runtime.settings.group,
+    group = AIOKafkaConsumer(bootstrap_servers=harness.bootstrap, group_id=svc.runtime.settings.group + ".tracking",
                              enable_auto_commit=False)
     await group.start()
     try:

@@ -10,7 +10,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.topics import Service, events_topic
-from o2c.kit.service import ServiceDefinition
+from o2c.kit.service import ReadModel, ServiceDefinition
 from o2c.sales import tracking
 from o2c.sales.adapters.db import metadata as sales_metadata
 from o2c.sales.settings import SalesSettings
@@ -24,8 +24,8 @@ NOW = scenario.at(3, 6, 30)  # 3 May 2026, 12:00 IST: the tracking tests' clock
 
 TRACKING_ONLY = ServiceDefinition(
     name="sales", title="sales (tracking only)", http_port=8101, metadata=sales_metadata,
-    versions_dir=SALES_VERSIONS, routers=lambda rt: [tracking.router(rt)], handlers=tracking.handlers,
-    subscribes_to=CHAIN_EVENTS, settings_class=SalesSettings,
+    versions_dir=SALES_VERSIONS, routers=lambda rt: [tracking.router(rt)], settings_class=SalesSettings,
+    read_models=[ReadModel("tracking", tracking.handlers, CHAIN_EVENTS)],
 )
 
 

@@ -37,7 +37,7 @@ from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
 from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.messaging.outbox import Outbox
 from o2c.kit.messaging.parking import parked_notice
-from o2c.kit.messaging.schema import TABLES
+from o2c.kit.messaging.schema import TABLES, MessagingTables
 from o2c.kit.telemetry import (
     CONSUMER_LAG,
     CONSUMER_LAST_COMMIT,
@@ -69,6 +69,15 @@ class MessageContext:
     offset: int
     outbox: Outbox
     session: AsyncSession
+    batched: bool = False
+    """True when the record runs in its batch's shared transaction (no savepoint of its own): a handler may then
+    leave work to the batch's end with `defer` (e.g. a view folded from several records, written once)."""
+
+    def defer(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` once, after the batch's last record and before its commit (only when `batched`; a failure
+        there redoes the batch record by record, unbatched)."""
+        assert self.batched, "defer only in a batched transaction"
+        self.session.info.setdefault(_DEFERRED, {}).setdefault(name, work)
 
     async def publish(self, message: Message, *, correlation_id: str | None = None) -> Envelope:
         """Publish a consequence of this message: same correlation, caused by it, in the same transaction."""
@@ -79,6 +88,7 @@ class MessageContext:
 
 
 Handler = Callable[[Message, MessageContext], Awaitable[None]]
+_DEFERRED = "o2c.consumer.deferred"
 
 
 def combine_handlers(*maps: Mapping[str, Handler]) -> dict[str, Handler]:
@@ -143,12 +153,13 @@ class _Membership(ConsumerRebalanceListener):  # type: ignore[misc]
         self.owner._forget_lag(self.owner._lag_partitions() - set(assigned))
 
 
-_CLAIM_INBOX = text(
-    'INSERT INTO inbox (message_id, topic, partition, "offset", type) '
-    "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:topics AS text[]), CAST(:partitions AS int[]), "
-    "CAST(:offsets AS bigint[]), CAST(:types AS text[])) "
-    "ON CONFLICT (message_id) DO NOTHING RETURNING message_id"
-)
+def _claim_inbox(inbox: str) -> Any:
+    return text(
+        f'INSERT INTO {inbox} (message_id, topic, partition, "offset", type) '
+        "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:topics AS text[]), CAST(:partitions AS int[]), "
+        "CAST(:offsets AS bigint[]), CAST(:types AS text[])) "
+        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id"
+    )
 
 
 Work = list[tuple[TopicPartition, list[ConsumerRecord[bytes, bytes]]]]
@@ -201,8 +212,12 @@ class MessageConsumer:
         instance_id: str | None = None,
         session_timeout_ms: int = 10_000,
         stall_seconds: float = 60.0,
+        tables: MessagingTables = TABLES,
     ) -> None:
         self.service = service
+        self.tables = tables
+        """This group's inbox, dead letters and parked keys (a read model's group has its own)."""
+        self._claim = _claim_inbox(tables.inbox.name)
         self.topic_prefix = topic_prefix
         self.sessions = sessions
         self.bootstrap = bootstrap
@@ -495,7 +510,7 @@ class MessageConsumer:
         if ours:
             # One round trip claims every new id; a redelivered or doubled id comes back empty-handed.
             # Arrays keep the statement's text constant, so it is prepared once, whatever the batch size.
-            result = await (await session.connection()).execute(_CLAIM_INBOX, {
+            result = await (await session.connection()).execute(self._claim, {
                 "ids": [d.envelope.message_id for d in ours if d.envelope is not None],
                 "topics": [d.record.topic for d in ours], "partitions": [d.record.partition for d in ours],
                 "offsets": [d.record.offset for d in ours],
@@ -521,7 +536,7 @@ class MessageConsumer:
                 continue
             if not isolate:
                 try:
-                    await self._invoke(session, item)
+                    await self._invoke(session, item, batched=True)
                 except Exception as exc:
                     if is_transient(exc):
                         raise
@@ -555,12 +570,20 @@ class MessageConsumer:
                 await self.dead_letter(session, item, f"{type(failure).__name__}: {failure}",
                                        type(failure).__name__, attempts=self.max_attempts)
                 parked.add((item.record.topic, env.key))
+        deferred: dict[str, Callable[[], Awaitable[None]]] = session.info.pop(_DEFERRED, {})
+        for work in deferred.values():
+            try:
+                await work()
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                raise _Rollback() from exc
 
-    async def _invoke(self, session: AsyncSession, item: _Decoded) -> None:
+    async def _invoke(self, session: AsyncSession, item: _Decoded, *, batched: bool = False) -> None:
         env, message, record = item.envelope, item.message, item.record
         assert env is not None and message is not None
         handler = self.handlers[env.type]
-        ctx = MessageContext(env, record.topic, record.partition, record.offset, self.outbox, session)
+        ctx = MessageContext(env, record.topic, record.partition, record.offset, self.outbox, session, batched)
         started = time.perf_counter()
         with tracer("o2c.consumer").start_as_current_span(
             f"handle {env.type}", context=context_from_headers(item.headers), kind=trace.SpanKind.CONSUMER,
@@ -577,7 +600,7 @@ class MessageConsumer:
         keys = {(d.record.topic, d.envelope.key) for d in batch if d.envelope is not None}
         if not keys:
             return set()
-        pk = TABLES.parked_key
+        pk = self.tables.parked_key
         rows = await session.execute(
             select(pk.c.topic, pk.c.key).where(pk.c.key.in_({k for _, k in keys}))
         )
@@ -588,7 +611,7 @@ class MessageConsumer:
         status: str = "open",
     ) -> None:
         record, env = item.record, item.envelope
-        dl = TABLES.dead_letter
+        dl = self.tables.dead_letter
         result = await session.execute(
             pg_insert(dl).values(
                 message_id=str(env.message_id) if env else None, topic=record.topic, partition=record.partition,
@@ -602,10 +625,11 @@ class MessageConsumer:
             return  # this position was dead-lettered already (redelivery after a crash)
         if status == "open" and env is not None:
             parked = await session.execute(
-                pg_insert(TABLES.parked_key).values(topic=record.topic, key=env.key, dead_letter_id=dead_letter_id)
-                .on_conflict_do_nothing().returning(TABLES.parked_key.c.key)
+                pg_insert(self.tables.parked_key).values(topic=record.topic, key=env.key, dead_letter_id=dead_letter_id)
+                .on_conflict_do_nothing().returning(self.tables.parked_key.c.key)
             )
-            if parked.scalar_one_or_none() is not None:
+            # A read model's parked key holds only its view, never the order: the service tells nobody.
+            if parked.scalar_one_or_none() is not None and not self.tables.prefix:
                 await self.announce_parked(session, env, record.topic, dead_letter_id, reason)
         await self.outbox.add_bytes(
             session, topic=self.topic_prefix + deadletter_topic(self.service), key=env.key if env else None,

@@ -14,7 +14,7 @@ from aiokafka import ConsumerRecord
 from o2c.kit.messaging.consumer import MessageConsumer, _Decoded
 from o2c.kit.messaging.errors import is_transient
 from o2c.kit.messaging.parking import parked_notice, released_notice
-from o2c.kit.messaging.schema import TABLES
+from o2c.kit.messaging.schema import TABLES, MessagingTables
 from o2c.kit.problems import Conflict, NotFound
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,10 +40,11 @@ def _as_record(row: Any) -> ConsumerRecord[bytes, bytes]:
 async def list_dead_letters(
     session: AsyncSession, status: str | None = "open", limit: int = 100, *, topic: str | None = None,
     partition: int | None = None, offset: int | None = None, message_id: str | None = None,
+    tables: MessagingTables = TABLES,
 ) -> list[dict[str, Any]]:
     """Newest last; narrowed to one record by its position or message id when given (the SRE's group of one
     record's dead letters across services)."""
-    dl = TABLES.dead_letter
+    dl = tables.dead_letter
     query = select(
         dl.c.id, dl.c.message_id, dl.c.topic, dl.c.partition, dl.c.offset, dl.c.key, dl.c.type, dl.c.reason,
         dl.c.error_class, dl.c.attempts, dl.c.status, dl.c.failed_at, dl.c.resolved_at, dl.c.resolved_by,
@@ -71,7 +72,7 @@ async def discard_dead_letter(
     consumer: MessageConsumer, dead_letter_id: int, actor: str, reason: str
 ) -> list[ReplayOutcome]:
     """A person decides a dead letter needs no effect; the key's held followers then run in order."""
-    dl = TABLES.dead_letter
+    dl = consumer.tables.dead_letter
     row = await _open_row(consumer, dead_letter_id)
     async with consumer.sessions() as session, session.begin():
         await session.execute(
@@ -84,7 +85,7 @@ async def discard_dead_letter(
 
 
 async def _open_row(consumer: MessageConsumer, dead_letter_id: int) -> Any:
-    dl = TABLES.dead_letter
+    dl = consumer.tables.dead_letter
     async with consumer.sessions() as session:
         row = (await session.execute(select(dl).where(dl.c.id == dead_letter_id))).one_or_none()
     if row is None:
@@ -96,11 +97,11 @@ async def _open_row(consumer: MessageConsumer, dead_letter_id: int) -> Any:
 
 async def _release_followers(consumer: MessageConsumer, head: Any, actor: str,
                              resolution: str = "replayed") -> list[ReplayOutcome]:
-    dl, pk = TABLES.dead_letter, TABLES.parked_key
+    dl, pk = consumer.tables.dead_letter, consumer.tables.parked_key
     async with consumer.sessions() as session, session.begin():
         released = await session.execute(delete(pk).where(pk.c.topic == head.topic, pk.c.key == head.key,
                                                           pk.c.dead_letter_id == head.id).returning(pk.c.key))
-        if released.scalar_one_or_none() is not None:
+        if released.scalar_one_or_none() is not None and not consumer.tables.prefix:  # a read model tells nobody
             notice = released_notice(consumer.service, key=head.key, topic=head.topic.removeprefix(
                 consumer.topic_prefix), dead_letter_id=head.id, resolution=resolution)
             if notice is not None:
@@ -123,14 +124,14 @@ async def _release_followers(consumer: MessageConsumer, head: Any, actor: str,
                 notice = parked_notice(consumer.service, key=head.key, topic=head.topic.removeprefix(
                     consumer.topic_prefix), dead_letter_id=follower.id, message_type=follower.type,
                     reason=outcome.detail)
-                if notice is not None:
+                if notice is not None and not consumer.tables.prefix:
                     await consumer.outbox.add(session, notice, correlation_id=head.key)
             break
     return outcomes
 
 
 async def _replay_one(consumer: MessageConsumer, row: Any, actor: str) -> ReplayOutcome:
-    dl = TABLES.dead_letter
+    dl = consumer.tables.dead_letter
     item: _Decoded = consumer._decode(_as_record(row))
     if item.envelope is None or item.message is None:
         return ReplayOutcome(row.id, "failed", item.error or "no handler for this message type")

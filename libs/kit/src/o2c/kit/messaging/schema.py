@@ -12,7 +12,11 @@ OUTBOX_CHANNEL = "o2c_outbox"
 
 def messaging_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
     """Declare the kit's tables on a service's metadata (so Alembic and repositories see them)."""
-    outbox = sa.Table(
+    return {"outbox": _outbox(metadata), **consumer_tables(metadata)}
+
+
+def _outbox(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
         "outbox", metadata,
         # The bigserial id is the publish order: one relay publishes in id order, so per-key order holds.
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -28,8 +32,14 @@ def messaging_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("last_error", sa.Text),
         sa.Index("outbox_unsent", "id", postgresql_where=sa.text("published_at IS NULL")),
     )
+
+
+def consumer_tables(metadata: sa.MetaData, prefix: str = "") -> dict[str, sa.Table]:
+    """One consumer group's inbox, dead letters and parked keys. A second group in the same database (a read
+    model beside the use cases) has its own, under a prefix: both claim the same message ids, and a failure of
+    one never parks or dead-letters the other's messages."""
     inbox = sa.Table(
-        "inbox", metadata,
+        f"{prefix}inbox", metadata,
         sa.Column("message_id", UUID(as_uuid=True), primary_key=True),
         sa.Column("topic", sa.Text, nullable=False),
         sa.Column("partition", sa.Integer, nullable=False),
@@ -38,7 +48,7 @@ def messaging_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     dead_letter = sa.Table(
-        "dead_letter", metadata,
+        f"{prefix}dead_letter", metadata,
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
         sa.Column("message_id", sa.Text),
         sa.Column("topic", sa.Text, nullable=False),
@@ -56,16 +66,16 @@ def messaging_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("resolved_at", sa.DateTime(timezone=True)),
         sa.Column("resolved_by", sa.Text),
-        sa.UniqueConstraint("topic", "partition", "offset", name="dead_letter_position"),
+        sa.UniqueConstraint("topic", "partition", "offset", name=f"{prefix}dead_letter_position"),
     )
     parked_key = sa.Table(
-        "parked_key", metadata,
+        f"{prefix}parked_key", metadata,
         sa.Column("topic", sa.Text, primary_key=True),
         sa.Column("key", sa.Text, primary_key=True),
         sa.Column("dead_letter_id", sa.BigInteger, nullable=False),
         sa.Column("parked_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
-    return {"outbox": outbox, "inbox": inbox, "dead_letter": dead_letter, "parked_key": parked_key}
+    return {"inbox": inbox, "dead_letter": dead_letter, "parked_key": parked_key}
 
 
 # Outbox rows used to wake the relay with a trigger calling pg_notify. PostgreSQL serialises the commits of
@@ -87,11 +97,21 @@ def create_messaging_tables(op: Any) -> None:
         table.create(bind)
 
 
-class MessagingTables:
-    """The tables as seen by the kit's own code, bound to a private metadata."""
+def create_consumer_tables(op: Any, prefix: str) -> None:
+    """A further consumer group's tables (`op` is alembic.op)."""
+    bind = op.get_bind()
+    for table in consumer_tables(sa.MetaData(), prefix).values():
+        table.create(bind)
 
-    def __init__(self) -> None:
-        t = messaging_tables(sa.MetaData())
+
+class MessagingTables:
+    """The tables as seen by the kit's own code, bound to a private metadata (`prefix`: another consumer
+    group's inbox, dead letters and parked keys; the outbox is the service's one)."""
+
+    def __init__(self, prefix: str = "") -> None:
+        metadata = sa.MetaData()
+        t = {"outbox": _outbox(metadata), **consumer_tables(metadata, prefix)}
+        self.prefix = prefix
         self.outbox, self.inbox, self.dead_letter, self.parked_key = (
             t["outbox"], t["inbox"], t["dead_letter"], t["parked_key"],
         )

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,13 +114,44 @@ def _mark_dirty(tracking: Tracking, session: AsyncSession, order_id: str, occurr
     state["occurred"].setdefault(order_id, occurred)
 
 
-async def fold(tracking: Tracking, session: AsyncSession, order_id: str, change: Any, occurred: datetime) -> None:
-    view, version = await store.load_for_update(session, order_id)
-    old_terms = domain.search_terms(view) if version else None
-    change(view)
-    domain.derive(view, tracking.now(), tracking.lead_times)
-    await store.save(session, view, version, tracking.now(), old_terms)
+_PENDING = "o2c.tracking.pending"
+
+
+@dataclass
+class _Pending:
+    """An order's view loaded (and locked) once in a batch's transaction, folded by each of its records there,
+    and written once at the batch's end: ten PickConfirmed of one pick list cost one read and one write."""
+
+    view: domain.View
+    version: int
+    old_terms: list[tuple[str, str]] | None
+
+
+async def fold(tracking: Tracking, ctx: MessageContext, order_id: str, change: Any, occurred: datetime) -> None:
+    session = ctx.session
+    pending: dict[str, _Pending] | None = session.info.get(_PENDING) if ctx.batched else None
+    entry = pending.get(order_id) if pending is not None else None
+    if entry is None:
+        view, version = await store.load_for_update(session, order_id)
+        entry = _Pending(view, version, domain.search_terms(view) if version else None)
+    change(entry.view)
+    domain.derive(entry.view, tracking.now(), tracking.lead_times)
+    if ctx.batched:
+        if pending is None:
+            session.info[_PENDING] = pending = {}
+            ctx.defer("tracking", lambda: write_pending(tracking, session))
+        pending[order_id] = entry
+    else:  # in a savepoint of its own (a batch redone record by record): written now
+        await store.save(session, entry.view, entry.version, tracking.now(), entry.old_terms)
     _mark_dirty(tracking, session, order_id, occurred)
+
+
+async def write_pending(tracking: Tracking, session: AsyncSession) -> None:
+    """The batch's folded views, each written once (in order id order)."""
+    pending: dict[str, _Pending] = session.info.pop(_PENDING, {})
+    for order_id in sorted(pending):
+        entry = pending[order_id]
+        await store.save(session, entry.view, entry.version, tracking.now(), entry.old_terms)
 
 
 def handlers(rt: Runtime) -> dict[str, Handler]:
@@ -139,23 +171,24 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
             if quotation is not None:
                 domain.apply_quotation(view, sales.QuotationIssued.model_validate(quotation))
 
-        await fold(tracking, ctx.session, order_id, change, ctx.envelope.occurred_at)
+        await fold(tracking, ctx, order_id, change, ctx.envelope.occurred_at)
         log.debug("tracking %s %s in %.1f ms", message.TYPE, order_id, (time.perf_counter() - started) * 1000)
 
     async def on_payment(message: Message, ctx: MessageContext) -> None:
         assert isinstance(message, credit.PaymentReceived)
         for order_id in sorted({a.order_id for a in message.allocations}):
-            await fold(tracking, ctx.session, order_id, lambda v: domain.apply(v, message),
+            await fold(tracking, ctx, order_id, lambda v: domain.apply(v, message),
                        ctx.envelope.occurred_at)
 
     async def on_quotation(message: Message, ctx: MessageContext) -> None:
         assert isinstance(message, sales.QuotationIssued)
         await store.lock_quotation(ctx.session, message.quotation_id)
+        await write_pending(tracking, ctx.session)  # an order of this batch not yet written must be found below
         await store.save_quotation(ctx.session, message.quotation_id, message.quotation_no, message.customer_id,
                                    message.model_dump(mode="json"))
         # The order may have arrived first (another partition): link it now.
         for order_id in await store.orders_of_quotation(ctx.session, message.quotation_id):
-            await fold(tracking, ctx.session, order_id, lambda v: domain.apply_quotation(v, message),
+            await fold(tracking, ctx, order_id, lambda v: domain.apply_quotation(v, message),
                        ctx.envelope.occurred_at)
 
     out: dict[str, Handler] = {cls.TYPE: on_order for cls in domain.ORDER_MESSAGES}

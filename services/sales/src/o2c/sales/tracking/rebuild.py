@@ -48,13 +48,16 @@ from o2c.contracts.topics import Service, events_topic
 from o2c.contracts.v1 import credit, sales
 from o2c.kit.messaging.errors import is_transient
 from o2c.kit.messaging.kafka_security import kafka_client_options
-from o2c.kit.messaging.schema import TABLES
+from o2c.kit.messaging.schema import MessagingTables
 from o2c.kit.service import Runtime
 from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.handlers import Tracking, tracking_of
 from o2c.sales.tracking.tables import tracking_order, tracking_quotation, tracking_shipment, tracking_term
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+
+TRACKING_TABLES = MessagingTables(prefix="tracking_")
+"""The live projection's tables (kit ReadModel "tracking"); its consumer group is sales' group + ".tracking"."""
 
 log = logging.getLogger("o2c.sales.tracking.rebuild")
 
@@ -326,7 +329,7 @@ class _Reader:
 async def _handled_ids(session: AsyncSession, candidates: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     ids = list(candidates)
     found: set[uuid.UUID] = set()
-    inbox = TABLES.inbox
+    inbox = TRACKING_TABLES.inbox
     for i in range(0, len(ids), 5000):
         rows = await session.execute(sa.select(inbox.c.message_id).where(inbox.c.message_id.in_(ids[i:i + 5000])))
         found.update(uuid.UUID(str(r[0])) for r in rows)
@@ -334,7 +337,7 @@ async def _handled_ids(session: AsyncSession, candidates: Iterable[uuid.UUID]) -
 
 
 async def _held_positions(session: AsyncSession) -> set[Position]:
-    dl = TABLES.dead_letter
+    dl = TRACKING_TABLES.dead_letter
     rows = await session.execute(
         sa.select(dl.c.topic, dl.c.partition, dl.c.offset).where(dl.c.status != "replayed")
     )
@@ -496,7 +499,7 @@ async def _cut_over(rt: Runtime, reader: _Reader, report: RebuildReport, draft: 
         await reader.read_to(ends)
         report.tail_records += report.records_read - read_before
         records, report.doubles = unique(reader.records)
-        kept, report.left_to_live = await _folded_live(session, reader, records, ends, settings.group)
+        kept, report.left_to_live = await _folded_live(session, reader, records, ends, settings.group + ".tracking")
         folded = _fold_all(kept, at, tracking.lead_times, previous=draft)
         gone = await _replace_tables(session, folded)
     report.lock_seconds = time.perf_counter() - locked
@@ -541,7 +544,7 @@ async def rebuild(rt: Runtime, *, topics: Sequence[str] = CHAIN_EVENTS, now: dat
         records, _ = unique(reader.records)
         # What the live consumer has folded by now: usually all of it, and then the cut-over reuses this fold.
         async with rt.sessions() as session:
-            kept, _ = await _folded_live(session, reader, records, snapshot_ends, settings.group)
+            kept, _ = await _folded_live(session, reader, records, snapshot_ends, settings.group + ".tracking")
         draft = _fold_all(kept, at, tracking.lead_times)
         if after_snapshot is not None:
             await after_snapshot()

@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from o2c.kit.messaging.schema import consumer_tables
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = sa.MetaData()
+
+# The projection's own consumer group keeps its own inbox, dead letters and parked keys (kit ReadModel).
+consumer_tables(metadata, "tracking_")
 
 _TS = sa.DateTime(timezone=True)
 
