@@ -525,3 +525,39 @@ async def test_pending_irn_keeps_the_gate_closed_and_waiting_for_names_it(repo: 
     with pytest.raises(GateClosed, match="not registered yet"):
         await use_cases.gate_out(repo, sent, "shp-1", "guard", NOW, allow)
     assert not sent.of(v1.ShipmentDispatched)
+
+
+# --- a whole pick list in one request (issue 15) ----------------------------------------------------------------
+
+WHOLE = {1: use_cases.PickInput(Decimal(40), "A-2-3"),
+         2: use_cases.PickInput(Decimal(470), "A-10-1", short_reason=ShortReason.BIN_SHORT),
+         3: use_cases.PickInput(Decimal(60), "B-10-1")}
+
+
+async def test_a_whole_pick_list_is_one_message_telling_what_each_line_would(repo: FakeShipments, sent: Sent) -> None:
+    await released(repo, sent)
+    await use_cases.capture_dispatch_details(repo, sent, "shp-1", DETAILS, NOW, allow)
+    await use_cases.confirm_pick_list(repo, sent, "pl-shp-1", WHOLE, "p1", NOW, allow)
+    [whole] = sent.of(v1.PickListConfirmed)
+    assert not sent.of(v1.PickConfirmed)
+    one_by_one_repo, one_by_one = FakeShipments(), Sent()
+    await released(one_by_one_repo, one_by_one)
+    await pick_all(one_by_one_repo, one_by_one, short_soap=10)
+    assert whole.per_line() == one_by_one.of(v1.PickConfirmed)
+    [ready] = sent.of(v1.ShipmentReady)
+    assert {line.line_no: line.quantity.value for line in ready.lines} == {1: Decimal(100), 2: Decimal(470)}
+
+
+async def test_a_whole_pick_list_needs_every_open_line_and_repeats_none(repo: FakeShipments, sent: Sent) -> None:
+    await released(repo, sent)
+    with pytest.raises(InvalidValue, match="missing line"):
+        await use_cases.confirm_pick_list(repo, sent, "pl-shp-1", {1: WHOLE[1], 3: WHOLE[3]}, "p1", NOW, allow)
+    assert not sent.of(v1.PickListConfirmed)
+    record = await repo.get("shp-1")
+    assert record is not None and all(line.confirmation is None for line in record.shipment.pick_list.lines)
+    await use_cases.confirm_pick(repo, sent, "pl-shp-1", 1, WHOLE[1], "p1", NOW, allow)
+    await use_cases.confirm_pick_list(repo, sent, "pl-shp-1", WHOLE, "p1", NOW, allow)  # line 1 again: no change
+    [whole] = sent.of(v1.PickListConfirmed)
+    assert [(line.line_no, line.picked.value) for line in whole.lines] == [(2, Decimal(470)), (1, Decimal(60))]
+    await use_cases.confirm_pick_list(repo, sent, "pl-shp-1", WHOLE, "p1", NOW, allow)  # all confirmed: nothing
+    assert len(sent.of(v1.PickListConfirmed)) == 1 and len(sent.of(v1.PickConfirmed)) == 1

@@ -615,6 +615,20 @@ _ALL: list[Message] = [
         picked_by="usr-picker-7",
         confirmed_at=_at(3, 5, 40),
     ),
+    dispatch.PickListConfirmed(
+        order_id=ORDER_ID,
+        shipment_id=SHIPMENT_ID,
+        pick_list_id="pl-9001",
+        lines=[
+            dispatch.ConfirmedPickLine(line_no=1, item_code="TEA-500G", requested=_pcs(100), picked=_pcs(100),
+                                       short=_pcs(0), batches=[TEA_BATCH]),
+            dispatch.ConfirmedPickLine(line_no=2, item_code="SOAP-100G", requested=_pcs(480), picked=_pcs(460),
+                                       short=_pcs(20), short_reason="carton damaged", short_bins=["C-11-1"],
+                                       batches=[SOAP_BIN.model_copy(update={"quantity": _pcs(460)})]),
+        ],
+        picked_by="usr-picker-7",
+        confirmed_at=_at(3, 5, 40),
+    ),
     dispatch.ShipmentReady(
         **{
             k: v for k, v in _ORDER.items() if k not in {"order_date", "quotation_id", "lines", "totals", "ship_policy"}

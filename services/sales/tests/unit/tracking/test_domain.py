@@ -144,3 +144,23 @@ def test_a_proprietor_is_found_and_shown_by_the_trade_name() -> None:
     assert {"Ketan Sunil Chavan", "Shree Swami Samarth Engineering"} <= names
     # A company whose bill-to carries its own name has no separate trade name.
     assert project([confirmed])["customer"]["trade_name"] is None
+
+
+def test_a_whole_pick_list_folds_as_its_lines_with_one_step() -> None:
+    from o2c.contracts.v1 import dispatch
+
+    one_by_one = story()
+    picks = [i for i, m in enumerate(one_by_one) if isinstance(m, dispatch.PickConfirmed)]
+    lines = [one_by_one[i] for i in picks]
+    first = lines[0]
+    whole = dispatch.PickListConfirmed(
+        order_id=first.order_id, shipment_id=first.shipment_id, pick_list_id=first.pick_list_id,
+        lines=[dispatch.ConfirmedPickLine(**{k: getattr(m, k) for k in dispatch.ConfirmedPickLine.model_fields})
+               for m in lines], picked_by=first.picked_by, confirmed_at=lines[-1].confirmed_at)
+    together = [*one_by_one[:picks[0]], whole, *one_by_one[picks[-1] + 1:]]
+    a, b = project(one_by_one), project(together)
+    assert a["shipments"] == b["shipments"] and a["exceptions"] == b["exceptions"]
+    assert a["backorders"] == b["backorders"] and a["status"] == b["status"]
+    assert len(b["steps"]) == len(a["steps"]) - 1
+    [step] = [s for s in b["steps"] if s["kind"] == "pick_confirmed"]
+    assert step["title"] == "2 lines picked" and step["detail"] == "1 short"

@@ -80,6 +80,42 @@ class PickConfirmed(Message):
     confirmed_at: AwareDatetime
 
 
+class ConfirmedPickLine(Part):
+    """One line of a pick list as a PickConfirmed tells it (without the list's ids, picker and time)."""
+
+    line_no: int = Field(ge=1)
+    item_code: str
+    requested: Quantity
+    picked: Quantity
+    short: Quantity = Field(description="requested − picked; zero when the line is complete")
+    short_reason: str | None = None
+    short_bins: list[str] = Field(default_factory=list, description="Bins found short")
+    batches: list[BatchAllocation] = Field(default_factory=list, description="What was actually picked")
+
+
+class PickListConfirmed(Message):
+    """A picker confirmed a whole pick list in one request: every line not confirmed before, each as one
+    PickConfirmed would tell it (a short line with its reason and bins). Consumers treat it as those
+    PickConfirmed in line order (`per_line`); lines confirmed one by one earlier are not repeated."""
+
+    TYPE: ClassVar[str] = "PickListConfirmed"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES, Service.INVENTORY)
+
+    order_id: str
+    shipment_id: str
+    pick_list_id: str
+    lines: list[ConfirmedPickLine] = Field(min_length=1)
+    picked_by: str
+    confirmed_at: AwareDatetime
+
+    def per_line(self) -> list[PickConfirmed]:
+        return [PickConfirmed(order_id=self.order_id, shipment_id=self.shipment_id, pick_list_id=self.pick_list_id,
+                              picked_by=self.picked_by, confirmed_at=self.confirmed_at,
+                              **{name: getattr(line, name) for name in ConfirmedPickLine.model_fields})
+                for line in self.lines]
+
+
 class ReadyLine(ShipmentLine):
     """A shipment line as picked: `quantity` is the confirmed (picked) quantity, `allocations` the batches
     picked; `discount` still refers to `released_quantity` (invoicing pro-rates it)."""

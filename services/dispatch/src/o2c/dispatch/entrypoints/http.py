@@ -34,7 +34,7 @@ from o2c.kit.policy import allow, warehouse_scope
 from o2c.kit.problems import PROBLEM_BASE, Conflict, NotFound, Problem, field_error
 from o2c.kit.scope import ensure_customer_visible, visible_customer_ids, visible_customers
 from o2c.kit.service import Runtime
-from pydantic import Field
+from pydantic import Field, field_validator
 
 # Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
 Picker = Annotated[Principal, Depends(allow("dispatch.pick.confirm"))]
@@ -50,6 +50,23 @@ class PickConfirmation(RequestModel):
     batch_no: str | None = Field(default=None, max_length=40, description="Batch scanned; must be the listed one")
     short_reason: ShortReason | None = Field(default=None, description="Required when picked < listed")
     note: str = Field(default="", max_length=200)
+
+
+class PickListLineConfirmation(PickConfirmation):
+    line_no: int = Field(ge=1, le=10_000, description="Pick list line (as listed)")
+
+
+class PickListConfirmation(RequestModel):
+    lines: list[PickListLineConfirmation] = Field(
+        min_length=1, max_length=1000,
+        description="Every line not confirmed yet (lines confirmed before may be repeated), each once")
+
+    @field_validator("lines")
+    @classmethod
+    def each_line_once(cls, lines: list[PickListLineConfirmation]) -> list[PickListLineConfirmation]:
+        if len({line.line_no for line in lines}) != len(lines):
+            raise ValueError("a line is confirmed twice")
+        return lines
 
 
 class TransportBody(RequestModel):
@@ -180,6 +197,16 @@ def router(rt: Runtime) -> APIRouter:
                 use_cases.PickInput(body.picked, body.bin_code, body.batch_no, body.short_reason, body.note),
                 who.subject, now(), _scope(who),
             )
+        return pick_list_view(record)
+
+    @api.post("/pick-lists/{pick_list_id}/confirm",
+              summary="Confirm a whole pick list in one request (every open line; short lines need a reason)")
+    async def confirm_pick_list(pick_list_id: str, body: PickListConfirmation, who: Picker) -> dict[str, Any]:
+        picks = {line.line_no: use_cases.PickInput(line.picked, line.bin_code, line.batch_no, line.short_reason,
+                                                   line.note) for line in body.lines}
+        async with unit() as repo:
+            record = await use_cases.confirm_pick_list(repo, publisher(repo), pick_list_id, picks, who.subject,
+                                                       now(), _scope(who))
         return pick_list_view(record)
 
     # --- shipments ---------------------------------------------------------------------------

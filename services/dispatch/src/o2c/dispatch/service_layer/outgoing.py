@@ -69,6 +69,17 @@ def pick_confirmed(record: ShipmentRecord, line: PickLine) -> v1.PickConfirmed:
     )
 
 
+def pick_list_confirmed(lines: list[v1.PickConfirmed]) -> v1.PickListConfirmed:
+    """The lines of one pick list confirmed in one request, as one message."""
+    first = lines[0]
+    return v1.PickListConfirmed(
+        order_id=first.order_id, shipment_id=first.shipment_id, pick_list_id=first.pick_list_id,
+        lines=[v1.ConfirmedPickLine(**{name: getattr(line, name) for name in v1.ConfirmedPickLine.model_fields})
+               for line in lines],
+        picked_by=first.picked_by, confirmed_at=first.confirmed_at,
+    )
+
+
 def shipment_ready(record: ShipmentRecord, at: datetime) -> v1.ShipmentReady:
     """Every fact of the tax invoice and the e-way bill: picked quantities and batches per line, the
     commercial facts of the release, the vehicle and transport document."""

@@ -124,6 +124,47 @@ async def confirm_pick(repo: ShipmentRepository, publish: Publish, pick_list_id:
     return record
 
 
+async def confirm_pick_list(repo: ShipmentRepository, publish: Publish, pick_list_id: str,
+                            picks: dict[int, PickInput], picked_by: str, now: datetime, authorise: Authorise
+                            ) -> ShipmentRecord:
+    """A picker confirms a whole pick list in one request: every line not confirmed yet must be in `picks`
+    (lines confirmed before may be repeated, as one by one). One PickListConfirmed tells the lines newly
+    confirmed; each short line is handed on as in `confirm_pick`."""
+    record = await repo.get_by_pick_list(pick_list_id, for_update=True)
+    if record is None:
+        raise UnknownShipment("pick list", pick_list_id)
+    authorise(record.warehouse_id)
+    shipment, before = record.shipment, record.shipment.status
+    for line_no in picks:
+        shipment.pick_list.line(line_no)  # an unknown line is refused before anything changes
+    missing = [line.pick_line_no for line in shipment.pick_list.lines
+               if line.confirmation is None and line.pick_line_no not in picks]
+    if missing:
+        raise InvalidValue("lines", f"every open line of the pick list is needed; missing line(s) "
+                                    f"{', '.join(map(str, missing))}")
+    confirmed = []
+    for line_no, pick in sorted(picks.items()):
+        if shipment.pick_list.line(line_no).confirmation is not None:
+            shipment.confirm_pick(line_no, pick.picked, picked_by, now, bin_code=pick.bin_code,
+                                  batch_no=pick.batch_no, reason=pick.short_reason, note=pick.note)
+            continue  # confirmed before: the same answer again changes nothing (a different one is refused)
+        confirmation = shipment.confirm_pick(line_no, pick.picked, picked_by, now, bin_code=pick.bin_code,
+                                             batch_no=pick.batch_no, reason=pick.short_reason, note=pick.note)
+        if confirmation.short > 0:
+            shipment.accept_shortfall(line_no)
+        confirmed.append(outgoing.pick_confirmed(record, shipment.pick_list.line(line_no)))
+    if not confirmed:
+        return record
+    await publish(outgoing.pick_list_confirmed(confirmed))
+    if shipment.pick_list.is_complete and not shipment.has_goods:
+        cancellation = shipment.cancel(now, "nothing picked: every line short")
+        await publish(outgoing.pick_list_cancelled(record.order_id, record.shipment_id, record.pick_list_id, None,
+                                                   cancellation, {}, now))
+    await repo.save(record)
+    await _ready_if_now_ready(record, before, publish, now)
+    return record
+
+
 # --- vehicle -----------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from o2c.contracts.envelope import Message
-from o2c.contracts.v1.dispatch import PickConfirmed, ShipmentDispatched
+from o2c.contracts.v1.dispatch import PickConfirmed, PickListConfirmed, ShipmentDispatched
 from o2c.contracts.v1.sales import (
     ItemCreated,
     ItemUpdated,
@@ -75,6 +75,11 @@ async def on_pick_confirmed(message: PickConfirmed, ctx: MessageContext) -> None
         await orders.correct_short_pick(ctx.session, message)
 
 
+async def on_pick_list_confirmed(message: PickListConfirmed, ctx: MessageContext) -> None:
+    for line in message.per_line():  # as the lines' PickConfirmed, in line order
+        await on_pick_confirmed(line, ctx)
+
+
 async def on_return_authorised(message: ReturnAuthorised, ctx: MessageContext) -> None:
     await stock.note_return(ctx.session, message)
 
@@ -92,5 +97,6 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
         "ReserveStock": _guarded(on_reserve),
         "ShipmentDispatched": _guarded(on_dispatched),
         "PickConfirmed": _guarded(on_pick_confirmed),
+        "PickListConfirmed": _guarded(on_pick_list_confirmed),
         "ReturnAuthorised": _guarded(on_return_authorised),
     }

@@ -90,7 +90,7 @@ _CREDIT = {
 HANDLED_TYPES = (
     "CreditApproved", "CreditHeld", "CreditSanctioned", "CreditRejected", "CreditExposureReleased",
     "StockReserved", "StockPartiallyReserved", "StockReservationFailed", "ReservationReleased", "BackorderFilled",
-    "PickConfirmed", "ShipmentDispatched", "PickListCancelled", "PickListCancellationRefused",
+    "PickConfirmed", "PickListConfirmed", "ShipmentDispatched", "PickListCancelled", "PickListCancellationRefused",
     "CustomerNotified", "CustomerNotificationFailed", "InvoiceIssued", "EwayBillRejected", "IrnRejected",
     "InvoiceRefused", "EwayBillCancelled", "EwayBillCancellationRefused", "InvoiceCancelled", "CreditNoteIssued",
     "InvoiceUndoRefused",
@@ -138,10 +138,12 @@ def apply_reply(record: SagaRecord, message: Message, message_id: str, now: date
     elif isinstance(message, inventory.ReservationReleased | credit.CreditExposureReleased):
         if request_id:
             saga = sg.reply_received(saga, str(request_id))
-    elif isinstance(message, dispatch.PickConfirmed):
-        if _qty(message.short) > 0:
-            saga = sg.pick_short(saga, shipment_id=message.shipment_id, line_no=message.line_no,
-                                 quantity=_qty(message.short))
+    elif isinstance(message, dispatch.PickConfirmed | dispatch.PickListConfirmed):
+        lines = message.per_line() if isinstance(message, dispatch.PickListConfirmed) else [message]
+        for line in lines:
+            if _qty(line.short) > 0:
+                saga = sg.pick_short(saga, shipment_id=line.shipment_id, line_no=line.line_no,
+                                     quantity=_qty(line.short))
     elif isinstance(message, dispatch.ShipmentDispatched):
         saga = sg.shipment_dispatched(saga, message.shipment_id)
         record = _with_invoice(record, message.invoice_id, shipment_id=message.shipment_id,

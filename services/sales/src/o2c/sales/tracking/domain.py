@@ -32,8 +32,9 @@ ORDER_MESSAGES: tuple[type[Message], ...] = (
     credit.ReceivablePosted, credit.OrderSettled, credit.CreditExposureReleased, credit.InvoiceSettled,
     inventory.StockReserved, inventory.StockPartiallyReserved, inventory.StockReservationFailed,
     inventory.ReservationReleased, inventory.BackorderFilled, inventory.StockIssued, inventory.GoodsReturned,
-    dispatch.PickListIssued, dispatch.PickConfirmed, dispatch.ShipmentReady, dispatch.ShipmentDispatched,
-    dispatch.VehicleChanged, dispatch.PickListCancelled, dispatch.PickListCancellationRefused,
+    dispatch.PickListIssued, dispatch.PickConfirmed, dispatch.PickListConfirmed, dispatch.ShipmentReady,
+    dispatch.ShipmentDispatched, dispatch.VehicleChanged, dispatch.PickListCancelled,
+    dispatch.PickListCancellationRefused,
     invoicing.InvoiceIssued, invoicing.IrnRegistered, invoicing.IrnRejected, invoicing.InvoiceCancelled,
     invoicing.CreditNoteIssued,
     ewaybill.EwayBillGenerated, ewaybill.EwayBillNotRequired, ewaybill.EwayBillRejected, ewaybill.EwayBillUpdated,
@@ -235,6 +236,26 @@ def _find_by_invoice(view: View, invoice_id: str) -> dict[str, Any] | None:
 # --- folding one message in ---------------------------------------------------------------------
 
 
+def _pick_confirmed(view: View, m: dispatch.PickConfirmed) -> str:
+    """One line's confirmation on the view (a short line opens its exception); returns the line's detail."""
+    shp = _shipment(view, m.shipment_id)
+    line = _line(shp, m.line_no, m.item_code)
+    line.update(picked=_q(m.picked.value), short=_q(m.short.value), short_reason=m.short_reason,
+                confirmed=True, picked_by=m.picked_by, unit=m.picked.unit.value)
+    if line["released"] is None:
+        line["released"] = _q(m.requested.value)
+    if all(ln["confirmed"] for ln in shp["lines"]) and shp["status"] in ("released", "picking"):
+        shp["status"] = "picked"
+    detail = f"{_q(m.picked.value)} of {_q(m.requested.value)} {m.picked.unit.value}"
+    if m.short.value > 0:
+        detail += f", short {_q(m.short.value)}" + (f" ({m.short_reason})" if m.short_reason else "")
+        _open_exception(view, f"short_pick:{m.shipment_id}:{m.line_no}", "short_pick",
+                        f"line {m.line_no} {m.item_code}: short {_q(m.short.value)} {m.short.unit.value}"
+                        + (f" ({m.short_reason})" if m.short_reason else ""), m.confirmed_at,
+                        shp["pick_list_no"], m.shipment_id)
+    return detail
+
+
 def apply(view: View, m: Message) -> View:
     """Fold one chain message into the order's view (idempotency is the consumer inbox's job)."""
     if isinstance(m, sales.QuotationIssued):
@@ -392,23 +413,17 @@ def apply(view: View, m: Message) -> View:
         _step(view, m.issued_at, "pick_list_issued", f"Pick list {m.pick_list_no}", "dispatch", m.pick_list_no,
               f"{m.warehouse_id}, {len(m.lines)} lines", m.shipment_id)
     elif isinstance(m, dispatch.PickConfirmed):
-        shp = _shipment(view, m.shipment_id)
-        line = _line(shp, m.line_no, m.item_code)
-        line.update(picked=_q(m.picked.value), short=_q(m.short.value), short_reason=m.short_reason,
-                    confirmed=True, picked_by=m.picked_by, unit=m.picked.unit.value)
-        if line["released"] is None:
-            line["released"] = _q(m.requested.value)
-        if all(ln["confirmed"] for ln in shp["lines"]) and shp["status"] in ("released", "picking"):
-            shp["status"] = "picked"
-        detail = f"{_q(m.picked.value)} of {_q(m.requested.value)} {m.picked.unit.value}"
-        if m.short.value > 0:
-            detail += f", short {_q(m.short.value)}" + (f" ({m.short_reason})" if m.short_reason else "")
-            _open_exception(view, f"short_pick:{m.shipment_id}:{m.line_no}", "short_pick",
-                            f"line {m.line_no} {m.item_code}: short {_q(m.short.value)} {m.short.unit.value}"
-                            + (f" ({m.short_reason})" if m.short_reason else ""), m.confirmed_at,
-                            shp["pick_list_no"], m.shipment_id)
+        detail = _pick_confirmed(view, m)
         _step(view, m.confirmed_at, "pick_confirmed", f"Line {m.line_no} picked", m.picked_by,
-              shp["pick_list_no"], f"{m.item_code}: {detail}", m.shipment_id)
+              _shipment(view, m.shipment_id)["pick_list_no"], f"{m.item_code}: {detail}", m.shipment_id)
+    elif isinstance(m, dispatch.PickListConfirmed):
+        lines = m.per_line()
+        for confirmed in lines:
+            _pick_confirmed(view, confirmed)
+        shorts = sum(1 for confirmed in lines if confirmed.short.value > 0)
+        _step(view, m.confirmed_at, "pick_confirmed", f"{len(lines)} lines picked", m.picked_by,
+              _shipment(view, m.shipment_id)["pick_list_no"],
+              f"{shorts} short" if shorts else "every line as listed", m.shipment_id)
     elif isinstance(m, dispatch.ShipmentReady):
         shp = _shipment(view, m.shipment_id, m.warehouse_id)
         shp.update(shipment_no=m.shipment_no, transport=_transport(m.transport), ready_at=_iso(m.ready_at))
