@@ -5,7 +5,8 @@ Everything runs on this machine against the local stack (make up): the services 
 processes (`python -m o2c.<service>`, as deploy/local/services.sh starts them) on scratch databases, a fresh
 topic prefix and free ports; their own master data through the APIs. The people:
 - the coordinator places quotation → order, at `--rate` orders/s or as fast as accepted (`--concurrency`);
-- the picker confirms every line of a pick list when PickListIssued arrives, then the supervisor enters the
+- the picker confirms a pick list when PickListIssued arrives (`--pick whole`: every line in one request, the
+  default; `--pick line`: line by line), then the supervisor enters the
   dispatch details (Part B);
 - the supervisor asks for gate-out once the IRN is registered and the e-way bill decided (dispatch publishes no
   "ready for gate" event yet, so a refused gate-out is retried after 200 ms and counted).
@@ -295,8 +296,10 @@ class Order:
 
 
 class Bench:
-    def __init__(self, stack: Stack, issuer: LocalIssuer, orders: int, lines: int, customers: int) -> None:
+    def __init__(self, stack: Stack, issuer: LocalIssuer, orders: int, lines: int, customers: int,
+                 pick_mode: str = "whole") -> None:
         self.stack, self.issuer = stack, issuer
+        self.pick_mode = pick_mode
         self.n_orders, self.lines, self.n_customers = orders, lines, customers
         self.client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=64))
         pnq = {"warehouse_ids": ["PNQ"]}
@@ -317,6 +320,9 @@ class Bench:
         self.failures: list[str] = []
         self.done = asyncio.Event()
         self.finished: set[str] = set()
+        self.stuck: set[str] = set()  # orders a person's step failed for: they will never finish
+        self.retried_503 = 0
+        self.unplaced = 0
 
     def who(self, subject: str, *roles: str, **claims: Any) -> dict[str, str]:
         return {"Authorization": "Bearer " + self.issuer.token(subject, list(roles), **claims)}
@@ -326,7 +332,12 @@ class Bench:
         headers = {**who, **kw.pop("headers", {})}
         if method == "POST":
             headers.setdefault("Idempotency-Key", uuid.uuid4().hex)
-        response = await self.send(method, self.stack.url(service) + path, headers, **kw)
+        for attempt in range(6):  # a person asked to try again (503: the service was busy) does, same key
+            response = await self.send(method, self.stack.url(service) + path, headers, **kw)
+            if response.status_code != 503 or attempt == 5:
+                break
+            self.retried_503 += 1
+            await asyncio.sleep(0.5 * 2 ** attempt)
         if response.status_code not in expect:
             raise RuntimeError(f"{service} {method} {path} → {response.status_code}: {response.text[:400]}")
         return response.json() if response.content else None
@@ -421,6 +432,7 @@ class Bench:
                 await self.place(n)
             except Exception as exc:  # an order not accepted is a lost order: reported, the run goes on
                 self.failures.append(f"order {n} not placed: {exc}")
+                self.unplaced += 1
             finally:
                 gate.release()
 
@@ -441,11 +453,17 @@ class Bench:
 
     async def pick_and_load(self, order: Order, payload: dict[str, Any]) -> None:
         try:
-            for line in payload["lines"]:
-                quantity = line["quantity"]["value"] if isinstance(line["quantity"], dict) else line["quantity"]
-                await self.call("dispatch", "POST",
-                                f"/pick-lists/{payload['pick_list_id']}/lines/{line['line_no']}/confirm",
-                                self.picker, json={"picked": str(quantity), "bin_code": line["bin_code"]})
+            picks = [{"line_no": n, "picked": str(line["quantity"]["value"] if isinstance(line["quantity"], dict)
+                                                  else line["quantity"]), "bin_code": line["bin_code"]}
+                     for n, line in enumerate(payload["lines"], 1)]  # pick list lines in their listed order
+            if self.pick_mode == "whole":
+                await self.call("dispatch", "POST", f"/pick-lists/{payload['pick_list_id']}/confirm", self.picker,
+                                json={"lines": picks})
+            else:
+                for pick in picks:
+                    await self.call("dispatch", "POST",
+                                    f"/pick-lists/{payload['pick_list_id']}/lines/{pick.pop('line_no')}/confirm",
+                                    self.picker, json=pick)
             order.steps["details_sent"] = time.time()
             await self.call("dispatch", "POST", f"/shipments/{payload['shipment_id']}/dispatch-details",
                             self.supervisor, json={
@@ -457,6 +475,13 @@ class Bench:
             order.details_at[payload["shipment_id"]] = time.time()
         except Exception as exc:
             self.failures.append(f"order {order.order_id}: picking/details failed: {exc}")
+            self.give_up(order)
+
+    def give_up(self, order: Order) -> None:
+        """The run ends once every order finished or can no longer finish (reported as a problem)."""
+        self.stuck.add(order.order_id)
+        if len(self.finished | self.stuck) + self.unplaced >= self.n_orders:
+            self.done.set()
 
     async def gate_out(self, order: Order, shipment_id: str) -> None:
         deadline = time.monotonic() + 300
@@ -467,16 +492,23 @@ class Bench:
                                            {**self.supervisor, "Idempotency-Key": f"gate-{shipment_id}"})
             except httpx.HTTPError as exc:
                 self.failures.append(f"gate-out {shipment_id}: {exc!r}")
+                self.give_up(order)
                 return
             if response.status_code == 200:
                 order.steps.setdefault("gate_out", time.time())
                 return
+            if response.status_code == 503:
+                self.retried_503 += 1
+                await asyncio.sleep(0.5)
+                continue
             if response.status_code != 409:
                 self.failures.append(f"gate-out {shipment_id} → {response.status_code}: {response.text[:200]}")
+                self.give_up(order)
                 return
             order.gate_refusals += 1
             await asyncio.sleep(0.2)
         self.failures.append(f"gate-out {shipment_id} refused for 300 s")
+        self.give_up(order)
 
     def maybe_gate(self, order: Order) -> None:
         for shipment_id in order.shipments:
@@ -520,7 +552,7 @@ class Bench:
             self.maybe_gate(order)
         if order.notified and order.closed:
             self.finished.add(order.order_id)  # counted, not re-checked over every order on every event
-            if len(self.finished) == self.n_orders:
+            if len(self.finished | self.stuck) + self.unplaced >= self.n_orders:
                 self.done.set()
 
     async def listen(self, bootstrap: str, ready: asyncio.Event) -> None:
@@ -595,6 +627,7 @@ def figures(bench: Bench) -> dict[str, Any]:
                for o in done if "details" in o.steps and "PickListIssued" in o.steps]
     out["machine_latency_ms"] = {"p50": round(pct(machine, 0.5)), "p95": round(pct(machine, 0.95)),
                                  "p99": round(pct(machine, 0.99))}
+    out["requests_retried_after_503"] = bench.retried_503
     out["gate_refusals_per_shipment"] = round(
         sum(o.gate_refusals for o in done) / max(1, sum(len(o.shipments) for o in done)), 2)
     return out
@@ -648,6 +681,8 @@ async def checks(bench: Bench) -> list[str]:
 
 
 def commit() -> str:
+    if os.environ.get("BENCH_COMMIT"):  # the code measured is not this checkout's (PYTHONPATH to another tree)
+        return os.environ["BENCH_COMMIT"]
     with contextlib.suppress(OSError, subprocess.CalledProcessError):
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO,
                               check=True).stdout.strip()
@@ -663,8 +698,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "commit": commit(),
                               "cores": os.cpu_count(), "orders": args.orders, "lines": args.lines,
                               "rate": args.rate or "as fast as accepted", "concurrency": args.concurrency,
+                              "pick": args.pick,
                               "load_at_start": load()}
-    print(f"chain bench: {args.orders} orders × {args.lines} lines, rate {result['rate']}, "
+    print(f"chain bench: {args.orders} orders × {args.lines} lines, {args.pick} pick lists, rate {result['rate']}, "
           f"{os.cpu_count()} cores, load {load()} (the machine is shared: figures are pessimistic)", flush=True)
     bare = await run_bare(args.bare_orders or args.orders, args.hops, bootstrap, admin_url)
     result["bare"] = bare
@@ -680,7 +716,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     issuer = LocalIssuer.generate()
     jwks = stack.logs / "jwks.json"
     jwks.write_text(json.dumps(issuer.jwks()))
-    bench = Bench(stack, issuer, args.orders, args.lines, args.customers)
+    bench = Bench(stack, issuer, args.orders, args.lines, args.customers, args.pick)
     listener: asyncio.Task[None] | None = None
     try:
         t0 = time.monotonic()
@@ -733,14 +769,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def report(r: dict[str, Any]) -> None:
-    print(f"\n== chain: {r['orders']} orders × {r['lines']} lines, {r['cores']} cores, load {r['load_at_start']} → "
+    print(f"\n== chain: {r['orders']} orders × {r['lines']} lines ({r.get('pick', 'line')} pick lists), "
+          f"{r['cores']} cores, load {r['load_at_start']} → "
           f"{r.get('load_at_end')} (shared machine: pessimistic), commit {r['commit']}")
     if "orders_per_s" in r:
         print(f"orders/s {r['orders_per_s']} ({r['completed']} completed in {r['seconds']} s; 10th–90th "
               f"{r['orders_per_s_10_90']}); bare chain {r['bare']['orders_per_s']}; ratio {r['ratio_to_bare']}")
         m = r["machine_latency_ms"]
         print(f"machine latency ms p50 {m['p50']} p95 {m['p95']} p99 {m['p99']}; gate-outs refused per shipment "
-              f"{r['gate_refusals_per_shipment']}")
+              f"{r['gate_refusals_per_shipment']}; requests retried after a 503 "
+              f"{r.get('requests_retried_after_503', 0)}")
         print(f"{'hop':<36}{'p50':>8}{'p95':>8}{'p99':>8}   ms")
         for name, h in r["hops_ms"].items():
             print(f"{name:<36}{h['p50']:>8}{h['p95']:>8}{h['p99']:>8}")
@@ -765,6 +803,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0, help="orders/s offered; 0: as fast as accepted")
     parser.add_argument("--concurrency", type=int, default=8, help="orders being placed at once")
     parser.add_argument("--customers", type=int, default=10)
+    parser.add_argument("--pick", choices=("whole", "line"), default="whole",
+                        help="the picker confirms a whole pick list in one request, or line by line")
     parser.add_argument("--hops", type=int, default=10, help="hops of the bare chain")
     parser.add_argument("--bare-orders", type=int, default=0, help="orders through the bare chain (default N)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the last order")
