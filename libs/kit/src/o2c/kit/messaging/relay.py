@@ -48,6 +48,10 @@ def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     )
 
 
+IDLE_POLL_MAX = 1.0
+"""Seconds between looks at the outbox once idle (from `poll_seconds`, doubling while nothing is found)."""
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -111,6 +115,7 @@ class OutboxRelay:
             producer = make_producer(self.bootstrap, f"o2c-{self.service}-relay")
             await asyncio.wait_for(producer.start(), timeout=self.publish_timeout)
             last_report = 0.0
+            idle = self.poll_seconds
             while not self._stopping:
                 self._wake.clear()
                 sent = await self.publish_batch(conn, producer)
@@ -118,8 +123,11 @@ class OutboxRelay:
                     await self._report_backlog(conn)
                     last_report = time.monotonic()
                 if sent < self.batch_size:
+                    # This process's commits wake the relay at once; the poll only finds rows another process
+                    # wrote (a CLI, an IRN worker), so it slows down while nothing comes (the idle floor).
+                    idle = self.poll_seconds if sent else min(idle * 2, max(self.poll_seconds, IDLE_POLL_MAX))
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                        await asyncio.wait_for(self._wake.wait(), timeout=idle)
         finally:
             self.is_leader = False
             if producer is not None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from o2c.invoicing.adapters.pdf import render_invoice_pdf
 from o2c.invoicing.adapters.repository import SqlInvoiceStore, SqlUnitOfWork
 from o2c.invoicing.service_layer import use_cases as uc
-from o2c.invoicing.service_layer.ports import IrpGateway
+from o2c.invoicing.service_layer.ports import InvoiceRecord, IrpGateway
 from o2c.kit import clock as kit_clock
 from o2c.kit.service import Runtime
 from o2c.kit.telemetry import context_from_headers, tracer
@@ -18,6 +20,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger("o2c.invoicing.workers")
+
+IRP_CALLS_AT_ONCE = 8
+"""IRN registrations in flight at once (each holds a pooled connection only to record its outcome)."""
 
 
 def gateway(rt: Runtime) -> IrpGateway | None:
@@ -89,14 +94,15 @@ async def register_irns_once(rt: Runtime, limit: int = 20, holder: str = "") -> 
         claimed = await SqlInvoiceStore(session).claim_for_registration(
             now, now - policy(rt).irn_claim_stale_after, limit, holder)
         traces = {record.id: await issued_trace(session, record.id) for record in claimed}
-    wait = False
-    for record in claimed:
+    at_once = asyncio.Semaphore(IRP_CALLS_AT_ONCE)
+
+    async def register(record: InvoiceRecord) -> bool:
         with tracer("o2c.invoicing").start_as_current_span(
             "register IRN", context=traces[record.id],
             attributes={"o2c.order_id": record.issued.order_id, "o2c.invoice_id": record.id},
         ):
-            outcome = await uc.register_at_irp(irp, record)
-            wait = wait or outcome.retry_later
+            async with at_once:
+                outcome = await uc.register_at_irp(irp, record)
             async with rt.sessions() as session, session.begin():
                 order_id = record.issued.order_id
 
@@ -105,6 +111,11 @@ async def register_irns_once(rt: Runtime, limit: int = 20, holder: str = "") -> 
 
                 await uc.record_irn_outcome(SqlUnitOfWork(session, publish), record.id, outcome,
                                             now=datetime.now(UTC))
+        return outcome.retry_later
+
+    # The claimed invoices are registered concurrently (each its own IRP call and outcome transaction, in the
+    # invoice's trace): one at a time, a batch of 20 took 20 IRP round trips before the last gate opened (issue 15).
+    wait = any(await asyncio.gather(*(register(record) for record in claimed)))
     async with rt.sessions() as session, session.begin():
         notes = await SqlInvoiceStore(session).claim_credit_notes_for_registration(
             now, now - policy(rt).irn_claim_stale_after, limit, holder)
@@ -148,12 +159,35 @@ async def pdf_for(rt: Runtime, invoice_id: str) -> bytes | None:
     return content
 
 
-async def irn_loop(rt: Runtime, role: str = "") -> None:
+IRN_IDLE_POLL_MAX = 2.0
+"""Seconds between looks for pending invoices once idle for a while (the poll doubles up to this): an invoice
+issued in this process wakes the loop at once; one issued by another process waits at most this long."""
+
+
+def wake_irn_loop_on_commit(rt: Runtime) -> asyncio.Event:
+    """An event set after every commit of this process that wrote outgoing messages (InvoiceIssued among them)."""
+    wake = asyncio.Event()
+    for outbox in (rt.outbox, *([rt.consumer.outbox] if rt.consumer is not None else [])):
+        relay_wake = outbox.on_commit
+
+        def both(relay_wake: Callable[[], None] | None = relay_wake) -> None:
+            wake.set()
+            if relay_wake is not None:
+                relay_wake()
+
+        outbox.on_commit = both
+    return wake
+
+
+async def irn_loop(rt: Runtime, role: str = "", wake: asyncio.Event | None = None) -> None:
     irn_poll = float(getattr(rt.settings, "irn_poll_seconds", 0.2))
     irn_retry = float(getattr(rt.settings, "irn_retry_seconds", 5.0))
     holder = claimant(rt, role)
     await take_back_claims(rt, holder)
+    idle = irn_poll
     while True:
+        if wake is not None:
+            wake.clear()
         try:
             claimed, wait = await register_irns_once(rt, holder=holder)
         except Exception:
@@ -162,7 +196,15 @@ async def irn_loop(rt: Runtime, role: str = "") -> None:
         if wait:
             await asyncio.sleep(irn_retry)
         elif not claimed:
-            await asyncio.sleep(irn_poll)
+            # Idle: look less often (the idle stack's floor), unless this process just issued something.
+            if wake is None:
+                await asyncio.sleep(irn_poll)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=idle)
+            idle = irn_poll if wake.is_set() else min(idle * 2, max(irn_poll, IRN_IDLE_POLL_MAX))
+        else:
+            idle = irn_poll
 
 
 async def pdf_loop(rt: Runtime) -> None:
@@ -182,7 +224,7 @@ async def run_workers(rt: Runtime) -> None:
     (`python -m o2c.invoicing.irn_worker`, setting IRN_WORKER=separate), PDF prerendering if asked."""
     loops = []
     if getattr(rt.settings, "irn_worker", "in_process") == "in_process":
-        loops.append(irn_loop(rt))
+        loops.append(irn_loop(rt, wake=wake_irn_loop_on_commit(rt)))
     if getattr(rt.settings, "pdf_prerender", False):
         loops.append(pdf_loop(rt))
     await asyncio.gather(*loops)
