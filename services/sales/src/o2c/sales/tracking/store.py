@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from o2c.kit.db import json_dumps
 from o2c.sales.tracking import domain
 from o2c.sales.tracking.tables import tracking_order, tracking_quotation, tracking_shipment, tracking_term
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,7 +22,7 @@ def _date(value: str | None) -> date | None:
 
 
 def dumps(view: domain.View) -> str:
-    return json.dumps(view, separators=(",", ":"), ensure_ascii=False)
+    return json_dumps(view)
 
 
 async def load_for_update(session: AsyncSession, order_id: str) -> tuple[domain.View, int]:
