@@ -40,10 +40,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 _SEQUENCES_SEEN: set[tuple[str, str]] = set()  # (database, sequence) known to exist
 
 
+_SAGA_COLUMNS = ("status", "version", "state", "allocations", "invoice_nos", "exceptions", "waiting_for",
+                 "next_check_at")
+_UNKNOWN = object()
+
 class SqlRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.sagas_added: dict[str, SagaRecord] = {}
+        self._sagas_stored: dict[str, dict[str, Any]] = {}
         """The sagas this unit of work started: an order's 201 is answered from them, not re-read."""
 
     async def _conn(self) -> AsyncConnection:
@@ -356,6 +361,8 @@ class SqlRepository:
         row = await self._one(stmt.with_for_update() if lock else stmt)
         if row is None:
             return None
+        # As stored: the save writes only the columns that differ from these (issue 15: write what changed).
+        self._sagas_stored[order_id] = {k: getattr(row, k) for k in _SAGA_COLUMNS}
         return SagaRecord(
             saga=load_as(OrderSaga, row.state), allocations=dict(row.allocations), invoices=list(row.invoice_nos),
             exceptions=list(row.exceptions), waiting_for=row.waiting_for, next_check_at=row.next_check_at,
@@ -373,8 +380,15 @@ class SqlRepository:
             order_id=record.saga.order_id, updated_at=sa.func.now(), **self._saga_row(record)))
 
     async def save_saga(self, record: SagaRecord, at: datetime) -> None:
+        row = self._saga_row(record)
+        stored = self._sagas_stored.get(record.saga.order_id)
+        if stored is not None:
+            row = {k: v for k, v in row.items() if stored.get(k, _UNKNOWN) != v}
+            if not row:
+                return  # a reply that changed nothing (late, repeated) writes nothing
+            stored.update(row)
         await self._run(db.order_saga.update().where(db.order_saga.c.order_id == record.saga.order_id)
-                        .values(updated_at=at, **self._saga_row(record)))
+                        .values(updated_at=at, **row))
 
     async def due_sagas(self, now: datetime, limit: int) -> list[str]:
         rows = await self._all(
