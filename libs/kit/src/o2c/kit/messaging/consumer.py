@@ -218,6 +218,8 @@ class MessageConsumer:
         self.tables = tables
         """This group's inbox, dead letters and parked keys (a read model's group has its own)."""
         self._claim = _claim_inbox(tables.inbox.name)
+        self._committed: dict[TopicPartition, int] = {}
+        """Offsets after the batches this round committed, not yet told to the broker."""
         self.topic_prefix = topic_prefix
         self.sessions = sessions
         self.bootstrap = bootstrap
@@ -355,6 +357,7 @@ class MessageConsumer:
         )
         consumer.subscribe(topics=self.topics, listener=_Membership(self, consumer))
         self._consumer = consumer
+        self._committed = {}
         await consumer.start()
         try:
             self.running.set()
@@ -375,6 +378,14 @@ class MessageConsumer:
                     *(self._handle_lane(consumer, lane) for lane in key_lanes(work)), return_exceptions=True
                 )
                 self._round_started = None
+                # One OffsetCommit for the round (not one per partition): the offsets of every batch whose
+                # transaction committed, also when another lane failed. Lost in a crash, the batches come again
+                # and the inbox skips them.
+                done, self._committed = self._committed, {}
+                if done:
+                    await consumer.commit(done)
+                    self.last_commit_at = time.time()
+                    CONSUMER_LAST_COMMIT.labels(self.service).set(self.last_commit_at)
                 failures = [o for o in outcomes if isinstance(o, BaseException)]
                 if failures:
                     with contextlib.suppress(Exception):
@@ -467,9 +478,7 @@ class MessageConsumer:
                     self.dead_lettered += 1
                     DEAD_LETTERS.labels(self.service, topic, type_).inc()
                 self.faults.hit("consumer.after_commit_before_offset")
-                await consumer.commit({tp: records[-1].offset + 1})
-                self.last_commit_at = time.time()
-                CONSUMER_LAST_COMMIT.labels(self.service).set(self.last_commit_at)
+                self._committed[tp] = records[-1].offset + 1  # the broker hears it once the round is over
                 if paused:
                     consumer.resume(*consumer.assignment())
                 return paused

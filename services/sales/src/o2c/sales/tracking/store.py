@@ -82,8 +82,15 @@ async def save(session: AsyncSession, view: domain.View, version: int, now: date
     await session.execute(stmt.on_conflict_do_update(index_elements=[tracking_order.c.order_id], set_=values))
     terms = domain.search_terms(view)
     if terms != old_terms:
-        await session.execute(sa.delete(tracking_term).where(tracking_term.c.order_id == view["order_id"]))
-        rows = term_rows(view, terms)
+        # Only the terms that changed: the ones gone are deleted, the new ones inserted (an order's first save
+        # has none stored).
+        before = {(domain.normalise_term(v), k) for k, v in old_terms or () if v}
+        rows = [r for r in term_rows(view, terms) if (r["term"], r["kind"]) not in before]
+        gone = before - {(domain.normalise_term(v), k) for k, v in terms if v}
+        if gone:
+            await session.execute(sa.delete(tracking_term).where(
+                tracking_term.c.order_id == view["order_id"],
+                sa.tuple_(tracking_term.c.term, tracking_term.c.kind).in_(sorted(gone))))
         if rows:
             await session.execute(pg_insert(tracking_term).values(rows).on_conflict_do_nothing())
     shipments = shipment_rows(view)
