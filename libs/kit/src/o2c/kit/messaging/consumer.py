@@ -30,7 +30,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from o2c.contracts.catalog import decode
-from o2c.contracts.envelope import Envelope, Message
+from o2c.contracts.envelope import HEADER_TYPE, Envelope, Message
 from o2c.contracts.topics import deadletter_topic
 from o2c.kit.messaging.errors import TransientError, is_transient
 from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
@@ -122,6 +122,8 @@ class _Decoded:
     error: str = ""
     error_class: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    foreign: bool = False
+    """A type this consumer does not handle: skipped (by its header, before parsing, when it has one)."""
 
 
 class _Rollback(Exception):
@@ -466,6 +468,9 @@ class MessageConsumer:
     ) -> bool:
         """Handle one partition's batch until it commits; True if the consumer had to pause."""
         decoded = [self._decode(r) for r in records]
+        if all(d.foreign for d in decoded):  # nothing to handle or dead-letter: no transaction, only the offset
+            self._committed[tp] = records[-1].offset + 1
+            return False
         backoff, paused, isolate = 0.1, False, False
         while True:
             try:
@@ -500,13 +505,18 @@ class MessageConsumer:
 
     def _decode(self, record: ConsumerRecord[bytes, bytes]) -> _Decoded:
         out = _Decoded(record=record, headers=_headers(record))
+        type_ = out.headers.get(HEADER_TYPE)
+        if type_ is not None and type_ not in self.handlers:
+            out.foreign = True  # not ours, and not parsed: every service reads whole topics, takes what it handles
+            return out
         try:
             out.envelope = Envelope.from_bytes(record.value or b"")
         except Exception as exc:
             out.error, out.error_class = f"not an o2c envelope: {exc}", type(exc).__name__
             return out
         if out.envelope.type not in self.handlers:
-            return out  # not ours: every service reads whole topics and takes what it handles
+            out.foreign = True
+            return out
         try:
             out.message = decode(out.envelope)
         except Exception as exc:
@@ -529,6 +539,8 @@ class MessageConsumer:
         parked = await self._parked_keys(session, batch)
         for item in batch:
             env = item.envelope
+            if item.foreign:
+                continue
             if env is None:
                 await self.dead_letter(session, item, item.error, item.error_class, attempts=1)
                 continue
@@ -606,7 +618,7 @@ class MessageConsumer:
         self.handled += 1
 
     async def _parked_keys(self, session: AsyncSession, batch: Sequence[_Decoded]) -> set[tuple[str, str]]:
-        keys = {(d.record.topic, d.envelope.key) for d in batch if d.envelope is not None}
+        keys = {(d.record.topic, d.envelope.key) for d in batch if d.envelope is not None and not d.foreign}
         if not keys:
             return set()
         pk = self.tables.parked_key
