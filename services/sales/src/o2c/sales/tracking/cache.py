@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 import redis.asyncio as aioredis
 from o2c.sales.tracking.domain import ist_date, order_warehouses
 
@@ -41,7 +41,7 @@ class CachedPage:
 def page_meta(body: str) -> str:
     """`customer_id<TAB>day<TAB>warehouse,…` of a derived page (writes are rare next to reads: parsing here is
     cheap)."""
-    view = json.loads(body)
+    view = orjson.loads(body)
     customer = (view.get("customer") or {}).get("customer_id") or ""
     as_of = view.get("as_of") or ""
     day = ""
