@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -530,7 +530,7 @@ def load(directory: Path = DATA) -> Catalogue:
     check_record(directory / "company.json", "the company", company, COMPANY)
     logistics = read_json(directory / "logistics.json")
     check_record(directory / "logistics.json", "the logistics", logistics, LOGISTICS)
-    return Catalogue(
+    catalogue = Catalogue(
         company=company, warehouses=warehouses, bins=bins,
         people=read_records(directory / "people.json", PERSON, "user_id"),
         product_lines=product_lines, hsn_codes=list(hsn_codes.values()), items=items, batches=batches, stock=stock,
@@ -539,6 +539,58 @@ def load(directory: Path = DATA) -> Catalogue:
         customers=read_records(directory / "customers.json", CUSTOMER, "customer_id"),
         logistics=logistics,
     )
+    _check_references(directory, catalogue)
+    return catalogue
+
+
+def _check_references(directory: Path, cat: Catalogue) -> None:
+    """What one JSON document names in another exists there (the CSV tables check theirs row by row)."""
+
+    def must_know(file: str, record: str, field: str, value: Any, names: Collection[Any], what: str) -> None:
+        if value not in names:
+            raise CatalogueError(directory / file, record, field, f"unknown {what}: {value!r}")
+
+    people = {p["user_id"] for p in cat.people}
+    warehouse_ids = {w["warehouse_id"] for w in cat.warehouses}
+    places = {cat.company["head_office"]["address_id"], *(w["address"]["address_id"] for w in cat.warehouses)}
+    for i, r in enumerate(cat.company["registrations"]):
+        for j, place in enumerate([r["principal_place"], *r["additional_places"]]):
+            field = f"registrations[{i}]." + ("principal_place" if j == 0 else f"additional_places[{j - 1}]")
+            must_know("company.json", "the company", field, place, places, "address id (HQ or a warehouse's)")
+    for n, w in enumerate(cat.warehouses, start=1):
+        must_know("warehouses.json", f"record {n} ({w['warehouse_id']})", "coordinator", w["coordinator"], people,
+                  "person")
+    customer_ids = {c["customer_id"] for c in cat.customers}
+    list_codes = {pl["code"] for pl in cat.price_lists}
+    for n, pl in enumerate(cat.price_lists, start=1):
+        if pl["customer_id"] is not None:
+            must_know("price_lists.json", f"record {n} ({pl['code']})", "customer_id", pl["customer_id"],
+                      customer_ids, "customer")
+    for n, c in enumerate(cat.customers, start=1):
+        record = f"record {n} ({c['customer_id']})"
+        must_know("customers.json", record, "sales_owner", c["sales_owner"], people, "person")
+        must_know("customers.json", record, "price_list_code", c["price_list_code"], list_codes, "price list")
+    items = {i.code for i in cat.items}
+    lines = {pl["code"] for pl in cat.product_lines}
+    for n, s in enumerate(cat.schemes, start=1):
+        for j, code in enumerate(s["scope"]["item_codes"]):
+            must_know("schemes.json", f"record {n} ({s['code']})", f"scope.item_codes[{j}]", code, items, "item")
+        for j, line in enumerate(s["scope"]["product_lines"]):
+            must_know("schemes.json", f"record {n} ({s['code']})", f"scope.product_lines[{j}]", line, lines,
+                      "product line")
+    transporters = {t["transporter_id"] for t in cat.logistics["transporters"]}
+    drivers = {d["driver_id"] for d in cat.logistics["drivers"]}
+    for i, t in enumerate(cat.logistics["transporters"]):
+        if t["home_warehouse"] is not None:
+            must_know("logistics.json", "the logistics", f"transporters[{i}].home_warehouse", t["home_warehouse"],
+                      warehouse_ids, "warehouse")
+    for i, v in enumerate(cat.logistics["vehicles"]):
+        where = f"vehicles[{i}]"
+        must_know("logistics.json", "the logistics", f"{where}.home_warehouse", v["home_warehouse"], warehouse_ids,
+                  "warehouse")
+        must_know("logistics.json", "the logistics", f"{where}.transporter_id", v["transporter_id"], transporters,
+                  "transporter")
+        must_know("logistics.json", "the logistics", f"{where}.driver_id", v["driver_id"], drivers, "driver")
 
 
 def _unique(rows: Sequence[T], key: Callable[[T], str], file: Path, field: str) -> dict[str, T]:

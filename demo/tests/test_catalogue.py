@@ -95,6 +95,18 @@ def test_a_bad_json_field_names_the_record_and_its_path(data: Path) -> None:
     assert "not a 6-digit pincode: '41106'" in str(error)
 
 
+def test_a_name_of_another_document_must_exist_there(data: Path) -> None:
+    schemes = json.loads((data / "schemes.json").read_text(encoding="utf-8"))
+    schemes[0]["scope"]["item_codes"][2] = "FAS-HB-M99X1-88ZP"
+    (data / "schemes.json").write_text(json.dumps(schemes), encoding="utf-8")
+    with pytest.raises(catalogue.CatalogueError) as caught:
+        catalogue.load(data)
+    error = caught.value
+    assert (Path(error.file).name, error.row, error.field) == ("schemes.json", "record 1 (SLAB-BOLTS-NOV26)",
+                                                               "scope.item_codes[2]")
+    assert "unknown item: 'FAS-HB-M99X1-88ZP'" in str(error)
+
+
 def test_a_float_in_a_json_file_is_refused(data: Path) -> None:
     text = (data / "customers.json").read_text(encoding="utf-8")
     (data / "customers.json").write_text(text.replace('"credit_limit": "200000.00"', '"credit_limit": 200000.0', 1),
