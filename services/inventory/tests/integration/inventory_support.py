@@ -17,6 +17,7 @@ from o2c.contracts.types import Quantity, Uqc
 from o2c.contracts.v1.common import Address, OrderLine
 from o2c.contracts.v1.dispatch import DispatchedLine, ShipmentDispatched
 from o2c.contracts.v1.sales import ItemCreated, OrderConfirmed, ReleaseReservation, ReserveStock
+from o2c.inventory.adapters.unit_of_work import SqlUnitOfWork
 from o2c.inventory.service_layer.stock import upsert_item
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.scope import record_customer_scope
@@ -61,8 +62,9 @@ def item_created(code: str, *, batch_tracked: bool = False, stocked: bool = True
 
 async def seed_items(svc: RunningService, *codes: str, batch_tracked: bool = False, lead_time_days: int = 0) -> None:
     async with svc.runtime.sessions() as session, session.begin():
+        uow = SqlUnitOfWork(session)
         for code in codes:
-            await upsert_item(session, item_created(code, batch_tracked=batch_tracked, lead_time_days=lead_time_days))
+            await upsert_item(uow, item_created(code, batch_tracked=batch_tracked, lead_time_days=lead_time_days))
 
 
 async def own_customer(svc: RunningService, customer_id: str = "cus-1", sales_owner: str = "asha") -> None:

@@ -16,15 +16,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from o2c.contracts.envelope import Message
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RunningService, ServiceHarness
 
 sys.path.insert(0, str(Path(__file__).parent))
 from inventory_support import PNQ, add_warehouses, order, put_stock, scalar, seed_items, tokens
+from o2c.inventory.adapters.sql import _ATP_SQL
 from o2c.inventory.app import DEFINITION
+from o2c.inventory.bootstrap import bootstrap
 from o2c.inventory.service_layer.orders import reserve_order
-from o2c.inventory.service_layer.stock import _ATP_SQL
 
 pytestmark = pytest.mark.integration
 
@@ -35,12 +35,10 @@ async def reserve_concurrently(svc: RunningService, orders: list[Any]) -> float:
     barrier = asyncio.Barrier(len(orders))
 
     async def one(confirmed: Any) -> None:
-        async with rt.sessions() as session, session.begin():
-            async def emit(message: Message) -> None:
-                await rt.outbox.add(session, message)
-            await session.execute(sa.text("SELECT 1"))  # hold a connection before the start signal
+        async with bootstrap(rt).transaction() as uow:
+            await uow.session.execute(sa.text("SELECT 1"))  # hold a connection before the start signal
             await barrier.wait()
-            await reserve_order(session, confirmed, emit)
+            await reserve_order(uow, confirmed)
 
     started = time.perf_counter()
     await asyncio.gather(*(one(o) for o in orders))

@@ -219,6 +219,7 @@ async def test_goods_returned_after_a_receipt_against_the_authorisation(harness:
 
 async def test_atp_promise_dates_by_stock_and_lead_time(harness: ServiceHarness, issuer: LocalIssuer) -> None:
     from inventory_support import item_created
+    from o2c.inventory.adapters.unit_of_work import SqlUnitOfWork
     from o2c.inventory.service_layer.stock import upsert_item
 
     svc = await harness.start(DEFINITION, consumer=False)
@@ -227,7 +228,7 @@ async def test_atp_promise_dates_by_stock_and_lead_time(harness: ServiceHarness,
     await seed_items(svc, "P-LEAD", lead_time_days=4)
     await seed_items(svc, "P-NONE")
     async with svc.runtime.sessions() as session, session.begin():
-        await upsert_item(session, item_created("P-MTO", stocked=False, lead_time_days=10))
+        await upsert_item(SqlUnitOfWork(session), item_created("P-MTO", stocked=False, lead_time_days=10))
     async with svc.client() as c:
         await add_warehouses(c, tok["wh"], PNQ)
         await put_stock(c, tok["wh"], "PNQ", "P-AV", 3)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from o2c.contracts.samples import sample
 from o2c.contracts.v1.inventory import StockPartiallyReserved, StockReservationFailed, StockReserved
 from o2c.contracts.v1.sales import OrderCancelled
 from o2c.inventory.adapters.pincodes import coordinates, state_codes_of
+from o2c.inventory.bootstrap import Inventory
 from o2c.inventory.domain import (
     Bin,
     ConflictingState,
@@ -27,13 +29,13 @@ from o2c.inventory.domain import (
 )
 from o2c.inventory.entrypoints.messages import _guarded
 from o2c.inventory.service_layer.orders import (
-    ItemInfo,
     allocation_messages,
     expected_date,
     outcome_message,
     shortfall,
 )
 from o2c.inventory.service_layer.places import WarehouseSite
+from o2c.inventory.service_layer.ports import ItemInfo
 from o2c.kit.messaging.errors import PermanentError
 
 NOW = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
@@ -129,8 +131,11 @@ def test_fewest_shipments_keeps_a_line_whole_inside_the_chosen_warehouses(
 
 
 async def test_a_domain_refusal_in_a_handler_is_permanent() -> None:
-    async def refuses(message: Any, ctx: Any) -> None:
+    async def refuses(uow: Any, message: Any) -> None:
         raise ConflictingState("bin A-01 holds 3; cannot take away 5")
 
+    # Nothing reaches the database: the use case refuses before any statement.
+    wired = Inventory(sessions=None, outbox=None)  # type: ignore[arg-type]
+    ctx = SimpleNamespace(session=None, outbox=None, envelope=None)
     with pytest.raises(PermanentError, match="ConflictingState"):
-        await _guarded(refuses)(sample(OrderCancelled), None)  # type: ignore[arg-type]
+        await _guarded(wired, refuses)(sample(OrderCancelled), ctx)  # type: ignore[arg-type]

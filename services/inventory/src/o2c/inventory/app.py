@@ -6,6 +6,7 @@ from pathlib import Path
 
 from o2c.contracts.topics import commands_topic, events_topic
 from o2c.inventory.adapters.db import metadata
+from o2c.inventory.bootstrap import bootstrap
 from o2c.inventory.entrypoints import http, messages
 from o2c.kit.db import migrations_dir
 from o2c.kit.scope import with_customer_scope
@@ -19,7 +20,7 @@ DEFINITION = ServiceDefinition(
     http_port=8103,
     metadata=metadata,
     versions_dir=migrations_dir(Path(__file__).resolve().parent),
-    routers=lambda rt: [http.router(rt)],
-    handlers=lambda rt: with_customer_scope(messages.handlers(rt)),
+    routers=lambda rt: [http.router(bootstrap(rt))],
+    handlers=lambda rt: with_customer_scope(messages.handlers(bootstrap(rt))),
     subscribes_to=[events_topic("sales"), commands_topic("inventory"), events_topic("dispatch")],
 )

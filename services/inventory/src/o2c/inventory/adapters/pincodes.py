@@ -12,6 +12,7 @@ from statistics import median
 
 from o2c.india.states import BY_DIRECTORY_NAME
 from o2c.inventory.domain import Coordinates
+from o2c.inventory.service_layer.ports import PincodeDirectory
 
 GOOD_QUALITY = {"original", "swapped"}
 
@@ -87,3 +88,13 @@ def coordinates(pincode: str, state_code: str | None = None) -> tuple[Coordinate
         lat, lon = STATE_CAPITALS[code]
         return Coordinates(Decimal(lat), Decimal(lon)), "state_capital"
     return None, "none"
+
+
+class IndiaPostDirectory(PincodeDirectory):
+    """The directory shipped with `indian-pincode[geo]`, behind the use cases' port."""
+
+    def state_codes_of(self, pincode: str) -> frozenset[str]:
+        return state_codes_of(pincode)
+
+    def coordinates(self, pincode: str, state_code: str | None = None) -> tuple[Coordinates | None, str]:
+        return coordinates(pincode, state_code)

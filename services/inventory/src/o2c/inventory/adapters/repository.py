@@ -30,10 +30,10 @@ from o2c.inventory.domain import (
     StockBalance,
     StockIssue,
 )
+from o2c.inventory.service_layer.ports import ItemStocks, Slot, Units
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-Slot = tuple[str, str]  # (warehouse_id, item_code)
 HELD_BY_OTHERS = "\x00held"  # order id of the synthetic reservations that stand for other orders' holdings
 
 
@@ -112,21 +112,29 @@ class Loaded:
     safety_stock: Decimal = Decimal(0)
 
 
-class StockRepository:
-    def __init__(self, session: AsyncSession, actor: str = "") -> None:
+class SqlItemStocks(ItemStocks):
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.actor = actor
         self._loaded: dict[Slot, Loaded] = {}
 
     # --- locking and loading ---------------------------------------------------------------------
 
-    async def ensure_slot(self, warehouse_id: str, item_code: str) -> None:
+    async def ensure(self, slot: Slot) -> None:
         await self.session.execute(
-            pg_insert(db.item_stock).values(warehouse_id=warehouse_id, item_code=item_code).on_conflict_do_nothing()
+            pg_insert(db.item_stock).values(warehouse_id=slot[0], item_code=slot[1]).on_conflict_do_nothing()
         )
 
+    def ledger_length(self, slot: Slot) -> int:
+        return self._loaded[slot].ledger_seq
+
+    async def slots_of_order(self, order_id: str) -> list[Slot]:
+        r = db.reservation
+        rows = await self.session.execute(
+            sa.select(r.c.warehouse_id, r.c.item_code).where(r.c.order_id == order_id).distinct())
+        return [(row.warehouse_id, row.item_code) for row in rows]
+
     async def lock_slots(self, slots: Iterable[Slot], *, order_ids: Sequence[str] = (),
-                         units: dict[str, tuple[str, bool]] | None = None, with_issues: bool = True
+                         units: Units | None = None, with_issues: bool = True
                          ) -> dict[Slot, ItemStock]:
         wanted = sorted(set(slots))
         if not wanted:
@@ -140,7 +148,7 @@ class StockRepository:
         return await self._load(rows, order_ids, units, with_issues)
 
     async def lock_items(self, item_codes: Iterable[str], *, order_ids: Sequence[str] = (),
-                         units: dict[str, tuple[str, bool]] | None = None, with_issues: bool = True
+                         units: Units | None = None, with_issues: bool = True
                          ) -> dict[Slot, ItemStock]:
         items = sorted(set(item_codes))
         if not items:
@@ -154,7 +162,7 @@ class StockRepository:
         return await self._load(rows, order_ids, units, with_issues)
 
     async def _load(self, rows: Sequence[Any], order_ids: Sequence[str],
-                    units: dict[str, tuple[str, bool]] | None, with_issues: bool = True) -> dict[Slot, ItemStock]:
+                    units: Units | None, with_issues: bool = True) -> dict[Slot, ItemStock]:
         if not rows:
             return {}
         if units is None:
@@ -223,7 +231,7 @@ class StockRepository:
             self._loaded[slot].reservations[key] = _reservation_sig(res)
         return stocks
 
-    async def item_units(self, item_codes: Iterable[str]) -> dict[str, tuple[str, bool]]:
+    async def item_units(self, item_codes: Iterable[str]) -> Units:
         codes = list(set(item_codes))
         if not codes:
             return {}
@@ -235,7 +243,7 @@ class StockRepository:
 
     # --- saving --------------------------------------------------------------------------------
 
-    async def save(self, stocks: Iterable[ItemStock], at: datetime) -> None:
+    async def save(self, stocks: Iterable[ItemStock], at: datetime, actor: str) -> None:
         balance_rows: list[dict[str, Any]] = []
         movement_rows: list[dict[str, Any]] = []
         reservation_rows: list[dict[str, Any]] = []
@@ -265,7 +273,7 @@ class StockRepository:
                     "deltas": [{"bin_code": d.location.bin_code, "batch_no": d.location.batch_no,
                                 "confirmed": str(d.confirmed), "expected": str(d.expected)} for d in movement.deltas],
                     "at": movement.at, "reference": movement.reference, "reason": movement.reason,
-                    "actor": self.actor,
+                    "actor": actor,
                 })
             if stock.ledger:
                 loaded.ledger_seq += len(stock.ledger)

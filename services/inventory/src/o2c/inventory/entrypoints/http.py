@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
-from o2c.contracts.envelope import Message
 from o2c.contracts.v1.inventory import GoodsCondition
-from o2c.inventory.adapters import db
+from o2c.inventory.adapters.unit_of_work import SqlUnitOfWork
+from o2c.inventory.bootstrap import Inventory
 from o2c.inventory.domain import BinKind, ConflictingState, InvalidValue, RoutingPolicy, RoutingStrategy
 from o2c.inventory.service_layer import stock as uc
 from o2c.kit.auth import Principal
@@ -26,9 +25,7 @@ from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
 from o2c.kit.policy import allow, confinement
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.scope import visible_customer_ids
-from o2c.kit.service import Runtime
 from pydantic import Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
 WarehouseRegister = Annotated[Principal, Depends(allow("inventory.warehouse.register"))]
@@ -146,34 +143,24 @@ class ReturnReceiptIn(RequestModel):
     lines: list[ReturnLineIn] = Field(min_length=1)
 
 
-async def visible_orders(session: AsyncSession, who: Principal, order_ids: set[str]) -> set[str]:
+async def visible_orders(uow: SqlUnitOfWork, who: Principal, order_ids: set[str]) -> set[str]:
     """Of these orders, the ones whose customer the caller may see (an order not allocated yet shows nothing)."""
     if confinement(who).everyone or not order_ids:
         return order_ids
-    rows = (await session.execute(sa.select(db.order_allocation.c.order_id, db.order_allocation.c.customer_id)
-                                  .where(db.order_allocation.c.order_id.in_(sorted(order_ids))))).all()
-    shown = await visible_customer_ids(session, who, {r.customer_id for r in rows})
-    return {r.order_id for r in rows if r.customer_id in shown}
+    customers = await uow.allocations.customers_of(order_ids)
+    shown = await visible_customer_ids(uow.session, who, set(customers.values()))
+    return {order_id for order_id, customer_id in customers.items() if customer_id in shown}
 
 
-def router(rt: Runtime) -> APIRouter:
+def router(inventory: Inventory) -> APIRouter:
     api = APIRouter(tags=["inventory"])
-
-    @contextlib.asynccontextmanager
-    async def tx() -> AsyncIterator[AsyncSession]:
-        async with rt.sessions() as session, session.begin():
-            yield session
-
-    def emitter(session: AsyncSession) -> Callable[[Message], Awaitable[Any]]:
-        async def emit(message: Message) -> Any:
-            return await rt.outbox.add(session, message)
-        return emit
+    tx, reading = inventory.transaction, inventory.reading
 
     async def idempotent(asked: IdempotentRequest | None,
-                         work: Callable[[AsyncSession], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-        async with tx() as session:
+                         work: Callable[[SqlUnitOfWork], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        async with tx() as uow:
             with domain_errors():
-                answer, repeated = await once(session, asked, lambda: work(session))
+                answer, repeated = await once(uow.session, asked, lambda: work(uow))
             return answer | {"repeated": True} if repeated else answer
 
     # --- warehouses and bins -------------------------------------------------------------------
@@ -182,51 +169,49 @@ def router(rt: Runtime) -> APIRouter:
     async def post_warehouse(body: WarehouseIn,
                              who: WarehouseRegister) -> dict[str, Any]:
         who.ensure_warehouse(body.code)
-        async with tx() as session:
+        async with tx() as uow:
             with domain_errors():
-                return await uc.register_warehouse(session, uc.NewWarehouse(
+                return await uc.register_warehouse(uow, uc.NewWarehouse(
                     body.code, body.name, body.state_code, body.pincode, body.gstin.upper(), body.line1,
                     body.place, body.district, tuple((b.code, b.kind) for b in body.bins)))
 
     @api.get("/warehouses", summary="Warehouses with their bins")
     async def get_warehouses(_: WarehouseRead) -> list[dict[str, Any]]:
-        async with rt.sessions() as session:
-            codes = (await session.execute(sa.select(db.warehouse.c.warehouse_id)
-                                           .order_by(db.warehouse.c.warehouse_id))).scalars().all()
-            return [await uc.warehouse_view(session, c) for c in codes]
+        async with reading() as uow:
+            return await uc.warehouse_views(uow)
 
     @api.get("/warehouses/{warehouse_id}")
     async def get_warehouse(warehouse_id: str,
                             _: WarehouseRead) -> dict[str, Any]:
-        async with rt.sessions() as session:
+        async with reading() as uow:
             with domain_errors():
-                return await uc.warehouse_view(session, warehouse_id)
+                return await uc.warehouse_view(uow, warehouse_id)
 
     @api.post("/bins", status_code=201, summary="Add a bin to a warehouse")
     async def post_bin(body: BinCreate, who: WarehouseRegister) -> dict[str, Any]:
         who.ensure_warehouse(body.warehouse_id)
-        async with tx() as session:
+        async with tx() as uow:
             with domain_errors():
-                await uc.add_bin(session, body.warehouse_id, body.code, body.kind)
-                return await uc.warehouse_view(session, body.warehouse_id)
+                await uc.add_bin(uow, body.warehouse_id, body.code, body.kind)
+                return await uc.warehouse_view(uow, body.warehouse_id)
 
     @api.get("/bins")
     async def get_bins(warehouse_id: str, who: WarehouseRead
                        ) -> list[dict[str, Any]]:
-        async with rt.sessions() as session:
+        async with reading() as uow:
             with domain_errors():
-                return list((await uc.warehouse_view(session, warehouse_id))["bins"])
+                return list((await uc.warehouse_view(uow, warehouse_id))["bins"])
 
     # --- movements -----------------------------------------------------------------------------
 
     def mover(kind: uc.MovementKind, body: Any, who: Principal, **fields: Any
-              ) -> Callable[[AsyncSession], Awaitable[dict[str, Any]]]:
+              ) -> Callable[[SqlUnitOfWork], Awaitable[dict[str, Any]]]:
         who.ensure_warehouse(body.warehouse_id)
 
-        async def work(session: AsyncSession) -> dict[str, Any]:
+        async def work(uow: SqlUnitOfWork) -> dict[str, Any]:
             request = uc.MovementRequest(kind=kind, warehouse_id=body.warehouse_id, item_code=body.item_code,
                                          reference=body.reference, **fields)
-            return await uc.move_stock(session, request, who.subject, emitter(session))
+            return await uc.move_stock(uow, request, who.subject)
         return work
 
     @api.post("/stock/receipts", status_code=201, summary="Goods arrived: expected in a receiving bin, not promised")
@@ -267,9 +252,9 @@ def router(rt: Runtime) -> APIRouter:
     @api.put("/stock/safety", summary="Safety stock of an item at a warehouse (never promised)")
     async def put_safety(body: SafetyIn, who: StockMove) -> dict[str, Any]:
         who.ensure_warehouse(body.warehouse_id)
-        async with tx() as session:
+        async with tx() as uow:
             with domain_errors():
-                await uc.set_safety_stock(session, body.warehouse_id, body.item_code, body.safety_stock)
+                await uc.set_safety_stock(uow, body.warehouse_id, body.item_code, body.safety_stock)
         return body.model_dump(mode="json")
 
     @api.get("/stock", summary="Balances per warehouse, item, bin and batch")
@@ -277,16 +262,16 @@ def router(rt: Runtime) -> APIRouter:
                         item_code: str | None = None) -> list[dict[str, Any]]:
         if warehouse_id:
             who.ensure_warehouse(warehouse_id)
-        async with rt.sessions() as session:
-            rows = await uc.balances(session, warehouse_id, item_code)
+        async with reading() as uow:
+            rows = await uc.balances(uow, warehouse_id, item_code)
         return [r for r in rows if who.may_act_at_warehouse(r["warehouse_id"])]
 
     @api.get("/stock/movements", summary="The ledger of one item at one warehouse")
     async def get_movements(warehouse_id: str, item_code: str,
                             who: StockRead) -> list[dict[str, Any]]:
         who.ensure_warehouse(warehouse_id)
-        async with rt.sessions() as session:
-            return await uc.movements(session, warehouse_id, item_code)
+        async with reading() as uow:
+            return await uc.movements(uow, warehouse_id, item_code)
 
     # --- promise, reservations, backorders -------------------------------------------------------
 
@@ -298,8 +283,8 @@ def router(rt: Runtime) -> APIRouter:
         codes = [c.strip() for c in items.split(",") if c.strip()]
         if len(codes) > MAX_ATP_ITEMS:
             raise InvalidField("items", f"at most {MAX_ATP_ITEMS} items per call")
-        async with rt.sessions() as session:
-            rows = await uc.available_to_promise_json(session, codes, warehouse)
+        async with reading() as uow:
+            rows = await uc.available_to_promise_json(uow, codes, warehouse)
         # PostgreSQL wrote the JSON: no per-row work in Python, no response-model validation on the hot path.
         elapsed = round((time.perf_counter() - started) * 1000, 2)
         return Response(f'{{"items":{rows},"elapsed_ms":{elapsed}}}', media_type="application/json")
@@ -307,17 +292,17 @@ def router(rt: Runtime) -> APIRouter:
     @api.get("/reservations", summary="An order's reservations per line and warehouse, with bins and batches")
     async def get_reservations(order_id: str, who: ReservationRead
                                ) -> list[dict[str, Any]]:
-        async with rt.sessions() as session:
-            if order_id not in await visible_orders(session, who, {order_id}):
+        async with reading() as uow:
+            if order_id not in await visible_orders(uow, who, {order_id}):
                 raise Problem(403, "Forbidden", "this order's customer is outside this login's scope")
-            return await uc.reservations_of(session, order_id)
+            return await uc.reservations_of(uow, order_id)
 
     @api.get("/backorders", summary="What orders wait for, oldest first")
     async def get_backorders(who: ReservationRead, status: str | None = "open",
                              item_code: str | None = None, order_id: str | None = None) -> list[dict[str, Any]]:
-        async with rt.sessions() as session:
-            rows = await uc.backorders(session, status or None, item_code, order_id)
-            shown = await visible_orders(session, who, {str(r["order_id"]) for r in rows})
+        async with reading() as uow:
+            rows = await uc.backorders(uow, status or None, item_code, order_id)
+            shown = await visible_orders(uow, who, {str(r["order_id"]) for r in rows})
             return [r for r in rows if r["order_id"] in shown]
 
     @api.put("/routing-policy", summary="Routing strategy for the company, or for one customer")
@@ -328,17 +313,17 @@ def router(rt: Runtime) -> APIRouter:
         scope = "company" if body.scope == "company" else f"customer:{body.customer_id}"
         with domain_errors():
             policy = RoutingPolicy(body.strategy, body.km_per_day, body.handling_days)
-        async with tx() as session:
-            await uc.set_routing_policy(session, scope, policy, who.subject)
+        async with tx() as uow:
+            await uc.set_routing_policy(uow, scope, policy, who.subject)
         return {"scope": scope, "strategy": policy.strategy.value, "km_per_day": str(policy.km_per_day),
                 "handling_days": dict(policy.handling_days)}
 
     @api.get("/routing-policy")
     async def get_policy(who: RoutingPolicyRead) -> list[dict[str, Any]]:
-        async with rt.sessions() as session:
-            rows = await uc.routing_policies(session)
+        async with reading() as uow:
+            rows = await uc.routing_policies(uow)
             customers = {r["scope"].removeprefix("customer:") for r in rows if r["scope"].startswith("customer:")}
-            shown = await visible_customer_ids(session, who, customers)
+            shown = await visible_customer_ids(uow.session, who, customers)
         return [r for r in rows if not r["scope"].startswith("customer:")
                 or r["scope"].removeprefix("customer:") in shown]
 
@@ -348,16 +333,12 @@ def router(rt: Runtime) -> APIRouter:
               summary="Receive the goods of an authorised return (GoodsReturned follows)")
     async def post_return_receipt(return_id: str, body: ReturnReceiptIn,
                                   who: StockMove) -> dict[str, Any]:
-        async with tx() as session:
-            row = (await session.execute(sa.select(db.return_authorisation.c.warehouse_id).where(
-                db.return_authorisation.c.return_id == return_id))).first()
-            if row is None:
-                raise NotFound("return authorisation", return_id)
-            who.ensure_warehouse(row.warehouse_id)
+        async with tx() as uow:
             with domain_errors():
-                message = await uc.receive_return(session, return_id, [
+                who.ensure_warehouse(await uc.return_warehouse(uow, return_id))
+                message = await uc.receive_return(uow, return_id, [
                     uc.ReturnReceiptLine(ln.invoice_line_no, ln.quantity, ln.condition, ln.bin_code, ln.batch_no,
-                                         ln.expiry_date) for ln in body.lines], who.subject, emitter(session))
+                                         ln.expiry_date) for ln in body.lines], who.subject)
         return message.model_dump(mode="json")
 
     return api

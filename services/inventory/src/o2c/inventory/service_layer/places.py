@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-import sqlalchemy as sa
 from o2c.contracts.v1.common import Address
-from o2c.inventory.adapters import db
-from o2c.inventory.domain import Bin, BinKind, Coordinates, RoutingPolicy, RoutingStrategy, Warehouse
-from sqlalchemy.ext.asyncio import AsyncSession
+from o2c.inventory.domain import Coordinates, RoutingPolicy, RoutingStrategy, Warehouse
+from o2c.inventory.service_layer.ports import UnitOfWork, WarehouseRecord
 
 
 @dataclass(frozen=True)
@@ -24,43 +22,30 @@ class WarehouseSite:
         return self.warehouse.code
 
 
-def _site(row: sa.RowMapping) -> WarehouseSite:
-    coords = Coordinates(Decimal(row["latitude"]), Decimal(row["longitude"])) \
-        if row["latitude"] is not None and row["longitude"] is not None else None
-    warehouse = Warehouse(row["warehouse_id"], row["name"], row["state_code"], row["pincode"], row["gstin"], coords)
-    address = Address(name=row["name"], line1=row["line1"] or row["name"], place=row["place"] or row["name"],
-                      district=row["district"], state_code=row["state_code"], pincode=row["pincode"],
-                      gstin=row["gstin"])
-    return WarehouseSite(warehouse, address, row["coordinates_source"], row["active"])
+def site_of(row: WarehouseRecord) -> WarehouseSite:
+    coords = Coordinates(Decimal(row.latitude), Decimal(row.longitude)) \
+        if row.latitude is not None and row.longitude is not None else None
+    warehouse = Warehouse(row.warehouse_id, row.name, row.state_code, row.pincode, row.gstin, coords)
+    address = Address(name=row.name, line1=row.line1 or row.name, place=row.place or row.name,
+                      district=row.district, state_code=row.state_code, pincode=row.pincode, gstin=row.gstin)
+    return WarehouseSite(warehouse, address, row.coordinates_source, row.active)
 
 
-async def load_sites(session: AsyncSession, *, active_only: bool = True) -> dict[str, WarehouseSite]:
-    query = sa.select(db.warehouse).order_by(db.warehouse.c.warehouse_id)
-    if active_only:
-        query = query.where(db.warehouse.c.active)
-    return {r["warehouse_id"]: _site(r) for r in (await session.execute(query)).mappings()}
+async def load_sites(uow: UnitOfWork, *, active_only: bool = True) -> dict[str, WarehouseSite]:
+    return {r.warehouse_id: site_of(r) for r in await uow.warehouses.every(active_only=active_only)}
 
 
-async def load_site(session: AsyncSession, warehouse_id: str) -> WarehouseSite | None:
-    row = (await session.execute(sa.select(db.warehouse).where(db.warehouse.c.warehouse_id == warehouse_id))
-           ).mappings().first()
-    return _site(row) if row else None
+async def load_site(uow: UnitOfWork, warehouse_id: str) -> WarehouseSite | None:
+    row = await uow.warehouses.get(warehouse_id)
+    return site_of(row) if row else None
 
 
-async def load_bin(session: AsyncSession, warehouse_id: str, bin_code: str) -> Bin | None:
-    row = (await session.execute(
-        sa.select(db.bin_table.c.kind).where(db.bin_table.c.warehouse_id == warehouse_id,
-                                             db.bin_table.c.bin_code == bin_code))).first()
-    return Bin(bin_code, BinKind(row.kind)) if row else None
-
-
-async def routing_policy_for(session: AsyncSession, customer_id: str | None) -> RoutingPolicy:
+async def routing_policy_for(uow: UnitOfWork, customer_id: str | None) -> RoutingPolicy:
     """The customer's own policy if set, else the company's, else nearest."""
     scopes = ["company"] + ([f"customer:{customer_id}"] if customer_id else [])
-    rows = {r["scope"]: r for r in (await session.execute(
-        sa.select(db.routing_policy).where(db.routing_policy.c.scope.in_(scopes)))).mappings()}
+    rows = await uow.routing_policies.of_scopes(scopes)
     row = rows.get(f"customer:{customer_id}") or rows.get("company")
     if row is None:
         return RoutingPolicy()
-    return RoutingPolicy(RoutingStrategy(row["strategy"]), Decimal(row["km_per_day"]),
-                         {k: int(v) for k, v in row["handling_days"].items()})
+    return RoutingPolicy(RoutingStrategy(row.strategy), Decimal(row.km_per_day),
+                         {k: int(v) for k, v in row.handling_days.items()})
