@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import produce_migrations
+from alembic.autogenerate import compare_metadata, produce_migrations
 from alembic.migration import MigrationContext
 from o2c.inventory.adapters.db import SERVICE_TABLES
 from o2c.inventory.app import DEFINITION
@@ -29,3 +29,19 @@ async def test_migrated_schema_matches_the_declared_tables(harness: ServiceHarne
     finally:
         engine.dispose()
     assert diff is not None and diff.is_empty(), diff.as_diffs() if diff else None
+
+
+async def test_alembic_finds_no_difference_between_the_models_and_the_migrations(harness: ServiceHarness) -> None:
+    """`alembic check` in a test: every table of the service's metadata (its SQLModel models, the kit's messaging,
+    scope and idempotency tables), server defaults included, against a database migrated to head."""
+    await harness.start(DEFINITION, consumer=False, relay=False)
+    engine = sa.create_engine(sync_url(harness.urls["inventory"]))
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={
+                "compare_server_default": True,
+                "include_name": lambda name, kind, parent: kind != "table" or name != "alembic_version"})
+            diff = compare_metadata(context, DEFINITION.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []

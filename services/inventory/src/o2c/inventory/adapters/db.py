@@ -7,9 +7,16 @@
   `stock_movement` is the ledger: every movement with its exact deltas per location.
 - `reservation` is unique per (order, line, warehouse); its `reservation_allocation` rows say which bin
   and batch hold the units (unique per batch and bin as well), so repeating a reservation changes nothing.
+
+Each table is an SQLModel class; the repositories issue Core statements against `Class.__table__` (named by the
+module-level aliases below), never ORM units of work: the hot paths stay set-based.
 """
 
 from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from o2c.kit.idempotency import idempotency_table
@@ -17,7 +24,7 @@ from o2c.kit.messaging.schema import messaging_tables
 from o2c.kit.scope import customer_scope_table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 QTY = sa.Numeric(18, 3)
 NO_BATCH = ""  # batch key of untracked items (a primary key column cannot be NULL)
@@ -32,190 +39,262 @@ messaging_tables(metadata)
 customer_scope = customer_scope_table(metadata)  # owner and partners per customer (kit scope checks)
 idempotent_request = idempotency_table(metadata)
 
-warehouse = sa.Table(
-    "warehouse", metadata,
-    sa.Column("warehouse_id", sa.Text, primary_key=True),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("line1", sa.Text, nullable=False, server_default=""),
-    sa.Column("place", sa.Text, nullable=False, server_default=""),
-    sa.Column("district", sa.Text, nullable=False, server_default=""),
-    sa.Column("state_code", sa.Text, nullable=False),
-    sa.Column("pincode", sa.Text, nullable=False),
-    sa.Column("gstin", sa.Text, nullable=False),
-    sa.Column("latitude", sa.Numeric(9, 5)),
-    sa.Column("longitude", sa.Numeric(9, 5)),
-    sa.Column("coordinates_source", sa.Text, nullable=False, server_default="none"),
-    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-)
 
-bin_table = sa.Table(
-    "bin", metadata,
-    sa.Column("warehouse_id", sa.Text, sa.ForeignKey("warehouse.warehouse_id"), primary_key=True),
-    sa.Column("bin_code", sa.Text, primary_key=True),
-    sa.Column("kind", sa.Text, nullable=False),
-    sa.Column("walk_seq", sa.Integer, nullable=False, server_default="0"),
-)
+def _text(*, primary_key: bool = False, default: str | None = None, foreign_key: str | None = None) -> Any:
+    """A text column (TEXT, not SQLModel's VARCHAR), NOT NULL unless its field is Optional."""
+    kwargs: dict[str, Any] = {"server_default": default} if default is not None else {}
+    if foreign_key:
+        return Field(primary_key=primary_key, sa_type=sa.Text, foreign_key=foreign_key, sa_column_kwargs=kwargs)
+    return Field(primary_key=primary_key, sa_type=sa.Text, sa_column_kwargs=kwargs)
 
-item = sa.Table(
-    "item", metadata,
-    sa.Column("item_code", sa.Text, primary_key=True),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("hsn", sa.Text, nullable=False),
-    sa.Column("unit", sa.Text, nullable=False),
-    sa.Column("product_line", sa.Text, nullable=False, server_default=""),
-    sa.Column("batch_tracked", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("shelf_life_days", sa.Integer),
-    sa.Column("stocked", sa.Boolean, nullable=False, server_default=sa.true()),
-    sa.Column("lead_time_days", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
-    sa.Column("revision", sa.Integer, nullable=False),
-)
 
-item_stock = sa.Table(
-    "item_stock", metadata,
-    sa.Column("warehouse_id", sa.Text, sa.ForeignKey("warehouse.warehouse_id"), primary_key=True),
-    sa.Column("item_code", sa.Text, primary_key=True),
-    sa.Column("safety_stock", QTY, nullable=False, server_default="0"),
-    sa.Column("ledger_seq", sa.Integer, nullable=False, server_default="0"),
-    sa.Index("item_stock_item", "item_code"),
-)
+def _of(type_: Any, *, primary_key: bool = False, default: Any = None) -> Any:
+    kwargs: dict[str, Any] = {"server_default": default} if default is not None else {}
+    return Field(primary_key=primary_key, sa_type=type_, sa_column_kwargs=kwargs)
 
-stock_balance = sa.Table(
-    "stock_balance", metadata,
-    sa.Column("warehouse_id", sa.Text, primary_key=True),
-    sa.Column("item_code", sa.Text, primary_key=True),
-    sa.Column("bin_code", sa.Text, primary_key=True),
-    sa.Column("batch_key", sa.Text, primary_key=True),
-    sa.Column("bin_kind", sa.Text, nullable=False),
-    sa.Column("batch_no", sa.Text),
-    sa.Column("expiry_date", sa.Date),
-    sa.Column("manufactured_on", sa.Date),
-    sa.Column("confirmed", QTY, nullable=False, server_default="0"),
-    sa.Column("expected", QTY, nullable=False, server_default="0"),
-    sa.ForeignKeyConstraint(["warehouse_id", "item_code"], ["item_stock.warehouse_id", "item_stock.item_code"]),
-    sa.Index("stock_balance_item", "item_code", "warehouse_id"),
-)
 
-stock_movement = sa.Table(
-    "stock_movement", metadata,
-    sa.Column("movement_id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("warehouse_id", sa.Text, nullable=False),
-    sa.Column("item_code", sa.Text, nullable=False),
-    sa.Column("seq", sa.Integer, nullable=False),
-    sa.Column("movement_type", sa.Text, nullable=False),
-    sa.Column("quantity", QTY, nullable=False),
-    sa.Column("deltas", JSONB, nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("reference", sa.Text, nullable=False, server_default=""),
-    sa.Column("reason", sa.Text, nullable=False, server_default=""),
-    sa.Column("actor", sa.Text, nullable=False, server_default=""),
-    sa.UniqueConstraint("warehouse_id", "item_code", "seq", name="stock_movement_seq"),
-)
+NOW = sa.func.now()
+EMPTY_JSON = sa.text("'{}'::jsonb")
+TIMESTAMP = sa.DateTime(timezone=True)
 
-reservation = sa.Table(
-    "reservation", metadata,
-    sa.Column("order_id", sa.Text, primary_key=True),
-    sa.Column("line_no", sa.Integer, primary_key=True),
-    sa.Column("warehouse_id", sa.Text, primary_key=True),
-    sa.Column("item_code", sa.Text, nullable=False),
-    sa.Column("requested", QTY, nullable=False),
-    sa.Column("reserved", QTY, nullable=False),
-    sa.Column("released", QTY, nullable=False, server_default="0"),
-    sa.Column("issued", QTY, nullable=False, server_default="0"),
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("handled", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
-    sa.Column("short_picks", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Index("reservation_open", "warehouse_id", "item_code", postgresql_where=sa.text("status = 'open'")),
-)
 
-reservation_allocation = sa.Table(
-    "reservation_allocation", metadata,
-    sa.Column("order_id", sa.Text, primary_key=True),
-    sa.Column("line_no", sa.Integer, primary_key=True),
-    sa.Column("warehouse_id", sa.Text, primary_key=True),
-    sa.Column("bin_code", sa.Text, primary_key=True),
-    sa.Column("batch_key", sa.Text, primary_key=True),
-    sa.Column("item_code", sa.Text, nullable=False),
-    sa.Column("batch_no", sa.Text),
-    sa.Column("expiry_date", sa.Date),
-    sa.Column("quantity", QTY, nullable=False),
-    sa.ForeignKeyConstraint(["order_id", "line_no", "warehouse_id"],
-                            ["reservation.order_id", "reservation.line_no", "reservation.warehouse_id"]),
-    sa.Index("reservation_allocation_item", "item_code", "warehouse_id"),
-)
+class WarehouseRow(InventoryRecord, table=True):
+    __tablename__ = "warehouse"
 
-stock_issue = sa.Table(
-    "stock_issue", metadata,
-    sa.Column("shipment_id", sa.Text, primary_key=True),
-    sa.Column("order_id", sa.Text, primary_key=True),
-    sa.Column("line_no", sa.Integer, primary_key=True),
-    sa.Column("warehouse_id", sa.Text, nullable=False),
-    sa.Column("item_code", sa.Text, nullable=False),
-    sa.Column("allocations", JSONB, nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Index("stock_issue_order", "order_id"),  # an order's issues are loaded with its reservations
-)
+    warehouse_id: str = _text(primary_key=True)
+    name: str = _text()
+    line1: str = _text(default="")
+    place: str = _text(default="")
+    district: str = _text(default="")
+    state_code: str = _text()
+    pincode: str = _text()
+    gstin: str = _text()
+    latitude: Decimal | None = _of(sa.Numeric(9, 5))
+    longitude: Decimal | None = _of(sa.Numeric(9, 5))
+    coordinates_source: str = _text(default="none")
+    active: bool = _of(sa.Boolean, default=sa.true())
+    created_at: datetime = _of(TIMESTAMP, default=NOW)
 
-order_allocation = sa.Table(
-    "order_allocation", metadata,
-    sa.Column("order_id", sa.Text, primary_key=True),
-    sa.Column("revision", sa.Integer, nullable=False),
-    sa.Column("customer_id", sa.Text, nullable=False),
-    sa.Column("ship_to_pincode", sa.Text, nullable=False),
-    sa.Column("ship_to_state", sa.Text, nullable=False),
-    sa.Column("strategy", sa.Text, nullable=False),
-    sa.Column("outcome", sa.Text, nullable=False),
-    sa.Column("lines", JSONB, nullable=False),
-    sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
-)
 
-backorder = sa.Table(
-    "backorder", metadata,
-    sa.Column("order_id", sa.Text, primary_key=True),
-    sa.Column("line_no", sa.Integer, primary_key=True),
-    sa.Column("item_code", sa.Text, nullable=False),
-    sa.Column("quantity", QTY, nullable=False),
-    sa.Column("filled", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
-    sa.Column("remaining", QTY, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),  # open, filled, cancelled
-    sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expected_date", sa.Date),
-    sa.Index("backorder_open", "item_code", "confirmed_at", postgresql_where=sa.text("status = 'open'")),
-)
+class BinRow(InventoryRecord, table=True):
+    __tablename__ = "bin"
 
-routing_policy = sa.Table(
-    "routing_policy", metadata,
-    sa.Column("scope", sa.Text, primary_key=True),  # "company" or "customer:<id>"
-    sa.Column("strategy", sa.Text, nullable=False),
-    sa.Column("km_per_day", sa.Numeric(9, 2), nullable=False),
-    sa.Column("handling_days", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
-    sa.Column("updated_by", sa.Text, nullable=False, server_default=""),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-)
+    warehouse_id: str = _text(primary_key=True, foreign_key="warehouse.warehouse_id")
+    bin_code: str = _text(primary_key=True)
+    kind: str = _text()
+    walk_seq: int = _of(sa.Integer, default="0")
 
-command_reply = sa.Table(
-    "command_reply", metadata,
-    sa.Column("request_id", sa.Text, primary_key=True),
-    sa.Column("command", sa.Text, nullable=False),
-    sa.Column("order_id", sa.Text, nullable=False),
-    sa.Column("reply_type", sa.Text, nullable=False),
-    sa.Column("reply", JSONB, nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-)
 
-return_authorisation = sa.Table(
-    "return_authorisation", metadata,
-    sa.Column("return_id", sa.Text, primary_key=True),
-    sa.Column("order_id", sa.Text, nullable=False),
-    sa.Column("warehouse_id", sa.Text, nullable=False),
-    sa.Column("payload", JSONB, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),  # authorised, received
-    sa.Column("received_at", sa.DateTime(timezone=True)),
-)
+class ItemRow(InventoryRecord, table=True):
+    """Sales' item master as inventory keeps it (the highest revision seen)."""
+
+    __tablename__ = "item"
+
+    item_code: str = _text(primary_key=True)
+    name: str = _text()
+    hsn: str = _text()
+    unit: str = _text()
+    product_line: str = _text(default="")
+    batch_tracked: bool = _of(sa.Boolean, default=sa.false())
+    shelf_life_days: int | None = _of(sa.Integer)
+    stocked: bool = _of(sa.Boolean, default=sa.true())
+    lead_time_days: int = _of(sa.Integer, default="0")
+    active: bool = _of(sa.Boolean, default=sa.true())
+    revision: int = _of(sa.Integer)
+
+
+class ItemStockRow(InventoryRecord, table=True):
+    """The lock row of one item at one warehouse (see the module's docstring)."""
+
+    __tablename__ = "item_stock"
+    __table_args__ = (sa.Index("item_stock_item", "item_code"),)
+
+    warehouse_id: str = _text(primary_key=True, foreign_key="warehouse.warehouse_id")
+    item_code: str = _text(primary_key=True)
+    safety_stock: Decimal = _of(QTY, default="0")
+    ledger_seq: int = _of(sa.Integer, default="0")
+
+
+class StockBalanceRow(InventoryRecord, table=True):
+    __tablename__ = "stock_balance"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["warehouse_id", "item_code"], ["item_stock.warehouse_id", "item_stock.item_code"]),
+        sa.Index("stock_balance_item", "item_code", "warehouse_id"),
+    )
+
+    warehouse_id: str = _text(primary_key=True)
+    item_code: str = _text(primary_key=True)
+    bin_code: str = _text(primary_key=True)
+    batch_key: str = _text(primary_key=True)
+    bin_kind: str = _text()
+    batch_no: str | None = _text()
+    expiry_date: date | None = _of(sa.Date)
+    manufactured_on: date | None = _of(sa.Date)
+    confirmed: Decimal = _of(QTY, default="0")
+    expected: Decimal = _of(QTY, default="0")
+
+
+class StockMovementRow(InventoryRecord, table=True):
+    """The ledger: one movement with its exact deltas per location, numbered per warehouse and item."""
+
+    __tablename__ = "stock_movement"
+    __table_args__ = (sa.UniqueConstraint("warehouse_id", "item_code", "seq", name="stock_movement_seq"),)
+
+    movement_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(),
+                                                                      primary_key=True))
+    warehouse_id: str = _text()
+    item_code: str = _text()
+    seq: int = _of(sa.Integer)
+    movement_type: str = _text()
+    quantity: Decimal = _of(QTY)
+    deltas: list[dict[str, Any]] = _of(JSONB)
+    at: datetime = _of(TIMESTAMP)
+    reference: str = _text(default="")
+    reason: str = _text(default="")
+    actor: str = _text(default="")
+
+
+class ReservationRow(InventoryRecord, table=True):
+    __tablename__ = "reservation"
+    __table_args__ = (
+        sa.Index("reservation_open", "warehouse_id", "item_code", postgresql_where=sa.text("status = 'open'")),
+    )
+
+    order_id: str = _text(primary_key=True)
+    line_no: int = _of(sa.Integer, primary_key=True)
+    warehouse_id: str = _text(primary_key=True)
+    item_code: str = _text()
+    requested: Decimal = _of(QTY)
+    reserved: Decimal = _of(QTY)
+    released: Decimal = _of(QTY, default="0")
+    issued: Decimal = _of(QTY, default="0")
+    status: str = _text()
+    handled: dict[str, Any] = _of(JSONB, default=EMPTY_JSON)
+    short_picks: dict[str, Any] = _of(JSONB, default=EMPTY_JSON)
+    created_at: datetime = _of(TIMESTAMP, default=NOW)
+    updated_at: datetime = _of(TIMESTAMP, default=NOW)
+
+
+class ReservationAllocationRow(InventoryRecord, table=True):
+    """Which bin and batch hold a reservation's units."""
+
+    __tablename__ = "reservation_allocation"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["order_id", "line_no", "warehouse_id"],
+                                ["reservation.order_id", "reservation.line_no", "reservation.warehouse_id"]),
+        sa.Index("reservation_allocation_item", "item_code", "warehouse_id"),
+    )
+
+    order_id: str = _text(primary_key=True)
+    line_no: int = _of(sa.Integer, primary_key=True)
+    warehouse_id: str = _text(primary_key=True)
+    bin_code: str = _text(primary_key=True)
+    batch_key: str = _text(primary_key=True)
+    item_code: str = _text()
+    batch_no: str | None = _text()
+    expiry_date: date | None = _of(sa.Date)
+    quantity: Decimal = _of(QTY)
+
+
+class StockIssueRow(InventoryRecord, table=True):
+    __tablename__ = "stock_issue"
+    __table_args__ = (sa.Index("stock_issue_order", "order_id"),)  # loaded with the order's reservations
+
+    shipment_id: str = _text(primary_key=True)
+    order_id: str = _text(primary_key=True)
+    line_no: int = _of(sa.Integer, primary_key=True)
+    warehouse_id: str = _text()
+    item_code: str = _text()
+    allocations: list[dict[str, Any]] = _of(JSONB)
+    at: datetime = _of(TIMESTAMP)
+
+
+class OrderAllocationRow(InventoryRecord, table=True):
+    __tablename__ = "order_allocation"
+
+    order_id: str = _text(primary_key=True)
+    revision: int = _of(sa.Integer)
+    customer_id: str = _text()
+    ship_to_pincode: str = _text()
+    ship_to_state: str = _text()
+    strategy: str = _text()
+    outcome: str = _text()
+    lines: list[dict[str, Any]] = _of(JSONB)
+    confirmed_at: datetime = _of(TIMESTAMP)
+    decided_at: datetime = _of(TIMESTAMP)
+
+
+class BackorderRow(InventoryRecord, table=True):
+    __tablename__ = "backorder"
+    __table_args__ = (
+        sa.Index("backorder_open", "item_code", "confirmed_at", postgresql_where=sa.text("status = 'open'")),
+    )
+
+    order_id: str = _text(primary_key=True)
+    line_no: int = _of(sa.Integer, primary_key=True)
+    item_code: str = _text()
+    quantity: Decimal = _of(QTY)
+    filled: dict[str, Any] = _of(JSONB, default=EMPTY_JSON)
+    remaining: Decimal = _of(QTY)
+    status: str = _text()  # open, filled, cancelled
+    confirmed_at: datetime = _of(TIMESTAMP)
+    expected_date: date | None = _of(sa.Date)
+
+
+class RoutingPolicyRow(InventoryRecord, table=True):
+    __tablename__ = "routing_policy"
+
+    scope: str = _text(primary_key=True)  # "company" or "customer:<id>"
+    strategy: str = _text()
+    km_per_day: Decimal = _of(sa.Numeric(9, 2))
+    handling_days: dict[str, Any] = _of(JSONB, default=EMPTY_JSON)
+    updated_by: str = _text(default="")
+    updated_at: datetime = _of(TIMESTAMP, default=NOW)
+
+
+class CommandReplyRow(InventoryRecord, table=True):
+    __tablename__ = "command_reply"
+
+    request_id: str = _text(primary_key=True)
+    command: str = _text()
+    order_id: str = _text()
+    reply_type: str = _text()
+    reply: dict[str, Any] = _of(JSONB)
+    at: datetime = _of(TIMESTAMP, default=NOW)
+
+
+class ReturnAuthorisationRow(InventoryRecord, table=True):
+    __tablename__ = "return_authorisation"
+
+    return_id: str = _text(primary_key=True)
+    order_id: str = _text()
+    warehouse_id: str = _text()
+    payload: dict[str, Any] = _of(JSONB)
+    status: str = _text()  # authorised, received
+    received_at: datetime | None = _of(TIMESTAMP)
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, sa.Table)
+    return table
+
+
+# The tables by name, for the Core statements of the repositories.
+warehouse = table_of(WarehouseRow)
+bin_table = table_of(BinRow)
+item = table_of(ItemRow)
+item_stock = table_of(ItemStockRow)
+stock_balance = table_of(StockBalanceRow)
+stock_movement = table_of(StockMovementRow)
+reservation = table_of(ReservationRow)
+reservation_allocation = table_of(ReservationAllocationRow)
+stock_issue = table_of(StockIssueRow)
+order_allocation = table_of(OrderAllocationRow)
+backorder = table_of(BackorderRow)
+routing_policy = table_of(RoutingPolicyRow)
+command_reply = table_of(CommandReplyRow)
+return_authorisation = table_of(ReturnAuthorisationRow)
 
 SERVICE_TABLES = [
     warehouse, bin_table, item, item_stock, stock_balance, stock_movement, reservation, reservation_allocation,
