@@ -346,9 +346,11 @@ async def test_a_cancelled_ewaybill_closes_the_gate_until_a_new_bill_for_the_sam
     refused = await chain.call("dispatch", "POST", f"/shipments/{order.shipment_id}/gate-out", p.supervisor,
                                expect=409)
     assert refused["waiting_for"] == ["ewaybill"]
-    view = await page_where(chain, p, order.order_id, "the shipment waiting for a new e-way bill",
-                            lambda v: v["shipments"][0]["status"] == "waiting_for_ewaybill")
-    assert view["shipments"][0]["gate"]["reason"] == "ewaybill_cancelled"
+    # The status comes from ewaybill's EwayBillCancelled, the gate from dispatch's ShipmentGateClosed: two topics,
+    # either may reach the page first, so wait for both.
+    await page_where(chain, p, order.order_id, "the shipment waiting for a new e-way bill, its gate closed for it",
+                     lambda v: v["shipments"][0]["status"] == "waiting_for_ewaybill"
+                     and (v["shipments"][0].get("gate") or {}).get("reason") == "ewaybill_cancelled")
 
     regenerated = await chain.call("ewaybill", "POST", f"/ewaybills/{order.bill['id']}/regenerate", p.supervisor,
                                    json={"vehicle_no": "MH12CD5678"})
