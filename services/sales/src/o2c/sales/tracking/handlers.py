@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from o2c.contracts.envelope import Message
@@ -155,15 +155,25 @@ async def write_pending(tracking: Tracking, session: AsyncSession) -> None:
         await store.save(session, entry.view, entry.version, tracking.now(), entry.old_terms)
 
 
-def handlers(rt: Runtime) -> dict[str, Handler]:
-    """One handler per chain message type (the consumer routes by type name)."""
-    tracking = tracking_of(rt)
+class Projection:
+    """The projection's message handlers, one per kind of message (the consumer routes by type name, so each is
+    handed only the class it is registered for)."""
 
-    async def on_order(message: Message, ctx: MessageContext) -> None:
+    def __init__(self, tracking: Tracking) -> None:
+        self.tracking = tracking
+
+    async def order_message(self, message: Message, ctx: MessageContext) -> None:
+        """Any message keyed by its order: fold it into that order's view."""
         order_id = str(message.__dict__["order_id"])  # every order message names it
         started = time.perf_counter()
+        await fold(self.tracking, ctx, order_id, lambda v: domain.apply(v, message), ctx.envelope.occurred_at)
+        log.debug("tracking %s %s in %.1f ms", message.TYPE, order_id, (time.perf_counter() - started) * 1000)
+
+    async def order_confirmed(self, message: sales.OrderConfirmed, ctx: MessageContext) -> None:
+        """The order, and its quotation's facts when the quotation was folded first (another partition)."""
+        started = time.perf_counter()
         quotation: dict[str, Any] | None = None
-        if isinstance(message, sales.OrderConfirmed) and message.quotation_id:
+        if message.quotation_id:
             await store.lock_quotation(ctx.session, message.quotation_id)
             quotation = await store.quotation_message(ctx.session, message.quotation_id)
 
@@ -172,27 +182,44 @@ def handlers(rt: Runtime) -> dict[str, Handler]:
             if quotation is not None:
                 domain.apply_quotation(view, sales.QuotationIssued.model_validate(quotation))
 
-        await fold(tracking, ctx, order_id, change, ctx.envelope.occurred_at)
-        log.debug("tracking %s %s in %.1f ms", message.TYPE, order_id, (time.perf_counter() - started) * 1000)
+        await fold(self.tracking, ctx, message.order_id, change, ctx.envelope.occurred_at)
+        log.debug("tracking %s %s in %.1f ms", message.TYPE, message.order_id,
+                  (time.perf_counter() - started) * 1000)
 
-    async def on_payment(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, credit.PaymentReceived)
+    async def payment_received(self, message: credit.PaymentReceived, ctx: MessageContext) -> None:
+        """Keyed by customer: folded into each order it pays."""
         for order_id in sorted({a.order_id for a in message.allocations}):
-            await fold(tracking, ctx, order_id, lambda v: domain.apply(v, message),
-                       ctx.envelope.occurred_at)
+            await fold(self.tracking, ctx, order_id, lambda v: domain.apply(v, message), ctx.envelope.occurred_at)
 
-    async def on_quotation(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, sales.QuotationIssued)
+    async def quotation_issued(self, message: sales.QuotationIssued, ctx: MessageContext) -> None:
+        """Kept for the order that converts it; linked now to an order that arrived first."""
         await store.lock_quotation(ctx.session, message.quotation_id)
-        await write_pending(tracking, ctx.session)  # an order of this batch not yet written must be found below
+        await write_pending(self.tracking, ctx.session)  # an order of this batch not yet written must be found
         await store.save_quotation(ctx.session, message.quotation_id, message.quotation_no, message.customer_id,
                                    message.model_dump(mode="json"))
-        # The order may have arrived first (another partition): link it now.
         for order_id in await store.orders_of_quotation(ctx.session, message.quotation_id):
-            await fold(tracking, ctx, order_id, lambda v: domain.apply_quotation(v, message),
+            await fold(self.tracking, ctx, order_id, lambda v: domain.apply_quotation(v, message),
                        ctx.envelope.occurred_at)
 
-    out: dict[str, Handler] = {cls.TYPE: on_order for cls in domain.ORDER_MESSAGES}
-    out.update({cls.TYPE: on_payment for cls in domain.PAYMENT_MESSAGES})
-    out.update({cls.TYPE: on_quotation for cls in domain.QUOTATION_MESSAGES})
-    return out
+    def by_class(self) -> dict[type[Message], Handler]:
+        """The table: message class → handler (every tracked class exactly once)."""
+        table: dict[type[Message], Handler] = dict.fromkeys(domain.ORDER_MESSAGES, self.order_message)
+        table[sales.OrderConfirmed] = _handler(sales.OrderConfirmed, self.order_confirmed)
+        table[credit.PaymentReceived] = _handler(credit.PaymentReceived, self.payment_received)
+        table[sales.QuotationIssued] = _handler(sales.QuotationIssued, self.quotation_issued)
+        return table
+
+
+M = TypeVar("M", bound=Message)
+
+
+def _handler(cls: type[M], handle: Callable[[M, MessageContext], Awaitable[None]]) -> Handler:
+    """A handler of one class as the consumer's `Handler`: the consumer decodes a record into the class its type
+    names and routes it by that type, so `handle` is only ever given a `cls`."""
+    del cls  # named for the reader and the type checker: `handle` takes exactly this class
+    return cast(Handler, handle)
+
+
+def handlers(rt: Runtime) -> dict[str, Handler]:
+    """One handler per chain message type (the consumer routes by type name)."""
+    return {cls.TYPE: handle for cls, handle in Projection(tracking_of(rt)).by_class().items()}
