@@ -91,7 +91,7 @@ async def run_saga_timer(rt: Runtime) -> None:
 
 
 def _routers(rt: Runtime) -> list[APIRouter]:
-    return [*http.ROUTERS, tracking.router(rt), dead_letter_groups.router(rt)]
+    return [*http.ROUTERS, tracking.router, dead_letter_groups.router]
 
 
 def _handlers(rt: Runtime) -> dict[str, Handler]:

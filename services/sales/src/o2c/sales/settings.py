@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from o2c.kit.ports import service_url
 from o2c.kit.settings import ServiceSettings
-from pydantic import Field
+from o2c.sales.domain.geography import StateCode
+from pydantic import Field, field_validator
 
 
 class SalesSettings(ServiceSettings):
@@ -38,6 +39,13 @@ class SalesSettings(ServiceSettings):
     """… picked → vehicle, invoice, e-way bill and gate-out,"""
     tracking_rejection_days: int = 1
     """… and the cost of correcting an IRN or e-way bill rejection."""
+
+    @field_validator("supplier_state_code")
+    @classmethod
+    def _a_state(cls, value: str) -> str:
+        """Refused when the settings load (the service does not start), not at the first quotation."""
+        StateCode.parse(value, "supplier_state_code")
+        return value
 
     def service_urls(self) -> dict[str, str]:
         """Where the console's forwarder finds each other service's API."""

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 # would dead-letter replies for an order it never entered): any parked key then is invoicing's alone.
 SALES_WITHOUT_COORDINATOR = ServiceDefinition(
     name="sales", title="sales (tracking and parked keys)", http_port=8101, metadata=sales_metadata,
-    versions_dir=SALES_VERSIONS, routers=lambda rt: [*http.ROUTERS, tracking.router(rt)],
+    versions_dir=SALES_VERSIONS, routers=lambda rt: [*http.ROUTERS, tracking.router],
     handlers=lambda rt: combine_handlers(tracking.handlers(rt), parked.handlers()),
     subscribes_to=CHAIN_EVENTS,
 )

@@ -24,7 +24,7 @@ NOW = scenario.at(3, 6, 30)  # 3 May 2026, 12:00 IST: the tracking tests' clock
 
 TRACKING_ONLY = ServiceDefinition(
     name="sales", title="sales (tracking only)", http_port=8101, metadata=sales_metadata,
-    versions_dir=SALES_VERSIONS, routers=lambda rt: [tracking.router(rt)], settings_class=SalesSettings,
+    versions_dir=SALES_VERSIONS, routers=lambda rt: [tracking.router], settings_class=SalesSettings,
     read_models=[ReadModel("tracking", tracking.handlers, CHAIN_EVENTS)],
 )
 

@@ -20,6 +20,7 @@ from o2c.kit.messaging.dead_letters import discard_dead_letter, list_dead_letter
 from o2c.kit.policy import allow
 from o2c.kit.problems import InvalidField, NotFound, Problem
 from o2c.kit.service import Runtime
+from o2c.sales.entrypoints.http.api import once_per_app
 from o2c.sales.settings import SalesSettings
 from pydantic import Field
 
@@ -72,41 +73,44 @@ def grouped(letters: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     return sorted(groups.values(), key=lambda g: (g["first_failed_at"], g["group"]))
 
 
-def router(rt: Runtime) -> APIRouter:
-    api = APIRouter(prefix="/dead-letter-groups", tags=["admin"])
-    settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings()
-    urls = settings.service_urls()
-    clients: dict[str, httpx.AsyncClient] = {}
+class DeadLetterGroups:
+    """What the routes run on: the runtime (sales' own dead letters) and a client per other service's admin API."""
 
-    def client(service: str) -> httpx.AsyncClient:
-        if service not in clients:
-            clients[service] = httpx.AsyncClient(base_url=urls[service], timeout=10.0)
-        return clients[service]
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings()
+        self.urls = settings.service_urls()
+        self._clients: dict[str, httpx.AsyncClient] = {}
 
-    def own_consumer() -> Any:
-        if rt.consumer is None:
+    def client(self, service: str) -> httpx.AsyncClient:
+        if service not in self._clients:
+            self._clients[service] = httpx.AsyncClient(base_url=self.urls[service], timeout=10.0)
+        return self._clients[service]
+
+    def own_consumer(self) -> Any:
+        if self.rt.consumer is None:
             raise Problem(409, "Conflict", "sales consumes no topics here")
-        return rt.consumer
+        return self.rt.consumer
 
-    async def letters_of(service: str, bearer: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    async def letters_of(self, service: str, bearer: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """Open dead letters of one service (its own admin API, the caller's token)."""
         if service == SALES:
-            async with rt.sessions() as session:
+            async with self.rt.sessions() as session:
                 return await list_dead_letters(session, "open", 500, **filters)
-        response = await client(service).get("/admin/dead-letters", headers={"Authorization": bearer},
-                                             params={"status": "open", "limit": 500, **filters})
+        response = await self.client(service).get("/admin/dead-letters", headers={"Authorization": bearer},
+                                                  params={"status": "open", "limit": 500, **filters})
         if response.status_code != 200:
             raise Problem(502, "Bad gateway", f"{service}: {response.status_code} {response.text[:200]}")
         found: list[dict[str, Any]] = response.json()
         return found
 
-    async def everywhere(bearer: str, filters: dict[str, Any]
+    async def everywhere(self, bearer: str, filters: dict[str, Any]
                          ) -> tuple[list[tuple[str, dict[str, Any]]], list[dict[str, str]]]:
-        services = [SALES, *urls]
+        services = [SALES, *self.urls]
 
         async def one(service: str) -> list[dict[str, Any]] | str:
             try:
-                return await letters_of(service, bearer, filters)
+                return await self.letters_of(service, bearer, filters)
             except (httpx.HTTPError, Problem) as exc:
                 return f"{type(exc).__name__}: {exc}"[:300]
 
@@ -116,20 +120,20 @@ def router(rt: Runtime) -> APIRouter:
                        if isinstance(a, str)]
         return letters, unreachable
 
-    async def resolve(service: str, dead_letter_id: int, verb: str, reason: str, who: Principal,
+    async def resolve(self, service: str, dead_letter_id: int, verb: str, reason: str, who: Principal,
                       bearer: str) -> list[dict[str, Any]]:
         if service == SALES:
             try:
                 if verb == "discard":
-                    outcomes = await discard_dead_letter(own_consumer(), dead_letter_id, who.subject, reason)
+                    outcomes = await discard_dead_letter(self.own_consumer(), dead_letter_id, who.subject, reason)
                 else:
-                    outcomes = await replay_dead_letter(own_consumer(), dead_letter_id, who.subject)
+                    outcomes = await replay_dead_letter(self.own_consumer(), dead_letter_id, who.subject)
             except Problem as problem:
                 return [{"service": service, "dead_letter_id": dead_letter_id, "status": "failed",
                          "detail": problem.detail}]
             return [{"service": service, **o.__dict__} for o in outcomes]
         try:
-            response = await client(service).post(
+            response = await self.client(service).post(
                 f"/admin/dead-letters/{dead_letter_id}/{verb}", headers={"Authorization": bearer},
                 json={"reason": reason} if verb == "discard" else None)
         except httpx.HTTPError as exc:
@@ -140,31 +144,41 @@ def router(rt: Runtime) -> APIRouter:
                      "detail": f"{response.status_code}: {response.text[:300]}"}]
         return [{"service": service, **o} for o in response.json()]
 
-    async def act(verb: str, body: RecordRef, who: Principal, request: Request) -> dict[str, Any]:
+    async def act(self, verb: str, body: RecordRef, who: Principal, request: Request) -> dict[str, Any]:
         filters = body.filters()
         bearer = request.headers.get("authorization", "")
-        letters, unreachable = await everywhere(bearer, filters)
+        letters, unreachable = await self.everywhere(bearer, filters)
         if not letters:
             if unreachable:
                 raise Problem(503, "Service unavailable", "no open dead letter found, and some services did not "
                               "answer", unreachable=unreachable)
             raise NotFound("open dead letter of record", " ".join(f"{k}={v}" for k, v in filters.items()))
-        outcomes = await asyncio.gather(*(resolve(s, int(d["id"]), verb, body.reason, who, bearer)
+        outcomes = await asyncio.gather(*(self.resolve(s, int(d["id"]), verb, body.reason, who, bearer)
                                           for s, d in letters))
         return {"groups": grouped(letters), "outcomes": [o for one in outcomes for o in one],
                 "unreachable": unreachable}
 
-    @api.get("", summary="Open dead letters of every service, one group per record (topic/partition/offset)")
-    async def get_groups(who: GroupReader, request: Request) -> dict[str, Any]:
-        letters, unreachable = await everywhere(request.headers.get("authorization", ""), {})
-        return {"groups": grouped(letters), "unreachable": unreachable}
 
-    @api.post("/discard", summary="Discard every open dead letter of one record, in every service, with a reason")
-    async def discard(body: Discard, who: GroupResolver, request: Request) -> dict[str, Any]:
-        return await act("discard", body, who, request)
+async def dead_letter_groups(request: Request) -> DeadLetterGroups:
+    return once_per_app(request, DeadLetterGroups, DeadLetterGroups)
 
-    @api.post("/replay", summary="Replay every open dead letter of one record, in every service that holds one")
-    async def replay(body: RecordRef, who: GroupResolver, request: Request) -> dict[str, Any]:
-        return await act("replay", body, who, request)
 
-    return api
+Groups = Annotated[DeadLetterGroups, Depends(dead_letter_groups)]
+
+router = APIRouter(prefix="/dead-letter-groups", tags=["admin"])
+
+
+@router.get("", summary="Open dead letters of every service, one group per record (topic/partition/offset)")
+async def get_groups(who: GroupReader, request: Request, groups: Groups) -> dict[str, Any]:
+    letters, unreachable = await groups.everywhere(request.headers.get("authorization", ""), {})
+    return {"groups": grouped(letters), "unreachable": unreachable}
+
+
+@router.post("/discard", summary="Discard every open dead letter of one record, in every service, with a reason")
+async def discard(body: Discard, who: GroupResolver, request: Request, groups: Groups) -> dict[str, Any]:
+    return await groups.act("discard", body, who, request)
+
+
+@router.post("/replay", summary="Replay every open dead letter of one record, in every service that holds one")
+async def replay(body: RecordRef, who: GroupResolver, request: Request, groups: Groups) -> dict[str, Any]:
+    return await groups.act("replay", body, who, request)

@@ -37,6 +37,7 @@ from o2c.kit.problems import NotFound, Problem, problem_response
 from o2c.kit.scope import CustomerScope, ensure_may_see, load_customer_scope, visible_customers
 from o2c.kit.service import Runtime
 from o2c.sales.adapters.db import parked_elsewhere
+from o2c.sales.entrypoints.http.api import once_per_app
 from o2c.sales.settings import SalesSettings
 from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.handlers import Tracking, tracking_of
@@ -184,241 +185,273 @@ def _scoped(stmt: Any, who: Principal) -> Any:
     return stmt
 
 
-def router(rt: Runtime) -> APIRouter:
-    api = APIRouter(tags=["tracking"])
-    tracking = tracking_of(rt)
-    dead_letters = DeadLetterIndex(rt)
-    tickets = StreamTickets(tracking.cache)
-    settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings()
-    service_urls = settings.service_urls()
-    clients: dict[str, httpx.AsyncClient] = {}
+class TrackingApi:
+    """What the tracking routes run on: the projection's shared `Tracking` (cache, live pages, clock), the dead
+    letter index, stream tickets, the customers' scope (cached) and the console's clients of the other services."""
 
-    async def authorise(who: Principal, page: Page) -> None:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.tracking = tracking_of(rt)
+        self.dead_letters = DeadLetterIndex(rt)
+        self.tickets = StreamTickets(self.tracking.cache)
+        settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings()
+        self.service_urls = settings.service_urls()
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._scopes: dict[str, tuple[CustomerScope | None, float]] = {}
+
+    async def authorise(self, who: Principal, page: Page) -> None:
         customer_id = page.customer_id
-        ensure_may_see(who, customer_id, await scope_of(customer_id) if confinement(who).needs_replica else None)
+        ensure_may_see(who, customer_id,
+                       await self.scope_of(customer_id) if confinement(who).needs_replica else None)
         sites = _warehouse_scope(who)
         if sites is not None and not sites & page.warehouses:
             raise Problem(403, "Forbidden", "this order is not reserved at or shipped from this login's warehouses")
 
-    scopes: dict[str, tuple[CustomerScope | None, float]] = {}
-
-    async def scope_of(customer_id: str) -> CustomerScope | None:
+    async def scope_of(self, customer_id: str) -> CustomerScope | None:
         """The customer's owner and partners, remembered for 30 s: a coordinator's or partner's pages must not
         each cost a query (a reassignment takes effect within that)."""
         now = time.monotonic()
-        cached = scopes.get(customer_id)
+        cached = self._scopes.get(customer_id)
         if cached is not None and cached[1] > now:
             return cached[0]
-        found = await load_customer_scope(rt.sessions, customer_id)
-        if len(scopes) > 50_000:
-            scopes.clear()
-        scopes[customer_id] = (found, now + 30.0)
+        found = await load_customer_scope(self.rt.sessions, customer_id)
+        if len(self._scopes) > 50_000:
+            self._scopes.clear()
+        self._scopes[customer_id] = (found, now + 30.0)
         return found
 
-    @api.get("/tracking/orders/{order_id}", summary="The order's whole timeline, in one response")
-    async def get_order(order_id: str, who: Tracker) -> Response:
-        found = await read_view(tracking, order_id)
+    async def page(self, order_id: str, who: Principal) -> Page:
+        """The order's page if the caller may see it (404 unknown, 403 out of scope)."""
+        found = await read_view(self.tracking, order_id)
         if found is None:
             raise NotFound("order", order_id)
-        await authorise(who, found)
-        return Response(_with_dead_letters(found.body, await dead_letters.get(order_id)), media_type="application/json",
-                        headers={"Cache-Control": "no-store"})
+        await self.authorise(who, found)
+        return found
 
-    @api.post("/tracking/orders/{order_id}/stream-tickets", status_code=201,
-              summary="A one-use ticket (30 s) to open the order's live-updates stream without a token in the URL")
-    async def stream_ticket(order_id: str, request: Request, response: Response, who: Tracker) -> dict[str, Any]:
-        response.headers["Cache-Control"] = "no-store"  # a ticket is a credential, if a short-lived one
-        found = await read_view(tracking, order_id)
+    def client(self, service: str, base: str) -> httpx.AsyncClient:
+        """One client per other service for the console's forwarder (its connections reused)."""
+        found = self._clients.get(service)
         if found is None:
-            raise NotFound("order", order_id)
-        await authorise(who, found)
-        expires_at = token_expiry(request.headers.get("authorization", "").partition(" ")[2].strip())
+            found = self._clients[service] = httpx.AsyncClient(base_url=base, timeout=10.0)
+        return found
+
+
+async def tracking_api(request: Request) -> TrackingApi:
+    return once_per_app(request, TrackingApi, TrackingApi)
+
+
+Pages = Annotated[TrackingApi, Depends(tracking_api)]
+
+router = APIRouter(tags=["tracking"])
+
+
+@router.get("/tracking/orders/{order_id}", summary="The order's whole timeline, in one response")
+async def get_order(order_id: str, who: Tracker, api: Pages) -> Response:
+    found = await api.page(order_id, who)
+    return Response(_with_dead_letters(found.body, await api.dead_letters.get(order_id)),
+                    media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/tracking/orders/{order_id}/stream-tickets", status_code=201,
+             summary="A one-use ticket (30 s) to open the order's live-updates stream without a token in the URL")
+async def stream_ticket(order_id: str, request: Request, response: Response, who: Tracker, api: Pages
+                        ) -> dict[str, Any]:
+    response.headers["Cache-Control"] = "no-store"  # a ticket is a credential, if a short-lived one
+    await api.page(order_id, who)
+    expires_at = token_expiry(request.headers.get("authorization", "").partition(" ")[2].strip())
+    try:
+        ticket = await api.tickets.issue(who, order_id, expires_at)
+    except Exception as exc:  # Redis: live updates need it anyway; the page itself stays readable
+        raise Problem(503, "Service unavailable", f"live updates are unavailable: {type(exc).__name__}") from exc
+    return {"ticket": ticket, "expires_in": TTL_SECONDS,
+            "stream": f"/tracking/orders/{order_id}/stream?ticket={ticket}"}
+
+
+async def _streamer(request: Request, ticket: str | None, order_id: str, api: TrackingApi
+                    ) -> tuple[Principal, float]:
+    """Who opens the stream, and until when: a ticket, or a bearer header from a client that can send one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if ticket is not None:
         try:
-            ticket = await tickets.issue(who, order_id, expires_at)
-        except Exception as exc:  # Redis: live updates need it anyway; the page itself stays readable
-            raise Problem(503, "Service unavailable", f"live updates are unavailable: {type(exc).__name__}") from exc
-        return {"ticket": ticket, "expires_in": TTL_SECONDS,
-                "stream": f"/tracking/orders/{order_id}/stream?ticket={ticket}"}
+            redeemed = await api.tickets.redeem(ticket, order_id)
+        except Exception as exc:
+            raise Problem(503, "Service unavailable", f"live updates are unavailable: {type(exc).__name__}"
+                          ) from exc
+        if redeemed is None:
+            raise Problem(401, "Unauthorized", "unknown, used or expired stream ticket")
+        return redeemed.principal, redeemed.expires_at
+    if scheme.lower() == "bearer" and token.strip():
+        return await principal_of_token(request, token.strip()), token_expiry(token.strip())
+    raise Problem(401, "Unauthorized", "a stream ticket or a bearer token is required")
 
-    @api.get("/tracking/orders/{order_id}/stream", summary="Server-sent events: each new version of the page",
-             response_class=StreamingResponse)
-    async def stream(order_id: str, request: Request, ticket: str | None = None,
-                     access_token: Annotated[str | None, Query(include_in_schema=False)] = None
-                     ) -> StreamingResponse:
-        if access_token is not None:
-            # A URL lands in access logs, proxies and history: a token there is refused, never used.
-            raise Problem(401, "Unauthorized", "a bearer token in the URL is refused; open the stream with a "
-                                               "ticket from POST /tracking/orders/{order_id}/stream-tickets")
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if ticket is not None:
+
+@router.get("/tracking/orders/{order_id}/stream", summary="Server-sent events: each new version of the page",
+            response_class=StreamingResponse)
+async def stream(order_id: str, request: Request, api: Pages, ticket: str | None = None,
+                 access_token: Annotated[str | None, Query(include_in_schema=False)] = None
+                 ) -> StreamingResponse:
+    if access_token is not None:
+        # A URL lands in access logs, proxies and history: a token there is refused, never used.
+        raise Problem(401, "Unauthorized", "a bearer token in the URL is refused; open the stream with a "
+                                           "ticket from POST /tracking/orders/{order_id}/stream-tickets")
+    who, expires_at = await _streamer(request, ticket, order_id, api)
+    if expires_at <= time.time():
+        raise Problem(401, "Unauthorized", "token expired")
+    who = authorize(who, "sales.tracking.read")
+    first = (await api.page(order_id, who)).body
+    return StreamingResponse(_events(api, order_id, first, expires_at), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+async def _events(api: TrackingApi, order_id: str, first: bytes, expires_at: float) -> AsyncIterator[bytes]:
+    """The page, then each new version of it, until the token the stream was opened with expires."""
+    tracking = api.tracking
+    live = tracking.live
+    queue = live.open(order_id)
+    try:
+        # Read again once listening: nothing published between the first read and now is lost.
+        again = await read_view(tracking, order_id)
+        shown = again.body if again else first
+        yield b"event: view\ndata: " + _with_dead_letters(shown, await api.dead_letters.get(order_id)) + b"\n\n"
+        while True:
+            left = expires_at - time.time()
+            if left <= 0:
+                # The stream outlives no token: the page asks for a new login.
+                yield b"event: expired\ndata: {}\n\n"
+                return
             try:
-                redeemed = await tickets.redeem(ticket, order_id)
-            except Exception as exc:
-                raise Problem(503, "Service unavailable", f"live updates are unavailable: {type(exc).__name__}"
-                              ) from exc
-            if redeemed is None:
-                raise Problem(401, "Unauthorized", "unknown, used or expired stream ticket")
-            who, expires_at = redeemed.principal, redeemed.expires_at
-        elif scheme.lower() == "bearer" and token.strip():
-            who = await principal_of_token(request, token.strip())  # a client that can send headers
-            expires_at = token_expiry(token.strip())
-        else:
-            raise Problem(401, "Unauthorized", "a stream ticket or a bearer token is required")
-        if expires_at <= time.time():
-            raise Problem(401, "Unauthorized", "token expired")
-        who = authorize(who, "sales.tracking.read")
-        found = await read_view(tracking, order_id)
-        if found is None:
-            raise NotFound("order", order_id)
-        first = found.body
-        await authorise(who, found)
+                body = await asyncio.wait_for(queue.get(), min(15.0, left))
+            except TimeoutError:
+                if expires_at > time.time():
+                    yield b": keep-alive\n\n"
+                continue
+            if body == live.RESYNC:  # the subscription was (re)established: re-read, show if changed
+                found_again = await read_view(tracking, order_id)
+                if found_again is None or found_again.body == shown:
+                    continue
+                body = found_again.body
+            shown = body
+            view = json.loads(body)
+            domain.derive(view, tracking.now(), tracking.lead_times)
+            payload = _with_dead_letters(store.dumps(view).encode(), await api.dead_letters.get(order_id))
+            yield b"event: view\ndata: " + payload + b"\n\n"
+    finally:
+        live.close(order_id, queue)
 
-        async def events() -> AsyncIterator[bytes]:
-            live = tracking.live
-            queue = live.open(order_id)
-            try:
-                # Read again once listening: nothing published between the first read and now is lost.
-                again = await read_view(tracking, order_id)
-                shown = again.body if again else first
-                yield b"event: view\ndata: " + _with_dead_letters(shown, await dead_letters.get(order_id)) + b"\n\n"
-                while True:
-                    left = expires_at - time.time()
-                    if left <= 0:
-                        # The stream outlives no token: the page asks for a new login.
-                        yield b"event: expired\ndata: {}\n\n"
-                        return
-                    try:
-                        body = await asyncio.wait_for(queue.get(), min(15.0, left))
-                    except TimeoutError:
-                        if expires_at > time.time():
-                            yield b": keep-alive\n\n"
-                        continue
-                    if body == live.RESYNC:  # the subscription was (re)established: re-read, show if changed
-                        found_again = await read_view(tracking, order_id)
-                        if found_again is None or found_again.body == shown:
-                            continue
-                        body = found_again.body
-                    shown = body
-                    view = json.loads(body)
-                    domain.derive(view, tracking.now(), tracking.lead_times)
-                    payload = _with_dead_letters(store.dumps(view).encode(), await dead_letters.get(order_id))
-                    yield b"event: view\ndata: " + payload + b"\n\n"
-            finally:
-                live.close(order_id, queue)
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+@router.get("/tracking/search", summary="Find orders by order, quotation, invoice, EBN, LR, vehicle, "
+                                        "customer name or GSTIN")
+async def search(who: Tracker, api: Pages, q: Annotated[str, Query(min_length=2, max_length=100)],
+                 limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
+    term = domain.normalise_term(q)
+    t, o = tracking_term, tracking_order
+    like = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    match = sa.or_(t.c.term.like(like + "%", escape="\\"),
+                   sa.and_(t.c.kind.in_(("customer",)), t.c.term.like("%" + like + "%", escape="\\")))
+    stmt = (sa.select(o.c.order_id, o.c.order_no, o.c.customer_id, o.c.customer_name, o.c.status,
+                      o.c.updated_at, o.c.doc["next_dispatch_date"].astext.label("next_dispatch_date"),
+                      sa.func.array_agg(sa.distinct(t.c.kind + ":" + t.c.value)).label("matched"))
+            .join(o, o.c.order_id == t.c.order_id).where(match)
+            .group_by(o.c.order_id).order_by(o.c.updated_at.desc()).limit(limit))
+    stmt = _scoped(stmt, who)
+    async with api.rt.sessions() as session:
+        rows = (await session.execute(stmt)).all()
+    return [{"order_id": r.order_id, "order_no": r.order_no, "customer_id": r.customer_id,
+             "customer_name": r.customer_name, "status": r.status,
+             "next_dispatch_date": r.next_dispatch_date, "matched": sorted(r.matched),
+             "updated_at": r.updated_at.isoformat()} for r in rows]
 
-    @api.get("/tracking/search", summary="Find orders by order, quotation, invoice, EBN, LR, vehicle, "
-                                         "customer name or GSTIN")
-    async def search(who: Tracker, q: Annotated[str, Query(min_length=2, max_length=100)],
-                     limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
-        term = domain.normalise_term(q)
-        t, o = tracking_term, tracking_order
-        like = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        match = sa.or_(t.c.term.like(like + "%", escape="\\"),
-                       sa.and_(t.c.kind.in_(("customer",)), t.c.term.like("%" + like + "%", escape="\\")))
-        stmt = (sa.select(o.c.order_id, o.c.order_no, o.c.customer_id, o.c.customer_name, o.c.status,
-                          o.c.updated_at, o.c.doc["next_dispatch_date"].astext.label("next_dispatch_date"),
-                          sa.func.array_agg(sa.distinct(t.c.kind + ":" + t.c.value)).label("matched"))
-                .join(o, o.c.order_id == t.c.order_id).where(match)
-                .group_by(o.c.order_id).order_by(o.c.updated_at.desc()).limit(limit))
-        stmt = _scoped(stmt, who)
-        async with rt.sessions() as session:
-            rows = (await session.execute(stmt)).all()
-        return [{"order_id": r.order_id, "order_no": r.order_no, "customer_id": r.customer_id,
-                 "customer_name": r.customer_name, "status": r.status,
-                 "next_dispatch_date": r.next_dispatch_date, "matched": sorted(r.matched),
-                 "updated_at": r.updated_at.isoformat()} for r in rows]
 
-    @api.get("/tracking/orders", summary="Orders in the caller's scope, newest first (with open exceptions)")
-    async def list_orders(who: Tracker, status: str | None = None, exceptions: bool = False,
-                          exception_kind: str | None = None, shipments: bool = False,
-                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
-        o = tracking_order
-        stmt = sa.select(o.c.order_id, o.c.order_no, o.c.customer_id, o.c.customer_name, o.c.status,
-                         o.c.updated_at, o.c.doc["next_dispatch_date"].astext.label("next_dispatch_date"),
-                         o.c.doc["open_exceptions"].label("open_exceptions"),
-                         o.c.doc["committed_date"].astext.label("committed_date"),
-                         (o.c.doc["shipments"] if shipments else sa.null()).label("shipments"),
-                         ).order_by(o.c.updated_at.desc()).limit(limit)
-        if status:
-            stmt = stmt.where(o.c.status == status)
-        if exceptions:
-            stmt = stmt.where(sa.func.jsonb_array_length(o.c.doc["open_exceptions"]) > 0)
-        if exception_kind:
-            stmt = stmt.where(o.c.doc["open_exceptions"].contains([{"kind": exception_kind}]))
-        stmt = _scoped(stmt, who)
-        async with rt.sessions() as session:
-            rows = (await session.execute(stmt)).all()
-        return [{"order_id": r.order_id, "order_no": r.order_no, "customer_id": r.customer_id,
-                 "customer_name": r.customer_name, "status": r.status, "committed_date": r.committed_date,
-                 "next_dispatch_date": r.next_dispatch_date, "open_exceptions": r.open_exceptions or [],
-                 "updated_at": r.updated_at.isoformat(), **({"shipments": r.shipments or []} if shipments else {})}
-                for r in rows]
+@router.get("/tracking/orders", summary="Orders in the caller's scope, newest first (with open exceptions)")
+async def list_orders(who: Tracker, api: Pages, status: str | None = None, exceptions: bool = False,
+                      exception_kind: str | None = None, shipments: bool = False,
+                      limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+    o = tracking_order
+    stmt = sa.select(o.c.order_id, o.c.order_no, o.c.customer_id, o.c.customer_name, o.c.status,
+                     o.c.updated_at, o.c.doc["next_dispatch_date"].astext.label("next_dispatch_date"),
+                     o.c.doc["open_exceptions"].label("open_exceptions"),
+                     o.c.doc["committed_date"].astext.label("committed_date"),
+                     (o.c.doc["shipments"] if shipments else sa.null()).label("shipments"),
+                     ).order_by(o.c.updated_at.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(o.c.status == status)
+    if exceptions:
+        stmt = stmt.where(sa.func.jsonb_array_length(o.c.doc["open_exceptions"]) > 0)
+    if exception_kind:
+        stmt = stmt.where(o.c.doc["open_exceptions"].contains([{"kind": exception_kind}]))
+    stmt = _scoped(stmt, who)
+    async with api.rt.sessions() as session:
+        rows = (await session.execute(stmt)).all()
+    return [{"order_id": r.order_id, "order_no": r.order_no, "customer_id": r.customer_id,
+             "customer_name": r.customer_name, "status": r.status, "committed_date": r.committed_date,
+             "next_dispatch_date": r.next_dispatch_date, "open_exceptions": r.open_exceptions or [],
+             "updated_at": r.updated_at.isoformat(), **({"shipments": r.shipments or []} if shipments else {})}
+            for r in rows]
 
-    @api.get("/tracking/dashboards", summary="Cycle time, on-time dispatch, ageing, credit decision time, "
-                                             "e-way bill rejections, order-to-cash days; per day and warehouse")
-    async def dashboards(_: Analyst, from_: Annotated[date | None, Query(alias="from")] = None,
-                         to: date | None = None, warehouse: str | None = None) -> dict[str, Any]:
-        today = domain.ist_date(tracking.now())
-        end = to or today
-        start = from_ or end - timedelta(days=29)
-        if start > end:
-            raise Problem(422, "Invalid field", "from: must not be after to")
-        async with rt.sessions() as session:
-            return await dashboard_figures(session, start, end, warehouse, tracking.now())
 
-    # --- console -----------------------------------------------------------------------------------
+@router.get("/tracking/dashboards", summary="Cycle time, on-time dispatch, ageing, credit decision time, "
+                                            "e-way bill rejections, order-to-cash days; per day and warehouse")
+async def dashboards(_: Analyst, api: Pages, from_: Annotated[date | None, Query(alias="from")] = None,
+                     to: date | None = None, warehouse: str | None = None) -> dict[str, Any]:
+    today = domain.ist_date(api.tracking.now())
+    end = to or today
+    start = from_ or end - timedelta(days=29)
+    if start > end:
+        raise Problem(422, "Invalid field", "from: must not be after to")
+    async with api.rt.sessions() as session:
+        return await dashboard_figures(session, start, end, warehouse, api.tracking.now())
 
-    @api.api_route("/console/api/{service}/{path:path}", methods=["GET", "POST", "PUT"], include_in_schema=False)
-    async def forward(service: str, path: str, request: Request) -> Response:
-        """Backend-for-frontend: the user's own token, to the owning service's API; nothing else added."""
-        try:
-            response = await forward_once(service, path, request)
-        except Problem as problem:
-            response = problem_response(problem, request)
-        response.headers.update(CONSOLE_HEADERS)
-        return response
 
-    async def forward_once(service: str, path: str, request: Request) -> Response:
-        base = service_urls.get(service)
-        if base is None:
-            raise NotFound("service", service)
-        if path.strip("/").split("/")[0] == "metrics":
-            raise NotFound("path", path)  # metrics live on their own port; never through the console
-        client = clients.get(service)
-        if client is None:
-            client = clients[service] = httpx.AsyncClient(base_url=base, timeout=10.0)
-        headers = {k: v for k, v in request.headers.items()
-                   if k.lower() in ("authorization", "content-type", "idempotency-key", "accept")}
-        try:
-            upstream = await client.request(request.method, "/" + path, params=request.query_params,
-                                            content=await request.body(), headers=headers)
-        except httpx.HTTPError as exc:
-            raise Problem(502, "Bad gateway", f"{service} did not answer: {type(exc).__name__}") from exc
-        return Response(upstream.content, status_code=upstream.status_code,
-                        media_type=upstream.headers.get("content-type"))
+# --- console -----------------------------------------------------------------------------------
 
-    @api.get("/console/config.json", include_in_schema=False)
-    async def console_config() -> JSONResponse:
-        # India's zone and locale from their one home (libs/india), so the console's JS copies neither.
-        return JSONResponse({"services": sorted(["sales", *service_urls]),
-                             "india": {"time_zone": IST_ZONE_NAME, "locale": DISPLAY_LOCALE}},
-                            headers=CONSOLE_HEADERS)
 
-    @api.get("/console", include_in_schema=False)
-    async def console_root() -> RedirectResponse:
-        return RedirectResponse("/console/", headers=CONSOLE_HEADERS)
+@router.api_route("/console/api/{service}/{path:path}", methods=["GET", "POST", "PUT"], include_in_schema=False)
+async def forward(service: str, path: str, request: Request, api: Pages) -> Response:
+    """Backend-for-frontend: the user's own token, to the owning service's API; nothing else added."""
+    try:
+        response = await _forward_once(api, service, path, request)
+    except Problem as problem:
+        response = problem_response(problem, request)
+    response.headers.update(CONSOLE_HEADERS)
+    return response
 
-    @api.get("/console/{path:path}", include_in_schema=False)
-    async def console_file(path: str) -> FileResponse:
-        target = (CONSOLE_DIR / (path or "index.html")).resolve()
-        if not target.is_relative_to(CONSOLE_DIR) or not target.is_file():
-            target = CONSOLE_DIR / "index.html"  # client-side routes (#/orders/…) land on the page
-        return FileResponse(target, headers={"Cache-Control": "no-cache", **CONSOLE_HEADERS})
 
-    return api
+async def _forward_once(api: TrackingApi, service: str, path: str, request: Request) -> Response:
+    base = api.service_urls.get(service)
+    if base is None:
+        raise NotFound("service", service)
+    if path.strip("/").split("/")[0] == "metrics":
+        raise NotFound("path", path)  # metrics live on their own port; never through the console
+    headers = {k: v for k, v in request.headers.items()
+               if k.lower() in ("authorization", "content-type", "idempotency-key", "accept")}
+    try:
+        upstream = await api.client(service, base).request(request.method, "/" + path, params=request.query_params,
+                                                           content=await request.body(), headers=headers)
+    except httpx.HTTPError as exc:
+        raise Problem(502, "Bad gateway", f"{service} did not answer: {type(exc).__name__}") from exc
+    return Response(upstream.content, status_code=upstream.status_code,
+                    media_type=upstream.headers.get("content-type"))
+
+
+@router.get("/console/config.json", include_in_schema=False)
+async def console_config(api: Pages) -> JSONResponse:
+    # India's zone and locale from their one home (libs/india), so the console's JS copies neither.
+    return JSONResponse({"services": sorted(["sales", *api.service_urls]),
+                         "india": {"time_zone": IST_ZONE_NAME, "locale": DISPLAY_LOCALE}},
+                        headers=CONSOLE_HEADERS)
+
+
+@router.get("/console", include_in_schema=False)
+async def console_root() -> RedirectResponse:
+    return RedirectResponse("/console/", headers=CONSOLE_HEADERS)
+
+
+@router.get("/console/{path:path}", include_in_schema=False)
+async def console_file(path: str) -> FileResponse:
+    target = (CONSOLE_DIR / (path or "index.html")).resolve()
+    if not target.is_relative_to(CONSOLE_DIR) or not target.is_file():
+        target = CONSOLE_DIR / "index.html"  # client-side routes (#/orders/…) land on the page
+    return FileResponse(target, headers={"Cache-Control": "no-cache", **CONSOLE_HEADERS})
 
 
 def day_of(column: Any) -> Any:

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from o2c.kit.auth import Principal
@@ -85,17 +85,27 @@ class SalesApi:
         return await self.stock.stock_view(codes, request.headers.get("authorization"))
 
 
-async def sales_api(request: Request) -> SalesApi:
-    """The app's `SalesApi`, made on its first request from the runtime the kit keeps on the app (a coroutine,
-    so it runs on the event loop: two first requests cannot build two)."""
+T = TypeVar("T")
+
+
+def once_per_app(request: Request, make: Callable[[Runtime], T], kind: type[T]) -> T:
+    """What routes of one kind run on, made on the app's first request from the runtime the kit keeps on the app
+    (`app.state.runtime`) and kept there. Called from coroutine dependencies, so on the event loop: two first
+    requests cannot build two."""
     state = request.app.state
-    found = getattr(state, "sales_api", None)
-    if not isinstance(found, SalesApi):
+    name = f"o2c_{kind.__name__}"
+    found = getattr(state, name, None)
+    if not isinstance(found, kind):
         runtime = state.runtime
         if not isinstance(runtime, Runtime):
-            raise TypeError("the sales routes need the app the kit builds (app.state.runtime)")
-        found = state.sales_api = SalesApi.of(runtime)
+            raise TypeError("these routes need the app the kit builds (app.state.runtime)")
+        found = make(runtime)
+        setattr(state, name, found)
     return found
+
+
+async def sales_api(request: Request) -> SalesApi:
+    return once_per_app(request, SalesApi.of, SalesApi)
 
 
 Api = Annotated[SalesApi, Depends(sales_api)]
