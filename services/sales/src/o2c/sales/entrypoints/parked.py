@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
-from o2c.contracts.envelope import Message
 from o2c.contracts.topics import Service
 from o2c.contracts.v1.parking import KeyParked, KeyReleased, parking_type_names
 from o2c.kit.messaging.consumer import Handler, MessageContext
@@ -19,28 +18,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 OTHER_SERVICES = tuple(s.value for s in Service if s is not Service.SALES)
 
 
+async def key_parked(message: KeyParked, ctx: MessageContext) -> None:
+    """Another service parked an order's key behind a dead letter: kept (a later park of the key replaces it)."""
+    values = {"dead_letter_id": message.dead_letter_id, "message_type": message.message_type,
+              "reason": message.reason, "parked_at": message.parked_at}
+    await ctx.session.execute(
+        pg_insert(parked_elsewhere).values(service=message.service, topic=message.topic, key=message.key, **values)
+        .on_conflict_do_update(index_elements=["service", "topic", "key"], set_=values))
+
+
+async def key_released(message: KeyReleased, ctx: MessageContext) -> None:
+    t = parked_elsewhere.c
+    # Only the head it names: a later park of the same key (a new head) stays.
+    await ctx.session.execute(sa.delete(parked_elsewhere).where(
+        t.service == message.service, t.topic == message.topic, t.key == message.key,
+        t.dead_letter_id == message.dead_letter_id))
+
+
 def handlers() -> dict[str, Handler]:
-    async def parked(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, KeyParked)
-        values = {"dead_letter_id": message.dead_letter_id, "message_type": message.message_type,
-                  "reason": message.reason, "parked_at": message.parked_at}
-        await ctx.session.execute(
-            pg_insert(parked_elsewhere).values(service=message.service, topic=message.topic, key=message.key,
-                                               **values)
-            .on_conflict_do_update(index_elements=["service", "topic", "key"], set_=values))
-
-    async def released(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, KeyReleased)
-        t = parked_elsewhere.c
-        # Only the head it names: a later park of the same key (a new head) stays.
-        await ctx.session.execute(sa.delete(parked_elsewhere).where(
-            t.service == message.service, t.topic == message.topic, t.key == message.key,
-            t.dead_letter_id == message.dead_letter_id))
-
+    """Each other service's `<Service>KeyParked` / `<Service>KeyReleased` (one class each, by type name)."""
     out: dict[str, Handler] = {}
     for service in OTHER_SERVICES:
         parked_type, released_type = parking_type_names(service)
-        out[parked_type], out[released_type] = parked, released
+        out[parked_type] = cast(Handler, key_parked)  # decoded as a KeyParked subclass (CreditKeyParked …)
+        out[released_type] = cast(Handler, key_released)  # … and a KeyReleased one
     return out
 
 
