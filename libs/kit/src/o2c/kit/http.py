@@ -122,6 +122,12 @@ class RetryConflicts:
                 return
 
 
+SERVER_KEEPALIVE_SECONDS = 30
+"""How long a service keeps an idle client connection open (uvicorn's default is 5 s)."""
+CLIENT_KEEPALIVE_SECONDS = 4.0
+"""How long our clients keep an idle connection: shorter than any server's (uvicorn's 5 s default included), so a
+client drops it first and never sends a request on a connection the server is closing (a ReadError, a 502 to the
+console)."""
 PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 """Not traced: a probe every few seconds would bury the orders' traces."""
 

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query
 from o2c.kit.auth import Principal
 from o2c.kit.db import database_ready, make_engine, make_sessionmaker, upgrade_to_head
 from o2c.kit.edge import Limit, RequestModel, RowId
-from o2c.kit.http import create_app, tcp_reachable
+from o2c.kit.http import SERVER_KEEPALIVE_SECONDS, create_app, tcp_reachable
 from o2c.kit.messaging.consumer import Handler, MessageConsumer
 from o2c.kit.messaging.dead_letters import discard_dead_letter, list_dead_letters, replay_dead_letter
 from o2c.kit.messaging.faults import NO_FAULTS, FaultPoints
@@ -294,7 +294,9 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> No
     runtime = build_runtime(definition, settings)
     serve_metrics(settings.http_host, settings.metrics_listen_port)
     uvicorn.run(build_app(definition, runtime), host=settings.http_host, port=settings.http_port,
-                log_config=None, access_log=False)
+                log_config=None, access_log=False,
+                # Longer than our clients' keep-alive: the client drops an idle connection first.
+                timeout_keep_alive=SERVER_KEEPALIVE_SECONDS)
 
 
 async def _dead_letters_cli(definition: ServiceDefinition, settings: ServiceSettings, args: Any) -> None:

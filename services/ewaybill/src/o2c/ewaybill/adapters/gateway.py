@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import httpx
 from o2c.ewaybill.domain.errors import MESSAGES, PortalError
 from o2c.india.portal import dumps
+from o2c.kit.http import CLIENT_KEEPALIVE_SECONDS
 from o2c.kit.messaging.errors import TransientError
 
 
@@ -71,7 +72,8 @@ class NicHttpGateway:
     def __init__(self, base_url: str, *, timeout: float = 5.0, headers: Mapping[str, str] | None = None,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout,
-                                         headers=dict(headers or {}), transport=transport)
+                                         headers=dict(headers or {}), transport=transport,
+                                         limits=httpx.Limits(keepalive_expiry=CLIENT_KEEPALIVE_SECONDS))
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from o2c.india.calendar import IST
 from o2c.invoicing.service_layer.ports import IrpAck, IrpRefusal, IrpUnavailable
+from o2c.kit.http import CLIENT_KEEPALIVE_SECONDS
 
 API = "/eicore/v1.03/Invoice"
 
@@ -34,7 +35,8 @@ class HttpIrpGateway:
     def __init__(self, base_url: str, *, timeout: float = 5.0, headers: dict[str, str] | None = None,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout, headers=headers or {},
-                                        transport=transport)
+                                        transport=transport,
+                                        limits=httpx.Limits(keepalive_expiry=CLIENT_KEEPALIVE_SECONDS))
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
+from o2c.kit.http import CLIENT_KEEPALIVE_SECONDS
 from o2c.sales.domain.quotation import StockView, WarehouseAtp
 
 log = logging.getLogger("o2c.sales.atp")
@@ -60,7 +61,8 @@ class HttpStockSource:
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None or self._client.is_closed:
-            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, transport=self.transport)
+            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, transport=self.transport,
+                                             limits=httpx.Limits(keepalive_expiry=CLIENT_KEEPALIVE_SECONDS))
         return self._client
 
     async def aclose(self) -> None:

@@ -16,6 +16,7 @@ import httpx
 from fastapi import APIRouter, Depends, Request
 from o2c.kit.auth import Principal
 from o2c.kit.edge import RequestModel
+from o2c.kit.http import CLIENT_KEEPALIVE_SECONDS
 from o2c.kit.messaging.dead_letters import discard_dead_letter, list_dead_letters, replay_dead_letter
 from o2c.kit.policy import allow
 from o2c.kit.problems import InvalidField, NotFound, Problem
@@ -84,7 +85,9 @@ class DeadLetterGroups:
 
     def client(self, service: str) -> httpx.AsyncClient:
         if service not in self._clients:
-            self._clients[service] = httpx.AsyncClient(base_url=self.urls[service], timeout=10.0)
+            self._clients[service] = httpx.AsyncClient(
+                base_url=self.urls[service], timeout=10.0,
+                limits=httpx.Limits(keepalive_expiry=CLIENT_KEEPALIVE_SECONDS))
         return self._clients[service]
 
     def own_consumer(self) -> Any:

@@ -31,6 +31,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Stre
 from o2c.india.calendar import IST_ZONE_NAME
 from o2c.india.rupees import DISPLAY_LOCALE
 from o2c.kit.auth import Principal, principal_of_token
+from o2c.kit.http import CLIENT_KEEPALIVE_SECONDS
 from o2c.kit.messaging.schema import TABLES
 from o2c.kit.policy import allow, authorize, confinement, warehouse_scope
 from o2c.kit.problems import NotFound, Problem, problem_response
@@ -232,7 +233,8 @@ class TrackingApi:
         """One client per other service for the console's forwarder (its connections reused)."""
         found = self._clients.get(service)
         if found is None:
-            found = self._clients[service] = httpx.AsyncClient(base_url=base, timeout=10.0)
+            found = self._clients[service] = httpx.AsyncClient(
+                base_url=base, timeout=10.0, limits=httpx.Limits(keepalive_expiry=CLIENT_KEEPALIVE_SECONDS))
         return found
 
 
