@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from o2c.contracts.v1 import credit as c
+from o2c.contracts.v1.invoicing import InvoiceIssued
 from o2c.credit.domain import Actor, ConflictingState, InvalidValue, NotAuthorised, Role, SanctionPolicy
 from o2c.credit.service_layer import use_cases as uc
 
@@ -366,3 +367,68 @@ async def test_finance_writes_off_a_small_residue_within_the_limit_and_the_invoi
     assert done["settled"] and done["outstanding"] == "0.00" and not again["applied"]
     (settled,) = uow.of_type(c.InvoiceSettled)
     assert settled.written_off == D("40.00") and [o.order_id for o in uow.of_type(c.OrderSettled)] == ["O-1"]
+
+
+# --- an order reduced after invoicing, before gate-out (issue 21) ----------------------------------------
+
+UNDO = "O-R:shipment-O-R-1-1:undo-invoice"  # the coordinator's UndoInvoice the note answers
+
+
+async def reduced_after_invoicing(cust: str) -> tuple[FakeUnitOfWork, InvoiceIssued]:
+    """40 boxes (₹70,800) invoiced; the order then reduced to 24 boxes (₹42,480) before gate-out."""
+    uow = FakeUnitOfWork()
+    await uc.apply_customer_master(uow, customer(cust), T0)
+    await decide(uow, "O-R", cust, "70800.00")
+    old = invoice("inv-000040", "O-R", cust, "70800.00")
+    await uc.post_invoice(uow, old, T0)
+    await decide(uow, "O-R", cust, "42480.00", revision=2)
+    return uow, old
+
+
+async def exposure_of(uow: FakeUnitOfWork, cust: str) -> tuple[Decimal, Decimal, Decimal]:
+    record = await uow.read_account(cust)
+    assert record is not None
+    found = record.account.exposure()
+    return found.receivables, found.open_orders, found.total
+
+
+async def test_a_reduced_order_credited_past_the_window_counts_its_new_revision_as_open() -> None:
+    uow, old = await reduced_after_invoicing("C20")
+    assert await exposure_of(uow, "C20") == (D("70800.00"), D("0.00"), D("70800.00"))  # the old invoice stands
+    note = credit_note("cn-0040", old, "70800.00").model_copy(update={"request_id": UNDO})
+    assert await uc.apply_credit_note(uow, note)
+    # The goods never left: the customer owes nothing on the credited invoice and has 24 boxes on order.
+    assert await exposure_of(uow, "C20") == (D("0.00"), D("42480.00"), D("42480.00"))
+    await uc.post_invoice(uow, invoice("inv-000041", "O-R", "C20", "42480.00"), T0)
+    assert await exposure_of(uow, "C20") == (D("42480.00"), D("0.00"), D("42480.00"))
+
+
+async def test_a_reduced_order_counts_once_whichever_comes_first_the_new_invoice_or_the_old_ones_undo() -> None:
+    for undo in ("credit note", "cancellation"):
+        uow, old = await reduced_after_invoicing("C21")
+        await uc.post_invoice(uow, invoice("inv-000041", "O-R", "C21", "42480.00"), T0)
+        if undo == "credit note":
+            await uc.apply_credit_note(uow, credit_note("cn-0041", old, "70800.00").model_copy(
+                update={"request_id": UNDO}))
+        else:
+            await uc.cancel_invoice(uow, invoice_cancelled(old))
+        assert await exposure_of(uow, "C21") == (D("42480.00"), D("0.00"), D("42480.00")), undo
+
+
+async def test_a_credit_note_for_returned_goods_does_not_reopen_the_order() -> None:
+    uow, old = await reduced_after_invoicing("C22")
+    await decide(uow, "O-R", "C22", "70800.00", revision=3)  # back to 40 boxes; those 40 were delivered
+    assert await uc.apply_credit_note(uow, credit_note("cn-0042", old, "7080.00"))  # 4 boxes came back
+    assert await exposure_of(uow, "C22") == (D("63720.00"), D("0.00"), D("63720.00"))
+
+
+async def test_a_cancelled_orders_release_read_before_its_credit_note_still_frees_what_the_note_puts_back() -> None:
+    uow = FakeUnitOfWork()
+    await uc.apply_customer_master(uow, customer("C23"), T0)
+    await decide(uow, "O-R", "C23", "70800.00")
+    old = invoice("inv-000043", "O-R", "C23", "70800.00")
+    await uc.post_invoice(uow, old, T0)
+    early = await uc.release_exposure(uow, release("O-R", "C23", "70800.00", "O-R:exposure-1:release"), T0)
+    assert early.released_amount == D("0.00")  # nothing open yet: the invoice still counts it
+    await uc.apply_credit_note(uow, credit_note("cn-0043", old, "70800.00").model_copy(update={"request_id": UNDO}))
+    assert await exposure_of(uow, "C23") == (D("0.00"), D("0.00"), D("0.00"))

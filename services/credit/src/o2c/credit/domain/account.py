@@ -247,7 +247,7 @@ class CustomerAccount:
         self.unapplied_credit += refund
         order = self.open_orders.get(receivable.order_id)
         if order is not None:
-            order.invoiced.pop(invoice_id, None)
+            order.invoice_undone(invoice_id)
         self._record(on, EntryKind.CANCELLATION, receivable.invoice_no, f"Invoice {receivable.invoice_no} cancelled",
                      credit=receivable.amount)
         return receivable.amount
@@ -316,10 +316,17 @@ class CustomerAccount:
         return outcome
 
     def apply_credit_note(
-        self, credit_note_id: str, invoice_id: str, amount: Decimal, on: date, credit_note_no: str = ""
+        self, credit_note_id: str, invoice_id: str, amount: Decimal, on: date, credit_note_no: str = "",
+        *, goods_never_left: bool = False,
     ) -> CreditNoteOutcome:
         """A credit note reduces its invoice's receivable; what the invoice cannot absorb (already paid) becomes
-        unapplied credit. The same note twice changes nothing."""
+        unapplied credit. The same note twice changes nothing.
+
+        `goods_never_left`: the note undoes, past the IRP's 24 hours, the invoice of a shipment cancelled before
+        gate-out (the coordinator's UndoInvoice), exactly as a cancellation would within them: the invoiced
+        part is open order again, so an order reduced after invoicing counts its new revision until that is
+        invoiced, and a cancelled one until the coordinator releases it. A return's note (goods that did leave)
+        does not reopen the order."""
         known = self.credit_notes.get(credit_note_id)
         if known is not None:
             return known
@@ -327,6 +334,9 @@ class CustomerAccount:
         value = positive(amount, "credit_note_amount")
         excess = receivable.apply_credit_note(credit_note_id, value, on)
         self.unapplied_credit += excess
+        order = self.open_orders.get(receivable.order_id)
+        if goods_never_left and order is not None:
+            order.invoice_undone(invoice_id)
         number = credit_note_no or credit_note_id
         self._record(on, EntryKind.CREDIT_NOTE, number, f"Credit note {number} against {receivable.invoice_no}",
                      credit=value)

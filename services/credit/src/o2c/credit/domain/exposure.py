@@ -34,6 +34,10 @@ class OpenOrder:
     released: dict[str, Money] = field(default_factory=dict)
     pending_additions: dict[str, Money] = field(default_factory=dict)
     """RecheckCredit amounts held for sanction, by request id: they count only once sanctioned."""
+    release_asked: dict[str, Money] = field(default_factory=dict)
+    """What each release asked for (`released` keeps what it freed then, for its reply): a release read before
+    the undo of an invoice it follows still frees the amount that undo puts back (accounts stored before this
+    was kept count `released`)."""
 
     def __post_init__(self) -> None:
         self.gross_amount = non_negative(self.gross_amount, "gross_amount")
@@ -43,8 +47,8 @@ class OpenOrder:
     @property
     def uninvoiced(self) -> Money:
         """What of the order is neither invoiced nor released, whatever its status."""
-        used = sum(self.invoiced.values(), ZERO) + sum(self.released.values(), ZERO)
-        return max(ZERO, self.gross_amount - used)
+        asked = sum((self.release_asked.get(k, v) for k, v in self.released.items()), ZERO)
+        return max(ZERO, self.gross_amount - sum(self.invoiced.values(), ZERO) - asked)
 
     @property
     def open_amount(self) -> Money:
@@ -76,12 +80,23 @@ class OpenOrder:
 
     def record_invoice(self, invoice_id: str, amount: Decimal) -> Money:
         """The invoiced part moves from open order to receivable: returns how much open-order exposure the
-        invoice replaced (never more than was open). The same invoice twice moves nothing more."""
+        invoice replaced (never more than was open). The same invoice twice moves nothing more.
+
+        The invoice's whole amount is kept, not only what it replaced: when an invoice of an amended order is
+        undone after the new revision's invoice was posted, what stays open must not depend on which of the two
+        credit read first (`uninvoiced` floors the difference at zero)."""
+        value = non_negative(amount, "invoice_amount")
         if invoice_id in self.invoiced:
-            return self.invoiced[invoice_id]
-        moved = min(non_negative(amount, "invoice_amount"), self.uninvoiced)
-        self.invoiced[invoice_id] = moved
+            return min(self.invoiced[invoice_id], value)
+        moved = min(value, self.uninvoiced)
+        self.invoiced[invoice_id] = value
         return moved
+
+    def invoice_undone(self, invoice_id: str) -> Money:
+        """An invoice cancelled, or credited in full, before its goods left: its amount is open order again
+        (the shipment is re-invoiced, or the order's new revision is; a release for what will not ship follows).
+        Returns what it had counted; zero for an invoice not (or no longer) counted on this order."""
+        return self.invoiced.pop(invoice_id, ZERO)
 
     def release(self, request_id: str, amount: Decimal | None = None) -> Money:
         """A remainder that will not be invoiced leaves exposure (None: everything still open). Idempotent per
@@ -92,6 +107,7 @@ class OpenOrder:
         wanted = self.uninvoiced if amount is None else non_negative(amount, "release_amount")
         freed = min(wanted, self.uninvoiced)
         self.released[request_id] = freed
+        self.release_asked[request_id] = wanted
         return freed
 
 

@@ -340,7 +340,8 @@ async def apply_credit_note(uow: UnitOfWork, note: CreditNoteIssued) -> bool:
         return False
     was_settled = {r.invoice_id for r in account.receivables.values() if r.is_settled}
     outcome = account.apply_credit_note(note.credit_note_id, note.original_invoice_id, note.totals.grand_total,
-                                        note.credit_note_date, note.credit_note_no)
+                                        note.credit_note_date, note.credit_note_no,
+                                        goods_never_left=note.request_id is not None)
     if outcome.settled and outcome.invoice_id not in was_settled:
         await _publish_invoice_settled(uow, account, outcome.invoice_id)
         if account.is_order_settled(note.order_id):
