@@ -14,8 +14,8 @@ import pytest
 from o2c.contracts.samples import SAMPLES
 from o2c.contracts.v1 import dispatch as v1
 from o2c.contracts.v1.ewaybill import EwayBillCancelled
-from o2c.contracts.v1.invoicing import InvoiceCancelled
-from o2c.dispatch.domain import GateClosed
+from o2c.contracts.v1.invoicing import InvoiceCancelled, InvoiceIssued
+from o2c.dispatch.domain import GateClosed, InvalidValue
 from o2c.dispatch.service_layer import use_cases
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -123,3 +123,39 @@ async def test_an_expired_ewaybill_takes_the_shipment_off_the_list(repo: FakeShi
     [closed] = sent.of(v1.ShipmentGateClosed)
     assert closed.reason is v1.GateClosedReason.EWAYBILL_EXPIRED
     assert await use_cases.sweep_gate(repo, sent, later) == 0
+
+
+async def test_a_reissue_for_fewer_units_puts_the_rest_back_on_the_shelf_and_the_shipment_goes_short(
+        repo: FakeShipments, sent: Sent) -> None:
+    await ready(repo, sent)
+    sample = SAMPLES[("InvoiceCancelled", 1)]
+    assert isinstance(sample, InvoiceCancelled)
+    cancelled = sample.model_copy(update={"order_id": "ord-1", "shipment_id": "shp-1", "invoice_id": "inv-1"})
+    record = await use_cases.record_invoice_cancelled(repo, cancelled, sent, NOW)
+    assert record is not None
+    [old_no] = record.shipment.cancelled_invoices
+
+    def reissue(quantities: dict[int, int], invoice_id: str) -> InvoiceIssued:
+        return b.invoice("ord-1", "shp-1", quantities, invoice_id=invoice_id).model_copy(
+            update={"invoice_no": f"INV/26-27/{invoice_id[-6:]}", "replaces_invoice_id": "inv-1",
+                    "replaces_invoice_no": old_no})
+
+    with pytest.raises(InvalidValue, match="more goods need a pick list"):
+        await use_cases.record_invoice(repo, reissue({1: 101, 2: 480}, "inv-000125"), sent, NOW)
+    with pytest.raises(InvalidValue, match="differ from picked"):  # only a re-issue may carry less
+        await use_cases.record_invoice(repo, b.invoice("ord-1", "shp-1", {1: 60, 2: 480}, invoice_id="inv-7")
+                                       .model_copy(update={"invoice_no": "INV/26-27/000126"}), sent, NOW)
+    assert sent.of(v1.GoodsPutBack) == []
+    await use_cases.record_invoice(repo, reissue({1: 60, 2: 480}, "inv-000124"), sent, NOW)
+    await use_cases.record_invoice(repo, reissue({1: 60, 2: 480}, "inv-000124"), sent, NOW)  # read twice
+    [put] = sent.of(v1.GoodsPutBack)
+    assert (put.invoice_no, put.replaces_invoice_no) == ("INV/26-27/000124", old_no)
+    [line] = put.lines  # the last bin picked gives back first
+    assert (line.line_no, line.quantity.value, line.shipping.value) == (1, 40, 60)
+    assert [(a.bin_code, a.quantity.value) for a in line.allocations] == [("B-10-1", 40)]
+    await use_cases.record_ewaybill(repo, b.ewaybill("ord-1", "shp-1").model_copy(
+        update={"ewaybill_no": "381009999998", "invoice_id": "inv-000124", "invoice_no": "INV/26-27/000124"}),
+        sent, NOW)
+    await use_cases.gate_out(repo, sent, "shp-1", "guard", NOW, allow)
+    [dispatched] = sent.of(v1.ShipmentDispatched)  # the goods that leave are the invoice's
+    assert [(x.line_no, x.quantity.value) for x in dispatched.lines] == [(1, 60), (2, 480)]

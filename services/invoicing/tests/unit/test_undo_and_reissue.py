@@ -123,3 +123,26 @@ async def test_a_cancelled_invoice_is_reissued_under_the_next_number_unless_its_
     await uc.record_shipment_cancelled(uow, "shp-1")
     with pytest.raises(uc.Refused, match="cancelled: nothing to invoice"):
         await uc.reissue_invoice(uow, new.id, fixed, now=datetime.now(UTC), policy=POLICY)
+
+
+async def test_a_reissue_may_lower_a_lines_quantity_but_never_raise_it() -> None:
+    from decimal import Decimal
+
+    uow, irp = Uow(), FakeIrp()
+    record = await registered(uow, irp)
+    await uc.cancel_invoice(uow, record.id, ci.InvoiceCancelReason.DATA_ENTRY_MISTAKE, "quantity",
+                            now=datetime.now(UTC), gateway=irp)
+    [first] = record.issued.lines  # one line: 17 units
+    assert first.order_line_no is not None
+    picked = first.quantity.value
+    for wrong, why in ((picked + 1, "not within"), (Decimal(0), "at least one line"), (picked, "no line 9")):
+        quantities = {9: wrong} if why == "no line 9" else {first.order_line_no: wrong}
+        with pytest.raises(uc.Refused, match=why):
+            await uc.reissue_invoice(uow, record.id, uc.BuyerCorrection(quantities=quantities),
+                                     now=datetime.now(UTC), policy=POLICY)
+    fewer = uc.BuyerCorrection(quantities={first.order_line_no: picked - 1})
+    new = await uc.reissue_invoice(uow, record.id, fewer, now=datetime.now(UTC), policy=POLICY)
+    line = next(x for x in new.issued.lines if x.order_line_no == first.order_line_no)
+    assert line.quantity.value == picked - 1 and line.unit_price == first.unit_price
+    assert new.issued.totals.grand_total < record.issued.totals.grand_total
+    assert int(new.issued.invoice_no[-6:]) == int(record.issued.invoice_no[-6:]) + 1  # refusals used no number

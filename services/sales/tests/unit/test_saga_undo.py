@@ -96,3 +96,31 @@ def test_an_invoice_issued_after_its_shipment_was_cancelled_is_undone_too() -> N
     [undo] = of_type(decisions, SendUndoInvoice)
     assert (undo.invoice_id, undo.ewaybill_cancelled) == ("inv-9", None)
     assert late_invoice(saga, "O1-1-1", "inv-9", "INV/9") == saga
+
+
+def test_goods_put_back_after_a_reissue_for_less_ship_on_their_own_from_the_same_reservation() -> None:
+    from decimal import Decimal
+
+    from o2c.sales.domain.saga import (
+        LineQuantity,
+        ReleaseShipments,
+        RoundKind,
+        SendReserveStock,
+        goods_put_back,
+        shipment_dispatched,
+    )
+
+    from .test_saga import NOW
+
+    before = released()
+    four = (LineQuantity(1, Decimal(4)),)
+    saga, decisions = acted(goods_put_back(before, shipment_id="O1-1-1", source_id="put-back:inv-2", lines=four,
+                                           at=NOW))
+    [release] = of_type(decisions, ReleaseShipments)  # no new reservation: the units lie reserved on the shelf
+    assert [(s.warehouse_id, s.lines) for s in release.shipments] == [("BHIWANDI", four)]
+    assert of_type(decisions, SendReserveStock) == [] and of_type(decisions, SendReleaseCreditExposure) == []
+    assert saga.rounds[-1].kind is RoundKind.PUT_BACK
+    assert saga.shipments[0].lines == (LineQuantity(1, Decimal(6)), LineQuantity(2, Decimal(5)))
+    assert goods_put_back(saga, shipment_id="O1-1-1", source_id="put-back:inv-2", lines=four, at=NOW) == saga
+    gone = shipment_dispatched(saga, "O1-1-1")
+    assert gone.exposure == four  # credit still counts the put-back units until their own shipment leaves

@@ -876,6 +876,15 @@ _ALL: list[Message] = [
         reason=dispatch.GateClosedReason.EWAYBILL_CANCELLED, detail=f"e-way bill {EWAYBILL_NO} cancelled",
         waiting_for=["ewaybill"], closed_at=_at(4, 6, 25),
     ),
+    dispatch.GoodsPutBack(
+        order_id=ORDER_ID, shipment_id=SHIPMENT_ID, shipment_no="SHP-000041", pick_list_id="pl-9001",
+        warehouse_id="PNQ", invoice_id="inv-000124", invoice_no="INV/26-27/000124", replaces_invoice_no=INVOICE_NO,
+        lines=[dispatch.PutBackLine(
+            line_no=1, item_code="FAS-HB-M16X80-88ZP", quantity=Quantity(value=D(4), unit="BOX"),
+            shipping=Quantity(value=D(36), unit="BOX"),
+            allocations=[BatchAllocation(quantity=Quantity(value=D(4), unit="BOX"), bin_code="A-01-01")])],
+        put_back_at=_at(4, 7, 10),
+    ),
 ]
 
 # parked keys (issue 17): invoicing could not take the e-way bill of the story's invoice and holds the order's

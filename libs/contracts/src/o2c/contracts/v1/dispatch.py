@@ -327,3 +327,35 @@ class ShipmentGateClosed(Message):
     detail: str = ""
     waiting_for: list[str] = Field(default_factory=list)
     closed_at: AwareDatetime
+
+
+class PutBackLine(Part):
+    """An order line's goods taken off a shipment and put back on the shelf, and where they went."""
+
+    line_no: int = Field(ge=1)
+    item_code: str
+    quantity: Quantity
+    shipping: Quantity = Field(description="What of the line the shipment carries now")
+    allocations: list[BatchAllocation] = Field(default_factory=list, description="Bins (and batches) put back to")
+
+
+class GoodsPutBack(Message):
+    """A shipment still at the warehouse now carries less than was picked: its invoice was cancelled and
+    re-issued for fewer units (issue 21), so the difference went back to the bins it was picked from (still
+    reserved for the order: inventory's books never moved it). Goods and documents agree again; the
+    coordinator releases the put-back units as a shipment of their own."""
+
+    TYPE: ClassVar[str] = "GoodsPutBack"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+    order_id: str
+    shipment_id: str
+    shipment_no: str
+    pick_list_id: str
+    warehouse_id: str
+    invoice_id: str = Field(description="The re-issued invoice the shipment now carries")
+    invoice_no: DocumentNumber
+    replaces_invoice_no: DocumentNumber | None = None
+    lines: list[PutBackLine] = Field(min_length=1)
+    put_back_at: AwareDatetime

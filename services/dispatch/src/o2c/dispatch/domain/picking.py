@@ -76,6 +76,8 @@ class PickLine:
     confirmation: PickConfirmation | None = None
     replaced: Decimal = NIL
     accepted_short: Decimal = NIL
+    put_back: Decimal = NIL
+    """Picked, then put back on the shelf before gate-out (the re-issued invoice was for less)."""
 
     @property
     def quantity(self) -> Decimal:
@@ -83,7 +85,8 @@ class PickLine:
 
     @property
     def picked(self) -> Decimal:
-        return self.confirmation.picked if self.confirmation else NIL
+        """What of the line the shipment carries: confirmed, less anything put back since."""
+        return self.confirmation.picked - self.put_back if self.confirmation else NIL
 
     @property
     def open_shortfall(self) -> Decimal:
@@ -199,6 +202,23 @@ class PickList:
         open_short = line.open_shortfall
         line.accepted_short += open_short
         return open_short
+
+    def put_back(self, order_line_no: int, quantity: Decimal) -> list[tuple[PickLine, Decimal]]:
+        """Take `quantity` of an order line off the shipment, back to the bins it was picked from (the last
+        picked first). Returns each pick line with what went back from it."""
+        amount = _quantity(quantity, "quantity")
+        lines = [ln for ln in self.lines if ln.request.order_line_no == order_line_no and ln.picked > 0]
+        if amount > sum((ln.picked for ln in lines), NIL):
+            raise InvalidValue("quantity", f"line {order_line_no}: cannot put back {amount}, more than was picked")
+        taken: list[tuple[PickLine, Decimal]] = []
+        for line in reversed(lines):
+            if amount <= 0:
+                break
+            take = min(amount, line.picked)
+            line.put_back += take
+            amount -= take
+            taken.append((line, take))
+        return taken
 
     # --- reading -------------------------------------------------------------------------------
 

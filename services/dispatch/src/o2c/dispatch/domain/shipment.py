@@ -49,6 +49,8 @@ class InvoiceReference:
     irn_required: bool = False
     """A B2B (or SEZ/export) e-invoice: not a valid invoice until the IRP registers it."""
     irn_registered: bool = False
+    replaces_invoice_no: str | None = None
+    """A re-issue of this cancelled invoice (issue 21): it may carry less than was picked."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,18 @@ class RestockLine:
     quantity: Decimal
     bin_code: str | None
     batch_no: str | None
+
+
+@dataclass(frozen=True)
+class PutBack:
+    """Goods of an order line put back on the shelf before gate-out, from one pick line's bin (and batch)."""
+
+    order_line_no: int
+    item_code: str
+    quantity: Decimal
+    bin_code: str | None
+    batch_no: str | None
+    expiry_date: date | None
 
 
 @dataclass(frozen=True)
@@ -193,7 +207,11 @@ class Shipment:
 
     def record_invoice(self, invoice: InvoiceReference) -> bool:
         """The tax invoice exists. Invoice quantity must equal picked quantity, line by line. An e-way bill
-        verdict that arrived first (its topic may be read ahead of the invoicing topic) takes effect now."""
+        verdict that arrived first (its topic may be read ahead of the invoicing topic) takes effect now.
+
+        One exception (issue 21): the re-issue of this shipment's cancelled invoice may carry less of a line
+        than was picked (the accountant corrected the quantity). The goods then follow the document: call
+        `put_back_to` first, which takes the difference off the shipment."""
         if self.invoice is not None:
             if self.invoice.invoice_id == invoice.invoice_id:
                 return False
@@ -208,6 +226,29 @@ class Shipment:
         self.status = ShipmentStatus.INVOICED
         self._advance_documents()
         return True
+
+    def put_back_to(self, invoice: InvoiceReference) -> list[PutBack]:
+        """A re-issued invoice for less than was picked: what it does not carry goes back to the bins it was
+        picked from, before gate-out, so goods and documents agree (nothing for any other invoice, or one
+        that carries what was picked). More than was picked, or none of it, is refused: that needs a pick."""
+        if (self.invoice is not None or not invoice.quantities or invoice.replaces_invoice_no is None
+                or invoice.replaces_invoice_no not in self.cancelled_invoices):
+            return []
+        self._require({ShipmentStatus.READY}, "be invoiced")
+        picked = {line.order_line_no: line.picked for line in self.picked_lines() if line.picked > 0}
+        invoiced = {n: q for n, q in invoice.quantities.items() if q > 0}
+        if set(invoiced) - set(picked) or any(q > picked[n] for n, q in invoiced.items()) or not invoiced:
+            raise InvalidValue("quantities", f"re-issued invoice quantities {invoiced} are not within the picked "
+                                             f"{picked}: more goods need a pick list")
+        out = []
+        for order_line_no, carried in sorted(picked.items()):
+            surplus = carried - invoiced.get(order_line_no, Decimal(0))
+            if surplus <= 0:
+                continue
+            for line, taken in self.pick_list.put_back(order_line_no, surplus):
+                out.append(PutBack(order_line_no, line.request.item_code, taken, line.request.bin_code,
+                                   line.request.batch_no, line.request.expiry_date))
+        return out
 
     def _advance_documents(self) -> None:
         if self.status is not ShipmentStatus.INVOICED:

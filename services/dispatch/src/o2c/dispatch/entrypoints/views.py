@@ -21,6 +21,7 @@ def _pick_line(line: PickLine) -> dict[str, Any]:
         "replaces": line.replaces, "confirmed": confirmation is not None,
         "picked": str(confirmation.picked) if confirmation else None,
         "short": str(confirmation.short) if confirmation else None,
+        "put_back": str(line.put_back) if line.put_back else None,  # back on the shelf (a re-issue for less)
         "short_reason": confirmation.reason.value if confirmation and confirmation.reason else None,
         "note": confirmation.note if confirmation else "",
         "picked_by": confirmation.picked_by if confirmation else None,

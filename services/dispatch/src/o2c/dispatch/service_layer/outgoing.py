@@ -8,7 +8,7 @@ from decimal import Decimal
 from o2c.contracts.types import Quantity, Uqc
 from o2c.contracts.v1 import dispatch as v1
 from o2c.contracts.v1.common import BatchAllocation, TransportDetails, TransportMode, VehicleType
-from o2c.dispatch.domain import Cancellation, DispatchDetails, PickedBatch, PickLine, VehicleChange
+from o2c.dispatch.domain import Cancellation, DispatchDetails, PickedBatch, PickLine, PutBack, VehicleChange
 from o2c.dispatch.service_layer.records import ShipmentRecord
 
 
@@ -177,3 +177,23 @@ def pick_list_cancelled(order_id: str, shipment_id: str, pick_list_id: str, requ
                                 invoice_id=cancellation.invoice_to_cancel if cancellation else None,
                                 invoice_no=invoice_no if cancellation and cancellation.invoice_to_cancel else None,
                                 ewaybill_no=cancellation.ewaybill_to_cancel if cancellation else None)
+
+
+def goods_put_back(record: ShipmentRecord, invoice_id: str, invoice_no: str, replaces_invoice_no: str | None,
+                   put_back: list[PutBack], at: datetime) -> v1.GoodsPutBack:
+    """Per order line: what went back to which bins, and what the shipment carries now."""
+    carried = {line.order_line_no: line for line in record.shipment.picked_lines()}
+    lines = []
+    for line_no in sorted({p.order_line_no for p in put_back}):
+        parts = [p for p in put_back if p.order_line_no == line_no]
+        unit = carried[line_no].unit
+        lines.append(v1.PutBackLine(
+            line_no=line_no, item_code=parts[0].item_code,
+            quantity=quantity(sum((p.quantity for p in parts), Decimal(0)), unit),
+            shipping=quantity(carried[line_no].picked, unit),
+            allocations=[BatchAllocation(quantity=quantity(p.quantity, unit), batch_no=p.batch_no,
+                                         expiry_date=p.expiry_date, bin_code=p.bin_code) for p in parts]))
+    return v1.GoodsPutBack(
+        order_id=record.order_id, shipment_id=record.shipment_id, shipment_no=record.shipment_no,
+        pick_list_id=record.pick_list_id, warehouse_id=record.warehouse_id, invoice_id=invoice_id,
+        invoice_no=invoice_no, replaces_invoice_no=replaces_invoice_no, lines=lines, put_back_at=at)

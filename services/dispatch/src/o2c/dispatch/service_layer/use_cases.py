@@ -338,10 +338,15 @@ async def record_invoice(repo: ShipmentRepository, message: InvoiceIssued, publi
             quantities[line.order_line_no] = quantities.get(line.order_line_no, Decimal(0)) + line.quantity.value
     invoice = InvoiceReference(message.invoice_id, message.invoice_no, message.invoice_date,
                                message.totals.grand_total, quantities, irn_required=message.irn_required,
-                               irn_registered=message.irn is not None)
+                               irn_registered=message.irn is not None,
+                               replaces_invoice_no=message.replaces_invoice_no)
+    put_back = record.shipment.put_back_to(invoice)
     if record.shipment.record_invoice(invoice):
         await gate_changed(record, publish, now or message.issued_at)
         await repo.save(record)
+        if put_back and publish is not None:
+            await publish(outgoing.goods_put_back(record, message.invoice_id, message.invoice_no,
+                                                  message.replaces_invoice_no, put_back, now or message.issued_at))
     return record
 
 

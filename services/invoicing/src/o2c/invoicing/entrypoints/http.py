@@ -18,7 +18,7 @@ from o2c.invoicing.entrypoints.workers import gateway, now, pdf_for, policy
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import CreditNoteRecord, InvoiceRecord, ReturnRecord
 from o2c.kit.auth import Principal, Role
-from o2c.kit.edge import Limit, RequestModel
+from o2c.kit.edge import Limit, Qty, RequestModel
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound
 from o2c.kit.scope import ensure_customer_visible, visible_customers
@@ -40,11 +40,20 @@ class CancelRequest(RequestModel):
     remarks: str = Field(default="", max_length=100)
 
 
+class ReissueLine(RequestModel):
+    line_no: int = Field(ge=1, description="The order line (an invoice line's order_line_no)")
+    quantity: Qty = Field(description="What the invoice carries now: at most what was picked; 0 drops the line")
+
+
 class ReissueRequest(RequestModel):
     """What the accountant corrects; nothing given: re-issued as it was, at the rate in force today."""
 
     customer_name: str | None = Field(default=None, min_length=1, max_length=100)
     bill_to: Address | None = None
+    quantities: list[ReissueLine] = Field(
+        default_factory=list, max_length=500,
+        description="Lower quantities per order line; dispatch puts back on the shelf what the invoice no longer "
+                    "carries (issue 21)")
 
 
 def invoice_view(record: InvoiceRecord, notes: list[CreditNoteRecord] | None = None) -> dict[str, Any]:
@@ -160,7 +169,9 @@ def router(rt: Runtime) -> APIRouter:
         try:
             async with transaction() as uow:
                 record = await uc.reissue_invoice(
-                    uow, invoice_id, uc.BuyerCorrection(customer_name=body.customer_name, bill_to=body.bill_to),
+                    uow, invoice_id, uc.BuyerCorrection(
+                        customer_name=body.customer_name, bill_to=body.bill_to,
+                        quantities={q.line_no: q.quantity for q in body.quantities}),
                     now=now(rt), policy=policy(rt))
         except uc.NotFound as exc:
             raise NotFound(exc.what, exc.ident) from exc

@@ -481,16 +481,47 @@ async def undo_invoice(uow: UnitOfWork, command: UndoInvoice, *, now: datetime, 
 @dataclass(frozen=True)
 class BuyerCorrection:
     """What the accountant corrects before re-issuing (the GST rate is corrected in sales' rate master and
-    read again from the replica; quantities are what was picked and cannot change here)."""
+    read again from the replica). `quantities` per order line may only lower what was picked (the goods the
+    invoice no longer carries go back to the shelf at dispatch); more goods need a pick list."""
 
     customer_name: str | None = None
     bill_to: Address | None = None
+    quantities: dict[int, Decimal] = field(default_factory=dict)
+
+
+def _lowered(ready: ShipmentReady, quantities: dict[int, Decimal]) -> ShipmentReady:
+    """The shipment's facts with lower quantities on the named lines (a line at zero leaves the invoice); the
+    batches picked are trimmed from the last, as dispatch puts the goods back."""
+    unknown = sorted(set(quantities) - {line.line_no for line in ready.lines})
+    if unknown:
+        raise Refused(f"the shipment has no line {', '.join(map(str, unknown))}")
+    lines = []
+    for line in ready.lines:
+        wanted = quantities.get(line.line_no, line.quantity.value)
+        if wanted < 0 or wanted > line.quantity.value:
+            raise Refused(f"line {line.line_no}: {wanted} is not within the {line.quantity.value} picked; a "
+                          "re-issue may only carry less (more goods need a pick list)")
+        if wanted == 0:
+            continue
+        left, allocations = wanted, []
+        for batch in line.allocations:
+            if left <= 0:
+                break
+            take = min(left, batch.quantity.value)
+            allocations.append(batch.model_copy(update={"quantity": batch.quantity.model_copy(update={"value": take})}))
+            left -= take
+        lines.append(line.model_copy(update={"quantity": line.quantity.model_copy(update={"value": wanted}),
+                                             "allocations": allocations}))
+    if not lines:
+        raise Refused("a re-issued invoice carries at least one line: cancel the order (or amend it) instead")
+    return ready.model_copy(update={"lines": lines})
 
 
 async def reissue_invoice(uow: UnitOfWork, invoice_id: str, correction: BuyerCorrection, *, now: datetime,
                           policy: Policy) -> InvoiceRecord:
     """A cancelled invoice's shipment, still at the warehouse, invoiced again: the next number of the gap-free
-    series, the rate in force today, the corrected buyer; then its own IRN and e-way bill as any invoice."""
+    series, the rate in force today, the corrected buyer and quantities; then its own IRN and e-way bill as any
+    invoice. Dispatch puts back on the shelf what a lowered quantity no longer carries."""
     store = uow.store
     old = await store.get(invoice_id, for_update=True)
     if old is None:
@@ -508,6 +539,8 @@ async def reissue_invoice(uow: UnitOfWork, invoice_id: str, correction: BuyerCor
     if correction.bill_to is not None:
         updates["bill_to"] = correction.bill_to
     ready = ready.model_copy(update=updates)
+    if correction.quantities:
+        ready = _lowered(ready, correction.quantities)
     series = await store.lock_series(ready.warehouse_gstin, financial_year(business_date(now)),
                                      policy.invoice_prefix)
     live = await store.by_shipment(ready.shipment_id)

@@ -238,6 +238,7 @@ class RoundKind(StrEnum):
     REFILL = "refill"  # a backorder filled by inventory: credit is re-checked for the filled part
     REOPEN = "reopen"  # a closed order opened again: credit re-checked, stock reserved on request
     SHORT_PICK = "short_pick"  # a short pick to re-reserve elsewhere: exposure is still counted
+    PUT_BACK = "put_back"  # goods put back on the shelf before gate-out, still reserved: shipped on their own
 
 
 class Settlement(StrEnum):
@@ -690,6 +691,26 @@ def pick_short(saga: OrderSaga, *, shipment_id: str, line_no: int, quantity: Dec
     return _changed(saga, rounds=(*saga.rounds, cover), shipments=shipments)
 
 
+def goods_put_back(saga: OrderSaga, *, shipment_id: str, source_id: str, lines: Sequence[LineQuantity],
+                   at: datetime) -> OrderSaga:
+    """A shipment's invoice was re-issued for less before gate-out (issue 21) and dispatch put the difference
+    back on the shelf, where it stays reserved for the order: the shipment goes with less, and the put-back
+    units are released as a shipment of their own from the same warehouse (no new reservation, credit still
+    counts them). Repeats (same `source_id`) change nothing."""
+    shipment = next((s for s in saga.shipments if s.shipment_id == shipment_id), None)
+    if shipment is None or not shipment.is_open or any(r.source_id == source_id for r in saga.rounds):
+        return saga
+    carried = _minus(shipment.lines, lines)
+    taken = _minus(shipment.lines, carried)
+    if not taken:
+        return saga
+    reservation = Reservation.full([ReservedShipment(shipment.warehouse_id, taken)], at)
+    again = Round(len(saga.rounds) + 1, RoundKind.PUT_BACK, saga.revision, taken, credit=CreditOutcome.APPROVED,
+                  reservation=reservation, source_id=source_id)
+    shipments = tuple(replace(s, lines=carried) if s.shipment_id == shipment_id else s for s in saga.shipments)
+    return _changed(saga, rounds=(*saga.rounds, again), shipments=shipments)
+
+
 def _shipment_update(saga: OrderSaga, shipment_id: str, **changes: object) -> OrderSaga:
     if not any(s.shipment_id == shipment_id for s in saga.shipments):
         return saga
@@ -964,7 +985,7 @@ def _decide_round(saga: OrderSaga, r: Round, now: datetime) -> list[Decision]:
 
     unreserved = _minus(r.lines, reservation.reserved_lines)
     shortfalls = tuple(Shortfall(x.line_no, x.quantity, reservation.expected_date(x.line_no)) for x in unreserved)
-    takes_part = saga.ship_policy is ShipPolicy.SHIP_PARTIAL or r.kind is RoundKind.SHORT_PICK
+    takes_part = saga.ship_policy is ShipPolicy.SHIP_PARTIAL or r.kind in (RoundKind.SHORT_PICK, RoundKind.PUT_BACK)
 
     if reservation.outcome is ReservationOutcome.FAILED or not reservation.reserved_lines:
         if saga.shortage_policy is ShortagePolicy.CANCEL and r.kind in (RoundKind.ORDER, RoundKind.REOPEN):
@@ -1110,7 +1131,7 @@ def _exposure_to_release(saga: OrderSaga) -> list[Decision]:
     for r in saga.rounds:
         if not r.is_open:
             continue
-        if r.kind in (RoundKind.ORDER, RoundKind.SHORT_PICK):
+        if r.kind in (RoundKind.ORDER, RoundKind.SHORT_PICK, RoundKind.PUT_BACK):
             wanted.extend(r.lines)
         elif r.credit.is_counted:
             wanted.extend(r.recheck_lines or r.lines)

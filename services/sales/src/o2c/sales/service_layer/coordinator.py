@@ -93,7 +93,7 @@ HANDLED_TYPES = (
     "PickConfirmed", "PickListConfirmed", "ShipmentDispatched", "PickListCancelled", "PickListCancellationRefused",
     "CustomerNotified", "CustomerNotificationFailed", "InvoiceIssued", "EwayBillRejected", "IrnRejected",
     "InvoiceRefused", "EwayBillCancelled", "EwayBillCancellationRefused", "InvoiceCancelled", "CreditNoteIssued",
-    "InvoiceUndoRefused",
+    "InvoiceUndoRefused", "GoodsPutBack",
 )
 
 
@@ -144,6 +144,9 @@ def apply_reply(record: SagaRecord, message: Message, message_id: str, now: date
             if _qty(line.short) > 0:
                 saga = sg.pick_short(saga, shipment_id=line.shipment_id, line_no=line.line_no,
                                      quantity=_qty(line.short))
+    elif isinstance(message, dispatch.GoodsPutBack):
+        record = _put_back(record, message)
+        saga = record.saga
     elif isinstance(message, dispatch.ShipmentDispatched):
         saga = sg.shipment_dispatched(saga, message.shipment_id)
         record = _with_invoice(record, message.invoice_id, shipment_id=message.shipment_id,
@@ -197,6 +200,27 @@ def apply_reply(record: SagaRecord, message: Message, message_id: str, now: date
         record = _exception(
             record, f"e-way bill for invoice {message.invoice_no} rejected ({message.code}: {message.message})", now)
     return replace(record, saga=saga), replied
+
+
+def _put_back(record: SagaRecord, message: dispatch.GoodsPutBack) -> SagaRecord:
+    """The put-back units become a round of their own, reserved where they lie: its allocation is the
+    shipment's warehouse (as inventory described it for the shipment's round) with the bins they went back to."""
+    before = record.saga
+    saga = sg.goods_put_back(before, shipment_id=message.shipment_id, source_id=f"put-back:{message.invoice_id}",
+                             lines=[sg.LineQuantity(x.line_no, _qty(x.quantity)) for x in message.lines],
+                             at=message.put_back_at)
+    if saga is before:
+        return record
+    shipment = next(s for s in before.shipments if s.shipment_id == message.shipment_id)
+    known = [common.WarehouseAllocation.model_validate(a) for a in record.allocations.get(str(shipment.round_no), [])]
+    source = next((a for a in known if a.warehouse_id == message.warehouse_id), None)
+    if source is None:  # not expected: every released shipment came from an allocation of its round
+        raise LookupError(f"no allocation of round {shipment.round_no} at {message.warehouse_id}")
+    allocation = source.model_copy(update={"lines": [
+        common.ReservedLine(line_no=x.line_no, item_code=x.item_code, quantity=x.quantity,
+                            allocations=list(x.allocations)) for x in message.lines]})
+    return replace(record, saga=saga, allocations={
+        **record.allocations, str(saga.rounds[-1].number): [allocation.model_dump(mode="json")]})
 
 
 def _with_invoice(record: SagaRecord, invoice_id: str, **facts: str) -> SagaRecord:

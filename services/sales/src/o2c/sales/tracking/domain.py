@@ -44,7 +44,7 @@ ORDER_MESSAGES: tuple[type[Message], ...] = (
     notify.CustomerNotified, notify.CustomerNotificationFailed,
     # undo after documents exist, and the gate (issue 21)
     ewaybill.EwayBillCancellationRefused, invoicing.InvoiceUndoRefused, dispatch.ShipmentGateOpened,
-    dispatch.ShipmentGateClosed,
+    dispatch.ShipmentGateClosed, dispatch.GoodsPutBack,
 )
 # Keyed by customer, but they name the order(s) they touch.
 PAYMENT_MESSAGES: tuple[type[Message], ...] = (credit.PaymentReceived,)
@@ -593,6 +593,19 @@ def _pick_list_cancelled(view: View, m: dispatch.PickListCancelled) -> None:
                   f"invoice {m.invoice_no}"
     _step(view, m.cancelled_at, "pick_list_cancelled", "Pick list cancelled", "dispatch", m.pick_list_id,
           detail, m.shipment_id)
+
+
+@folds(dispatch.GoodsPutBack)
+def _goods_put_back(view: View, m: dispatch.GoodsPutBack) -> None:
+    """An invoice re-issued for fewer units: the shipment carries less, the rest went back to its bins."""
+    shp = _shipment(view, m.shipment_id, m.warehouse_id)
+    for x in m.lines:
+        line = _line(shp, x.line_no, x.item_code)
+        line["picked"], line["put_back"] = _q(x.shipping.value), _q(x.quantity.value)
+    put = ", ".join(f"{_q(x.quantity.value)} {x.quantity.unit.value} of line {x.line_no} to "
+                    f"{', '.join(a.bin_code or '?' for a in x.allocations) or 'its bin'}" for x in m.lines)
+    _step(view, m.put_back_at, "goods_put_back", f"Goods put back from shipment {m.shipment_no}", "dispatch",
+          m.invoice_no, f"invoice re-issued as {m.invoice_no} for less: {put}; they ship on their own", m.shipment_id)
 
 
 @folds(dispatch.ShipmentGateOpened)
