@@ -9,9 +9,14 @@ receivable, the exposure, the stock and the order page.
    buyer's name and re-issues (next number, new IRN, new e-way bill); gate-out.
 4. An order cancelled after invoicing, past the 24-hour windows (the test clock moved 25 hours): the e-way bill
    cannot be cancelled and lapses; the invoice is undone by a credit note (its own IRN, on GSTR-1).
+3b. An invoice cancelled and re-issued for fewer boxes (36 of 40): dispatch puts the 4 back on the shelf (still
+   reserved), the 36 leave on the new invoice, and the 4 ship on their own (pick list, invoice, gate-out).
+1b/4b. An order reduced (40 → 24 boxes) after invoicing, inside and past the windows: the old documents undone as
+   in 1 and 4, the 24 boxes invoiced again and shipped; the exposure is what the customer owes plus what is still
+   on order at every step (past the windows the credited invoice no longer counts against the new revision).
 
 One chain for the module (starting seven services is most of an e2e test's time); each story has its own customer
-and order. Story 4 moves the clock and so runs last.
+and order. Stories 4 and 4b move the clock and so run last.
 """
 
 from __future__ import annotations
@@ -221,23 +226,29 @@ async def invoiced_order(chain: Chain, p: People, code: str, pan: str) -> Invoic
     order = await chain.call("sales", "POST", f"/quotations/{quotation['quotation_id']}/orders", p.coordinator,
                              json={"customer_po_no": f"PO/{code}"}, expect=201,
                              headers={"Idempotency-Key": uuid.uuid4().hex})
-    order_id: str = order["order_id"]
+    return await picked_and_documented(chain, p, customer_id, order["order_id"], "40", f"LR-{code[:6]}")
 
+
+async def picked_and_documented(chain: Chain, p: People, customer_id: str, order_id: str, boxes: str, lr_no: str,
+                                but_not: Invoiced | None = None, bill_needed: bool = True) -> Invoiced:
+    """The order's (next) pick list picked in full, the vehicle captured, the invoice registered at the IRP and
+    its e-way bill generated (none below the ₹50,000 threshold): the shipment is on Pune's ready-for-gate list."""
     async def pick_list() -> dict[str, Any] | None:
         lists = await chain.call("dispatch", "GET", "/pick-lists", p.picker, params={"warehouse": "PNQ"})
-        return next((x for x in lists if x["order_id"] == order_id), None)
+        return next((x for x in lists if x["order_id"] == order_id
+                     and (but_not is None or x["shipment_id"] != but_not.shipment_id)), None)
 
     listed = await chain.until("the pick list (credit, stock, release)", pick_list)
     await chain.call("dispatch", "POST", f"/pick-lists/{listed['pick_list_id']}/lines/1/confirm", p.picker,
-                     json={"picked": "40", "bin_code": "A-01-01"})
+                     json={"picked": boxes, "bin_code": "A-01-01"})
     shipment_id: str = listed["shipment_id"]
     await chain.call("dispatch", "POST", f"/shipments/{shipment_id}/dispatch-details", p.supervisor, json={
         "mode": "road", "vehicle_no": "MH12AB1234", "vehicle_type": "R", "driver_name": "Balasaheb Shinde",
         "driver_phone": "+919097760055", "transporter_id": "88AAFCD4512K1ZX",
-        "transporter_name": "Deccan Roadways", "lr_no": f"LR-{code[:6]}", "lr_date": date.today().isoformat(),
+        "transporter_name": "Deccan Roadways", "lr_no": lr_no, "lr_date": date.today().isoformat(),
         "distance_km": 17})
-    invoice = await registered_invoice(chain, p, order_id)
-    bill = await generated_bill(chain, p, order_id, invoice["invoice_id"])
+    invoice = await registered_invoice(chain, p, order_id, but_not=but_not.invoice["invoice_id"] if but_not else None)
+    bill = await generated_bill(chain, p, order_id, invoice["invoice_id"]) if bill_needed else {}
     await chain.until("the shipment on Pune's ready-for-gate list", lambda: on_gate_list(chain, p, shipment_id))
     return Invoiced(customer_id, order_id, shipment_id, invoice, bill)
 
@@ -331,6 +342,78 @@ async def test_an_order_cancelled_after_invoicing_within_24_hours_cancels_bill_a
     refused = await chain.call("dispatch", "POST", f"/shipments/{order.shipment_id}/gate-out", p.supervisor,
                                expect=409)
     assert "cancelled" in refused["detail"]
+
+
+# --- 1b. reduced after invoicing (inside the windows here; past them in 4b) ----------------------------------
+
+
+REDUCED = D("42480")  # 24 boxes × ₹1,500 + 18 % GST
+
+
+def shipment_of(view: dict[str, Any], shipment_id: str) -> dict[str, Any]:
+    return next(s for s in view["shipments"] if s["shipment_id"] == shipment_id)
+
+
+async def reduced_to_24(chain: Chain, p: People, order: Invoiced, invoice_outcome: str) -> dict[str, Any]:
+    """The buyer now needs 24 of the 40 boxes: the order is amended before gate-out; the order page once the
+    invoiced shipment's documents are undone and the smaller revision is released."""
+    await chain.call("sales", "POST", f"/orders/{order.order_id}/amend", p.coordinator,
+                     json={"reason": "buyer needs only 24 boxes", "quantities": [{"line_no": 1, "quantity": "24"}]})
+
+    def undone(view: dict[str, Any]) -> bool:
+        old = shipment_of(view, order.shipment_id)
+        undo = old.get("undo") or {}
+        return (old["status"] == "cancelled" and str(undo.get("invoice", "")).startswith(invoice_outcome)
+                and undo.get("ewaybill") != "pending" and len(view["shipments"]) == 2)
+
+    return await page_where(chain, p, order.order_id, "the old shipment undone and the 24 boxes released", undone)
+
+
+async def ship_the_24(chain: Chain, p: People, order: Invoiced, code: str) -> Invoiced:
+    """The smaller revision picked, invoiced (next number, its own IRN and e-way bill) and through the gate."""
+    second = await picked_and_documented(chain, p, order.customer_id, order.order_id, "24", f"LR-{code}-2",
+                                         but_not=order, bill_needed=False)  # ₹42,480: below the threshold
+    assert D(second.invoice["totals"]["grand_total"]) == REDUCED
+    assert [D(x["quantity"]["value"]) for x in second.invoice["lines"]] == [D(24)]
+    gone = await chain.call("dispatch", "POST", f"/shipments/{second.shipment_id}/gate-out", p.supervisor)
+    assert gone["invoice"]["invoice_no"] == second.invoice["invoice_no"]
+    return second
+
+
+async def test_an_order_reduced_after_invoicing_within_24_hours_is_invoiced_again_for_what_remains(
+        chain: Chain) -> None:
+    p = people(chain)
+    shelf, before = await on_shelf(chain, p), await available(chain, p)
+    order = await invoiced_order(chain, p, "KHED", "AAKCK4410L")
+    view = await reduced_to_24(chain, p, order, "cancelled")
+    assert shipment_of(view, order.shipment_id)["undo"]["ewaybill"] == "cancelled"
+    assert steps(view, "ewaybill_cancelled") and steps(view, "invoice_cancelled")
+    invoice = await chain.call("invoicing", "GET", f"/invoices/{order.invoice['invoice_id']}", p.accountant)
+    assert invoice["status"] == "cancelled" and invoice["cancellation"]["irn_cancelled"] is True
+    bill = await chain.call("ewaybill", "GET", f"/ewaybills/{order.bill['id']}", p.supervisor)
+    assert bill["status"] == "cancelled"
+
+    async def recounted() -> bool:  # owes nothing on the cancelled invoice; 24 boxes on order, and reserved
+        return (await exposure(chain, p, order.customer_id) == {"receivables": 0, "open_orders": REDUCED,
+                                                                 "unapplied_credit": 0, "total": REDUCED}
+                and await available(chain, p) == before - 24)
+
+    await chain.until("exposure and stock of the reduced order", recounted)
+    second = await ship_the_24(chain, p, order, "KHED")
+
+    async def shipped() -> bool:
+        return await on_shelf(chain, p) == shelf - 24 and (await exposure(chain, p, order.customer_id))[
+            "receivables"] == REDUCED
+
+    await chain.until("the 24 boxes to leave the bin and their invoice to be owed", shipped)
+    rows = {r["invoice_no"]: r for r in await receivables(chain, p, order.customer_id)}
+    assert rows[order.invoice["invoice_no"]]["status"] == "cancelled"
+    assert D(rows[second.invoice["invoice_no"]]["outstanding"]) == REDUCED
+    assert (await exposure(chain, p, order.customer_id))["total"] == REDUCED
+    assert await available(chain, p) == before - 24
+    view = await page_where(chain, p, order.order_id, "the 24 boxes dispatched",
+                            lambda v: shipment_of(v, second.shipment_id)["status"] == "dispatched")
+    assert shipment_of(view, order.shipment_id)["status"] == "cancelled"
 
 
 # --- 2. e-way bill cancelled → gate closed → new bill → gate-out -------------------------------------------
@@ -429,6 +512,80 @@ async def test_a_cancelled_invoice_waits_for_the_accountants_reissue_then_ships(
     assert [s["title"] for s in steps(view, "invoice_reissued")] == [f"Invoice {new_no} re-issued (replaces {old_no})"]
 
 
+# --- 3b. invoice cancelled → re-issued for fewer boxes → the rest back on the shelf, shipped on their own --------
+
+
+async def test_an_invoice_reissued_for_fewer_boxes_puts_the_rest_back_and_ships_them_on_their_own(
+        chain: Chain) -> None:
+    p = people(chain)
+    shelf, before = await on_shelf(chain, p), await available(chain, p)
+    order = await invoiced_order(chain, p, "LONAVALA", "AAMCL2290N")
+    await chain.call("ewaybill", "POST", f"/ewaybills/{order.bill['id']}/cancel", p.supervisor,
+                     json={"reason": "data_entry_mistake", "remarks": "only 36 boxes on the truck"})
+
+    async def cancel_invoice() -> dict[str, Any] | None:
+        async with chain.services["invoicing"].client(**p.accountant) as client:
+            answer = await client.post(f"/invoices/{order.invoice['invoice_id']}/cancel",
+                                       json={"reason": "data_entry_mistake", "remarks": "36 boxes, not 40"})
+        return answer.json() if answer.status_code == 200 else None  # 409 until EwayBillCancelled is read
+
+    await chain.until("the invoice cancelled (after its e-way bill)", cancel_invoice)
+    await page_where(chain, p, order.order_id, "the shipment waiting for a new invoice",
+                     lambda v: v["shipments"][0]["status"] == "waiting_for_invoice")
+    too_many = await chain.call("invoicing", "POST", f"/invoices/{order.invoice['invoice_id']}/reissue",
+                                p.accountant, json={"quantities": [{"line_no": 1, "quantity": "41"}]}, expect=409)
+    assert "only carry less" in too_many["detail"]
+    reissued = await chain.call("invoicing", "POST", f"/invoices/{order.invoice['invoice_id']}/reissue",
+                                p.accountant, json={"quantities": [{"line_no": 1, "quantity": "36"}]}, expect=201)
+    assert [D(x["quantity"]["value"]) for x in reissued["lines"]] == [D(36)]
+    shorter = D("63720")  # 36 boxes × ₹1,500 + 18 % GST
+    assert D(reissued["totals"]["grand_total"]) == shorter
+    invoice = await registered_invoice(chain, p, order.order_id, but_not=order.invoice["invoice_id"])
+    bill = await generated_bill(chain, p, order.order_id, invoice["invoice_id"])
+    await chain.until("the shipment back on the list", lambda: on_gate_list(chain, p, order.shipment_id))
+    found = await chain.call("dispatch", "GET", f"/shipments/{order.shipment_id}", p.supervisor)
+    assert [D(x["picked"]) for x in found["lines"]] == [D(36)]  # the goods follow the corrected invoice
+    gone = await chain.call("dispatch", "POST", f"/shipments/{order.shipment_id}/gate-out", p.supervisor)
+    assert gone["invoice"]["invoice_no"] == reissued["invoice_no"] and gone["ewaybill"]["ewaybill_no"] == bill[
+        "ewaybill_no"]
+
+    async def left() -> bool:  # 36 leave the bin; the 4 put back stay reserved for the order
+        return await on_shelf(chain, p) == shelf - 36 and await available(chain, p) == before - 40
+
+    await chain.until("36 boxes to leave the bin, 4 still reserved", left)
+    view = await page_where(chain, p, order.order_id, "the goods put back and their own shipment",
+                            lambda v: steps(v, "goods_put_back") and len(v["shipments"]) == 2)
+    first = shipment_of(view, order.shipment_id)
+    assert D(first["lines"][0]["put_back"]) == 4 and "A-01-01" in steps(view, "goods_put_back")[0]["detail"]
+    [rest] = [s for s in view["shipments"] if s["shipment_id"] != order.shipment_id]
+
+    # The 4 boxes go through the chain on their own: pick list, invoice (next number), gate-out.
+    async def pick_list() -> dict[str, Any] | None:
+        lists = await chain.call("dispatch", "GET", "/pick-lists", p.picker, params={"warehouse": "PNQ"})
+        return next((x for x in lists if x["shipment_id"] == rest["shipment_id"]), None)
+
+    listed = await chain.until("the pick list of the 4 boxes", pick_list)
+    assert [(D(x["quantity"]), x["bin_code"]) for x in listed["lines"]] == [(4, "A-01-01")]
+    last = await picked_and_documented(chain, p, order.customer_id, order.order_id, "4", "LR-LONAV-2",
+                                       but_not=Invoiced(order.customer_id, order.order_id, order.shipment_id,
+                                                        invoice, bill), bill_needed=False)
+    assert last.shipment_id == rest["shipment_id"] and D(last.invoice["totals"]["grand_total"]) == GROSS - shorter
+    await chain.call("dispatch", "POST", f"/shipments/{last.shipment_id}/gate-out", p.supervisor)
+
+    async def all_gone() -> bool:
+        return (await on_shelf(chain, p) == shelf - 40 and await available(chain, p) == before - 40
+                and (await exposure(chain, p, order.customer_id))["receivables"] == GROSS)
+
+    await chain.until("all 40 boxes gone and owed", all_gone)
+    rows = {r["invoice_no"]: r for r in await receivables(chain, p, order.customer_id)}
+    assert rows[order.invoice["invoice_no"]]["status"] == "cancelled"
+    assert D(rows[reissued["invoice_no"]]["amount"]) == shorter
+    assert D(rows[last.invoice["invoice_no"]]["amount"]) == GROSS - shorter
+    assert (await exposure(chain, p, order.customer_id))["total"] == GROSS
+    await page_where(chain, p, order.order_id, "both shipments dispatched",
+                     lambda v: all(s["status"] == "dispatched" for s in v["shipments"]))
+
+
 # --- 4. cancelled after invoicing, past the windows (runs last: it moves the clock) -----------------------
 
 
@@ -469,3 +626,46 @@ async def test_an_order_cancelled_after_the_24_hour_windows_is_undone_by_credit_
     assert D(receivable["credited"]) == GROSS and D(receivable["outstanding"]) == 0
     bill = await chain.call("ewaybill", "GET", f"/ewaybills/{order.bill['id']}", p.supervisor)
     assert bill["status"] == "generated" and "24 hours" in bill["last_refusal"]
+
+
+
+# --- 4b. reduced after invoicing, past the windows (the clock moves again) ------------------------------------
+
+
+async def test_an_order_reduced_after_the_24_hour_windows_counts_what_the_customer_really_owes(
+        chain: Chain) -> None:
+    p = people(chain)
+    shelf, before = await on_shelf(chain, p), await available(chain, p)
+    order = await invoiced_order(chain, p, "SHIRUR", "AALCS5173M")
+    chain.clock.advance(timedelta(hours=25))
+    view = await reduced_to_24(chain, p, order, "credited by")
+    assert shipment_of(view, order.shipment_id)["undo"]["ewaybill"] == "refused"
+    [note_step] = steps(view, "credit_note_issued")
+    assert order.invoice["invoice_no"] in note_step["detail"]
+    invoice = await chain.call("invoicing", "GET", f"/invoices/{order.invoice['invoice_id']}", p.accountant)
+    [note] = invoice["credit_notes"]
+    assert invoice["status"] == "issued" and D(note["grand_total"]) == GROSS
+
+    # Credited in full, the 40-box invoice is owed no more; the 24 boxes still to ship are open order (before the
+    # fix credit kept counting the credited invoice against the new revision, and the exposure showed ₹0).
+    async def recounted() -> bool:
+        return (await exposure(chain, p, order.customer_id) == {"receivables": 0, "open_orders": REDUCED,
+                                                                 "unapplied_credit": 0, "total": REDUCED}
+                and await available(chain, p) == before - 24)
+
+    await chain.until("exposure and stock of the reduced order", recounted)
+    second = await ship_the_24(chain, p, order, "SHIRUR")
+
+    async def shipped() -> bool:
+        return await on_shelf(chain, p) == shelf - 24 and (await exposure(chain, p, order.customer_id))[
+            "receivables"] == REDUCED
+
+    await chain.until("the 24 boxes to leave the bin and their invoice to be owed", shipped)
+    rows = {r["invoice_no"]: r for r in await receivables(chain, p, order.customer_id)}
+    old = rows[order.invoice["invoice_no"]]
+    assert D(old["credited"]) == GROSS and D(old["outstanding"]) == 0
+    assert D(rows[second.invoice["invoice_no"]]["outstanding"]) == REDUCED
+    assert (await exposure(chain, p, order.customer_id))["total"] == REDUCED
+    view = await page_where(chain, p, order.order_id, "the 24 boxes dispatched",
+                            lambda v: shipment_of(v, second.shipment_id)["status"] == "dispatched")
+    assert shipment_of(view, order.shipment_id)["undo"]["invoice"].startswith("credited by CRN/")
