@@ -145,10 +145,10 @@ async def test_a_reissue_for_fewer_units_puts_the_rest_back_on_the_shelf_and_the
     with pytest.raises(InvalidValue, match="differ from picked"):  # only a re-issue may carry less
         await use_cases.record_invoice(repo, b.invoice("ord-1", "shp-1", {1: 60, 2: 480}, invoice_id="inv-7")
                                        .model_copy(update={"invoice_no": "INV/26-27/000126"}), sent, NOW)
-    assert sent.of(v1.GoodsPutBack) == []
+    assert sent.of(v1.ShipmentReduced) == []
     await use_cases.record_invoice(repo, reissue({1: 60, 2: 480}, "inv-000124"), sent, NOW)
     await use_cases.record_invoice(repo, reissue({1: 60, 2: 480}, "inv-000124"), sent, NOW)  # read twice
-    [put] = sent.of(v1.GoodsPutBack)
+    [put] = sent.of(v1.ShipmentReduced)
     assert (put.invoice_no, put.replaces_invoice_no) == ("INV/26-27/000124", old_no)
     [line] = put.lines  # the last bin picked gives back first
     assert (line.line_no, line.quantity.value, line.shipping.value) == (1, 40, 60)

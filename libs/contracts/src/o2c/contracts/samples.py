@@ -876,7 +876,7 @@ _ALL: list[Message] = [
         reason=dispatch.GateClosedReason.EWAYBILL_CANCELLED, detail=f"e-way bill {EWAYBILL_NO} cancelled",
         waiting_for=["ewaybill"], closed_at=_at(4, 6, 25),
     ),
-    dispatch.GoodsPutBack(
+    dispatch.ShipmentReduced(
         order_id=ORDER_ID, shipment_id=SHIPMENT_ID, shipment_no="SHP-000041", pick_list_id="pl-9001",
         warehouse_id="PNQ", invoice_id="inv-000124", invoice_no="INV/26-27/000124", replaces_invoice_no=INVOICE_NO,
         lines=[dispatch.PutBackLine(

@@ -339,13 +339,13 @@ class PutBackLine(Part):
     allocations: list[BatchAllocation] = Field(default_factory=list, description="Bins (and batches) put back to")
 
 
-class GoodsPutBack(Message):
+class ShipmentReduced(Message):
     """A shipment still at the warehouse now carries less than was picked: its invoice was cancelled and
     re-issued for fewer units (issue 21), so the difference went back to the bins it was picked from (still
     reserved for the order: inventory's books never moved it). Goods and documents agree again; the
     coordinator releases the put-back units as a shipment of their own."""
 
-    TYPE: ClassVar[str] = "GoodsPutBack"
+    TYPE: ClassVar[str] = "ShipmentReduced"
     TOPIC: ClassVar[str] = EVENTS
     CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
 

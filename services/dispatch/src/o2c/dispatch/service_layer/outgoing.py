@@ -179,8 +179,8 @@ def pick_list_cancelled(order_id: str, shipment_id: str, pick_list_id: str, requ
                                 ewaybill_no=cancellation.ewaybill_to_cancel if cancellation else None)
 
 
-def goods_put_back(record: ShipmentRecord, invoice_id: str, invoice_no: str, replaces_invoice_no: str | None,
-                   put_back: list[PutBack], at: datetime) -> v1.GoodsPutBack:
+def shipment_reduced(record: ShipmentRecord, invoice_id: str, invoice_no: str, replaces_invoice_no: str | None,
+                   put_back: list[PutBack], at: datetime) -> v1.ShipmentReduced:
     """Per order line: what went back to which bins, and what the shipment carries now."""
     carried = {line.order_line_no: line for line in record.shipment.picked_lines()}
     lines = []
@@ -193,7 +193,7 @@ def goods_put_back(record: ShipmentRecord, invoice_id: str, invoice_no: str, rep
             shipping=quantity(carried[line_no].picked, unit),
             allocations=[BatchAllocation(quantity=quantity(p.quantity, unit), batch_no=p.batch_no,
                                          expiry_date=p.expiry_date, bin_code=p.bin_code) for p in parts]))
-    return v1.GoodsPutBack(
+    return v1.ShipmentReduced(
         order_id=record.order_id, shipment_id=record.shipment_id, shipment_no=record.shipment_no,
         pick_list_id=record.pick_list_id, warehouse_id=record.warehouse_id, invoice_id=invoice_id,
         invoice_no=invoice_no, replaces_invoice_no=replaces_invoice_no, lines=lines, put_back_at=at)

@@ -345,7 +345,7 @@ async def record_invoice(repo: ShipmentRepository, message: InvoiceIssued, publi
         await gate_changed(record, publish, now or message.issued_at)
         await repo.save(record)
         if put_back and publish is not None:
-            await publish(outgoing.goods_put_back(record, message.invoice_id, message.invoice_no,
+            await publish(outgoing.shipment_reduced(record, message.invoice_id, message.invoice_no,
                                                   message.replaces_invoice_no, put_back, now or message.issued_at))
     return record
 

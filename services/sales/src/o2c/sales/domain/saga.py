@@ -65,9 +65,14 @@ Gaps in docs/flow.md, decided here:
    order cancelled or amended) has its documents undone by their owners, in the law's order: `CancelEwayBill`
    first (within the portal's 24 hours; refused past it, the bill lapses unused), then `UndoInvoice`
    (cancelled with its IRN within the IRP's 24 hours, otherwise a credit note). The shipment's exposure is
-   released only once its invoice is undone (a cancelled invoice puts its amount back on the open order at
-   credit, a release before it would free nothing); the reservation goes back as for any cancelled shipment.
-   An invoice that can be neither cancelled nor credited fails the saga: a failed compensation for a person.
+   released only once its invoice is undone (a cancelled or undo-credited invoice puts its amount back on the
+   open order at credit); the reservation goes back as for any cancelled shipment. An order reduced this way
+   releases no exposure: credit counts the new revision itself. An invoice that can be neither cancelled nor
+   credited fails the saga: a failed compensation for a person.
+11. Goods put back before gate-out (issue 21): a cancelled invoice re-issued for fewer units makes dispatch put
+   the difference back on the shelf (`ShipmentReduced`). It stays reserved for the order, so `goods_put_back` takes
+   it off its shipment and opens a `PUT_BACK` round with that reservation already in hand and credit cleared:
+   released at once as a shipment of its own from the same warehouse; its exposure stays counted.
 
 Quantities are units to ship (ordered plus scheme free units); the gross value of a part of a line is the
 line's gross value pro rata, rounded to the paisa.

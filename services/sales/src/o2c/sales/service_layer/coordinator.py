@@ -93,7 +93,7 @@ HANDLED_TYPES = (
     "PickConfirmed", "PickListConfirmed", "ShipmentDispatched", "PickListCancelled", "PickListCancellationRefused",
     "CustomerNotified", "CustomerNotificationFailed", "InvoiceIssued", "EwayBillRejected", "IrnRejected",
     "InvoiceRefused", "EwayBillCancelled", "EwayBillCancellationRefused", "InvoiceCancelled", "CreditNoteIssued",
-    "InvoiceUndoRefused", "GoodsPutBack",
+    "InvoiceUndoRefused", "ShipmentReduced",
 )
 
 
@@ -144,7 +144,7 @@ def apply_reply(record: SagaRecord, message: Message, message_id: str, now: date
             if _qty(line.short) > 0:
                 saga = sg.pick_short(saga, shipment_id=line.shipment_id, line_no=line.line_no,
                                      quantity=_qty(line.short))
-    elif isinstance(message, dispatch.GoodsPutBack):
+    elif isinstance(message, dispatch.ShipmentReduced):
         record = _put_back(record, message)
         saga = record.saga
     elif isinstance(message, dispatch.ShipmentDispatched):
@@ -202,7 +202,7 @@ def apply_reply(record: SagaRecord, message: Message, message_id: str, now: date
     return replace(record, saga=saga), replied
 
 
-def _put_back(record: SagaRecord, message: dispatch.GoodsPutBack) -> SagaRecord:
+def _put_back(record: SagaRecord, message: dispatch.ShipmentReduced) -> SagaRecord:
     """The put-back units become a round of their own, reserved where they lie: its allocation is the
     shipment's warehouse (as inventory described it for the shipment's round) with the bins they went back to."""
     before = record.saga

@@ -44,7 +44,7 @@ ORDER_MESSAGES: tuple[type[Message], ...] = (
     notify.CustomerNotified, notify.CustomerNotificationFailed,
     # undo after documents exist, and the gate (issue 21)
     ewaybill.EwayBillCancellationRefused, invoicing.InvoiceUndoRefused, dispatch.ShipmentGateOpened,
-    dispatch.ShipmentGateClosed, dispatch.GoodsPutBack,
+    dispatch.ShipmentGateClosed, dispatch.ShipmentReduced,
 )
 # Keyed by customer, but they name the order(s) they touch.
 PAYMENT_MESSAGES: tuple[type[Message], ...] = (credit.PaymentReceived,)
@@ -595,8 +595,8 @@ def _pick_list_cancelled(view: View, m: dispatch.PickListCancelled) -> None:
           detail, m.shipment_id)
 
 
-@folds(dispatch.GoodsPutBack)
-def _goods_put_back(view: View, m: dispatch.GoodsPutBack) -> None:
+@folds(dispatch.ShipmentReduced)
+def _goods_put_back(view: View, m: dispatch.ShipmentReduced) -> None:
     """An invoice re-issued for fewer units: the shipment carries less, the rest went back to its bins."""
     shp = _shipment(view, m.shipment_id, m.warehouse_id)
     for x in m.lines:
