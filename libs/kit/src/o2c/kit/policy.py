@@ -96,7 +96,7 @@ ACTIONS: dict[str, str] = {
     # invoicing
     "invoicing.invoice.read": "read invoices, PDFs, credit notes and returns",
     "invoicing.invoice.cancel": "cancel an invoice, retry its IRN, see and invoice refused shipments",
-    "invoicing.invoice.reissue": "re-issue a cancelled invoice's shipment (next number, corrected buyer)",
+    "invoicing.invoice.reissue": "re-issue a cancelled invoice's shipment (next number, corrected buyer, fewer units)",
     "invoicing.gst-return.read": "read GSTR-1 and the invoice register",
     # ewaybill
     "ewaybill.bill.read": "read e-way bills and thresholds",
