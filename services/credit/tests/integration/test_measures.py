@@ -20,9 +20,9 @@ from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.topics import events_topic, topic_for
 from o2c.credit.adapters.repository import SqlUnitOfWork
 from o2c.credit.app import DEFINITION
+from o2c.credit.entrypoints.runtime import policy
 from o2c.credit.service_layer import use_cases
 from o2c.credit.service_layer.clock import ManualClock
-from o2c.credit.service_layer.runtime import policy
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, bearer, wait_for
 

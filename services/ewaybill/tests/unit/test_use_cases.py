@@ -22,14 +22,14 @@ from o2c.contracts.v1.ewaybill import (
     EwayBillUpdated,
 )
 from o2c.contracts.v1.invoicing import InvoiceIssued, InvoiceLine, InvoiceTotals
-from o2c.ewaybill.adapters.gateway import GatewayUnavailable, PortalReply
+from o2c.ewaybill.adapters.gateway import GatewayUnavailable
 from o2c.ewaybill.domain.errors import NOT_ACTIVE, portal_error
 from o2c.ewaybill.domain.gstin import gstin_check_character
 from o2c.ewaybill.domain.lifecycle import ExtensionReason
 from o2c.ewaybill.domain.sandbox import EwayBillSandbox
 from o2c.ewaybill.domain.seed import SEED_THRESHOLDS
 from o2c.ewaybill.service_layer import use_cases
-from o2c.ewaybill.service_layer.ports import EwayBillRecord
+from o2c.ewaybill.service_layer.ports import EwayBillRecord, PortalReply
 from o2c.india.calendar import IST
 from o2c.india.ewaybill import EwayBillThreshold, Movement, valid_until
 from o2c.india.portal import portal_datetime

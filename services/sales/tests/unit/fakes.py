@@ -149,7 +149,7 @@ class InMemoryRepository:
         self.orders[order.order_id] = dump(order)
 
     async def order_handle(self, order_id: str) -> Any:
-        from o2c.sales.service_layer.coordinator import OrderHandle
+        from o2c.sales.service_layer.ports import OrderHandle
 
         order = await self.get_order(order_id)
         if order is None:

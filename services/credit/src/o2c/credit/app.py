@@ -7,7 +7,7 @@ from pathlib import Path
 from o2c.contracts.topics import commands_topic, events_topic
 from o2c.credit.adapters.db import metadata
 from o2c.credit.entrypoints import http, messages
-from o2c.credit.service_layer.runtime import sanction_sweeper
+from o2c.credit.entrypoints.runtime import sanction_sweeper
 from o2c.credit.settings import CreditSettings
 from o2c.kit.db import migrations_dir
 from o2c.kit.scope import with_customer_scope

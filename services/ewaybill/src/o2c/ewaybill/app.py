@@ -8,9 +8,10 @@ from pathlib import Path
 
 from o2c.contracts.topics import commands_topic, events_topic
 from o2c.ewaybill.adapters.db import metadata
-from o2c.ewaybill.adapters.gateway import EwayBillGateway, NicHttpGateway
+from o2c.ewaybill.adapters.gateway import NicHttpGateway
 from o2c.ewaybill.adapters.gateways import gateway_from_settings
 from o2c.ewaybill.entrypoints import http, messages
+from o2c.ewaybill.service_layer.ports import EwayBillGateway
 from o2c.ewaybill.settings import EwayBillSettings
 from o2c.kit import clock as kit_clock
 from o2c.kit.db import migrations_dir

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from o2c.contracts.envelope import Message
 from o2c.credit.adapters.codec import dump_account_json, dump_sanction, load_account_json, load_sanction
 from o2c.credit.adapters.db import credit_account, document_series, payment, sanction_request
+from o2c.credit.adapters.views import sanction_view
 from o2c.credit.domain import CustomerAccount, SanctionRequest, SanctionStatus
 from o2c.credit.service_layer.ports import AccountRecord
-from o2c.credit.service_layer.views import sanction_view
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from o2c.contracts.v1.credit import PaymentMode
+from o2c.credit.adapters import views
 from o2c.credit.adapters.repository import SqlUnitOfWork
 from o2c.credit.domain import (
     ZERO,
@@ -22,8 +23,8 @@ from o2c.credit.domain import (
     UnknownInvoice,
 )
 from o2c.credit.domain import Role as CreditRole
-from o2c.credit.service_layer import use_cases, views
-from o2c.credit.service_layer.runtime import clock, unit_of_work, write_off_ceiling
+from o2c.credit.entrypoints.runtime import clock, unit_of_work, write_off_ceiling
+from o2c.credit.service_layer import use_cases
 from o2c.kit.auth import Principal, Role
 from o2c.kit.edge import Amount, Limit, Offset, RequestModel
 from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once

@@ -20,8 +20,8 @@ from o2c.contracts.v1.sales import (
 )
 from o2c.credit.adapters.repository import SqlUnitOfWork
 from o2c.credit.domain import CreditError
+from o2c.credit.entrypoints.runtime import clock, policy
 from o2c.credit.service_layer import use_cases
-from o2c.credit.service_layer.runtime import clock, policy
 from o2c.kit.messaging.consumer import Handler, MessageContext
 from o2c.kit.messaging.errors import PermanentError
 from o2c.kit.service import Runtime

@@ -1,4 +1,4 @@
-"""The NIC e-way bill API as a port, and its HTTP adapter.
+"""The NIC e-way bill API's HTTP adapter (the port, `EwayBillGateway`, is in service_layer/ports.py).
 
 One adapter speaks the NIC request/response shapes over HTTP (`/ewayapi?action=GENEWAYBILL` …). Pointed
 at the local sandbox server it needs nothing else; pointed at a GSP or the NIC portal it carries the
@@ -9,46 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from o2c.ewaybill.domain.errors import MESSAGES, PortalError
+from o2c.ewaybill.service_layer.ports import PortalReply
 from o2c.india.portal import dumps
 from o2c.kit.http import CLIENT_KEEPALIVE_SECONDS
 from o2c.kit.messaging.errors import TransientError
-
-
-@dataclass(frozen=True, slots=True)
-class PortalReply:
-    """What the portal answered: `data` on success, its error codes otherwise."""
-
-    data: Mapping[str, Any] = field(default_factory=dict)
-    errors: tuple[PortalError, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def code(self) -> str:
-        return ",".join(error.code for error in self.errors)
-
-    @property
-    def message(self) -> str:
-        return "; ".join(error.message for error in self.errors)
-
-
-class EwayBillGateway(Protocol):
-    async def generate(self, request: Mapping[str, Any]) -> PortalReply: ...
-
-    async def generated_for_document(self, doc_type: str, doc_no: str) -> PortalReply: ...
-
-    async def cancel(self, ebn: str, reason_code: str, remarks: str) -> PortalReply: ...
-
-    async def update_part_b(self, request: Mapping[str, Any]) -> PortalReply: ...
-
-    async def extend(self, request: Mapping[str, Any]) -> PortalReply: ...
 
 
 class GatewayUnavailable(TransientError):

@@ -13,11 +13,10 @@ from o2c.contracts.envelope import Message
 from o2c.contracts.v1.common import TransportDetails, TransportMode, VehicleType
 from o2c.contracts.v1.ewaybill import EwayBillCancelReason
 from o2c.ewaybill.adapters.db import threshold
-from o2c.ewaybill.adapters.gateway import EwayBillGateway
 from o2c.ewaybill.adapters.repository import SqlRepository, forget_thresholds
 from o2c.ewaybill.domain.lifecycle import ExtensionReason, VehicleChangeReason
 from o2c.ewaybill.service_layer import use_cases
-from o2c.ewaybill.service_layer.ports import EwayBillRecord
+from o2c.ewaybill.service_layer.ports import EwayBillGateway, EwayBillRecord
 from o2c.india.calendar import IST
 from o2c.india.ewaybill import Movement
 from o2c.kit.auth import Principal

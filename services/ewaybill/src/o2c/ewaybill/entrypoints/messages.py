@@ -10,9 +10,9 @@ from o2c.contracts.envelope import Message
 from o2c.contracts.v1.dispatch import VehicleChanged
 from o2c.contracts.v1.invoicing import InvoiceCancelled, InvoiceIssued
 from o2c.contracts.v1.sales import CancelEwayBill
-from o2c.ewaybill.adapters.gateway import EwayBillGateway
 from o2c.ewaybill.adapters.repository import SqlRepository
 from o2c.ewaybill.service_layer import use_cases
+from o2c.ewaybill.service_layer.ports import EwayBillGateway
 from o2c.india.ewaybill import NoThresholdInForce
 from o2c.kit.messaging.consumer import Handler, MessageContext
 from o2c.kit.messaging.errors import PermanentError

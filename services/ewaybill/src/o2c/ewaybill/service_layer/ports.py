@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
 from o2c.contracts.envelope import Message
+from o2c.ewaybill.domain.errors import PortalError
 from o2c.india.ewaybill import EwayBillThreshold
 
 
@@ -70,3 +71,35 @@ class Repository(Protocol):
 
 
 Publish = Callable[[Message], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class PortalReply:
+    """What the portal answered: `data` on success, its error codes otherwise."""
+
+    data: Mapping[str, Any] = field(default_factory=dict)
+    errors: tuple[PortalError, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def code(self) -> str:
+        return ",".join(error.code for error in self.errors)
+
+    @property
+    def message(self) -> str:
+        return "; ".join(error.message for error in self.errors)
+
+
+class EwayBillGateway(Protocol):
+    async def generate(self, request: Mapping[str, Any]) -> PortalReply: ...
+
+    async def generated_for_document(self, doc_type: str, doc_no: str) -> PortalReply: ...
+
+    async def cancel(self, ebn: str, reason_code: str, remarks: str) -> PortalReply: ...
+
+    async def update_part_b(self, request: Mapping[str, Any]) -> PortalReply: ...
+
+    async def extend(self, request: Mapping[str, Any]) -> PortalReply: ...

@@ -26,7 +26,6 @@ from o2c.contracts.v1.ewaybill import (
 )
 from o2c.contracts.v1.invoicing import InvoiceIssued
 from o2c.contracts.v1.sales import CancelEwayBill
-from o2c.ewaybill.adapters.gateway import EwayBillGateway, PortalReply
 from o2c.ewaybill.domain.errors import DUPLICATE_DOCUMENT, VEHICLE_REQUIRED, portal_error
 from o2c.ewaybill.domain.generation import (
     RequestProblem,
@@ -49,7 +48,7 @@ from o2c.ewaybill.domain.lifecycle import (
 )
 from o2c.ewaybill.domain.vehicle import TransportMode, normalised_vehicle_number
 from o2c.ewaybill.service_layer.mapping import MODES, dispatch_details, invoice_facts
-from o2c.ewaybill.service_layer.ports import EwayBillRecord, Publish, Repository
+from o2c.ewaybill.service_layer.ports import EwayBillGateway, EwayBillRecord, PortalReply, Publish, Repository
 from o2c.india.calendar import require_aware, to_utc
 from o2c.india.ewaybill import VehicleType, ewaybill_requirement
 from o2c.india.portal import portal_date

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from o2c.kit.scope import record_customer_scope
@@ -28,10 +28,7 @@ from o2c.sales.domain.order import OrderStatus, SalesOrder
 from o2c.sales.domain.quotation import Quotation
 from o2c.sales.domain.saga import OrderSaga
 from o2c.sales.domain.tax import GstRate, GstRateSchedule, HsnCode
-from o2c.sales.service_layer.ports import ItemRecord, ReturnRecord, SagaRecord, SentCommand
-
-if TYPE_CHECKING:
-    from o2c.sales.service_layer.coordinator import OrderHandle
+from o2c.sales.service_layer.ports import ItemRecord, OrderHandle, ReturnRecord, SagaRecord, SentCommand
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError, ProgrammingError
@@ -334,8 +331,6 @@ class SqlRepository:
             await self._write_lines(order)
 
     async def order_handle(self, order_id: str) -> OrderHandle | None:
-        from o2c.sales.service_layer.coordinator import OrderHandle
-
         o, c = db.sales_order, db.customer
         row = await self._one(sa.select(
             o.c.status, o.c.revision, o.c.doc["credit_cleared_revision"].label("cleared"),

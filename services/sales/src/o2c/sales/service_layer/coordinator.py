@@ -25,7 +25,7 @@ from o2c.sales.domain.customer import GstCategory
 from o2c.sales.domain.geography import StateCode
 from o2c.sales.domain.order import OrderStatus, SalesOrder
 from o2c.sales.service_layer import facts
-from o2c.sales.service_layer.ports import SagaRecord, SentCommand, UnitOfWork
+from o2c.sales.service_layer.ports import OrderHandle, SagaRecord, SentCommand, UnitOfWork
 
 log = logging.getLogger("o2c.sales.saga")
 
@@ -349,30 +349,6 @@ def _order_status(saga: sg.OrderSaga) -> OrderStatus | None:
         sg.SagaStatus.CANCELLED: OrderStatus.CANCELLED,
         sg.SagaStatus.CLOSED: OrderStatus.CLOSED,
     }.get(status)
-
-
-@dataclass
-class OrderHandle:
-    """The order as the coordinator needs it: its status facts at once, the full aggregate only when a
-    decision must describe it (a release, a command) — most replies only move the saga."""
-
-    order_id: str
-    status: OrderStatus
-    revision: int
-    credit_cleared_revision: int | None
-    category: GstCategory
-    order: SalesOrder | None = None
-
-    @classmethod
-    def of(cls, order: SalesOrder, category: GstCategory) -> OrderHandle:
-        return cls(order.order_id, order.status, order.revision, order.credit_cleared_revision, category, order)
-
-    async def get(self, uow: UnitOfWork) -> SalesOrder:
-        if self.order is None:
-            self.order = await uow.repo.get_order(self.order_id)
-            if self.order is None:
-                raise LookupError(f"order {self.order_id} vanished under its saga")
-        return self.order
 
 
 async def act(

@@ -21,10 +21,10 @@ from o2c.sales.domain.numbering import ORDER_SERIES, QUOTATION_SERIES, Financial
 from o2c.sales.domain.order import AddLine, ChangeQuantity, ChangeShipTo, OrderChange, RemoveLine, SalesOrder
 from o2c.sales.domain.quotation import LineRequest, Quotation, StockView, promise_for
 from o2c.sales.service_layer import facts
-from o2c.sales.service_layer.coordinator import CoordinatorPolicy, OrderHandle, act, saga_lines, start_saga
+from o2c.sales.service_layer.coordinator import CoordinatorPolicy, act, saga_lines, start_saga
 from o2c.sales.service_layer.customers import load_customer
 from o2c.sales.service_layer.errors import NotFoundError
-from o2c.sales.service_layer.ports import ReturnRecord, SagaRecord, UnitOfWork
+from o2c.sales.service_layer.ports import OrderHandle, ReturnRecord, SagaRecord, UnitOfWork
 
 RETURN_SERIES = "RMA"
 

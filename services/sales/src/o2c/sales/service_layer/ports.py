@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from o2c.contracts.envelope import Message
 from o2c.sales.domain.catalog import Item, PriceEntry, PriceList, Scheme, SchemeBook
@@ -18,9 +18,6 @@ from o2c.sales.domain.order import OrderStatus, SalesOrder
 from o2c.sales.domain.quotation import Quotation, StockView
 from o2c.sales.domain.saga import OrderSaga
 from o2c.sales.domain.tax import GstRate, GstRateSchedule
-
-if TYPE_CHECKING:
-    from o2c.sales.service_layer.coordinator import OrderHandle
 
 
 @dataclass
@@ -137,3 +134,27 @@ class UnitOfWork:
 
     def publish(self, *messages: Message) -> None:
         self.messages.extend(messages)
+
+
+@dataclass
+class OrderHandle:
+    """The order as the coordinator needs it: its status facts at once, the full aggregate only when a
+    decision must describe it (a release, a command) — most replies only move the saga."""
+
+    order_id: str
+    status: OrderStatus
+    revision: int
+    credit_cleared_revision: int | None
+    category: GstCategory
+    order: SalesOrder | None = None
+
+    @classmethod
+    def of(cls, order: SalesOrder, category: GstCategory) -> OrderHandle:
+        return cls(order.order_id, order.status, order.revision, order.credit_cleared_revision, category, order)
+
+    async def get(self, uow: UnitOfWork) -> SalesOrder:
+        if self.order is None:
+            self.order = await uow.repo.get_order(self.order_id)
+            if self.order is None:
+                raise LookupError(f"order {self.order_id} vanished under its saga")
+        return self.order

@@ -1,4 +1,5 @@
-"""Read models for the HTTP API, as JSON-ready dicts (money as decimal strings, dates ISO)."""
+"""Read models for the HTTP API, as JSON-ready dicts (money as decimal strings, dates ISO); the repository stores
+the sanction view with its row so a queue page is served without decoding each request."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""What the entry points take from the kit's Runtime: the clock (injectable), the sanction policy, units of work."""
+"""Wiring the entry points take from the kit's Runtime: the clock (injectable), the sanction policy, units of
+work over the SQL adapter, and the sanction sweeper (a timer entry point)."""
 
 from __future__ import annotations
 
