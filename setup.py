@@ -26,4 +26,14 @@ for service in SERVICES:
         packages.append(f"o2c.{service}.migrations.versions")
         package_dir[f"o2c.{service}.migrations.versions"] = versions
 
+# The shared test helpers, importable as `o2c.testsupport[.<lib or service>]` once `make install` has put the project
+# in the virtualenv (no test edits sys.path). Present only in a checkout: the image's build context and the wheel
+# test (tests/deploy/test_wheel.py) leave every tests/ folder out, so the wheel carries none of them.
+TEST_SUPPORT = {"o2c.testsupport": "tests/support", "o2c.testsupport.kit": "libs/kit/tests/support",
+                **{f"o2c.testsupport.{s}": f"services/{s}/tests/support" for s in SERVICES}}
+for pkg, folder in TEST_SUPPORT.items():
+    if Path(folder, "__init__.py").exists():
+        packages.append(pkg)
+        package_dir[pkg] = folder
+
 setup(packages=packages, package_dir=package_dir)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,10 +17,8 @@ import pytest
 import yaml
 from o2c.kit.messaging.kafka_security import KafkaSecurity
 from o2c.kit.settings import ServiceSettings, load_settings
+from o2c.testsupport.deploy_render import OVERLAYS, rendered
 from pydantic_settings import BaseSettings
-
-sys.path.insert(0, str(Path(__file__).parent))
-from deploy_render import OVERLAYS, rendered
 
 # The first test builds the pinned tools when make install has not (minutes, once; cached after).
 pytestmark = pytest.mark.timeout(1800)

@@ -10,17 +10,13 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import kubernetes_validate
 import pytest
 from o2c.contracts.topics import TOPICS
-
-sys.path.insert(0, str(Path(__file__).parent))
-from deploy_render import K8S, OVERLAYS, REPO, rendered, tools
+from o2c.testsupport.deploy_render import K8S, OVERLAYS, REPO, rendered, tools
 
 
 def _load_generator() -> Any:

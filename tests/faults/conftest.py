@@ -3,17 +3,13 @@ own (o2c.kit.own_stack), so killing, stopping and restarting never touches the c
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.own_stack import OwnStack, ServiceProcesses
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fault_chain import Chain, People
+from o2c.testsupport.fault_chain import Chain, People
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +32,7 @@ def people(chain: Chain) -> People:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    from fault_support import Recovery
+    from o2c.testsupport.fault_support import Recovery
 
     if Recovery.figures:
         terminalreporter.section("fault recovery times")

@@ -18,7 +18,10 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from fault_chain import (
+from o2c.contracts.envelope import Envelope
+from o2c.contracts.topics import events_topic
+from o2c.kit.own_stack import OwnStack, ServiceProcesses
+from o2c.testsupport.fault_chain import (
     Batch,
     Chain,
     OrderRun,
@@ -36,10 +39,8 @@ from fault_chain import (
     prepare_batch,
     whole,
 )
-from fault_support import Recovery, contiguous_invoice_series, ready
-from o2c.contracts.envelope import Envelope
-from o2c.contracts.topics import events_topic
-from o2c.kit.own_stack import OwnStack, ServiceProcesses
+from o2c.testsupport.fault_support import Recovery, contiguous_invoice_series, ready
+from o2c.testsupport.waits import elapse
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.timeout(1800)]
 ORDERS = 5
@@ -154,7 +155,7 @@ async def test_broker_stopped_30_s_mid_flow(chain: Chain, people: People, proces
     runs = await asyncio.gather(*(place(chain, people, batch) for _ in range(ORDERS)))
     flows = asyncio.gather(*(whole(chain, people, run) for run in runs))
     await asyncio.to_thread(own_stack.script, "kafka-stop")
-    await asyncio.sleep(30)  # the outage itself (not a wait for a result): the orders' calls keep going
+    await elapse(30, "the outage itself (not a wait for a result): the orders' calls keep going")
     await asyncio.to_thread(own_stack.script, "kafka-start")
     recovery = Recovery("broker stopped 30 s (5 orders in flight)", "broker answering", "all 5 orders closed")
     recovery.ready()

@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
-from fault_chain import Chain, People, place, prepare_batch, whole
-from fault_support import SERVICES
 from o2c.contracts.topics import Service, events_topic
 from o2c.kit.own_stack import OwnStack, ServiceProcesses
 from o2c.kit.ports import METRICS_DISTANCE
 from o2c.kit.testing import wait_for
+from o2c.testsupport.fault_chain import Chain, People, place, prepare_batch, whole
+from o2c.testsupport.fault_support import SERVICES
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 DASHBOARDS = Path(__file__).resolve().parents[2] / "deploy" / "observability" / "dashboards"

@@ -12,7 +12,9 @@ import uuid
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from fault_chain import (
+from o2c.contracts.topics import events_topic
+from o2c.kit.own_stack import OwnStack, ServiceProcesses
+from o2c.testsupport.fault_chain import (
     Chain,
     People,
     finish,
@@ -23,9 +25,8 @@ from fault_chain import (
     prepare_batch,
     whole,
 )
-from fault_support import Recovery, consumer_restarts, contiguous_invoice_series, ready
-from o2c.contracts.topics import events_topic
-from o2c.kit.own_stack import OwnStack, ServiceProcesses
+from o2c.testsupport.fault_support import Recovery, consumer_restarts, contiguous_invoice_series, ready
+from o2c.testsupport.waits import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 ORDERS = 5
@@ -75,10 +76,14 @@ async def test_postgres_restart_under_a_flow_answers_no_500(chain: Chain, people
                         ("credit", f"/receivables/{batch.customer_id}", people.accountant)):
                     with contextlib.suppress(httpx.HTTPError):
                         statuses.append((await client.get(processes.url(service) + path, headers=who)).status_code)
-                await asyncio.sleep(0.1)
+                with contextlib.suppress(TimeoutError):  # until told to stop, asking again every 0.1 s
+                    await asyncio.wait_for(stop.wait(), timeout=0.1)
+
+    async def asked_once() -> bool:
+        return len(statuses) >= 4
 
     watcher = asyncio.create_task(watch())
-    await asyncio.sleep(1.0)
+    await until(asked_once, timeout=30, what="the readers to ask every service once before PostgreSQL goes away")
     await asyncio.to_thread(own_stack.script, "pg-stop")
     await asyncio.to_thread(own_stack.script, "pg-start")
     # The restarted part is the database: it answers once pg-start returns; the in-flight hops are every step

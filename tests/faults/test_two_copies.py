@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import asyncpg
 import httpx
 import pytest
-from fault_support import Recovery
 from o2c.kit import ports
 from o2c.kit.own_stack import REPO_ROOT, OwnStack, ServiceProcesses, choose_offset
 from o2c.kit.testing import wait_for
+from o2c.testsupport.fault_support import Recovery
 from sqlalchemy.engine import make_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.timeout(2400)]

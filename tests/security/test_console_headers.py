@@ -6,16 +6,13 @@ on and fail on any violation; they also prove a login link asks before it logs a
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from o2c.kit.testing import RunningService, ServiceHarness
 from o2c.sales.tracking.handlers import tracking_of
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services/sales/tests/integration/tracking"))
-from tracking_support import TRACKING_ONLY
+from o2c.testsupport.sales.tracking_support import TRACKING_ONLY
 
 pytestmark = [pytest.mark.integration]
 

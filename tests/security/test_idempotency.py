@@ -7,7 +7,6 @@ repeat with a different quantity with the first order).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,12 @@ from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 
 ROOT = Path(__file__).parents[2]
-sys.path.insert(0, str(ROOT / "services/credit/tests"))
-sys.path.insert(0, str(ROOT / "services/inventory/tests/integration"))
-sys.path.insert(0, str(ROOT / "services/sales/tests/integration"))
-from credit_builders import customer
-from inventory_support import PNQ, add_warehouses, seed_items
 from o2c.credit.app import DEFINITION as CREDIT
 from o2c.inventory.app import DEFINITION as INVENTORY
 from o2c.sales.app import DEFINITION as SALES
-from sales_support import approved_customer, seed_catalog, tokens
+from o2c.testsupport.credit.credit_builders import customer
+from o2c.testsupport.inventory.inventory_support import PNQ, add_warehouses, seed_items
+from o2c.testsupport.sales.sales_support import approved_customer, seed_catalog, tokens
 
 pytestmark = pytest.mark.integration
 

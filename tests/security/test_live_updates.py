@@ -6,19 +6,15 @@ pages in Redis, the stream over a real HTTP port."""
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RunningService, ServiceHarness, serve_app, wait_for
 from o2c.sales.tracking.handlers import tracking_of
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services/sales/tests/integration/tracking"))
-from tracking_support import NOW, TRACKING_ONLY, Publisher, story
+from o2c.testsupport.sales.tracking_support import NOW, TRACKING_ONLY, Publisher, story
 
 pytestmark = [pytest.mark.integration]
 

@@ -5,7 +5,6 @@ port has no such route and the console forwards nothing to it."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,11 +12,8 @@ import httpx
 import pytest
 from o2c.kit.testing import ServiceHarness, serve_app, wait_for
 from o2c.sales.tracking.handlers import tracking_of
-
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services/sales/tests/integration/tracking"))
-from service_process import ServiceProcess, free_port
-from tracking_support import TRACKING_ONLY
+from o2c.testsupport.sales.tracking_support import TRACKING_ONLY
+from o2c.testsupport.service_process import ServiceProcess, free_port
 
 pytestmark = [pytest.mark.integration]
 

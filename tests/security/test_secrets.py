@@ -5,16 +5,13 @@ in each service's settings (`missing_secrets`), and in docs/operations.md (Secre
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from o2c.ewaybill.settings import EwayBillSettings
 from o2c.invoicing.settings import InvoicingSettings
 from o2c.notify.settings import NotifySettings
-
-sys.path.insert(0, str(Path(__file__).parent))
-from service_process import ServiceProcess, free_port
+from o2c.testsupport.service_process import ServiceProcess, free_port
 
 DB = "postgresql+asyncpg://o2c_x:pw@127.0.0.1:5432/o2c_x"
 KEY = "k" * 40  # notify's webhook sealing key (always needed)

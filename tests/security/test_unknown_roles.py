@@ -4,9 +4,7 @@ policy refuses it everywhere (403 naming the action); a bad token stays 401."""
 
 from __future__ import annotations
 
-import sys
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,10 +12,7 @@ import pytest
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, bearer, serve_app, wait_for
 from o2c.sales.tracking.handlers import tracking_of
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "sales" / "tests" / "integration"
-                       / "tracking"))
-from tracking_support import NOW, TRACKING_ONLY, Publisher, story
+from o2c.testsupport.sales.tracking_support import NOW, TRACKING_ONLY, Publisher, story
 
 pytestmark = pytest.mark.integration
 

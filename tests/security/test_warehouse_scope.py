@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import sys
 import uuid
 from pathlib import Path
 from types import ModuleType
@@ -22,8 +21,7 @@ from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, bearer, serve_app, wait_for
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
-sys.path.insert(0, str(SERVICES / "dispatch" / "tests"))
-import dispatch_builders as builders
+from o2c.testsupport.dispatch import dispatch_builders as builders
 
 pytestmark = pytest.mark.integration
 
@@ -123,9 +121,7 @@ async def test_warehouse_staff_without_a_warehouse_claim_act_nowhere(harness: Se
 async def test_a_warehouse_coordinator_without_a_warehouse_claim_moves_no_stock(harness: ServiceHarness,
                                                                                 issuer: LocalIssuer) -> None:
     from o2c.inventory.app import DEFINITION as INVENTORY
-
-    sys.path.insert(0, str(SERVICES / "inventory" / "tests" / "integration"))
-    from inventory_support import AMD, BINS, PNQ
+    from o2c.testsupport.inventory.inventory_support import AMD, BINS, PNQ
 
     svc = await harness.start(INVENTORY, consumer=False, relay=False)
     unclaimed = bearer(issuer, "warehouse_coordinator")

@@ -16,8 +16,7 @@ from aiokafka.partitioner import murmur2
 from o2c.contracts.topics import events_topic
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
 from o2c.kit.testing import bearer, wait_for
-
-from conftest import ProbePair
+from o2c.testsupport.kit.probe_pair import ProbePair
 
 pytestmark = pytest.mark.integration
 
@@ -240,8 +239,8 @@ async def test_two_live_processes_with_one_instance_id_fence_one_loudly(
 ) -> None:
     import contextlib
 
-    import probe
     from o2c.kit.service import build_app, build_runtime
+    from o2c.testsupport.kit import probe
 
     await probe_pair.start("sales")
     first = await probe_pair.start("credit", instance_id="credit-a")

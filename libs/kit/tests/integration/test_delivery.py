@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
-import probe
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from o2c.contracts.envelope import Envelope
@@ -13,8 +11,9 @@ from o2c.contracts.topics import deadletter_topic, events_topic
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
 from o2c.kit.messaging.dead_letters import replay_dead_letter
 from o2c.kit.testing import wait_for
-
-from conftest import ProbePair
+from o2c.testsupport.kit import probe
+from o2c.testsupport.kit.probe_pair import ProbePair
+from o2c.testsupport.waits import caught_up, records_on
 
 pytestmark = pytest.mark.integration
 
@@ -57,17 +56,28 @@ async def test_crash_after_commit_before_publish_is_delivered_after_restart_once
     await probe_pair.running["sales"].runtime.migrated.wait()
     await emit(probe_pair, [(f"O-{i}", "") for i in range(5)])
     await probe_pair.start("credit")
-    await asyncio.sleep(1.0)
+    # The relay is down: the five rows wait in the outbox and nothing reached the broker for credit to act on.
+    assert await probe_pair.scalar("sales", "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 5
+    assert await records_on(probe_pair.bootstrap, [probe_pair.prefix + events_topic("sales")]) == 0
     assert await effects(probe_pair) == 0
     await probe_pair.stop("sales")
     await probe_pair.start("sales")  # restart: the relay finds the committed rows
     assert await wait_for(lambda: effects_equal(probe_pair, 5), what="5 effects")
-    await asyncio.sleep(1.0)
+    await all_handled(probe_pair)
     assert await effects(probe_pair) == 5
 
 
 async def effects_equal(pair: ProbePair, n: int) -> bool:
     return await effects(pair) == n
+
+
+async def all_handled(pair: ProbePair, *, outbox: bool = True) -> None:
+    """Everything the sales side wrote is on the broker (its outbox drained) and credit has handled and committed
+    every record on the topic: what credit did by now is all it will ever do with them."""
+    if outbox:
+        await wait_for(lambda: pair.scalar("sales", "SELECT count(*) = 0 FROM outbox WHERE published_at IS NULL"),
+                       what="the sales outbox drained")
+    await caught_up(pair.bootstrap, f"{pair.prefix}credit", [pair.prefix + events_topic("sales")])
 
 
 async def test_crash_after_publish_before_marking_sent_publishes_twice_effect_once(probe_pair: ProbePair) -> None:
@@ -81,7 +91,7 @@ async def test_crash_after_publish_before_marking_sent_publishes_twice_effect_on
     records = await topic_records(probe_pair, events_topic("sales"))
     assert len(records) == 2, "the crash between publish and mark must make the relay publish again"
     assert await wait_for(lambda: effects_equal(probe_pair, 1), what="one effect")
-    await asyncio.sleep(1.0)
+    await all_handled(probe_pair)
     assert await effects(probe_pair) == 1
 
 
@@ -99,7 +109,7 @@ async def test_same_message_twice_in_one_poll_has_one_effect(probe_pair: ProbePa
     credit = await probe_pair.start("credit")
     await wait_for(lambda: _handled_or_skipped(credit), what="the poll to be handled")
     assert await wait_for(lambda: effects_equal(probe_pair, 1), what="one effect")
-    await asyncio.sleep(0.5)
+    await all_handled(probe_pair, outbox=False)
     assert await effects(probe_pair) == 1
     assert int(await probe_pair.scalar("credit", "SELECT count(*) FROM inbox")) == 1
     # The consumer reports its lag per partition (the SRE's console and /admin/messaging): caught up here.
@@ -175,10 +185,10 @@ async def test_undecodable_record_goes_to_dead_letter_topic_and_consumer_keeps_g
         await producer.stop()
     await probe_pair.start("credit")
     assert await wait_for(lambda: effects_equal(probe_pair, 1), what="the good message's effect")
-    reasons = await wait_for(
+    await wait_for(
         lambda: probe_pair.rows("credit", "SELECT error_class, reason FROM dead_letter ORDER BY id"), what="2 DLs"
     )
-    await asyncio.sleep(0.5)
+    await all_handled(probe_pair, outbox=False)
     reasons = await probe_pair.rows("credit", "SELECT error_class, reason FROM dead_letter ORDER BY id")
     assert len(reasons) == 2
     text = " | ".join(r.reason for r in reasons)

@@ -17,8 +17,7 @@ from o2c.kit.http import create_app
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.settings import ServiceSettings
 from o2c.kit.testing import TestDatabases, bearer
-
-from conftest import ProbePair
+from o2c.testsupport.kit.probe_pair import ProbePair
 
 pytestmark = pytest.mark.integration
 STACK = Path(__file__).resolve().parents[4] / "deploy" / "local" / "stack.sh"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import bearer
-
-from conftest import ProbePair
+from o2c.testsupport.kit.probe_pair import ProbePair
 
 pytestmark = pytest.mark.integration
 

@@ -23,8 +23,8 @@ from o2c.contracts.topics import events_topic
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
 from o2c.kit.own_stack import OwnStack
 from o2c.kit.testing import bearer, wait_for
-
-from conftest import ProbePair
+from o2c.testsupport.kit.probe_pair import ProbePair
+from o2c.testsupport.waits import paced
 
 pytestmark = pytest.mark.integration
 PROBE = Path(__file__).parent / "probe.py"
@@ -73,12 +73,10 @@ async def test_postgres_down_30s_under_steady_stream_dead_letters_nothing(probe_
 
     async def stream(seconds: float) -> None:
         nonlocal sent
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
+        async for _ in paced(int(seconds * 20), per_second=20.0):
             env = Envelope.wrap(cancelled(f"S-{sent % 7}", f"{sent:05d}"), producer="sales")
             await producer.send_and_wait(topic, env.to_bytes(), key=env.key.encode(), headers=env.headers())
             sent += 1
-            await asyncio.sleep(0.05)
 
     try:
         await stream(2)

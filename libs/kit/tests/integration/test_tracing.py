@@ -13,8 +13,7 @@ import httpx
 import pytest
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import bearer, wait_for
-
-from conftest import ProbePair
+from o2c.testsupport.kit.probe_pair import ProbePair
 
 pytestmark = pytest.mark.integration
 PROBE = Path(__file__).parent / "probe.py"

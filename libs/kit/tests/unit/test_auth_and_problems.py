@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import jwt
 import pytest
 from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from o2c.kit.auth import Principal, Role, require
 from o2c.kit.http import create_app
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.settings import ServiceSettings
+from o2c.testsupport.waits import until_sync
 from pydantic import BaseModel, Field
 
 
@@ -155,5 +157,6 @@ def test_a_verified_token_is_remembered_but_never_past_its_expiry(tmp_path: Path
     assert verifier.remembered(token) is not None  # the next request skips the RS256 check
     short = iss.token("FH02", ["finance_head"], ttl_seconds=1)
     assert verifier.verify(short).subject == "FH02"
-    time.sleep(1.1)
+    expires = jwt.decode(short, options={"verify_signature": False})["exp"]
+    until_sync(lambda: time.time() > expires, timeout=5, what="the short token's exp to pass")
     assert verifier.remembered(short) is None  # remembered no longer than the token lives

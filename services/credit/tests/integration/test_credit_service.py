@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from o2c.contracts.catalog import decode
 from o2c.contracts.envelope import Envelope, Message
@@ -21,14 +20,13 @@ from o2c.contracts.topics import events_topic, topic_for
 from o2c.credit.adapters.repository import SqlUnitOfWork
 from o2c.credit.app import DEFINITION
 from o2c.credit.domain import business_date
-from o2c.credit.entrypoints.runtime import policy
+from o2c.credit.entrypoints.runtime import policy, sweep_once
 from o2c.credit.service_layer import use_cases
 from o2c.credit.service_layer.clock import ManualClock
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
-
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from credit_builders import T0, customer, invoice, order, release
+from o2c.testsupport.credit.credit_builders import T0, customer, invoice, order, release
+from o2c.testsupport.waits import records_on, settled, until
 
 pytestmark = pytest.mark.integration
 D = Decimal
@@ -66,6 +64,17 @@ class Credit:
     def token(self, role: str, **claims: Any) -> dict[str, str]:
         return bearer(self.issuer, role, **claims)
 
+    async def settled(self) -> None:
+        """Credit handled everything sent so far, published all it caused, and the reader has read it all:
+        `outputs` is now everything credit will ever answer to what it was given."""
+        await settled(self.svc)
+        total = await records_on(self.harness.bootstrap, [self.harness.prefix + events_topic("credit")])
+
+        async def read_all() -> bool:
+            return len(self.seen) >= total
+
+        await until(read_all, what=f"the reader to see all {total} credit events")
+
     async def profile_ready(self, customer_id: str) -> None:
         async def probe() -> bool:
             async with self.svc.client() as http:
@@ -73,6 +82,13 @@ class Credit:
             return r.status_code == 200 and r.json()["credit_profile"] is not None
 
         await wait_for(probe, what=f"credit profile of {customer_id}")
+
+
+async def lock_waiters(rt: Any) -> bool:
+    """Some transaction in credit's database waits for a row lock."""
+    async with rt.sessions() as session:
+        return bool(await session.scalar(sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")))
 
 
 async def _read(harness: ServiceHarness, seen: list[tuple[Envelope, Message]]) -> None:
@@ -206,7 +222,7 @@ async def test_two_orders_of_one_customer_on_two_consumers_cannot_share_headroom
                        + credit.outputs("CreditHeld", customer_id="C3")) >= 2
 
         await wait_for(both, timeout=60, what="two decisions")
-        await asyncio.sleep(0.5)
+        await credit.settled()
         assert len(credit.outputs("CreditApproved", customer_id="C3")) == 1
         assert len(credit.outputs("CreditHeld", customer_id="C3")) == 1
     finally:
@@ -220,6 +236,7 @@ async def test_concurrent_decisions_in_two_transactions_serialise_on_the_account
     await credit.profile_ready("C4")
     rt = credit.svc.runtime
     published: list[Message] = []
+    decided: list[str] = []
 
     async def decide(order_id: str) -> None:
         async with rt.sessions() as session, session.begin():
@@ -229,7 +246,9 @@ async def test_concurrent_decisions_in_two_transactions_serialise_on_the_account
 
             await use_cases.decide_order(SqlUnitOfWork(session, publish), use_cases.OrderToDecide(
                 order_id, "C4", 1, D("300000.00")), T0, policy(rt))
-            await asyncio.sleep(0.2)  # hold the lock a while: the other must wait, not read the old headroom
+            decided.append(order_id)
+            if len(decided) == 1:  # the first holds the account's lock until the other is seen waiting for it
+                await wait_for(lambda: lock_waiters(rt), what="the other decision waiting on the account's lock")
 
     await asyncio.gather(decide("O-P"), decide("O-Q"))
     assert sorted(type(m).__name__ for m in published) == ["CreditApproved", "CreditHeld"]
@@ -247,7 +266,7 @@ async def test_invoice_then_tds_payment_settles_both_invoices_and_the_order(cred
     await credit.send(invoice("inv-000102", "O-T", "C5", "59000.00", "50000.00", invoice_date=date(2026, 6, 2)),
                       "invoicing")
     await credit.expect("ReceivablePosted", order_id="O-T", n=2)
-    await asyncio.sleep(1.0)
+    await credit.settled()
     assert len(credit.outputs("ReceivablePosted", invoice_id="inv-000101")) == 1
 
     async with credit.svc.client() as http:
@@ -282,7 +301,7 @@ async def test_invoice_then_tds_payment_settles_both_invoices_and_the_order(cred
     assert {s.tds_amount for s in settled} == {D("50.00")}  # type: ignore[attr-defined]
     (order_settled,) = await credit.expect("OrderSettled", order_id="O-T")
     assert order_settled.invoiced_amount == D("118000.00")  # type: ignore[attr-defined]
-    await asyncio.sleep(0.5)
+    await credit.settled()
     assert len(credit.outputs("PaymentReceived", customer_id="C5")) == 1
 
 
@@ -318,7 +337,8 @@ async def test_escalation_at_four_hours_and_expiry_emit_sanction_expired(credit:
             return list(r.json())
 
     credit.clock.advance(timedelta(hours=3, minutes=59))
-    await asyncio.sleep(0.6)
+    # A sweep at 3 h 59 min (the sweeper's own step, run here so the test knows it ran) escalates nothing.
+    assert await sweep_once(credit.svc.runtime) == {"expired": 0, "escalated": 0}
     assert not (await pending())[0]["escalated"]
     credit.clock.advance(timedelta(minutes=1))
 

@@ -26,9 +26,8 @@ from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.topics import events_topic, topic_for
 from o2c.kit.db import make_engine
 from o2c.kit.testing import ServiceHarness, wait_for
-
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from credit_builders import customer, order
+from o2c.testsupport.credit.credit_builders import customer, order
+from o2c.testsupport.waits import paced
 
 pytestmark = pytest.mark.integration
 
@@ -97,11 +96,10 @@ async def test_kill_9_mid_flow_the_restarted_credit_takes_its_partitions_back_in
         sent: list[str] = []
 
         async def stream(n: int) -> None:
-            for _ in range(n):
+            async for _ in paced(n, per_second=20.0):
                 order_id = f"KO-{len(sent):03d}"
                 sent.append(order_id)
                 await send(order(order_id, customers[len(sent) % len(customers)], "1180.00"))
-                await asyncio.sleep(0.05)
 
         await stream(20)
         await wait_for(lambda: _all_in(decided, sent[:20]), timeout=60, what="the flow moving before the kill")

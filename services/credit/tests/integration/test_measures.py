@@ -7,11 +7,9 @@ import asyncio
 import contextlib
 import os
 import statistics
-import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -25,9 +23,7 @@ from o2c.credit.service_layer import use_cases
 from o2c.credit.service_layer.clock import ManualClock
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, bearer, wait_for
-
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from credit_builders import T0, customer, order
+from o2c.testsupport.credit.credit_builders import T0, customer, order
 
 pytestmark = pytest.mark.integration
 D = Decimal

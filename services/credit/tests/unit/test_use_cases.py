@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from o2c.contracts.v1 import credit as c
 from o2c.contracts.v1.invoicing import InvoiceIssued
 from o2c.credit.domain import Actor, ConflictingState, InvalidValue, NotAuthorised, Role, SanctionPolicy
 from o2c.credit.service_layer import use_cases as uc
-
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from credit_builders import (
+from o2c.testsupport.credit.credit_builders import (
     T0,
     FakeUnitOfWork,
     credit_note,

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -20,10 +18,9 @@ from o2c.contracts.v1 import dispatch as v1
 from o2c.dispatch.app import DEFINITION
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
+from o2c.testsupport.dispatch import dispatch_builders as b
+from o2c.testsupport.waits import records_on, settled, until
 from sqlalchemy.engine import make_url
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import dispatch_builders as b
 
 pytestmark = pytest.mark.integration
 
@@ -34,8 +31,9 @@ class Outputs:
     """Everything dispatch published in this test, decoded, collected in the background."""
 
     def __init__(self, harness: ServiceHarness) -> None:
+        self.bootstrap, self.topic = harness.bootstrap, harness.prefix + events_topic("dispatch")
         self.consumer = AIOKafkaConsumer(
-            harness.prefix + events_topic("dispatch"), bootstrap_servers=harness.bootstrap,
+            self.topic, bootstrap_servers=harness.bootstrap,
             auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
         )
         self.messages: list[Message] = []
@@ -58,6 +56,17 @@ class Outputs:
 
     def of(self, kind: type[Any]) -> list[Any]:
         return [m for m in self.messages if isinstance(m, kind)]
+
+    async def settled(self, service: RunningService) -> None:
+        """Dispatch handled everything sent so far and published all it caused, and this reader has read it all:
+        what `of` returns now is everything dispatch will publish about it."""
+        await settled(service)
+        total = await records_on(self.bootstrap, [self.topic])
+
+        async def read_all() -> bool:
+            return len(self.messages) >= total
+
+        await until(read_all, what=f"the reader to see all {total} dispatch events")
 
     async def wait(self, kind: type[Any], count: int = 1) -> list[Any]:
         async def enough() -> list[Any]:
@@ -205,7 +214,7 @@ async def test_release_to_gate_out(harness: ServiceHarness, dispatch: tuple[Runn
     assert (dispatched.invoice_id, dispatched.ewaybill_no) == ("inv-1", b.ewaybill("o", "s").ewaybill_no)
     [changed] = await outputs.wait(v1.VehicleChanged)
     assert (changed.previous_vehicle_no, changed.transport.vehicle_no) == ("MH12AB1234", "KA01AB1234")
-    await asyncio.sleep(1.0)
+    await outputs.settled(service)
     assert len(outputs.of(v1.ShipmentDispatched)) == 1
 
 
@@ -218,7 +227,7 @@ async def test_the_same_release_twice_gives_one_pick_list(harness: ServiceHarnes
     await pick_list_of(service, issuer, "pl-shp-2")
     await outputs.wait(v1.PickListIssued)
     await wait_for(lambda: _handled(service, 2), what="both deliveries handled")
-    await asyncio.sleep(1.0)
+    await outputs.settled(service)
     assert len(outputs.of(v1.PickListIssued)) == 1
     assert await scalar(harness, "SELECT count(*) FROM shipment") == 1
     async with service.client(**picker(issuer)) as client:
@@ -306,7 +315,7 @@ async def test_trip_details_once_for_two_shipments(harness: ServiceHarness, disp
     assert 300 <= estimate <= 400
     assert {(r.shipment_id, r.transport.vehicle_no, r.transport.distance_km) for r in ready} == {
         ("shp-5", "MH12AB1234", 350), ("shp-6", "MH12AB1234", estimate)}
-    await asyncio.sleep(1.0)
+    await outputs.settled(service)
     assert len(outputs.of(v1.ShipmentReady)) == 2
 
 
@@ -325,7 +334,7 @@ async def test_concurrent_confirmations_give_one_shipment_ready(harness: Service
         ])
     assert [r.status_code for r in responses] == [200, 200, 200, 200]
     await outputs.wait(v1.ShipmentReady)
-    await asyncio.sleep(1.0)
+    await outputs.settled(service)
     assert len(outputs.of(v1.ShipmentReady)) == 1
     assert len(outputs.of(v1.PickConfirmed)) == 3
 

@@ -17,9 +17,7 @@ from o2c.contracts.v1.ewaybill import EwayBillCancelled
 from o2c.contracts.v1.invoicing import InvoiceCancelled, InvoiceIssued
 from o2c.dispatch.domain import GateClosed, InvalidValue
 from o2c.dispatch.service_layer import use_cases
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import dispatch_builders as b
+from o2c.testsupport.dispatch import dispatch_builders as b
 
 
 def _sibling(name: str) -> ModuleType:

@@ -3,12 +3,10 @@ PostgreSQL) and a list of published messages."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,9 +26,7 @@ from o2c.dispatch.service_layer import use_cases
 from o2c.dispatch.service_layer.errors import UnknownShipment
 from o2c.dispatch.service_layer.records import Queue, ReleaseFacts, ShipmentRecord, TripRecord
 from o2c.india.supply import TaxRegime
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import dispatch_builders as b
+from o2c.testsupport.dispatch import dispatch_builders as b
 
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 

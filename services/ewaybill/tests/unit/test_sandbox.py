@@ -4,6 +4,7 @@ from typing import Any
 import pytest
 from o2c.ewaybill.domain.generation import generation_request, parse_generation_response
 from o2c.ewaybill.domain.sandbox import EwayBillSandbox, ebn_for_serial
+from o2c.testsupport.waits import until
 
 PUNE_TO_MUMBAI_KM = 150
 
@@ -110,15 +111,12 @@ async def test_the_sandbox_server_generates_at_once_but_answers_late_in_slow_mod
         call = asyncio.create_task(nic.post("/ewayapi", params={"action": "GENEWAYBILL"}, content=dumps(body).encode(),
                                             headers={"content-type": "application/json"}))
 
-        async def generated() -> dict[str, Any]:
-            while True:
-                found = (await nic.get("/ewayapi/GetEwayBillGeneratedByConsigner",
-                                       params={"docType": body["docType"], "docNo": body["docNo"]})).json()
-                if found["status"] == "1":
-                    return dict(found["data"])
-                await asyncio.sleep(0.01)
+        async def generated() -> dict[str, Any] | None:
+            found = (await nic.get("/ewayapi/GetEwayBillGeneratedByConsigner",
+                                   params={"docType": body["docType"], "docNo": body["docNo"]})).json()
+            return dict(found["data"]) if found["status"] == "1" else None
 
-        bill = await asyncio.wait_for(generated(), timeout=5)
+        bill = await until(generated, timeout=5, interval=0.01, what="the slow call's bill to be generated")
         assert not call.done() and (await nic.get("/sandbox/slow")).json()["slow_calls"] == 0
         call.cancel()
     assert len(str(bill["ewayBillNo"])) == 12

@@ -7,24 +7,28 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import sys
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.testing import RunningService, ServiceHarness
-
-sys.path.insert(0, str(Path(__file__).parent))
-from inventory_support import PNQ, add_warehouses, order, put_stock, scalar, seed_items, tokens
 from o2c.inventory.adapters.sql import _ATP_SQL
 from o2c.inventory.app import DEFINITION
 from o2c.inventory.bootstrap import bootstrap
 from o2c.inventory.service_layer.orders import reserve_order
+from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.testing import RunningService, ServiceHarness
+from o2c.testsupport.inventory.inventory_support import (
+    PNQ,
+    add_warehouses,
+    order,
+    put_stock,
+    scalar,
+    seed_items,
+    tokens,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -3,10 +3,8 @@ warehouse scope, idempotent movements with a ledger, short picks re-reserved fro
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from o2c.contracts.samples import sample
@@ -16,11 +14,10 @@ from o2c.contracts.v1.dispatch import PickConfirmed
 from o2c.contracts.v1.inventory import GoodsReturned, StockReserved
 from o2c.contracts.v1.sales import ReturnAuthorised, ReturnLine, ReturnReason
 from o2c.india.calendar import business_date
+from o2c.inventory.app import DEFINITION
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, wait_for
-
-sys.path.insert(0, str(Path(__file__).parent))
-from inventory_support import (
+from o2c.testsupport.inventory.inventory_support import (
     AMD,
     BINS,
     PNQ,
@@ -35,7 +32,6 @@ from inventory_support import (
     seed_items,
     tokens,
 )
-from o2c.inventory.app import DEFINITION
 
 pytestmark = pytest.mark.integration
 
@@ -218,9 +214,9 @@ async def test_goods_returned_after_a_receipt_against_the_authorisation(harness:
 
 
 async def test_atp_promise_dates_by_stock_and_lead_time(harness: ServiceHarness, issuer: LocalIssuer) -> None:
-    from inventory_support import item_created
     from o2c.inventory.adapters.unit_of_work import SqlUnitOfWork
     from o2c.inventory.service_layer.stock import upsert_item
+    from o2c.testsupport.inventory.inventory_support import item_created
 
     svc = await harness.start(DEFINITION, consumer=False)
     tok = tokens(issuer)

@@ -3,10 +3,8 @@ StockReserved / StockPartiallyReserved / StockReservationFailed out, per warehou
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from o2c.contracts.v1.inventory import (
@@ -17,11 +15,10 @@ from o2c.contracts.v1.inventory import (
     StockReservationFailed,
     StockReserved,
 )
+from o2c.inventory.app import DEFINITION
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, wait_for
-
-sys.path.insert(0, str(Path(__file__).parent))
-from inventory_support import (
+from o2c.testsupport.inventory.inventory_support import (
     Reader,
     add_warehouses,
     dispatched,
@@ -36,7 +33,6 @@ from inventory_support import (
     seed_items,
     tokens,
 )
-from o2c.inventory.app import DEFINITION
 
 pytestmark = pytest.mark.integration
 
@@ -262,11 +258,11 @@ async def test_amendment_replaces_the_reservation_and_partial_release_and_cancel
 ) -> None:
     from datetime import UTC, datetime
 
-    from inventory_support import PNQ
     from o2c.contracts.samples import sample
     from o2c.contracts.types import Quantity, Uqc
     from o2c.contracts.v1.common import LineQuantity
     from o2c.contracts.v1.sales import BackorderedLine, OrderAmended, OrderBackordered, OrderCancelled
+    from o2c.testsupport.inventory.inventory_support import PNQ
 
     svc = await harness.start(DEFINITION)
 
@@ -329,7 +325,7 @@ async def test_amendment_replaces_the_reservation_and_partial_release_and_cancel
 
 
 async def test_reserve_stock_never_takes_from_excluded_bins(harness: ServiceHarness, issuer: LocalIssuer) -> None:
-    from inventory_support import PNQ
+    from o2c.testsupport.inventory.inventory_support import PNQ
 
     svc = await harness.start(DEFINITION)
 

@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
@@ -32,6 +31,7 @@ from o2c.invoicing.adapters.irp import HttpIrpGateway
 from o2c.invoicing.adapters.irp_sandbox import SandboxState, create_app
 from o2c.invoicing.app import DEFINITION
 from o2c.kit.testing import RunningService, ServiceHarness, wait_for
+from o2c.testsupport.waits import until_sync
 
 D = Decimal
 
@@ -206,16 +206,18 @@ def irp_url() -> Iterator[str]:
                                env=os.environ | {"O2C_IRP_SANDBOX_PORT": str(port)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
+
+    def answering() -> bool:
         try:
-            if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
-                break
+            return httpx.get(url + "/openapi.json", timeout=1).status_code == 200
         except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
+            return False
+
+    try:
+        until_sync(answering, timeout=20, interval=0.1, what=f"the sandbox answering on {url}")
+    except AssertionError:
+        process.kill()
+        raise
     yield url
     process.kill()  # a graceful stop would wait out a slow answer still pending for a dead caller
     process.wait(timeout=10)

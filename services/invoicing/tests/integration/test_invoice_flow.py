@@ -19,6 +19,7 @@ from o2c.invoicing.entrypoints.workers import policy
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RunningService, bearer, wait_for
+from o2c.testsupport.waits import until
 
 pytestmark = pytest.mark.integration
 D = Decimal
@@ -105,7 +106,8 @@ async def test_200_concurrent_invoices_get_200_consecutive_numbers(
     shipments = [given.ready(given.line(1, "1", price="100.00")) for _ in range(200)]
 
     async def issue(shipment: Any) -> str:
-        for _ in range(20):  # a deadlock victim or a serialisation failure is retried, as the consumer does
+        # A deadlock victim or a serialisation failure is tried again, as the consumer does.
+        async def attempt() -> str | None:
             try:
                 async with rt.sessions() as session, session.begin():
                     async def publish(message: Any, session: Any = session) -> None:
@@ -113,10 +115,12 @@ async def test_200_concurrent_invoices_get_200_consecutive_numbers(
 
                     record = await uc.issue_invoice(SqlUnitOfWork(session, publish), shipment,
                                                     now=datetime.now(UTC), policy=policy(rt))
-                    return record.issued.invoice_no
+                    return str(record.issued.invoice_no)
             except sa.exc.DBAPIError:
-                await asyncio.sleep(0.05)
-        raise AssertionError("could not issue")
+                return None
+
+        issued: str = await until(attempt, timeout=60, what=f"an invoice for {shipment.shipment_id}")
+        return issued
 
     numbers = await asyncio.gather(*(issue(s) for s in shipments))
     assert len(set(numbers)) == 200

@@ -7,7 +7,6 @@ import sys
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -45,8 +44,7 @@ WALK_IN_GOA = Address(
     name="A. Fernandes", line1="House 7, Calangute", place="Bardez", state_code="30", pincode="403516"
 )
 
-sys.path.insert(0, str(Path(__file__).parent))  # the test data module beside this file (as test modules see it)
-from invoicing_rate_master import RATE_MASTER
+from o2c.testsupport.invoicing.invoicing_rate_master import RATE_MASTER
 
 STANDARD_RATES = GstRateSchedule(
     [

@@ -2,8 +2,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from invoicing_rate_master import RATE_MASTER
 from o2c.india.gst_rates import GstRate, GstRateSchedule, NoRateInForce
+from o2c.testsupport.invoicing.invoicing_rate_master import RATE_MASTER
 
 SEED = GstRateSchedule(RATE_MASTER)
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from invoicing_rate_master import master_with
 from o2c.contracts.samples import sample
 from o2c.contracts.v1.dispatch import ReadyLine, ShipmentReady
 from o2c.india.calendar import IST
@@ -21,6 +20,7 @@ from o2c.invoicing.domain.einvoice import irp_payload
 from o2c.invoicing.domain.invoice import issue_tax_invoice
 from o2c.invoicing.service_layer import mapping
 from o2c.invoicing.service_layer.ports import InvoiceRecord, IrnStatus, IrpRefusal
+from o2c.testsupport.invoicing.invoicing_rate_master import master_with
 
 D = Decimal
 ISSUED_AT = datetime(2026, 5, 4, 11, tzinfo=IST)

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from invoicing_rate_master import RATE_MASTER
 from o2c.contracts.envelope import Message
 from o2c.contracts.samples import sample
 from o2c.contracts.types import Quantity, Uqc
@@ -37,6 +36,7 @@ from o2c.invoicing.service_layer.ports import (
     RefusedShipment,
     ReturnRecord,
 )
+from o2c.testsupport.invoicing.invoicing_rate_master import RATE_MASTER
 
 D = Decimal
 GOLDEN = Path(__file__).parent / "golden"

@@ -3,7 +3,6 @@ signed webhooks to a local receiver — once per event under redelivery; a recei
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import time
@@ -25,6 +24,7 @@ from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RecordingServer, ServiceHarness, bearer, serve_customer, wait_for
 from o2c.notify.app import DEFINITION
 from o2c.notify.domain.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, verify
+from o2c.testsupport.waits import settled
 
 pytestmark = pytest.mark.integration
 
@@ -81,8 +81,8 @@ def smtp_server() -> Iterator[tuple[int, Inbox]]:
 async def test_the_same_dispatch_twice_is_one_email_on_the_smtp_server(
         harness: ServiceHarness, smtp_server: tuple[int, Inbox]) -> None:
     port, inbox = smtp_server
-    await harness.start(DEFINITION, notify_email_adapter="smtp", notify_smtp_host="127.0.0.1",
-                        notify_smtp_port=port, notify_smtp_starttls=False)
+    svc = await harness.start(DEFINITION, notify_email_adapter="smtp", notify_smtp_host="127.0.0.1",
+                              notify_smtp_port=port, notify_smtp_starttls=False)
     order_id = "ord-" + uuid.uuid4().hex[:8]
     message = dispatched(order_id)
     first, resent = Envelope.wrap(message, producer="dispatch"), Envelope.wrap(message, producer="dispatch")
@@ -92,7 +92,7 @@ async def test_the_same_dispatch_twice_is_one_email_on_the_smtp_server(
         return inbox.messages or None
 
     await wait_for(arrived, what="an e-mail on the SMTP server")
-    await asyncio.sleep(3)  # time for the redeliveries to be consumed (they must send nothing)
+    await settled(svc)  # the redeliveries consumed and committed: they sent nothing
     assert len(inbox.messages) == 1, [m["Subject"] for m in inbox.messages]
     mail = inbox.messages[0]
     assert mail["To"] == samples.CONTACT.email
@@ -153,7 +153,7 @@ async def test_the_same_dispatch_twice_is_one_signed_webhook_delivery(harness: S
             return found or None
 
         rows = await wait_for(delivered, what="webhook delivered")
-        await asyncio.sleep(3)  # the redeliveries are consumed and must queue nothing more
+        await settled(svc)  # the redeliveries are consumed and queued nothing more
         assert len(receiver.received) == 1
         assert len(await deliveries(svc, issuer, order_id=order_id)) == 1
         assert rows[0]["attempt_count"] == 1 and rows[0]["attempts"][0]["status"] == 204
@@ -264,7 +264,8 @@ async def test_a_partner_subscribes_per_customer_over_http(harness: ServiceHarne
         async def delivered() -> list[dict[str, Any]] | None:
             return await deliveries(svc, issuer, status="delivered") or None
 
-        rows = await wait_for(delivered, what="the customer's webhook delivered")
-        await asyncio.sleep(2)
+        await wait_for(delivered, what="the customer's webhook delivered")
+        await settled(svc)  # both dispatches handled: the other customer's queued nothing
+        rows = await deliveries(svc, issuer)
         assert [r["order_id"] for r in rows] == [mine]
         assert len(receiver.received) == 1

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from o2c.contracts.topics import events_topic
 from o2c.contracts.v1 import sales
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, wait_for
-
-sys.path.insert(0, str(Path(__file__).parent))
 from o2c.sales.app import DEFINITION
-from sales_support import approved_customer, maharashtra_customer, read_topic, seed_catalog, tokens
+from o2c.testsupport.sales.sales_support import (
+    approved_customer,
+    maharashtra_customer,
+    read_topic,
+    seed_catalog,
+    tokens,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -15,12 +15,10 @@ editing)."""
 
 from __future__ import annotations
 
-import sys
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,9 +35,7 @@ from o2c.invoicing.app import DEFINITION as INVOICING
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.sales.app import DEFINITION as SALES
-
-sys.path.insert(0, str(Path(__file__).parent))
-from sales_support import approved, publish, read_topic, seed_catalog, tokens
+from o2c.testsupport.sales.sales_support import approved, publish, read_topic, seed_catalog, tokens
 
 pytestmark = pytest.mark.integration
 

@@ -3,9 +3,7 @@ exception for a person and the order page shows it open."""
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +12,8 @@ from o2c.contracts.topics import events_topic
 from o2c.contracts.v1 import dispatch, invoicing, sales
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, wait_for
-
-sys.path.insert(0, str(Path(__file__).parent))
-from sales_support import approved, now, publish, reserved
-from test_saga import of_type, start
+from o2c.testsupport.sales.saga_service import of_type, start
+from o2c.testsupport.sales.sales_support import approved, now, publish, reserved
 
 pytestmark = pytest.mark.integration
 

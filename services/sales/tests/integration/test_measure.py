@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,9 +18,7 @@ from o2c.contracts.v1 import sales
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness
 from o2c.sales.app import DEFINITION
-
-sys.path.insert(0, str(Path(__file__).parent))
-from sales_support import approved, approved_customer, reserved, seed_catalog, tokens
+from o2c.testsupport.sales.sales_support import approved, approved_customer, reserved, seed_catalog, tokens
 
 pytestmark = pytest.mark.integration
 

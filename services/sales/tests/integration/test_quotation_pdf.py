@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, bearer
-
-sys.path.insert(0, str(Path(__file__).parent))
 from o2c.sales.app import DEFINITION
-from sales_support import approved_customer, seed_catalog, tokens
+from o2c.testsupport.sales.sales_support import approved_customer, seed_catalog, tokens
 
 pytestmark = pytest.mark.integration
 

@@ -3,10 +3,8 @@ raw on their events topics (as those services would), the coordinator's messages
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,46 +15,23 @@ from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.messaging.faults import FaultPoints
 from o2c.kit.testing import RunningService, ServiceHarness, wait_for
 from o2c.sales.app import DEFINITION
-
-sys.path.insert(0, str(Path(__file__).parent))
-from sales_support import (
+from o2c.testsupport.sales.saga_service import of_type, start
+from o2c.testsupport.sales.sales_support import (
     approved,
-    approved_customer,
     failed,
     now,
     publish,
-    read_topic,
     rejected,
     reserved,
-    seed_catalog,
-    tokens,
 )
 
 pytestmark = pytest.mark.integration
-
-async def start(harness: ServiceHarness, issuer: LocalIssuer, **settings: Any
-                ) -> tuple[RunningService, dict[str, Any], dict[str, dict[str, str]]]:
-    svc = await harness.start(DEFINITION, inventory_url="http://127.0.0.1:9", atp_timeout_seconds=0.2, **settings)
-    tok = tokens(issuer)
-    async with svc.client() as c:
-        await seed_catalog(c, tok["head"])
-        customer_id = await approved_customer(c, tok, shortage_policy=settings.pop("shortage", "backorder"))
-        r = await c.post("/orders", headers=tok["coord"], json={
-            "customer_id": customer_id, "ship_to_id": "main",
-            "lines": [{"item_code": "PUMP-1", "quantity": "3"}, {"item_code": "VALVE-1", "quantity": "10"}]})
-        assert r.status_code == 201, r.text
-        return svc, r.json(), tok
-
 
 async def order_now(svc: RunningService, tok: dict[str, dict[str, str]], order_id: str) -> dict[str, Any]:
     async with svc.client() as c:
         r = await c.get(f"/orders/{order_id}", headers=tok["coord"])
         assert r.status_code == 200, r.text
         return dict(r.json())
-
-
-async def of_type(harness: ServiceHarness, topic: str, cls: type[Any]) -> list[Any]:
-    return [m for m in await read_topic(harness, topic, 400) if isinstance(m, cls)]
 
 
 async def outbox_count(svc: RunningService, type_: str) -> int:

@@ -3,18 +3,14 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from o2c.contracts.v1 import sales
 from o2c.sales.domain.tax import GstRate
 from o2c.sales.service_layer import catalog
 from o2c.sales.service_layer.ports import UnitOfWork
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fakes import InMemoryRepository
+from o2c.testsupport.sales.fakes import InMemoryRepository
 
 AT = datetime(2026, 11, 5, 6, tzinfo=UTC)
 

@@ -3,16 +3,11 @@ the coordinator raises it on the order for a person (OrderExceptionRaised), once
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from o2c.contracts.samples import sample
 from o2c.contracts.v1 import invoicing, sales
 from o2c.sales.tracking import domain
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fakes import InMemoryRepository
-from test_use_cases import NOW, approved, feed, place, repo, reserved, seeded
+from o2c.testsupport.sales.fakes import InMemoryRepository
+from o2c.testsupport.sales.use_case_story import NOW, approved, feed, place, repo, reserved, seeded
 
 __all__ = ["repo"]  # the fixture, shared with the coordinator's other tests
 

@@ -4,17 +4,13 @@ until the IRN is registered."""
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 from o2c.contracts.samples import sample
 from o2c.contracts.v1 import dispatch, invoicing, notify, sales
 from o2c.sales.tracking import domain
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fakes import InMemoryRepository
-from test_use_cases import NOW, approved, feed, place, repo, reserved, seeded, types
+from o2c.testsupport.sales.fakes import InMemoryRepository
+from o2c.testsupport.sales.use_case_story import NOW, approved, feed, place, repo, reserved, seeded, types
 
 __all__ = ["repo"]  # the fixture, shared with the coordinator's other tests
 

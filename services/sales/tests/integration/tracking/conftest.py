@@ -3,16 +3,12 @@ chain messages as their owning services would publish them."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from o2c.kit.testing import RunningService, ServiceHarness
 from o2c.sales.tracking.handlers import tracking_of
-
-sys.path.insert(0, str(Path(__file__).parent))
-from tracking_support import NOW, TRACKING_ONLY, Publisher
+from o2c.testsupport.sales.tracking_support import NOW, TRACKING_ONLY, Publisher
 
 
 @pytest.fixture

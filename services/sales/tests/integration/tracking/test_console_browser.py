@@ -14,19 +14,15 @@ Screenshots of the order page and two workspaces go to docs/screenshots/.
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from o2c.ewaybill.adapters.pincodes import pincode_distance
 from o2c.sales.tracking import domain
-
-sys.path.insert(0, str(Path(__file__).parent))
-from browser_support import (  # noqa: F401  (stack_fixture: the `stack` fixture)
+from o2c.testsupport.sales.browser_support import (  # noqa: F401  (stack_fixture: the `stack` fixture)
     CHAIN,
     CHROMIUM,
     CHROMIUM_ARGS,

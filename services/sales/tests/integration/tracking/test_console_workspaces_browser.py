@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,9 +38,7 @@ from o2c.ewaybill.adapters.pincodes import pincode_distance
 from o2c.ewaybill.domain.errors import PortalError
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness
-
-sys.path.insert(0, str(Path(__file__).parent))
-from browser_support import (
+from o2c.testsupport.sales.browser_support import (
     CHAIN,
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -5,10 +5,8 @@ Chromium driven by Playwright) against sales, invoicing and notify on real ports
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,9 +18,7 @@ from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ChainDriver, ServiceHarness, serve_app, wait_for
 from o2c.notify.app import DEFINITION as NOTIFY
 from o2c.sales.app import DEFINITION as SALES
-
-sys.path.insert(0, str(Path(__file__).parent))
-from browser_support import CHROMIUM, CHROMIUM_ARGS, CspWatch, login
+from o2c.testsupport.sales.browser_support import CHROMIUM, CHROMIUM_ARGS, CspWatch, login
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.timeout(300)]
 

@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -28,10 +27,8 @@ from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.cache import page_meta
 from o2c.sales.tracking.handlers import tracking_of
 from o2c.sales.tracking.tables import tracking_order, tracking_term
+from o2c.testsupport.sales.tracking_support import TRACKING_ONLY, LiveServer, Publisher, story
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-sys.path.insert(0, str(Path(__file__).parent))
-from tracking_support import TRACKING_ONLY, LiveServer, Publisher, story
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 

@@ -3,8 +3,6 @@ invoicing's dead letter is discarded (issue 17: InvoicingKeyParked / InvoicingKe
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +15,7 @@ from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.sales import tracking
 from o2c.sales.entrypoints import http, parked
 from o2c.sales.tracking.handlers import tracking_of
-
-sys.path.insert(0, str(Path(__file__).parent))
-from tracking_support import CHAIN_EVENTS, NOW, SALES_VERSIONS, Publisher, sales_metadata, story
+from o2c.testsupport.sales.tracking_support import CHAIN_EVENTS, NOW, SALES_VERSIONS, Publisher, sales_metadata, story
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,6 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,9 +27,7 @@ from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.handlers import tracking_of
 from o2c.sales.tracking.rebuild import CHAIN_EVENTS, TRACKING_TABLES, rebuild
 from o2c.sales.tracking.tables import tracking_order, tracking_quotation, tracking_shipment, tracking_term
-
-sys.path.insert(0, str(Path(__file__).parent))
-from tracking_support import NOW, TRACKING_ONLY, Publisher, story
+from o2c.testsupport.sales.tracking_support import NOW, TRACKING_ONLY, Publisher, story
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 

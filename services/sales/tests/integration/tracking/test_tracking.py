@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,9 +16,7 @@ from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.sales.tracking import domain
 from o2c.sales.tracking.handlers import tracking_of
-
-sys.path.insert(0, str(Path(__file__).parent))
-from tracking_support import NOW, LiveServer, Publisher, scenario, story
+from o2c.testsupport.sales.tracking_support import NOW, LiveServer, Publisher, scenario, story
 
 pytestmark = pytest.mark.integration
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 from o2c.contracts.samples import sample
 from o2c.contracts.v1 import ewaybill, invoicing, sales
 from o2c.sales.tracking import domain
-
-sys.path.insert(0, str(Path(__file__).parent))
-from tracking_scenario import PROMISED, at, ids, story
+from o2c.testsupport.sales.tracking_scenario import PROMISED, at, ids, story
 
 
 def project(messages: list, now=at(3, 6, 30)) -> dict:

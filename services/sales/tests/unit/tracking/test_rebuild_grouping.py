@@ -3,11 +3,9 @@ and a message the domain cannot fold. No broker, no database."""
 
 from __future__ import annotations
 
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,9 +25,7 @@ from o2c.sales.tracking.rebuild import (
     quotation_rows,
     unique,
 )
-
-sys.path.insert(0, str(Path(__file__).parent))
-from tracking_scenario import at, story
+from o2c.testsupport.sales.tracking_scenario import at, story
 
 NOW = at(3, 6, 30)
 T0 = datetime(2026, 5, 2, 5, 0, tzinfo=UTC)

@@ -1,5 +1,5 @@
 """Builders of the messages dispatch consumes (from the contract samples), shared by unit and integration
-tests. Import with the tests directory on sys.path."""
+tests (`from o2c.testsupport.dispatch import dispatch_builders`)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@ projection is tested on its own), raw producers of chain messages, and the scena
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +13,10 @@ from o2c.kit.service import ReadModel, ServiceDefinition
 from o2c.sales import tracking
 from o2c.sales.adapters.db import metadata as sales_metadata
 from o2c.sales.settings import SalesSettings
+from o2c.testsupport.sales import tracking_scenario as scenario
+from o2c.testsupport.waits import until
 
-sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "tracking"))
-import tracking_scenario as scenario
-
-SALES_VERSIONS = Path(__file__).resolve().parents[3] / "migrations" / "versions"
+SALES_VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
 CHAIN_EVENTS = [events_topic(s) for s in Service]
 NOW = scenario.at(3, 6, 30)  # 3 May 2026, 12:00 IST: the tracking tests' clock
 
@@ -70,10 +68,13 @@ class LiveServer:
         import asyncio
 
         self.task = asyncio.create_task(self.server.serve())
-        while not self.server.started:
+
+        async def started() -> bool:
             if self.task.done():
-                self.task.result()
-            await asyncio.sleep(0.02)
+                self.task.result()  # a server that failed to start says why
+            return bool(self.server.started)
+
+        await until(started, timeout=20, interval=0.02, what="the live server listening")
         port = self.server.servers[0].sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         return self.url

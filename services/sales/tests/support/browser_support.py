@@ -37,7 +37,7 @@ from o2c.sales.tracking import domain
 
 D = Decimal
 CHAIN = 90.0
-SCREENSHOTS = Path(__file__).resolve().parents[5] / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[4] / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

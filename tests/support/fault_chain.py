@@ -4,7 +4,6 @@ with what a client does in a fault: a 503 or a refused connection is retried unt
 
 from __future__ import annotations
 
-import asyncio
 import random
 import string
 import time
@@ -21,6 +20,7 @@ from o2c.india.gstin import gstin_check_character
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.own_stack import ServiceProcesses
 from o2c.kit.testing import wait_for
+from o2c.testsupport.waits import until
 
 D = Decimal
 HOP = 90.0
@@ -54,24 +54,29 @@ class Chain:
         wanted = (expect,) if isinstance(expect, int) else expect
         deadline = time.monotonic() + patience
         headers = {**who, **kw.pop("headers", {})}
-        while True:
+
+        async def answered() -> list[httpx.Response]:
+            """The answer, or nothing while the process is away (killed, restarting) or a dependency is down (503
+            with Retry-After: asked again, until the deadline; then the 503 is the answer)."""
             self.calls += 1
             try:
                 async with httpx.AsyncClient(base_url=self.processes.url(service), timeout=30) as client:
                     response = await client.request(method, path, headers=headers, **kw)
-            except httpx.TransportError as exc:  # the process is being killed or restarted
+            except httpx.TransportError as exc:
                 if time.monotonic() > deadline:
                     raise AssertionError(f"{service} {method} {path}: {type(exc).__name__} until the deadline") from exc
-                await asyncio.sleep(0.25)
-                continue
+                return []
             if response.status_code >= 500 and response.status_code != 503:
                 self.server_errors.append(f"{service} {method} {path} → {response.status_code}: {response.text[:200]}")
             if response.status_code == 503 and time.monotonic() < deadline:
-                await asyncio.sleep(0.25)  # a dependency is down: Retry-After, then again
-                continue
-            assert response.status_code in wanted, f"{service} {method} {path} → {response.status_code}: " \
-                                                   f"{response.text[:500]}"
-            return response.json() if response.content else None
+                return []
+            return [response]
+
+        # The deadline is the patience; the last request asked before it may take its own 30 s timeout.
+        [response] = await until(answered, timeout=patience + 30, interval=0.25, what=f"{service} {method} {path}")
+        assert response.status_code in wanted, f"{service} {method} {path} → {response.status_code}: " \
+                                               f"{response.text[:500]}"
+        return response.json() if response.content else None
 
     async def until(self, what: str, probe: Callable[[], Awaitable[Any]], timeout: float = HOP) -> Any:
         return await wait_for(probe, timeout=timeout, interval=0.25, what=what)

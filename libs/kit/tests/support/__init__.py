@@ -1,0 +1,1 @@
+"""The kit's test helpers (`o2c.testsupport.kit`): the probe pair of services and its migrations."""

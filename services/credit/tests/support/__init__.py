@@ -1,0 +1,1 @@
+"""Credit's test helpers (`o2c.testsupport.credit`)."""

@@ -1,0 +1,1 @@
+"""Dispatch's test helpers (`o2c.testsupport.dispatch`)."""

@@ -1,0 +1,1 @@
+"""Inventory's test helpers (`o2c.testsupport.inventory`)."""

@@ -1,0 +1,1 @@
+"""Invoicing's test helpers (`o2c.testsupport.invoicing`)."""

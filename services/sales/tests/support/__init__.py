@@ -1,0 +1,1 @@
+"""Sales' test helpers (`o2c.testsupport.sales`), shared by its suites and the root tests."""
