@@ -78,9 +78,11 @@ token: $(VENV)/.installed ## a dev bearer token: make token ROLE=finance_head [C
 		$(if $(WAREHOUSES),--warehouses "$(WAREHOUSES)") $(if $(OWNER),--sales-owner "$(OWNER)") \
 		$(if $(LIMIT),--approval-limit "$(LIMIT)") $(if $(PARTNER),--partner "$(PARTNER)")
 
-bench: up ## benchmarks: relay, then the chain beside the bare chain (BENCH_ARGS='--orders 50 --lines 5'); figures to bench/results/
+bench: up ## benchmarks: relay, the chain beside the bare chain (BENCH_ARGS='--orders 50 --lines 5'), the measurement suites; figures to bench/results/
 	$(ENV) $(PY) bench/relay_throughput.py
 	$(ENV) $(PY) bench/chain.py $(BENCH_ARGS)
+	@mkdir -p bench/results
+	$(ENV) $(VENV)/bin/pytest -q -s -p no:cacheprovider bench/suites | tee bench/results/suites.txt
 
 asyncapi: $(VENV)/.installed ## regenerate docs/asyncapi.json and the schema snapshots
 	$(PY) -m o2c.contracts.schemas write

@@ -17,6 +17,7 @@ from o2c.india.ewaybill import valid_until
 from o2c.kit.db import make_engine
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, bearer, wait_for
+from o2c.testsupport.waits import paced
 
 pytestmark = pytest.mark.integration
 
@@ -253,13 +254,12 @@ async def test_invoice_to_ewaybill_generated_latency_at_20_per_second(
 
     receiving = asyncio.create_task(receive())
     try:
-        for _ in range(100):
+        async for _ in paced(100, per_second=20.0):
             invoice = given.invoice(new_id())
             env = Envelope.wrap(invoice, producer="invoicing")
             sent_at[invoice.invoice_id] = time.monotonic()
             await producer.send_and_wait(harness.prefix + events_topic("invoicing"), env.to_bytes(),
                                          key=env.key.encode(), headers=env.headers())
-            await asyncio.sleep(0.05)
         await wait_for(lambda: _done(latencies, 100), timeout=30, what="100 e-way bills generated")
     finally:
         receiving.cancel()

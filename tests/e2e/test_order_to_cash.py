@@ -1,6 +1,6 @@
-"""Order to cash, end to end: all seven services started in one harness (real Kafka, real PostgreSQL), the IRP
-and NIC e-way bill sandboxes mounted as their owners mount them, and every step driven over HTTP by the
-person who does it, asserting what that person would see.
+"""Order to cash, end to end: all seven services and the IRP and NIC e-way bill sandboxes started as processes
+(real Kafka, real PostgreSQL), every step driven over HTTP by the person who does it, asserting what that person
+would see. Nothing of a service is imported: its command line, settings and public API are all the test uses.
 
 1. An order within credit, fully stocked in Pune, for a Pune customer: CGST + SGST invoice from the picked
    quantity with its IRN, e-way bill generated from the supervisor's Part B, gate-out, stock leaving the bin,
@@ -12,32 +12,19 @@ person who does it, asserting what that person would see.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
-import uvicorn
-from o2c.credit.app import DEFINITION as CREDIT
-from o2c.dispatch.app import DEFINITION as DISPATCH
-from o2c.ewaybill.adapters.pincodes import pincode_distance
-from o2c.ewaybill.adapters.sandbox_server import create_app as nic_sandbox
-from o2c.ewaybill.app import DEFINITION as EWAYBILL
 from o2c.india.gstin import gstin_check_character
-from o2c.inventory.app import DEFINITION as INVENTORY
-from o2c.invoicing.adapters.irp import HttpIrpGateway
-from o2c.invoicing.adapters.irp_sandbox import SandboxState
-from o2c.invoicing.adapters.irp_sandbox import create_app as irp_sandbox
-from o2c.invoicing.app import DEFINITION as INVOICING
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.testing import ChainDriver, ServiceHarness, serve_app
-from o2c.notify.app import DEFINITION as NOTIFY
-from o2c.sales.app import DEFINITION as SALES
+from o2c.kit.testing import TestDatabases
+from o2c.testsupport.process_chain import ProcessChain, running_chain
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -61,40 +48,21 @@ HSN_BOLTS = "73181500"
 # --- the chain ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class Chain(ChainDriver):
-    irp: SandboxState
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = field(default_factory=list)
-
-    patience: ClassVar[float] = CHAIN
+Chain = ProcessChain
+# What the story needs of the services' settings (O2C_<SERVICE>_<NAME>): a quick saga timer, the IRN worker
+# polling often, the ATP call given time on a loaded machine.
+SETTINGS = {"sales": {"atp_timeout_seconds": "5.0", "saga_tick_seconds": "0.5"},
+            "invoicing": {"irn_poll_seconds": "0.1", "irn_retry_seconds": "0.5", "pdf_poll_seconds": "0.5"}}
 
 
 @pytest.fixture
-async def chain(harness: ServiceHarness, issuer: LocalIssuer) -> AsyncIterator[Chain]:
-    """Every service in-process on this test's databases and topics; the sandboxes as their owners mount them
-    (the NIC portal on a local port, the IRP behind an ASGI transport); inventory also on a local port so that
-    sales asks it for available-to-promise over HTTP as it does in production."""
-    nic, nic_task, nic_url = await serve_app(nic_sandbox())
-    inventory = await harness.start(INVENTORY)
-    inv_server, inv_task, inventory_url = await serve_app(inventory.app)
-    sales, credit, dispatch, invoicing, ewaybill, notify = await asyncio.gather(
-        harness.start(SALES, inventory_url=inventory_url, atp_timeout_seconds=5.0, saga_tick_seconds=0.5),
-        harness.start(CREDIT),
-        harness.start(DISPATCH),
-        harness.start(INVOICING, irp_mode="off", irn_poll_seconds=0.1, irn_retry_seconds=0.5, pdf_poll_seconds=0.5),
-        harness.start(EWAYBILL, ewb_sandbox_url=nic_url),
-        harness.start(NOTIFY),
-    )
-    irp = SandboxState()
-    invoicing.runtime.extras["irp"] = HttpIrpGateway("http://irp.sandbox", timeout=5.0,
-                                                     transport=httpx.ASGITransport(app=irp_sandbox(irp)))
-    chain = Chain(issuer, {"sales": sales, "credit": credit, "inventory": inventory, "dispatch": dispatch,
-                           "invoicing": invoicing, "ewaybill": ewaybill, "notify": notify}, irp,
-                  [(nic, nic_task), (inv_server, inv_task)])
-    yield chain
-    for server, task in chain.servers:
-        server.should_exit = True
-        await task
+async def chain(scratch_databases: TestDatabases, kafka_bootstrap: str, redis_url: str, jwks_file: str,
+                issuer: LocalIssuer, run_prefix: str, tmp_path: Path) -> AsyncIterator[Chain]:
+    """Every service and both portal sandboxes as processes, on this test's databases and topics; sales asks
+    inventory for available-to-promise over HTTP as it does in production."""
+    async with running_chain(scratch_databases, kafka_bootstrap, redis_url, jwks_file, tmp_path, issuer,
+                             run_prefix=run_prefix, settings=SETTINGS, patience=CHAIN) as chain:
+        yield chain
 
 
 # --- the people ------------------------------------------------------------------------------------------
@@ -180,7 +148,7 @@ async def approved_pune_customer(chain: Chain, p: People, code: str, pan: str, l
     customer_id: str = created["customer_id"]
 
     async def profile() -> dict[str, Any] | None:
-        async with chain.services["credit"].client(**p.finance_head) as client:
+        async with chain.client("credit", **p.finance_head) as client:
             found = await client.get(f"/credit-profiles/{customer_id}")
         return found.json() if found.status_code == 200 and found.json().get("credit_profile") else None
 
@@ -220,13 +188,13 @@ async def open_pick_list(chain: Chain, p: People, order_id: str) -> dict[str, An
 
 
 async def capture_details(chain: Chain, p: People, shipment_id: str, lr_no: str) -> dict[str, Any]:
-    distance = pincode_distance("410501", "411026") or 30
+    # No distance typed: dispatch estimates it from the pincodes (the NIC portal allows 10 % above its own).
     shipment: dict[str, Any] = await chain.call(
         "dispatch", "POST", f"/shipments/{shipment_id}/dispatch-details", p.supervisor, json={
             "mode": "road", "vehicle_no": "mh 12 ab 1234", "vehicle_type": "R", "driver_name": "Balasaheb Shinde",
             "driver_phone": "+919097760055", "transporter_id": "88AAFCD4512K1ZX",
             "transporter_name": "Deccan Roadways Private Limited", "lr_no": lr_no,
-            "lr_date": date.today().isoformat(), "distance_km": distance})
+            "lr_date": date.today().isoformat()})
     assert shipment["dispatch_details"]["vehicle_no"] == "MH12AB1234", "the vehicle number is normalised"
     return shipment
 
