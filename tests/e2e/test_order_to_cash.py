@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 from o2c.india.gstin import gstin_check_character
+from o2c.kit import testing
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.testing import TestDatabases
 from o2c.testsupport.process_chain import ProcessChain, running_chain
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -56,7 +56,7 @@ SETTINGS = {"sales": {"atp_timeout_seconds": "5.0", "saga_tick_seconds": "0.5"},
 
 
 @pytest.fixture
-async def chain(scratch_databases: TestDatabases, kafka_bootstrap: str, redis_url: str, jwks_file: str,
+async def chain(scratch_databases: testing.TestDatabases, kafka_bootstrap: str, redis_url: str, jwks_file: str,
                 issuer: LocalIssuer, run_prefix: str, tmp_path: Path) -> AsyncIterator[Chain]:
     """Every service and both portal sandboxes as processes, on this test's databases and topics; sales asks
     inventory for available-to-promise over HTTP as it does in production."""
