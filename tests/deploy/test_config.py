@@ -1,6 +1,6 @@
 """Configuration the code reads: every environment variable Compose and the Kubernetes overlays give a process is
 read by that process's settings class (or is a standard OTEL_* variable, read by OpenTelemetry's SDK), and every
-setting a process refuses to start without is set. The overlays are rendered by tests/deploy/deploy_render.py."""
+setting a process refuses to start without is set. The overlays are rendered by tests/support/deploy_render.py."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from o2c.testsupport.kit.probe_pair import ProbePair
 from o2c.testsupport.waits import paced
 
 pytestmark = pytest.mark.integration
-PROBE = Path(__file__).parent / "probe.py"
+PROBE = "o2c.testsupport.kit.probe"  # run as `python -m`: the probe pair's services as processes
 
 
 def free_port() -> int:
@@ -112,7 +112,7 @@ async def test_broker_down_30s_http_requests_succeed_messages_flow_after_and_the
     outbox, everything flows once it is back, and each process writes at most 200 log lines meanwhile."""
     ports = {"sales": free_port(), "credit": free_port()}
     logs = {side: tmp_path / f"{side}.log" for side in ports}
-    procs = [subprocess.Popen([sys.executable, str(PROBE), "serve", side], env=os.environ | {
+    procs = [subprocess.Popen([sys.executable, "-m", PROBE, "serve", side], env=os.environ | {
         f"O2C_{side.upper()}_DATABASE_URL": probe_pair.urls[side], f"O2C_{side.upper()}_HTTP_PORT": str(port),
         "O2C_KAFKA_BOOTSTRAP": probe_pair.bootstrap, "O2C_TOPIC_PREFIX": probe_pair.prefix,
         "O2C_CONSUMER_GROUP": f"{probe_pair.prefix}{side}", "O2C_JWKS_FILE": probe_pair.jwks_file,

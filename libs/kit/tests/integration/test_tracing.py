@@ -16,7 +16,7 @@ from o2c.kit.testing import bearer, wait_for
 from o2c.testsupport.kit.probe_pair import ProbePair
 
 pytestmark = pytest.mark.integration
-PROBE = Path(__file__).parent / "probe.py"
+PROBE = "o2c.testsupport.kit.probe"  # run as `python -m`: the probe pair's services as processes
 
 
 def free_port() -> int:
@@ -47,7 +47,7 @@ async def test_one_trace_id_from_http_request_to_consumer_in_another_process(
             "O2C_RELAY_SWEEP_SECONDS": "0.5",
         }
         log = open(tmp_path / f"{side}.log", "w")  # noqa: SIM115 - closed with the process
-        procs.append(subprocess.Popen([sys.executable, str(PROBE), "serve", side], env=env, stdout=log, stderr=log))
+        procs.append(subprocess.Popen([sys.executable, "-m", PROBE, "serve", side], env=env, stdout=log, stderr=log))
     try:
         async with httpx.AsyncClient() as client:
             async def ready(port: int) -> bool:

@@ -1,7 +1,7 @@
 """A probe pair for the kit's own tests: a `sales` side that takes HTTP requests and emits through the
 outbox, and a `credit` side that consumes and records each effect. Real contracts, real stack.
 
-Run as a process: `python probe.py serve sales|credit` (settings from O2C_* environment).
+Run as a process: `python -m o2c.testsupport.kit.probe serve sales|credit` (settings from O2C_* environment).
 """
 
 from __future__ import annotations
