@@ -19,6 +19,7 @@ from o2c.inventory.app import DEFINITION
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, wait_for
 from o2c.testsupport.inventory.inventory_support import (
+    PNQ,
     Reader,
     add_warehouses,
     dispatched,
@@ -103,7 +104,7 @@ async def test_partial_reservation_leaves_a_visible_backorder_that_arriving_stoc
     tok = tokens(issuer)
     await seed_items(svc, "SOAP", lead_time_days=7)
     async with svc.client() as c:
-        await add_warehouses(c, tok["wh"], {**__import__("inventory_support").PNQ})
+        await add_warehouses(c, tok["wh"], {**PNQ})
         await put_stock(c, tok["wh"], "PNQ", "SOAP", 30)
         async with Reader(harness) as reader:
             await publish(harness, [order("o-part", [("SOAP", 50)])])
@@ -137,7 +138,7 @@ async def test_expected_and_expired_stock_is_never_promised_and_fefo_picks_the_e
     await seed_items(svc, "TEA", batch_tracked=True)
     await seed_items(svc, "OIL")
     async with svc.client() as c:
-        await add_warehouses(c, tok["wh"], __import__("inventory_support").PNQ)
+        await add_warehouses(c, tok["wh"], PNQ)
         await put_stock(c, tok["wh"], "PNQ", "TEA", 10, batch_no="B-2701", expiry=date(2027, 1, 31))
         await put_stock(c, tok["wh"], "PNQ", "TEA", 10, "A-02", batch_no="B-2612", expiry=date(2026, 12, 31))
         await put_stock(c, tok["wh"], "PNQ", "TEA", 10, batch_no="B-OLD", expiry=date(2025, 10, 31))
@@ -168,7 +169,7 @@ async def test_same_order_twice_reserves_once_and_release_by_the_same_key(
     tok = tokens(issuer)
     await seed_items(svc, "PUMP")
     async with svc.client() as c:
-        await add_warehouses(c, tok["wh"], __import__("inventory_support").PNQ)
+        await add_warehouses(c, tok["wh"], PNQ)
         await put_stock(c, tok["wh"], "PNQ", "PUMP", 10)
         async with Reader(harness) as reader:
             confirmed = order("o-twice", [("PUMP", 6)])
@@ -199,7 +200,7 @@ async def test_gate_out_issues_stock_once(harness: ServiceHarness, issuer: Local
     tok = tokens(issuer)
     await seed_items(svc, "PUMP")
     async with svc.client() as c:
-        await add_warehouses(c, tok["wh"], __import__("inventory_support").PNQ)
+        await add_warehouses(c, tok["wh"], PNQ)
         await put_stock(c, tok["wh"], "PNQ", "PUMP", 10)
         async with Reader(harness) as reader:
             await publish(harness, [order("o-gate", [("PUMP", 4)])])
@@ -225,7 +226,7 @@ async def test_reserve_stock_command_reserves_more_and_answers_with_the_request_
     tok = tokens(issuer)
     await seed_items(svc, "PUMP")
     async with svc.client() as c:
-        await add_warehouses(c, tok["wh"], __import__("inventory_support").PNQ)
+        await add_warehouses(c, tok["wh"], PNQ)
         await put_stock(c, tok["wh"], "PNQ", "PUMP", 4)
         async with Reader(harness) as reader:
             await publish(harness, [order("o-more", [("PUMP", 10)])])
