@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
+from o2c.india.gst_rates import GstRate, GstRateSchedule
 from o2c.india.gstin import PAN, TRANSIN, is_valid_gstin
 from o2c.india.states import GST_STATE_CODES
 
@@ -349,26 +350,15 @@ LOGISTICS = obj({
 
 
 @dataclass(frozen=True, slots=True)
-class GstRate:
-    hsn: str
-    valid_from: date
-    valid_to: date | None
-    """Last day in force; None while it is the rate in force."""
-    rate: Decimal
-
-
-@dataclass(frozen=True, slots=True)
 class HsnCode:
     hsn: str
     description: str
     rates: tuple[GstRate, ...]
-    """Effective-dated, oldest first."""
+    """Effective-dated, oldest first (libs/india's rate rows, one prefix: this code)."""
 
-    def rate_on(self, on: date) -> Decimal:
-        for r in self.rates:
-            if r.valid_from <= on and (r.valid_to is None or on <= r.valid_to):
-                return r.rate
-        raise LookupError(f"no GST rate for HSN {self.hsn} on {on}")
+    def gst_percent(self, on: date) -> Decimal:
+        """The rate in force on a day, by libs/india's lookup (the rule has one home)."""
+        return GstRateSchedule(self.rates).rate_on(self.hsn, on).rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,8 +386,8 @@ class Item:
     def batch_tracked(self) -> bool:
         return self.shelf_life_months is not None
 
-    def rate_on(self, on: date) -> Decimal:
-        return self.hsn.rate_on(on)
+    def gst_percent(self, on: date) -> Decimal:
+        return self.hsn.gst_percent(on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,9 +462,9 @@ def load(directory: Path = DATA) -> Catalogue:
     descriptions = read_csv(directory / "hsn_codes.csv", ("hsn", "description"),
                             lambda r: (r.get("hsn", hsn), r.get("description", text)))
     rates = read_csv(directory / "gst_rates.csv", ("hsn", "valid_from", "valid_to", "rate"), lambda r: GstRate(
-        r.get("hsn", known(dict(descriptions), "HSN code")), r.get("valid_from", day), r.optional("valid_to", day),
-        r.get("rate", decimal)))
-    hsn_codes = {code: HsnCode(code, description, tuple(r for r in rates if r.hsn == code))
+        hsn_prefix=r.get("hsn", known(dict(descriptions), "HSN code")), effective_from=r.get("valid_from", day),
+        effective_to=r.optional("valid_to", day), rate=r.get("rate", decimal)))
+    hsn_codes = {code: HsnCode(code, description, tuple(r for r in rates if r.hsn_prefix == code))
                  for code, description in descriptions}
 
     def item(r: Row) -> Item:

@@ -96,7 +96,7 @@ class Line:
 
     @property
     def tax(self) -> Decimal:
-        return (self.taxable * self.sku.rate_on(AS_OF) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        return (self.taxable * self.sku.gst_percent(AS_OF) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _gross(lines: Sequence[Line]) -> Decimal:
@@ -299,7 +299,7 @@ def build_orders(
                         "uqc": ln.sku.uqc,
                         "expected_unit_price": money(ln.price),
                         "price_source": ln.price_source,
-                        "gst_rate": str(ln.sku.rate_on(AS_OF)),
+                        "gst_rate": str(ln.sku.gst_percent(AS_OF)),
                         "eligible_schemes": [s["code"] for s in schemes if scheme_applies(s, ln.sku, day, ln.quantity)],
                         "stocked": ln.sku.stocked,
                         "expect_backorder": ln.backorder,
@@ -367,7 +367,8 @@ def _mark_short_picks(rng: Random, orders: list[Json], by_code: dict[str, Item])
 
 
 def _rates(hsn: HsnCode) -> list[Json]:
-    return [{"valid_from": r.valid_from.isoformat(), "valid_to": r.valid_to.isoformat() if r.valid_to else None,
+    return [{"valid_from": r.effective_from.isoformat(),
+             "valid_to": r.effective_to.isoformat() if r.effective_to else None,
              "rate": str(r.rate)} for r in hsn.rates]
 
 
@@ -382,8 +383,8 @@ def _sku_json(sku: Item) -> Json:
         "uqc": sku.uqc,
         "pack_size": qty(sku.pack),
         "standard_price": money(sku.price),
-        "gst_rate": str(sku.rate_on(AS_OF)),
-        "gst_rate_before_reform": str(sku.rate_on(GST_REFORM_DATE - timedelta(days=1))),
+        "gst_rate": str(sku.gst_percent(AS_OF)),
+        "gst_rate_before_reform": str(sku.gst_percent(GST_REFORM_DATE - timedelta(days=1))),
         "gst_rates": _rates(sku.hsn),
         "cess_rate": str(sku.cess_rate),
         "batch_tracked": sku.batch_tracked,
