@@ -18,10 +18,10 @@
 #   env                     print the env file path (after `up`)
 #
 # Environment: O2C_STACK_DIR (default <repo>/.stack), O2C_PORT_OFFSET (0; added to every default port below
-# and to the services' ports, written to the env file), O2C_KAFKA_PORT (59092+offset),
-# O2C_KAFKA_CONTROLLER_PORT (59093+offset), O2C_PG_PORT (55432+offset), O2C_REDIS_PORT (56379+offset);
-# observability (deploy/local/observability.sh): Prometheus 59190, Alertmanager 59193, Jaeger OTLP/HTTP 54318,
-# query 56686 (+offset each); O2C_TOOLS_CACHE (default ~/.cache/o2c) keeps the Jaeger binary across `reset`.
+# and to the services' ports, written to the env file), O2C_KAFKA_PORT (19092+offset),
+# O2C_KAFKA_CONTROLLER_PORT (19093+offset), O2C_PG_PORT (15432+offset), O2C_REDIS_PORT (16379+offset);
+# observability (deploy/local/observability.sh): Prometheus 19190, Alertmanager 19193, Jaeger OTLP/HTTP 14318,
+# query 16686 (+offset each); O2C_TOOLS_CACHE (default ~/.cache/o2c) keeps the Jaeger binary across `reset`.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,10 +34,10 @@ STACK="$(cd "$STACK" && pwd)"
 # One offset moves every default port (o2c.kit.ports has the same numbers): a second copy on one machine.
 PORT_OFFSET="${O2C_PORT_OFFSET:-0}"
 [[ "$PORT_OFFSET" =~ ^[0-9]+$ ]] || { echo "O2C_PORT_OFFSET must be a whole number, not '$PORT_OFFSET'" >&2; exit 2; }
-KAFKA_PORT="${O2C_KAFKA_PORT:-$((59092 + PORT_OFFSET))}"
-KAFKA_CONTROLLER_PORT="${O2C_KAFKA_CONTROLLER_PORT:-$((59093 + PORT_OFFSET))}"
-PG_PORT="${O2C_PG_PORT:-$((55432 + PORT_OFFSET))}"
-REDIS_PORT="${O2C_REDIS_PORT:-$((56379 + PORT_OFFSET))}"
+KAFKA_PORT="${O2C_KAFKA_PORT:-$((19092 + PORT_OFFSET))}"
+KAFKA_CONTROLLER_PORT="${O2C_KAFKA_CONTROLLER_PORT:-$((19093 + PORT_OFFSET))}"
+PG_PORT="${O2C_PG_PORT:-$((15432 + PORT_OFFSET))}"
+REDIS_PORT="${O2C_REDIS_PORT:-$((16379 + PORT_OFFSET))}"
 
 SERVICES=(sales credit inventory dispatch invoicing ewaybill notify)
 

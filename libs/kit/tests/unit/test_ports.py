@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from o2c.ewaybill.app import DEFINITION as EWAYBILL
 from o2c.invoicing.app import DEFINITION as INVOICING
+from o2c.kit.ports import EPHEMERAL_PORTS_FROM, MAX_OFFSET, copy_ports
 from o2c.kit.settings import load_settings
 from o2c.notify.app import DEFINITION as NOTIFY
 from o2c.sales.app import DEFINITION as SALES
@@ -26,8 +27,8 @@ def test_every_default_follows_the_offset(offset_300: None) -> None:
     assert sales.service_urls() == {name: f"http://127.0.0.1:{port}" for name, port in (
         ("credit", 8402), ("inventory", 8403), ("dispatch", 8404), ("invoicing", 8405), ("ewaybill", 8406),
         ("notify", 8407))}
-    assert sales.kafka_bootstrap == "127.0.0.1:59392"
-    assert sales.redis_url == "redis://127.0.0.1:56679/0"
+    assert sales.kafka_bootstrap == "127.0.0.1:19392"
+    assert sales.redis_url == "redis://127.0.0.1:16679/0"
     invoicing = load_settings(INVOICING.settings_class, "invoicing", INVOICING.http_port)
     assert (invoicing.http_port, invoicing.irp_base_url) == (8405, "http://127.0.0.1:8505")
     ewaybill = load_settings(EWAYBILL.settings_class, "ewaybill", EWAYBILL.http_port)
@@ -49,7 +50,7 @@ def test_without_an_offset_the_usual_ports(offset_300: None, monkeypatch: pytest
     monkeypatch.delenv("O2C_PORT_OFFSET")
     sales = load_settings(SALES.settings_class, "sales", SALES.http_port)
     assert (sales.http_port, sales.service_urls()["invoicing"], sales.kafka_bootstrap) == (
-        8101, "http://127.0.0.1:8105", "127.0.0.1:59092")
+        8101, "http://127.0.0.1:8105", "127.0.0.1:19092")
 
 
 @pytest.mark.parametrize("raw", ["-300", "three hundred", "99999"])
@@ -66,3 +67,9 @@ def test_the_documented_copies_share_no_port() -> None:
     offsets = [0, 300, 600, *DEFAULT_OFFSETS[1:]]
     assert all(clear_of(a, b) for a in offsets for b in offsets if a != b)
     assert not clear_of(0, 900), "sandboxes at 9105/9106 would be invoicing's and e-way bill's metrics ports at 0"
+
+
+def test_no_copy_listens_in_the_ephemeral_range() -> None:
+    """A server restarted mid-flow (the broker, PostgreSQL) must find its port free: outside the ephemeral range no
+    reconnecting client can hold it by connecting to itself."""
+    assert max(copy_ports(MAX_OFFSET)) < EPHEMERAL_PORTS_FROM

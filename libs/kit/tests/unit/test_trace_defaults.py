@@ -17,9 +17,9 @@ def clean(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_on_by_default_to_the_local_jaeger_following_the_offset(monkeypatch: pytest.MonkeyPatch) -> None:
     assert trace_exporter_choice() == "otlp"
-    assert otlp_endpoint() == "http://127.0.0.1:54318/v1/traces"
+    assert otlp_endpoint() == "http://127.0.0.1:14318/v1/traces"
     monkeypatch.setenv("O2C_PORT_OFFSET", "300")
-    assert otlp_endpoint() == "http://127.0.0.1:54618/v1/traces"
+    assert otlp_endpoint() == "http://127.0.0.1:14618/v1/traces"
 
 
 def test_the_standard_variables_win(monkeypatch: pytest.MonkeyPatch) -> None:

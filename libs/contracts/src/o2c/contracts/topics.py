@@ -27,7 +27,7 @@ from o2c.contracts.errors import PublishNotAllowed, UnknownTopic
 if TYPE_CHECKING:
     from o2c.contracts.envelope import Message
 
-DEFAULT_BOOTSTRAP = "127.0.0.1:59092"
+DEFAULT_BOOTSTRAP = "127.0.0.1:19092"
 MAJOR_VERSION = 1
 
 TopicKind = Literal["events", "commands", "deadletter"]

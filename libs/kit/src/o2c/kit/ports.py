@@ -9,10 +9,14 @@ import os
 SERVICE_PORTS = {"sales": 8101, "credit": 8102, "inventory": 8103, "dispatch": 8104, "invoicing": 8105,
                  "ewaybill": 8106, "notify": 8107}
 SANDBOX_PORTS = {"irp-sandbox": 8205, "nic-sandbox": 8206}
-STACK_PORTS = {"kafka": 59092, "kafka-controller": 59093, "postgres": 55432, "redis": 56379,
+# Below Linux's ephemeral range (32768-60999) at every offset: a client reconnecting to a stopped broker or database
+# on a port inside that range can be given that very port as its own source port and connect to itself (TCP
+# simultaneous open), and the restarted server then cannot bind it ("Address already in use").
+EPHEMERAL_PORTS_FROM = 32768
+STACK_PORTS = {"kafka": 19092, "kafka-controller": 19093, "postgres": 15432, "redis": 16379,
                # observability (deploy/local/observability.sh)
-               "prometheus": 59190, "alertmanager": 59193, "jaeger-otlp": 54318, "jaeger-query": 56686,
-               "jaeger-grpc": 56685}
+               "prometheus": 19190, "alertmanager": 19193, "jaeger-otlp": 14318, "jaeger-query": 16686,
+               "jaeger-grpc": 16685}
 METRICS_DISTANCE = 1000
 """A service's metrics port is its API port + this (unless `O2C_<SVC>_METRICS_PORT`)."""
 MAX_OFFSET = 5000

@@ -1,6 +1,6 @@
 """Traces, metrics and logs: one trace per order hop, Prometheus metrics, JSON logs with ids.
 
-Traces are on by default: OTLP/HTTP to the local stack's Jaeger (port 54318 + O2C_PORT_OFFSET), a parent-based
+Traces are on by default: OTLP/HTTP to the local stack's Jaeger (port 14318 + O2C_PORT_OFFSET), a parent-based
 sampler keeping DEFAULT_SAMPLE_RATIO of new traces (a caller's decision is always followed). The standard
 variables win over these defaults: OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT,
 OTEL_TRACES_SAMPLER(_ARG), OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_PROPAGATORS; an explicit
