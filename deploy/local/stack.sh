@@ -276,10 +276,11 @@ kafka_format_once() {
     if [[ -f "$KAFKA_DATA/meta.properties" ]]; then
         return 0
     fi
-    if [[ ! -s "$KAFKA_CLUSTER_ID_FILE" ]]; then
-        # 16 random bytes, URL-safe base64 without padding (what kafka-storage random-uuid prints).
+    # 16 random bytes, URL-safe base64 without padding (what kafka-storage random-uuid prints). Like Kafka's own
+    # Uuid.randomUuid, never one starting with "-": the format tool would read it as an option (1 in 64 ids).
+    while [[ ! -s "$KAFKA_CLUSTER_ID_FILE" || "$(head -c 1 "$KAFKA_CLUSTER_ID_FILE")" == "-" ]]; do
         head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$KAFKA_CLUSTER_ID_FILE"
-    fi
+    done
     log "kafka: formatting storage (cluster id $(cat "$KAFKA_CLUSTER_ID_FILE"))"
     "$JAVA" -Xmx256m -Dlog4j2.configurationFile="$KAFKA_LOG4J" -Dkafka.logs.dir="$KAFKA_LOGS" \
         -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format \
