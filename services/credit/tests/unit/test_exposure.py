@@ -128,3 +128,34 @@ def test_invoice_of_an_order_that_never_used_headroom_releases_no_exposure(
                              amount=Decimal("5000"), taxable_value=Decimal("4237.29")).open_order_released == 0
     acct.sanction_order("SO-1")
     assert acct.exposure().total == Decimal("5000.00")  # counted once, as the receivable
+
+
+# 40 boxes at ₹1,770 gross = ₹70,800; 10 boxes = ₹17,700; 30 boxes = ₹53,100.
+
+
+def test_an_amended_order_counts_its_whole_new_revision_not_less_the_old_revisions_release(
+    account: Callable[..., CustomerAccount],
+) -> None:
+    acct = account()
+    acct.check_order("SO-1", Decimal("70800"), TODAY)
+    assert acct.release_exposure("SO-1", "backorder", Decimal("17700")).released_amount == Decimal("17700.00")
+
+    acct.check_order("SO-1", Decimal("53100"), TODAY, revision=2)  # amended to 30 boxes, all to ship
+
+    assert acct.exposure().open_orders == Decimal("53100.00")
+    again = acct.release_exposure("SO-1", "backorder", Decimal("17700"))  # the old release redelivered
+    assert again.released_amount == Decimal("17700.00")  # its first reply, and it frees nothing more
+    assert acct.exposure().open_orders == Decimal("53100.00")
+
+
+def test_a_release_after_the_amendment_reduces_the_new_revision(account: Callable[..., CustomerAccount]) -> None:
+    acct = account()
+    acct.check_order("SO-1", Decimal("70800"), TODAY)
+    acct.release_exposure("SO-1", "backorder-r1", Decimal("17700"))
+    acct.check_order("SO-1", Decimal("53100"), TODAY, revision=2)
+
+    release = acct.release_exposure("SO-1", "backorder-r2", Decimal("17700"))  # 10 of the 30 backordered
+
+    assert (release.released_amount, release.open_order_exposure_after) == (Decimal("17700.00"),
+                                                                          Decimal("35400.00"))
+    assert acct.exposure().open_orders == Decimal("35400.00")

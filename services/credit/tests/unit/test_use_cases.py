@@ -428,3 +428,20 @@ async def test_a_cancelled_orders_release_read_before_its_credit_note_still_free
     assert early.released_amount == D("0.00")  # nothing open yet: the invoice still counts it
     await uc.apply_credit_note(uow, credit_note("cn-0043", old, "70800.00").model_copy(update={"request_id": UNDO}))
     assert await exposure_of(uow, "C23") == (D("0.00"), D("0.00"), D("0.00"))
+
+
+async def test_an_amended_order_counts_its_new_revision_not_less_what_the_old_one_released() -> None:
+    """40 boxes (₹70,800), 10 backordered and released; amended to 30 boxes (₹53,100): 30 boxes are open."""
+    uow = FakeUnitOfWork()
+    await uc.apply_customer_master(uow, customer("C24"), T0)
+    await decide(uow, "O-A", "C24", "70800.00")
+    await uc.release_exposure(uow, release("O-A", "C24", "17700.00", "O-A:exposure-1:release"), T0)
+    assert await exposure_of(uow, "C24") == (D("0.00"), D("53100.00"), D("53100.00"))
+
+    await decide(uow, "O-A", "C24", "53100.00", revision=2)
+    await decide(uow, "O-A", "C24", "53100.00", revision=2)  # redelivered
+    await uc.release_exposure(uow, release("O-A", "C24", "17700.00", "O-A:exposure-1:release"), T0)  # again
+
+    assert await exposure_of(uow, "C24") == (D("0.00"), D("53100.00"), D("53100.00"))
+    await uc.post_invoice(uow, invoice("inv-000044", "O-A", "C24", "53100.00"), T0)
+    assert await exposure_of(uow, "C24") == (D("53100.00"), D("0.00"), D("53100.00"))

@@ -38,6 +38,9 @@ class OpenOrder:
     """What each release asked for (`released` keeps what it freed then, for its reply): a release read before
     the undo of an invoice it follows still frees the amount that undo puts back (accounts stored before this
     was kept count `released`)."""
+    superseded_releases: list[str] = field(default_factory=list)
+    """Releases of an earlier revision: an amendment's gross is the whole new order, so they no longer reduce
+    it (kept in `released` so a repeated request still answers with its first figure and frees nothing)."""
 
     def __post_init__(self) -> None:
         self.gross_amount = non_negative(self.gross_amount, "gross_amount")
@@ -47,7 +50,10 @@ class OpenOrder:
     @property
     def uninvoiced(self) -> Money:
         """What of the order is neither invoiced nor released, whatever its status."""
-        asked = sum((self.release_asked.get(k, v) for k, v in self.released.items()), ZERO)
+        asked = sum(
+            (self.release_asked.get(k, v) for k, v in self.released.items() if k not in self.superseded_releases),
+            ZERO,
+        )
         return max(ZERO, self.gross_amount - sum(self.invoiced.values(), ZERO) - asked)
 
     @property
@@ -70,10 +76,12 @@ class OpenOrder:
 
     def revise(self, revision: int, gross_amount: Decimal) -> bool:
         """An amended order replaces its amount and waits for a fresh decision (held until re-checked), so an
-        amendment can never slip past the check. Older or repeated revisions change nothing."""
+        amendment can never slip past the check. Older or repeated revisions change nothing. Standing invoices
+        still apply (they are part of the new order); releases so far belonged to the revision it replaces."""
         if revision <= self.revision:
             return False
         self.revision = revision
+        self.superseded_releases.extend(k for k in self.released if k not in self.superseded_releases)
         self.gross_amount = non_negative(gross_amount, "gross_amount")
         self.status = OpenOrderStatus.HELD
         return True
