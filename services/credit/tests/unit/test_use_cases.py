@@ -445,3 +445,27 @@ async def test_an_amended_order_counts_its_new_revision_not_less_what_the_old_on
     assert await exposure_of(uow, "C24") == (D("0.00"), D("53100.00"), D("53100.00"))
     await uc.post_invoice(uow, invoice("inv-000044", "O-A", "C24", "53100.00"), T0)
     assert await exposure_of(uow, "C24") == (D("53100.00"), D("0.00"), D("53100.00"))
+
+
+async def test_undoing_the_invoice_of_a_cancelled_order_does_not_settle_the_order() -> None:
+    """Nothing was paid and nothing left: the note closes the invoice, but the order is not 'paid'."""
+    uow = FakeUnitOfWork()
+    await uc.apply_customer_master(uow, customer("C25"), T0)
+    await decide(uow, "O-X", "C25", "70800.00")
+    old = invoice("inv-000045", "O-X", "C25", "70800.00")
+    await uc.post_invoice(uow, old, T0)
+    await uc.release_exposure(uow, release("O-X", "C25", "70800.00", "O-X:exposure-1:release"), T0)  # read first
+    await uc.apply_credit_note(uow, credit_note("cn-0045", old, "70800.00").model_copy(update={"request_id": UNDO}))
+    assert uow.of_type(c.OrderSettled) == []
+
+
+async def test_a_reduced_order_settles_on_its_standing_invoice_only() -> None:
+    uow, old = await reduced_after_invoicing("C26")
+    new = invoice("inv-000046", "O-R", "C26", "42480.00")
+    await uc.post_invoice(uow, new, T0)
+    await uc.record_payment(uow, uc.PaymentInput("C26", D("42480.00"), date(2026, 6, 30), c.PaymentMode.NEFT,
+                                                 invoice_ids=(new.invoice_id,)), HEAD, T0, "key-26")
+    assert uow.of_type(c.OrderSettled) == []  # the old invoice still stands until it is undone
+    await uc.apply_credit_note(uow, credit_note("cn-0046", old, "70800.00").model_copy(update={"request_id": UNDO}))
+    (settled,) = uow.of_type(c.OrderSettled)
+    assert (settled.invoice_nos, settled.invoiced_amount) == ([new.invoice_no], D("42480.00"))

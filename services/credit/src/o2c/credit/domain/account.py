@@ -271,9 +271,14 @@ class CustomerAccount:
         return PaymentOutcome(reference, plan.allocations, plan.unapplied, tds_received,
                               tuple(settled_invoices), settled_orders)
 
+    def standing_invoices(self, order_id: str) -> list[Receivable]:
+        """The order's invoices that stand: neither cancelled nor undone by a credit note."""
+        return [r for r in self.receivables.values()
+                if r.order_id == order_id and not r.is_cancelled and not r.undone]
+
     def is_order_settled(self, order_id: str) -> bool:
-        """Every invoice of the order is settled and nothing of it remains to be invoiced."""
-        invoices = [r for r in self.receivables.values() if r.order_id == order_id and not r.is_cancelled]
+        """Every standing invoice of the order is settled and nothing of it remains to be invoiced."""
+        invoices = self.standing_invoices(order_id)
         order = self.open_orders.get(order_id)
         still_open = order is not None and order.open_amount > 0
         return bool(invoices) and all(r.is_settled for r in invoices) and not still_open
@@ -335,8 +340,10 @@ class CustomerAccount:
         excess = receivable.apply_credit_note(credit_note_id, value, on)
         self.unapplied_credit += excess
         order = self.open_orders.get(receivable.order_id)
-        if goods_never_left and order is not None:
-            order.invoice_undone(invoice_id)
+        if goods_never_left:
+            receivable.undone = True
+            if order is not None:
+                order.invoice_undone(invoice_id)
         number = credit_note_no or credit_note_id
         self._record(on, EntryKind.CREDIT_NOTE, number, f"Credit note {number} against {receivable.invoice_no}",
                      credit=value)

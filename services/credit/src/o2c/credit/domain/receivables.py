@@ -49,6 +49,9 @@ class Receivable:
     credits: list[ReceivableCredit] = field(default_factory=list)
     cancelled_on: date | None = None
     """Set when the invoice was cancelled (InvoiceCancelled): it owes nothing and never counts as settled."""
+    undone: bool = False
+    """Credited as the undo of an invoice whose goods never left (past the IRP's 24 hours): like a cancelled
+    one, it is not one of the invoices the order is paid by."""
 
     @classmethod
     def post(

@@ -376,8 +376,7 @@ async def _publish_invoice_settled(uow: UnitOfWork, account: CustomerAccount, in
 
 
 async def _publish_order_settled(uow: UnitOfWork, account: CustomerAccount, order_id: str) -> None:
-    invoices = sorted((r for r in account.receivables.values() if r.order_id == order_id and not r.is_cancelled),
-                      key=lambda r: (r.invoice_date, r.invoice_no))
+    invoices = sorted(account.standing_invoices(order_id), key=lambda r: (r.invoice_date, r.invoice_no))
     await uow.publish(c.OrderSettled(
         order_id=order_id, customer_id=account.customer_id, invoice_nos=[r.invoice_no for r in invoices],
         invoiced_amount=sum((r.amount for r in invoices), ZERO),
