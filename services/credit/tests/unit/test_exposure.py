@@ -159,3 +159,19 @@ def test_a_release_after_the_amendment_reduces_the_new_revision(account: Callabl
     assert (release.released_amount, release.open_order_exposure_after) == (Decimal("17700.00"),
                                                                           Decimal("35400.00"))
     assert acct.exposure().open_orders == Decimal("35400.00")
+
+
+def test_a_release_of_the_old_revision_overtaken_by_the_amendment_frees_nothing(
+    account: Callable[..., CustomerAccount],
+) -> None:
+    acct = account()
+    acct.check_order("SO-1", Decimal("70800"), TODAY)
+    acct.check_order("SO-1", Decimal("53100"), TODAY, revision=2)  # read before the release sent for revision 1
+
+    late = acct.release_exposure("SO-1", "backorder-r1", Decimal("17700"), revision=1)
+    again = acct.release_exposure("SO-1", "backorder-r1", Decimal("17700"), revision=1)
+
+    assert late == again and late.released_amount == Decimal("0.00")
+    assert acct.exposure().open_orders == Decimal("53100.00")
+    current = acct.release_exposure("SO-1", "backorder-r2", Decimal("17700"), revision=2)
+    assert (current.released_amount, acct.exposure().open_orders) == (Decimal("17700.00"), Decimal("35400.00"))

@@ -469,3 +469,14 @@ async def test_a_reduced_order_settles_on_its_standing_invoice_only() -> None:
     await uc.apply_credit_note(uow, credit_note("cn-0046", old, "70800.00").model_copy(update={"request_id": UNDO}))
     (settled,) = uow.of_type(c.OrderSettled)
     assert (settled.invoice_nos, settled.invoiced_amount) == ([new.invoice_no], D("42480.00"))
+
+
+async def test_a_release_sent_before_the_amendment_but_read_after_it_frees_nothing() -> None:
+    uow = FakeUnitOfWork()
+    await uc.apply_customer_master(uow, customer("C27"), T0)
+    await decide(uow, "O-L", "C27", "70800.00")
+    await decide(uow, "O-L", "C27", "53100.00", revision=2)
+    late = release("O-L", "C27", "17700.00", "O-L:exposure-1:release").model_copy(update={"order_revision": 1})
+    reply = await uc.release_exposure(uow, late, T0)
+    assert (reply.released_amount, reply.open_order_exposure_after) == (D("0.00"), D("53100.00"))
+    assert await exposure_of(uow, "C27") == (D("0.00"), D("53100.00"), D("53100.00"))

@@ -105,7 +105,7 @@ async def test_reservation_failed_releases_exposure_and_backorders_or_cancels_pe
     await publish(harness, approved(order), "credit")
     released = await wait_for(lambda: of_type(harness, commands_topic("credit"), sales.ReleaseCreditExposure),
                               what="ReleaseCreditExposure")
-    assert str(released[0].amount) == order["totals"]["gross_value"]
+    assert str(released[0].amount) == order["totals"]["gross_value"] and released[0].order_revision == 1
     found = await wait_for(lambda: of_type(harness, events_topic("sales"), outcome), what=outcome.__name__)
     if outcome is sales.OrderBackordered:
         assert found[0].lines[0].expected_date == date(2026, 12, 20)

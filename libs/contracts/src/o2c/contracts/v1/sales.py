@@ -466,6 +466,10 @@ class ReleaseCreditExposure(_Command):
     customer_id: str
     amount: Money = Field(description="Gross amount (with GST) to release")
     lines: list[LineQuantity] = Field(default_factory=list, description="Empty: the whole order")
+    order_revision: int | None = Field(
+        default=None, ge=1, description="The order revision whose exposure this releases: credit ignores a "
+        "release of a revision older than the one it counts (an amendment counts the whole new order). None: "
+        "the revision credit counts now. Added within v1 (additive).")
 
 
 class RecheckCredit(_Command):

@@ -183,13 +183,16 @@ class CustomerAccount:
         else:
             order.reject()
 
-    def release_exposure(self, order_id: str, request_id: str, amount: Decimal | None = None) -> ExposureRelease:
-        """A cancelled, short-picked or backordered remainder leaves exposure (None: all that is uninvoiced)."""
+    def release_exposure(
+        self, order_id: str, request_id: str, amount: Decimal | None = None, revision: int | None = None
+    ) -> ExposureRelease:
+        """A cancelled, short-picked or backordered remainder leaves exposure (None: all that is uninvoiced);
+        one of a revision older than the order's frees nothing (the amendment counts the whole new order)."""
         order = self.open_orders.get(order_id)
         if order is None:
             return ExposureRelease(order_id, request_id, ZERO, ZERO)
         counted_before = order.status is OpenOrderStatus.APPROVED
-        freed = order.release(request_id, amount)
+        freed = order.release(request_id, amount, revision)
         return ExposureRelease(order_id, request_id, freed if counted_before else ZERO, order.open_amount)
 
     # --- receivables ---------------------------------------------------------------------------

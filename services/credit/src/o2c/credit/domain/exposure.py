@@ -106,12 +106,17 @@ class OpenOrder:
         Returns what it had counted; zero for an invoice not (or no longer) counted on this order."""
         return self.invoiced.pop(invoice_id, ZERO)
 
-    def release(self, request_id: str, amount: Decimal | None = None) -> Money:
+    def release(self, request_id: str, amount: Decimal | None = None, revision: int | None = None) -> Money:
         """A remainder that will not be invoiced leaves exposure (None: everything still open). Idempotent per
         request: a repeated request returns the figure it released the first time. A held order's remainder
-        is released too, so a later sanction does not count what will never ship."""
+        is released too, so a later sanction does not count what will never ship. A release of an older
+        revision (`revision`; None: the current one), read after the amendment overtook it, frees nothing."""
         if request_id in self.released:
             return self.released[request_id]
+        if revision is not None and revision < self.revision:
+            self.released[request_id] = ZERO
+            self.superseded_releases.append(request_id)
+            return ZERO
         wanted = self.uninvoiced if amount is None else non_negative(amount, "release_amount")
         freed = min(wanted, self.uninvoiced)
         self.released[request_id] = freed

@@ -286,7 +286,8 @@ async def expire_or_escalate(uow: UnitOfWork, sanction_id: str, now: datetime) -
 async def release_exposure(uow: UnitOfWork, command: ReleaseCreditExposure, now: datetime) -> c.CreditExposureReleased:
     """The coordinator's compensation: idempotent per request id, and the reply is repeated with the same figures."""
     record = await uow.lock_account(command.customer_id)
-    released = record.account.release_exposure(command.order_id, command.request_id, command.amount)
+    released = record.account.release_exposure(command.order_id, command.request_id, command.amount,
+                                               command.order_revision)
     reply = c.CreditExposureReleased(
         order_id=command.order_id, customer_id=command.customer_id, request_id=command.request_id,
         released_amount=released.released_amount, open_order_exposure_after=released.open_order_exposure_after,

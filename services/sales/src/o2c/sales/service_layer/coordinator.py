@@ -444,8 +444,9 @@ def _messages(decision: sg.Decision, order: SalesOrder, record: SagaRecord, cate
     if isinstance(decision, sg.SendReleaseReservation):
         return [inventory_release(order, decision, command)]
     if isinstance(decision, sg.SendReleaseCreditExposure):
+        # Never sent while credit's answer for the latest revision is pending: this is the revision it counts.
         return [sales.ReleaseCreditExposure(**command, reason=decision.reason, customer_id=order.customer_id,
-                                            amount=decision.amount,
+                                            amount=decision.amount, order_revision=order.revision,
                                             lines=_line_quantities(order, decision.lines))]
     if isinstance(decision, sg.SendRecheckCredit):
         return [sales.RecheckCredit(**command, reason=decision.reason, customer_id=order.customer_id,
