@@ -33,8 +33,10 @@ async def cancel_after_invoice(play: OrderPlay) -> list[str]:
         page: dict[str, Any] = (await api.get("sales", f"/tracking/orders/{order_id}", who=play.coordinator,
                                               template="/tracking/orders/{order_id}")).json()
         shipments = [s for s in page.get("shipments", []) if s.get("undo")]
-        if shipments and all(s["undo"]["invoice"] != "pending" and s["undo"]["ewaybill"] != "pending"
-                             for s in shipments):
+        # The exposure figure below is true only once credit has released the order's exposure too.
+        released = any(step.get("kind") == "exposure_released" for step in page.get("steps", []))
+        if released and shipments and all(s["undo"]["invoice"] != "pending" and s["undo"]["ewaybill"] != "pending"
+                                          for s in shipments):
             return page
         return None
 

@@ -143,6 +143,18 @@ def _close_saga_exceptions(view: View, at: datetime) -> None:
             exc.update(open=False, closed_at=_iso(at))
 
 
+def _undo_outcome(shp: dict[str, Any], document: str, number: str | None, outcome: str) -> None:
+    """A document's undo outcome (document: "invoice" or "ewaybill"). The owners' answers come on other topics than
+    dispatch's PickListCancelled, which opens the undo, and may be folded before it: an outcome read first is kept
+    on the shipment and applied when the undo opens."""
+    if number is None:
+        return
+    shp.setdefault("undo_outcomes", {})[f"{document}:{number}"] = outcome
+    undo = shp.get("undo")
+    if undo and undo.get(f"{document}_no") == number:
+        undo[document] = outcome
+
+
 def _shipment(view: View, shipment_id: str, warehouse_id: str | None = None) -> dict[str, Any]:
     for shp in view["shipments"]:
         if shp["shipment_id"] == shipment_id:
@@ -587,8 +599,10 @@ def _pick_list_cancelled(view: View, m: dispatch.PickListCancelled) -> None:
     detail = f"{len(m.restocked)} line(s) restocked"
     if m.invoice_id:
         # Each document's undo is shown as its owner answers (e-way bill first, then the invoice).
+        seen = shp.get("undo_outcomes") or {}
         shp["undo"] = {"invoice_no": m.invoice_no, "ewaybill_no": m.ewaybill_no,
-                       "ewaybill": "pending" if m.ewaybill_no else "none", "invoice": "pending"}
+                       "ewaybill": seen.get(f"ewaybill:{m.ewaybill_no}", "pending") if m.ewaybill_no else "none",
+                       "invoice": seen.get(f"invoice:{m.invoice_no}", "pending")}
         detail += f"; to undo: {'e-way bill ' + m.ewaybill_no + ', ' if m.ewaybill_no else ''}" \
                   f"invoice {m.invoice_no}"
     _step(view, m.cancelled_at, "pick_list_cancelled", "Pick list cancelled", "dispatch", m.pick_list_id,
@@ -677,8 +691,8 @@ def _invoice_cancelled(view: View, m: invoicing.InvoiceCancelled) -> None:
     if shp.get("invoice") and shp["invoice"].get("invoice_id") == m.invoice_id:
         shp["invoice"]["cancelled"] = True
     detail = m.reason.value + (", IRN cancelled" if m.irn_cancelled else "")
-    if shp.get("undo") and shp["undo"].get("invoice_no") == m.invoice_no:
-        shp["undo"]["invoice"] = "cancelled"
+    if m.request_id or (shp.get("undo") or {}).get("invoice_no") == m.invoice_no:  # the coordinator's undo
+        _undo_outcome(shp, "invoice", m.invoice_no, "cancelled")
     elif shp["status"] not in ("cancelled", "dispatched"):
         shp["status"] = "waiting_for_invoice"  # the accountant corrects and re-issues; the gate stays shut
         detail += "; the shipment waits for a new invoice"
@@ -689,8 +703,7 @@ def _invoice_cancelled(view: View, m: invoicing.InvoiceCancelled) -> None:
 @folds(invoicing.InvoiceUndoRefused)
 def _invoice_undo_refused(view: View, m: invoicing.InvoiceUndoRefused) -> None:
     shp = _shipment(view, m.shipment_id)
-    if shp.get("undo"):
-        shp["undo"]["invoice"] = "refused"
+    _undo_outcome(shp, "invoice", m.invoice_no, "refused")
     _open_exception(view, f"invoice_undo_refused:{m.invoice_id}", "failed_compensation", m.reason,
                     m.refused_at, m.invoice_no, m.shipment_id)
     _step(view, m.refused_at, "invoice_undo_refused", f"Invoice {m.invoice_no} could not be undone",
@@ -700,8 +713,8 @@ def _invoice_undo_refused(view: View, m: invoicing.InvoiceUndoRefused) -> None:
 @folds(invoicing.CreditNoteIssued)
 def _credit_note_issued(view: View, m: invoicing.CreditNoteIssued) -> None:
     for shp in view["shipments"]:
-        if m.request_id and (shp.get("undo") or {}).get("invoice_no") == m.original_invoice_no:
-            shp["undo"]["invoice"] = f"credited by {m.credit_note_no}"
+        if m.request_id and (shp.get("invoice") or {}).get("invoice_no") == m.original_invoice_no:
+            _undo_outcome(shp, "invoice", m.original_invoice_no, f"credited by {m.credit_note_no}")
     view["credit_notes"].append({"credit_note_no": m.credit_note_no, "original_invoice_no": m.original_invoice_no,
                                  "amount": _money(m.totals.grand_total), "date": _iso(m.credit_note_date)})
     _step(view, m.issued_at, "credit_note_issued", f"Credit note {m.credit_note_no}", "invoicing",
@@ -759,8 +772,8 @@ def _eway_bill_cancelled(view: View, m: ewaybill.EwayBillCancelled) -> None:
     shp = _shipment(view, m.shipment_id)
     shp["ewaybill"] = {**(shp["ewaybill"] or {}), "status": "cancelled"}
     detail = m.reason.value
-    if shp.get("undo") and shp["undo"].get("ewaybill_no") == m.ewaybill_no:
-        shp["undo"]["ewaybill"] = "cancelled"
+    if m.request_id or (shp.get("undo") or {}).get("ewaybill_no") == m.ewaybill_no:  # the coordinator's undo
+        _undo_outcome(shp, "ewaybill", m.ewaybill_no, "cancelled")
     elif shp["status"] == "ewaybill_ready":
         shp["status"] = "waiting_for_ewaybill"  # a new bill for the same invoice opens the gate again
         detail += "; the shipment waits for a new e-way bill"
@@ -771,8 +784,7 @@ def _eway_bill_cancelled(view: View, m: ewaybill.EwayBillCancelled) -> None:
 @folds(ewaybill.EwayBillCancellationRefused)
 def _eway_bill_cancellation_refused(view: View, m: ewaybill.EwayBillCancellationRefused) -> None:
     shp = _shipment(view, m.shipment_id)
-    if shp.get("undo"):
-        shp["undo"]["ewaybill"] = "refused"
+    _undo_outcome(shp, "ewaybill", m.ewaybill_no, "refused")
     _step(view, m.refused_at, "ewaybill_cancellation_refused", f"E-way bill {m.ewaybill_no} not cancelled",
           "ewaybill", m.ewaybill_no, m.reason, m.shipment_id)
 
