@@ -20,22 +20,16 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from o2c.kit.messaging.kafka_security import kafka_client_options
-from o2c.kit.testing import RunningService
+from o2c.kit.testing import RunningService, wait_for
 
 T = TypeVar("T")
 
 
 async def until(probe: Callable[[], Awaitable[T]], *, timeout: float = 30.0, interval: float = 0.05,
                 what: str = "condition") -> T:
-    """Poll an async probe until it returns something truthy; fail naming `what` after the deadline."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = await probe()
-        if last:
-            return last
-        await asyncio.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+    """Poll an async probe until it returns something truthy; fail naming `what` after the deadline (the kit's
+    `wait_for`, which in-process harnesses use too)."""
+    return await wait_for(probe, timeout=timeout, interval=interval, what=what)
 
 
 def until_sync(probe: Callable[[], T], *, timeout: float = 30.0, interval: float = 0.05,
