@@ -74,7 +74,12 @@ async def test_one_trace_from_the_order_to_the_customer_notice(chain: Chain, peo
         services = {p["serviceName"] for p in found["processes"].values()}
         # the spans arrive in batches (every 5 s per process): wait for the last hop, the dispatch notice told
         # (CustomerNotified handled, descending from notify's handling of ShipmentDispatched)
-        if services >= {f"o2c-{s}" for s in SERVICES} and dispatch_notice_told(found["spans"]):
+        # Each process exports on its own schedule: a service present by an early HTTP span may not have exported
+        # its message handling yet, so wait until every service shows a handled message too.
+        named = {pid: p["serviceName"] for pid, p in found["processes"].items()}
+        handled = {named[s["processID"]] for s in found["spans"] if s["operationName"].startswith("handle ")}
+        everyone = {f"o2c-{s}" for s in SERVICES}
+        if services >= everyone and handled >= everyone and dispatch_notice_told(found["spans"]):
             return found
         return None
 
