@@ -43,7 +43,7 @@ from o2c.invoicing.adapters.irp_sandbox import SandboxState
 from o2c.invoicing.adapters.irp_sandbox import create_app as irp_sandbox
 from o2c.invoicing.app import DEFINITION as INVOICING
 from o2c.kit import testing
-from o2c.kit.clock import TestClock, test_clock
+from o2c.kit.clock import TestClock, shared_test_clock
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ChainDriver, ServiceHarness, delete_prefixed_topics, serve_app
 from o2c.notify.app import DEFINITION as NOTIFY
@@ -110,7 +110,7 @@ async def chain(scratch_databases: testing.TestDatabases, kafka_bootstrap: str, 
                                                      transport=httpx.ASGITransport(app=irp_sandbox(SandboxState())))
     driver = Chain(issuer, {"sales": sales, "credit": credit, "inventory": inventory, "dispatch": dispatch,
                             "invoicing": invoicing, "ewaybill": ewaybill, "notify": notify},
-                   test_clock(prefix), [(nic, nic_task), (inv_server, inv_task)])
+                   shared_test_clock(prefix), [(nic, nic_task), (inv_server, inv_task)])
     await open_pune(driver, people(driver))
     yield driver
     for server, task in driver.servers:

@@ -2,7 +2,7 @@
 
 Rules with a window (the IRP's 24 hours to cancel an IRN, the portal's 24 hours to cancel an e-way bill) are
 tested past their window without sleeping or editing rows: the harness builds a service's settings with
-`test_clock=True` and moves `test_clock(prefix)` forward; services read the time through `now(settings)`.
+`test_clock=True` and moves `shared_test_clock(prefix)` forward; services read the time through `now(settings)`.
 A service process started from the environment (`load_settings`, the path every deployment takes) refuses
 the setting, so production never runs on a moved clock.
 """
@@ -34,16 +34,13 @@ class TestClock:
 _CLOCKS: dict[str, TestClock] = {}
 
 
-def test_clock(name: str) -> TestClock:
+def shared_test_clock(name: str) -> TestClock:
     """The test clock shared by the services of one test (named by their topic prefix)."""
     return _CLOCKS.setdefault(name, TestClock())
-
-
-test_clock.__test__ = False  # type: ignore[attr-defined]
 
 
 def now(settings: Any) -> datetime:
     """The time a service acts at: the test clock of its topic prefix when its settings enable it."""
     if getattr(settings, "test_clock", False):
-        return test_clock(str(getattr(settings, "topic_prefix", ""))).now()
+        return shared_test_clock(str(getattr(settings, "topic_prefix", ""))).now()
     return datetime.now(UTC)

@@ -58,7 +58,7 @@ class ServiceSettings(BaseSettings):
     publish_timeout_seconds: float = 10.0
 
     test_clock: bool = False
-    """Tests only: read the time from `o2c.kit.clock.test_clock(topic_prefix)`. A process refuses it."""
+    """Tests only: read the time from `o2c.kit.clock.shared_test_clock(topic_prefix)`. A process refuses it."""
 
     otel_exporter: str = ""  # none | console | file | otlp; empty: OTEL_TRACES_EXPORTER, else otlp (telemetry)
     otel_file: str = ""
