@@ -242,11 +242,13 @@ async def db_stats(urls: dict[str, str]) -> dict[str, Any]:
     for name, url in urls.items():
         conn = await asyncpg.connect(plain(url), timeout=10)
         try:
-            row = await conn.fetchrow("SELECT xact_commit, xact_rollback, deadlocks FROM pg_stat_database "
+            # sessions: backends opened on the database so far (a pool that opens and closes connections
+            # under load shows here; each costs the server a fork and the client a TLS probe and handshake).
+            row = await conn.fetchrow("SELECT xact_commit, xact_rollback, deadlocks, sessions FROM pg_stat_database "
                                       "WHERE datname = current_database()")
             tables = await conn.fetch("SELECT relname, seq_scan, seq_tup_read, n_live_tup FROM pg_stat_user_tables")
             out[name] = {"commits": row["xact_commit"], "rollbacks": row["xact_rollback"],
-                         "deadlocks": row["deadlocks"],
+                         "deadlocks": row["deadlocks"], "sessions": row["sessions"],
                          "tables": {t["relname"]: {"seq_scan": t["seq_scan"], "seq_tup_read": t["seq_tup_read"],
                                                    "rows": t["n_live_tup"]} for t in tables}}
         finally:
@@ -257,7 +259,7 @@ async def db_stats(urls: dict[str, str]) -> dict[str, Any]:
 def stats_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     delta: dict[str, Any] = {}
     for name, a in after.items():
-        b = before.get(name, {"commits": 0, "rollbacks": 0, "deadlocks": 0, "tables": {}})
+        b = before.get(name, {"commits": 0, "rollbacks": 0, "deadlocks": 0, "sessions": 0, "tables": {}})
         scans = {}
         for table, t in a["tables"].items():
             bt = b["tables"].get(table, {"seq_scan": 0, "seq_tup_read": 0})
@@ -265,7 +267,8 @@ def stats_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]
                 scans[table] = {"seq_scan": t["seq_scan"] - bt["seq_scan"],
                                 "rows_read": t["seq_tup_read"] - bt["seq_tup_read"], "rows": t["rows"]}
         delta[name] = {"commits": a["commits"] - b["commits"], "rollbacks": a["rollbacks"] - b["rollbacks"],
-                       "deadlocks": a["deadlocks"] - b["deadlocks"], "seq_scans": scans}
+                       "deadlocks": a["deadlocks"] - b["deadlocks"], "sessions": a["sessions"] - b["sessions"],
+                       "seq_scans": scans}
     return delta
 
 
@@ -788,6 +791,7 @@ def report(r: dict[str, Any]) -> None:
     for name, d in r.get("databases", {}).items():
         big = {t: s for t, s in d["seq_scans"].items() if s["rows"] > 1000}
         print(f"db {name:<10} commits {d['commits']:>7} rollbacks {d['rollbacks']:>5} deadlocks {d['deadlocks']:>3}"
+              f"  sessions opened {d.get('sessions', 0):>4}"
               f"  seq scans {sum(s['seq_scan'] for s in d['seq_scans'].values())}"
               + (f"; on tables > 1,000 rows: {big}" if big else ""))
     problems = r.get("problems", [])
