@@ -208,6 +208,16 @@ async def test_revision_keeps_history(repo: InMemoryRepository) -> None:
                                             at=NOW + timedelta(days=1), setup=SETUP)
     assert revised.revision == 2 and revised.history[0].lines[0].item_code == "PUMP-1"
     assert revised.number == q.number
+    # The order converted from it carries the converted revision's facts (tracking needs no join, no lock).
+    uow = new_uow(repo)
+    await orders.convert_quotation(uow, q.quotation_id, idempotency_key=None, customer_po_no=None, by=COORD,
+                                   at=NOW + timedelta(days=2), setup=SETUP)
+    confirmed = uow.messages[-1]
+    assert isinstance(confirmed, sales.OrderConfirmed) and confirmed.quotation is not None
+    assert confirmed.quotation.quotation_no == q.number.text
+    assert confirmed.quotation.issued_at == NOW + timedelta(days=1)
+    assert confirmed.quotation.valid_until == revised.valid_until
+    assert confirmed.quotation.gross_value == revised.totals.gross_value
 
 
 async def test_same_idempotency_key_gives_one_order_and_one_saga(repo: InMemoryRepository) -> None:

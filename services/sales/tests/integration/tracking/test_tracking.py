@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 import redis.asyncio as aioredis
+import sqlalchemy as sa
+from o2c.contracts.v1 import sales
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.sales.tracking import domain
@@ -259,3 +261,31 @@ async def test_failed_compensation_on_the_page_and_in_the_sre_queue(
         assert [o["order_id"] for o in r.json()] == ["ord-int-3"]
         r = await c.get("/tracking/orders", params={"exception_kind": "irn_rejected"}, headers=sre)
         assert r.json() == []
+
+
+async def test_an_order_that_carries_its_quotation_is_tracked_while_another_holds_the_quotation_lock(
+        svc: RunningService, publisher: Publisher, issuer: LocalIssuer) -> None:
+    """The quotation lock serialises an order with its QuotationIssued only when the order does not carry the
+    quotation's facts. One that does takes no lock, so two lanes never wait on each other's quotations (issue 15:
+    the lock taken across lanes deadlocked under load)."""
+    confirmed, issued = story("ord-int-q1", stop_after="QuotationIssued")[:2]
+    carried = confirmed.model_copy(update={"quotation": sales.QuotedFrom(
+        quotation_no=issued.quotation_no, issued_at=issued.issued_at, valid_until=issued.valid_until,
+        gross_value=issued.totals.gross_value)})
+    coord = bearer(issuer, "sales_coordinator")
+    async with svc.runtime.sessions() as holder:
+        await holder.execute(sa.text("SELECT pg_advisory_lock(7262101, hashtext(:q))"),
+                             {"q": confirmed.quotation_id})
+        try:
+            await publisher.send(carried)
+            async with svc.client() as c:
+                await wait_for(lambda: _has_steps(c, "ord-int-q1", coord, 2), timeout=20, interval=0.01,
+                               what="the order on its page while its quotation is locked elsewhere")
+                got = await page(c, "ord-int-q1", coord)
+        finally:
+            await holder.execute(sa.text("SELECT pg_advisory_unlock(7262101, hashtext(:q))"),
+                                 {"q": confirmed.quotation_id})
+    assert got is not None
+    assert got["quotation"] == {"quotation_id": confirmed.quotation_id, "quotation_no": issued.quotation_no}
+    assert [s["kind"] for s in got["steps"]] == ["quotation_issued", "order_confirmed"]
+    assert got == {**got, "steps": domain.project("ord-int-q1", [carried], NOW)["steps"]}

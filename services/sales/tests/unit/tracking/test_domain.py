@@ -191,3 +191,19 @@ def test_an_undo_shows_its_outcomes_whichever_topic_is_folded_first() -> None:
         undo = next(s for s in view["shipments"] if s["shipment_id"] == "shp-undo-1")["undo"]
         assert (undo["ewaybill"], undo["invoice"]) == ("cancelled", "cancelled")
         assert next(s for s in view["shipments"] if s["shipment_id"] == "shp-undo-1")["status"] == "cancelled"
+
+
+def test_an_order_carrying_its_quotation_has_one_quotation_step_whether_or_not_the_quotation_is_folded() -> None:
+    confirmed, issued = story("ord-trk-q", stop_after="QuotationIssued")[:2]
+    assert isinstance(confirmed, sales.OrderConfirmed) and isinstance(issued, sales.QuotationIssued)
+    carried = confirmed.model_copy(update={"quotation": sales.QuotedFrom(
+        quotation_no=issued.quotation_no, issued_at=issued.issued_at, valid_until=issued.valid_until,
+        gross_value=issued.totals.gross_value)})
+    alone = project([carried])
+    assert alone["quotation"] == {"quotation_id": "quo-ord-trk-q", "quotation_no": "QT/ord-trk-q"}
+    assert [s["kind"] for s in alone["steps"]] == ["quotation_issued", "order_confirmed"]
+    assert alone["steps"][0]["at"] == issued.issued_at.isoformat()
+    for folded in ([carried, issued], [issued, carried]):
+        assert domain.project("ord-trk-q", folded, at(3, 6, 30))["steps"] == alone["steps"]
+    # Without the facts (an order converted before they were carried) the quotation comes from its own message.
+    assert project([confirmed, issued])["steps"] == alone["steps"]

@@ -213,6 +213,16 @@ class _OrderFacts(Message):
     contact: Contact | None = None
 
 
+class QuotedFrom(Part):
+    """The quotation an order was converted from, as sales issued it: a reader of the order needs no join with
+    the quotation's own `QuotationIssued` (keyed by customer, so on another partition)."""
+
+    quotation_no: DocumentNumber
+    issued_at: AwareDatetime = Field(description="When the quoted revision was issued")
+    valid_until: date
+    gross_value: Money
+
+
 class OrderConfirmed(_OrderFacts):
     """A customer's order is confirmed (entered or converted from a quotation). Credit checks exposure and
     inventory reserves stock, in parallel; the coordinator waits for both before release."""
@@ -221,6 +231,9 @@ class OrderConfirmed(_OrderFacts):
     CONSUMERS: ClassVar[tuple[str, ...]] = (Service.CREDIT, Service.INVENTORY, Service.NOTIFY)
 
     confirmed_at: AwareDatetime
+    quotation: QuotedFrom | None = Field(
+        default=None, description="Converted orders: the quotation's number, issue time, validity and value "
+                                  "(absent on orders entered directly, and on conversions before this field)")
 
 
 class OrderAmended(_OrderFacts):

@@ -276,6 +276,8 @@ class Quotation:
     history: list[QuotationRevision] = field(default_factory=list)
     status: QuotationStatus = QuotationStatus.OPEN
     converted_order_id: str | None = None
+    issued_at: datetime | None = None
+    """When the current revision was issued (None on quotations stored before it was kept)."""
 
     @classmethod
     def prepare(
@@ -294,6 +296,7 @@ class Quotation:
         by: Actor,
         validity_days: int = DEFAULT_VALIDITY_DAYS,
         handling_days: int = DEFAULT_HANDLING_DAYS,
+        at: datetime | None = None,
     ) -> Quotation:
         """A quotation for an active customer; refused with the reason when the customer cannot trade."""
         customer.ensure_can_trade()
@@ -312,6 +315,7 @@ class Quotation:
             valid_until=_valid_until(today, validity_days),
             lines=lines,
             created_by=by.user_id,
+            issued_at=at,
         )
 
     @property
@@ -374,6 +378,7 @@ class Quotation:
         self.revision += 1
         self.terms, self.lines, self.quoted_on = terms, lines, today
         self.valid_until = _valid_until(today, validity_days)
+        self.issued_at = at
         return previous
 
     def mark_converted(self, order_id: str, today: date) -> None:

@@ -131,6 +131,15 @@ def order_facts(order: SalesOrder, category: GstCategory) -> dict[str, Any]:
     }
 
 
+def quoted_from(q: Quotation) -> sales.QuotedFrom | None:
+    """What an order converted from `q` says of it; None for a quotation stored before its issue time was kept
+    (readers then join with its QuotationIssued, as before)."""
+    if q.issued_at is None:
+        return None
+    return sales.QuotedFrom(quotation_no=q.number.text, issued_at=q.issued_at, valid_until=q.valid_until,
+                            gross_value=q.totals.gross_value)
+
+
 def quotation_issued(q: Quotation, at: datetime) -> sales.QuotationIssued:
     return sales.QuotationIssued(
         quotation_id=q.quotation_id, quotation_no=q.number.text, customer_id=q.customer_id,

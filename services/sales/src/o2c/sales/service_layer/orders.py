@@ -59,7 +59,7 @@ async def create_quotation(
         quotation_id=f"qtn-{uuid.uuid4().hex[:12]}", number=await uow.repo.next_number(
             QUOTATION_SERIES, FinancialYear.of(today)),
         customer=customer, ship_to_id=ship_to_id, requests=lines, items=items, pricing=pricing, stock=stock,
-        supplier_state=setup.supplier_state, today=today, by=by, validity_days=setup.validity_days,
+        supplier_state=setup.supplier_state, today=today, by=by, validity_days=setup.validity_days, at=at,
     )
     await uow.repo.add_quotation(quotation, at)
     uow.publish(facts.quotation_issued(quotation, at))
@@ -89,9 +89,10 @@ async def revise_quotation(
 
 
 async def _confirm(uow: UnitOfWork, order: SalesOrder, customer: Customer, key: str | None, at: datetime,
-                   setup: Setup) -> SalesOrder:
+                   setup: Setup, quotation: Quotation | None = None) -> SalesOrder:
     await uow.repo.add_order(order, key)
-    uow.publish(sales.OrderConfirmed(**facts.order_facts(order, customer.gst_category), confirmed_at=at))
+    uow.publish(sales.OrderConfirmed(**facts.order_facts(order, customer.gst_category), confirmed_at=at,
+                                     quotation=facts.quoted_from(quotation) if quotation is not None else None))
     record = start_saga(order, setup.policy)
     await uow.repo.add_saga(record)
     return order
@@ -128,7 +129,7 @@ async def convert_quotation(
         customer_po_no=customer_po_no,
     )
     await uow.repo.save_quotation(quotation, at)
-    return await _confirm(uow, order, customer, idempotency_key, at, setup), True
+    return await _confirm(uow, order, customer, idempotency_key, at, setup, quotation), True
 
 
 async def enter_order(

@@ -313,6 +313,9 @@ def apply(view: View, m: Message) -> View:
 def _order_confirmed(view: View, m: sales.OrderConfirmed) -> None:
     _order_facts(view, m)
     view["confirmed_at"] = _iso(m.confirmed_at)
+    if m.quotation is not None and m.quotation_id:
+        q = m.quotation
+        _quoted(view, m.quotation_id, q.quotation_no, q.issued_at, q.valid_until, q.gross_value)
     _step(view, m.confirmed_at, "order_confirmed", f"Order {m.order_no} confirmed", "sales", m.order_no,
           f"{len(m.lines)} lines, {format_inr(m.totals.gross_value)}"
           + (f", PO {m.customer_po_no}" if m.customer_po_no else ""))
@@ -824,10 +827,18 @@ def project(order_id: str, messages: Iterable[Message], now: datetime, lead: Lea
 
 
 def apply_quotation(view: View, q: sales.QuotationIssued) -> View:
-    view["quotation"] = {"quotation_id": q.quotation_id, "quotation_no": q.quotation_no}
-    _step(view, q.issued_at, "quotation_issued", f"Quotation {q.quotation_no}", "sales", q.quotation_no,
-          f"valid until {_day(q.valid_until)}, {format_inr(q.totals.gross_value)}")
+    _quoted(view, q.quotation_id, q.quotation_no, q.issued_at, q.valid_until, q.totals.gross_value)
     return view
+
+
+def _quoted(view: View, quotation_id: str, quotation_no: str, issued_at: datetime, valid_until: date,
+            gross_value: Decimal) -> None:
+    """The quotation the order came from: one step, the revision that was converted (the same quotation folded
+    from its order's confirmation and again from its own QuotationIssued stays one step)."""
+    view["quotation"] = {"quotation_id": quotation_id, "quotation_no": quotation_no}
+    view["steps"] = [s for s in view["steps"] if s["kind"] != "quotation_issued"]
+    _step(view, issued_at, "quotation_issued", f"Quotation {quotation_no}", "sales", quotation_no,
+          f"valid until {_day(valid_until)}, {format_inr(gross_value)}")
 
 
 @folds(sales.QuotationIssued)

@@ -173,7 +173,10 @@ class Projection:
         """The order, and its quotation's facts when the quotation was folded first (another partition)."""
         started = time.perf_counter()
         quotation: dict[str, Any] | None = None
-        if message.quotation_id:
+        if message.quotation_id and message.quotation is None:
+            # An order that does not carry its quotation's facts (converted before they were carried): join with
+            # the stored QuotationIssued, under the quotation's lock. One that carries them takes no lock, so
+            # lanes never wait on each other's quotations (the lock taken across lanes deadlocked, issue 15).
             await store.lock_quotation(ctx.session, message.quotation_id)
             quotation = await store.quotation_message(ctx.session, message.quotation_id)
 

@@ -127,8 +127,14 @@ async def quotation_message(session: AsyncSession, quotation_id: str) -> dict[st
 QUOTATION_OF_ORDER: sa.ColumnElement[str] = sa.literal_column("(doc -> 'quotation' ->> 'quotation_id')", sa.Text)
 
 
+QUOTATION_NO_OF_ORDER: sa.ColumnElement[str] = sa.literal_column("(doc -> 'quotation' ->> 'quotation_no')", sa.Text)
+
+
 async def orders_of_quotation(session: AsyncSession, quotation_id: str) -> list[str]:
+    """The orders that name the quotation and still lack its facts (an order that carried them is left alone,
+    and so not locked by another lane)."""
     # The path is written out (not bound) so the expression index ix_tracking_order_quotation serves it.
     rows = await session.execute(
-        sa.select(tracking_order.c.order_id).where(QUOTATION_OF_ORDER.op("=")(sa.bindparam("q", quotation_id))))
+        sa.select(tracking_order.c.order_id).where(QUOTATION_OF_ORDER.op("=")(sa.bindparam("q", quotation_id)),
+                                                   QUOTATION_NO_OF_ORDER.is_(None)))
     return [r[0] for r in rows]
