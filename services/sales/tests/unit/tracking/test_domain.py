@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from o2c.contracts.envelope import Message
 from o2c.contracts.samples import sample
-from o2c.contracts.v1 import dispatch, ewaybill, invoicing, sales
+from o2c.contracts.v1 import credit, dispatch, ewaybill, invoicing, sales
+from o2c.india.calendar import IST
 from o2c.sales.tracking import domain
 from o2c.testsupport.sales.tracking_scenario import PROMISED, at, ids, story
 
@@ -207,3 +209,30 @@ def test_an_order_carrying_its_quotation_has_one_quotation_step_whether_or_not_t
         assert domain.project("ord-trk-q", folded, at(3, 6, 30))["steps"] == alone["steps"]
     # Without the facts (an order converted before they were carried) the quotation comes from its own message.
     assert project([confirmed, issued])["steps"] == alone["steps"]
+
+
+def test_the_timeline_orders_instants_as_instants_and_a_settlement_after_what_it_settles() -> None:
+    """Issue 23: a settlement known only by its date showed before the quotation of the same day, and
+    timestamps written with different offsets sorted as text."""
+    order_id, day = "ord-trk-t", date(2026, 5, 4)
+    confirmed = sample(sales.OrderConfirmed).model_copy(update={
+        "order_id": order_id, "quotation_id": "quo-t", "confirmed_at": datetime(2026, 5, 4, 9, 30, tzinfo=IST),
+        "quotation": sales.QuotedFrom(quotation_no="QT/26-27/000009", issued_at=datetime(2026, 5, 4, 9, tzinfo=IST),
+                                      valid_until=date(2026, 5, 19), gross_value=Decimal("1180.00"))})
+    # Written in UTC: 06:30 UTC is 12:00 IST, after the 09:30 IST confirmation (as text "06:30" < "09:30").
+    posted = sample(credit.ReceivablePosted).model_copy(update={
+        "order_id": order_id, "posted_at": datetime(2026, 5, 4, 6, 30, tzinfo=UTC)})
+    paid = sample(credit.PaymentReceived).model_copy(update={
+        "recorded_at": datetime(2026, 5, 4, 15, tzinfo=IST),
+        "allocations": [a.model_copy(update={"order_id": order_id})
+                        for a in sample(credit.PaymentReceived).allocations]})
+    settled = sample(credit.InvoiceSettled).model_copy(update={"order_id": order_id, "settled_on": day})
+    closed = sample(credit.OrderSettled).model_copy(update={"order_id": order_id, "settled_on": day})
+    want = ["quotation_issued", "order_confirmed", "receivable_posted", "payment_received", "invoice_settled",
+            "order_settled"]
+    for folded in ([confirmed, posted, paid, settled, closed], [confirmed, settled, closed, posted, paid]):
+        view = domain.project(order_id, folded, at(5, 6))
+        assert [s["kind"] for s in view["steps"]] == want, [(s["kind"], s["at"]) for s in view["steps"]]
+        settled_step = next(s for s in view["steps"] if s["kind"] == "invoice_settled")
+        assert settled_step["at"] == "2026-05-04"  # a date, shown as a date
+        assert view["updated_at"] == paid.recorded_at.isoformat()

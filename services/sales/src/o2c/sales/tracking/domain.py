@@ -18,7 +18,7 @@ from o2c.contracts.envelope import Message
 from o2c.contracts.topics import Service
 from o2c.contracts.v1 import credit, dispatch, ewaybill, inventory, invoicing, notify, sales
 from o2c.contracts.v1.parking import parking_type_names
-from o2c.india.calendar import business_date, in_ist
+from o2c.india.calendar import IST, business_date, in_ist
 from o2c.india.rupees import format_inr
 from o2c.sales.domain.saga import IRN_AFTER_DISPATCH, invoice_refused_key, irn_rejected_after_dispatch_key
 
@@ -110,12 +110,45 @@ def new_view(order_id: str) -> View:
 # --- small document helpers ---------------------------------------------------------------------
 
 
-def _step(view: View, at: datetime, kind: str, title: str, actor: str, ref: str | None = None,
+FOLLOWS: dict[str, frozenset[str]] = {
+    "invoice_settled": frozenset({"receivable_posted", "payment_received"}),
+    "order_settled": frozenset({"receivable_posted", "payment_received", "invoice_settled"}),
+}
+"""Facts known only by their date (a settlement's date), placed by what they mean: on their day (IST), but never
+before the steps that caused them (the receivable and the payments it settles)."""
+
+
+def _instant(value: str) -> datetime:
+    """A step's time as an instant: a full timestamp as written (any offset), a date as the start of that day
+    in IST."""
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=IST)
+
+
+def _placed(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The timeline in time order: instants compared as instants (not as text, where +05:30 and +00:00 or a
+    missing fraction of a second sort wrongly); a date-only step after the steps it follows; ties in the order
+    they were folded."""
+    timed = [(_instant(s["at"]) if s["at"] else datetime.min.replace(tzinfo=UTC), s) for s in steps]
+
+    def key(pair: tuple[datetime, dict[str, Any]]) -> tuple[datetime, int]:
+        at, step = pair
+        follows = FOLLOWS.get(step["kind"])
+        if follows and len(step["at"] or "") == len("yyyy-mm-dd"):
+            # At the same instant as a step it follows, after it (an order's settlement after its invoices').
+            return max([at, *(t for t, other in timed if other["kind"] in follows)]), len(follows)
+        return at, 0
+
+    return [step for _, step in sorted(timed, key=key)]
+
+
+def _step(view: View, at: datetime | date, kind: str, title: str, actor: str, ref: str | None = None,
           detail: str = "", shipment_id: str | None = None) -> None:
+    """One step of the timeline; `at` is an instant, or a date for a fact known only by its day."""
     view["steps"].append({"at": _iso(at), "kind": kind, "title": title, "actor": actor, "ref": ref,
                           "detail": detail, "shipment_id": shipment_id})
-    view["steps"].sort(key=lambda s: s["at"] or "")
-    if view["updated_at"] is None or (_iso(at) or "") > view["updated_at"]:
+    view["steps"] = _placed(view["steps"])
+    if isinstance(at, datetime) and (view["updated_at"] is None or at > _instant(view["updated_at"])):
         view["updated_at"] = _iso(at)
 
 
@@ -447,14 +480,14 @@ def _invoice_settled(view: View, m: credit.InvoiceSettled) -> None:
     for r in view["receivables"]:
         if r["invoice_id"] == m.invoice_id:
             r["settled"] = True
-    _step(view, datetime.combine(m.settled_on, datetime.min.time(), UTC), "invoice_settled",
+    _step(view, m.settled_on, "invoice_settled",
           f"Invoice {m.invoice_no} settled", "credit", m.invoice_no, f"paid {format_inr(m.paid_amount)}")
 
 
 @folds(credit.OrderSettled)
 def _order_settled(view: View, m: credit.OrderSettled) -> None:
     view["settled_on"] = _iso(m.settled_on)
-    _step(view, datetime.combine(m.settled_on, datetime.min.time(), UTC), "order_settled", "Order paid",
+    _step(view, m.settled_on, "order_settled", "Order paid",
           "credit", None, f"{format_inr(m.invoiced_amount)} across {len(m.invoice_nos)} invoice(s)")
 
 
