@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from o2c.contracts.v1.credit import PaymentMode
 from o2c.credit.adapters import views
-from o2c.credit.adapters.repository import SqlUnitOfWork
+from o2c.credit.bootstrap import Credit
 from o2c.credit.domain import (
     ZERO,
     Actor,
@@ -23,7 +23,6 @@ from o2c.credit.domain import (
     UnknownInvoice,
 )
 from o2c.credit.domain import Role as CreditRole
-from o2c.credit.entrypoints.runtime import clock, unit_of_work, write_off_ceiling
 from o2c.credit.service_layer import use_cases
 from o2c.kit.auth import Principal, Role
 from o2c.kit.edge import Amount, Limit, Offset, RequestModel
@@ -31,7 +30,6 @@ from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.scope import ensure_customer_visible
-from o2c.kit.service import Runtime
 from pydantic import Field
 
 
@@ -119,8 +117,9 @@ profile_setter = Annotated[Principal, Depends(allow("credit.profile.set"))]
 receivable_reader = Annotated[Principal, Depends(allow("credit.receivable.read"))]
 
 
-def router(rt: Runtime) -> APIRouter:
+def router(credit: Credit) -> APIRouter:
     api = APIRouter(tags=["credit"])
+    tx, reading = credit.transaction, credit.reading
 
     @api.get("/sanctions", summary="The sanction queue (oldest first) with the facts for each decision",
              response_class=Response, responses={200: {"content": {"application/json": {}}}})
@@ -128,38 +127,36 @@ def router(rt: Runtime) -> APIRouter:
                              status: Annotated[SanctionStatus | None, Query()] = SanctionStatus.PENDING,
                              limit: Limit = 500, offset: Offset = 0) -> Response:
         # Each entry is stored rendered with its request: the page is one query and no per-row decoding.
-        async with rt.sessions() as session:
-            page = await SqlUnitOfWork(session, _read_only).sanction_queue_json(
-                status.value if status else None, limit, offset)
+        async with reading() as uow:
+            page = await uow.sanctions.queue_json(status.value if status else None, limit, offset)
         return Response(page, media_type="application/json")
 
     @api.get("/sanctions/{sanction_id}", summary="One sanction request, with the facts as of now when pending")
     async def get_sanction(sanction_id: str, _: sanction_reader) -> dict[str, Any]:
-        async with rt.sessions() as session:
-            uow = SqlUnitOfWork(session, _read_only)
-            found = await uow.read_sanction(sanction_id)
+        async with reading() as uow:
+            found = await uow.sanctions.get(sanction_id)
             if found is None:
                 raise NotFound("sanction", sanction_id)
-            record = await uow.read_account(found.customer_id)
+            record = await uow.accounts.get(found.customer_id)
         view = views.sanction_view(found, record.customer_name if record else "")
         if record is not None and found.is_pending:
-            view["current"] = views.current_facts(record, found, clock(rt).now())
+            view["current"] = views.current_facts(record, found, credit.now())
         return view
 
     @api.post("/sanctions/{sanction_id}/approve", summary="Sanction the held order (optionally raising the limit)")
     async def approve(sanction_id: str, body: ApproveBody, who: sanctioner) -> dict[str, Any]:
         with domain_problems():
-            async with unit_of_work(rt) as uow:
+            async with tx() as uow:
                 done = await use_cases.approve_sanction(
-                    uow, sanction_id, actor_of(who), clock(rt).now(), body.note,
+                    uow, sanction_id, actor_of(who), credit.now(), body.note,
                     body.temporary_increase.as_request() if body.temporary_increase else None)
         return views.sanction_view(done)
 
     @api.post("/sanctions/{sanction_id}/reject", summary="Reject the held order, with a note")
     async def reject(sanction_id: str, body: RejectBody, who: sanctioner) -> dict[str, Any]:
         with domain_problems():
-            async with unit_of_work(rt) as uow:
-                done = await use_cases.reject_sanction(uow, sanction_id, actor_of(who), clock(rt).now(), body.note)
+            async with tx() as uow:
+                done = await use_cases.reject_sanction(uow, sanction_id, actor_of(who), credit.now(), body.note)
         return views.sanction_view(done)
 
     @api.post("/payments", status_code=201, summary="Record a customer payment and allocate it")
@@ -176,9 +173,9 @@ def router(rt: Runtime) -> APIRouter:
         )
         asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
         with domain_problems():
-            async with unit_of_work(rt) as uow:
+            async with tx() as uow:
                 answer, _ = await once(uow.session, asked, lambda: use_cases.record_payment(
-                    uow, data, by, clock(rt).now(), None, write_off_ceiling(rt)))
+                    uow, data, by, credit.now(), credit.write_off_ceiling))
                 return answer
 
     @api.post("/receivables/{customer_id}/{invoice_id}/write-off", status_code=201,
@@ -187,19 +184,19 @@ def router(rt: Runtime) -> APIRouter:
                              request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
         asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
         with domain_problems():
-            async with unit_of_work(rt) as uow:
+            async with tx() as uow:
                 answer, _ = await once(uow.session, asked, lambda: use_cases.write_off_residue(
-                    uow, customer_id, invoice_id, body.amount, actor_of(who), clock(rt).now(), write_off_ceiling(rt)))
+                    uow, customer_id, invoice_id, body.amount, actor_of(who), credit.now(), credit.write_off_ceiling))
                 return answer
 
     @api.get("/credit-profiles/{customer_id}", summary="Credit profile, exposure and the audit of changes")
     async def get_profile(customer_id: str, who: reader) -> dict[str, Any]:
-        await ensure_customer_visible(rt.sessions, who, customer_id)
-        async with unit_of_work(rt) as uow:
-            record = await uow.read_account(customer_id)
+        await ensure_customer_visible(credit.sessions, who, customer_id)
+        async with reading() as uow:
+            record = await uow.accounts.get(customer_id)
         if record is None:
             raise NotFound("credit profile", customer_id)
-        return views.profile_view(record, clock(rt).now())
+        return views.profile_view(record, credit.now())
 
     @api.put("/credit-profiles/{customer_id}", summary="Finance sets the limit, terms, hold, temporary increases")
     async def put_profile(customer_id: str, body: ProfileBody, who: profile_setter) -> dict[str, Any]:
@@ -210,38 +207,33 @@ def router(rt: Runtime) -> APIRouter:
             on_hold=body.on_hold, hold_reason=body.hold_reason, reason=body.reason,
             temporary_increase=body.temporary_increase.as_request() if body.temporary_increase else None,
         )
-        now = clock(rt).now()
+        now = credit.now()
         with domain_problems():
-            async with unit_of_work(rt) as uow:
+            async with tx() as uow:
                 record = await use_cases.update_profile(uow, customer_id, update, actor_of(who), now)
         return views.profile_view(record, now)
 
     @api.get("/receivables/{customer_id}", summary="Open receivables with ageing (0–30, 31–60, 61–90, 90+)")
     async def get_receivables(customer_id: str, who: receivable_reader,
                               include_settled: Annotated[bool, Query()] = False) -> dict[str, Any]:
-        await ensure_customer_visible(rt.sessions, who, customer_id)
-        async with unit_of_work(rt) as uow:
-            record = await uow.read_account(customer_id)
+        await ensure_customer_visible(credit.sessions, who, customer_id)
+        async with reading() as uow:
+            record = await uow.accounts.get(customer_id)
         if record is None:
             raise NotFound("customer account", customer_id)
-        return views.receivables_view(record, clock(rt).now(), include_settled)
+        return views.receivables_view(record, credit.now(), include_settled)
 
     @api.get("/statements/{customer_id}", summary="Customer statement with running balance for a period")
     async def get_statement(customer_id: str, who: receivable_reader,
                             from_: Annotated[date, Query(alias="from")], to: Annotated[date, Query()]
                             ) -> dict[str, Any]:
-        await ensure_customer_visible(rt.sessions, who, customer_id)
+        await ensure_customer_visible(credit.sessions, who, customer_id)
         if to < from_:
             raise InvalidField("query.to", "must not be before from")
-        async with unit_of_work(rt) as uow:
-            record = await uow.read_account(customer_id)
+        async with reading() as uow:
+            record = await uow.accounts.get(customer_id)
         if record is None:
             raise NotFound("customer account", customer_id)
         return views.statement_view(record, from_, to)
 
     return api
-
-
-async def _read_only(message: object) -> None:
-    raise RuntimeError("a read-only unit of work publishes nothing")
-
