@@ -108,6 +108,9 @@ async def test_auto_decision_latency_at_50_orders_per_second(harness: ServiceHar
 
 async def test_sanction_queue_page_with_500_pending(harness: ServiceHarness, issuer: LocalIssuer) -> None:
     svc = await harness.start(DEFINITION, consumer=False)
+    # The requests are raised at T0: on the wall clock they are long due, and the sanction sweeper would expire
+    # them while the page is read. On the service's clock at T0 none is due.
+    svc.runtime.extras["clock"] = ManualClock(T0)
     credit = bootstrap(svc.runtime)
     for batch in range(10):
         async with credit.transaction() as uow:
