@@ -8,6 +8,9 @@
   adapter; the domain imports no other room; neither the service layer nor the adapters import an entry point
   or the wiring (only `app.py` and its bootstrap know them all).
 - Every service has the four rooms `domain/ service_layer/ adapters/ entrypoints/` and its wiring module `app.py`.
+- A service with its one typed bootstrap (`bootstrap.py`: `transaction()`, `reading()`, `handling(ctx)` on a unit
+  of work) has `app.py` wire its entry points through it, and no entry point builds a repository of its own from
+  `adapters/` (the services that have one yet are listed in BOOTSTRAPPED).
 - No test file edits `sys.path` (the shared test helpers are installed packages).
 - No test sleeps a fixed time: `asyncio.sleep(<constant>)` / `time.sleep(<constant>)` appear only in the shared
   wait helpers (`o2c.testsupport.waits`), which sleep inside a loop that waits on a condition.
@@ -24,6 +27,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SERVICES = ("sales", "credit", "inventory", "dispatch", "invoicing", "ewaybill", "notify")
 ROOMS = ("domain", "service_layer", "adapters", "entrypoints")
+# The services wired through one typed bootstrap so far (issue 18); each joins as it gets one.
+BOOTSTRAPPED = ("inventory", "credit")
+UNIT_OF_WORK_SCOPES = {"transaction", "reading", "handling"}
 # Frameworks and I/O the domain must not reach (top-level module names).
 IMPURE = {
     "fastapi", "starlette", "uvicorn", "sqlalchemy", "sqlmodel", "alembic", "asyncpg", "psycopg", "aiokafka",
@@ -147,6 +153,22 @@ def test_every_service_has_the_four_rooms_and_its_wiring(service: str) -> None:
                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
                 if isinstance(t, ast.Name)}
     assert "DEFINITION" in assigned, f"{service}/app.py defines no DEFINITION"
+
+
+@pytest.mark.parametrize("service", BOOTSTRAPPED)
+def test_a_bootstrapped_service_wires_its_entry_points_through_its_bootstrap(service: str) -> None:
+    root = service_root(service)
+    tree = ast.parse((root / "bootstrap.py").read_text(encoding="utf-8"))
+    scopes = {item.name for node in tree.body if isinstance(node, ast.ClassDef) for item in node.body
+              if isinstance(item, ast.AsyncFunctionDef) and item.name in UNIT_OF_WORK_SCOPES}
+    assert scopes == UNIT_OF_WORK_SCOPES, f"{service}/bootstrap.py offers {sorted(scopes)}"
+    wiring = {name for _, name in imports(root / "app.py", f"o2c.{service}.app")}
+    assert f"o2c.{service}.bootstrap" in wiring, f"{service}/app.py does not wire through its bootstrap"
+    found = [f"{located(path, line)} imports {name}"
+             for path in python_files(root / "entrypoints")
+             for line, name in imports(path, module_name(path, service))
+             if name.startswith(f"o2c.{service}.adapters.") and name.split(".")[3] in {"repository", "sql"}]
+    assert found == []
 
 
 def is_sys_path(node: ast.AST) -> bool:

@@ -16,14 +16,13 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.topics import events_topic, topic_for
-from o2c.credit.adapters.repository import SqlUnitOfWork
 from o2c.credit.app import DEFINITION
-from o2c.credit.entrypoints.runtime import policy
+from o2c.credit.bootstrap import bootstrap
 from o2c.credit.service_layer import use_cases
-from o2c.credit.service_layer.clock import ManualClock
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, bearer, wait_for
 from o2c.testsupport.credit.credit_builders import T0, customer, order
+from o2c.testsupport.credit.fakes import ManualClock
 
 pytestmark = pytest.mark.integration
 D = Decimal
@@ -109,20 +108,19 @@ async def test_auto_decision_latency_at_50_orders_per_second(harness: ServiceHar
 
 async def test_sanction_queue_page_with_500_pending(harness: ServiceHarness, issuer: LocalIssuer) -> None:
     svc = await harness.start(DEFINITION, consumer=False)
-    rt = svc.runtime
+    # The requests are raised at T0: on the wall clock they are long due, and the sanction sweeper would expire
+    # them while the page is read. On the service's clock at T0 none is due.
+    svc.runtime.extras["clock"] = ManualClock(T0)
+    credit = bootstrap(svc.runtime)
     for batch in range(10):
-        async with rt.sessions() as session, session.begin():
-            async def publish(message: Message, session=session) -> None:  # type: ignore[no-untyped-def]
-                await rt.outbox.add(session, message)
-
-            uow = SqlUnitOfWork(session, publish)
+        async with credit.transaction() as uow:
             for i in range(50):
                 n = batch * 50 + i
                 cust = f"Q{n % 40:02d}"
                 if batch == 0 and i < 40:
                     await use_cases.apply_customer_master(uow, customer(cust, "100000.00"), T0)
                 await use_cases.decide_order(uow, use_cases.OrderToDecide(f"Q-{n:04d}", cust, 1, D("150000.00")),
-                                             T0 + timedelta(seconds=n), policy(rt))
+                                             T0 + timedelta(seconds=n), credit.policy)
     headers = bearer(issuer, "finance_head")
     timings: list[float] = []
     async with svc.client() as http:

@@ -17,15 +17,15 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from o2c.contracts.catalog import decode
 from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.topics import events_topic, topic_for
-from o2c.credit.adapters.repository import SqlUnitOfWork
 from o2c.credit.app import DEFINITION
+from o2c.credit.bootstrap import bootstrap
 from o2c.credit.domain import business_date
-from o2c.credit.entrypoints.runtime import policy, sweep_once
+from o2c.credit.entrypoints.timers import sweep_once
 from o2c.credit.service_layer import use_cases
-from o2c.credit.service_layer.clock import ManualClock
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.testsupport.credit.credit_builders import T0, customer, invoice, order, release
+from o2c.testsupport.credit.fakes import ManualClock
 from o2c.testsupport.waits import records_on, settled, until
 
 pytestmark = pytest.mark.integration
@@ -235,17 +235,15 @@ async def test_concurrent_decisions_in_two_transactions_serialise_on_the_account
     await credit.send(customer("C4", "400000.00"))
     await credit.profile_ready("C4")
     rt = credit.svc.runtime
+    app = bootstrap(rt)
     published: list[Message] = []
     decided: list[str] = []
 
     async def decide(order_id: str) -> None:
-        async with rt.sessions() as session, session.begin():
-            async def publish(message: Message) -> None:
-                published.append(message)
-                await rt.outbox.add(session, message)
-
-            await use_cases.decide_order(SqlUnitOfWork(session, publish), use_cases.OrderToDecide(
-                order_id, "C4", 1, D("300000.00")), T0, policy(rt))
+        async with app.transaction() as uow:
+            await use_cases.decide_order(uow, use_cases.OrderToDecide(order_id, "C4", 1, D("300000.00")), T0,
+                                         app.policy)
+            published.extend(uow.messages)
             decided.append(order_id)
             if len(decided) == 1:  # the first holds the account's lock until the other is seen waiting for it
                 await wait_for(lambda: lock_waiters(rt), what="the other decision waiting on the account's lock")
@@ -338,7 +336,7 @@ async def test_escalation_at_four_hours_and_expiry_emit_sanction_expired(credit:
 
     credit.clock.advance(timedelta(hours=3, minutes=59))
     # A sweep at 3 h 59 min (the sweeper's own step, run here so the test knows it ran) escalates nothing.
-    assert await sweep_once(credit.svc.runtime) == {"expired": 0, "escalated": 0}
+    assert await sweep_once(bootstrap(credit.svc.runtime)) == {"expired": 0, "escalated": 0}
     assert not (await pending())[0]["escalated"]
     credit.clock.advance(timedelta(minutes=1))
 

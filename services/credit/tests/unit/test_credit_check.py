@@ -33,7 +33,7 @@ def test_order_over_the_limit_is_held_showing_the_exposure(
 
     decision = check_credit(profile("1000000"), exposure, Decimal("150000"), receivables, TODAY)
 
-    assert decision.is_held
+    assert not decision.approved
     assert decision.reasons == (HoldReason.OVER_LIMIT,)
     assert decision.exposure_after == Decimal("1050000.00")
     assert decision.excess == Decimal("50000.00")
@@ -117,7 +117,7 @@ def test_temporary_increase_lets_an_order_through_while_it_lasts(
     p.grant_temporary_increase(Decimal("50000"), TODAY, head, NOW)
 
     assert check_credit(p, Exposure(), Decimal("140000"), [], TODAY).approved
-    assert check_credit(p, Exposure(), Decimal("140000"), [], TODAY + timedelta(days=1)).is_held
+    assert not check_credit(p, Exposure(), Decimal("140000"), [], TODAY + timedelta(days=1)).approved
 
 
 def test_advance_lowers_exposure(profile: Callable[..., CreditProfile]) -> None:
@@ -152,19 +152,19 @@ def test_held_order_does_not_use_headroom_a_small_order_still_passes(
     held = acct.check_order("SO-BIG", Decimal("150000"), TODAY)
     small = acct.check_order("SO-SMALL", Decimal("50000"), TODAY)
 
-    assert held.is_held and held.exposure_after == Decimal("1050000.00")
+    assert not held.approved and held.exposure_after == Decimal("1050000.00")
     assert small.approved and small.exposure_after == Decimal("950000.00")
 
 
 def test_sanctioned_order_starts_using_headroom(account: Callable[..., CustomerAccount]) -> None:
     acct = account("100000")
-    assert acct.check_order("SO-1", Decimal("150000"), TODAY).is_held
+    assert not acct.check_order("SO-1", Decimal("150000"), TODAY).approved
     assert acct.exposure().total == Decimal("0.00")
 
     acct.sanction_order("SO-1")
 
     assert acct.exposure().total == Decimal("150000.00")
-    assert acct.check_order("SO-2", Decimal("1"), TODAY).is_held
+    assert not acct.check_order("SO-2", Decimal("1"), TODAY).approved
 
 
 def test_redelivered_order_gets_the_same_decision(account: Callable[..., CustomerAccount]) -> None:
@@ -186,7 +186,7 @@ def test_amended_order_is_checked_again_and_counted_once(account: Callable[..., 
     assert raised.approved and raised.exposure_after == Decimal("90000.00")
 
     too_big = acct.check_order("SO-1", Decimal("120000"), TODAY, revision=3)
-    assert too_big.is_held
+    assert not too_big.approved
     assert acct.exposure().open_orders == Decimal("0.00")  # held: no longer counted at its old amount
 
 

@@ -17,8 +17,6 @@ from o2c.credit.domain import (
     SanctionPolicy,
     SanctionRequest,
     SanctionStatus,
-    due_for_escalation,
-    due_for_expiry,
 )
 
 TODAY = date(2026, 6, 30)
@@ -72,7 +70,7 @@ def test_escalation_time_is_configurable(account: Callable[..., CustomerAccount]
         ageing=acct.ageing(TODAY), oldest_overdue=None, requested_at=NOW,
         policy=SanctionPolicy(escalate_after=timedelta(hours=1), hold_period=timedelta(hours=8)),
     )
-    assert due_for_escalation([request], NOW + timedelta(hours=1)) == [request]
+    assert request.is_escalation_due(NOW + timedelta(hours=1))
     assert request.expires_at == NOW + timedelta(hours=8)
 
 
@@ -80,7 +78,7 @@ def test_undecided_request_expires_at_the_end_of_the_hold_period(
     held: tuple[CustomerAccount, SanctionRequest], head: Actor
 ) -> None:
     _, request = held
-    assert due_for_expiry([request], request.expires_at - timedelta(seconds=1)) == []
+    assert not request.is_expiry_due(request.expires_at - timedelta(seconds=1))
     assert request.expire(request.expires_at)
     assert request.status is SanctionStatus.EXPIRED
     assert not request.expire(request.expires_at + timedelta(hours=1))

@@ -62,26 +62,15 @@ def load_account_json(text: str | bytes) -> CustomerAccount:
         doc = json.loads(text)
         if not isinstance(doc, dict) or "account" in doc:
             raise
-        return load_account(doc)  # the first stored layout: upgraded on read, rewritten on the next change
+        # The first stored layout: upgraded on read, rewritten on the next change.
+        return _restore(_STORED.validate_python(_upgraded(doc)))
 
 
 def _upgraded(doc: dict[str, Any]) -> dict[str, Any]:
     """Accounts written before the account and its decisions were split kept the account's fields at the top
     level, with the decisions beside them: read them as the current layout."""
-    if "account" in doc:
-        return doc
     body = {k: v for k, v in doc.items() if k != "decisions"}
     return {"account": {**body, "decisions": {}}, "decisions": doc.get("decisions", [])}
-
-
-def dump_account(account: CustomerAccount) -> dict[str, Any]:
-    with _stored(account) as stored:
-        doc: dict[str, Any] = _STORED.dump_python(stored, mode="json")
-        return doc
-
-
-def load_account(doc: dict[str, Any]) -> CustomerAccount:
-    return _restore(_STORED.validate_python(_upgraded(doc)))
 
 
 def dump_sanction(request: SanctionRequest) -> dict[str, Any]:

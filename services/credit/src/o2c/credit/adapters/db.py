@@ -4,8 +4,8 @@ inbox, dead letters).
 One row per customer (`credit_account`) holds the whole CustomerAccount as JSONB: it is the unit the service
 layer locks (`SELECT … FOR UPDATE`) inside the batch or request transaction, so one customer's decisions are
 serialised even when that customer's orders sit on different partitions. Sanction requests are rows of their
-own (the finance queue is searched by status and deadline); payments keep their idempotency key; receipt numbers
-come from a gapless series per financial year.
+own (the finance queue is searched by status and deadline); a repeated payment request is answered from the kit's
+`idempotent_request`; receipt numbers come from a gapless series per financial year.
 
 The models declare the schema (tests/test_models_match_migrations.py holds them to the migrations); queries use
 the module-level tables (`credit_account = CreditAccountRow.__table__`) with SQLAlchemy Core.
@@ -79,7 +79,6 @@ class PaymentRow(CreditRecord, table=True):
     payment_id: str = Field(primary_key=True, sa_type=sa.Text)
     receipt_no: str = Field(unique=True, sa_type=sa.Text)
     customer_id: str = Field(index=True, sa_type=sa.Text)
-    idempotency_key: str | None = Field(default=None, unique=True, sa_type=sa.Text)
     recorded_by: str = Field(sa_type=sa.Text)
     recorded_at: datetime = Field(sa_type=_TS)
     doc: dict[str, Any] = Field(sa_type=JSONB)

@@ -1,15 +1,15 @@
-"""The unit of work on PostgreSQL: the caller's session and transaction (the consumer's batch transaction or an
-HTTP request's), accounts locked with `SELECT … FOR UPDATE`, messages added to the kit's outbox."""
+"""Credit's repositories on PostgreSQL, in SQLAlchemy Core on the table models' tables (no ORM session, no
+identity map: the account is one row read and written as JSON text on every credit decision). Each works in the
+caller's session and transaction (`o2c.credit.adapters.unit_of_work.SqlUnitOfWork`); locks are
+`SELECT … FOR UPDATE`."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from o2c.contracts.envelope import Message
 from o2c.credit.adapters.codec import dump_account_json, dump_sanction, load_account_json, load_sanction
 from o2c.credit.adapters.db import credit_account, document_series, payment, sanction_request
 from o2c.credit.adapters.views import sanction_view
@@ -19,34 +19,33 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-Publish = Callable[[Message], Awaitable[Any]]
-
 # The document travels as JSON text both ways and is parsed once, by pydantic-core.
 _DOC_TEXT = sa.cast(credit_account.c.doc, sa.Text).label("doc")
 _ACCOUNT_COLUMNS = (_DOC_TEXT, credit_account.c.customer_name, credit_account.c.master_revision,
                     credit_account.c.limit_set_by_finance)
 
 
-def _record(customer_id: str, row: Any) -> AccountRecord:
-    return AccountRecord(load_account_json(row.doc), row.customer_name,
-                         row.master_revision, row.limit_set_by_finance)
+def _record(row: Any) -> AccountRecord:
+    return AccountRecord(load_account_json(row.doc), row.customer_name, row.master_revision,
+                         row.limit_set_by_finance)
 
 
 def _as_jsonb(text: str) -> sa.ColumnElement[Any]:
     return sa.cast(sa.literal(text, sa.Text), JSONB)
 
 
-class SqlUnitOfWork:
-    def __init__(self, session: AsyncSession, publish: Publish) -> None:
+
+
+class _InSession:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self._publish = publish
 
     async def _conn(self) -> AsyncConnection:
         return await self.session.connection()
 
-    # --- accounts ------------------------------------------------------------------------------
 
-    async def lock_account(self, customer_id: str) -> AccountRecord:
+class SqlAccounts(_InSession):
+    async def lock(self, customer_id: str) -> AccountRecord:
         conn = await self._conn()
         query = sa.select(*_ACCOUNT_COLUMNS).where(credit_account.c.customer_id == customer_id).with_for_update()
         row = (await conn.execute(query)).one_or_none()
@@ -56,16 +55,16 @@ class SqlUnitOfWork:
                 customer_id=customer_id, doc=_as_jsonb(dump_account_json(CustomerAccount(customer_id))),
             ).on_conflict_do_nothing())
             row = (await conn.execute(query)).one()
-        return _record(customer_id, row)
+        return _record(row)
 
-    async def read_account(self, customer_id: str) -> AccountRecord | None:
+    async def get(self, customer_id: str) -> AccountRecord | None:
         conn = await self._conn()
         row = (await conn.execute(
             sa.select(*_ACCOUNT_COLUMNS).where(credit_account.c.customer_id == customer_id)
         )).one_or_none()
-        return None if row is None else _record(customer_id, row)
+        return None if row is None else _record(row)
 
-    async def save_account(self, record: AccountRecord) -> None:
+    async def save(self, record: AccountRecord) -> None:
         conn = await self._conn()
         await conn.execute(
             credit_account.update().where(credit_account.c.customer_id == record.account.customer_id).values(
@@ -75,10 +74,12 @@ class SqlUnitOfWork:
             )
         )
 
-    # --- sanctions -----------------------------------------------------------------------------
+
+class SqlSanctions(_InSession):
+    """Each request is stored with its rendered queue entry (`view`), so a queue page decodes nothing."""
 
     @staticmethod
-    def _sanction_values(request: SanctionRequest, customer_name: str) -> dict[str, Any]:
+    def _values(request: SanctionRequest, customer_name: str) -> dict[str, Any]:
         return dict(
             view=sanction_view(request, customer_name),
             order_id=request.order_id, customer_id=request.customer_id, order_revision=request.order_revision,
@@ -87,34 +88,31 @@ class SqlUnitOfWork:
             expires_at=request.expires_at, decided_at=request.decided_at, doc=dump_sanction(request),
         )
 
-    async def add_sanction(self, request: SanctionRequest, customer_name: str) -> None:
+    async def add(self, request: SanctionRequest, customer_name: str) -> None:
         conn = await self._conn()
         await conn.execute(sanction_request.insert().values(
-            sanction_id=request.sanction_id, customer_name=customer_name,
-            **self._sanction_values(request, customer_name)))
+            sanction_id=request.sanction_id, customer_name=customer_name, **self._values(request, customer_name)))
 
-    async def read_sanction(self, sanction_id: str) -> SanctionRequest | None:
+    async def _one(self, sanction_id: str, *, for_update: bool) -> SanctionRequest | None:
         conn = await self._conn()
-        doc = (await conn.execute(
-            sa.select(sanction_request.c.doc).where(sanction_request.c.sanction_id == sanction_id)
-        )).scalar_one_or_none()
+        query = sa.select(sanction_request.c.doc).where(sanction_request.c.sanction_id == sanction_id)
+        doc = (await conn.execute(query.with_for_update() if for_update else query)).scalar_one_or_none()
         return None if doc is None else load_sanction(doc)
 
-    async def lock_sanction(self, sanction_id: str) -> SanctionRequest | None:
-        conn = await self._conn()
-        doc = (await conn.execute(
-            sa.select(sanction_request.c.doc).where(sanction_request.c.sanction_id == sanction_id).with_for_update()
-        )).scalar_one_or_none()
-        return None if doc is None else load_sanction(doc)
+    async def get(self, sanction_id: str) -> SanctionRequest | None:
+        return await self._one(sanction_id, for_update=False)
 
-    async def save_sanction(self, request: SanctionRequest) -> None:
+    async def lock(self, sanction_id: str) -> SanctionRequest | None:
+        return await self._one(sanction_id, for_update=True)
+
+    async def save(self, request: SanctionRequest) -> None:
         conn = await self._conn()
         name = (await conn.execute(sa.select(sanction_request.c.customer_name).where(
             sanction_request.c.sanction_id == request.sanction_id))).scalar_one()
         await conn.execute(sanction_request.update().where(
-            sanction_request.c.sanction_id == request.sanction_id).values(**self._sanction_values(request, name)))
+            sanction_request.c.sanction_id == request.sanction_id).values(**self._values(request, name)))
 
-    async def pending_sanctions_of_order(self, order_id: str) -> list[SanctionRequest]:
+    async def pending_of_order(self, order_id: str) -> list[SanctionRequest]:
         conn = await self._conn()
         rows = await conn.execute(
             sa.select(sanction_request.c.doc).where(
@@ -124,18 +122,19 @@ class SqlUnitOfWork:
         )
         return [load_sanction(doc) for (doc,) in rows]
 
-    async def list_sanctions(self, status: str | None, limit: int, offset: int
-                             ) -> list[tuple[SanctionRequest, str]]:
+    async def due(self, now: datetime, limit: int) -> list[str]:
         conn = await self._conn()
-        query = sa.select(sanction_request.c.doc, sanction_request.c.customer_name)
-        if status:
-            query = query.where(sanction_request.c.status == status)
-        query = query.order_by(sanction_request.c.requested_at, sanction_request.c.sanction_id)
-        rows = await conn.execute(query.limit(limit).offset(offset))
-        return [(load_sanction(doc), name) for doc, name in rows]
+        rows = await conn.execute(
+            sa.select(sanction_request.c.sanction_id).where(
+                sanction_request.c.status == SanctionStatus.PENDING.value,
+                sa.or_(sanction_request.c.expires_at <= now,
+                       sa.and_(sanction_request.c.escalated_at.is_(None),
+                               sanction_request.c.escalation_due_at <= now)),
+            ).order_by(sanction_request.c.expires_at).limit(limit)
+        )
+        return list(rows.scalars())
 
-    async def sanction_queue_json(self, status: str | None, limit: int, offset: int) -> str:
-        """The queue page as a JSON array, from the stored views (rendered from the document if missing)."""
+    async def queue_json(self, status: str | None, limit: int, offset: int) -> str:
         conn = await self._conn()
         missing = sanction_request.c.view.is_(None)
         query = sa.select(sa.cast(sanction_request.c.view, sa.Text),
@@ -149,21 +148,19 @@ class SqlUnitOfWork:
                  for text, doc, name in rows]
         return "[" + ",".join(parts) + "]"
 
-    async def sanctions_due(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+
+class SqlPayments(_InSession):
+    async def add(self, *, payment_id: str, customer_id: str, recorded_by: str, recorded_at: datetime,
+                  doc: dict[str, Any]) -> None:
         conn = await self._conn()
-        rows = await conn.execute(
-            sa.select(sanction_request.c.sanction_id, sanction_request.c.customer_id).where(
-                sanction_request.c.status == SanctionStatus.PENDING.value,
-                sa.or_(sanction_request.c.expires_at <= now,
-                       sa.and_(sanction_request.c.escalated_at.is_(None),
-                               sanction_request.c.escalation_due_at <= now)),
-            ).order_by(sanction_request.c.expires_at).limit(limit)
-        )
-        return [(sid, cid) for sid, cid in rows]
+        await conn.execute(payment.insert().values(
+            payment_id=payment_id, receipt_no=payment_id, customer_id=customer_id, recorded_by=recorded_by,
+            recorded_at=recorded_at, doc=doc,
+        ))
 
-    # --- payments and numbers ------------------------------------------------------------------
 
-    async def next_number(self, series: str) -> int:
+class SqlNumberSeries(_InSession):
+    async def next(self, series: str) -> int:
         conn = await self._conn()
         number = (await conn.execute(
             pg_insert(document_series).values(series=series, last_number=1).on_conflict_do_update(
@@ -172,21 +169,3 @@ class SqlUnitOfWork:
             ).returning(document_series.c.last_number)
         )).scalar_one()
         return int(number)
-
-    async def find_payment(self, idempotency_key: str) -> dict[str, Any] | None:
-        conn = await self._conn()
-        doc = (await conn.execute(
-            sa.select(payment.c.doc).where(payment.c.idempotency_key == idempotency_key)
-        )).scalar_one_or_none()
-        return None if doc is None else dict(doc)
-
-    async def add_payment(self, *, payment_id: str, customer_id: str, idempotency_key: str | None,
-                          recorded_by: str, recorded_at: datetime, doc: dict[str, Any]) -> None:
-        conn = await self._conn()
-        await conn.execute(payment.insert().values(
-            payment_id=payment_id, receipt_no=payment_id, customer_id=customer_id, idempotency_key=idempotency_key,
-            recorded_by=recorded_by, recorded_at=recorded_at, doc=doc,
-        ))
-
-    async def publish(self, message: Message) -> None:
-        await self._publish(message)

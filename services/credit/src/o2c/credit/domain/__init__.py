@@ -34,8 +34,6 @@ from o2c.credit.domain.sanction import (
     SanctionPolicy,
     SanctionRequest,
     SanctionStatus,
-    due_for_escalation,
-    due_for_expiry,
 )
 from o2c.credit.domain.statement import EntryKind, LedgerEntry, Statement, StatementLine, customer_statement
 
@@ -84,8 +82,6 @@ __all__ = [
     "business_date",
     "check_credit",
     "customer_statement",
-    "due_for_escalation",
-    "due_for_expiry",
     "format_inr",
     "money",
     "oldest_overdue_invoice",

@@ -44,10 +44,6 @@ class CreditDecision:
         return not self.holds
 
     @property
-    def is_held(self) -> bool:
-        return bool(self.holds)
-
-    @property
     def reasons(self) -> tuple[HoldReason, ...]:
         return tuple(h.reason for h in self.holds)
 

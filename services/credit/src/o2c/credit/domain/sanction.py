@@ -4,7 +4,6 @@ rejects with a note; an undecided request escalates after a few hours and expire
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -196,11 +195,3 @@ class SanctionRequest:
         if not note.strip():
             raise InvalidValue("note", "a rejection needs a note for sales and the customer")
         self._decide(SanctionStatus.REJECTED, by, at, note)
-
-
-def due_for_escalation(requests: Iterable[SanctionRequest], now: datetime) -> list[SanctionRequest]:
-    return sorted((r for r in requests if r.is_escalation_due(now)), key=lambda r: r.escalation_due_at)
-
-
-def due_for_expiry(requests: Iterable[SanctionRequest], now: datetime) -> list[SanctionRequest]:
-    return sorted((r for r in requests if r.is_expiry_due(now)), key=lambda r: r.expires_at)

@@ -1,5 +1,7 @@
-"""Credit's HTTP API: parse, authorise (role and customer scope), call one use case; domain refusals become
-RFC 9457 problems (InvalidValue → 422 naming the field, NotAuthorised → 403, ConflictingState → 409)."""
+"""Credit's HTTP API: parse, authorise (role and customer scope), call one use case on a unit of work of the
+bootstrap; domain refusals become RFC 9457 problems (InvalidValue → 422 naming the field, NotAuthorised → 403,
+ConflictingState → 409). Routes live on module-level routers, one per resource (`ROUTERS`), and run on the
+`credit_of` dependency (the service's `bootstrap.Credit`)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from o2c.contracts.v1.credit import PaymentMode
 from o2c.credit.adapters import views
-from o2c.credit.adapters.repository import SqlUnitOfWork
+from o2c.credit.bootstrap import Credit, bootstrap
 from o2c.credit.domain import (
     ZERO,
     Actor,
@@ -23,7 +25,6 @@ from o2c.credit.domain import (
     UnknownInvoice,
 )
 from o2c.credit.domain import Role as CreditRole
-from o2c.credit.entrypoints.runtime import clock, unit_of_work, write_off_ceiling
 from o2c.credit.service_layer import use_cases
 from o2c.kit.auth import Principal, Role
 from o2c.kit.edge import Amount, Limit, Offset, RequestModel
@@ -31,7 +32,6 @@ from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.scope import ensure_customer_visible
-from o2c.kit.service import Runtime
 from pydantic import Field
 
 
@@ -119,129 +119,147 @@ profile_setter = Annotated[Principal, Depends(allow("credit.profile.set"))]
 receivable_reader = Annotated[Principal, Depends(allow("credit.receivable.read"))]
 
 
-def router(rt: Runtime) -> APIRouter:
-    api = APIRouter(tags=["credit"])
-
-    @api.get("/sanctions", summary="The sanction queue (oldest first) with the facts for each decision",
-             response_class=Response, responses={200: {"content": {"application/json": {}}}})
-    async def list_sanctions(_: sanction_reader,
-                             status: Annotated[SanctionStatus | None, Query()] = SanctionStatus.PENDING,
-                             limit: Limit = 500, offset: Offset = 0) -> Response:
-        # Each entry is stored rendered with its request: the page is one query and no per-row decoding.
-        async with rt.sessions() as session:
-            page = await SqlUnitOfWork(session, _read_only).sanction_queue_json(
-                status.value if status else None, limit, offset)
-        return Response(page, media_type="application/json")
-
-    @api.get("/sanctions/{sanction_id}", summary="One sanction request, with the facts as of now when pending")
-    async def get_sanction(sanction_id: str, _: sanction_reader) -> dict[str, Any]:
-        async with rt.sessions() as session:
-            uow = SqlUnitOfWork(session, _read_only)
-            found = await uow.read_sanction(sanction_id)
-            if found is None:
-                raise NotFound("sanction", sanction_id)
-            record = await uow.read_account(found.customer_id)
-        view = views.sanction_view(found, record.customer_name if record else "")
-        if record is not None and found.is_pending:
-            view["current"] = views.current_facts(record, found, clock(rt).now())
-        return view
-
-    @api.post("/sanctions/{sanction_id}/approve", summary="Sanction the held order (optionally raising the limit)")
-    async def approve(sanction_id: str, body: ApproveBody, who: sanctioner) -> dict[str, Any]:
-        with domain_problems():
-            async with unit_of_work(rt) as uow:
-                done = await use_cases.approve_sanction(
-                    uow, sanction_id, actor_of(who), clock(rt).now(), body.note,
-                    body.temporary_increase.as_request() if body.temporary_increase else None)
-        return views.sanction_view(done)
-
-    @api.post("/sanctions/{sanction_id}/reject", summary="Reject the held order, with a note")
-    async def reject(sanction_id: str, body: RejectBody, who: sanctioner) -> dict[str, Any]:
-        with domain_problems():
-            async with unit_of_work(rt) as uow:
-                done = await use_cases.reject_sanction(uow, sanction_id, actor_of(who), clock(rt).now(), body.note)
-        return views.sanction_view(done)
-
-    @api.post("/payments", status_code=201, summary="Record a customer payment and allocate it")
-    async def post_payment(body: PaymentBody, who: cashier,
-                           request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-        if body.amount + body.tds_deducted <= 0:
-            raise InvalidField("amount", "a payment must bring cash or TDS")
-        by = Actor(who.subject, CreditRole.FINANCE_HEAD if Role.FINANCE_HEAD in who.roles
-                   else CreditRole.FINANCE_EXECUTIVE, who.approval_limit)
-        data = use_cases.PaymentInput(
-            customer_id=body.customer_id, amount=body.amount, received_on=body.received_on, mode=body.mode,
-            tds_deducted=body.tds_deducted, invoice_ids=tuple(body.invoice_ids), bank_reference=body.bank_reference,
-            write_off_limit=body.write_off_limit,
-        )
-        asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
-        with domain_problems():
-            async with unit_of_work(rt) as uow:
-                answer, _ = await once(uow.session, asked, lambda: use_cases.record_payment(
-                    uow, data, by, clock(rt).now(), None, write_off_ceiling(rt)))
-                return answer
-
-    @api.post("/receivables/{customer_id}/{invoice_id}/write-off", status_code=201,
-              summary="Write off a small residue of an invoice (within the configured limit)")
-    async def post_write_off(customer_id: str, invoice_id: str, body: WriteOffBody, who: writer_off,
-                             request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-        asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
-        with domain_problems():
-            async with unit_of_work(rt) as uow:
-                answer, _ = await once(uow.session, asked, lambda: use_cases.write_off_residue(
-                    uow, customer_id, invoice_id, body.amount, actor_of(who), clock(rt).now(), write_off_ceiling(rt)))
-                return answer
-
-    @api.get("/credit-profiles/{customer_id}", summary="Credit profile, exposure and the audit of changes")
-    async def get_profile(customer_id: str, who: reader) -> dict[str, Any]:
-        await ensure_customer_visible(rt.sessions, who, customer_id)
-        async with unit_of_work(rt) as uow:
-            record = await uow.read_account(customer_id)
-        if record is None:
-            raise NotFound("credit profile", customer_id)
-        return views.profile_view(record, clock(rt).now())
-
-    @api.put("/credit-profiles/{customer_id}", summary="Finance sets the limit, terms, hold, temporary increases")
-    async def put_profile(customer_id: str, body: ProfileBody, who: profile_setter) -> dict[str, Any]:
-        if body.credit_limit is not None and Role.FINANCE_HEAD not in who.roles:
-            raise Problem(403, "Forbidden", "only a finance head sets a credit limit")
-        update = use_cases.ProfileUpdate(
-            credit_limit=body.credit_limit, payment_terms_days=body.payment_terms_days, grace_days=body.grace_days,
-            on_hold=body.on_hold, hold_reason=body.hold_reason, reason=body.reason,
-            temporary_increase=body.temporary_increase.as_request() if body.temporary_increase else None,
-        )
-        now = clock(rt).now()
-        with domain_problems():
-            async with unit_of_work(rt) as uow:
-                record = await use_cases.update_profile(uow, customer_id, update, actor_of(who), now)
-        return views.profile_view(record, now)
-
-    @api.get("/receivables/{customer_id}", summary="Open receivables with ageing (0–30, 31–60, 61–90, 90+)")
-    async def get_receivables(customer_id: str, who: receivable_reader,
-                              include_settled: Annotated[bool, Query()] = False) -> dict[str, Any]:
-        await ensure_customer_visible(rt.sessions, who, customer_id)
-        async with unit_of_work(rt) as uow:
-            record = await uow.read_account(customer_id)
-        if record is None:
-            raise NotFound("customer account", customer_id)
-        return views.receivables_view(record, clock(rt).now(), include_settled)
-
-    @api.get("/statements/{customer_id}", summary="Customer statement with running balance for a period")
-    async def get_statement(customer_id: str, who: receivable_reader,
-                            from_: Annotated[date, Query(alias="from")], to: Annotated[date, Query()]
-                            ) -> dict[str, Any]:
-        await ensure_customer_visible(rt.sessions, who, customer_id)
-        if to < from_:
-            raise InvalidField("query.to", "must not be before from")
-        async with unit_of_work(rt) as uow:
-            record = await uow.read_account(customer_id)
-        if record is None:
-            raise NotFound("customer account", customer_id)
-        return views.statement_view(record, from_, to)
-
-    return api
+async def credit_of(request: Request) -> Credit:
+    """What the routes run on: the running service's bootstrap, made on the app's first request from the runtime
+    the kit keeps on the app (`app.state.runtime`) and kept there (a test may override this dependency)."""
+    state = request.app.state
+    found = getattr(state, "o2c_credit", None)
+    if not isinstance(found, Credit):
+        found = state.o2c_credit = bootstrap(state.runtime)
+    return found
 
 
-async def _read_only(message: object) -> None:
-    raise RuntimeError("a read-only unit of work publishes nothing")
+CreditApp = Annotated[Credit, Depends(credit_of)]
 
+# One router per resource; each route names its action (who may do it is the access policy's, o2c.kit.policy).
+sanctions = APIRouter(tags=["credit"])
+payments = APIRouter(tags=["credit"])
+receivables = APIRouter(tags=["credit"])
+profiles = APIRouter(tags=["credit"])
+statements = APIRouter(tags=["credit"])
+ROUTERS = (sanctions, payments, receivables, profiles, statements)
+
+
+@sanctions.get("/sanctions", summary="The sanction queue (oldest first) with the facts for each decision",
+               response_class=Response, responses={200: {"content": {"application/json": {}}}})
+async def list_sanctions(_: sanction_reader, credit: CreditApp,
+                         status: Annotated[SanctionStatus | None, Query()] = SanctionStatus.PENDING,
+                         limit: Limit = 500, offset: Offset = 0) -> Response:
+    # Each entry is stored rendered with its request: the page is one query and no per-row decoding.
+    async with credit.reading() as uow:
+        page = await uow.sanctions.queue_json(status.value if status else None, limit, offset)
+    return Response(page, media_type="application/json")
+
+
+@sanctions.get("/sanctions/{sanction_id}", summary="One sanction request, with the facts as of now when pending")
+async def get_sanction(sanction_id: str, _: sanction_reader, credit: CreditApp) -> dict[str, Any]:
+    async with credit.reading() as uow:
+        found = await uow.sanctions.get(sanction_id)
+        if found is None:
+            raise NotFound("sanction", sanction_id)
+        record = await uow.accounts.get(found.customer_id)
+    view = views.sanction_view(found, record.customer_name if record else "")
+    if record is not None and found.is_pending:
+        view["current"] = views.current_facts(record, found, credit.now())
+    return view
+
+
+@sanctions.post("/sanctions/{sanction_id}/approve", summary="Sanction the held order (optionally raising the limit)")
+async def approve(sanction_id: str, body: ApproveBody, who: sanctioner, credit: CreditApp) -> dict[str, Any]:
+    with domain_problems():
+        async with credit.transaction() as uow:
+            done = await use_cases.approve_sanction(
+                uow, sanction_id, actor_of(who), credit.now(), body.note,
+                body.temporary_increase.as_request() if body.temporary_increase else None)
+    return views.sanction_view(done)
+
+
+@sanctions.post("/sanctions/{sanction_id}/reject", summary="Reject the held order, with a note")
+async def reject(sanction_id: str, body: RejectBody, who: sanctioner, credit: CreditApp) -> dict[str, Any]:
+    with domain_problems():
+        async with credit.transaction() as uow:
+            done = await use_cases.reject_sanction(uow, sanction_id, actor_of(who), credit.now(), body.note)
+    return views.sanction_view(done)
+
+
+@payments.post("/payments", status_code=201, summary="Record a customer payment and allocate it")
+async def post_payment(body: PaymentBody, who: cashier, credit: CreditApp,
+                       request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    if body.amount + body.tds_deducted <= 0:
+        raise InvalidField("amount", "a payment must bring cash or TDS")
+    by = Actor(who.subject, CreditRole.FINANCE_HEAD if Role.FINANCE_HEAD in who.roles
+               else CreditRole.FINANCE_EXECUTIVE, who.approval_limit)
+    data = use_cases.PaymentInput(
+        customer_id=body.customer_id, amount=body.amount, received_on=body.received_on, mode=body.mode,
+        tds_deducted=body.tds_deducted, invoice_ids=tuple(body.invoice_ids), bank_reference=body.bank_reference,
+        write_off_limit=body.write_off_limit,
+    )
+    asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
+    with domain_problems():
+        async with credit.transaction() as uow:
+            answer, _ = await once(uow.session, asked, lambda: use_cases.record_payment(
+                uow, data, by, credit.now(), credit.write_off_ceiling))
+            return answer
+
+
+@receivables.post("/receivables/{customer_id}/{invoice_id}/write-off", status_code=201,
+                  summary="Write off a small residue of an invoice (within the configured limit)")
+async def post_write_off(customer_id: str, invoice_id: str, body: WriteOffBody, who: writer_off, credit: CreditApp,
+                         request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
+    with domain_problems():
+        async with credit.transaction() as uow:
+            answer, _ = await once(uow.session, asked, lambda: use_cases.write_off_residue(
+                uow, customer_id, invoice_id, body.amount, actor_of(who), credit.now(), credit.write_off_ceiling))
+            return answer
+
+
+@profiles.get("/credit-profiles/{customer_id}", summary="Credit profile, exposure and the audit of changes")
+async def get_profile(customer_id: str, who: reader, credit: CreditApp) -> dict[str, Any]:
+    await ensure_customer_visible(credit.sessions, who, customer_id)
+    async with credit.reading() as uow:
+        record = await uow.accounts.get(customer_id)
+    if record is None:
+        raise NotFound("credit profile", customer_id)
+    return views.profile_view(record, credit.now())
+
+
+@profiles.put("/credit-profiles/{customer_id}", summary="Finance sets the limit, terms, hold, temporary increases")
+async def put_profile(customer_id: str, body: ProfileBody, who: profile_setter, credit: CreditApp) -> dict[str, Any]:
+    if body.credit_limit is not None and Role.FINANCE_HEAD not in who.roles:
+        raise Problem(403, "Forbidden", "only a finance head sets a credit limit")
+    update = use_cases.ProfileUpdate(
+        credit_limit=body.credit_limit, payment_terms_days=body.payment_terms_days, grace_days=body.grace_days,
+        on_hold=body.on_hold, hold_reason=body.hold_reason, reason=body.reason,
+        temporary_increase=body.temporary_increase.as_request() if body.temporary_increase else None,
+    )
+    now = credit.now()
+    with domain_problems():
+        async with credit.transaction() as uow:
+            record = await use_cases.update_profile(uow, customer_id, update, actor_of(who), now)
+    return views.profile_view(record, now)
+
+
+@receivables.get("/receivables/{customer_id}", summary="Open receivables with ageing (0–30, 31–60, 61–90, 90+)")
+async def get_receivables(customer_id: str, who: receivable_reader, credit: CreditApp,
+                          include_settled: Annotated[bool, Query()] = False) -> dict[str, Any]:
+    await ensure_customer_visible(credit.sessions, who, customer_id)
+    async with credit.reading() as uow:
+        record = await uow.accounts.get(customer_id)
+    if record is None:
+        raise NotFound("customer account", customer_id)
+    return views.receivables_view(record, credit.now(), include_settled)
+
+
+@statements.get("/statements/{customer_id}", summary="Customer statement with running balance for a period")
+async def get_statement(customer_id: str, who: receivable_reader, credit: CreditApp,
+                        from_: Annotated[date, Query(alias="from")], to: Annotated[date, Query()]
+                        ) -> dict[str, Any]:
+    await ensure_customer_visible(credit.sessions, who, customer_id)
+    if to < from_:
+        raise InvalidField("query.to", "must not be before from")
+    async with credit.reading() as uow:
+        record = await uow.accounts.get(customer_id)
+    if record is None:
+        raise NotFound("customer account", customer_id)
+    return views.statement_view(record, from_, to)

@@ -1,11 +1,13 @@
-"""Message handlers by type: each runs in the consumer's batch transaction (ctx.session), locks the customer's
-account through the unit of work and publishes through ctx.publish (same transaction, causation kept)."""
+"""Message handlers by type: each runs inside the consumer's batch transaction (the kit's inbox makes it run once
+per message id), calls one use case on a unit of work in that transaction (`bootstrap.Credit.handling`), whose
+messages go to the outbox as caused by the message in hand.
+
+A rule the message can never pass is a PermanentError: dead-lettered with the reason, its key parked."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1.invoicing import CreditNoteIssued, InvoiceCancelled, InvoiceIssued
@@ -18,68 +20,75 @@ from o2c.contracts.v1.sales import (
     RecheckCredit,
     ReleaseCreditExposure,
 )
-from o2c.credit.adapters.repository import SqlUnitOfWork
+from o2c.credit.bootstrap import Credit
 from o2c.credit.domain import CreditError
-from o2c.credit.entrypoints.runtime import clock, policy
-from o2c.credit.service_layer import use_cases
+from o2c.credit.service_layer import use_cases as uc
+from o2c.credit.service_layer.ports import UnitOfWork
 from o2c.kit.messaging.consumer import Handler, MessageContext
 from o2c.kit.messaging.errors import PermanentError
-from o2c.kit.service import Runtime
 
-M = TypeVar("M", bound=Message)
+Use = Callable[[Credit, UnitOfWork, Any], Awaitable[object]]
 
 
-def handlers(rt: Runtime) -> Mapping[str, Handler]:
-    def handler(kind: type[M], act: Callable[[SqlUnitOfWork, M], Awaitable[object]]) -> tuple[str, Handler]:
-        async def handle(message: Message, ctx: MessageContext) -> None:
-            if not isinstance(message, kind):
-                raise PermanentError(f"expected {kind.TYPE}, got {type(message).__name__}")
-            try:
-                await act(SqlUnitOfWork(ctx.session, ctx.publish), message)
-            except CreditError as exc:
-                # A rule the message can never pass: dead-lettered (and its key parked) for a person.
-                raise PermanentError(f"{type(exc).__name__}: {exc}") from exc
+def _guarded(credit: Credit, use: Use) -> Handler:
+    """The use case on a unit of work in the batch's transaction; a domain refusal is permanent."""
+    async def handle(message: Message, ctx: MessageContext) -> None:
+        try:
+            async with credit.handling(ctx) as uow:
+                await use(credit, uow, message)
+        except CreditError as exc:
+            raise PermanentError(f"{type(exc).__name__}: {exc}") from exc
+    return handle
 
-        return kind.TYPE, handle
 
-    def now() -> datetime:
-        return clock(rt).now()
+async def on_customer(credit: Credit, uow: UnitOfWork, m: CustomerApproved | CustomerUpdated) -> bool:
+    return await uc.apply_customer_master(uow, m, credit.now())
 
-    async def on_customer(uow: SqlUnitOfWork, m: CustomerApproved | CustomerUpdated) -> object:
-        return await use_cases.apply_customer_master(uow, m, now())
 
-    async def on_order(uow: SqlUnitOfWork, m: OrderConfirmed | OrderAmended) -> object:
-        return await use_cases.decide_order(uow, use_cases.OrderToDecide(
-            m.order_id, m.customer_id, m.revision, m.totals.gross_value), now(), policy(rt))
+async def on_order(credit: Credit, uow: UnitOfWork, m: OrderConfirmed | OrderAmended) -> object:
+    return await uc.decide_order(uow, uc.OrderToDecide(m.order_id, m.customer_id, m.revision, m.totals.gross_value),
+                                 credit.now(), credit.policy)
 
-    async def on_cancelled(uow: SqlUnitOfWork, m: OrderCancelled) -> object:
-        return await use_cases.withdraw_cancelled_order(uow, m, now())
 
-    async def on_recheck(uow: SqlUnitOfWork, m: RecheckCredit) -> object:
-        return await use_cases.decide_order(uow, use_cases.OrderToDecide(
-            m.order_id, m.customer_id, m.order_revision, m.amount, m.request_id), now(), policy(rt))
+async def on_recheck(credit: Credit, uow: UnitOfWork, m: RecheckCredit) -> object:
+    return await uc.decide_order(uow, uc.OrderToDecide(m.order_id, m.customer_id, m.order_revision, m.amount,
+                                                       m.request_id), credit.now(), credit.policy)
 
-    async def on_release(uow: SqlUnitOfWork, m: ReleaseCreditExposure) -> object:
-        return await use_cases.release_exposure(uow, m, now())
 
-    async def on_invoice(uow: SqlUnitOfWork, m: InvoiceIssued) -> object:
-        return await use_cases.post_invoice(uow, m, now())
+async def on_cancelled(credit: Credit, uow: UnitOfWork, m: OrderCancelled) -> int:
+    return await uc.withdraw_cancelled_order(uow, m, credit.now())
 
-    async def on_invoice_cancelled(uow: SqlUnitOfWork, m: InvoiceCancelled) -> object:
-        return await use_cases.cancel_invoice(uow, m)
 
-    async def on_credit_note(uow: SqlUnitOfWork, m: CreditNoteIssued) -> object:
-        return await use_cases.apply_credit_note(uow, m)
+async def on_release(credit: Credit, uow: UnitOfWork, m: ReleaseCreditExposure) -> object:
+    return await uc.release_exposure(uow, m, credit.now())
 
-    return dict([
-        handler(CustomerApproved, on_customer),
-        handler(CustomerUpdated, on_customer),
-        handler(OrderConfirmed, on_order),
-        handler(OrderAmended, on_order),
-        handler(OrderCancelled, on_cancelled),
-        handler(RecheckCredit, on_recheck),
-        handler(ReleaseCreditExposure, on_release),
-        handler(InvoiceIssued, on_invoice),
-        handler(InvoiceCancelled, on_invoice_cancelled),
-        handler(CreditNoteIssued, on_credit_note),
-    ])
+
+async def on_invoice(credit: Credit, uow: UnitOfWork, m: InvoiceIssued) -> bool:
+    return await uc.post_invoice(uow, m, credit.now())
+
+
+async def on_invoice_cancelled(credit: Credit, uow: UnitOfWork, m: InvoiceCancelled) -> bool:
+    return await uc.cancel_invoice(uow, m)
+
+
+async def on_credit_note(credit: Credit, uow: UnitOfWork, m: CreditNoteIssued) -> bool:
+    return await uc.apply_credit_note(uow, m)
+
+
+# Message type → use case: the table the consumer dispatches on.
+USE_CASES: dict[type[Message], Use] = {
+    CustomerApproved: on_customer,
+    CustomerUpdated: on_customer,
+    OrderConfirmed: on_order,
+    OrderAmended: on_order,
+    RecheckCredit: on_recheck,
+    OrderCancelled: on_cancelled,
+    ReleaseCreditExposure: on_release,
+    InvoiceIssued: on_invoice,
+    InvoiceCancelled: on_invoice_cancelled,
+    CreditNoteIssued: on_credit_note,
+}
+
+
+def handlers(credit: Credit) -> dict[str, Handler]:
+    return {kind.TYPE: _guarded(credit, use) for kind, use in USE_CASES.items()}

@@ -52,7 +52,7 @@ class NotFoundError(CreditError):
 async def apply_customer_master(uow: UnitOfWork, message: CustomerApproved | CustomerUpdated, now: datetime) -> bool:
     """Open or refresh the credit profile from sales' customer record; older revisions are ignored. The limit
     follows sales' proposal until a finance head sets it; after that a proposal is only recorded as proposed."""
-    record = await uow.lock_account(message.customer_id)
+    record = await uow.accounts.lock(message.customer_id)
     if message.revision <= record.master_revision:
         return False
     account = record.account
@@ -82,7 +82,7 @@ async def apply_customer_master(uow: UnitOfWork, message: CustomerApproved | Cus
                 profile.credit_limit, profile.proposed_limit = proposed, proposed
     _follow_active_flag(profile, message, now)
     record.customer_name, record.master_revision = message.name, message.revision
-    await uow.save_account(record)
+    await uow.accounts.save(record)
     return True
 
 
@@ -138,7 +138,7 @@ async def decide_order(uow: UnitOfWork, order: OrderToDecide, now: datetime, pol
     """OrderConfirmed / OrderAmended / RecheckCredit: approve at once or hold with a sanction request. Decisions for
     one customer are serialised by the account lock. A repeated (order, revision) or request changes nothing; a
     revision older than the one known is ignored (its reply would be ignored by the coordinator anyway)."""
-    record = await uow.lock_account(order.customer_id)
+    record = await uow.accounts.lock(order.customer_id)
     account = record.account
     today = business_date(now)
     previous = account.open_orders.get(order.order_id)
@@ -157,14 +157,14 @@ async def decide_order(uow: UnitOfWork, order: OrderToDecide, now: datetime, pol
     if known:
         return decision
     if may_have_pending:  # a new order has no request to supersede: spare the round trip
-        for stale in await uow.pending_sanctions_of_order(order.order_id):
+        for stale in await uow.sanctions.pending_of_order(order.order_id):
             stale.supersede(now)
-            await uow.save_sanction(stale)
+            await uow.sanctions.save(stale)
     snapshot = exposure_snapshot(account, decision, today)
     common: dict[str, Any] = dict(order_id=order.order_id, customer_id=order.customer_id,
                                   order_revision=order.revision, request_id=order.request_id, decided_at=now)
     if decision.approved:
-        await uow.publish(c.CreditApproved(**common, amount=decision.order_amount, exposure=snapshot))
+        uow.publish(c.CreditApproved(**common, amount=decision.order_amount, exposure=snapshot))
     else:
         suffix = f"rq-{order.request_id}" if order.request_id else f"r{order.revision}"
         request = SanctionRequest.raise_for(
@@ -174,12 +174,12 @@ async def decide_order(uow: UnitOfWork, order: OrderToDecide, now: datetime, pol
             requested_at=now, policy=policy,
         )
         request.request_id = order.request_id
-        await uow.add_sanction(request, record.customer_name)
-        await uow.publish(c.CreditHeld(
+        await uow.sanctions.add(request, record.customer_name)
+        uow.publish(c.CreditHeld(
             **common, amount=decision.order_amount, reasons=[c.HoldReason(r.value) for r in decision.reasons],
             exposure=snapshot, sanction_due_by=request.escalation_due_at, hold_expires_at=request.expires_at,
         ))
-    await uow.save_account(record)
+    await uow.accounts.save(record)
     return decision
 
 
@@ -188,17 +188,17 @@ async def withdraw_cancelled_order(uow: UnitOfWork, message: OrderCancelled, now
     order can no longer be sanctioned into exposure. Exposure itself is released by ReleaseCreditExposure."""
     if message.cancelled_lines:
         return 0
-    record = await uow.lock_account(message.customer_id)
+    record = await uow.accounts.lock(message.customer_id)
     withdrawn = 0
-    for request in await uow.pending_sanctions_of_order(message.order_id):
+    for request in await uow.sanctions.pending_of_order(message.order_id):
         request.supersede(now)
         request.note = f"order cancelled ({message.reason.value})"
-        await uow.save_sanction(request)
+        await uow.sanctions.save(request)
         withdrawn += 1
     held = record.account.open_orders.get(message.order_id)
     if held is not None and held.status is OpenOrderStatus.HELD:
         held.reject()
-        await uow.save_account(record)
+        await uow.accounts.save(record)
     return withdrawn
 
 
@@ -213,11 +213,11 @@ class TemporaryIncreaseRequest:
 
 
 async def _locked_sanction(uow: UnitOfWork, sanction_id: str) -> tuple[AccountRecord, SanctionRequest]:
-    found = await uow.read_sanction(sanction_id)
+    found = await uow.sanctions.get(sanction_id)
     if found is None:
         raise NotFoundError("sanction", sanction_id)
-    record = await uow.lock_account(found.customer_id)  # lock order everywhere: account, then sanction
-    request = await uow.lock_sanction(sanction_id)
+    record = await uow.accounts.lock(found.customer_id)  # lock order everywhere: account, then sanction
+    request = await uow.sanctions.lock(sanction_id)
     assert request is not None
     return record, request
 
@@ -234,12 +234,12 @@ async def approve_sanction(uow: UnitOfWork, sanction_id: str, by: Actor, now: da
     else:
         request.approve(by, now, note)
     account.sanction_order(request.order_id, request.request_id)
-    await uow.publish(c.CreditSanctioned(
+    uow.publish(c.CreditSanctioned(
         order_id=request.order_id, customer_id=request.customer_id, order_revision=request.order_revision,
         request_id=request.request_id, decided_at=now, amount=request.amount, sanctioned_by=by.user_id, note=note,
     ))
-    await uow.save_sanction(request)
-    await uow.save_account(record)
+    await uow.sanctions.save(request)
+    await uow.accounts.save(record)
     return request
 
 
@@ -248,13 +248,13 @@ async def reject_sanction(uow: UnitOfWork, sanction_id: str, by: Actor, now: dat
     record, request = await _locked_sanction(uow, sanction_id)
     request.reject(by, now, note)
     record.account.reject_order(request.order_id, request.request_id)
-    await uow.publish(c.CreditRejected(
+    uow.publish(c.CreditRejected(
         order_id=request.order_id, customer_id=request.customer_id, order_revision=request.order_revision,
         request_id=request.request_id, decided_at=now, reason=c.RejectionReason.REJECTED_BY_FINANCE,
         rejected_by=by.user_id, note=note,
     ))
-    await uow.save_sanction(request)
-    await uow.save_account(record)
+    await uow.sanctions.save(request)
+    await uow.accounts.save(record)
     return request
 
 
@@ -264,18 +264,18 @@ async def expire_or_escalate(uow: UnitOfWork, sanction_id: str, now: datetime) -
     record, request = await _locked_sanction(uow, sanction_id)
     if request.expire(now):
         record.account.reject_order(request.order_id, request.request_id)
-        await uow.publish(c.CreditRejected(
+        uow.publish(c.CreditRejected(
             order_id=request.order_id, customer_id=request.customer_id, order_revision=request.order_revision,
             request_id=request.request_id, decided_at=now, reason=c.RejectionReason.SANCTION_EXPIRED,
             note=f"undecided by {request.expires_at.isoformat()}",
         ))
-        await uow.save_sanction(request)
-        await uow.save_account(record)
+        await uow.sanctions.save(request)
+        await uow.accounts.save(record)
         return "expired"
     if request.escalate(now):
         log.warning("credit sanction %s for order %s escalated: undecided since %s", request.sanction_id,
                     request.order_id, request.requested_at.isoformat())
-        await uow.save_sanction(request)
+        await uow.sanctions.save(request)
         return "escalated"
     return None
 
@@ -285,7 +285,7 @@ async def expire_or_escalate(uow: UnitOfWork, sanction_id: str, now: datetime) -
 
 async def release_exposure(uow: UnitOfWork, command: ReleaseCreditExposure, now: datetime) -> c.CreditExposureReleased:
     """The coordinator's compensation: idempotent per request id, and the reply is repeated with the same figures."""
-    record = await uow.lock_account(command.customer_id)
+    record = await uow.accounts.lock(command.customer_id)
     released = record.account.release_exposure(command.order_id, command.request_id, command.amount,
                                                command.order_revision)
     reply = c.CreditExposureReleased(
@@ -293,14 +293,14 @@ async def release_exposure(uow: UnitOfWork, command: ReleaseCreditExposure, now:
         released_amount=released.released_amount, open_order_exposure_after=released.open_order_exposure_after,
         released_at=now,
     )
-    await uow.publish(reply)
-    await uow.save_account(record)
+    uow.publish(reply)
+    await uow.accounts.save(record)
     return reply
 
 
 async def post_invoice(uow: UnitOfWork, invoice: InvoiceIssued, now: datetime) -> bool:
     """InvoiceIssued → ReceivablePosted (once per invoice); an advance waiting as unapplied credit is used on it."""
-    record = await uow.lock_account(invoice.customer_id)
+    record = await uow.accounts.lock(invoice.customer_id)
     account = record.account
     posting = account.post_invoice(
         invoice_id=invoice.invoice_id, invoice_no=invoice.invoice_no, order_id=invoice.order_id,
@@ -311,7 +311,7 @@ async def post_invoice(uow: UnitOfWork, invoice: InvoiceIssued, now: datetime) -
     if not posting.is_new:
         return False
     receivable = posting.receivable
-    await uow.publish(c.ReceivablePosted(
+    uow.publish(c.ReceivablePosted(
         order_id=invoice.order_id, customer_id=invoice.customer_id, shipment_id=invoice.shipment_id,
         invoice_id=invoice.invoice_id, invoice_no=invoice.invoice_no, invoice_date=invoice.invoice_date,
         amount=receivable.amount, due_date=receivable.due_date, open_order_released=posting.open_order_released,
@@ -320,22 +320,22 @@ async def post_invoice(uow: UnitOfWork, invoice: InvoiceIssued, now: datetime) -
     if account.unapplied_credit > 0:
         outcome = account.apply_unapplied_credit(f"advance-to-{invoice.invoice_id}", business_date(now),
                                                  [invoice.invoice_id])
-        await publish_settlements(uow, account, outcome)
-    await uow.save_account(record)
+        publish_settlements(uow, account, outcome)
+    await uow.accounts.save(record)
     return True
 
 
 async def cancel_invoice(uow: UnitOfWork, message: InvoiceCancelled) -> bool:
-    record = await uow.lock_account(message.customer_id)
+    record = await uow.accounts.lock(message.customer_id)
     reversed_amount = record.account.cancel_invoice(message.invoice_id, business_date(message.cancelled_at))
     if reversed_amount is None:
         return False
-    await uow.save_account(record)
+    await uow.accounts.save(record)
     return True
 
 
 async def apply_credit_note(uow: UnitOfWork, note: CreditNoteIssued) -> bool:
-    record = await uow.lock_account(note.customer_id)
+    record = await uow.accounts.lock(note.customer_id)
     account = record.account
     if note.credit_note_id in account.credit_notes:
         return False
@@ -344,10 +344,10 @@ async def apply_credit_note(uow: UnitOfWork, note: CreditNoteIssued) -> bool:
                                         note.credit_note_date, note.credit_note_no,
                                         goods_never_left=note.request_id is not None)
     if outcome.settled and outcome.invoice_id not in was_settled:
-        await _publish_invoice_settled(uow, account, outcome.invoice_id)
+        _publish_invoice_settled(uow, account, outcome.invoice_id)
         if account.is_order_settled(note.order_id):
-            await _publish_order_settled(uow, account, note.order_id)
-    await uow.save_account(record)
+            _publish_order_settled(uow, account, note.order_id)
+    await uow.accounts.save(record)
     return True
 
 
@@ -366,52 +366,49 @@ class PaymentInput:
     write_off_limit: Decimal = ZERO
 
 
-async def _publish_invoice_settled(uow: UnitOfWork, account: CustomerAccount, invoice_id: str) -> None:
+def _publish_invoice_settled(uow: UnitOfWork, account: CustomerAccount, invoice_id: str) -> None:
     r = account.receivables[invoice_id]
     receipts = list(dict.fromkeys(cr.reference for cr in r.credits if cr.reference.startswith("RCT/")))
-    await uow.publish(c.InvoiceSettled(
+    uow.publish(c.InvoiceSettled(
         customer_id=account.customer_id, order_id=r.order_id, invoice_id=r.invoice_id, invoice_no=r.invoice_no,
         invoice_date=r.invoice_date, invoice_amount=r.amount, paid_amount=r.paid, tds_amount=r.tds,
         written_off=r.written_off, receipt_nos=receipts, settled_on=r.settled_on or r.invoice_date,
     ))
 
 
-async def _publish_order_settled(uow: UnitOfWork, account: CustomerAccount, order_id: str) -> None:
+def _publish_order_settled(uow: UnitOfWork, account: CustomerAccount, order_id: str) -> None:
     invoices = sorted(account.standing_invoices(order_id), key=lambda r: (r.invoice_date, r.invoice_no))
-    await uow.publish(c.OrderSettled(
+    uow.publish(c.OrderSettled(
         order_id=order_id, customer_id=account.customer_id, invoice_nos=[r.invoice_no for r in invoices],
         invoiced_amount=sum((r.amount for r in invoices), ZERO),
         settled_on=max(r.settled_on or r.invoice_date for r in invoices),
     ))
 
 
-async def publish_settlements(uow: UnitOfWork, account: CustomerAccount, outcome: PaymentOutcome) -> None:
+def publish_settlements(uow: UnitOfWork, account: CustomerAccount, outcome: PaymentOutcome) -> None:
     for invoice_id in outcome.settled_invoices:
-        await _publish_invoice_settled(uow, account, invoice_id)
+        _publish_invoice_settled(uow, account, invoice_id)
     for order_id in outcome.settled_orders:
-        await _publish_order_settled(uow, account, order_id)
+        _publish_order_settled(uow, account, order_id)
 
 
 async def record_payment(uow: UnitOfWork, data: PaymentInput, by: Actor, now: datetime,
-                         idempotency_key: str | None = None, max_write_off: Decimal = ZERO) -> dict[str, Any]:
+                         max_write_off: Decimal = ZERO) -> dict[str, Any]:
     """POST /payments: allocate (oldest first unless invoices are named), keep the rest unapplied, record TDS,
-    write off a small residue within the limit; PaymentReceived, then InvoiceSettled / OrderSettled."""
-    if idempotency_key:
-        done = await uow.find_payment(idempotency_key)
-        if done is not None:
-            return done
+    write off a small residue within the limit; PaymentReceived, then InvoiceSettled / OrderSettled. A request
+    repeated with its Idempotency-Key is answered by the HTTP edge (`o2c.kit.idempotency.once`), not here."""
     if data.write_off_limit > max_write_off:
         raise InvalidValue("write_off_limit", f"at most {max_write_off} may be written off on a payment")
-    known_customer = await uow.read_account(data.customer_id)
+    known_customer = await uow.accounts.get(data.customer_id)
     if known_customer is None or (known_customer.account.profile is None and not known_customer.account.receivables):
         raise InvalidValue("customer_id", f"no credit account for customer {data.customer_id}")
-    record = await uow.lock_account(data.customer_id)
+    record = await uow.accounts.lock(data.customer_id)
     account = record.account
     unknown = [i for i in data.invoice_ids if i not in account.receivables]
     if unknown:
         raise InvalidValue("invoice_ids", f"no receivable of customer {data.customer_id} for {', '.join(unknown)}")
     fy = FinancialYear.of(data.received_on).short
-    receipt_no = f"RCT/{fy}/{await uow.next_number(f'RCT/{fy}'):06d}"
+    receipt_no = f"RCT/{fy}/{await uow.numbers.next(f'RCT/{fy}'):06d}"
     outcome = account.receive_payment(Payment(
         payment_id=receipt_no, receipt_no=receipt_no, customer_id=data.customer_id, received_on=data.received_on,
         amount=data.amount, tds_deducted=data.tds_deducted, invoice_ids=data.invoice_ids, mode=data.mode.value,
@@ -425,38 +422,39 @@ async def record_payment(uow: UnitOfWork, data: PaymentInput, by: Actor, now: da
                      for a in outcome.allocations],
         unapplied_amount=outcome.unapplied_amount, recorded_at=now,
     )
-    await uow.publish(message)
-    await publish_settlements(uow, account, outcome)
+    uow.publish(message)
+    publish_settlements(uow, account, outcome)
     doc = message.model_dump(mode="json") | {
         "tds_receivable": f"{outcome.tds_receivable:.2f}",
         "settled_invoices": list(outcome.settled_invoices), "settled_orders": list(outcome.settled_orders),
         "recorded_by": by.user_id,
     }
-    await uow.add_payment(payment_id=receipt_no, customer_id=data.customer_id, idempotency_key=idempotency_key,
-                          recorded_by=by.user_id, recorded_at=now, doc=doc)
-    await uow.save_account(record)
+    await uow.payments.add(payment_id=receipt_no, customer_id=data.customer_id, recorded_by=by.user_id,
+                           recorded_at=now, doc=doc)
+    await uow.accounts.save(record)
     return doc
 
 
 async def write_off_residue(uow: UnitOfWork, customer_id: str, invoice_id: str, amount: Decimal, by: Actor,
-                            now: datetime, limit: Decimal, write_off_id: str | None = None) -> dict[str, Any]:
-    """Finance writes off a small residue of one invoice within the limit, so it does not age into a hold.
-    Idempotent per write-off id (the Idempotency-Key); settling the invoice publishes the settlement events."""
+                            now: datetime, limit: Decimal) -> dict[str, Any]:
+    """Finance writes off a small residue of one invoice within the limit, so it does not age into a hold; each
+    write-off is numbered (WO/<year>/<n>) and settling the invoice publishes the settlement events. A request
+    repeated with its Idempotency-Key is answered by the HTTP edge (`o2c.kit.idempotency.once`), not here."""
     if amount > limit:
         raise InvalidValue("amount", f"a write-off may be at most {limit}")
-    record = await uow.lock_account(customer_id)
+    record = await uow.accounts.lock(customer_id)
     account = record.account
     if invoice_id not in account.receivables:
         raise NotFoundError("receivable", invoice_id)
     receivable = account.receivables[invoice_id]
     was_settled = receivable.is_settled
-    reference = write_off_id or f"WO/{FinancialYear.of(business_date(now)).short}/{await uow.next_number('WO'):06d}"
+    reference = f"WO/{FinancialYear.of(business_date(now)).short}/{await uow.numbers.next('WO'):06d}"
     done = account.write_off(reference, invoice_id, amount, limit, business_date(now), by)
     if done and receivable.is_settled and not was_settled:
-        await _publish_invoice_settled(uow, account, invoice_id)
+        _publish_invoice_settled(uow, account, invoice_id)
         if account.is_order_settled(receivable.order_id):
-            await _publish_order_settled(uow, account, receivable.order_id)
-    await uow.save_account(record)
+            _publish_order_settled(uow, account, receivable.order_id)
+    await uow.accounts.save(record)
     return {"write_off_id": reference, "invoice_id": invoice_id, "applied": done,
             "written_off": f"{receivable.written_off:.2f}", "outstanding": f"{max(receivable.outstanding, ZERO):.2f}",
             "settled": receivable.is_settled}
@@ -478,7 +476,7 @@ class ProfileUpdate:
 
 async def update_profile(uow: UnitOfWork, customer_id: str, update: ProfileUpdate, by: Actor, now: datetime
                          ) -> AccountRecord:
-    record = await uow.lock_account(customer_id)
+    record = await uow.accounts.lock(customer_id)
     profile = record.account.profile or CreditProfile(customer_id)
     if update.credit_limit is not None:
         profile.set_limit(update.credit_limit, by, now, update.reason)
@@ -496,5 +494,5 @@ async def update_profile(uow: UnitOfWork, customer_id: str, update: ProfileUpdat
         t = update.temporary_increase
         profile.grant_temporary_increase(t.amount, t.valid_until, by, now, t.note or update.reason)
     record.account.profile = profile
-    await uow.save_account(record)
+    await uow.accounts.save(record)
     return record
