@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from o2c.contracts.envelope import Message
 from o2c.kit.auth import Principal
 from o2c.kit.scope import CustomerScope, may_see
+from o2c.notify.domain.delivery import TransitTable, TransitTerms
+from o2c.notify.domain.seed_templates import SEED_TEMPLATES
+from o2c.notify.domain.templates import TemplateBook
 from o2c.notify.service_layer.ports import (
     Attempted,
     Channels,
@@ -33,6 +36,14 @@ from o2c.notify.service_layer.ports import (
     WebhookDeliveries,
     WebhookSubscriptions,
 )
+from o2c.notify.service_layer.use_cases import Settings
+
+NOW = datetime(2026, 5, 4, 7, 0, tzinfo=UTC)
+BOOK = TemplateBook(SEED_TEMPLATES)
+SETTINGS = Settings(invoice_pdf_url="https://docs.example/{invoice_id}.pdf",
+                    transit=TransitTable(default=TransitTerms(days=1, per_km=300),
+                                         by_transporter={"29SLOW": TransitTerms(days=2, per_km=100)}))
+"""A link of the tests' own, one day per 300 km, and a slow transporter (two days per 100 km)."""
 
 
 class InMemoryCustomers(Customers):

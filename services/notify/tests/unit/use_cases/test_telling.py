@@ -20,9 +20,7 @@ from o2c.contracts.v1.sales import (
 from o2c.notify.service_layer import use_cases
 from o2c.notify.service_layer.ports import Channels, NewSubscription
 from o2c.notify.service_layer.use_cases import Cause, Telling
-from o2c.testsupport.notify.fakes import InMemoryNotify, RecordingChannel, channels
-
-from .conftest import BOOK, NOW, SETTINGS
+from o2c.testsupport.notify.fakes import BOOK, NOW, SETTINGS, InMemoryNotify, RecordingChannel, channels
 
 CAUSE = Cause("m1", NOW)
 

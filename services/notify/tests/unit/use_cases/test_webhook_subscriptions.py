@@ -11,9 +11,15 @@ from o2c.contracts.v1.dispatch import ShipmentDispatched
 from o2c.notify.domain.webhooks import RetryPolicy
 from o2c.notify.service_layer import use_cases, webhooks
 from o2c.notify.service_layer.use_cases import Cause, Telling
-from o2c.testsupport.notify.fakes import InMemoryNotify, RecordingSender, ReversingSealer, channels
-
-from .conftest import BOOK, NOW, SETTINGS
+from o2c.testsupport.notify.fakes import (
+    BOOK,
+    NOW,
+    SETTINGS,
+    InMemoryNotify,
+    RecordingSender,
+    ReversingSealer,
+    channels,
+)
 
 POLICY = RetryPolicy(max_attempts=3, backoff_seconds=10, backoff_max_seconds=15)
 URL = "https://partner.example/hook"
