@@ -6,10 +6,7 @@ without a warehouse claim act nowhere."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import uuid
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -19,21 +16,10 @@ from o2c.ewaybill.adapters.sandbox_server import create_app as sandbox_portal
 from o2c.ewaybill.app import DEFINITION as EWAYBILL
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, bearer, serve_app, wait_for
-
-SERVICES = Path(__file__).resolve().parents[2] / "services"
 from o2c.testsupport.dispatch import dispatch_builders as builders
+from o2c.testsupport.ewaybill import ewaybill_support as given
 
 pytestmark = pytest.mark.integration
-
-
-def ewaybill_given() -> ModuleType:
-    """The e-way bill tests' invoice builder and publisher (their conftest), loaded under its own name."""
-    spec = importlib.util.spec_from_file_location(
-        "ewaybill_given", SERVICES / "ewaybill" / "tests" / "integration" / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 EXTEND = {"remaining_distance_km": 50, "current_place": "Mandya", "current_pincode": "571401",
@@ -43,7 +29,6 @@ VEHICLE = {"vehicle_no": "KA05MN4321", "reason": "breakdown", "from_place": "Man
 
 async def test_ewaybill_actions_are_held_to_the_bills_warehouse(harness: ServiceHarness,
                                                                 issuer: LocalIssuer) -> None:
-    given = ewaybill_given()
     portal = sandbox_portal()
     server, task, portal_url = await serve_app(portal)
     try:

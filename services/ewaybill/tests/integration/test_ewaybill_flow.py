@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import timedelta
 from types import ModuleType
@@ -10,14 +9,17 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from o2c.contracts.envelope import Envelope
 from o2c.contracts.samples import WAREHOUSE_ID
+from o2c.contracts.topics import events_topic
 from o2c.ewaybill.app import DEFINITION
 from o2c.india.calendar import IST
 from o2c.india.ewaybill import valid_until
 from o2c.kit.db import make_engine
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, bearer, wait_for
-from o2c.testsupport.waits import paced
+from o2c.testsupport.waits import paced, settled
 
 pytestmark = pytest.mark.integration
 
@@ -223,55 +225,21 @@ async def test_a_state_threshold_added_by_compliance_applies(harness: ServiceHar
     assert (await wait_for(lambda: bill_for(svc, headers, inter.order_id), what="inter"))["status"] == "generated"
 
 
-async def test_invoice_to_ewaybill_generated_latency_at_20_per_second(
-    harness: ServiceHarness, sandbox: Any, given: ModuleType
-) -> None:
-    """One hop of the issue's measure: InvoiceIssued on the broker → EwayBillGenerated on the broker.
-
-    Prints p50/p99 (run with -s). The target is p99 ≤ 1 s; the assertion is a loose guard (5 s) because the
-    shared 2-core machine runs other suites at the same time. Set O2C_MEASURE_STRICT=1 to assert the target."""
-    import asyncio
-    import time
-
-    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-    from o2c.contracts.envelope import Envelope
-    from o2c.contracts.topics import events_topic
-
-    await start(harness, sandbox)
-    consumer = AIOKafkaConsumer(harness.prefix + events_topic("ewaybill"), bootstrap_servers=harness.bootstrap,
-                                auto_offset_reset="earliest", group_id=None)
-    await consumer.start()
+async def test_every_invoice_of_a_burst_gets_exactly_one_bill(harness: ServiceHarness, sandbox: Any,
+                                                             given: ModuleType) -> None:
+    """Twenty invoices at 20 a second (the rate bench/suites/test_ewaybill_measures.py times): each one
+    generated once, on the broker, and nothing more once the service has settled."""
+    svc = await start(harness, sandbox)
+    invoices = [given.invoice(new_id()) for _ in range(20)]
     producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
     await producer.start()
-    sent_at: dict[str, float] = {}
-    latencies: list[float] = []
-
-    async def receive() -> None:
-        async for record in consumer:
-            env = Envelope.from_bytes(record.value or b"")
-            if env.type == "EwayBillGenerated" and env.payload["invoice_id"] in sent_at:
-                latencies.append(time.monotonic() - sent_at[env.payload["invoice_id"]])
-
-    receiving = asyncio.create_task(receive())
     try:
-        async for _ in paced(100, per_second=20.0):
-            invoice = given.invoice(new_id())
-            env = Envelope.wrap(invoice, producer="invoicing")
-            sent_at[invoice.invoice_id] = time.monotonic()
+        async for index in paced(len(invoices), per_second=20.0):
+            env = Envelope.wrap(invoices[index], producer="invoicing")
             await producer.send_and_wait(harness.prefix + events_topic("invoicing"), env.to_bytes(),
                                          key=env.key.encode(), headers=env.headers())
-        await wait_for(lambda: _done(latencies, 100), timeout=30, what="100 e-way bills generated")
     finally:
-        receiving.cancel()
         await producer.stop()
-        await consumer.stop()
-    latencies.sort()
-    p50, p99 = latencies[49], latencies[98]
-    print(f"InvoiceIssued → EwayBillGenerated at 20/s: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
-
-    if os.environ.get("O2C_MEASURE_STRICT") == "1":  # timings never gate CI
-        assert p99 < 1.0
-
-
-async def _done(latencies: list[float], n: int) -> bool:
-    return len(latencies) >= n
+    await settled(svc)
+    generated = await rows(harness, "SELECT key FROM outbox WHERE type = 'EwayBillGenerated'")
+    assert sorted(r[0] for r in generated) == sorted(i.order_id for i in invoices)

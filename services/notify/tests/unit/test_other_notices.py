@@ -27,7 +27,7 @@ BOOK = TemplateBook(SEED_TEMPLATES)
 
 
 def test_every_message_kind_has_an_english_template() -> None:
-    assert all("en" in BOOK.languages(kind) for kind in MessageKind)
+    assert all(BOOK.template_for(kind, "en").language == "en" for kind in MessageKind)
 
 
 def test_a_credit_hold_says_when_a_decision_is_expected() -> None:

@@ -13,9 +13,9 @@ from pydantic import Field, SecretStr, field_validator
 
 class NotifySettings(ServiceSettings):
     # local: record in the outbox mail table; smtp / whatsapp_cloud: send for real with the settings below.
+    # SMS has only the local mailbox (no SMS gateway yet).
     notify_email_adapter: str = "local"
     notify_whatsapp_adapter: str = "local"
-    notify_sms_adapter: str = "local"
     notify_smtp_host: str = "127.0.0.1"
     notify_smtp_port: int = 587
     notify_smtp_sender: str = "orders@o2c.example"

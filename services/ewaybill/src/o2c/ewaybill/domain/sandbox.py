@@ -53,10 +53,6 @@ class SandboxOutcome:
     def accepted(self) -> bool:
         return not self.errors
 
-    def error_body(self) -> dict[str, str]:
-        """The portal's error shape: comma-separated codes."""
-        return {"errorCodes": ",".join(error.code for error in self.errors)}
-
 
 def _document_key(request: Mapping[str, Any]) -> tuple[str, str, str]:
     return (str(request.get("fromGstin", "")), str(request.get("docType", "")), str(request.get("docNo", "")).upper())

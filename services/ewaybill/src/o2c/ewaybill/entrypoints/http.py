@@ -4,27 +4,25 @@ naming the reason."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from o2c.contracts.envelope import Message
-from o2c.contracts.v1.common import TransportDetails, TransportMode, VehicleType
+from o2c.contracts.v1.common import TransportMode, VehicleType
 from o2c.contracts.v1.ewaybill import EwayBillCancelReason
-from o2c.ewaybill.adapters.db import threshold
-from o2c.ewaybill.adapters.repository import SqlRepository, forget_thresholds
+from o2c.ewaybill.bootstrap import EwayBillService
 from o2c.ewaybill.domain.lifecycle import ExtensionReason, VehicleChangeReason
 from o2c.ewaybill.service_layer import use_cases
-from o2c.ewaybill.service_layer.ports import EwayBillGateway, EwayBillRecord
+from o2c.ewaybill.service_layer.ports import EwayBillRecord, ThresholdRecord, UnitOfWork
+from o2c.ewaybill.service_layer.thresholds import ThresholdRefused, add_threshold, end_threshold
 from o2c.india.calendar import IST
 from o2c.india.ewaybill import Movement
 from o2c.kit.auth import Principal
 from o2c.kit.edge import Amount, EffectiveDate, GstStateCode, Limit, RequestModel, RowId
 from o2c.kit.policy import allow
 from o2c.kit.problems import InvalidField, NotFound, Problem
-from o2c.kit.scope import ensure_customer_visible, visible_customer_ids, visible_customers
-from o2c.kit.service import Runtime
+from o2c.kit.scope import ensure_customer_visible, visible_customer_ids
 from pydantic import Field
 
 # Module level: with postponed annotations FastAPI resolves these names in the module's globals.
@@ -112,161 +110,131 @@ def view(record: EwayBillRecord) -> dict[str, Any]:
     }
 
 
-def routers(rt: Runtime, gateway: Callable[[], EwayBillGateway], clock: Callable[[], datetime]
-            ) -> list[APIRouter]:
+def threshold_view(row: ThresholdRecord) -> dict[str, Any]:
+    return {"id": row.id, "value_above": f"{row.value_above:.2f}", "effective_from": row.effective_from,
+            "effective_to": row.effective_to, "state_code": row.state_code, "movement": row.movement,
+            "note": row.note, "ended_by": row.ended_by,
+            "ended_at": row.ended_at.isoformat() if row.ended_at else None, "end_reason": row.end_reason}
+
+
+def corrections(body: RetryRequest) -> use_cases.Corrections:
+    return use_cases.Corrections(
+        vehicle_no=body.vehicle_no, distance_km=body.distance_km,
+        vehicle_type=body.vehicle_type.value if body.vehicle_type else None,
+        transporter_id=body.transporter_id, transporter_name=body.transporter_name, lr_no=body.lr_no,
+    )
+
+
+def refused(exc: ThresholdRefused) -> Problem:
+    return NotFound("threshold", exc.detail) if exc.missing else InvalidField(exc.field, exc.detail)
+
+
+def routers(service: EwayBillService) -> list[APIRouter]:
     api = APIRouter(prefix="/ewaybills", tags=["e-way bills"])
 
-    async def run(action: Callable[[SqlRepository, Callable[[Message], Any]], Any], who: Principal,
+    async def run(action: Callable[[UnitOfWork], Awaitable[EwayBillRecord]], who: Principal,
                   ewaybill_id: str) -> dict[str, Any]:
-        async with rt.sessions() as session, session.begin():
-            repo = SqlRepository(session)
-            published: list[Message] = []
-            bill = await repo.get(ewaybill_id)
+        async with service.transaction() as uow:
+            bill = await uow.bills.get(ewaybill_id)
             if bill is not None:
                 # The bill's dispatch-from warehouse, held to the caller's warehouses as dispatch holds them.
                 who.ensure_warehouse(str(bill.invoice.get("warehouse_id", "")))
-
-            async def publish(message: Message) -> None:
-                published.append(message)
-
             try:
-                record: EwayBillRecord = await action(repo, publish)
+                record = await action(uow)
             except use_cases.UseCaseError as exc:
                 titles = {404: "Not found", 409: "Refused", 422: "Refused by the portal"}
                 problem = Problem(exc.status, titles.get(exc.status, "Refused"), exc.reason)
                 if exc.code:
                     problem.extensions["portal_code"] = exc.code
                 raise problem from exc
-            for message in published:
-                await rt.outbox.add(session, message, correlation_id=record.order_id)
             return view(record)
 
     @api.get("", summary="E-way bills by status, order or shipment")
     async def list_bills(who: reader, status: str | None = None, order_id: str | None = None,
                          shipment_id: str | None = None, limit: Limit = 200
                          ) -> list[dict[str, Any]]:
-        async with rt.sessions() as session:
-            found = await SqlRepository(session).find(status=status, order_id=order_id, shipment_id=shipment_id,
-                                                      limit=limit,
-                                                      visible=lambda column: visible_customers(who, column))
+        async with service.reading() as uow:
+            found = await uow.bills.find(status=status, order_id=order_id, shipment_id=shipment_id, limit=limit,
+                                         viewer=who)
             return [view(r) for r in found]
 
     @api.get("/expiring", summary="Active e-way bills expiring soon (or expired within 8 h: still extendable)")
     async def list_expiring(who: reader, within_hours: float = Query(default=8, gt=0, le=240)
                             ) -> list[dict[str, Any]]:
-        async with rt.sessions() as session:
-            due = await use_cases.expiring(SqlRepository(session), clock(), timedelta(hours=within_hours))
-            shown = await visible_customer_ids(session, who, {r.customer_id for r in due})
+        async with service.reading() as uow:
+            due = await use_cases.expiring(uow, service.now(), timedelta(hours=within_hours))
+            shown = await visible_customer_ids(uow.session, who, {r.customer_id for r in due})
             return [view(r) for r in due if r.customer_id in shown]
 
     @api.get("/{ewaybill_id}", summary="One e-way bill with its portal attempts")
     async def get_bill(ewaybill_id: str, who: reader) -> dict[str, Any]:
-        async with rt.sessions() as session:
-            repo = SqlRepository(session)
-            record = await repo.get(ewaybill_id)
+        async with service.reading() as uow:
+            record = await uow.bills.get(ewaybill_id)
             if record is None:
                 raise NotFound("e-way bill", ewaybill_id)
-            await ensure_customer_visible(session, who, record.customer_id)
-            return {**view(record), "portal_attempts": await repo.attempts(ewaybill_id)}
+            await ensure_customer_visible(uow.session, who, record.customer_id)
+            return {**view(record), "portal_attempts": await uow.attempts.of_bill(ewaybill_id)}
 
     @api.post("/{ewaybill_id}/retry", summary="Generate a rejected e-way bill again after correcting Part B")
     async def post_retry(ewaybill_id: str, body: RetryRequest, who: actor) -> dict[str, Any]:
-        corrections = use_cases.Corrections(
-            vehicle_no=body.vehicle_no, distance_km=body.distance_km,
-            vehicle_type=body.vehicle_type.value if body.vehicle_type else None,
-            transporter_id=body.transporter_id, transporter_name=body.transporter_name, lr_no=body.lr_no,
-        )
-        return await run(lambda repo, publish: use_cases.retry(
-            ewaybill_id, corrections, repo, gateway(), publish, clock()), who, ewaybill_id)
+        return await run(lambda uow: use_cases.retry(
+            uow, ewaybill_id, corrections(body), service.gateway, service.now()), who, ewaybill_id)
 
     @api.post("/{ewaybill_id}/regenerate",
               summary="Generate a new bill for the same invoice after its bill was cancelled (new vehicle or distance)")
     async def post_regenerate(ewaybill_id: str, body: RetryRequest, who: regenerator) -> dict[str, Any]:
-        corrections = use_cases.Corrections(
-            vehicle_no=body.vehicle_no, distance_km=body.distance_km,
-            vehicle_type=body.vehicle_type.value if body.vehicle_type else None,
-            transporter_id=body.transporter_id, transporter_name=body.transporter_name, lr_no=body.lr_no,
-        )
-        return await run(lambda repo, publish: use_cases.regenerate(
-            ewaybill_id, corrections, repo, gateway(), publish, clock()), who, ewaybill_id)
+        return await run(lambda uow: use_cases.regenerate(
+            uow, ewaybill_id, corrections(body), service.gateway, service.now()), who, ewaybill_id)
 
     @api.post("/{ewaybill_id}/cancel", summary="Cancel within 24 hours of generation")
     async def post_cancel(ewaybill_id: str, body: CancelRequest, who: actor) -> dict[str, Any]:
-        return await run(lambda repo, publish: use_cases.cancel_bill(
-            ewaybill_id, body.reason, body.remarks, repo, gateway(), publish, clock()), who, ewaybill_id)
+        return await run(lambda uow: use_cases.cancel_bill(
+            uow, ewaybill_id, body.reason, body.remarks, service.gateway, service.now()), who, ewaybill_id)
 
     @api.post("/{ewaybill_id}/extend", summary="Extend between 8 hours before and 8 hours after expiry")
     async def post_extend(ewaybill_id: str, body: ExtendRequest, who: actor) -> dict[str, Any]:
-        return await run(lambda repo, publish: use_cases.extend_bill(
-            ewaybill_id, body.remaining_distance_km, body.current_place, body.current_pincode,
-            body.current_state_code, EXTENSION_REASONS[body.reason], body.remarks, repo, gateway(), publish,
-            clock()), who, ewaybill_id)
+        return await run(lambda uow: use_cases.extend_bill(
+            uow, ewaybill_id, body.remaining_distance_km, body.current_place, body.current_pincode,
+            body.current_state_code, EXTENSION_REASONS[body.reason], body.remarks, service.gateway,
+            service.now()), who, ewaybill_id)
 
     @api.post("/{ewaybill_id}/vehicle", summary="Part-B update (vehicle change) during validity")
     async def post_vehicle(ewaybill_id: str, body: VehicleRequest, who: actor) -> dict[str, Any]:
-        async def action(repo: SqlRepository, publish: Callable[[Message], Any]) -> EwayBillRecord:
-            record = await repo.get(ewaybill_id, for_update=True)
-            if record is None:
-                raise use_cases.UseCaseError(404, f"e-way bill {ewaybill_id} does not exist")
-            if record.status != use_cases.GENERATED:
-                raise use_cases.UseCaseError(409, f"e-way bill {ewaybill_id} is {record.status}")
-            current = TransportDetails.model_validate(record.transport)
-            transport = current.model_copy(update={
-                "vehicle_no": body.vehicle_no, "mode": body.mode,
-                "transporter_id": body.transporter_id or current.transporter_id,
-                "transporter_name": body.transporter_name or current.transporter_name,
-                "lr_no": body.lr_no or current.lr_no, "lr_date": body.lr_date or current.lr_date,
-            })
-            return await use_cases.change_vehicle(
-                record, transport, VEHICLE_REASONS[body.reason], body.remarks, body.from_place,
-                body.from_state_code, repo, gateway(), publish, clock())
-
-        return await run(action, who, ewaybill_id)
+        vehicle = use_cases.NewVehicle(
+            vehicle_no=body.vehicle_no, mode=body.mode, transporter_id=body.transporter_id,
+            transporter_name=body.transporter_name, lr_no=body.lr_no, lr_date=body.lr_date)
+        return await run(lambda uow: use_cases.update_vehicle_by_hand(
+            uow, ewaybill_id, vehicle, VEHICLE_REASONS[body.reason], body.remarks, body.from_place,
+            body.from_state_code, service.gateway, service.now()), who, ewaybill_id)
 
     thresholds = APIRouter(prefix="/ewaybill-thresholds", tags=["e-way bill thresholds"])
 
-    def threshold_view(row: Any) -> dict[str, Any]:
-        return {"id": row.id, "value_above": f"{row.value_above:.2f}", "effective_from": row.effective_from,
-                "effective_to": row.effective_to, "state_code": row.state_code, "movement": row.movement,
-                "note": row.note, "ended_by": row.ended_by,
-                "ended_at": row.ended_at.isoformat() if row.ended_at else None, "end_reason": row.end_reason}
-
     @thresholds.get("", summary="Thresholds (national and per state, per movement), effective-dated")
     async def list_thresholds(_: reader) -> list[dict[str, Any]]:
-        async with rt.sessions() as session:
-            rows = await session.execute(threshold.select().order_by(threshold.c.effective_from, threshold.c.id))
-            return [threshold_view(r) for r in rows]
+        async with service.reading() as uow:
+            return [threshold_view(r) for r in await uow.thresholds.listed()]
 
     @thresholds.post("", status_code=201, summary="Add a threshold row from a notification (never edited)")
-    async def add_threshold(body: ThresholdRequest,
-                            _: threshold_adder) -> dict[str, Any]:
-        if body.effective_to is not None and body.effective_to < body.effective_from:
-            raise InvalidField("effective_to", "must not be before effective_from")
-        async with rt.sessions() as session, session.begin():
-            row = (await session.execute(threshold.insert().values(
-                value_above=body.value_above, effective_from=body.effective_from, effective_to=body.effective_to,
-                state_code=body.state_code, movement=body.movement.value if body.movement else None,
-                note=body.note).returning(*threshold.c))).one()
-        forget_thresholds()
+    async def post_threshold(body: ThresholdRequest, _: threshold_adder) -> dict[str, Any]:
+        try:
+            async with service.transaction() as uow:
+                row = await add_threshold(uow, value_above=body.value_above, effective_from=body.effective_from,
+                                          effective_to=body.effective_to, state_code=body.state_code,
+                                          movement=body.movement.value if body.movement else None, note=body.note)
+        except ThresholdRefused as exc:
+            raise refused(exc) from exc
+        service.thresholds_changed()
         return threshold_view(row)
 
     @thresholds.post("/{threshold_id}/end", summary="End a threshold row on a date (a notification withdrew it)")
-    async def end_threshold(threshold_id: RowId, body: ThresholdEnd,
-                            who: threshold_adder) -> dict[str, Any]:
-        async with rt.sessions() as session, session.begin():
-            row = (await session.execute(
-                threshold.select().where(threshold.c.id == threshold_id).with_for_update())).one_or_none()
-            if row is None:
-                raise NotFound("threshold", str(threshold_id))
-            if body.effective_to < row.effective_from:
-                raise InvalidField("effective_to", f"must not be before effective_from ({row.effective_from})")
-            if row.effective_to is not None and body.effective_to > row.effective_to:
-                raise InvalidField("effective_to", f"the row already ends on {row.effective_to}; it can only end "
-                                                   "earlier")
-            row = (await session.execute(threshold.update().where(threshold.c.id == threshold_id).values(
-                effective_to=body.effective_to, ended_by=who.subject, ended_at=clock(), end_reason=body.reason,
-            ).returning(*threshold.c))).one()
-        forget_thresholds()
+    async def post_threshold_end(threshold_id: RowId, body: ThresholdEnd, who: threshold_adder) -> dict[str, Any]:
+        try:
+            async with service.transaction() as uow:
+                row = await end_threshold(uow, threshold_id, effective_to=body.effective_to, reason=body.reason,
+                                          ended_by=who.subject, now=service.now())
+        except ThresholdRefused as exc:
+            raise refused(exc) from exc
+        service.thresholds_changed()
         return threshold_view(row)
 
     return [api, thresholds]

@@ -1,44 +1,52 @@
-"""Message handlers: InvoiceIssued → e-way bill decision; VehicleChanged → Part-B update; CancelEwayBill (the
-coordinator undoing a cancelled shipment's documents); InvoiceCancelled (no new bill for a cancelled invoice)."""
+"""Message handlers by type: InvoiceIssued → e-way bill decision; VehicleChanged → Part-B update; CancelEwayBill
+(the coordinator undoing a cancelled shipment's documents); InvoiceCancelled (no new bill for a cancelled invoice).
+Each runs inside the consumer's batch transaction (the kit's inbox makes it run once per message id) and calls one
+use case on a unit of work in that transaction (`bootstrap.EwayBillService.handling`), whose messages go to the
+outbox as caused by the message in hand. No threshold in force for an invoice's date is a PermanentError."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
 
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1.dispatch import VehicleChanged
 from o2c.contracts.v1.invoicing import InvoiceCancelled, InvoiceIssued
 from o2c.contracts.v1.sales import CancelEwayBill
-from o2c.ewaybill.adapters.repository import SqlRepository
+from o2c.ewaybill.bootstrap import EwayBillService
 from o2c.ewaybill.service_layer import use_cases
-from o2c.ewaybill.service_layer.ports import EwayBillGateway
+from o2c.ewaybill.service_layer.ports import EwayBillGateway, UnitOfWork
 from o2c.india.ewaybill import NoThresholdInForce
 from o2c.kit.messaging.consumer import Handler, MessageContext
 from o2c.kit.messaging.errors import PermanentError
 
+Use = Callable[[UnitOfWork, Any, EwayBillGateway, datetime], Awaitable[object]]
 
-def handlers(gateway: Callable[[], EwayBillGateway],
-             clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict[str, Handler]:
-    async def on_invoice_issued(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, InvoiceIssued)
+
+async def on_invoice_cancelled(uow: UnitOfWork, message: InvoiceCancelled, gateway: EwayBillGateway,
+                               now: datetime) -> None:
+    await use_cases.on_invoice_cancelled(uow, message.invoice_id, gateway, now)
+
+
+# Message type → use case: the table the consumer dispatches on.
+USE_CASES: dict[type[Message], Use] = {
+    InvoiceIssued: use_cases.decide_for_invoice,
+    VehicleChanged: use_cases.on_vehicle_changed,
+    CancelEwayBill: use_cases.on_cancel_command,
+    InvoiceCancelled: on_invoice_cancelled,
+}
+
+
+def _guarded(service: EwayBillService, use: Use) -> Handler:
+    async def handle(message: Message, ctx: MessageContext) -> None:
         try:
-            await use_cases.decide_for_invoice(message, SqlRepository(ctx.session), gateway(), ctx.publish, clock())
+            async with service.handling(ctx) as uow:
+                await use(uow, message, service.gateway, service.now())
         except NoThresholdInForce as exc:
             raise PermanentError(str(exc)) from exc
+    return handle
 
-    async def on_vehicle_changed(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, VehicleChanged)
-        await use_cases.on_vehicle_changed(message, SqlRepository(ctx.session), gateway(), ctx.publish, clock())
 
-    async def on_cancel(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, CancelEwayBill)
-        await use_cases.on_cancel_command(message, SqlRepository(ctx.session), gateway(), ctx.publish, clock())
-
-    async def on_invoice_cancelled(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, InvoiceCancelled)
-        await use_cases.on_invoice_cancelled(message.invoice_id, SqlRepository(ctx.session), gateway(), ctx.publish,
-                                             clock())
-
-    return {"InvoiceIssued": on_invoice_issued, "VehicleChanged": on_vehicle_changed,
-            CancelEwayBill.TYPE: on_cancel, InvoiceCancelled.TYPE: on_invoice_cancelled}
+def handlers(service: EwayBillService) -> dict[str, Handler]:
+    return {kind.TYPE: _guarded(service, use) for kind, use in USE_CASES.items()}

@@ -1,16 +1,18 @@
 """E-way bill use cases: decide and generate for an issued invoice, retry a rejection after correction,
-and the bill's later life (Part-B update, cancel, extend, expiring list). Each runs inside the caller's
-transaction; the outgoing message is published in the same transaction."""
+and the bill's later life (Part-B update, cancel, extend, expiring list). Each takes the caller's unit of work
+first and publishes on it: the outgoing message commits with the transaction's changes."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from o2c.contracts.types import EwayBillNumber
 from o2c.contracts.v1.common import TransportDetails
+from o2c.contracts.v1.common import TransportMode as ContractMode
 from o2c.contracts.v1.dispatch import VehicleChanged
 from o2c.contracts.v1.dispatch import VehicleChangeReason as ContractVehicleReason
 from o2c.contracts.v1.ewaybill import (
@@ -48,10 +50,10 @@ from o2c.ewaybill.domain.lifecycle import (
 )
 from o2c.ewaybill.domain.vehicle import TransportMode, normalised_vehicle_number
 from o2c.ewaybill.service_layer.mapping import MODES, dispatch_details, invoice_facts
-from o2c.ewaybill.service_layer.ports import EwayBillGateway, EwayBillRecord, PortalReply, Publish, Repository
+from o2c.ewaybill.service_layer.ports import EwayBillGateway, EwayBillRecord, PortalReply, UnitOfWork
 from o2c.india.calendar import require_aware, to_utc
 from o2c.india.ewaybill import VehicleType, ewaybill_requirement
-from o2c.india.portal import portal_date
+from o2c.india.portal import dumps, portal_date
 
 NOT_REQUIRED, GENERATED, REJECTED, CANCELLED = "not_required", "generated", "rejected", "cancelled"
 
@@ -126,16 +128,16 @@ def domain_bill(record: EwayBillRecord) -> EwayBill:
     )
 
 
-async def decide_for_invoice(invoice: InvoiceIssued, repo: Repository, gateway: EwayBillGateway,
-                             publish: Publish, now: datetime) -> EwayBillRecord:
+async def decide_for_invoice(uow: UnitOfWork, invoice: InvoiceIssued, gateway: EwayBillGateway,
+                             now: datetime) -> EwayBillRecord:
     """Once per invoice: below the threshold in force → not required; above → generate at the portal."""
-    existing = await repo.by_invoice(invoice.invoice_id)
+    existing = await uow.bills.by_invoice(invoice.invoice_id)
     if existing is not None:
         return existing
     facts = invoice_facts(invoice)
     requirement = ewaybill_requirement(
         facts.consignment_value, invoice.dispatch_from.state_code, invoice.ship_to.state_code,
-        invoice.invoice_date, await repo.thresholds(),
+        invoice.invoice_date, await uow.thresholds.every(),
     )
     record = EwayBillRecord(
         id=f"ewb-{uuid.uuid4().hex[:16]}", invoice_id=invoice.invoice_id, invoice_no=invoice.invoice_no,
@@ -146,34 +148,34 @@ async def decide_for_invoice(invoice: InvoiceIssued, repo: Repository, gateway: 
         transport=invoice.transport.model_dump(mode="json"), vehicle_type=invoice.transport.vehicle_type.value,
     )
     if not requirement.required:
-        if not await repo.add(record):
-            return await _existing(repo, invoice.invoice_id)
-        await publish(EwayBillNotRequired(
+        if not await uow.bills.add(record):
+            return await _existing(uow, invoice.invoice_id)
+        uow.publish(EwayBillNotRequired(
             **_facts(record), reason=NotRequiredReason.BELOW_THRESHOLD,
             consignment_value=requirement.consignment_value, threshold=requirement.threshold, decided_at=now,
         ))
         return record
     # Stored once, with the portal's answer (a crash before commit meets 604 next time and takes the bill back).
-    if not await generate(record, repo, gateway, publish, now, new=True):
-        return await _existing(repo, invoice.invoice_id)
+    if not await generate(uow, record, gateway, now, new=True):
+        return await _existing(uow, invoice.invoice_id)
     return record
 
 
-async def _existing(repo: Repository, invoice_id: str) -> EwayBillRecord:
-    found = await repo.by_invoice(invoice_id)
+async def _existing(uow: UnitOfWork, invoice_id: str) -> EwayBillRecord:
+    found = await uow.bills.by_invoice(invoice_id)
     assert found is not None
     return found
 
 
-async def _store(record: EwayBillRecord, repo: Repository, new: bool) -> bool:
+async def _store(uow: UnitOfWork, record: EwayBillRecord, new: bool) -> bool:
     if new:
-        return await repo.add(record)
-    await repo.save(record)
+        return await uow.bills.add(record)
+    await uow.bills.save(record)
     return True
 
 
-async def generate(record: EwayBillRecord, repo: Repository, gateway: EwayBillGateway, publish: Publish,
-                   now: datetime, *, new: bool = False, replaces: str | None = None) -> bool:
+async def generate(uow: UnitOfWork, record: EwayBillRecord, gateway: EwayBillGateway, now: datetime, *,
+                   new: bool = False, replaces: str | None = None) -> bool:
     """Build the NIC request from the invoice and the captured Part B, send it, record and publish the answer.
     False when `new` and another transaction recorded this invoice first (nothing is published then)."""
     invoice = InvoiceIssued.model_validate(record.invoice)
@@ -184,7 +186,7 @@ async def generate(record: EwayBillRecord, repo: Repository, gateway: EwayBillGa
     except RequestProblem as exc:
         missing_vehicle = transport.mode.value == "road" and not transport.vehicle_no
         error = portal_error(VEHICLE_REQUIRED) if missing_vehicle else None
-        return await _rejected(record, repo, publish, now, error.code if error else "request",
+        return await _rejected(uow, record, now, error.code if error else "request",
                                error.message if error else str(exc), {"transport": record.transport}, new)
     reply = await gateway.generate(request)
     if not reply.ok and any(e.code == DUPLICATE_DOCUMENT for e in reply.errors):
@@ -194,11 +196,11 @@ async def generate(record: EwayBillRecord, repo: Repository, gateway: EwayBillGa
             reply = previous
     logged = _loggable(request)
     if not reply.ok:
-        return await _rejected(record, repo, publish, now, reply.code, reply.message, logged, new)
+        return await _rejected(uow, record, now, reply.code, reply.message, logged, new)
     try:
         bill = parse_generation_response(reply.data)
     except ResponseProblem as exc:
-        return await _rejected(record, repo, publish, now, "response", str(exc), logged, new)
+        return await _rejected(uow, record, now, "response", str(exc), logged, new)
     record.status = GENERATED
     record.ebn = bill.ebn
     record.generated_at = to_utc(bill.generated_at)
@@ -211,10 +213,10 @@ async def generate(record: EwayBillRecord, repo: Repository, gateway: EwayBillGa
         entered_at=record.generated_at, reason=VehicleChangeReason.FIRST_TIME,
         transport_doc_no=request["transDocNo"] or None,
     ))]
-    if not await _store(record, repo, new):
+    if not await _store(uow, record, new):
         return False
-    await repo.record_attempt(record.id, "generate", logged, "generated", None, None)
-    await publish(EwayBillGenerated(
+    await uow.attempts.record(record.id, "generate", logged, "generated", None, None)
+    uow.publish(EwayBillGenerated(
         **_facts(record), ewaybill_no=bill.ebn, generated_at=record.generated_at, valid_until=record.valid_until,
         distance_km=record.distance_km, vehicle_no=transport.vehicle_no and normalised_vehicle_number(
             transport.vehicle_no), consignment_value=record.consignment_value, replaces_ewaybill_no=replaces,
@@ -223,43 +225,39 @@ async def generate(record: EwayBillRecord, repo: Repository, gateway: EwayBillGa
 
 
 def _loggable(request: dict[str, Any]) -> dict[str, Any]:
-    import json
-
-    from o2c.india.portal import dumps
-
     loaded: dict[str, Any] = json.loads(dumps(request))
     return loaded
 
 
-async def _rejected(record: EwayBillRecord, repo: Repository, publish: Publish, now: datetime, code: str,
+async def _rejected(uow: UnitOfWork, record: EwayBillRecord, now: datetime, code: str,
                     message: str, request: dict[str, Any], new: bool) -> bool:
     record.status = REJECTED
     record.rejection_code, record.rejection_message = code, message
-    if not await _store(record, repo, new):
+    if not await _store(uow, record, new):
         return False
-    await repo.record_attempt(record.id, "generate", request, "rejected", code, message)
-    await publish(EwayBillRejected(**_facts(record), code=code, message=message, retryable=True, rejected_at=now))
+    await uow.attempts.record(record.id, "generate", request, "rejected", code, message)
+    uow.publish(EwayBillRejected(**_facts(record), code=code, message=message, retryable=True, rejected_at=now))
     return True
 
 
-async def retry(ewaybill_id: str, corrections: Corrections, repo: Repository, gateway: EwayBillGateway,
-                publish: Publish, now: datetime) -> EwayBillRecord:
+async def retry(uow: UnitOfWork, ewaybill_id: str, corrections: Corrections, gateway: EwayBillGateway,
+                now: datetime) -> EwayBillRecord:
     """A rejected e-way bill, generated again after the supervisor corrected Part B or the distance."""
-    record = await repo.get(ewaybill_id, for_update=True)
+    record = await uow.bills.get(ewaybill_id, for_update=True)
     if record is None:
         raise UseCaseError(404, f"e-way bill {ewaybill_id} does not exist")
     if record.status != REJECTED:
         raise UseCaseError(409, f"e-way bill {ewaybill_id} is {record.status}: only a rejected one can be retried")
     _correct(record, corrections)
-    await generate(record, repo, gateway, publish, now)
+    await generate(uow, record, gateway, now)
     return record
 
 
-async def regenerate(ewaybill_id: str, corrections: Corrections, repo: Repository, gateway: EwayBillGateway,
-                     publish: Publish, now: datetime) -> EwayBillRecord:
+async def regenerate(uow: UnitOfWork, ewaybill_id: str, corrections: Corrections, gateway: EwayBillGateway,
+                     now: datetime) -> EwayBillRecord:
     """A new bill for the same invoice after its bill was cancelled (a new vehicle or distance): the invoice
     stays, the shipment's gate opens again on the new bill."""
-    record = await repo.get(ewaybill_id, for_update=True)
+    record = await uow.bills.get(ewaybill_id, for_update=True)
     if record is None:
         raise UseCaseError(404, f"e-way bill {ewaybill_id} does not exist")
     if record.status != CANCELLED:
@@ -274,7 +272,7 @@ async def regenerate(ewaybill_id: str, corrections: Corrections, repo: Repositor
         "cancelled_at": record.cancelled_at.isoformat() if record.cancelled_at else None,
         "cancel_reason": record.cancel_reason}]
     record.cancelled_at, record.cancel_reason, record.cancel_remarks = None, None, None
-    await generate(record, repo, gateway, publish, now, replaces=previous)
+    await generate(uow, record, gateway, now, replaces=previous)
     return record
 
 
@@ -294,9 +292,9 @@ def _correct(record: EwayBillRecord, corrections: Corrections) -> None:
     record.vehicle_type = str(record.transport["vehicle_type"])
 
 
-async def change_vehicle(record: EwayBillRecord, transport: TransportDetails, reason: VehicleChangeReason,
-                         remarks: str, from_place: str, from_state_code: str, repo: Repository,
-                         gateway: EwayBillGateway, publish: Publish, now: datetime) -> EwayBillRecord:
+async def change_vehicle(uow: UnitOfWork, record: EwayBillRecord, transport: TransportDetails,
+                         reason: VehicleChangeReason, remarks: str, from_place: str, from_state_code: str,
+                         gateway: EwayBillGateway, now: datetime) -> EwayBillRecord:
     """Part-B update during validity (refused with the reason otherwise)."""
     bill = domain_bill(record)
     mode = MODES[transport.mode]
@@ -313,14 +311,14 @@ async def change_vehicle(record: EwayBillRecord, transport: TransportDetails, re
         else "", "transMode": mode.value,
     }
     reply = await gateway.update_part_b(request)
-    await repo.record_attempt(record.id, "update_part_b", request, "ok" if reply.ok else "refused",
+    await uow.attempts.record(record.id, "update_part_b", request, "ok" if reply.ok else "refused",
                               reply.code or None, reply.message or None)
     _refused_by_portal(reply)
     record.movements = [*record.movements, _movement_json(movement)]
     record.transport = transport.model_dump(mode="json")
     record.last_refusal = None
-    await repo.save(record)
-    await publish(EwayBillUpdated(
+    await uow.bills.save(record)
+    uow.publish(EwayBillUpdated(
         **_facts(record), ewaybill_no=_ebn(record), transport=transport, reason=reason.name.lower(),
         valid_until=bill.valid_until, updated_at=now,
     ))
@@ -332,103 +330,102 @@ def _refused_by_portal(reply: PortalReply) -> None:
         raise UseCaseError(422, f"the portal refused: {reply.message}", reply.code)
 
 
-async def on_vehicle_changed(message: VehicleChanged, repo: Repository, gateway: EwayBillGateway,
-                             publish: Publish, now: datetime) -> EwayBillRecord | None:
+async def on_vehicle_changed(uow: UnitOfWork, message: VehicleChanged, gateway: EwayBillGateway,
+                             now: datetime) -> EwayBillRecord | None:
     """A vehicle change after gate-out: update Part B, or keep the refusal visible on the record. A change
     for a shipment whose e-way bill was rejected is the supervisor's correction: generate again with it."""
-    record = await repo.active_for_shipment(message.shipment_id)
+    record = await uow.bills.active_for_shipment(message.shipment_id)
     if record is None:
-        rejected = await repo.find(shipment_id=message.shipment_id, status=REJECTED, limit=1)
+        rejected = await uow.bills.find(shipment_id=message.shipment_id, status=REJECTED, limit=1)
         if rejected:
             t = message.transport
             corrections = Corrections(vehicle_no=t.vehicle_no, distance_km=t.distance_km,
                                       vehicle_type=t.vehicle_type.value, transporter_id=t.transporter_id,
                                       transporter_name=t.transporter_name, lr_no=t.lr_no)
-            return await retry(rejected[0].id, corrections, repo, gateway, publish, now)
+            return await retry(uow, rejected[0].id, corrections, gateway, now)
         return None  # no e-way bill was required for this shipment: nothing to update
     try:
         return await change_vehicle(
-            record, message.transport, VEHICLE_REASONS[message.reason], message.remarks, message.from_place,
-            message.from_state_code, repo, gateway, publish, require_aware(message.changed_at),
+            uow, record, message.transport, VEHICLE_REASONS[message.reason], message.remarks, message.from_place,
+            message.from_state_code, gateway, require_aware(message.changed_at),
         )
     except UseCaseError as exc:
         record.last_refusal = f"vehicle change to {message.transport.vehicle_no} refused: {exc.reason}"
-        await repo.save(record)
+        await uow.bills.save(record)
         return record
 
 
-async def cancel_bill(ewaybill_id: str, reason: EwayBillCancelReason, remarks: str, repo: Repository,
-                      gateway: EwayBillGateway, publish: Publish, now: datetime,
+async def cancel_bill(uow: UnitOfWork, ewaybill_id: str, reason: EwayBillCancelReason, remarks: str,
+                      gateway: EwayBillGateway, now: datetime,
                       request_id: str | None = None) -> EwayBillRecord:
-    record = await _generated(repo, ewaybill_id)
+    record = await _generated(uow, ewaybill_id)
     try:
         cancelled = cancel(domain_bill(record), CANCEL_REASONS[reason], remarks, now)
     except ActionRefused as exc:
         raise UseCaseError(409, exc.reason, exc.code) from exc
     reply = await gateway.cancel(cancelled.ebn, CANCEL_REASONS[reason].value, remarks or reason.value)
-    await repo.record_attempt(record.id, "cancel", {"ewbNo": cancelled.ebn, "cancelRsnCode": CANCEL_REASONS[
+    await uow.attempts.record(record.id, "cancel", {"ewbNo": cancelled.ebn, "cancelRsnCode": CANCEL_REASONS[
         reason].value}, "ok" if reply.ok else "refused", reply.code or None, reply.message or None)
     _refused_by_portal(reply)
     record.status = CANCELLED
     record.cancelled_at, record.cancel_reason, record.cancel_remarks = cancelled.cancelled_at, reason.value, remarks
-    await repo.save(record)
-    await publish(EwayBillCancelled(**_facts(record), ewaybill_no=cancelled.ebn, reason=reason, remarks=remarks,
+    await uow.bills.save(record)
+    uow.publish(EwayBillCancelled(**_facts(record), ewaybill_no=cancelled.ebn, reason=reason, remarks=remarks,
                                     cancelled_at=now, request_id=request_id))
     return record
 
 
-async def on_cancel_command(command: CancelEwayBill, repo: Repository, gateway: EwayBillGateway, publish: Publish,
+async def on_cancel_command(uow: UnitOfWork, command: CancelEwayBill, gateway: EwayBillGateway,
                             now: datetime) -> None:
     """The coordinator undoes a cancelled shipment's documents: cancel its bill within the portal's 24 hours,
     or say why not (the bill then lapses unused). A bill already cancelled (by a person, or this command's
     earlier delivery) is answered as cancelled again, so a re-sent command always gets its reply."""
-    record = await repo.by_invoice(command.invoice_id)
+    record = await uow.bills.by_invoice(command.invoice_id)
     if record is None or record.ebn != command.ewaybill_no:
-        await publish(EwayBillCancellationRefused(
+        uow.publish(EwayBillCancellationRefused(
             order_id=command.order_id, shipment_id=command.shipment_id, invoice_id=command.invoice_id,
             invoice_no=record.invoice_no if record else "UNKNOWN", ewaybill_no=command.ewaybill_no,
             request_id=command.request_id, reason="no such e-way bill for this invoice", refused_at=now))
         return
     if record.status == CANCELLED:
-        await publish(EwayBillCancelled(
+        uow.publish(EwayBillCancelled(
             **_facts(record), ewaybill_no=_ebn(record), reason=EwayBillCancelReason(record.cancel_reason or "others"),
             remarks=record.cancel_remarks or "", cancelled_at=record.cancelled_at or now,
             request_id=command.request_id))
         return
     try:
-        await cancel_bill(record.id, EwayBillCancelReason.ORDER_CANCELLED, command.reason[:100], repo, gateway,
-                          publish, now, request_id=command.request_id)
+        await cancel_bill(uow, record.id, EwayBillCancelReason.ORDER_CANCELLED, command.reason[:100], gateway, now,
+                          request_id=command.request_id)
     except UseCaseError as exc:
         record.last_refusal = f"cancellation refused: {exc.reason}"
-        await repo.save(record)
-        await publish(EwayBillCancellationRefused(
+        await uow.bills.save(record)
+        uow.publish(EwayBillCancellationRefused(
             **_facts(record), ewaybill_no=_ebn(record), request_id=command.request_id,
             reason=f"{exc.reason}; the bill lapses unused", refused_at=now))
 
 
-async def on_invoice_cancelled(invoice_id: str, repo: Repository, gateway: EwayBillGateway, publish: Publish,
+async def on_invoice_cancelled(uow: UnitOfWork, invoice_id: str, gateway: EwayBillGateway,
                                now: datetime) -> None:
     """The invoice of a bill was cancelled: its bill is never generated anew (a re-issue gets its own), and a
     bill still active (generated while the cancellation raced it) is cancelled within its window — it refers to
     an invoice that no longer stands."""
-    record = await repo.by_invoice(invoice_id)
+    record = await uow.bills.by_invoice(invoice_id)
     if record is None or record.invoice_cancelled:
         return
     record.invoice_cancelled = True
-    await repo.save(record)
+    await uow.bills.save(record)
     if record.status == GENERATED:
         try:
-            await cancel_bill(record.id, EwayBillCancelReason.OTHERS, "its invoice was cancelled", repo, gateway,
-                              publish, now)
+            await cancel_bill(uow, record.id, EwayBillCancelReason.OTHERS, "its invoice was cancelled", gateway, now)
         except UseCaseError as exc:
             record.invoice_cancelled, record.last_refusal = True, f"cancellation refused: {exc.reason}"
-            await repo.save(record)
+            await uow.bills.save(record)
 
 
-async def extend_bill(ewaybill_id: str, remaining_km: int, current_place: str, current_pincode: str,
-                      current_state_code: str, reason: ExtensionReason, remarks: str, repo: Repository,
-                      gateway: EwayBillGateway, publish: Publish, now: datetime) -> EwayBillRecord:
-    record = await _generated(repo, ewaybill_id)
+async def extend_bill(uow: UnitOfWork, ewaybill_id: str, remaining_km: int, current_place: str, current_pincode: str,
+                      current_state_code: str, reason: ExtensionReason, remarks: str,
+                      gateway: EwayBillGateway, now: datetime) -> EwayBillRecord:
+    record = await _generated(uow, ewaybill_id)
     bill = domain_bill(record)
     try:
         extended = extend(bill, remaining_km, current_place, current_pincode, reason, remarks, now)
@@ -442,22 +439,22 @@ async def extend_bill(ewaybill_id: str, remaining_km: int, current_place: str, c
         "transMode": MODES[transport.mode].value, "consignmentStatus": "M",
     }
     reply = await gateway.extend(request)
-    await repo.record_attempt(record.id, "extend", request, "ok" if reply.ok else "refused", reply.code or None,
+    await uow.attempts.record(record.id, "extend", request, "ok" if reply.ok else "refused", reply.code or None,
                               reply.message or None)
     _refused_by_portal(reply)
     previous = bill.valid_until
     record.valid_until = to_utc(extended.valid_until)
     record.extensions = extended.extensions
-    await repo.save(record)
-    await publish(EwayBillExtended(
+    await uow.bills.save(record)
+    uow.publish(EwayBillExtended(
         **_facts(record), ewaybill_no=bill.ebn, previous_valid_until=previous, valid_until=record.valid_until,
         remaining_distance_km=remaining_km, reason=reason.name.lower(), extended_at=now,
     ))
     return record
 
 
-async def _generated(repo: Repository, ewaybill_id: str) -> EwayBillRecord:
-    record = await repo.get(ewaybill_id, for_update=True)
+async def _generated(uow: UnitOfWork, ewaybill_id: str) -> EwayBillRecord:
+    record = await uow.bills.get(ewaybill_id, for_update=True)
     if record is None:
         raise UseCaseError(404, f"e-way bill {ewaybill_id} does not exist")
     if record.status == CANCELLED:
@@ -467,8 +464,41 @@ async def _generated(repo: Repository, ewaybill_id: str) -> EwayBillRecord:
     return record
 
 
-async def expiring(repo: Repository, now: datetime, within: timedelta) -> list[EwayBillRecord]:
+async def expiring(uow: UnitOfWork, now: datetime, within: timedelta) -> list[EwayBillRecord]:
     """Active bills expiring within `within` (or expired less than 8 hours ago), soonest first."""
-    records = {r.ebn: r for r in await repo.find(status=GENERATED, limit=10_000) if r.ebn}
+    records = {r.ebn: r for r in await uow.bills.find(status=GENERATED, limit=10_000) if r.ebn}
     due = expiring_soon([domain_bill(r) for r in records.values()], now, within)
     return [replace(records[b.ebn]) for b in due]
+
+
+@dataclass(frozen=True)
+class NewVehicle:
+    """A Part-B update as a dispatch supervisor types it: what is not given stays as the bill has it (the vehicle
+    number excepted: None is no vehicle)."""
+
+    vehicle_no: str | None
+    mode: ContractMode
+    transporter_id: str | None = None
+    transporter_name: str | None = None
+    lr_no: str | None = None
+    lr_date: date | None = None
+
+
+async def update_vehicle_by_hand(uow: UnitOfWork, ewaybill_id: str, vehicle: NewVehicle,
+                                 reason: VehicleChangeReason, remarks: str, from_place: str, from_state_code: str,
+                                 gateway: EwayBillGateway, now: datetime) -> EwayBillRecord:
+    """Part-B update of a generated bill, asked for over HTTP (during validity; refused with the reason
+    otherwise)."""
+    record = await uow.bills.get(ewaybill_id, for_update=True)
+    if record is None:
+        raise UseCaseError(404, f"e-way bill {ewaybill_id} does not exist")
+    if record.status != GENERATED:
+        raise UseCaseError(409, f"e-way bill {ewaybill_id} is {record.status}")
+    current = TransportDetails.model_validate(record.transport)
+    transport = current.model_copy(update={
+        "vehicle_no": vehicle.vehicle_no, "mode": vehicle.mode,
+        "transporter_id": vehicle.transporter_id or current.transporter_id,
+        "transporter_name": vehicle.transporter_name or current.transporter_name,
+        "lr_no": vehicle.lr_no or current.lr_no, "lr_date": vehicle.lr_date or current.lr_date,
+    })
+    return await change_vehicle(uow, record, transport, reason, remarks, from_place, from_state_code, gateway, now)

@@ -1,6 +1,7 @@
-"""Webhooks in PostgreSQL and over HTTP: subscriptions with their sealed secrets, the delivery table (one row per
-event, kind and subscription; every attempt kept), and the background sender that posts due rows without holding
-up the consumer — to the address it checked, never following a redirect."""
+"""Webhooks in PostgreSQL and over HTTP: subscriptions with their sealed secrets (`SecretBox`), the delivery table
+(one row per event, kind and subscription; every attempt kept), the URL policy with its lookup, and the sender
+that posts a delivery to the address it checked, never following a redirect (the sweep that calls it is the use
+case `service_layer.webhooks.send_due`, run by `entrypoints.workers`)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,13 @@ import asyncio
 import base64
 import hashlib
 import ipaddress
-import logging
 import os
 import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -28,20 +28,16 @@ from o2c.notify.domain.webhooks import (
     EVENT_HEADER,
     SIGNATURE_HEADER,
     IPAddress,
-    RetryPolicy,
     UrlRefused,
     WebhookTarget,
-    after_attempt,
     body_bytes,
     check_url,
     choose_address,
-    new_secret,
     signature,
 )
+from o2c.notify.service_layer.ports import Attempted, DueDelivery, NewSubscription, Subscriber
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-log = logging.getLogger("o2c.notify.webhooks")
+from sqlalchemy.ext.asyncio import AsyncSession
 
 MIN_KEY_LENGTH = 32
 ERROR_CHARS = 500
@@ -74,27 +70,19 @@ class SecretBox:
             raise ValueError("sealed with another key or for another subscription") from exc
 
 
-class WebhookRepository:
+class SqlWebhookSubscriptions:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def subscribe(self, box: SecretBox, *, url: str, customer_id: str | None, owner: str,
-                        partner_id: str | None, created_by: str) -> tuple[dict[str, Any], str] | None:
-        """A new subscription and its secret (the only time the secret leaves this service besides a rotation);
-        None when the owner already has this URL for this customer."""
-        subscription_id = f"whs-{uuid.uuid4().hex[:16]}"
-        secret = new_secret()
+    async def add(self, subscription: NewSubscription) -> bool:
         inserted = await self.session.execute(sa.text(
             "INSERT INTO webhook_subscription (subscription_id, url, customer_id, owner, partner_id, secret_sealed,"
             " created_by) VALUES (:sid, :url, :customer_id, :owner, :partner_id, :sealed, :created_by)"
             " ON CONFLICT (owner, url, coalesce(customer_id, '')) WHERE active DO NOTHING RETURNING id"),
-            {"sid": subscription_id, "url": url, "customer_id": customer_id, "owner": owner,
-             "partner_id": partner_id, "sealed": box.seal(subscription_id, secret), "created_by": created_by})
-        if inserted.first() is None:
-            return None
-        found = await self.owned(subscription_id, owner)
-        assert found is not None
-        return found, secret
+            {"sid": subscription.subscription_id, "url": subscription.url, "customer_id": subscription.customer_id,
+             "owner": subscription.owner, "partner_id": subscription.partner_id,
+             "sealed": subscription.secret_sealed, "created_by": subscription.created_by})
+        return inserted.first() is not None
 
     async def existing(self, *, url: str, customer_id: str | None, owner: str) -> dict[str, Any] | None:
         row = (await self.session.execute(sa.select(webhook_subscription).where(
@@ -103,63 +91,53 @@ class WebhookRepository:
         return subscription_view(row._mapping) if row else None
 
     async def owned(self, subscription_id: str, owner: str) -> dict[str, Any] | None:
-        """An active subscription of `owner`."""
         row = (await self.session.execute(sa.select(webhook_subscription).where(
             webhook_subscription.c.subscription_id == subscription_id, webhook_subscription.c.active,
             webhook_subscription.c.owner == owner))).first()
         return subscription_view(row._mapping) if row else None
 
     async def listed(self, owner: str) -> list[dict[str, Any]]:
-        """Active subscriptions of `owner`; never a secret."""
         query = sa.select(webhook_subscription).where(webhook_subscription.c.active,
                                                       webhook_subscription.c.owner == owner).order_by(
             webhook_subscription.c.id)
         return [subscription_view(r._mapping) for r in await self.session.execute(query)]
 
-    async def rotate(self, box: SecretBox, subscription_id: str, owner: str, *,
-                     keep_previous: timedelta = timedelta(0)) -> str | None:
-        """A fresh secret for the owner's subscription, signing every later attempt; the one it replaces keeps
-        signing beside it for `keep_previous` (zero: it stops at once). None: not theirs."""
-        secret = new_secret()
+    async def rotate(self, subscription_id: str, owner: str, secret_sealed: str, *,
+                     keep_previous: timedelta) -> bool:
         table = webhook_subscription.c
         keep = keep_previous > timedelta(0)
         updated = await self.session.execute(sa.update(webhook_subscription).where(
             table.subscription_id == subscription_id, table.owner == owner, table.active,
-        ).values(secret_sealed=box.seal(subscription_id, secret), secret_rotated_at=sa.func.now(),
+        ).values(secret_sealed=secret_sealed, secret_rotated_at=sa.func.now(),
                  # the right-hand side reads the row before the update: the secret being replaced
                  previous_secret_sealed=table.secret_sealed if keep else None,
                  previous_secret_until=sa.func.now() + keep_previous if keep else None)
             .returning(table.id))
-        return secret if updated.first() is not None else None
+        return updated.first() is not None
 
     async def remove(self, subscription_id: str, owner: str, removed_by: str) -> bool:
-        """Deactivate and forget the secret; deliveries still pending for it end dead (nothing more is sent)."""
         updated = await self.session.execute(sa.update(webhook_subscription).where(
             webhook_subscription.c.subscription_id == subscription_id, webhook_subscription.c.owner == owner,
             webhook_subscription.c.active,
         ).values(active=False, secret_sealed=None, previous_secret_sealed=None, previous_secret_until=None,
                  removed_at=sa.func.now(), removed_by=removed_by)
             .returning(webhook_subscription.c.id))
-        if updated.first() is None:
-            return False
-        await self.session.execute(sa.update(webhook_delivery).where(
-            webhook_delivery.c.subscription_id == subscription_id, webhook_delivery.c.status == "pending",
-        ).values(status="dead", attempts=webhook_delivery.c.attempts.op("||")(sa.func.jsonb_build_array(
-            sa.func.jsonb_build_object("error", "subscription removed", "at", sa.func.now())))))
-        return True
+        return updated.first() is not None
 
-    async def subscriptions(self, customer_id: str | None = None) -> list[dict[str, Any]]:
-        """Active subscriptions that receive `customer_id`'s notifications (the global ones and the customer's)."""
-        query = sa.select(webhook_subscription).where(webhook_subscription.c.active).order_by(
-            webhook_subscription.c.id)
-        if customer_id is not None:
-            query = query.where(sa.or_(webhook_subscription.c.customer_id.is_(None),
-                                       webhook_subscription.c.customer_id == customer_id))
-        return [subscription_view(r._mapping) for r in await self.session.execute(query)]
+    async def receiving(self, customer_id: str) -> list[Subscriber]:
+        query = sa.select(webhook_subscription.c.subscription_id, webhook_subscription.c.url).where(
+            webhook_subscription.c.active, sa.or_(webhook_subscription.c.customer_id.is_(None),
+                                                  webhook_subscription.c.customer_id == customer_id),
+        ).order_by(webhook_subscription.c.id)
+        return [Subscriber(r.subscription_id, r.url) for r in await self.session.execute(query)]
+
+
+class SqlWebhookDeliveries:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
     async def enqueue(self, *, event_key: str, kind: str, subscription_id: str, url: str, customer_id: str,
                       order_id: str | None, payload: dict[str, Any]) -> bool:
-        """One row per (event, kind, subscription); False when this event was already queued for it."""
         delivery_id = f"whd-{uuid.uuid4().hex[:16]}"
         inserted = await self.session.execute(pg_insert(webhook_delivery).values(
             delivery_id=delivery_id, delivery_key=f"{event_key}|{kind}|{subscription_id}", event_key=event_key,
@@ -167,6 +145,40 @@ class WebhookRepository:
             payload={**payload, "delivery_id": delivery_id}, status="pending",
         ).on_conflict_do_nothing(index_elements=["delivery_key"]).returning(webhook_delivery.c.id))
         return inserted.first() is not None
+
+    async def end_pending(self, subscription_id: str, reason: str) -> None:
+        await self.session.execute(sa.update(webhook_delivery).where(
+            webhook_delivery.c.subscription_id == subscription_id, webhook_delivery.c.status == "pending",
+        ).values(status="dead", attempts=webhook_delivery.c.attempts.op("||")(sa.func.jsonb_build_array(
+            sa.func.jsonb_build_object("error", reason, "at", sa.func.now())))))
+
+    async def due(self, now: datetime, limit: int) -> list[DueDelivery]:
+        rows = (await self.session.execute(
+            sa.select(webhook_delivery, webhook_subscription.c.secret_sealed, webhook_subscription.c.active
+                      .label("subscribed"), webhook_subscription.c.previous_secret_sealed,
+                      webhook_subscription.c.previous_secret_until)
+            .select_from(webhook_delivery.outerjoin(webhook_subscription, webhook_subscription.c.subscription_id
+                                                    == webhook_delivery.c.subscription_id))
+            .where(webhook_delivery.c.status == "pending", webhook_delivery.c.next_attempt_at <= now)
+            .order_by(webhook_delivery.c.next_attempt_at).limit(limit)
+            .with_for_update(of=webhook_delivery, skip_locked=True))).all()
+        return [DueDelivery(
+            row_id=r.id, delivery_id=r.delivery_id, subscription_id=r.subscription_id, url=r.url, kind=r.kind,
+            payload=r.payload, attempt_count=r.attempt_count, attempts=list(r.attempts),
+            subscribed=bool(r.subscribed), secret_sealed=r.secret_sealed,
+            previous_secret_sealed=r.previous_secret_sealed, previous_secret_until=r.previous_secret_until,
+        ) for r in rows]
+
+    async def settle(self, row_id: int, *, status: str, attempts: Sequence[dict[str, Any]],
+                     attempt_count: int | None = None, next_attempt_at: datetime | None = None,
+                     delivered_at: datetime | None = None) -> None:
+        values: dict[str, Any] = {"status": status, "attempts": list(attempts)}
+        for name, value in (("attempt_count", attempt_count), ("next_attempt_at", next_attempt_at),
+                            ("delivered_at", delivered_at)):
+            if value is not None:
+                values[name] = value
+        await self.session.execute(sa.update(webhook_delivery).where(webhook_delivery.c.id == row_id)
+                                   .values(**values))
 
     async def find(self, *, status: str | None = None, order_id: str | None = None,
                    limit: int = 200) -> list[dict[str, Any]]:
@@ -241,13 +253,6 @@ class UrlPolicy:
         return Pinned(target, choose_address(target, resolved, self.dev_hosts))
 
 
-@dataclass(frozen=True)
-class Attempted:
-    ok: bool
-    status_code: int | None
-    error: str | None
-
-
 class HttpWebhookSender:
     """Posts the signed body to the checked address (the name goes in Host and TLS SNI, and the certificate is
     verified for it); 2xx is delivered, anything else — a redirect too, never followed — is a failed attempt."""
@@ -292,65 +297,3 @@ async def excerpt(response: httpx.Response) -> str:
         if len(head) >= ERROR_CHARS:
             break
     return head[:ERROR_CHARS].decode(errors="replace")
-
-
-async def send_due(sessions: async_sessionmaker[AsyncSession], sender: HttpWebhookSender, box: SecretBox,
-                   policy: RetryPolicy, *, batch: int = 20,
-                   now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
-    """One sweep: post every due pending row with its subscription's current secret (rows locked so several
-    replicas never post the same one)."""
-    async with sessions() as session, session.begin():
-        rows = (await session.execute(
-            sa.select(webhook_delivery, webhook_subscription.c.secret_sealed, webhook_subscription.c.active
-                      .label("subscribed"), webhook_subscription.c.previous_secret_sealed,
-                      webhook_subscription.c.previous_secret_until)
-            .select_from(webhook_delivery.outerjoin(webhook_subscription, webhook_subscription.c.subscription_id
-                                                    == webhook_delivery.c.subscription_id))
-            .where(webhook_delivery.c.status == "pending", webhook_delivery.c.next_attempt_at <= now())
-            .order_by(webhook_delivery.c.next_attempt_at).limit(batch)
-            .with_for_update(of=webhook_delivery, skip_locked=True))).all()
-        for row in rows:
-            at = now()
-            attempt = row.attempt_count + 1
-            if not row.subscribed or not row.secret_sealed:
-                values: dict[str, Any] = {"status": "dead", "attempts": [
-                    *row.attempts, {"attempt": attempt, "at": at.isoformat(), "status": None,
-                                    "error": "subscription removed"}]}
-                await session.execute(sa.update(webhook_delivery).where(webhook_delivery.c.id == row.id)
-                                      .values(**values))
-                continue
-            try:
-                keys = [box.open(row.subscription_id, row.secret_sealed)]
-                if row.previous_secret_sealed and row.previous_secret_until and row.previous_secret_until > at:
-                    keys.append(box.open(row.subscription_id, row.previous_secret_sealed))
-            except ValueError as exc:  # the sealing key changed: this row fails, the others are still sent
-                result = Attempted(ok=False, status_code=None, error=f"secret unreadable: {exc}")
-            else:
-                result = await sender.post(row.url, keys, row.payload, delivery_id=row.delivery_id, kind=row.kind)
-            at = now()
-            outcome = after_attempt(policy, attempt, result.ok, at)
-            entry = {"attempt": attempt, "at": at.isoformat(), "status": result.status_code, "error": result.error}
-            values = {"attempt_count": attempt, "attempts": [*row.attempts, entry], "status": outcome.status}
-            if outcome.next_attempt_at is not None:
-                values["next_attempt_at"] = outcome.next_attempt_at
-            if outcome.status == "delivered":
-                values["delivered_at"] = at
-            elif outcome.status == "dead":
-                log.warning("webhook %s to %s dead after %d attempts", row.delivery_id, row.url, attempt)
-            await session.execute(sa.update(webhook_delivery).where(webhook_delivery.c.id == row.id).values(**values))
-        return len(rows)
-
-
-async def run_sender(sessions: async_sessionmaker[AsyncSession], sender: HttpWebhookSender, box: SecretBox,
-                     policy: RetryPolicy, sweep_seconds: float) -> None:
-    """Background task (ServiceDefinition.on_start): sweep until cancelled; errors are logged, not fatal."""
-    while True:
-        try:
-            sent = await send_due(sessions, sender, box, policy)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("webhook sweep failed")
-            sent = 0
-        if not sent:
-            await asyncio.sleep(sweep_seconds)

@@ -69,9 +69,6 @@ class TemplateBook:
             raise TemplateProblem(f"no template for {kind.value}")
         return found
 
-    def languages(self, kind: MessageKind) -> list[str]:
-        return sorted(language for k, language in self._templates if k is kind)
-
 
 def render(template: MessageTemplate, fields: Mapping[str, str]) -> RenderedMessage:
     missing = template.placeholders() - fields.keys()

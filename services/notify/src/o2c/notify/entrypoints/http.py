@@ -9,11 +9,10 @@ from o2c.kit.auth import Principal
 from o2c.kit.edge import Limit, RequestModel
 from o2c.kit.policy import allow
 from o2c.kit.problems import InvalidField, NotFound
-from o2c.kit.scope import ensure_customer_visible, visible_customers
-from o2c.kit.service import Runtime
-from o2c.notify.adapters.repository import SqlRepository
+from o2c.kit.scope import ensure_customer_visible
+from o2c.notify.bootstrap import Notify
 from o2c.notify.domain.notices import compose
-from o2c.notify.domain.templates import MessageKind, TemplateBook, TemplateProblem
+from o2c.notify.domain.templates import MessageKind, TemplateProblem
 from o2c.notify.service_layer.ports import OutgoingMail
 from pydantic import Field
 
@@ -43,38 +42,33 @@ def _own_only(who: Principal) -> bool:
     return not who.may_see_customer("\x00another")
 
 
-def router(rt: Runtime, book: TemplateBook) -> APIRouter:
+def router(notify: Notify) -> APIRouter:
     api = APIRouter(tags=["notifications"])
 
     @api.get("/notifications", summary="Messages sent, by order or customer (a customer sees only its own)")
     async def list_notifications(who: reader, order_id: str | None = None, customer_id: str | None = None,
                                  limit: Limit = 200) -> list[dict[str, Any]]:
-        if customer_id:
-            await ensure_customer_visible(rt.sessions, who, customer_id)
         own = _own_only(who)
-        if own:
-            customer_id = who.customer_id or ""
-        elif not order_id and not customer_id:
+        if not own and not order_id and not customer_id:
             raise InvalidField("order_id", "give order_id or customer_id")
-        async with rt.sessions() as session:
-            repo = SqlRepository(session)
+        async with notify.reading() as uow:
+            if customer_id:
+                await ensure_customer_visible(uow.session, who, customer_id)
+            if own:
+                customer_id = who.customer_id or ""
             if order_id and own:
-                for owner in await repo.customers_of_order(order_id):
+                for owner in await uow.notifications.customers_of_order(order_id):
                     who.ensure_customer(owner)
-            return [view(m) for m in await repo.find(order_id=order_id, customer_id=customer_id, limit=limit,
-                                                     visible=lambda column: visible_customers(who, column))]
+            return [view(m) for m in await uow.notifications.find(order_id=order_id, customer_id=customer_id,
+                                                                  limit=limit, viewer=who)]
 
     @api.get("/notifications/{notification_id}", summary="One message as sent")
     async def get_notification(notification_id: str, who: reader) -> dict[str, Any]:
-        async with rt.sessions() as session:
-            from o2c.notify.adapters.db import notification
-
-            row = (await session.execute(notification.select().where(
-                notification.c.notification_id == notification_id))).first()
-            if row is None:
+        async with notify.reading() as uow:
+            mail = await uow.notifications.get(notification_id)
+            if mail is None:
                 raise NotFound("notification", notification_id)
-            mail = OutgoingMail(**{k: row._mapping[k] for k in OutgoingMail.__dataclass_fields__})
-            await ensure_customer_visible(session, who, mail.customer_id)
+            await ensure_customer_visible(uow.session, who, mail.customer_id)
             return view(mail)
 
     @api.post("/templates/preview", summary="Render a template with the given fields (nothing is sent)")
@@ -86,7 +80,7 @@ def router(rt: Runtime, book: TemplateBook) -> APIRouter:
                 return body.fields
 
         try:
-            rendered = compose(_Fields(), book, body.language)  # type: ignore[arg-type]
+            rendered = compose(_Fields(), notify.telling.book, body.language)  # type: ignore[arg-type]
         except TemplateProblem as exc:
             raise InvalidField("fields", str(exc)) from exc
         return {"language": rendered.language, "subject": rendered.subject, "body": rendered.body}

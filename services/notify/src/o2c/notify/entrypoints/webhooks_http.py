@@ -13,9 +13,9 @@ from o2c.kit.edge import Limit, RequestModel
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.scope import partner_serves
-from o2c.kit.service import Runtime
-from o2c.notify.adapters.webhooks import SecretBox, UrlPolicy, WebhookRepository
+from o2c.notify.bootstrap import Notify
 from o2c.notify.domain.webhooks import MAX_PREVIOUS_SECRET_HOURS, MAX_URL_LENGTH, UrlRefused
+from o2c.notify.service_layer import webhooks
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,12 +56,12 @@ async def authorise_subscription(session: AsyncSession, who: Principal, customer
         raise Problem(403, "Forbidden", f"partner {who.partner_id} does not serve customer {customer_id}")
 
 
-def router(rt: Runtime, box: SecretBox, urls: UrlPolicy) -> APIRouter:
+def router(notify: Notify) -> APIRouter:
     api = APIRouter(tags=["webhooks"])
 
     async def checked(url: str) -> str:
         try:
-            await urls.pin(url)
+            await notify.urls.pin(url)
         except UrlRefused as exc:
             raise InvalidField("url", str(exc)) from exc
         return url
@@ -71,16 +71,15 @@ def router(rt: Runtime, box: SecretBox, urls: UrlPolicy) -> APIRouter:
                       "the answer carries the subscription's signing secret, shown this once")
     async def subscribe(body: Subscription, who: subscriber) -> dict[str, Any]:
         owner = owner_of(who)
-        async with rt.sessions() as session, session.begin():
-            await authorise_subscription(session, who, body.customer_id)
-        url = await checked(body.url)
-        async with rt.sessions() as session, session.begin():
-            repo = WebhookRepository(session)
-            made = await repo.subscribe(box, url=url, customer_id=body.customer_id, owner=owner,
-                                        partner_id=who.partner_id if owner != "sre" else None,
-                                        created_by=who.subject)
+        async with notify.reading() as uow:
+            await authorise_subscription(uow.session, who, body.customer_id)
+        url = await checked(body.url)  # outside any transaction: the lookup may take seconds
+        async with notify.transaction() as uow:
+            made = await webhooks.subscribe(uow, notify.sealer, url=url, customer_id=body.customer_id, owner=owner,
+                                            partner_id=who.partner_id if owner != "sre" else None,
+                                            created_by=who.subject)
             if made is None:
-                found = await repo.existing(url=url, customer_id=body.customer_id, owner=owner)
+                found = await uow.subscriptions.existing(url=url, customer_id=body.customer_id, owner=owner)
                 raise Conflict("this URL is already subscribed for this customer; rotate its secret instead",
                                subscription_id=found["subscription_id"] if found else None)
         view, secret = made
@@ -89,8 +88,8 @@ def router(rt: Runtime, box: SecretBox, urls: UrlPolicy) -> APIRouter:
     @api.get("/webhooks", summary="The caller's own active subscriptions (SRE: the SRE team's); never a secret")
     async def list_subscriptions(who: subscriber) -> list[dict[str, Any]]:
         owner = owner_of(who)
-        async with rt.sessions() as session:
-            return await WebhookRepository(session).listed(owner)
+        async with notify.reading() as uow:
+            return await uow.subscriptions.listed(owner)
 
     @api.post("/webhooks/{subscription_id}/secret",
               summary="Rotate the subscription's signing secret (its owner only); the new one is shown this once. "
@@ -99,20 +98,20 @@ def router(rt: Runtime, box: SecretBox, urls: UrlPolicy) -> APIRouter:
                             keep_previous_hours: Annotated[int, Query(ge=0, le=MAX_PREVIOUS_SECRET_HOURS)] = 24,
                             ) -> dict[str, Any]:
         owner = owner_of(who)
-        async with rt.sessions() as session, session.begin():
-            repo = WebhookRepository(session)
-            secret = await repo.rotate(box, subscription_id, owner, keep_previous=timedelta(hours=keep_previous_hours))
-            found = await repo.owned(subscription_id, owner) if secret else None
-        if secret is None or found is None:
+        async with notify.transaction() as uow:
+            rotated = await webhooks.rotate_secret(uow, notify.sealer, subscription_id, owner,
+                                                   keep_previous=timedelta(hours=keep_previous_hours))
+        if rotated is None:
             raise NotFound("webhook subscription", subscription_id)
+        found, secret = rotated
         return {**found, "secret": secret}
 
     @api.delete("/webhooks/{subscription_id}", status_code=204,
                 summary="Remove a subscription (its owner only); nothing more is sent to it")
     async def remove(subscription_id: SubscriptionId, who: subscriber) -> Response:
         owner = owner_of(who)
-        async with rt.sessions() as session, session.begin():
-            if not await WebhookRepository(session).remove(subscription_id, owner, who.subject):
+        async with notify.transaction() as uow:
+            if not await webhooks.remove_subscription(uow, subscription_id, owner, who.subject):
                 raise NotFound("webhook subscription", subscription_id)
         return Response(status_code=204)
 
@@ -120,7 +119,7 @@ def router(rt: Runtime, box: SecretBox, urls: UrlPolicy) -> APIRouter:
     async def deliveries(_: sre, status: Literal["pending", "delivered", "dead"] | None = None,
                          order_id: str | None = None,
                          limit: Limit = 200) -> list[dict[str, Any]]:
-        async with rt.sessions() as session:
-            return await WebhookRepository(session).find(status=status, order_id=order_id, limit=limit)
+        async with notify.reading() as uow:
+            return await uow.deliveries.find(status=status, order_id=order_id, limit=limit)
 
     return api

@@ -1,0 +1,1 @@
+"""The e-way bill service's test helpers (`o2c.testsupport.ewaybill`)."""

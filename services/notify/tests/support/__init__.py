@@ -1,0 +1,1 @@
+"""Notify's test helpers (`o2c.testsupport.notify`)."""
