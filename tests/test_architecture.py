@@ -10,7 +10,8 @@
 - Every service has the four rooms `domain/ service_layer/ adapters/ entrypoints/` and its wiring module `app.py`.
 - A service with its one typed bootstrap (`bootstrap.py`: `transaction()`, `reading()`, `handling(ctx)` on a unit
   of work) has `app.py` wire its entry points through it, and no entry point builds a repository of its own from
-  `adapters/` (the services that have one yet are listed in BOOTSTRAPPED).
+  `adapters/` (the services that have one yet are listed in BOOTSTRAPPED); such a service's ports declare a
+  `UnitOfWork` with `publish`, and no entry point opens a session or builds a SQL unit of work itself.
 - No test file edits `sys.path` (the shared test helpers are installed packages).
 - No test sleeps a fixed time: `asyncio.sleep(<constant>)` / `time.sleep(<constant>)` appear only in the shared
   wait helpers (`o2c.testsupport.waits`), which sleep inside a loop that waits on a condition.
@@ -28,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 SERVICES = ("sales", "credit", "inventory", "dispatch", "invoicing", "ewaybill", "notify")
 ROOMS = ("domain", "service_layer", "adapters", "entrypoints")
 # The services wired through one typed bootstrap so far (issue 18); each joins as it gets one.
-BOOTSTRAPPED = ("inventory", "credit", "notify", "ewaybill")
+BOOTSTRAPPED = ("inventory", "credit", "notify", "ewaybill", "dispatch")
 UNIT_OF_WORK_SCOPES = {"transaction", "reading", "handling"}
 # Frameworks and I/O the domain must not reach (top-level module names).
 IMPURE = {
@@ -168,6 +169,23 @@ def test_a_bootstrapped_service_wires_its_entry_points_through_its_bootstrap(ser
              for path in python_files(root / "entrypoints")
              for line, name in imports(path, module_name(path, service))
              if name.startswith(f"o2c.{service}.adapters.") and name.split(".")[3] in {"repository", "sql"}]
+    assert found == []
+
+
+@pytest.mark.parametrize("service", BOOTSTRAPPED)
+def test_a_bootstrapped_service_publishes_on_its_unit_of_work_and_opens_no_session_in_an_entry_point(
+        service: str) -> None:
+    root = service_root(service)
+    ports = ast.parse((root / "service_layer" / "ports.py").read_text(encoding="utf-8"))
+    unit = [n for n in ports.body if isinstance(n, ast.ClassDef) and n.name == "UnitOfWork"]
+    assert unit, f"{service}/service_layer/ports.py declares no UnitOfWork"
+    assert "publish" in {n.name for n in unit[0].body if isinstance(n, ast.FunctionDef)}
+    found = [f"{located(path, node.lineno)} calls {ast.unparse(node.func)}"
+             for path in python_files(root / "entrypoints")
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Call) and (
+                 (isinstance(node.func, ast.Attribute) and node.func.attr == "sessions")
+                 or (isinstance(node.func, ast.Name) and node.func.id == "SqlUnitOfWork"))]
     assert found == []
 
 

@@ -45,13 +45,6 @@ def test_road_transport_without_a_vehicle_is_error_303() -> None:
     assert vehicle_number(None, TransportMode.RAIL) is None
 
 
-def test_transport_mode_maps_to_the_portal_codes() -> None:
-    assert [m.nic_code for m in TransportMode] == [1, 2, 3, 4]
-    assert TransportMode.from_nic_code("3") is TransportMode.AIR
-    with pytest.raises(InvalidValue):
-        TransportMode.from_nic_code(5)
-
-
 def test_transporter_is_a_gstin_with_its_check_character_or_a_transin() -> None:
     assert normalise_transporter_id("29aabcr1718e1zl") == "29AABCR1718E1ZL"
     assert normalise_transporter_id("88AAACT1234A1Z5") == "88AAACT1234A1Z5"  # TRANSIN: no check character

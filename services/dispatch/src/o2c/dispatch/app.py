@@ -6,6 +6,7 @@ from pathlib import Path
 
 from o2c.contracts.topics import Service, commands_topic, events_topic
 from o2c.dispatch.adapters.db import metadata
+from o2c.dispatch.bootstrap import bootstrap
 from o2c.dispatch.entrypoints import http, messages, workers
 from o2c.kit.db import migrations_dir
 from o2c.kit.scope import with_customer_scope
@@ -17,8 +18,8 @@ DEFINITION = ServiceDefinition(
     http_port=8104,
     metadata=metadata,
     versions_dir=migrations_dir(Path(__file__).resolve().parent),
-    routers=lambda rt: [http.router(rt)],
-    handlers=lambda rt: with_customer_scope(messages.handlers(rt)),
+    routers=lambda rt: [http.router(bootstrap(rt))],
+    handlers=lambda rt: with_customer_scope(messages.handlers(bootstrap(rt))),
     subscribes_to=[
         events_topic(Service.SALES),
         commands_topic(Service.DISPATCH),

@@ -1,4 +1,6 @@
-"""The shipment store on PostgreSQL, inside the caller's session and transaction."""
+"""Dispatch's repositories on PostgreSQL (the ports of `o2c.dispatch.service_layer.ports`), inside the caller's
+session and transaction. SQLAlchemy Core on the SQLModel tables: a shipment is one SELECT (locked when asked) and,
+when the use case changed it, one UPDATE guarded by its version; no ORM identity map or change tracking."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from o2c.dispatch.adapters.db import cancelled_unreleased, document_seq, shipment, trip
 from o2c.dispatch.domain import DispatchDetails, Shipment, Trip
+from o2c.dispatch.service_layer.ports import DocumentNumbers, Shipments, Trips, UnreleasedCancellations
 from o2c.dispatch.service_layer.records import ReleaseFacts, ShipmentRecord, TripRecord
 from pydantic import TypeAdapter
 from sqlalchemy.dialects.postgresql import insert
@@ -35,7 +38,7 @@ def _record(row: Any) -> ShipmentRecord:
     )
 
 
-class SqlShipments:
+class SqlShipments(Shipments):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -83,9 +86,6 @@ class SqlShipments:
             raise RuntimeError(f"shipment {record.shipment_id} changed concurrently (version {record.version})")
         record.version = version
 
-    async def next_number(self) -> int:
-        return int((await self.session.execute(sa.select(document_seq.next_value()))).scalar_one())
-
     async def search(self, *, warehouses: Collection[str] | None = None, statuses: Collection[str] = (),
                      queues: Collection[str] = (), pick_statuses: Collection[str] = (), limit: int = 200,
                      visible: Callable[[Any], sa.ColumnElement[bool]] | None = None) -> list[ShipmentRecord]:
@@ -103,32 +103,49 @@ class SqlShipments:
             query = query.where(shipment.c.pick_list_status.in_(list(pick_statuses)))
         return [_record(r) for r in await self.session.execute(query)]
 
-    async def tombstone(self, shipment_id: str, order_id: str, request_id: str, at: datetime) -> None:
+
+
+class SqlUnreleasedCancellations(UnreleasedCancellations):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, shipment_id: str, order_id: str, request_id: str, at: datetime) -> None:
         await self.session.execute(
             insert(cancelled_unreleased).values(shipment_id=shipment_id, order_id=order_id, request_id=request_id,
                                                 cancelled_at=at).on_conflict_do_nothing()
         )
 
-    async def is_tombstoned(self, shipment_id: str) -> bool:
+    async def includes(self, shipment_id: str) -> bool:
         found = await self.session.execute(
             sa.select(cancelled_unreleased.c.shipment_id).where(cancelled_unreleased.c.shipment_id == shipment_id)
         )
         return found.first() is not None
 
-    # --- trips ---------------------------------------------------------------------------------
 
-    async def add_trip(self, record: TripRecord) -> None:
+class SqlTrips(Trips):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, record: TripRecord) -> None:
+        # The table's idempotency_key column stays empty: a repeated POST /trips is answered by the kit's
+        # idempotent_request table.
         await self.session.execute(trip.insert().values(
             trip_id=record.trip.trip_id, trip_no=record.trip_no, warehouse_id=record.trip.warehouse_code,
             details=DETAILS.dump_python(record.trip.details, mode="json"), shipment_ids=record.trip.shipment_ids,
-            idempotency_key=record.idempotency_key, created_by=record.created_by,
+            created_by=record.created_by,
         ))
 
-    async def get_trip(self, trip_id: str | None = None, *, idempotency_key: str | None = None
-                       ) -> TripRecord | None:
-        where = trip.c.trip_id == trip_id if trip_id is not None else trip.c.idempotency_key == idempotency_key
-        row = (await self.session.execute(sa.select(trip).where(where))).first()
+    async def get(self, trip_id: str) -> TripRecord | None:
+        row = (await self.session.execute(sa.select(trip).where(trip.c.trip_id == trip_id))).first()
         if row is None:
             return None
         return TripRecord(Trip(row.trip_id, row.warehouse_id, DETAILS.validate_python(row.details),
-                               list(row.shipment_ids)), row.trip_no, row.created_by, row.idempotency_key)
+                               list(row.shipment_ids)), row.trip_no, row.created_by)
+
+
+class SqlDocumentNumbers(DocumentNumbers):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next(self) -> int:
+        return int((await self.session.execute(sa.select(document_seq.next_value()))).scalar_one())

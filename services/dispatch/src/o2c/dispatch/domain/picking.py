@@ -1,7 +1,8 @@
 """Pick lists and pick confirmations. A pick list names bin, batch and quantity for every line, in walking
 order. Each line is confirmed by the picker (bin and batch scanned and checked, never more than allocated); a
-short pick records the shortfall and its reason and stays open until it is either re-reserved from another bin
-(a replacement line) or accepted as a backorder. All lines confirmed and no shortfall open → picked."""
+short pick records the shortfall and its reason and stays open until it is accepted as a backorder (the
+coordinator re-reserves it elsewhere, in a release of its own). All lines confirmed and no shortfall open →
+picked."""
 
 from __future__ import annotations
 
@@ -72,9 +73,7 @@ class PickConfirmation:
 class PickLine:
     pick_line_no: int
     request: PickRequest
-    replaces: int | None = None
     confirmation: PickConfirmation | None = None
-    replaced: Decimal = NIL
     accepted_short: Decimal = NIL
     put_back: Decimal = NIL
     """Picked, then put back on the shelf before gate-out (the re-issued invoice was for less)."""
@@ -90,10 +89,10 @@ class PickLine:
 
     @property
     def open_shortfall(self) -> Decimal:
-        """Short and neither re-reserved elsewhere nor accepted as a backorder."""
+        """Short and not accepted as a backorder yet."""
         if self.confirmation is None:
             return NIL
-        return self.confirmation.short - self.replaced - self.accepted_short
+        return self.confirmation.short - self.accepted_short
 
 
 @dataclass(frozen=True)
@@ -178,26 +177,8 @@ class PickList:
         line.confirmation = confirmation
         return confirmation
 
-    def add_replacement(self, for_pick_line_no: int, bin_code: str, quantity: Decimal, *,
-                        batch_no: str | None = None, expiry_date: date | None = None) -> PickLine:
-        """Inventory re-reserved (part of) a shortfall from another bin: one more line to pick."""
-        short_line = self.line(for_pick_line_no)
-        amount = _quantity(quantity, "quantity")
-        if amount <= 0 or amount > short_line.open_shortfall:
-            raise ConflictingState(
-                f"line {for_pick_line_no} has {short_line.open_shortfall} open shortfall; cannot replace {amount}"
-            )
-        request = PickRequest(short_line.request.order_line_no, short_line.request.item_code,
-                              short_line.request.item_name, amount, bin_code, batch_no, expiry_date,
-                              short_line.request.unit)
-        line = PickLine(max(ln.pick_line_no for ln in self.lines) + 1, request, replaces=for_pick_line_no)
-        short_line.replaced += amount
-        self.lines.append(line)
-        return line
-
     def accept_shortfall(self, pick_line_no: int) -> Decimal:
-        """Nothing more can be re-reserved: what is still short becomes a backorder. Returns that quantity
-        (zero on a repeat)."""
+        """What is still short becomes a backorder. Returns that quantity (zero on a repeat)."""
         line = self.line(pick_line_no)
         open_short = line.open_shortfall
         line.accepted_short += open_short
@@ -249,7 +230,7 @@ class PickList:
             )
             result.append(PickedLine(
                 order_line_no, first.item_code, first.item_name, first.unit,
-                released=sum((ln.quantity for ln in lines if ln.replaces is None), NIL),
+                released=sum((ln.quantity for ln in lines), NIL),
                 picked=sum((ln.picked for ln in lines), NIL),
                 backordered=sum((ln.accepted_short for ln in lines), NIL),
                 batches=batches,

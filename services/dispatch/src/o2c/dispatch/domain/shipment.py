@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from o2c.dispatch.domain.business_time import require_aware
 from o2c.dispatch.domain.errors import ConflictingState, GateClosed, InvalidValue
-from o2c.dispatch.domain.picking import PickConfirmation, PickedLine, PickLine, PickList, PickRequest, ShortReason
+from o2c.dispatch.domain.picking import PickConfirmation, PickedLine, PickList, PickRequest, ShortReason
 from o2c.dispatch.domain.transport import DispatchDetails
 
 
@@ -34,7 +34,6 @@ class ShipmentStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-BEFORE_GATE_OUT = frozenset(ShipmentStatus) - {ShipmentStatus.DISPATCHED, ShipmentStatus.CANCELLED}
 GATE_OPEN = frozenset({ShipmentStatus.EWAYBILL_GENERATED, ShipmentStatus.EWAYBILL_NOT_REQUIRED})
 
 
@@ -166,12 +165,6 @@ class Shipment:
                                               batch_no=batch_no, reason=reason, note=note)
         self._advance()
         return confirmation
-
-    def add_replacement_pick(self, for_pick_line_no: int, bin_code: str, quantity: Decimal, *,
-                             batch_no: str | None = None, expiry_date: date | None = None) -> PickLine:
-        self._require({ShipmentStatus.PICKING}, "add a pick line")
-        return self.pick_list.add_replacement(for_pick_line_no, bin_code, quantity, batch_no=batch_no,
-                                              expiry_date=expiry_date)
 
     def accept_shortfall(self, pick_line_no: int) -> Decimal:
         """The shortfall becomes a backorder; a repeat (nothing open any more) returns 0 in any state."""
@@ -358,10 +351,6 @@ class Shipment:
         self.ewaybill_not_required_reason = self.ewaybill_rejection = self.irn_rejection = None
         self.status = ShipmentStatus.READY
         return True
-
-    @property
-    def waiting_for_new_invoice(self) -> bool:
-        return self.invoice is None and bool(self.cancelled_invoices) and self.status is ShipmentStatus.READY
 
     def may_leave(self, at: datetime) -> bool:
         """Every document the gate asks for is in place at `at` (the ready-for-gate list)."""

@@ -19,26 +19,12 @@ normalise_vehicle_number = normalised_vehicle_number
 
 
 class TransportMode(StrEnum):
-    """Values as in the v1 contracts; `nic_code` is the e-way bill's transMode (1 road … 4 ship)."""
+    """Values as in the v1 contracts."""
 
     ROAD = "road"
     RAIL = "rail"
     AIR = "air"
     SHIP = "ship"
-
-    @property
-    def nic_code(self) -> int:
-        return _NIC_CODES[self]
-
-    @classmethod
-    def from_nic_code(cls, code: int | str) -> TransportMode:
-        for mode, nic in _NIC_CODES.items():
-            if str(nic) == str(code).strip():
-                return mode
-        raise InvalidValue("transport_mode", f"must be 1 (road), 2 (rail), 3 (air) or 4 (ship), got {code!r}")
-
-
-_NIC_CODES = {TransportMode.ROAD: 1, TransportMode.RAIL: 2, TransportMode.AIR: 3, TransportMode.SHIP: 4}
 
 
 class VehicleType(StrEnum):

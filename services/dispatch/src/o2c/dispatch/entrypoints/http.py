@@ -1,16 +1,20 @@
 """HTTP for the warehouse: pick lists for pickers and warehouse coordinators (scoped by the token's
-warehouses), dispatch details, queues, gate-out and vehicle changes for the dispatch supervisor."""
+warehouses), dispatch details, queues, gate-out and vehicle changes for the dispatch supervisor.
+
+Each route parses, authorises and calls one use case on a unit of work of the bootstrap (`Dispatch.transaction`
+for a change: committed with its messages; `Dispatch.reading` for a read); domain refusals become problem+json
+(`InvalidValue` → 422 naming the field, `ConflictingState` → 409, `GateClosed` → 409 naming what is missing)."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from datetime import date, datetime
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from o2c.contracts.envelope import Message
-from o2c.dispatch.adapters.repository import SqlShipments
+from o2c.dispatch.adapters.unit_of_work import SqlUnitOfWork
+from o2c.dispatch.bootstrap import Dispatch
 from o2c.dispatch.domain import (
     ConflictingState,
     GateClosed,
@@ -24,16 +28,13 @@ from o2c.dispatch.domain import (
 from o2c.dispatch.entrypoints.views import pick_list_view, shipment_view
 from o2c.dispatch.service_layer import use_cases
 from o2c.dispatch.service_layer.errors import UnknownShipment
-from o2c.dispatch.service_layer.ports import Publish
 from o2c.dispatch.service_layer.records import PickListStatus, Queue, ShipmentRecord, TripRecord, waiting_for
-from o2c.kit import clock
 from o2c.kit.auth import Principal
 from o2c.kit.edge import GstStateCode, Limit, Qty, RequestModel
 from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
 from o2c.kit.policy import allow, warehouse_scope
 from o2c.kit.problems import PROBLEM_BASE, Conflict, NotFound, Problem, field_error
 from o2c.kit.scope import ensure_customer_visible, visible_customer_ids, visible_customers
-from o2c.kit.service import Runtime
 from pydantic import Field, field_validator
 
 # Each route's action; which roles may do it is the access policy's (o2c.kit.policy).
@@ -142,61 +143,67 @@ def _visible(who: Principal, warehouse: str | None) -> set[str] | None:
     return set(who.warehouse_ids) if who.warehouse_ids else None
 
 
-def router(rt: Runtime) -> APIRouter:
+@contextlib.contextmanager
+def domain_errors() -> Iterator[None]:
+    """Domain refusals as problem+json; raised outside the unit of work, so nothing of it was committed."""
+    try:
+        yield
+    except GateClosed as exc:
+        raise Conflict(str(exc), missing=exc.missing) from exc
+    except InvalidValue as exc:
+        raise _invalid(exc) from exc
+    except ConflictingState as exc:
+        raise Conflict(str(exc)) from exc
+    except UnknownShipment as exc:
+        raise NotFound(exc.what, exc.ident) from exc
+
+
+def trip_view(record: TripRecord, shipments: list[ShipmentRecord]) -> dict[str, Any]:
+    trip = record.trip
+    return {"trip_id": trip.trip_id, "trip_no": record.trip_no, "warehouse_id": trip.warehouse_code,
+            "vehicle_no": trip.details.vehicle_no, "transporter_name": trip.details.transporter_name,
+            "lr_no": trip.details.lr_no, "created_by": record.created_by,
+            "shipments": [shipment_view(s) for s in shipments]}
+
+
+def router(dispatch: Dispatch) -> APIRouter:
     api = APIRouter(tags=["dispatch"])
+    now = dispatch.now
 
     @contextlib.asynccontextmanager
-    async def unit() -> AsyncIterator[SqlShipments]:
-        """One transaction; domain refusals become problem+json (nothing committed)."""
-        try:
-            async with rt.sessions() as session, session.begin():
-                yield SqlShipments(session)
-        except GateClosed as exc:
-            raise Conflict(str(exc), missing=exc.missing) from exc
-        except InvalidValue as exc:
-            raise _invalid(exc) from exc
-        except ConflictingState as exc:
-            raise Conflict(str(exc)) from exc
-        except UnknownShipment as exc:
-            raise NotFound(exc.what, exc.ident) from exc
+    async def transaction() -> AsyncIterator[SqlUnitOfWork]:
+        with domain_errors():
+            async with dispatch.transaction() as uow:
+                yield uow
 
-    def publisher(repo: SqlShipments) -> Publish:
-        async def publish(message: Message) -> object:
-            return await rt.outbox.add(repo.session, message)
-
-        return publish
-
-    def now() -> datetime:
-        return clock.now(rt.settings)
+    @contextlib.asynccontextmanager
+    async def reading() -> AsyncIterator[SqlUnitOfWork]:
+        with domain_errors():
+            async with dispatch.reading() as uow:
+                yield uow
 
     # --- pick lists --------------------------------------------------------------------------
 
     @api.get("/pick-lists", summary="Pick lists of the caller's warehouses (status: open, picked, cancelled)")
     async def list_pick_lists(who: PickListReader, warehouse: str | None = None,
                               status: Annotated[PickListStatus | None, Query()] = None) -> list[dict[str, Any]]:
-        async with unit() as repo:
-            records = await repo.search(warehouses=_visible(who, warehouse),
-                                        pick_statuses=[status.value] if status else ())
+        async with reading() as uow:
+            records = await uow.shipments.search(warehouses=_visible(who, warehouse),
+                                                 pick_statuses=[status.value] if status else ())
         return [pick_list_view(r) for r in records]
 
     @api.get("/pick-lists/{pick_list_id}", summary="One pick list, lines in walking order")
     async def get_pick_list(pick_list_id: str, who: PickListReader) -> dict[str, Any]:
-        async with unit() as repo:
-            record = await repo.get_by_pick_list(pick_list_id)
-            if record is None:
-                raise UnknownShipment("pick list", pick_list_id)
-            _scope(who)(record.warehouse_id)
+        async with reading() as uow:
+            record = await use_cases.read_pick_list(uow, pick_list_id, _scope(who))
         return pick_list_view(record)
 
     @api.post("/pick-lists/{pick_list_id}/lines/{line_no}/confirm",
               summary="Confirm one pick line (bin and batch scanned); a short pick needs a reason")
     async def confirm_line(pick_list_id: str, line_no: int, body: PickConfirmation, who: Picker) -> dict[str, Any]:
-        async with unit() as repo:
-            record = await use_cases.confirm_pick(
-                repo, publisher(repo), pick_list_id, line_no,
-                use_cases.PickInput(body.picked, body.bin_code, body.batch_no, body.short_reason, body.note),
-                who.subject, now(), _scope(who),
-            )
+        pick = use_cases.PickInput(body.picked, body.bin_code, body.batch_no, body.short_reason, body.note)
+        async with transaction() as uow:
+            record = await use_cases.confirm_pick(uow, pick_list_id, line_no, pick, who.subject, now(), _scope(who))
         return pick_list_view(record)
 
     @api.post("/pick-lists/{pick_list_id}/confirm",
@@ -204,9 +211,8 @@ def router(rt: Runtime) -> APIRouter:
     async def confirm_pick_list(pick_list_id: str, body: PickListConfirmation, who: Picker) -> dict[str, Any]:
         picks = {line.line_no: use_cases.PickInput(line.picked, line.bin_code, line.batch_no, line.short_reason,
                                                    line.note) for line in body.lines}
-        async with unit() as repo:
-            record = await use_cases.confirm_pick_list(repo, publisher(repo), pick_list_id, picks, who.subject,
-                                                       now(), _scope(who))
+        async with transaction() as uow:
+            record = await use_cases.confirm_pick_list(uow, pick_list_id, picks, who.subject, now(), _scope(who))
         return pick_list_view(record)
 
     # --- shipments ---------------------------------------------------------------------------
@@ -225,62 +231,52 @@ def router(rt: Runtime) -> APIRouter:
                 raise _invalid(InvalidValue("status", "a shipment status ("
                                             + ", ".join(s.value for s in ShipmentStatus) + ") or queue ("
                                             + ", ".join(q.value for q in Queue) + ")"))
-        async with unit() as repo:
-            records = await repo.search(warehouses=_visible(who, warehouse), statuses=statuses, queues=queues,
-                                        limit=limit, visible=lambda column: visible_customers(who, column))
+        async with reading() as uow:
+            records = await uow.shipments.search(warehouses=_visible(who, warehouse), statuses=statuses,
+                                                 queues=queues, limit=limit,
+                                                 visible=lambda column: visible_customers(who, column))
         return [shipment_view(r) for r in records]
 
     @api.get("/ready-for-gate", summary="A warehouse's ready-for-gate list: shipments whose invoice (IRN "
                                         "registered where required) and e-way bill let them leave now")
     async def list_ready_for_gate(who: GateReader, warehouse: str | None = None,
                                   limit: Limit = 200) -> list[dict[str, Any]]:
-        async with unit() as repo:
-            records = await use_cases.ready_for_gate(repo, _visible(who, warehouse), now(), limit)
+        async with reading() as uow:
+            records = await use_cases.ready_for_gate(uow, _visible(who, warehouse), now(), limit)
         return [shipment_view(r) for r in records]
-
-    async def _shipment(repo: SqlShipments, shipment_id: str, who: Principal) -> ShipmentRecord:
-        record = await repo.get(shipment_id)
-        if record is None:
-            raise UnknownShipment("shipment", shipment_id)
-        _scope(who)(record.warehouse_id)
-        await ensure_customer_visible(repo.session, who, record.release.customer_id)
-        return record
 
     @api.get("/shipments/{shipment_id}", summary="One shipment: state, what it waits for, documents")
     async def get_shipment(shipment_id: str, who: ShipmentReader) -> dict[str, Any]:
-        async with unit() as repo:
-            record = await _shipment(repo, shipment_id, who)
+        async with reading() as uow:
+            record = await use_cases.read_shipment(uow, shipment_id, _scope(who))
+            await ensure_customer_visible(uow.session, who, record.release.customer_id)
         return shipment_view(record)
 
     @api.post("/shipments/{shipment_id}/dispatch-details",
               summary="Vehicle, driver, transporter, LR, distance, mode — captured once")
     async def post_details(shipment_id: str, body: DispatchDetailsBody, who: Supervisor) -> dict[str, Any]:
-        async with unit() as repo:
-            record = await use_cases.capture_dispatch_details(repo, publisher(repo), shipment_id, body.details(),
-                                                              now(), _scope(who))
+        async with transaction() as uow:
+            record = await use_cases.capture_dispatch_details(uow, shipment_id, body.details(), now(), _scope(who))
         return shipment_view(record)
 
     @api.post("/shipments/{shipment_id}/gate-out",
               summary="The goods leave: refused (409, naming what is missing) before invoice and e-way bill")
     async def post_gate_out(shipment_id: str, who: Supervisor) -> dict[str, Any]:
         try:
-            async with unit() as repo:
-                record = await use_cases.gate_out(repo, publisher(repo), shipment_id, who.subject, now(),
-                                                  _scope(who))
+            async with transaction() as uow:
+                record = await use_cases.gate_out(uow, shipment_id, who.subject, now(), _scope(who))
         except Conflict as exc:
-            async with unit() as repo:
-                current = await repo.get(shipment_id)
+            async with reading() as uow:
+                current = await uow.shipments.get(shipment_id)
             if current is not None and "missing" in exc.extensions:
                 exc.extensions["waiting_for"] = waiting_for(current)
             raise
         return shipment_view(record)
 
     async def _change_vehicle(shipment_id: str, body: VehicleChangeBody, who: Principal) -> dict[str, Any]:
-        async with unit() as repo:
-            record = await use_cases.change_vehicle(
-                repo, publisher(repo), shipment_id, body.details(), body.reason, body.from_place,
-                body.from_state_code, body.remarks, now(), _scope(who),
-            )
+        async with transaction() as uow:
+            record = await use_cases.change_vehicle(uow, shipment_id, body.details(), body.reason, body.from_place,
+                                                    body.from_state_code, body.remarks, now(), _scope(who))
         return shipment_view(record)
 
     @api.post("/shipments/{shipment_id}/vehicle", summary="After gate-out: the goods moved to another vehicle")
@@ -293,42 +289,28 @@ def router(rt: Runtime) -> APIRouter:
 
     # --- trips -------------------------------------------------------------------------------
 
-    def trip_view(record: TripRecord, shipments: list[ShipmentRecord]) -> dict[str, Any]:
-        trip = record.trip
-        return {"trip_id": trip.trip_id, "trip_no": record.trip_no, "warehouse_id": trip.warehouse_code,
-                "vehicle_no": trip.details.vehicle_no, "transporter_name": trip.details.transporter_name,
-                "lr_no": trip.details.lr_no, "created_by": record.created_by,
-                "shipments": [shipment_view(s) for s in shipments]}
-
     @api.post("/trips", status_code=201,
               summary="One vehicle for several shipments of a warehouse: details entered once apply to all")
     async def post_trip(body: TripBody, who: Supervisor,
                         request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
         asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
-        async with unit() as repo:
+        legs = [(leg.shipment_id, leg.distance_km) for leg in body.shipments]
+        async with transaction() as uow:
             async def work() -> dict[str, Any]:
-                made, _ = await use_cases.load_trip(
-                    repo, publisher(repo), body.warehouse_id, body.input(),
-                    [(leg.shipment_id, leg.distance_km) for leg in body.shipments], who.subject, now(), _scope(who))
+                made = await use_cases.load_trip(uow, body.warehouse_id, body.input(), legs, who.subject, now(),
+                                                 _scope(who))
                 return {"trip_id": made.trip.trip_id}
 
-            answer, _ = await once(repo.session, asked, work)
+            answer, _ = await once(uow.session, asked, work)
             # A repeat answers the trip as it is now (its shipments move on after it was made).
-            record = await repo.get_trip(str(answer["trip_id"]))
-            assert record is not None
-            shipments = [r for r in [await repo.get(s) for s in record.trip.shipment_ids] if r is not None]
+            record, shipments = await use_cases.read_trip(uow, str(answer["trip_id"]), _scope(who))
         return trip_view(record, shipments)
 
     @api.get("/trips/{trip_id}", summary="A trip and its shipments")
     async def get_trip(trip_id: str, who: ShipmentReader) -> dict[str, Any]:
-        async with unit() as repo:
-            record = await repo.get_trip(trip_id)
-            if record is None:
-                raise UnknownShipment("trip", trip_id)
-            _scope(who)(record.trip.warehouse_code)
-            shipments = [r for r in [await repo.get(s) for s in record.trip.shipment_ids] if r is not None]
-            shown = await visible_customer_ids(repo.session, who, {s.release.customer_id for s in shipments})
-            shipments = [s for s in shipments if s.release.customer_id in shown]
-        return trip_view(record, shipments)
+        async with reading() as uow:
+            record, shipments = await use_cases.read_trip(uow, trip_id, _scope(who))
+            shown = await visible_customer_ids(uow.session, who, {s.release.customer_id for s in shipments})
+        return trip_view(record, [s for s in shipments if s.release.customer_id in shown])
 
     return api

@@ -18,7 +18,7 @@ def _pick_line(line: PickLine) -> dict[str, Any]:
         "item_name": request.item_name, "quantity": str(request.quantity), "unit": request.unit,
         "bin_code": request.bin_code, "batch_no": request.batch_no,
         "expiry_date": request.expiry_date.isoformat() if request.expiry_date else None,
-        "replaces": line.replaces, "confirmed": confirmation is not None,
+        "confirmed": confirmation is not None,
         "picked": str(confirmation.picked) if confirmation else None,
         "short": str(confirmation.short) if confirmation else None,
         "put_back": str(line.put_back) if line.put_back else None,  # back on the shelf (a re-issue for less)

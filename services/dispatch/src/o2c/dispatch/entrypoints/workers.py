@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from o2c.contracts.envelope import Message
-from o2c.dispatch.adapters.repository import SqlShipments
+from o2c.dispatch.bootstrap import Dispatch, bootstrap
 from o2c.dispatch.service_layer import use_cases
-from o2c.kit import clock
 from o2c.kit.messaging.errors import is_transient
 from o2c.kit.service import Runtime
 
@@ -18,20 +16,18 @@ log = logging.getLogger("o2c.dispatch.gate")
 SWEEP_SECONDS = 60.0
 
 
-async def sweep_gate_once(rt: Runtime) -> int:
-    async with rt.sessions() as session, session.begin():
-        async def publish(message: Message) -> object:
-            return await rt.outbox.add(session, message)
-
-        return await use_cases.sweep_gate(SqlShipments(session), publish, clock.now(rt.settings))
+async def sweep_gate_once(dispatch: Dispatch) -> int:
+    async with dispatch.transaction() as uow:
+        return await use_cases.sweep_gate(uow, dispatch.now())
 
 
 async def sweep_gate_forever(rt: Runtime) -> None:
     await rt.migrated.wait()
+    dispatch = bootstrap(rt)
     while True:
         try:
-            await sweep_gate_once(rt)
+            await sweep_gate_once(dispatch)
         except Exception as exc:  # a database outage must not end the sweep
             if not is_transient(exc):
                 log.exception("ready-for-gate sweep failed")
-        await asyncio.sleep(float(rt.extras.get("gate_sweep_seconds", SWEEP_SECONDS)))
+        await asyncio.sleep(SWEEP_SECONDS)

@@ -148,7 +148,6 @@ class TripRecord:
     trip: Trip
     trip_no: str
     created_by: str
-    idempotency_key: str | None = None
 
 
 def waiting_for(record: ShipmentRecord) -> list[str]:
