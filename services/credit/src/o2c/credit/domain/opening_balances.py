@@ -10,7 +10,6 @@ imported) and commits all rows or none."""
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -84,7 +83,7 @@ def _amount(text: str, row: int, refusals: list[RowRefusal]) -> Money | None:
 
 def parse_opening_balances(text: str, today: date) -> tuple[list[OpeningBalance], list[RowRefusal]]:
     """Every row read, every refusal named (not only the first): a dry run shows the whole file's faults."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.reader(text.lstrip("\ufeff").splitlines(keepends=True))
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
