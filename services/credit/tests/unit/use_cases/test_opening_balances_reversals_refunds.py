@@ -12,7 +12,7 @@ from o2c.contracts.v1 import credit as c
 from o2c.credit.domain import Actor, ConflictingState, InvalidValue, NotAuthorised, Role, business_date
 from o2c.credit.domain.opening_balances import parse_opening_balances
 from o2c.credit.service_layer import use_cases as uc
-from o2c.testsupport.credit.credit_builders import T0, customer, invoice
+from o2c.testsupport.credit.credit_builders import T0, customer, invoice, invoice_cancelled
 from o2c.testsupport.credit.fakes import FakeUnitOfWork
 from o2c.testsupport.credit.steps import EXEC, HEAD, decide
 
@@ -129,6 +129,21 @@ async def test_a_reversal_whose_unapplied_part_was_refunded_is_refused() -> None
     with pytest.raises(ConflictingState):
         await uc.reverse_payment(uow, "C3", doc["payment_id"], c.PaymentReversalReason.RECORDED_IN_ERROR, "", HEAD,
                                  T0, bounce_charge=D("590.00"))
+
+
+async def test_cash_on_an_invoice_cancelled_since_is_taken_back_from_unapplied_credit() -> None:
+    uow = await _with_customers("C5")
+    await decide(uow, "O-5", "C5", "50000.00")
+    inv = invoice("inv-000050", "O-5", "C5", "50000.00")
+    await uc.post_invoice(uow, inv, T0)
+    doc = await uc.record_payment(uow, uc.PaymentInput("C5", D("50000.00"), date(2026, 6, 30), c.PaymentMode.CHEQUE),
+                                  HEAD, T0)
+    assert await uc.cancel_invoice(uow, invoice_cancelled(inv))
+    answer = await uc.reverse_payment(uow, "C5", doc["payment_id"], c.PaymentReversalReason.CHEQUE_BOUNCED, "",
+                                      HEAD, T0)
+    assert answer["unapplied_reversed"] == "50000.00" and answer["unapplied_credit"] == "0.00"
+    record = await uow.accounts.get("C5")
+    assert record is not None and record.account.receivables["inv-000050"].outstanding <= 0
 
 
 async def test_a_refund_reduces_unapplied_credit_never_below_zero() -> None:

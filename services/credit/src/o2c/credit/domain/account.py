@@ -419,15 +419,20 @@ class CustomerAccount:
         paid = self.payments.get(payment_id)
         if paid is None or not payment_id.startswith("RCT/"):
             raise ConflictingState(f"customer {self.customer_id} has no recorded payment {payment_id}")
-        if paid.unapplied_amount > self.unapplied_credit:
+        # Cash on an invoice cancelled since went back to unapplied credit (cancel_invoice): taken back from there.
+        on_cancelled = sum((a.amount for a in paid.allocations if self.receivables[a.invoice_id].is_cancelled), ZERO)
+        from_unapplied = paid.unapplied_amount + on_cancelled
+        if from_unapplied > self.unapplied_credit:
             raise ConflictingState(
-                f"payment {payment_id} left {format_inr(paid.unapplied_amount)} unapplied but only "
+                f"payment {payment_id} left {format_inr(from_unapplied)} unapplied but only "
                 f"{format_inr(self.unapplied_credit)} is unapplied now (since used or refunded): reverse what "
                 "used it first")
         restored: list[InvoiceAllocation] = []
         reopened: list[str] = []
         for allocation in paid.allocations:
             receivable = self.receivables[allocation.invoice_id]
+            if receivable.is_cancelled:
+                continue
             was_settled = receivable.is_settled
             cash, written_off = receivable.reverse_payment(payment_id, reversal_id, on)
             restored.append(InvoiceAllocation(allocation.invoice_id, allocation.invoice_no, allocation.order_id,
@@ -437,11 +442,11 @@ class CustomerAccount:
             self._record(on, EntryKind.PAYMENT_REVERSAL, reversal_id,
                          f"Payment {payment_id} reversed ({reason}) on {allocation.invoice_no}",
                          debit=cash + written_off)
-        self.unapplied_credit -= paid.unapplied_amount
+        self.unapplied_credit -= from_unapplied
         self._record(on, EntryKind.PAYMENT_REVERSAL, reversal_id, f"Payment {payment_id} reversed ({reason}): "
-                     "unapplied part", debit=paid.unapplied_amount)
+                     "unapplied part", debit=from_unapplied)
         reversal = PaymentReversal(reversal_id, payment_id, reason, note, on, by.user_id, tuple(restored),
-                                   paid.unapplied_amount, tuple(reopened))
+                                   from_unapplied, tuple(reopened))
         self.reversals[payment_id] = reversal
         return reversal, True
 

@@ -58,14 +58,15 @@ def opening_receivable_id(legacy_no: str) -> str:
     return f"OB-{legacy_no.upper()}"
 
 
-def _date(text: str, column: str, row: int, today: date, refusals: list[RowRefusal]) -> date | None:
+def _date(text: str, column: str, row: int, today: date | None, refusals: list[RowRefusal]) -> date | None:
     try:
         value = date.fromisoformat(text)
     except ValueError:
         refusals.append(RowRefusal(row, column, f"bad date {text!r}: write YYYY-MM-DD (IST business date)"))
         return None
-    if value < GST_DATE or value > today:
-        refusals.append(RowRefusal(row, column, f"bad date {text}: must lie between {GST_DATE} and today ({today})"))
+    if value < GST_DATE or (today is not None and value > today):
+        latest = f" and today ({today})" if today is not None else ""
+        refusals.append(RowRefusal(row, column, f"bad date {text}: must lie between {GST_DATE}{latest}"))
         return None
     return value
 
@@ -114,7 +115,7 @@ def parse_opening_balances(text: str, today: date) -> tuple[list[OpeningBalance]
                                        "bad invoice number: ≤ 16 letters, digits, / and -, not starting 0, / or -"))
         invoice_date = _date(cell["invoice_date"], "invoice_date", number, today, refusals) \
             if cell["invoice_date"] else None
-        due_date = _date(cell["due_date"], "due_date", number, date.max, refusals) if cell.get("due_date") else None
+        due_date = _date(cell["due_date"], "due_date", number, None, refusals) if cell.get("due_date") else None
         if invoice_date is not None and due_date is not None and due_date < invoice_date:
             refusals.append(RowRefusal(number, "due_date", "bad date: before the invoice date"))
         amount = _amount(cell["amount"], number, refusals) if cell["amount"] else None
