@@ -101,7 +101,8 @@ def test_commands_are_consumed_by_the_service_whose_commands_topic_they_use() ->
 
 
 def test_key_fields_follow_flow_md() -> None:
-    by_customer = {"CustomerApproved", "CustomerUpdated", "QuotationIssued", "PaymentReceived", "InvoiceSettled"}
+    by_customer = {"CustomerApproved", "CustomerUpdated", "QuotationIssued", "PaymentReceived", "InvoiceSettled",
+                   "PaymentReversed", "UnappliedCreditRefunded"}
     by_item = {"ItemCreated", "ItemUpdated"}
     by_rate = {"GstRateRecorded"}
     by_parked_key = {t for t, _ in MESSAGES if t.endswith(("KeyParked", "KeyReleased"))}  # any record key

@@ -107,7 +107,7 @@ async def _read(harness: ServiceHarness, seen: list[tuple[Envelope, Message]]) -
 
 @pytest.fixture
 async def credit(harness: ServiceHarness, issuer: LocalIssuer) -> AsyncIterator[Credit]:
-    svc = await harness.start(DEFINITION, sanction_sweep_seconds=0.2)
+    svc = await harness.start(DEFINITION, sanction_sweep_seconds=0.2, cheque_bounce_charge=D("590.00"))
     clock = ManualClock(T0)
     svc.runtime.extras["clock"] = clock
     producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
@@ -371,3 +371,122 @@ async def test_release_command_replies_with_the_request_id_once_per_effect(credi
                            headers=credit.token("finance_head"))
         assert r.status_code == 200 and r.json()["credit_profile"]["credit_limit"] == "2000000.00"
         assert r.json()["limit_set_by_finance"] is True
+
+
+async def test_opening_balances_dry_run_names_refused_rows_import_counts_in_exposure_and_ageing_once(
+    credit: Credit,
+) -> None:
+    today = business_date(T0)
+    await credit.send(customer("C20", "200000.00", terms=30, grace=15))
+    await credit.profile_ready("C20")
+    old, recent = (today - timedelta(days=100)).isoformat(), (today - timedelta(days=10)).isoformat()
+    good = (f"customer_id,legacy_invoice_no,invoice_date,due_date,amount\n"
+            f"C20,TAL/24-25/0981,{old},,150000.00\nC20,TAL/25-26/0012,{recent},,40000.00\n")
+    bad = good + f"C99,TAL/25-26/0013,{recent},,1000\nC20,TAL/25-26/0014,{recent},,12,5\n" \
+                 f"C20,tal/24-25/0981,{old},,5\nC20,TAL/25-26/0015,2026-13-01,,5\n"
+    finance, csv_type = credit.token("finance_executive"), {"content-type": "text/csv"}
+    async with credit.svc.client() as http:
+        r = await http.post("/opening-balances", params={"dry_run": "true"}, content=bad,
+                            headers=finance | csv_type)
+        assert r.status_code == 200, r.text
+        assert [(x["row"], x["column"]) for x in r.json()["refused"]] == [
+            (4, "customer_id"), (5, "(row)"), (6, "legacy_invoice_no"), (7, "invoice_date")]
+        assert r.json()["rows_accepted"] == 2 and r.json()["refused"][0]["reason"] == "unknown customer C99"
+        r = await http.post("/opening-balances", params={"dry_run": "false"}, content=bad,
+                            headers=finance | csv_type)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in r.json()["errors"]] == [
+            "row 4.customer_id", "row 5.(row)", "row 6.legacy_invoice_no", "row 7.invoice_date"]
+        r = await http.get("/receivables/C20", headers=finance)
+        assert r.json()["receivables"] == []  # all or nothing: nothing
+        r = await http.post("/opening-balances", params={"dry_run": "false"}, content=good,
+                            headers=credit.token("accountant") | csv_type)
+        assert r.status_code == 403  # a finance role's action only
+        r = await http.post("/opening-balances", params={"dry_run": "false"}, content=good,
+                            headers=finance | csv_type | {"Idempotency-Key": "ob-1"})
+        assert r.status_code == 200 and r.json()["imported"] and r.json()["total_amount"] == "190000.00"
+        r = await http.get("/receivables/C20", headers=finance)
+        body = r.json()
+        assert body["ageing"]["days_over_90"] == "150000.00" and body["ageing"]["days_0_30"] == "40000.00"
+        assert body["exposure"]["total"] == "190000.00"
+        assert body["oldest_overdue_invoice"]["invoice_no"] == "TAL/24-25/0981"
+        assert all(row["opening_balance"] and row["order_id"] == "" for row in body["receivables"])
+        r = await http.post("/opening-balances", params={"dry_run": "false"}, content=good,
+                            headers=finance | csv_type | {"Idempotency-Key": "ob-2"})
+        assert r.status_code == 422
+        assert [e["field"] for e in r.json()["errors"]] == ["row 2.legacy_invoice_no", "row 3.legacy_invoice_no"]
+        assert "already imported" in r.json()["errors"][0]["detail"]
+    # Counted in the credit check: over the limit and overdue beyond grace because of the legacy invoices.
+    await credit.send(order("O-OB", "C20", "20000.00"))
+    (held,) = await credit.expect("CreditHeld", order_id="O-OB")
+    assert held.exposure.total == D("210000.00") and sorted(held.reasons) == ["over_limit", "overdue"]  # type: ignore[attr-defined]
+    async with credit.svc.client() as http:
+        r = await http.post("/payments", json={"customer_id": "C20", "amount": "150000.00",
+                                               "received_on": today.isoformat(), "mode": "neft"},
+                            headers=finance | {"Idempotency-Key": "ob-pay"})
+        assert r.status_code == 201, r.text
+        assert r.json()["allocations"] == [] and r.json()["settled_invoices"] == ["OB-TAL/24-25/0981"]
+        assert [a["invoice_no"] for a in r.json()["opening_balance_allocations"]] == ["TAL/24-25/0981"]
+
+
+async def test_a_bounced_cheque_is_reversed_once_with_exposure_restored_and_unapplied_credit_is_refunded(
+    credit: Credit,
+) -> None:
+    today = business_date(T0).isoformat()
+    await credit.send(customer("C21", "1000000.00"))
+    await credit.profile_ready("C21")
+    await credit.send(invoice("inv-000210", "O-R", "C21", "100000.00"), "invoicing")
+    await credit.expect("ReceivablePosted", order_id="O-R")
+    finance = credit.token("finance_executive")
+    async with credit.svc.client() as http:
+        r = await http.post("/payments", json={"customer_id": "C21", "amount": "105000.00", "received_on": today,
+                                               "mode": "cheque", "bank_reference": "CHQ 004711"},
+                            headers=finance | {"Idempotency-Key": "pay-1"})
+        assert r.status_code == 201 and r.json()["settled_invoices"] == ["inv-000210"]
+        payment_id = r.json()["payment_id"]
+        r = await http.get("/receivables/C21", headers=finance)
+        assert r.json()["exposure"]["total"] == "-5000.00"
+        body = {"customer_id": "C21", "payment_id": payment_id, "reason": "cheque_bounced",
+                "note": "returned unpaid: funds insufficient"}
+        r = await http.post("/payment-reversals", json=body | {"reason": "lost"}, headers=finance)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+        r = await http.post("/payment-reversals", json=body, headers=credit.token("accountant"))
+        assert r.status_code == 403
+        r = await http.post("/payment-reversals", json=body, headers=finance | {"Idempotency-Key": "rev-1"})
+        assert r.status_code == 201, r.text
+        first = r.json()
+        assert first["exposure"] == "100000.00" and first["bounce_charge"] == "590.00"
+        assert first["reopened_invoice_ids"] == ["inv-000210"] and first["unapplied_reversed"] == "5000.00"
+        r = await http.post("/payment-reversals", json=body, headers=finance | {"Idempotency-Key": "rev-1"})
+        assert r.status_code == 201 and r.json() == first
+        r = await http.post("/payment-reversals", json=body, headers=finance | {"Idempotency-Key": "rev-2"})
+        assert r.status_code == 201 and r.json()["reversal_id"] == first["reversal_id"]
+        r = await http.get("/receivables/C21", headers=finance)
+        receivables = r.json()
+        assert receivables["exposure"]["total"] == "100000.00" and receivables["unapplied_credit"] == "0.00"
+        assert receivables["receivables"][0]["outstanding"] == "100000.00"
+        # An advance, then its refund: never more than is unapplied.
+        r = await http.post("/payments", json={"customer_id": "C21", "amount": "3000.00", "received_on": today,
+                                               "mode": "neft", "invoice_ids": []},
+                            headers=finance | {"Idempotency-Key": "pay-2"})
+        assert r.status_code == 201
+        r = await http.get("/receivables/C21", headers=finance)
+        assert r.json()["unapplied_credit"] == "0.00"  # applied to the reopened invoice, oldest first
+        r = await http.post("/payments", json={"customer_id": "C21", "amount": "100000.00", "received_on": today,
+                                               "mode": "neft"}, headers=finance | {"Idempotency-Key": "pay-3"})
+        assert r.status_code == 201 and r.json()["unapplied_amount"] == "3000.00"
+        refund = {"customer_id": "C21", "amount": "3000.01", "refunded_on": today, "mode": "neft",
+                  "reference": "UTR000000017"}
+        r = await http.post("/refunds", json=refund, headers=finance)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "amount"
+        r = await http.post("/refunds", json=refund | {"amount": "3000.00"},
+                            headers=finance | {"Idempotency-Key": "rfd-1"})
+        assert r.status_code == 201, r.text
+        assert r.json()["unapplied_after"] == "0.00" and r.json()["refund_id"].startswith("RFD/")
+        r = await http.get("/receivables/C21", headers=finance)
+        assert r.json()["unapplied_credit"] == "0.00" and r.json()["exposure"]["total"] == "0.00"
+    await credit.settled()
+    (reversed_,) = credit.outputs("PaymentReversed", customer_id="C21")
+    assert reversed_.bounce_charge == D("590.00") and reversed_.amount == D("105000.00")  # type: ignore[attr-defined]
+    (refunded,) = credit.outputs("UnappliedCreditRefunded", customer_id="C21")
+    assert refunded.amount == D("3000.00") and refunded.reference == "UTR000000017"  # type: ignore[attr-defined]

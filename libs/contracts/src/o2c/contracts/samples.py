@@ -469,6 +469,37 @@ _ALL: list[Message] = [
         ],
         recorded_at=_at(30, 6),
     ),
+    credit.PaymentReversed(
+        reversal_id="REV/26-27/000001",
+        payment_id="RCT/26-27/000077",
+        receipt_no="RCT/26-27/000077",
+        customer_id=CUSTOMER_ID,
+        reason=credit.PaymentReversalReason.CHEQUE_BOUNCED,
+        note="returned unpaid: funds insufficient",
+        reversed_on=date(2026, 5, 31),
+        amount=D("60053.89"),
+        allocations=[
+            credit.PaymentAllocation(
+                invoice_id=INVOICE_ID, invoice_no=INVOICE_NO, order_id=ORDER_ID, amount=D("60053.89"),
+                write_off=D("7.91"),
+            )
+        ],
+        reopened_invoice_ids=[INVOICE_ID],
+        bounce_charge=D("500.00"),
+        reversed_by="finance-exec-1",
+        reversed_at=_at(31, 6, 11),
+    ),
+    credit.UnappliedCreditRefunded(
+        refund_id="RFD/26-27/000001",
+        customer_id=CUSTOMER_ID,
+        amount=D("2500.00"),
+        refunded_on=date(2026, 5, 31),
+        mode=credit.PaymentMode.NEFT,
+        reference="UTR2026060300001",
+        unapplied_after=D("0.00"),
+        refunded_by="finance-exec-1",
+        refunded_at=_at(31, 7, 10),
+    ),
     credit.InvoiceSettled(
         customer_id=CUSTOMER_ID,
         order_id=ORDER_ID,

@@ -78,6 +78,9 @@ ACTIONS: dict[str, str] = {
     "credit.profile.read": "read a credit profile",
     "credit.profile.set": "set limit, terms, hold and temporary increases",
     "credit.receivable.read": "read open receivables and a statement",
+    "credit.opening-balance.import": "import opening balances (legacy outstanding invoices), dry run or commit",
+    "credit.payment.reverse": "reverse a recorded payment (a bounced cheque)",
+    "credit.refund.record": "refund a customer's unapplied credit",
     # inventory
     "inventory.warehouse.register": "register a warehouse, add a bin",
     "inventory.warehouse.read": "read warehouses and bins",
@@ -137,6 +140,7 @@ _SALES_DESK = (*_SALES_READS, "sales.customer.register", "sales.customer.change"
 _CREDIT_READS = ("credit.profile.read", "credit.receivable.read")
 _FINANCE = (*_SALES_READS, *_CREDIT_READS, "credit.sanction.read", "credit.sanction.decide",
             "credit.payment.record", "credit.receivable.write-off", "credit.profile.set",
+            "credit.opening-balance.import", "credit.payment.reverse", "credit.refund.record",
             "inventory.warehouse.read", "inventory.stock.read", "inventory.reservation.read",
             "inventory.routing-policy.read", "notify.notification.read", "sales.tracking.dashboards")
 _WAREHOUSE_READS = ("inventory.warehouse.read", "inventory.stock.read", "inventory.atp.read",

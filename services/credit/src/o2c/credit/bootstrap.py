@@ -34,6 +34,8 @@ class Credit:
     policy: SanctionPolicy = field(default_factory=SanctionPolicy)
     write_off_ceiling: Decimal = Decimal("0")
     """The largest residue finance may write off when recording a payment."""
+    cheque_bounce_charge: Decimal = Decimal("0")
+    """Published with the reversal of a bounced cheque, for invoicing to raise as a debit note."""
     sweep_seconds: float = 30.0
     """How often the sanction sweeper looks for requests to escalate or expire."""
     extras: Mapping[str, Any] = field(default_factory=dict)
@@ -75,4 +77,4 @@ def bootstrap(rt: Runtime) -> Credit:
     if not isinstance(settings, CreditSettings):  # a runtime built on the kit's plain settings
         return Credit(rt.sessions, rt.outbox, extras=rt.extras)
     return Credit(rt.sessions, rt.outbox, settings.sanction_policy(), settings.payment_write_off_limit,
-                  settings.sanction_sweep_seconds, rt.extras)
+                  settings.cheque_bounce_charge, settings.sanction_sweep_seconds, rt.extras)

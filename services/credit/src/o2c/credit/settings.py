@@ -15,6 +15,9 @@ class CreditSettings(ServiceSettings):
     sanction_sweep_seconds: float = 30.0
     payment_write_off_limit: Decimal = Decimal("100.00")
     """The largest residue finance may write off when recording a payment."""
+    cheque_bounce_charge: Decimal = Decimal("0")
+    """Charged for a bounced cheque (O2C_CREDIT_CHEQUE_BOUNCE_CHARGE): credit only publishes it on PaymentReversed;
+    the charge is a GST debit note, invoicing's to raise."""
 
     def sanction_policy(self) -> SanctionPolicy:
         return SanctionPolicy(escalate_after=timedelta(hours=self.sanction_escalate_after_hours),

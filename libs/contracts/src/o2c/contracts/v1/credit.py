@@ -169,6 +169,66 @@ class PaymentReceived(Message):
     allocations: list[PaymentAllocation] = Field(default_factory=list)
     unapplied_amount: Money = Decimal("0")
     recorded_at: AwareDatetime
+    opening_balance_allocations: list[PaymentAllocation] = Field(
+        default_factory=list,
+        description="Parts applied to opening balances (legacy invoices loaded at go-live: no order, order_id "
+                    "empty, invoice_no the legacy number); kept out of `allocations`, which name orders")
+
+
+class PaymentReversalReason(StrEnum):
+    CHEQUE_BOUNCED = "cheque_bounced"
+    PAYMENT_RECALLED = "payment_recalled"
+    RECORDED_IN_ERROR = "recorded_in_error"
+
+
+class PaymentReversed(Message):
+    """A recorded payment came back (a bounced cheque): each receivable it paid owes that cash again (and any
+    residue written off with it), its unapplied part left unapplied credit, and exposure is restored. Once per
+    payment. `bounce_charge` is the configured charge for a bounced cheque: credit does not raise it; it is a GST
+    debit note, for invoicing to raise (not built yet, issue 24)."""
+
+    TYPE: ClassVar[str] = "PaymentReversed"
+    TOPIC: ClassVar[str] = EVENTS
+    KEY_FIELD: ClassVar[str] = "customer_id"
+    CONSUMERS: ClassVar[tuple[str, ...]] = ()
+
+    reversal_id: str
+    payment_id: str
+    receipt_no: str
+    customer_id: str
+    reason: PaymentReversalReason
+    note: str = ""
+    reversed_on: date
+    amount: Money = Field(description="The payment's cash, all of it reversed")
+    allocations: list[PaymentAllocation] = Field(
+        default_factory=list, description="Per order's invoice: `amount` cash and `write_off` owed again")
+    opening_balance_allocations: list[PaymentAllocation] = Field(default_factory=list)
+    unapplied_reversed: Money = Decimal("0")
+    reopened_invoice_ids: list[str] = Field(default_factory=list, description="Invoices settled before, open now")
+    bounce_charge: Money = Field(default=Decimal("0"), description="Configured charge for a bounced cheque, "
+                                 "to be raised by invoicing as a debit note with its GST; 0 when none")
+    reversed_by: str
+    reversed_at: AwareDatetime
+
+
+class UnappliedCreditRefunded(Message):
+    """Unapplied credit (an advance or overpayment) was paid back to the customer."""
+
+    TYPE: ClassVar[str] = "UnappliedCreditRefunded"
+    TOPIC: ClassVar[str] = EVENTS
+    KEY_FIELD: ClassVar[str] = "customer_id"
+    CONSUMERS: ClassVar[tuple[str, ...]] = ()
+
+    refund_id: str
+    customer_id: str
+    amount: Money
+    refunded_on: date
+    mode: PaymentMode
+    reference: str
+    note: str = ""
+    unapplied_after: Money
+    refunded_by: str
+    refunded_at: AwareDatetime
 
 
 class InvoiceSettled(Message):

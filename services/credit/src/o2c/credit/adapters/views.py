@@ -121,7 +121,8 @@ def receivables_view(record: AccountRecord, now: datetime, include_settled: bool
              "amount": _m(r.amount), "paid": _m(r.paid), "tds": _m(r.tds), "credited": _m(r.credited),
              "written_off": _m(r.written_off), "outstanding": _m(max(r.outstanding, ZERO)),
              "days_past_invoice": r.days_past_invoice(today), "days_overdue": r.days_overdue(today),
-             "status": "cancelled" if r.is_cancelled else "settled" if r.is_settled else "open"}
+             "status": "cancelled" if r.is_cancelled else "settled" if r.is_settled else "open",
+             "opening_balance": r.is_opening_balance}
             for r in rows if include_settled or (r.outstanding > 0 and not r.is_cancelled)
         ],
         "ageing": jsonable(account.ageing(today)) | {"total": _m(account.ageing(today).total)},

@@ -10,7 +10,7 @@ from o2c.credit.domain.account import (
     PaymentOutcome,
     ReceivablePosting,
 )
-from o2c.credit.domain.authority import Actor, Role
+from o2c.credit.domain.authority import FINANCE, Actor, Role, require_role
 from o2c.credit.domain.business_time import IST, business_date
 from o2c.credit.domain.errors import ConflictingState, CreditError, InvalidValue, NotAuthorised, UnknownInvoice
 from o2c.credit.domain.exposure import Exposure, OpenOrder, OpenOrderStatus
@@ -38,6 +38,7 @@ from o2c.credit.domain.sanction import (
 from o2c.credit.domain.statement import EntryKind, LedgerEntry, Statement, StatementLine, customer_statement
 
 __all__ = [
+    "FINANCE",
     "IST",
     "ZERO",
     "Actor",
@@ -88,4 +89,5 @@ __all__ = [
     "overdue_invoices",
     "payment_behaviour",
     "plan_allocation",
+    "require_role",
 ]

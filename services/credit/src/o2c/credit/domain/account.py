@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from o2c.credit.domain.authority import FINANCE, Actor, require_role
-from o2c.credit.domain.errors import ConflictingState, UnknownInvoice
+from o2c.credit.domain.errors import ConflictingState, InvalidValue, UnknownInvoice
 from o2c.credit.domain.exposure import Exposure, OpenOrder, OpenOrderStatus
 from o2c.credit.domain.money import ZERO, Money, format_inr, non_negative, positive
 from o2c.credit.domain.payments import AllocationPlan, InvoiceAllocation, Payment, plan_allocation
@@ -65,6 +65,35 @@ class CreditNoteOutcome:
     settled: bool
 
 
+@dataclass(frozen=True)
+class PaymentReversal:
+    """A recorded payment that came back (a bounced cheque): what it restored. One per payment."""
+
+    reversal_id: str
+    payment_id: str
+    reason: str
+    note: str
+    on: date
+    by: str
+    restored: tuple[InvoiceAllocation, ...]
+    """Per receivable: `amount` the cash owed again, `write_off` the residue written off with it, owed again."""
+    unapplied_reversed: Money
+    reopened_invoices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Unapplied credit paid back to the customer."""
+
+    refund_id: str
+    amount: Money
+    on: date
+    mode: str
+    reference: str
+    by: str
+    unapplied_after: Money
+
+
 @dataclass
 class CustomerAccount:
     customer_id: str
@@ -78,6 +107,9 @@ class CustomerAccount:
     unapplied_credit: Money = ZERO
     tds_receivable: Money = ZERO
     ledger: list[LedgerEntry] = field(default_factory=list)
+    reversals: dict[str, PaymentReversal] = field(default_factory=dict)
+    """By payment id: a payment is reversed at most once."""
+    refunds: dict[str, Refund] = field(default_factory=dict)
 
     # --- views ---------------------------------------------------------------------------------
 
@@ -239,6 +271,25 @@ class CustomerAccount:
                      debit=receivable.amount)
         return ReceivablePosting(receivable, released, is_new=True)
 
+    def post_opening_balance(self, receivable_id: str, legacy_no: str, invoice_date: date, due_date: date | None,
+                             amount: Decimal) -> Receivable:
+        """An invoice outstanding in the system used before o2c becomes a receivable of this account (no order, no
+        o2c tax invoice): it counts in exposure and ageing and is paid like any other. Once per legacy number."""
+        if receivable_id in self.receivables:
+            raise ConflictingState(f"opening balance {legacy_no} is already imported")
+        terms = self.profile.payment_terms_days if self.profile is not None else 0
+        receivable = Receivable.post(
+            invoice_id=receivable_id, invoice_no=legacy_no, customer_id=self.customer_id, order_id="",
+            invoice_date=invoice_date, amount=amount, taxable_value=ZERO, payment_terms_days=terms,
+        )
+        if due_date is not None:
+            receivable.due_date = due_date
+        receivable.legacy_no = legacy_no
+        self.receivables[receivable_id] = receivable
+        self._record(invoice_date, EntryKind.OPENING_BALANCE, legacy_no,
+                     f"Opening balance: legacy invoice {legacy_no}", debit=receivable.amount)
+        return receivable
+
     def cancel_invoice(self, invoice_id: str, on: date) -> Money | None:
         """InvoiceCancelled: the receivable is reversed (kept, marked cancelled), cash already applied to it becomes
         unapplied credit, and the invoiced part returns to the order's open exposure (the goods did not leave;
@@ -269,7 +320,8 @@ class CustomerAccount:
             receivable.apply_payment(reference, allocation.amount, allocation.tds_amount, on, allocation.write_off)
             if receivable.is_settled and not was_settled:
                 settled_invoices.append(receivable.invoice_id)
-        touched = dict.fromkeys(self.receivables[i].order_id for i in settled_invoices)
+        # An opening balance has no order: nothing of an order is settled by it.
+        touched = dict.fromkeys(o for o in (self.receivables[i].order_id for i in settled_invoices) if o)
         settled_orders = tuple(order_id for order_id in touched if self.is_order_settled(order_id))
         return PaymentOutcome(reference, plan.allocations, plan.unapplied, tds_received,
                               tuple(settled_invoices), settled_orders)
@@ -353,6 +405,68 @@ class CustomerAccount:
         outcome = CreditNoteOutcome(credit_note_id, invoice_id, value - excess, excess, receivable.is_settled)
         self.credit_notes[credit_note_id] = outcome
         return outcome
+
+    def reverse_payment(self, payment_id: str, reversal_id: str, reason: str, note: str, on: date,
+                        by: Actor) -> tuple[PaymentReversal, bool]:
+        """A payment came back (a bounced cheque): each receivable it paid owes that cash again (and any residue
+        written off with it), and its unapplied part leaves unapplied credit, so exposure is back to what it was
+        without the payment. TDS the buyer deducted stays credited. Reversing it again returns the first
+        reversal (False: nothing new)."""
+        require_role(by, FINANCE, "reverse a payment")
+        known = self.reversals.get(payment_id)
+        if known is not None:
+            return known, False
+        paid = self.payments.get(payment_id)
+        if paid is None or not payment_id.startswith("RCT/"):
+            raise ConflictingState(f"customer {self.customer_id} has no recorded payment {payment_id}")
+        # Cash on an invoice cancelled since went back to unapplied credit (cancel_invoice): taken back from there.
+        on_cancelled = sum((a.amount for a in paid.allocations if self.receivables[a.invoice_id].is_cancelled), ZERO)
+        from_unapplied = paid.unapplied_amount + on_cancelled
+        if from_unapplied > self.unapplied_credit:
+            raise ConflictingState(
+                f"payment {payment_id} left {format_inr(from_unapplied)} unapplied but only "
+                f"{format_inr(self.unapplied_credit)} is unapplied now (since used or refunded): reverse what "
+                "used it first")
+        restored: list[InvoiceAllocation] = []
+        reopened: list[str] = []
+        for allocation in paid.allocations:
+            receivable = self.receivables[allocation.invoice_id]
+            if receivable.is_cancelled:
+                continue
+            was_settled = receivable.is_settled
+            cash, written_off = receivable.reverse_payment(payment_id, reversal_id, on)
+            restored.append(InvoiceAllocation(allocation.invoice_id, allocation.invoice_no, allocation.order_id,
+                                              cash, ZERO, written_off))
+            if was_settled and not receivable.is_settled:
+                reopened.append(receivable.invoice_id)
+            self._record(on, EntryKind.PAYMENT_REVERSAL, reversal_id,
+                         f"Payment {payment_id} reversed ({reason}) on {allocation.invoice_no}",
+                         debit=cash + written_off)
+        self.unapplied_credit -= from_unapplied
+        self._record(on, EntryKind.PAYMENT_REVERSAL, reversal_id, f"Payment {payment_id} reversed ({reason}): "
+                     "unapplied part", debit=from_unapplied)
+        reversal = PaymentReversal(reversal_id, payment_id, reason, note, on, by.user_id, tuple(restored),
+                                   from_unapplied, tuple(reopened))
+        self.reversals[payment_id] = reversal
+        return reversal, True
+
+    def refund_unapplied(self, refund_id: str, amount: Decimal, on: date, mode: str, reference: str,
+                         by: Actor) -> Refund:
+        """Pay back unapplied credit (an advance or overpayment); never more than is unapplied. Once per id."""
+        require_role(by, FINANCE, "refund unapplied credit")
+        known = self.refunds.get(refund_id)
+        if known is not None:
+            return known
+        value = positive(amount, "amount")
+        if value > self.unapplied_credit:
+            raise InvalidValue("amount", f"{format_inr(value)} is more than the {format_inr(self.unapplied_credit)} "
+                                         "unapplied credit")
+        self.unapplied_credit -= value
+        self._record(on, EntryKind.REFUND, refund_id, f"Refund {refund_id} of unapplied credit ({mode} {reference})",
+                     debit=value)
+        refund = Refund(refund_id, value, on, mode, reference, by.user_id, self.unapplied_credit)
+        self.refunds[refund_id] = refund
+        return refund
 
     def write_off(
         self, write_off_id: str, invoice_id: str, amount: Decimal, limit: Decimal, on: date, by: Actor

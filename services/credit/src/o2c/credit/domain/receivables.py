@@ -49,6 +49,9 @@ class Receivable:
     credits: list[ReceivableCredit] = field(default_factory=list)
     cancelled_on: date | None = None
     """Set when the invoice was cancelled (InvoiceCancelled): it owes nothing and never counts as settled."""
+    legacy_no: str = ""
+    """Set on an opening balance: the invoice's number in the system used before o2c. Such a receivable is owed
+    and paid like any other but is no o2c tax invoice (no o2c series number, IRN or GSTR-1 row) and has no order."""
     undone: bool = False
     """Credited as the undo of an invoice whose goods never left (past the IRP's 24 hours): like a cancelled
     one, it is not one of the invoices the order is paid by."""
@@ -120,14 +123,20 @@ class Receivable:
         return self.cancelled_on is not None
 
     @property
+    def is_opening_balance(self) -> bool:
+        return bool(self.legacy_no)
+
+    @property
     def settled_on(self) -> date | None:
-        """The day of the credit that brought the balance to zero."""
-        balance = self.amount
+        """The day of the credit that last brought the balance to zero (a reversed payment reopens it)."""
+        balance, settled = self.amount, None
         for credit in self.credits:
             balance -= credit.amount
-            if balance <= 0:
-                return credit.on
-        return None
+            if balance > 0:
+                settled = None
+            elif settled is None:
+                settled = credit.on
+        return settled
 
     # --- time ----------------------------------------------------------------------------------
 
@@ -183,6 +192,21 @@ class Receivable:
         # the rest becomes the customer's unapplied credit, so nothing is counted twice.
         self.credits.append(ReceivableCredit(CreditKind.CREDIT_NOTE, credit_note_id, absorbed, on))
         return value - absorbed
+
+    def reverse_payment(self, payment_id: str, reversal_id: str, on: date) -> tuple[Money, Money]:
+        """A payment came back (a bounced cheque): the cash it applied here, and any residue written off with it,
+        are owed again. Recorded as negative credits under the reversal's reference (the history stays); TDS the
+        buyer deducted stays credited (it was paid to the government, not by the cheque). Returns (cash,
+        write-off) restored; a second reversal restores nothing."""
+        if any(c.reference == reversal_id for c in self.credits):
+            return ZERO, ZERO
+        restored: list[Money] = []
+        for kind in (CreditKind.PAYMENT, CreditKind.WRITE_OFF):
+            amount = sum((c.amount for c in self.credits if c.kind is kind and c.reference == payment_id), ZERO)
+            if amount > 0:
+                self.credits.append(ReceivableCredit(kind, reversal_id, -amount, on))
+            restored.append(amount)
+        return restored[0], restored[1]
 
     def cancel(self, on: date) -> Money:
         """The invoice was cancelled before the goods left: what was outstanding is cancelled (a record, not a

@@ -19,6 +19,9 @@ class EntryKind(StrEnum):
     CREDIT_NOTE = "credit_note"
     WRITE_OFF = "write_off"
     CANCELLATION = "cancellation"
+    OPENING_BALANCE = "opening_balance"
+    PAYMENT_REVERSAL = "payment_reversal"
+    REFUND = "refund"
 
 
 @dataclass(frozen=True)

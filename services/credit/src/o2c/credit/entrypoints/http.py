@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from o2c.contracts.v1.credit import PaymentMode
+from o2c.contracts.v1.credit import PaymentMode, PaymentReversalReason
 from o2c.credit.adapters import views
 from o2c.credit.bootstrap import Credit, bootstrap
 from o2c.credit.domain import (
@@ -30,7 +30,7 @@ from o2c.kit.auth import Principal, Role
 from o2c.kit.edge import Amount, Limit, Offset, RequestModel
 from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
 from o2c.kit.policy import allow
-from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
+from o2c.kit.problems import PROBLEM_BASE, Conflict, InvalidField, NotFound, Problem, field_error
 from o2c.kit.scope import ensure_customer_visible
 from pydantic import Field
 
@@ -58,6 +58,10 @@ def domain_problems() -> Iterator[None]:
         raise Problem(403, "Forbidden", str(exc)) from exc
     except ConflictingState as exc:
         raise Conflict(str(exc)) from exc
+    except use_cases.OpeningBalancesRefused as exc:
+        raise Problem(422, "Invalid field", str(exc), type_=PROBLEM_BASE + "validation",
+                      errors=[field_error(r.field, r.reason) | {"row": r.row, "column": r.column}
+                              for r in exc.refusals]) from exc
     except use_cases.NotFoundError as exc:
         raise NotFound(exc.what, exc.ident) from exc
     except CreditError as exc:
@@ -99,6 +103,22 @@ class WriteOffBody(RequestModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class ReversalBody(RequestModel):
+    customer_id: str = Field(min_length=1, max_length=64)
+    payment_id: str = Field(min_length=1, max_length=64, description="The receipt number (RCT/…)")
+    reason: PaymentReversalReason
+    note: str = Field(default="", max_length=500)
+
+
+class RefundBody(RequestModel):
+    customer_id: str = Field(min_length=1, max_length=64)
+    amount: Amount = Field(gt=0)
+    refunded_on: date
+    mode: PaymentMode
+    reference: str = Field(min_length=1, max_length=64, description="Bank UTR or cheque number of the refund")
+    note: str = Field(default="", max_length=500)
+
+
 class ProfileBody(RequestModel):
     credit_limit: Amount | None = Field(default=None, ge=0)
     payment_terms_days: int | None = Field(default=None, ge=0, le=365)
@@ -117,6 +137,9 @@ writer_off = Annotated[Principal, Depends(allow("credit.receivable.write-off"))]
 reader = Annotated[Principal, Depends(allow("credit.profile.read"))]
 profile_setter = Annotated[Principal, Depends(allow("credit.profile.set"))]
 receivable_reader = Annotated[Principal, Depends(allow("credit.receivable.read"))]
+importer = Annotated[Principal, Depends(allow("credit.opening-balance.import"))]
+reverser = Annotated[Principal, Depends(allow("credit.payment.reverse"))]
+refunder = Annotated[Principal, Depends(allow("credit.refund.record"))]
 
 
 async def credit_of(request: Request) -> Credit:
@@ -137,7 +160,11 @@ payments = APIRouter(tags=["credit"])
 receivables = APIRouter(tags=["credit"])
 profiles = APIRouter(tags=["credit"])
 statements = APIRouter(tags=["credit"])
-ROUTERS = (sanctions, payments, receivables, profiles, statements)
+opening_balances = APIRouter(tags=["credit"])
+refunds = APIRouter(tags=["credit"])
+ROUTERS = (sanctions, payments, receivables, profiles, statements, opening_balances, refunds)
+
+MAX_CSV_BYTES = 2 * 1024 * 1024
 
 
 @sanctions.get("/sanctions", summary="The sanction queue (oldest first) with the facts for each decision",
@@ -263,3 +290,56 @@ async def get_statement(customer_id: str, who: receivable_reader, credit: Credit
     if record is None:
         raise NotFound("customer account", customer_id)
     return views.statement_view(record, from_, to)
+
+
+@opening_balances.post(
+    "/opening-balances", summary="Import legacy outstanding invoices (CSV): a dry run lists every refused row",
+    openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
+async def post_opening_balances(request: Request, who: importer, credit: CreditApp,
+                                dry_run: Annotated[bool, Query()] = True,
+                                idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """`dry_run=true` (the default) changes nothing; `dry_run=false` imports all rows or none (422 naming each
+    refused row and column)."""
+    raw = await request.body()
+    if len(raw) > MAX_CSV_BYTES:
+        raise Problem(413, "Content too large", f"at most {MAX_CSV_BYTES} bytes of CSV")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidField("body", "the CSV must be UTF-8") from exc
+    if "\x00" in text:
+        raise InvalidField("body", "NUL in the CSV")
+    asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, {"dry_run": dry_run, "csv": text})
+    with domain_problems():
+        async with credit.transaction() as uow:
+            if dry_run:
+                return await use_cases.import_opening_balances(uow, text, commit=False, by=actor_of(who),
+                                                               now=credit.now())
+            answer, _ = await once(uow.session, asked, lambda: use_cases.import_opening_balances(
+                uow, text, commit=True, by=actor_of(who), now=credit.now()))
+            return answer
+
+
+@payments.post("/payment-reversals", status_code=201,
+               summary="Reverse a recorded payment (a bounced cheque): receivables and exposure restored")
+async def post_payment_reversal(body: ReversalBody, who: reverser, credit: CreditApp, request: Request,
+                                idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
+    with domain_problems():
+        async with credit.transaction() as uow:
+            answer, _ = await once(uow.session, asked, lambda: use_cases.reverse_payment(
+                uow, body.customer_id, body.payment_id, body.reason, body.note, actor_of(who), credit.now(),
+                credit.cheque_bounce_charge))
+            return answer
+
+
+@refunds.post("/refunds", status_code=201, summary="Refund a customer's unapplied credit")
+async def post_refund(body: RefundBody, who: refunder, credit: CreditApp, request: Request,
+                      idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
+    with domain_problems():
+        async with credit.transaction() as uow:
+            answer, _ = await once(uow.session, asked, lambda: use_cases.refund_unapplied_credit(
+                uow, body.customer_id, body.amount, body.refunded_on, body.mode, body.reference, body.note,
+                actor_of(who), credit.now()))
+            return answer

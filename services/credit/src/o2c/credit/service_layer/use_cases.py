@@ -4,6 +4,7 @@ domain and publishes what happened. HTTP and message entry points are thin wrapp
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,6 +14,7 @@ from o2c.contracts.v1 import credit as c
 from o2c.contracts.v1.invoicing import CreditNoteIssued, InvoiceCancelled, InvoiceIssued
 from o2c.contracts.v1.sales import CustomerApproved, CustomerUpdated, OrderCancelled, ReleaseCreditExposure
 from o2c.credit.domain import (
+    FINANCE,
     ZERO,
     Actor,
     ConflictingState,
@@ -20,6 +22,7 @@ from o2c.credit.domain import (
     CreditProfile,
     CustomerAccount,
     InvalidValue,
+    InvoiceAllocation,
     OpenOrderStatus,
     Payment,
     PaymentOutcome,
@@ -29,8 +32,10 @@ from o2c.credit.domain import (
     SanctionRequest,
     business_date,
     overdue_invoices,
+    require_role,
 )
 from o2c.credit.domain.errors import CreditError
+from o2c.credit.domain.opening_balances import RowRefusal, opening_receivable_id, parse_opening_balances
 from o2c.credit.service_layer.ports import AccountRecord, UnitOfWork
 from o2c.india.calendar import FinancialYear
 
@@ -387,9 +392,19 @@ def _publish_order_settled(uow: UnitOfWork, account: CustomerAccount, order_id: 
 
 def publish_settlements(uow: UnitOfWork, account: CustomerAccount, outcome: PaymentOutcome) -> None:
     for invoice_id in outcome.settled_invoices:
+        if account.receivables[invoice_id].is_opening_balance:
+            continue  # no order and no o2c invoice: nothing for sales to mark paid
         _publish_invoice_settled(uow, account, invoice_id)
     for order_id in outcome.settled_orders:
         _publish_order_settled(uow, account, order_id)
+
+
+def _allocations(account: CustomerAccount, allocations: Iterable[InvoiceAllocation],
+                 opening: bool) -> list[c.PaymentAllocation]:
+    """The allocations to orders' invoices, or (`opening`) to opening balances, which name no order."""
+    return [c.PaymentAllocation(invoice_id=a.invoice_id, invoice_no=a.invoice_no, order_id=a.order_id,
+                                amount=a.amount, tds_amount=a.tds_amount, write_off=a.write_off)
+            for a in allocations if account.receivables[a.invoice_id].is_opening_balance is opening]
 
 
 async def record_payment(uow: UnitOfWork, data: PaymentInput, by: Actor, now: datetime,
@@ -417,9 +432,8 @@ async def record_payment(uow: UnitOfWork, data: PaymentInput, by: Actor, now: da
     message = c.PaymentReceived(
         payment_id=receipt_no, receipt_no=receipt_no, customer_id=data.customer_id, received_on=data.received_on,
         amount=data.amount, mode=data.mode, bank_reference=data.bank_reference,
-        allocations=[c.PaymentAllocation(invoice_id=a.invoice_id, invoice_no=a.invoice_no, order_id=a.order_id,
-                                         amount=a.amount, tds_amount=a.tds_amount, write_off=a.write_off)
-                     for a in outcome.allocations],
+        allocations=_allocations(account, outcome.allocations, opening=False),
+        opening_balance_allocations=_allocations(account, outcome.allocations, opening=True),
         unapplied_amount=outcome.unapplied_amount, recorded_at=now,
     )
     uow.publish(message)
@@ -450,7 +464,7 @@ async def write_off_residue(uow: UnitOfWork, customer_id: str, invoice_id: str, 
     was_settled = receivable.is_settled
     reference = f"WO/{FinancialYear.of(business_date(now)).short}/{await uow.numbers.next('WO'):06d}"
     done = account.write_off(reference, invoice_id, amount, limit, business_date(now), by)
-    if done and receivable.is_settled and not was_settled:
+    if done and receivable.is_settled and not was_settled and not receivable.is_opening_balance:
         _publish_invoice_settled(uow, account, invoice_id)
         if account.is_order_settled(receivable.order_id):
             _publish_order_settled(uow, account, receivable.order_id)
@@ -496,3 +510,133 @@ async def update_profile(uow: UnitOfWork, customer_id: str, update: ProfileUpdat
     record.account.profile = profile
     await uow.accounts.save(record)
     return record
+
+
+# --- opening balances, payment reversal, refunds (issue 24) ------------------------------------------------
+
+
+class OpeningBalancesRefused(CreditError):
+    """A commit of a file with refused rows: nothing was imported; every refusal is named."""
+
+    def __init__(self, refusals: list[RowRefusal]) -> None:
+        super().__init__(f"{len(refusals)} row(s) refused; nothing imported")
+        self.refusals = refusals
+
+
+def _refusal_view(r: RowRefusal) -> dict[str, Any]:
+    return {"row": r.row, "column": r.column, "reason": r.reason}
+
+
+async def import_opening_balances(uow: UnitOfWork, csv_text: str, *, commit: bool, by: Actor,
+                                  now: datetime) -> dict[str, Any]:
+    """Legacy outstanding invoices (CSV) become receivables: a dry run (`commit=False`) lists every refused row
+    and what would be imported; a commit imports all rows or, if any row is refused, none
+    (OpeningBalancesRefused). Refused: a malformed cell, a duplicate within the file, an unknown customer (no
+    credit account from sales' master), a legacy number already imported for that customer."""
+    require_role(by, FINANCE, "import opening balances")
+    rows, refusals = parse_opening_balances(csv_text, business_date(now))
+    records: dict[str, AccountRecord | None] = {}
+    for row in rows:
+        if row.customer_id not in records:
+            records[row.customer_id] = await uow.accounts.get(row.customer_id)
+        record = records[row.customer_id]
+        if record is None or record.account.profile is None:
+            refusals.append(RowRefusal(row.row, "customer_id", f"unknown customer {row.customer_id}"))
+        elif opening_receivable_id(row.legacy_no) in record.account.receivables:
+            refusals.append(RowRefusal(row.row, "legacy_invoice_no",
+                                       f"already imported for customer {row.customer_id}"))
+    refusals.sort(key=lambda r: (r.row, r.column))
+    refused_rows = {r.row for r in refusals}
+    accepted = [row for row in rows if row.row not in refused_rows]
+    report: dict[str, Any] = {
+        "dry_run": not commit, "imported": False, "rows_accepted": len(accepted),
+        "rows_refused": len(refused_rows), "refused": [_refusal_view(r) for r in refusals],
+        "total_amount": f"{sum((row.amount for row in accepted), ZERO):.2f}",
+        "rows": [{"row": row.row, "customer_id": row.customer_id, "legacy_invoice_no": row.legacy_no,
+                  "receivable_id": opening_receivable_id(row.legacy_no), "invoice_date": row.invoice_date.isoformat(),
+                  "due_date": row.due_date.isoformat() if row.due_date else None, "amount": f"{row.amount:.2f}"}
+                 for row in accepted],
+    }
+    if not commit:
+        return report
+    if refusals:
+        raise OpeningBalancesRefused(refusals)
+    if not accepted:
+        raise InvalidValue("file", "no rows to import")
+    # Accounts are locked in customer order, as everywhere two accounts could meet.
+    for customer_id in sorted({row.customer_id for row in accepted}):
+        record = await uow.accounts.lock(customer_id)
+        for row in accepted:
+            if row.customer_id == customer_id:
+                record.account.post_opening_balance(opening_receivable_id(row.legacy_no), row.legacy_no,
+                                                    row.invoice_date, row.due_date, row.amount)
+        await uow.accounts.save(record)
+    return report | {"imported": True, "imported_by": by.user_id}
+
+
+async def _account_of(uow: UnitOfWork, customer_id: str) -> AccountRecord:
+    known = await uow.accounts.get(customer_id)
+    if known is None:
+        raise NotFoundError("customer account", customer_id)
+    return await uow.accounts.lock(customer_id)
+
+
+async def reverse_payment(uow: UnitOfWork, customer_id: str, payment_id: str, reason: c.PaymentReversalReason,
+                          note: str, by: Actor, now: datetime, bounce_charge: Decimal = ZERO) -> dict[str, Any]:
+    """A recorded payment came back: its receivables owe the cash again, its unapplied part leaves unapplied
+    credit, exposure is restored; PaymentReversed carries the configured bounce charge (a bounced cheque only)
+    for invoicing to raise as a GST debit note. The same payment again answers the first reversal, publishing
+    nothing new."""
+    record = await _account_of(uow, customer_id)
+    account = record.account
+    known = account.reversals.get(payment_id)
+    if known is None:
+        if payment_id not in account.payments:
+            raise NotFoundError("payment", payment_id)
+        fy = FinancialYear.of(business_date(now)).short
+        reversal_id = f"REV/{fy}/{await uow.numbers.next(f'REV/{fy}'):06d}"
+    else:
+        reversal_id = known.reversal_id
+    reversal, new = account.reverse_payment(payment_id, reversal_id, reason.value, note, business_date(now), by)
+    charge = bounce_charge if reversal.reason == c.PaymentReversalReason.CHEQUE_BOUNCED.value else ZERO
+    restored = list(reversal.restored)
+    message = c.PaymentReversed(
+        reversal_id=reversal.reversal_id, payment_id=payment_id, receipt_no=payment_id, customer_id=customer_id,
+        reason=c.PaymentReversalReason(reversal.reason), note=reversal.note, reversed_on=reversal.on,
+        amount=sum((a.amount for a in restored), ZERO) + reversal.unapplied_reversed,
+        allocations=_allocations(account, restored, opening=False),
+        opening_balance_allocations=_allocations(account, restored, opening=True),
+        unapplied_reversed=reversal.unapplied_reversed, reopened_invoice_ids=list(reversal.reopened_invoices),
+        bounce_charge=charge, reversed_by=reversal.by, reversed_at=now,
+    )
+    if new:
+        uow.publish(message)
+        await uow.accounts.save(record)
+    exposure = account.exposure()
+    return message.model_dump(mode="json") | {
+        "unapplied_credit": f"{account.unapplied_credit:.2f}", "receivables_outstanding": f"{exposure.receivables:.2f}",
+        "exposure": f"{exposure.total:.2f}",
+    }
+
+
+async def refund_unapplied_credit(uow: UnitOfWork, customer_id: str, amount: Decimal, refunded_on: date,
+                                  mode: c.PaymentMode, reference: str, note: str, by: Actor,
+                                  now: datetime) -> dict[str, Any]:
+    """Pay back unapplied credit (never more than is unapplied), numbered RFD/<year>/<n>; UnappliedCreditRefunded.
+    A request repeated with its Idempotency-Key is answered by the HTTP edge."""
+    if refunded_on > business_date(now):
+        raise InvalidValue("refunded_on", "must not be after today (IST)")
+    record = await _account_of(uow, customer_id)
+    if amount > record.account.unapplied_credit:  # refused before a number of the gapless series is taken
+        raise InvalidValue("amount", f"{amount} is more than the {record.account.unapplied_credit} unapplied credit")
+    fy = FinancialYear.of(refunded_on).short
+    refund_id = f"RFD/{fy}/{await uow.numbers.next(f'RFD/{fy}'):06d}"
+    refund = record.account.refund_unapplied(refund_id, amount, refunded_on, mode.value, reference, by)
+    message = c.UnappliedCreditRefunded(
+        refund_id=refund_id, customer_id=customer_id, amount=refund.amount, refunded_on=refunded_on, mode=mode,
+        reference=reference, note=note, unapplied_after=refund.unapplied_after, refunded_by=by.user_id,
+        refunded_at=now,
+    )
+    uow.publish(message)
+    await uow.accounts.save(record)
+    return message.model_dump(mode="json")
