@@ -15,7 +15,9 @@ help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # Exactly the locked versions (every file checked against its hash), then the project itself without resolving.
-$(VENV)/.installed: pyproject.toml setup.py requirements-dev.lock
+# The packaged test helpers (setup.py maps each tests/support folder that exists): a new one re-installs.
+$(VENV)/.installed: pyproject.toml setup.py requirements-dev.lock \
+		$(wildcard tests/support/__init__.py libs/*/tests/support/__init__.py services/*/tests/support/__init__.py)
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
