@@ -3,7 +3,8 @@ transaction and the messages the work causes (written to the outbox with the tra
 
 The SQL implementation is `o2c.invoicing.adapters.unit_of_work.SqlUnitOfWork` (wired in `o2c.invoicing.bootstrap`),
 the IRP's `o2c.invoicing.adapters.irp`; the use cases' unit tests run on in-memory ones
-(`o2c.testsupport.invoicing.fakes`). A `for_update` / `lock` method holds what it read until the transaction ends."""
+(`o2c.testsupport.invoicing.invoicing_fakes`). A `for_update` / `lock` method holds what it read until the
+transaction ends."""
 
 from __future__ import annotations
 
