@@ -14,8 +14,7 @@ from o2c.contracts.envelope import Envelope
 from o2c.contracts.v1.common import SupplyType
 from o2c.contracts.v1.ewaybill import EwayBillGenerated
 from o2c.invoicing.adapters.db import invoice as invoice_table
-from o2c.invoicing.adapters.repository import SqlUnitOfWork
-from o2c.invoicing.entrypoints.workers import policy
+from o2c.invoicing.bootstrap import bootstrap
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import RunningService, bearer, wait_for
@@ -100,6 +99,7 @@ async def test_200_concurrent_invoices_get_200_consecutive_numbers(
 
     svc = await harness.start(DEFINITION, consumer=False, irp_mode="off")
     rt = svc.runtime
+    invoicing = bootstrap(rt)
     async with rt.sessions() as session, session.begin():  # no consumer: the replica's one rate, put by hand
         await session.execute(sa.text("INSERT INTO hsn_rate (hsn, gst_rate, effective_from, version) "
                                       "VALUES ('84', 18, DATE '2017-07-01', 1)"))
@@ -109,13 +109,10 @@ async def test_200_concurrent_invoices_get_200_consecutive_numbers(
         # A deadlock victim or a serialisation failure is tried again, as the consumer does.
         async def attempt() -> str | None:
             try:
-                async with rt.sessions() as session, session.begin():
-                    async def publish(message: Any, session: Any = session) -> None:
-                        await rt.outbox.add(session, message)
-
-                    record = await uc.issue_invoice(SqlUnitOfWork(session, publish), shipment,
-                                                    now=datetime.now(UTC), policy=policy(rt))
-                    return str(record.issued.invoice_no)
+                async with invoicing.transaction() as uow:
+                    record = await uc.issue_invoice(uow, shipment, now=datetime.now(UTC), policy=invoicing.policy)
+                assert record is not None
+                return str(record.issued.invoice_no)
             except sa.exc.DBAPIError:
                 return None
 

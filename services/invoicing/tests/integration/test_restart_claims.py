@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from o2c.invoicing.adapters.repository import SqlInvoiceStore
 from o2c.invoicing.app import DEFINITION
+from o2c.invoicing.bootstrap import bootstrap
 from o2c.kit.db import make_engine
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import ServiceHarness, bearer, wait_for
@@ -153,13 +153,14 @@ async def test_an_instance_takes_back_only_the_claims_held_under_its_own_name(
     [issued] = await given.invoice_of(svc, bearer(issuer, "accountant"), shipment.order_id)
     assert issued["irn_status"] == "pending"
     now = datetime.now(UTC)
-    async with svc.runtime.sessions() as session, session.begin():
-        [claimed] = await SqlInvoiceStore(session).claim_for_registration(now, now, 10, "invoicing-9001")
-    async with svc.runtime.sessions() as session, session.begin():
-        assert await SqlInvoiceStore(session).take_back_claims("invoicing-9002") == 0  # another live instance's
-    async with svc.runtime.sessions() as session:
-        assert (await SqlInvoiceStore(session).get(claimed.id)).irn_status.value == "registering"  # type: ignore[union-attr]
-    async with svc.runtime.sessions() as session, session.begin():
-        assert await SqlInvoiceStore(session).take_back_claims("invoicing-9001") == 1  # its own, after a restart
-    async with svc.runtime.sessions() as session:
-        assert (await SqlInvoiceStore(session).get(claimed.id)).irn_status.value == "pending"  # type: ignore[union-attr]
+    invoicing = bootstrap(svc.runtime)
+    async with invoicing.transaction() as uow:
+        [claimed] = await uow.irn_queue.claim_invoices(now, now, 10, "invoicing-9001")
+    async with invoicing.transaction() as uow:
+        assert await uow.irn_queue.take_back("invoicing-9002") == 0  # another live instance's
+    async with invoicing.reading() as uow:
+        assert (await uow.invoices.get(claimed.id)).irn_status.value == "registering"  # type: ignore[union-attr]
+    async with invoicing.transaction() as uow:
+        assert await uow.irn_queue.take_back("invoicing-9001") == 1  # its own, after a restart
+    async with invoicing.reading() as uow:
+        assert (await uow.invoices.get(claimed.id)).irn_status.value == "pending"  # type: ignore[union-attr]

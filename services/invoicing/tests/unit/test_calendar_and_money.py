@@ -9,7 +9,8 @@ from o2c.india.calendar import (
     short_financial_year,
     to_utc,
 )
-from o2c.invoicing.domain.money import amount_in_words, indian_grouping, percent_of, to_paisa, to_rupee
+from o2c.india.supply import percent_of
+from o2c.invoicing.domain.money import amount_in_words, indian_grouping, to_paisa, to_rupee
 
 
 def test_business_date_is_the_ist_date_of_a_utc_instant() -> None:
@@ -43,7 +44,7 @@ def test_financial_year_end_and_short_form() -> None:
 
 
 def test_tax_rounds_half_up_to_the_paisa_not_to_even() -> None:
-    assert percent_of(Decimal("12.50"), Decimal("9")) == Decimal("1.13")  # 1.125
+    assert percent_of(Decimal("12.50"), Decimal("9")) == Decimal("1.13")  # 1.125: the lines' tax (o2c.india)
     assert to_paisa(Decimal("2.345")) == Decimal("2.35")
     assert to_paisa(Decimal("2.3449")) == Decimal("2.34")
 

@@ -30,7 +30,7 @@ class InvoicingRecord(SQLModel, registry=registry()):
 
 
 metadata = InvoicingRecord.metadata
-MESSAGING = messaging_tables(metadata)
+messaging_tables(metadata)
 customer_scope = customer_scope_table(metadata)  # owner and partners per customer (kit scope checks)
 
 _TS = sa.DateTime(timezone=True)

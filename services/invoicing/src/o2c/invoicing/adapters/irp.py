@@ -38,9 +38,6 @@ class HttpIrpGateway:
                                         transport=transport,
                                         limits=httpx.Limits(keepalive_expiry=CLIENT_KEEPALIVE_SECONDS))
 
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
     async def _headers(self, supplier_gstin: str) -> dict[str, str]:
         return {"gstin": supplier_gstin}
 

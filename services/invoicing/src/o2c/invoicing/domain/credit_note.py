@@ -37,7 +37,6 @@ class CreditNote:
     issued_at: datetime
     original_invoice_no: str
     original_invoice_date: date
-    original_invoice_financial_year: str
     reason: str
     lines: tuple[InvoiceLine, ...]
     """`order_line_no` of each line holds the original invoice's line number."""
@@ -187,7 +186,6 @@ def issue_credit_note(
         issued_at=to_utc(issued_at),
         original_invoice_no=invoice.invoice_no,
         original_invoice_date=invoice.invoice_date,
-        original_invoice_financial_year=invoice.financial_year,
         reason=reason,
         lines=tuple(lines),
         totals=totals,

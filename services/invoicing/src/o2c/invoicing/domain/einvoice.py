@@ -27,7 +27,6 @@ class DocumentType(StrEnum):
 
     INVOICE = "INV"
     CREDIT_NOTE = "CRN"
-    DEBIT_NOTE = "DBN"
 
 
 def irn_for(supplier_gstin: str, financial_year: str, document_type: DocumentType | str, document_no: str) -> str:

@@ -160,14 +160,6 @@ class InvoiceTotals:
     round_off: Decimal
     grand_total: Decimal
 
-    @property
-    def tax(self) -> Decimal:
-        return self.cgst + self.sgst + self.utgst + self.igst + self.cess
-
-    @property
-    def value_before_round_off(self) -> Decimal:
-        return self.taxable_value + self.tax
-
 
 def totals_of(lines: Sequence[InvoiceLine]) -> InvoiceTotals:
     """Sum the lines exactly; round the grand total to the rupee and show the difference."""

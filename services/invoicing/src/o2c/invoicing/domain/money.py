@@ -10,7 +10,6 @@ from o2c.india.rupees import indian_grouping as indian_grouping
 PAISA = Decimal("0.01")
 RUPEE = Decimal("1")
 ZERO = Decimal("0.00")
-HUNDRED = Decimal("100")
 
 
 def to_paisa(amount: Decimal) -> Decimal:
@@ -21,11 +20,6 @@ def to_paisa(amount: Decimal) -> Decimal:
 def to_rupee(amount: Decimal) -> Decimal:
     """Round half-up to whole rupees, kept with two places (grand total)."""
     return amount.quantize(RUPEE, rounding=ROUND_HALF_UP).quantize(PAISA)
-
-
-def percent_of(amount: Decimal, rate_percent: Decimal) -> Decimal:
-    """`rate_percent` % of `amount`, to the paisa."""
-    return to_paisa(amount * rate_percent / HUNDRED)
 
 
 _ONES = (

@@ -46,10 +46,6 @@ class DocumentSeries:
             format_document_number(self.prefix, self.financial_year, 10**self.width - 1, self.width)
         )
 
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.supplier_gstin, self.financial_year, self.prefix)
-
 
 @dataclass(frozen=True, slots=True)
 class IssuedNumber:

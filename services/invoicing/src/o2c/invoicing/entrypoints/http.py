@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from o2c.contracts.envelope import Message
 from o2c.contracts.v1.common import Address
 from o2c.contracts.v1.invoicing import InvoiceCancelReason
 from o2c.india.gstin import gstin_problem
 from o2c.india.portal import dumps
-from o2c.invoicing.adapters.repository import SqlInvoiceStore, SqlUnitOfWork
+from o2c.invoicing.bootstrap import Invoicing
 from o2c.invoicing.domain.money import amount_in_words
-from o2c.invoicing.entrypoints.workers import gateway, now, pdf_for, policy
+from o2c.invoicing.entrypoints.workers import pdf_for
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import CreditNoteRecord, InvoiceRecord, ReturnRecord
 from o2c.kit.auth import Principal, Role
 from o2c.kit.edge import Limit, Qty, RequestModel
 from o2c.kit.policy import allow
 from o2c.kit.problems import Conflict, InvalidField, NotFound
-from o2c.kit.scope import ensure_customer_visible, visible_customers
-from o2c.kit.service import Runtime
+from o2c.kit.scope import ensure_customer_visible
 from pydantic import Field
 
 GSTIN_SHAPE = r"^[0-9]{2}[0-9A-Z]{13}$"
@@ -95,25 +93,28 @@ def _check_gstin(gstin: str) -> None:
         raise InvalidField("gstin", problem)
 
 
-def router(rt: Runtime) -> APIRouter:
+@contextmanager
+def refusals() -> Iterator[None]:
+    """The use cases' refusals as problems: an unknown document 404, a rule that stands in the way 409."""
+    try:
+        yield
+    except uc.NotFound as exc:
+        raise NotFound(exc.what, exc.ident) from exc
+    except uc.Refused as exc:
+        raise Conflict(str(exc)) from exc
+
+
+def router(invoicing: Invoicing) -> APIRouter:
     api = APIRouter(tags=["invoicing"])
-
-    @asynccontextmanager
-    async def transaction() -> AsyncIterator[SqlUnitOfWork]:
-        async with rt.sessions() as session, session.begin():
-            async def publish(message: Message) -> Any:
-                return await rt.outbox.add(session, message)
-
-            yield SqlUnitOfWork(session, publish)
+    transaction, reading = invoicing.transaction, invoicing.reading
 
     async def load(invoice_id: str, who: Principal) -> tuple[InvoiceRecord, list[CreditNoteRecord]]:
-        async with rt.sessions() as session:
-            store = SqlInvoiceStore(session)
-            record = await store.get(invoice_id)
+        async with reading() as uow:
+            record = await uow.invoices.get(invoice_id)
             if record is None:
                 raise NotFound("invoice", invoice_id)
-            await ensure_customer_visible(session, who, record.issued.customer_id)
-            return record, await store.credit_notes_of(invoice_id)
+            await ensure_customer_visible(uow.session, who, record.issued.customer_id)
+            return record, await uow.credit_notes.of_invoice(invoice_id)
 
     @api.get("/invoices/{invoice_id}", summary="A tax invoice with its IRN, e-way bill and credit notes")
     async def get_invoice(invoice_id: str, who: Reader) -> dict[str, Any]:
@@ -132,18 +133,18 @@ def router(rt: Runtime) -> APIRouter:
             customer_id = who.customer_id or "(none)"
         if not order_id and not customer_id:
             raise InvalidField("query.order_id", "give order_id or customer_id")
-        async with rt.sessions() as session:
+        async with reading() as uow:
             if customer_id is not None:
-                await ensure_customer_visible(session, who, customer_id)
-            records = await SqlInvoiceStore(session).search(order_id=order_id, customer_id=customer_id, limit=limit,
-                                                            visible=lambda column: visible_customers(who, column))
+                await ensure_customer_visible(uow.session, who, customer_id)
+            records = await uow.invoices.search(order_id=order_id, customer_id=customer_id, limit=limit,
+                                                visible_to=who)
         return [invoice_view(r) for r in records]
 
     @api.get("/invoices/{invoice_id}/pdf", summary="The printed tax invoice (cached per revision)",
              response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
     async def get_pdf(invoice_id: str, who: Reader) -> Response:
         record, _ = await load(invoice_id, who)
-        content = await pdf_for(rt, invoice_id)
+        content = await pdf_for(invoicing, invoice_id)
         if content is None:
             raise NotFound("invoice", invoice_id)
         filename = record.issued.invoice_no.replace("/", "-") + ".pdf"
@@ -152,49 +153,37 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.post("/invoices/{invoice_id}/cancel", summary="Cancel before gate-out (the number stays used)")
     async def cancel(invoice_id: str, body: CancelRequest, who: Officer) -> dict[str, Any]:
-        try:
+        with refusals():
             async with transaction() as uow:
                 record = await uc.cancel_invoice(uow, invoice_id, body.reason, body.remarks,
-                                                 now=now(rt), gateway=gateway(rt))
-        except uc.NotFound as exc:
-            raise NotFound(exc.what, exc.ident) from exc
-        except uc.Refused as exc:
-            raise Conflict(str(exc)) from exc
+                                                 now=invoicing.now(), gateway=invoicing.gateway)
         return invoice_view(record)
 
     @api.post("/invoices/{invoice_id}/reissue", status_code=201,
               summary="Invoice a cancelled invoice's shipment again (next number, corrected buyer, today's rate)")
     async def reissue(invoice_id: str, body: ReissueRequest, who: Reissuer) -> dict[str, Any]:
         await load(invoice_id, who)
-        try:
+        with refusals():
             async with transaction() as uow:
                 record = await uc.reissue_invoice(
                     uow, invoice_id, uc.BuyerCorrection(
                         customer_name=body.customer_name, bill_to=body.bill_to,
                         quantities={q.line_no: q.quantity for q in body.quantities}),
-                    now=now(rt), policy=policy(rt))
-        except uc.NotFound as exc:
-            raise NotFound(exc.what, exc.ident) from exc
-        except uc.Refused as exc:
-            raise Conflict(str(exc)) from exc
+                    now=invoicing.now(), policy=invoicing.policy)
         return invoice_view(record)
 
     @api.post("/invoices/{invoice_id}/irn/retry", status_code=202,
               summary="Queue a rejected invoice for IRN registration again, after correcting the cause")
     async def retry(invoice_id: str, who: Officer) -> dict[str, Any]:
-        try:
+        with refusals():
             async with transaction() as uow:
                 record = await uc.retry_irn(uow, invoice_id)
-        except uc.NotFound as exc:
-            raise NotFound(exc.what, exc.ident) from exc
-        except uc.Refused as exc:
-            raise Conflict(str(exc)) from exc
         return invoice_view(record)
 
     @api.get("/refused-shipments", summary="Ready shipments not invoiced (no GST rate, a disputed place of supply)")
     async def refused_shipments(who: Officer, limit: Limit = 100) -> list[dict[str, Any]]:
-        async with rt.sessions() as session:
-            kept = await SqlInvoiceStore(session).refused_shipments()
+        async with reading() as uow:
+            kept = await uow.refused.every()
         return [{"shipment_id": k.shipment_id, "order_id": k.order_id, "order_no": k.message.get("order_no"),
                  "customer_id": k.message.get("customer_id"), "refusal": k.refusal, "reason": k.reason,
                  "refused_at": k.refused_at.isoformat(), "attempts": k.attempts} for k in kept[:limit]]
@@ -202,22 +191,19 @@ def router(rt: Runtime) -> APIRouter:
     @api.post("/refused-shipments/{shipment_id}/invoice", status_code=201,
               summary="Invoice a refused shipment now, after putting the cause right (409 says what still stands)")
     async def invoice_refused(shipment_id: Annotated[str, Path(max_length=64)], who: Officer) -> dict[str, Any]:
-        try:
+        with refusals():
             async with transaction() as uow:
-                record = await uc.invoice_refused_shipment(uow, shipment_id, now=now(rt), policy=policy(rt))
-        except uc.NotFound as exc:
-            raise NotFound(exc.what, exc.ident) from exc
-        except uc.Refused as exc:
-            raise Conflict(str(exc)) from exc
+                record = await uc.invoice_refused_shipment(uow, shipment_id, now=invoicing.now(),
+                                                           policy=invoicing.policy)
         return invoice_view(record)
 
     @api.get("/credit-notes/{credit_note_id}", summary="A credit note with its original invoice reference")
     async def get_credit_note(credit_note_id: str, who: Reader) -> dict[str, Any]:
-        async with rt.sessions() as session:
-            note = await SqlInvoiceStore(session).credit_note(credit_note_id)
-        if note is None:
-            raise NotFound("credit note", credit_note_id)
-        await ensure_customer_visible(rt.sessions, who, note.issued.customer_id)
+        async with reading() as uow:
+            note = await uow.credit_notes.get(credit_note_id)
+            if note is None:
+                raise NotFound("credit note", credit_note_id)
+            await ensure_customer_visible(uow.session, who, note.issued.customer_id)
         return note.issued.model_dump(mode="json") | {
             "amount_in_words": amount_in_words(note.issued.totals.grand_total), "irn_status": note.irn_status.value,
             "irn": note.irn.model_dump(mode="json") if note.irn else None,
@@ -233,8 +219,8 @@ def router(rt: Runtime) -> APIRouter:
     @api.get("/returns", summary="Returns against an invoice: credited, or refused with the reason")
     async def list_returns(invoice_id: Annotated[str, Query(max_length=64)], who: Reader) -> list[dict[str, Any]]:
         await load(invoice_id, who)
-        async with rt.sessions() as session:
-            return [return_view(r) for r in await SqlInvoiceStore(session).returns_of(invoice_id)]
+        async with reading() as uow:
+            return [return_view(r) for r in await uow.returns.of_invoice(invoice_id)]
 
     @api.get("/gstr1", summary="GSTR-1 JSON (portal shape, exact amounts) for a GSTIN and month",
              response_class=Response, responses={200: {"content": {"application/json": {}}}})
@@ -243,8 +229,8 @@ def router(rt: Runtime) -> APIRouter:
         period: Annotated[str, Query(pattern=PERIOD_SHAPE, description="YYYY-MM")],
     ) -> Response:
         _check_gstin(gstin)
-        async with transaction() as uow:
-            report = await uc.gstr1(uow, gstin, period, policy=policy(rt))
+        async with reading() as uow:
+            report = await uc.gstr1(uow, gstin, period, policy=invoicing.policy)
         return Response(dumps(report), media_type="application/json")
 
     @api.get("/invoice-register", summary="The month's documents and their reconciliation with GSTR-1")
@@ -253,8 +239,8 @@ def router(rt: Runtime) -> APIRouter:
         period: Annotated[str, Query(pattern=PERIOD_SHAPE, description="YYYY-MM")],
     ) -> dict[str, Any]:
         _check_gstin(gstin)
-        async with transaction() as uow:
-            return await uc.invoice_register(uow, gstin, period, policy=policy(rt))
+        async with reading() as uow:
+            return await uc.invoice_register(uow, gstin, period, policy=invoicing.policy)
 
     return api
 

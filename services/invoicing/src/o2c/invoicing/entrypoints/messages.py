@@ -1,4 +1,9 @@
-"""Message handlers: each runs inside the consumer's batch transaction (inbox: once per message id)."""
+"""Message handlers by type: each runs inside the consumer's batch transaction (the kit's inbox makes it run
+once per message id), calls one use case on a unit of work in that transaction (`bootstrap.Invoicing.handling`),
+whose messages go to the outbox as caused by the message in hand.
+
+A message that can never be invoiced as sent (`InvalidShipment`: a supplier registration that does not fit, an
+e-way bill for an unknown invoice) is a PermanentError: dead-lettered with the reason, its order parked."""
 
 from __future__ import annotations
 
@@ -10,75 +15,67 @@ from o2c.contracts.v1.dispatch import PickListCancelled, ShipmentDispatched, Shi
 from o2c.contracts.v1.ewaybill import EwayBillCancelled, EwayBillGenerated
 from o2c.contracts.v1.inventory import GoodsReturned
 from o2c.contracts.v1.sales import GstRateRecorded, ReturnAuthorised, UndoInvoice
-from o2c.invoicing.adapters.repository import SqlUnitOfWork
-from o2c.invoicing.entrypoints.workers import gateway, now, policy
+from o2c.invoicing.bootstrap import Invoicing
 from o2c.invoicing.service_layer import use_cases as uc
-from o2c.kit.messaging.consumer import MessageContext
+from o2c.invoicing.service_layer.ports import UnitOfWork
+from o2c.kit.messaging.consumer import Handler, MessageContext
 from o2c.kit.messaging.errors import PermanentError
-from o2c.kit.service import Runtime
 
-Handler = Callable[[Message, MessageContext], Awaitable[None]]
-
-
-def _uow(ctx: MessageContext) -> SqlUnitOfWork:
-    async def publish(message: Message) -> Any:
-        return await ctx.publish(message)
-
-    return SqlUnitOfWork(ctx.session, publish)
+Use = Callable[[Invoicing, UnitOfWork, Any], Awaitable[object]]
 
 
-def handlers(rt: Runtime) -> dict[str, Handler]:
-    async def shipment_ready(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, ShipmentReady)
+def _guarded(invoicing: Invoicing, use: Use) -> Handler:
+    """The use case on a unit of work in the batch's transaction; a shipment that can never pass is permanent."""
+    async def handle(message: Message, ctx: MessageContext) -> None:
         try:
-            await uc.issue_invoice(_uow(ctx), message, now=now(rt), policy=policy(rt))
+            async with invoicing.handling(ctx) as uow:
+                await use(invoicing, uow, message)
         except uc.InvalidShipment as exc:
             raise PermanentError(str(exc)) from exc
+    return handle
 
-    async def shipment_dispatched(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, ShipmentDispatched)
-        await uc.record_dispatched(_uow(ctx), message)
 
-    async def ewaybill_generated(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, EwayBillGenerated)
-        try:
-            await uc.record_ewaybill(_uow(ctx), message)
-        except uc.InvalidShipment as exc:
-            raise PermanentError(str(exc)) from exc
+async def on_shipment_ready(inv: Invoicing, uow: UnitOfWork, message: ShipmentReady) -> None:
+    await uc.issue_invoice(uow, message, now=inv.now(), policy=inv.policy)
 
-    async def ewaybill_cancelled(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, EwayBillCancelled)
-        await uc.record_ewaybill_cancelled(_uow(ctx), message)
 
-    async def return_authorised(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, ReturnAuthorised)
-        await uc.record_return_authorised(_uow(ctx), message)
+async def on_gst_rate_recorded(inv: Invoicing, uow: UnitOfWork, message: GstRateRecorded) -> None:
+    await uc.record_gst_rate(uow, message, now=inv.now(), policy=inv.policy)
 
-    async def goods_returned(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, GoodsReturned)
-        await uc.credit_goods_returned(_uow(ctx), message, now=now(rt), policy=policy(rt))
 
-    async def gst_rate_recorded(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, GstRateRecorded)
-        await uc.record_gst_rate(_uow(ctx), message, now=now(rt), policy=policy(rt))
+async def on_goods_returned(inv: Invoicing, uow: UnitOfWork, message: GoodsReturned) -> None:
+    await uc.credit_goods_returned(uow, message, now=inv.now(), policy=inv.policy)
 
-    async def undo_invoice(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, UndoInvoice)
-        await uc.undo_invoice(_uow(ctx), message, now=now(rt), policy=policy(rt), gateway=gateway(rt))
 
-    async def pick_list_cancelled(message: Message, ctx: MessageContext) -> None:
-        assert isinstance(message, PickListCancelled)
-        if message.invoice_id:
-            await uc.record_shipment_cancelled(_uow(ctx), message.shipment_id)
+async def on_undo_invoice(inv: Invoicing, uow: UnitOfWork, message: UndoInvoice) -> None:
+    await uc.undo_invoice(uow, message, now=inv.now(), policy=inv.policy, gateway=inv.gateway)
 
-    return {
-        UndoInvoice.TYPE: undo_invoice,
-        PickListCancelled.TYPE: pick_list_cancelled,
-        "GstRateRecorded": gst_rate_recorded,
-        "ShipmentReady": shipment_ready,
-        "ShipmentDispatched": shipment_dispatched,
-        "EwayBillGenerated": ewaybill_generated,
-        "EwayBillCancelled": ewaybill_cancelled,
-        "ReturnAuthorised": return_authorised,
-        "GoodsReturned": goods_returned,
-    }
+
+async def on_pick_list_cancelled(inv: Invoicing, uow: UnitOfWork, message: PickListCancelled) -> None:
+    if message.invoice_id:  # a pick list cancelled before invoicing has nothing here
+        await uc.record_shipment_cancelled(uow, message.shipment_id)
+
+
+def _facts(use: Callable[[UnitOfWork, Any], Awaitable[None]]) -> Use:
+    """A use case that only records another service's fact (no clock, policy or gateway)."""
+    async def record(inv: Invoicing, uow: UnitOfWork, message: Any) -> None:
+        await use(uow, message)
+    return record
+
+
+# Message type → use case: the table the consumer dispatches on.
+USE_CASES: dict[type[Message], Use] = {
+    ShipmentReady: on_shipment_ready,
+    GstRateRecorded: on_gst_rate_recorded,
+    ShipmentDispatched: _facts(uc.record_dispatched),
+    EwayBillGenerated: _facts(uc.record_ewaybill),
+    EwayBillCancelled: _facts(uc.record_ewaybill_cancelled),
+    ReturnAuthorised: _facts(uc.record_return_authorised),
+    GoodsReturned: on_goods_returned,
+    UndoInvoice: on_undo_invoice,
+    PickListCancelled: on_pick_list_cancelled,
+}
+
+
+def handlers(invoicing: Invoicing) -> dict[str, Handler]:
+    return {kind.TYPE: _guarded(invoicing, use) for kind, use in USE_CASES.items()}

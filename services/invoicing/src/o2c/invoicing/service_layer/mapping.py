@@ -166,6 +166,6 @@ def credit_note(issued: ci.CreditNoteIssued, invoice: TaxInvoice) -> CreditNote:
         credit_note_no=issued.credit_note_no, credit_note_date=issued.credit_note_date,
         financial_year=issued.financial_year, issued_at=issued.issued_at,
         original_invoice_no=issued.original_invoice_no, original_invoice_date=issued.original_invoice_date,
-        original_invoice_financial_year=invoice.financial_year, reason=issued.reason, lines=lines, totals=totals,
+        reason=issued.reason, lines=lines, totals=totals,
         amount_in_words=amount_in_words(totals.grand_total), invoice=invoice, return_id=issued.return_id,
     )

@@ -1,5 +1,10 @@
-"""What the use cases need from the outside world: a unit of work over the invoice store (plus the
-outbox), and the IRP gateway. Adapters implement them on PostgreSQL and HTTP; tests on fakes."""
+"""What invoicing's use cases need from the outside: one unit of work holding the repositories of one
+transaction and the messages the work causes (written to the outbox with the transaction's changes), and the IRP.
+
+The SQL implementation is `o2c.invoicing.adapters.unit_of_work.SqlUnitOfWork` (wired in `o2c.invoicing.bootstrap`),
+the IRP's `o2c.invoicing.adapters.irp`; the use cases' unit tests run on in-memory ones
+(`o2c.testsupport.invoicing.invoicing_fakes`). A `for_update` / `lock` method holds what it read until the
+transaction ends."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from o2c.contracts.envelope import Message
 from o2c.contracts.v1 import invoicing as ci
 from o2c.india.gst_rates import GstRate, GstRateSchedule
 from o2c.invoicing.domain.numbering import DocumentSeries
+from o2c.kit.auth import Principal
 
 
 class IrnStatus(StrEnum):
@@ -87,32 +93,14 @@ class RefusedShipment:
     attempts: int = 1
 
 
-class InvoiceStore(Protocol):
-    async def lock_series(self, supplier_gstin: str, financial_year: str, prefix: str) -> DocumentSeries:
-        """The series row, created if missing, locked until the transaction ends."""
+class Invoices(Protocol):
+    """Tax invoices, one live per shipment (a cancelled one stays, its number used)."""
+
+    async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None:
+        """The shipment's live invoice, else its latest cancelled one."""
         ...
 
-    async def save_series(self, series: DocumentSeries) -> None: ...
-
-    async def rates(self) -> GstRateSchedule: ...
-
-    async def save_rate(self, rate: GstRate, version: int) -> bool:
-        """Keep the rate unless a higher version of it is kept already; whether anything changed."""
-        ...
-
-    async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None: ...
-
-    async def refused(self, shipment_id: str) -> RefusedShipment | None: ...
-
-    async def keep_refused(self, refused: RefusedShipment) -> None:
-        """Insert, or update the refusal, reason and attempts of the shipment already kept."""
-
-    async def drop_refused(self, shipment_id: str) -> None: ...
-
-    async def refused_shipments(self, refusal: str | None = None) -> list[RefusedShipment]:
-        """Oldest first."""
-
-    async def of_shipment(self, shipment_id: str) -> list[InvoiceRecord]:
+    async def of_shipment_for_update(self, shipment_id: str) -> list[InvoiceRecord]:
         """Every invoice of the shipment (cancelled ones too), locked."""
         ...
 
@@ -126,57 +114,137 @@ class InvoiceStore(Protocol):
         """Write the mutable columns back (IRN, e-way bill, dispatch, cancellation, revision)."""
         ...
 
-    async def search(self, *, order_id: str | None, customer_id: str | None, limit: int) -> list[InvoiceRecord]: ...
-
-    async def invoices_between(self, supplier_gstin: str, first: date, last: date) -> list[InvoiceRecord]: ...
-
-    async def claim_for_registration(self, now: datetime, stale_before: datetime, limit: int,
-                                     claimant: str = "") -> list[InvoiceRecord]:
-        """Pending (or stale registering) invoices, marked registering by `claimant` (the process instance),
-        skipping rows others hold."""
+    async def search(self, *, order_id: str | None, customer_id: str | None, limit: int,
+                     visible_to: Principal | None = None) -> list[InvoiceRecord]:
+        """Newest first; `visible_to`: only the customers this caller may see (o2c.kit.scope)."""
         ...
 
-    async def take_back_claims(self, claimant: str) -> int:
+    async def issued_between(self, supplier_gstin: str, first: date, last: date) -> list[InvoiceRecord]:
+        """The GSTIN's invoices dated within the days (cancelled ones too), by number."""
+        ...
+
+
+class CreditNotes(Protocol):
+    async def of_invoice(self, invoice_id: str) -> list[CreditNoteRecord]:
+        """Oldest first."""
+        ...
+
+    async def get(self, credit_note_id: str, *, for_update: bool = False) -> CreditNoteRecord | None: ...
+
+    async def add(self, record: CreditNoteRecord) -> None: ...
+
+    async def update(self, record: CreditNoteRecord) -> None:
+        """Write the IRN columns back."""
+        ...
+
+    async def issued_between(self, supplier_gstin: str, first: date, last: date) -> list[CreditNoteRecord]: ...
+
+
+class DocumentSeriesBook(Protocol):
+    """The gap-free number series per (supplier GSTIN, financial year, prefix)."""
+
+    async def lock(self, supplier_gstin: str, financial_year: str, prefix: str) -> DocumentSeries:
+        """The series, created if missing, locked until the transaction ends (it serialises the GSTIN's
+        documents of that prefix)."""
+        ...
+
+    async def save(self, series: DocumentSeries) -> None:
+        """Store the number taken; it commits (or not) with the document that carries it."""
+        ...
+
+
+class RateReplica(Protocol):
+    """Invoicing's replica of sales' GST rate master."""
+
+    async def schedule(self) -> GstRateSchedule: ...
+
+    async def keep(self, rate: GstRate, version: int) -> bool:
+        """Keep the rate unless a higher version of it is kept already; whether anything changed."""
+        ...
+
+
+class RefusedShipments(Protocol):
+    """Ready shipments invoicing would not invoice, kept until they can be."""
+
+    async def get(self, shipment_id: str) -> RefusedShipment | None: ...
+
+    async def keep(self, refused: RefusedShipment) -> None:
+        """Insert, or update the refusal, reason and attempts of the shipment already kept."""
+        ...
+
+    async def drop(self, shipment_id: str) -> None: ...
+
+    async def every(self, refusal: str | None = None) -> list[RefusedShipment]:
+        """Oldest first."""
+        ...
+
+
+class Returns(Protocol):
+    """Sales' returns as invoicing knows them: authorised, credited or refused (with the reason)."""
+
+    async def get(self, return_id: str) -> ReturnRecord | None: ...
+
+    async def save(self, record: ReturnRecord) -> None: ...
+
+    async def of_invoice(self, invoice_id: str) -> list[ReturnRecord]: ...
+
+
+class IrnQueue(Protocol):
+    """The documents waiting for their IRN, claimed by one process instance for the IRP call."""
+
+    async def claim_invoices(self, now: datetime, stale_before: datetime, limit: int, claimant: str
+                             ) -> list[InvoiceRecord]:
+        """Pending (or stale registering) invoices, oldest first, marked registering by `claimant` (the process
+        instance), skipping rows others hold."""
+        ...
+
+    async def claim_credit_notes(self, now: datetime, stale_before: datetime, limit: int, claimant: str
+                                 ) -> list[CreditNoteRecord]: ...
+
+    async def take_back(self, claimant: str) -> int:
         """Invoices and credit notes left `registering` by an earlier run of this instance (it died during
         the IRP call) become pending again at once, not after the stale window. How many."""
         ...
 
-    async def credit_notes_of(self, invoice_id: str) -> list[CreditNoteRecord]: ...
-
-    async def credit_note_for_update(self, credit_note_id: str) -> CreditNoteRecord | None: ...
-
-    async def update_credit_note(self, record: CreditNoteRecord) -> None:
-        """Write the IRN columns back."""
+    async def issued_trace(self, invoice_id: str) -> dict[str, str]:
+        """The trace headers the invoice was issued under (its registration continues that trace)."""
         ...
 
-    async def claim_credit_notes_for_registration(
-        self, now: datetime, stale_before: datetime, limit: int, claimant: str = ""
-    ) -> list[CreditNoteRecord]: ...
 
-    async def credit_note(self, credit_note_id: str) -> CreditNoteRecord | None: ...
+class PrintedInvoices(Protocol):
+    """The rendered PDF of each invoice, cached per invoice revision."""
 
-    async def add_credit_note(self, record: CreditNoteRecord) -> None: ...
+    async def cached(self, invoice_id: str, revision: int) -> bytes | None: ...
 
-    async def credit_notes_between(self, supplier_gstin: str, first: date, last: date) -> list[CreditNoteRecord]: ...
+    async def save(self, invoice_id: str, revision: int, content: bytes) -> None:
+        """Keep it unless a later revision's is kept already."""
+        ...
 
-    async def get_return(self, return_id: str) -> ReturnRecord | None: ...
-
-    async def save_return(self, record: ReturnRecord) -> None: ...
-
-    async def returns_of(self, invoice_id: str) -> list[ReturnRecord]: ...
-
-    async def cached_pdf(self, invoice_id: str, revision: int) -> bytes | None: ...
-
-    async def save_pdf(self, invoice_id: str, revision: int, content: bytes) -> None: ...
+    async def unrendered(self, limit: int) -> list[str]:
+        """Invoices whose cached PDF is missing or older than the invoice, oldest first."""
+        ...
 
 
-class UnitOfWork(Protocol):
-    """One transaction: the store and the messages it causes commit together."""
+class UnitOfWork:
+    """One transaction's repositories and the messages it causes. The caller owns the transaction: it commits
+    the changes together with `messages` (the outbox) or rolls both back."""
 
-    @property
-    def store(self) -> InvoiceStore: ...
+    def __init__(self, *, invoices: Invoices, credit_notes: CreditNotes, series: DocumentSeriesBook,
+                 rates: RateReplica, refused: RefusedShipments, returns: Returns, irn_queue: IrnQueue,
+                 printed: PrintedInvoices) -> None:
+        self.invoices = invoices
+        self.credit_notes = credit_notes
+        self.series = series
+        self.rates = rates
+        self.refused = refused
+        self.returns = returns
+        self.irn_queue = irn_queue
+        self.printed = printed
+        self.messages: list[Message] = []
 
-    async def publish(self, message: Message) -> None: ...
+    def publish(self, message: Message) -> None:
+        """Send `message` when (and only if) the transaction commits, after those published before it."""
+        self.messages.append(message)
 
 
 # --- the IRP --------------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from o2c.invoicing.domain.credit_note import (
 from o2c.invoicing.domain.einvoice import (
     DocumentType,
     EInvoiceThreshold,
-    ReportingTimeLimit,
     credit_note_irp_payload,
     irn_for,
     irp_payload,
@@ -43,7 +42,7 @@ from o2c.invoicing.domain.gstr1 import (
 )
 from o2c.invoicing.domain.invoice import PlaceOfSupplyDisagrees, issue_tax_invoice
 from o2c.invoicing.domain.numbering import next_number
-from o2c.invoicing.domain.seed import SEED_B2CL_THRESHOLDS, SEED_EINVOICE_THRESHOLDS, SEED_REPORTING_TIME_LIMITS
+from o2c.invoicing.domain.seed import SEED_B2CL_THRESHOLDS, SEED_EINVOICE_THRESHOLDS
 from o2c.invoicing.service_layer import mapping
 from o2c.invoicing.service_layer.ports import (
     DUPLICATE_IRN,
@@ -82,7 +81,6 @@ class Policy:
     invoice_prefix: str = "INV"
     credit_note_prefix: str = "CRN"
     einvoice_thresholds: tuple[EInvoiceThreshold, ...] = SEED_EINVOICE_THRESHOLDS
-    reporting_limits: tuple[ReportingTimeLimit, ...] = SEED_REPORTING_TIME_LIMITS
     b2cl_thresholds: tuple[B2clThreshold, ...] = SEED_B2CL_THRESHOLDS
     irn_claim_stale_after: timedelta = field(default=timedelta(seconds=60))
 
@@ -106,15 +104,14 @@ async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, p
     that GSTIN, so the repeat check after it sees a concurrent copy of the same shipment, and the number is
     taken only by the transaction that commits the invoice (no gaps). The consumer's inbox already drops a
     redelivered record; this check catches a ShipmentReady re-sent under a new message id."""
-    store = uow.store
     fy = financial_year(business_date(now))
-    series = await store.lock_series(msg.warehouse_gstin, fy, policy.invoice_prefix)
-    existing = await store.by_shipment(msg.shipment_id)
+    series = await uow.series.lock(msg.warehouse_gstin, fy, policy.invoice_prefix)
+    existing = await uow.invoices.by_shipment(msg.shipment_id)
     if existing is not None:
         return existing
     issued_number, advanced = next_number(series)
     try:
-        invoice = issue_tax_invoice(mapping.ready_shipment(msg), issued_number.number, now, await store.rates())
+        invoice = issue_tax_invoice(mapping.ready_shipment(msg), issued_number.number, now, await uow.rates.schedule())
     except (NoRateInForce, PlaceOfSupplyDisagrees) as exc:
         await _refuse(uow, msg, exc, now)
         return None
@@ -130,10 +127,10 @@ async def issue_invoice(uow: UnitOfWork, msg: ShipmentReady, *, now: datetime, p
         irn_status=IrnStatus.PENDING if required else IrnStatus.NOT_REQUIRED,
         ready=msg.model_dump(mode="json"),
     )
-    await store.add(record)
-    await store.save_series(advanced)
-    await store.drop_refused(msg.shipment_id)
-    await uow.publish(record.issued)
+    await uow.invoices.add(record)
+    await uow.series.save(advanced)
+    await uow.refused.drop(msg.shipment_id)
+    uow.publish(record.issued)
     return record
 
 
@@ -146,13 +143,13 @@ async def _refuse(uow: UnitOfWork, msg: ShipmentReady, exc: Exception, now: date
                   "shipment is invoiced as soon as invoicing has it")
     else:
         refusal, reason = ci.InvoiceRefusal.PLACE_OF_SUPPLY, str(exc)
-    kept = await uow.store.refused(msg.shipment_id)
-    await uow.store.keep_refused(RefusedShipment(
+    kept = await uow.refused.get(msg.shipment_id)
+    await uow.refused.keep(RefusedShipment(
         shipment_id=msg.shipment_id, order_id=msg.order_id, refusal=refusal.value, reason=reason,
         message=msg.model_dump(mode="json"), refused_at=kept.refused_at if kept else now,
         attempts=kept.attempts + 1 if kept else 1))
     if kept is None or (kept.refusal, kept.reason) != (refusal.value, reason):
-        await uow.publish(ci.InvoiceRefused(
+        uow.publish(ci.InvoiceRefused(
             order_id=msg.order_id, order_no=msg.order_no, shipment_id=msg.shipment_id, customer_id=msg.customer_id,
             refusal=refusal, reason=reason, refused_at=now))
 
@@ -161,91 +158,85 @@ async def invoice_refused_shipment(uow: UnitOfWork, shipment_id: str, *, now: da
                                    ) -> InvoiceRecord:
     """A person asks for a refused shipment to be invoiced now (after putting the cause right): the invoice, or
     Refused naming what still stands in the way (the caller's transaction is then rolled back: nothing changes)."""
-    kept = await uow.store.refused(shipment_id)
+    kept = await uow.refused.get(shipment_id)
     if kept is None:
-        existing = await uow.store.by_shipment(shipment_id)
+        existing = await uow.invoices.by_shipment(shipment_id)
         if existing is not None:
             return existing
         raise NotFound("refused shipment", shipment_id)
     record = await issue_invoice(uow, ShipmentReady.model_validate(kept.message), now=now, policy=policy)
     if record is None:
-        after = await uow.store.refused(shipment_id)
+        after = await uow.refused.get(shipment_id)
         raise Refused(f"shipment {shipment_id} is still not invoiced: {after.reason if after else kept.reason}")
     return record
 
 
-async def retry_refused(uow: UnitOfWork, *, now: datetime, policy: Policy, hsn_prefix: str | None = None
-                        ) -> list[InvoiceRecord]:
-    """Invoice the shipments refused for want of a GST rate again (those with a line under `hsn_prefix`, or
-    all): each is taxed at the rate in force on its new invoice date, or stays refused. The invoices issued."""
-    issued = []
-    for kept in await uow.store.refused_shipments(ci.InvoiceRefusal.NO_GST_RATE.value):
+async def retry_refused(uow: UnitOfWork, *, now: datetime, policy: Policy, hsn_prefix: str) -> None:
+    """Invoice the shipments refused for want of a GST rate with a line under `hsn_prefix` again: each is taxed
+    at the rate in force on its new invoice date, or stays refused."""
+    for kept in await uow.refused.every(ci.InvoiceRefusal.NO_GST_RATE.value):
         msg = ShipmentReady.model_validate(kept.message)
-        if hsn_prefix is not None and not any(line.hsn.startswith(hsn_prefix) for line in msg.lines):
+        if not any(line.hsn.startswith(hsn_prefix) for line in msg.lines):
             continue
         try:
-            record = await issue_invoice(uow, msg, now=now, policy=policy)
+            await issue_invoice(uow, msg, now=now, policy=policy)
         except InvalidShipment:
             continue  # it stays refused, for a person; the rate that arrived is kept all the same
-        if record is not None:
-            issued.append(record)
-    return issued
 
 
 # --- facts from other services ---------------------------------------------------------------------
 
 
-async def record_gst_rate(uow: UnitOfWork, msg: GstRateRecorded, *, now: datetime | None = None,
-                          policy: Policy | None = None) -> bool:
+async def record_gst_rate(uow: UnitOfWork, msg: GstRateRecorded, *, now: datetime, policy: Policy) -> bool:
     """Keep sales' rate in the replica (the highest version of each rate id wins); whether it changed. A changed
-    rate retries the shipments refused for want of a rate for its HSN (given `now` and `policy`)."""
-    changed = await uow.store.save_rate(
+    rate retries the shipments refused for want of a rate for its HSN."""
+    changed = await uow.rates.keep(
         GstRate(msg.hsn_prefix, msg.rate, msg.effective_from, cess_rate=msg.cess_rate, effective_to=msg.effective_to,
                 description=msg.description),
         msg.version,
     )
-    if changed and now is not None and policy is not None:
+    if changed:
         await retry_refused(uow, now=now, policy=policy, hsn_prefix=msg.hsn_prefix)
     return changed
 
 
 async def record_ewaybill(uow: UnitOfWork, msg: EwayBillGenerated) -> None:
-    record = await uow.store.get(msg.invoice_id, for_update=True)
+    record = await uow.invoices.get(msg.invoice_id, for_update=True)
     if record is None:
         raise InvalidShipment(f"e-way bill {msg.ewaybill_no} names unknown invoice {msg.invoice_id}")
     if record.ewaybill_no == msg.ewaybill_no and record.ewaybill_active:
         return
     record.ewaybill_no, record.ewaybill_active = msg.ewaybill_no, True
     record.revision += 1
-    await uow.store.update(record)
+    await uow.invoices.update(record)
 
 
 async def record_ewaybill_cancelled(uow: UnitOfWork, msg: EwayBillCancelled) -> None:
-    record = await uow.store.get(msg.invoice_id, for_update=True)
+    record = await uow.invoices.get(msg.invoice_id, for_update=True)
     if record is None or record.ewaybill_no != msg.ewaybill_no or not record.ewaybill_active:
         return
     record.ewaybill_active = False
     record.revision += 1
-    await uow.store.update(record)
+    await uow.invoices.update(record)
 
 
 async def record_shipment_cancelled(uow: UnitOfWork, shipment_id: str) -> None:
     """Dispatch cancelled the shipment before gate-out: its invoices are never re-issued."""
-    for record in await uow.store.of_shipment(shipment_id):
+    for record in await uow.invoices.of_shipment_for_update(shipment_id):
         if not record.shipment_cancelled:
             record.shipment_cancelled = True
-            await uow.store.update(record)
+            await uow.invoices.update(record)
 
 
 async def record_dispatched(uow: UnitOfWork, msg: ShipmentDispatched) -> None:
-    record = await uow.store.get(msg.invoice_id, for_update=True)
+    record = await uow.invoices.get(msg.invoice_id, for_update=True)
     if record is None or record.dispatched_at is not None:
         return
     record.dispatched_at = msg.dispatched_at
     if msg.ewaybill_no and not record.ewaybill_no:
         record.ewaybill_no, record.ewaybill_active = msg.ewaybill_no, True
         record.revision += 1
-    await uow.store.update(record)
+    await uow.invoices.update(record)
 
 
 # --- the IRN --------------------------------------------------------------------------------------
@@ -298,7 +289,7 @@ async def register_credit_note_at_irp(
 
 async def record_credit_note_irn_outcome(uow: UnitOfWork, credit_note_id: str, outcome: IrnOutcome) -> None:
     """Kept on the credit note (shown at /credit-notes/{id}); a rejection is an exception for the accountant."""
-    note = await uow.store.credit_note_for_update(credit_note_id)
+    note = await uow.credit_notes.get(credit_note_id, for_update=True)
     if note is None or note.irn_status is not IrnStatus.REGISTERING:
         return
     if outcome.ack is not None:
@@ -311,11 +302,11 @@ async def record_credit_note_irn_outcome(uow: UnitOfWork, credit_note_id: str, o
     else:
         note.irn_status, note.irn_error_code, note.irn_error_message = (
             IrnStatus.REJECTED, outcome.code, outcome.message)
-    await uow.store.update_credit_note(note)
+    await uow.credit_notes.update(note)
 
 
 async def record_irn_outcome(uow: UnitOfWork, invoice_id: str, outcome: IrnOutcome, *, now: datetime) -> None:
-    record = await uow.store.get(invoice_id, for_update=True)
+    record = await uow.invoices.get(invoice_id, for_update=True)
     if record is None or record.irn_status is not IrnStatus.REGISTERING:
         return
     issued = record.issued
@@ -325,17 +316,17 @@ async def record_irn_outcome(uow: UnitOfWork, invoice_id: str, outcome: IrnOutco
                                    signed_qr_code=ack.signed_qr_code)
         record.irn_status, record.irn_error_code, record.irn_error_message = IrnStatus.REGISTERED, None, None
         record.revision += 1
-        await uow.store.update(record)
-        await uow.publish(ci.IrnRegistered(order_id=issued.order_id, invoice_id=record.id,
+        await uow.invoices.update(record)
+        uow.publish(ci.IrnRegistered(order_id=issued.order_id, invoice_id=record.id,
                                            invoice_no=issued.invoice_no, irn=record.irn, registered_at=now))
     elif outcome.retry_later:
         record.irn_status, record.irn_error_message = IrnStatus.PENDING, outcome.message
-        await uow.store.update(record)
+        await uow.invoices.update(record)
     else:
         record.irn_status = IrnStatus.REJECTED
         record.irn_error_code, record.irn_error_message = outcome.code, outcome.message
-        await uow.store.update(record)
-        await uow.publish(ci.IrnRejected(order_id=issued.order_id, invoice_id=record.id,
+        await uow.invoices.update(record)
+        uow.publish(ci.IrnRejected(order_id=issued.order_id, invoice_id=record.id,
                                          invoice_no=issued.invoice_no, code=outcome.code or "", message=outcome.message,
                                          retryable=False, rejected_at=now))
 
@@ -343,7 +334,7 @@ async def record_irn_outcome(uow: UnitOfWork, invoice_id: str, outcome: IrnOutco
 async def retry_irn(uow: UnitOfWork, invoice_id: str) -> InvoiceRecord:
     """After the cause of a rejection was corrected (master data at the portal, the IRP's outage):
     queue the invoice for registration again."""
-    record = await uow.store.get(invoice_id, for_update=True)
+    record = await uow.invoices.get(invoice_id, for_update=True)
     if record is None:
         raise NotFound("invoice", invoice_id)
     if record.is_cancelled:
@@ -351,7 +342,7 @@ async def retry_irn(uow: UnitOfWork, invoice_id: str) -> InvoiceRecord:
     if record.irn_status is not IrnStatus.REJECTED:
         raise Refused(f"invoice {record.issued.invoice_no} has IRN status {record.irn_status.value}: nothing to retry")
     record.irn_status = IrnStatus.PENDING
-    await uow.store.update(record)
+    await uow.invoices.update(record)
     return record
 
 
@@ -362,7 +353,7 @@ async def cancel_invoice(
     uow: UnitOfWork, invoice_id: str, reason: ci.InvoiceCancelReason, remarks: str, *, now: datetime,
     gateway: IrpGateway | None, request_id: str | None = None,
 ) -> InvoiceRecord:
-    record = await uow.store.get(invoice_id, for_update=True)
+    record = await uow.invoices.get(invoice_id, for_update=True)
     if record is None:
         raise NotFound("invoice", invoice_id)
     if record.irn_status is IrnStatus.REGISTERING and not record.is_cancelled:
@@ -392,9 +383,9 @@ async def cancel_invoice(
     record.cancelled_at, record.cancel_reason, record.cancel_remarks = (
         cancellation.cancelled_at, reason.value, cancellation.remarks)
     record.revision += 1
-    await uow.store.update(record)
+    await uow.invoices.update(record)
     issued = record.issued
-    await uow.publish(ci.InvoiceCancelled(
+    uow.publish(ci.InvoiceCancelled(
         order_id=issued.order_id, customer_id=issued.customer_id, shipment_id=issued.shipment_id,
         invoice_id=record.id, invoice_no=issued.invoice_no, invoice_date=issued.invoice_date,
         grand_total=issued.totals.grand_total, reason=reason, remarks=cancellation.remarks,
@@ -423,11 +414,10 @@ async def undo_invoice(uow: UnitOfWork, command: UndoInvoice, *, now: datetime, 
     the rules allow (within the IRP's 24 hours, its e-way bill cancelled); otherwise a credit note for all of it
     — the same document, series, IRN and GSTR-1 path as a return's. Every delivery of the command is answered
     (a repeat with the outcome already reached). Returns what was done: cancelled, credited, refused, waiting."""
-    store = uow.store
-    record = await store.get(command.invoice_id, for_update=True)
+    record = await uow.invoices.get(command.invoice_id, for_update=True)
 
     async def refuse(reason: str) -> str:
-        await uow.publish(ci.InvoiceUndoRefused(
+        uow.publish(ci.InvoiceUndoRefused(
             order_id=command.order_id, shipment_id=command.shipment_id, invoice_id=command.invoice_id,
             invoice_no=record.issued.invoice_no if record else "UNKNOWN", request_id=command.request_id,
             reason=reason, refused_at=now))
@@ -436,11 +426,11 @@ async def undo_invoice(uow: UnitOfWork, command: UndoInvoice, *, now: datetime, 
     if record is None:
         return await refuse(f"invoice {command.invoice_id} is not known to invoicing")
     if record.is_cancelled:
-        await uow.publish(_cancelled_event(record, command.request_id))
+        uow.publish(_cancelled_event(record, command.request_id))
         return "cancelled"
-    for earlier_note in await store.credit_notes_of(record.id):
+    for earlier_note in await uow.credit_notes.of_invoice(record.id):
         if earlier_note.issued.request_id == command.request_id:
-            await uow.publish(earlier_note.issued)
+            uow.publish(earlier_note.issued)
             return "credited"
     if record.dispatched_at is not None:
         return await refuse(f"the goods of invoice {record.issued.invoice_no} have left the gate: arrange a return "
@@ -449,7 +439,7 @@ async def undo_invoice(uow: UnitOfWork, command: UndoInvoice, *, now: datetime, 
         return "waiting"  # the IRP call in flight decides; the coordinator re-sends the command
     if command.ewaybill_cancelled and record.ewaybill_no == command.ewaybill_cancelled and record.ewaybill_active:
         record.ewaybill_active = False  # EwayBillCancelled may reach us after the coordinator's command
-        await store.update(record)
+        await uow.invoices.update(record)
     try:
         await cancel_invoice(uow, record.id, ci.InvoiceCancelReason.ORDER_CANCELLED, command.reason[:100],
                              now=now, gateway=gateway, request_id=command.request_id)
@@ -457,9 +447,9 @@ async def undo_invoice(uow: UnitOfWork, command: UndoInvoice, *, now: datetime, 
     except Refused as refused:
         why = str(refused)
     invoice = mapping.tax_invoice(record.issued)
-    earlier = [mapping.credit_note(n.issued, invoice) for n in await store.credit_notes_of(record.id)]
+    earlier = [mapping.credit_note(n.issued, invoice) for n in await uow.credit_notes.of_invoice(record.id)]
     remaining = [ReturnedLine(no, qty) for no, qty in returnable_quantities(invoice, earlier).items() if qty > 0]
-    series = await store.lock_series(invoice.supplier_gstin, financial_year(business_date(now)),
+    series = await uow.series.lock(invoice.supplier_gstin, financial_year(business_date(now)),
                                      policy.credit_note_prefix)
     number, advanced = next_number(series)
     try:
@@ -470,11 +460,11 @@ async def undo_invoice(uow: UnitOfWork, command: UndoInvoice, *, now: datetime, 
     note_id = new_id("crn")
     issued = mapping.credit_note_issued(note, credit_note_id=note_id, invoice=record.issued, return_id=None)
     issued = issued.model_copy(update={"request_id": command.request_id})
-    await store.add_credit_note(CreditNoteRecord(
+    await uow.credit_notes.add(CreditNoteRecord(
         id=note_id, invoice_id=record.id, issued=issued,
         irn_status=IrnStatus.PENDING if record.issued.irn_required else IrnStatus.NOT_REQUIRED))
-    await store.save_series(advanced)
-    await uow.publish(issued)
+    await uow.series.save(advanced)
+    uow.publish(issued)
     return "credited"
 
 
@@ -522,8 +512,7 @@ async def reissue_invoice(uow: UnitOfWork, invoice_id: str, correction: BuyerCor
     """A cancelled invoice's shipment, still at the warehouse, invoiced again: the next number of the gap-free
     series, the rate in force today, the corrected buyer and quantities; then its own IRN and e-way bill as any
     invoice. Dispatch puts back on the shelf what a lowered quantity no longer carries."""
-    store = uow.store
-    old = await store.get(invoice_id, for_update=True)
+    old = await uow.invoices.get(invoice_id, for_update=True)
     if old is None:
         raise NotFound("invoice", invoice_id)
     if not old.is_cancelled:
@@ -541,9 +530,9 @@ async def reissue_invoice(uow: UnitOfWork, invoice_id: str, correction: BuyerCor
     ready = ready.model_copy(update=updates)
     if correction.quantities:
         ready = _lowered(ready, correction.quantities)
-    series = await store.lock_series(ready.warehouse_gstin, financial_year(business_date(now)),
+    series = await uow.series.lock(ready.warehouse_gstin, financial_year(business_date(now)),
                                      policy.invoice_prefix)
-    live = await store.by_shipment(ready.shipment_id)
+    live = await uow.invoices.by_shipment(ready.shipment_id)
     if live is not None and not live.is_cancelled:
         if live.issued.replaces_invoice_id == old.id:
             return live  # the same re-issue again
@@ -552,7 +541,8 @@ async def reissue_invoice(uow: UnitOfWork, invoice_id: str, correction: BuyerCor
         raise Refused(f"shipment {ready.shipment_id} was cancelled: nothing to invoice")
     issued_number, advanced = next_number(series)
     try:
-        invoice = issue_tax_invoice(mapping.ready_shipment(ready), issued_number.number, now, await store.rates())
+        invoice = issue_tax_invoice(mapping.ready_shipment(ready), issued_number.number, now,
+                                    await uow.rates.schedule())
     except (NoRateInForce, PlaceOfSupplyDisagrees) as exc:
         raise Refused(f"cannot re-issue: {exc}") from exc
     except ValueError as exc:
@@ -564,9 +554,9 @@ async def reissue_invoice(uow: UnitOfWork, invoice_id: str, correction: BuyerCor
         update={"replaces_invoice_id": old.id, "replaces_invoice_no": old.issued.invoice_no})
     record = InvoiceRecord(id=new, issued=issued, ready=ready.model_dump(mode="json"),
                            irn_status=IrnStatus.PENDING if required else IrnStatus.NOT_REQUIRED)
-    await store.add(record)
-    await store.save_series(advanced)
-    await uow.publish(issued)
+    await uow.invoices.add(record)
+    await uow.series.save(advanced)
+    uow.publish(issued)
     return record
 
 
@@ -574,8 +564,8 @@ async def reissue_invoice(uow: UnitOfWork, invoice_id: str, correction: BuyerCor
 
 
 async def record_return_authorised(uow: UnitOfWork, msg: ReturnAuthorised) -> None:
-    if await uow.store.get_return(msg.return_id) is None:
-        await uow.store.save_return(ReturnRecord(
+    if await uow.returns.get(msg.return_id) is None:
+        await uow.returns.save(ReturnRecord(
             return_id=msg.return_id, return_no=msg.return_no, invoice_id=msg.invoice_id,
             customer_id=msg.customer_id, status="authorised"))
 
@@ -585,13 +575,12 @@ async def credit_goods_returned(
 ) -> CreditNoteRecord | None:
     """A credit note for returned goods against the original invoice; None when the return is refused
     (recorded on the return, visible at /returns, so the order's later messages are not held up)."""
-    store = uow.store
-    known = await store.get_return(msg.return_id)
+    known = await uow.returns.get(msg.return_id)
     if known is not None and known.status in ("credited", "refused"):
-        return await store.credit_note(known.credit_note_id) if known.credit_note_id else None
+        return await uow.credit_notes.get(known.credit_note_id) if known.credit_note_id else None
     ret = known or ReturnRecord(return_id=msg.return_id, return_no=msg.return_no, invoice_id=msg.invoice_id,
                                 customer_id=msg.customer_id, status="authorised")
-    record = await store.get(msg.invoice_id, for_update=True)  # serialises the returns of one invoice
+    record = await uow.invoices.get(msg.invoice_id, for_update=True)  # serialises the returns of one invoice
     refusal: str | None = None
     if record is None:
         refusal = f"invoice {msg.invoice_id} ({msg.invoice_no}) is not known to invoicing"
@@ -599,11 +588,11 @@ async def credit_goods_returned(
         refusal = f"invoice {record.issued.invoice_no} is cancelled: nothing to credit"
     if record is None or refusal is not None:
         ret.status, ret.reason = "refused", refusal or ""
-        await store.save_return(ret)
+        await uow.returns.save(ret)
         return None
     invoice = mapping.tax_invoice(record.issued)
-    earlier = [mapping.credit_note(n.issued, invoice) for n in await store.credit_notes_of(record.id)]
-    series = await store.lock_series(invoice.supplier_gstin, financial_year(business_date(now)),
+    earlier = [mapping.credit_note(n.issued, invoice) for n in await uow.credit_notes.of_invoice(record.id)]
+    series = await uow.series.lock(invoice.supplier_gstin, financial_year(business_date(now)),
                                      policy.credit_note_prefix)
     number, advanced = next_number(series)
     try:
@@ -613,18 +602,18 @@ async def credit_goods_returned(
         )
     except ReturnRefused as refused:
         ret.status, ret.reason = "refused", refused.reason
-        await store.save_return(ret)
+        await uow.returns.save(ret)
         return None
     note_id = new_id("crn")
     issued = mapping.credit_note_issued(note, credit_note_id=note_id, invoice=record.issued, return_id=msg.return_id)
     note_record = CreditNoteRecord(
         id=note_id, invoice_id=record.id, issued=issued,
         irn_status=IrnStatus.PENDING if record.issued.irn_required else IrnStatus.NOT_REQUIRED)
-    await store.add_credit_note(note_record)
-    await store.save_series(advanced)
+    await uow.credit_notes.add(note_record)
+    await uow.series.save(advanced)
     ret.status, ret.credit_note_id, ret.reason = "credited", note_id, ""
-    await store.save_return(ret)
-    await uow.publish(issued)
+    await uow.returns.save(ret)
+    uow.publish(issued)
     return note_record
 
 
@@ -644,10 +633,9 @@ async def register(uow: UnitOfWork, gstin: str, first: date, last: date) -> tupl
         list[InvoiceRecord], list[CreditNote], set[str]]:
     """The month's invoices (cancelled ones too), its credit notes rebuilt with their invoices, and the
     numbers of the cancelled documents."""
-    store = uow.store
-    invoices = await store.invoices_between(gstin, first, last)
-    note_records = await store.credit_notes_between(gstin, first, last)
-    originals = {r.id: r for r in await store.get_many(sorted({n.invoice_id for n in note_records}))}
+    invoices = await uow.invoices.issued_between(gstin, first, last)
+    note_records = await uow.credit_notes.issued_between(gstin, first, last)
+    originals = {r.id: r for r in await uow.invoices.get_many(sorted({n.invoice_id for n in note_records}))}
     notes = [mapping.credit_note(n.issued, mapping.tax_invoice(originals[n.invoice_id].issued)) for n in note_records]
     cancelled = {r.issued.invoice_no for r in invoices if r.is_cancelled}
     return invoices, notes, cancelled

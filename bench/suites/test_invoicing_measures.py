@@ -1,9 +1,10 @@
 """Measure: ShipmentReady → InvoiceIssued through the real broker at 20 shipments/s of 10 lines, with the
 IRP sandbox (`python -m o2c.invoicing.adapters.irp_sandbox`) and the IRN worker
-(`python -m o2c.invoicing.irn_worker`) each in their own process, as deployed.
+(`python -m o2c.invoicing.entrypoints.irn_worker`) each in their own process, as deployed.
 
-Prints p50/p99. The 300 ms p99 target is asserted with O2C_MEASURE_STRICT=1 (on a machine that is not
-shared with other test runs); otherwise the test asserts that every shipment got exactly one invoice."""
+Prints p50/p99 (run with -s). The 300 ms p99 target is asserted only with O2C_MEASURE_STRICT=1; a timing never
+gates CI. That every shipment gets exactly one invoice and every IRN is registered by the separate worker is
+invoicing's integration test (services/invoicing/tests/integration/test_irn_worker.py)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator, Iterator
 from types import ModuleType
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
 from o2c.contracts.topics import events_topic
 from o2c.invoicing.app import DEFINITION
-from o2c.kit.testing import wait_for
+from o2c.kit.testing import ServiceHarness, wait_for
+from o2c.testsupport.invoicing import invoicing_stack
+from o2c.testsupport.invoicing.invoicing_stack import Broker, irp_sandbox_process, started_broker
 
 pytestmark = pytest.mark.integration
 
@@ -30,14 +33,32 @@ SHIPMENTS = int(os.environ.get("O2C_MEASURE_SHIPMENTS", "200"))
 LINES = 10
 
 
+@pytest.fixture
+async def broker(harness: ServiceHarness) -> AsyncIterator[Broker]:
+    async with started_broker(harness) as b:
+        yield b
+
+
+@pytest.fixture
+def given() -> ModuleType:
+    return invoicing_stack
+
+
+@pytest.fixture
+def irp_url() -> Iterator[str]:
+    with irp_sandbox_process() as url:
+        yield url
+
+
 async def test_shipment_ready_to_invoice_issued_p99_at_20_per_second(
-    harness: Any, broker: Any, given: ModuleType, irp_url: str
+    harness: ServiceHarness, broker: Broker, given: ModuleType, irp_url: str
 ) -> None:
     invoicing = await harness.start(DEFINITION, irp_mode="sandbox", irp_base_url=irp_url,
                                     irn_worker="separate")
     await given.rates_replicated(invoicing)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "o2c.invoicing.irn_worker"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "o2c.invoicing.entrypoints.irn_worker"], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         env=os.environ | {"O2C_INVOICING_DATABASE_URL": harness.urls["invoicing"],
                           "O2C_INVOICING_IRP_BASE_URL": irp_url, "O2C_INVOICING_TOPIC_PREFIX": harness.prefix})
     consumer = AIOKafkaConsumer(harness.prefix + events_topic("invoicing"), bootstrap_servers=harness.bootstrap,
@@ -94,10 +115,12 @@ async def test_shipment_ready_to_invoice_issued_p99_at_20_per_second(
             "SELECT extract(epoch from published_at - created_at) FROM outbox WHERE type = 'InvoiceIssued'"
         ))).scalars())
         registered = await conn.scalar(sa.text("SELECT count(*) FROM invoice WHERE irn_status = 'registered'"))
-    print(f"\nShipmentReady → InvoiceIssued, {SHIPMENTS} shipments of {LINES} lines at {RATE_PER_SECOND}/s: "
+    print(f"\nMEASURE invoicing ShipmentReady → InvoiceIssued, {SHIPMENTS} shipments of {LINES} lines at "
+          f"{RATE_PER_SECOND}/s: "
           f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {latencies[-1]:.0f} ms; of which outbox → broker p50 "
           f"{float(relay[len(relay) // 2]) * 1000:.0f} ms; all {registered} IRNs registered by the worker; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    assert set(seen) == set(sent) and set(copies.values()) == {1}
-    if os.environ.get("O2C_MEASURE_STRICT") == "1":
+    print(f"MEASURE   shipments invoiced {len(seen)} of {len(sent)}, more than one invoice: "
+          f"{sum(1 for n in copies.values() if n > 1)}")
+    if os.environ.get("O2C_MEASURE_STRICT") == "1":  # timings never gate CI; O2C_MEASURE_STRICT=1 does
         assert p99 <= 300, f"p99 {p99:.0f} ms"

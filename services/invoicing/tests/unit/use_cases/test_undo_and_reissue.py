@@ -4,12 +4,7 @@ delivery is answered once decided. The accountant re-issues a cancelled invoice'
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from o2c.contracts.samples import sample
@@ -17,59 +12,15 @@ from o2c.contracts.v1 import invoicing as ci
 from o2c.contracts.v1.sales import UndoInvoice
 from o2c.invoicing.service_layer import use_cases as uc
 from o2c.invoicing.service_layer.ports import InvoiceRecord, IrnStatus
+from o2c.testsupport.invoicing.invoicing_builders import POLICY, SUPPLIER_MH, claimed, issue, ready
+from o2c.testsupport.invoicing.invoicing_fakes import FakeIrp, InMemoryUnitOfWork
 
 
-def _sibling(name: str) -> ModuleType:
-    """A sibling test module loaded under its own name (a bare `import test_use_cases` would collide with the
-    other services' modules of that name in one pytest run)."""
-    path = Path(__file__).resolve().parent / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"{__name__}.{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_uc = _sibling("test_use_cases")
-POLICY = _uc.POLICY
-SUPPLIER_MH = _uc.SUPPLIER_MH
-FakeIrp = _uc.FakeIrp
-FakeStore = _uc.FakeStore
-FakeUow = _uc.FakeUow
-_claimed = _uc._claimed
-issue = _uc.issue
-ready = _uc.ready
-
-
-class Store(FakeStore):
-    """One live invoice per shipment (a cancelled one may be re-issued), as on PostgreSQL."""
-
-    async def by_shipment(self, shipment_id: str) -> InvoiceRecord | None:
-        mine = [r for r in self.invoices.values() if r.issued.shipment_id == shipment_id]
-        live = [r for r in mine if not r.is_cancelled]
-        return (live or mine or [None])[-1]
-
-    async def add(self, record: InvoiceRecord) -> None:
-        assert all(r.is_cancelled for r in self.invoices.values()
-                   if r.issued.shipment_id == record.issued.shipment_id), "one live invoice per shipment"
-        self.invoices[record.id] = replace(record)
-
-    async def of_shipment(self, shipment_id: str) -> list[InvoiceRecord]:
-        return [replace(r) for r in self.invoices.values() if r.issued.shipment_id == shipment_id]
-
-
-class Uow(FakeUow):
-    def __init__(self) -> None:
-        super().__init__()
-        self._store = Store()
-
-
-async def registered(uow: Uow, irp: FakeIrp) -> InvoiceRecord:
+async def registered(uow: InMemoryUnitOfWork, irp: FakeIrp) -> InvoiceRecord:
     record = await issue(uow, ready())
-    await uc.record_irn_outcome(uow, record.id, await uc.register_at_irp(irp, await _claimed(uow)),
+    await uc.record_irn_outcome(uow, record.id, await uc.register_at_irp(irp, await claimed(uow)),
                                 now=datetime.now(UTC))
-    return uow.store.invoices[record.id]
+    return uow.invoices.rows[record.id]
 
 
 def undo(record: InvoiceRecord) -> UndoInvoice:
@@ -79,33 +30,33 @@ def undo(record: InvoiceRecord) -> UndoInvoice:
 
 
 async def test_within_24_hours_the_invoice_and_its_irn_are_cancelled_and_a_repeat_is_answered_again() -> None:
-    uow, irp = Uow(), FakeIrp()
+    uow, irp = InMemoryUnitOfWork(), FakeIrp()
     record = await registered(uow, irp)
     now = datetime.now(UTC)
     assert await uc.undo_invoice(uow, undo(record), now=now, policy=POLICY, gateway=irp) == "cancelled"
     assert await uc.undo_invoice(uow, undo(record), now=now, policy=POLICY, gateway=irp) == "cancelled"
-    first, again = [m for m in uow.published if isinstance(m, ci.InvoiceCancelled)]
+    first, again = [m for m in uow.messages if isinstance(m, ci.InvoiceCancelled)]
     assert first == again and first.request_id == undo(record).request_id and first.irn_cancelled
     assert record.irn is not None and irp.cancelled == [record.irn.irn]
 
 
 async def test_past_24_hours_a_credit_note_for_all_of_it_in_the_crn_series() -> None:
-    uow, irp = Uow(), FakeIrp()
+    uow, irp = InMemoryUnitOfWork(), FakeIrp()
     record = await registered(uow, irp)
     later = datetime.now(UTC) + timedelta(hours=25)
     assert await uc.undo_invoice(uow, undo(record), now=later, policy=POLICY, gateway=irp) == "credited"
     assert await uc.undo_invoice(uow, undo(record), now=later, policy=POLICY, gateway=irp) == "credited"
-    notes = [m for m in uow.published if isinstance(m, ci.CreditNoteIssued)]
-    assert len(notes) == 2 and notes[0] == notes[1] and len(uow.store.notes) == 1
-    [note] = uow.store.notes.values()
+    notes = [m for m in uow.messages if isinstance(m, ci.CreditNoteIssued)]
+    assert len(notes) == 2 and notes[0] == notes[1] and len(uow.credit_notes.rows) == 1
+    [note] = uow.credit_notes.rows.values()
     assert note.issued.totals.grand_total == record.issued.totals.grand_total
     assert note.issued.request_id == undo(record).request_id and note.irn_status is IrnStatus.PENDING
-    assert uow.store.series[(SUPPLIER_MH, "2026-27", "CRN")].last_sequence == 1
-    assert irp.cancelled == [] and not uow.store.invoices[record.id].is_cancelled
+    assert uow.series.rows[(SUPPLIER_MH, "2026-27", "CRN")].last_sequence == 1
+    assert irp.cancelled == [] and not uow.invoices.rows[record.id].is_cancelled
 
 
 async def test_a_cancelled_invoice_is_reissued_under_the_next_number_unless_its_shipment_was_cancelled() -> None:
-    uow, irp = Uow(), FakeIrp()
+    uow, irp = InMemoryUnitOfWork(), FakeIrp()
     record = await registered(uow, irp)
     with pytest.raises(uc.Refused, match="not cancelled"):
         await uc.reissue_invoice(uow, record.id, uc.BuyerCorrection(), now=datetime.now(UTC), policy=POLICY)
@@ -128,7 +79,7 @@ async def test_a_cancelled_invoice_is_reissued_under_the_next_number_unless_its_
 async def test_a_reissue_may_lower_a_lines_quantity_but_never_raise_it() -> None:
     from decimal import Decimal
 
-    uow, irp = Uow(), FakeIrp()
+    uow, irp = InMemoryUnitOfWork(), FakeIrp()
     record = await registered(uow, irp)
     await uc.cancel_invoice(uow, record.id, ci.InvoiceCancelReason.DATA_ENTRY_MISTAKE, "quantity",
                             now=datetime.now(UTC), gateway=irp)
