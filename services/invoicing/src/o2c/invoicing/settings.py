@@ -21,7 +21,7 @@ class InvoicingSettings(ServiceSettings):
     aggregate_turnover: Decimal = Decimal("500000000")
     """The supplier's aggregate turnover (₹): decides e-invoicing and the IRP's 30-day reporting limit."""
     irn_worker: str = "in_process"
-    """in_process: the service registers IRNs itself; separate: `python -m o2c.invoicing.irn_worker` does
+    """in_process: the service registers IRNs itself; separate: `python -m o2c.invoicing.entrypoints.irn_worker` does
     (its own process and CPU share, so registration never competes with ShipmentReady → InvoiceIssued)."""
     irn_poll_seconds: float = 0.2
     irn_retry_seconds: float = 5.0

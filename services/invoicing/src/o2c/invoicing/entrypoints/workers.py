@@ -168,7 +168,7 @@ async def pdf_loop(invoicing: Invoicing) -> None:
 
 async def run_workers(invoicing: Invoicing) -> None:
     """The service's own background loops: IRN registration unless it runs in its own process
-    (`python -m o2c.invoicing.irn_worker`, setting IRN_WORKER=separate), PDF prerendering if asked."""
+    (`python -m o2c.invoicing.entrypoints.irn_worker`, setting IRN_WORKER=separate), PDF prerendering if asked."""
     loops = []
     if invoicing.settings.irn_worker == "in_process":
         loops.append(irn_loop(invoicing, wake=wake_irn_loop_on_commit(invoicing)))
