@@ -1,7 +1,8 @@
 """Stock between warehouses and from suppliers over HTTP and the broker: a delivery challan within one GSTIN,
 goods in transit promised nowhere until the receiver confirms them (short and damaged recorded), a branch
 transfer valued from the finance head's transfer price list, a short receipt against a purchase order, and a
-backorder that expects a transfer's arrival and is filled when it arrives."""
+backorder that expects a transfer's arrival (on sales' order page, fed from the topics) and is filled when it
+arrives."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from o2c.contracts.samples import sample
 from o2c.contracts.v1.inventory import BackorderFilled, BackorderRescheduled, StockTransferDispatched
+from o2c.contracts.v1.sales import BackorderedLine, OrderBackordered
 from o2c.india.calendar import FinancialYear, business_date
 from o2c.inventory.app import DEFINITION
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.testing import ServiceHarness, bearer, wait_for
+from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.testsupport.inventory.inventory_support import (
     BLR,
     PNQ,
@@ -27,6 +30,7 @@ from o2c.testsupport.inventory.inventory_support import (
     seed_items,
     tokens,
 )
+from o2c.testsupport.sales.tracking_support import TRACKING_ONLY
 
 pytestmark = pytest.mark.integration
 
@@ -50,6 +54,19 @@ async def _dispatched(reader: Reader, transfer_id: str) -> StockTransferDispatch
         found = [m for m in reader.seen if isinstance(m, StockTransferDispatched) and m.transfer_id == transfer_id]
         return found[0] if found else None
     return await wait_for(probe, timeout=30, what=f"StockTransferDispatched of {transfer_id}")
+
+
+async def _page_backorder_date(sales: RunningService, headers: dict[str, str], order_id: str,
+                               wanted: str | None = None) -> str:
+    """The expected date of the order's backorder on sales' order page, once it shows one (and `wanted`)."""
+    async def probe() -> str | None:
+        async with sales.client() as c:
+            r = await c.get(f"/tracking/orders/{order_id}", headers=headers)
+        if r.status_code != 200 or not r.json()["backorders"]:
+            return None
+        found = str(r.json()["backorders"][0]["expected_date"])
+        return found if wanted is None or found == wanted else None
+    return await wait_for(probe, timeout=30, what=f"the backorder of {order_id} on the order page")
 
 
 async def _available(c: Any, tok: dict[str, str], warehouse: str) -> str:
@@ -170,10 +187,12 @@ async def test_a_short_receipt_against_a_purchase_order_is_put_away_and_records_
         assert r.status_code == 200 and r.json()["po_no"] == "PO/26-27/0042"
 
 
-async def test_a_backorder_expects_the_transfer_that_fills_it_and_is_filled_when_it_arrives(
+async def test_a_backorder_expects_the_transfer_that_fills_it_on_the_order_page_and_is_filled_when_it_arrives(
         harness: ServiceHarness, issuer: LocalIssuer) -> None:
     svc = await harness.start(DEFINITION)
+    sales = await harness.start(TRACKING_ONLY)  # sales' order page, fed from the topics
     tok = _tokens(issuer)
+    coordinator = bearer(issuer, "sales_coordinator")
     await seed_items(svc, "PUMP", lead_time_days=14)
     async with svc.client() as c, Reader(harness) as reader:
         await add_warehouses(c, tok["all"], PNQ, BOM)
@@ -181,9 +200,17 @@ async def test_a_backorder_expects_the_transfer_that_fills_it_and_is_filled_when
         r = await c.put("/stock/safety", json={"warehouse_id": "BOM", "item_code": "PUMP", "safety_stock": "3"},
                         headers=tok["all"])
         assert r.status_code == 200
-        await publish(harness, [order("o-trf", [("PUMP", 3)])])
+        confirmed = order("o-trf", [("PUMP", 3)])
+        await publish(harness, [confirmed])
         [failed] = await reader.wait("o-trf", "StockReservationFailed")
         today = business_date(datetime.now(UTC))
+        lead_time_date = today + timedelta(days=14)
+        # The coordinator backorders the line with inventory's date (here published as sales would).
+        await publish(harness, [sample(OrderBackordered).model_copy(update={
+            "order_id": "o-trf", "order_no": confirmed.order_no, "backordered_at": datetime.now(UTC),
+            "lines": [BackorderedLine(line_no=1, item_code="PUMP", quantity=confirmed.lines[0].quantity,
+                                      expected_date=failed.shortfalls[0].expected_date)]})])
+        assert await _page_backorder_date(sales, coordinator, "o-trf") == lead_time_date.isoformat()
         arrival = today + timedelta(days=2)
         r = await c.post("/transfers", json={"from_warehouse_id": "BOM", "to_warehouse_id": "PNQ",
                                              "lines": [{"item_code": "PUMP", "quantity": "3"}],
@@ -194,9 +221,10 @@ async def test_a_backorder_expects_the_transfer_that_fills_it_and_is_filled_when
         assert isinstance(moved, BackorderRescheduled) and moved.lines[0].expected_date == arrival
         r = await c.get("/backorders", params={"order_id": "o-trf"}, headers=tok["all"])
         assert r.json()[0]["expected_date"] == arrival.isoformat()
+        assert await _page_backorder_date(sales, coordinator, "o-trf", arrival.isoformat()) == arrival.isoformat()
         r = await c.post(f"/transfers/{transfer_id}/receipt",
                          json={"lines": [{"line_no": 1, "received": "3", "bin_code": "A-01"}]}, headers=tok["all"])
         assert r.status_code == 201 and r.json()["backorders_filled"] == 1, r.text
         [filled] = await reader.wait("o-trf", "BackorderFilled")
         assert isinstance(filled, BackorderFilled) and filled.allocations[0].warehouse_id == "PNQ"
-        assert failed.shortfalls[0].expected_date == today + timedelta(days=14)
+        assert failed.shortfalls[0].expected_date == lead_time_date
