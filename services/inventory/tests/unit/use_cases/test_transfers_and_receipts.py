@@ -199,3 +199,17 @@ async def test_a_purchase_receipt_refuses_more_than_ordered_and_a_wrong_gstin_by
         await inventory.run(moves.receive_purchase, moves.PurchaseReceipt(
             "PNQ", "Kirloskar", "PO-1", TODAY, [line], "29AAFCA7488L1Z0"), "wh-1", NOW)
     assert (excess.value.field, gstin.value.field) == ("lines.0.quantity", "supplier_gstin")
+
+
+async def test_a_branch_transfer_within_one_state_between_two_registrations_is_cgst_and_sgst(
+        inventory: InMemoryInventory) -> None:
+    await inventory.warehouse("PNQ")
+    await floor.register_warehouse(inventory.uow(), floor.NewWarehouse(
+        "BOM2", "Mumbai SEZ-side unit", "27", "400001", "27AABCR1718E2ZO", bins=BINS))
+    await inventory.item("PUMP")
+    await inventory.put_stock("PNQ", "PUMP", 2)
+    await inventory.run(moves.set_transfer_price, TransferPrice("PUMP", Decimal("10"), TODAY), "fin-head")
+    _, sent = await inventory.run(moves.dispatch_transfer, _send("PNQ", "BOM2", ("PUMP", 2)), "wh-1", NOW)
+    [event] = [m for m in sent if isinstance(m, StockTransferDispatched)]
+    assert (event.kind, event.place_of_supply, event.tax_regime) == (
+        TransferKind.BRANCH_TRANSFER, "27", TaxRegime.CGST_SGST)
