@@ -205,7 +205,7 @@ async def test_a_branch_transfer_within_one_state_between_two_registrations_is_c
         inventory: InMemoryInventory) -> None:
     await inventory.warehouse("PNQ")
     await floor.register_warehouse(inventory.uow(), floor.NewWarehouse(
-        "BOM2", "Mumbai SEZ-side unit", "27", "400001", "27AABCR1718E2ZO", bins=BINS))
+        "BOM2", "Mumbai DC, second registration", "27", "400001", "27AABCR1718E2ZO", bins=BINS))
     await inventory.item("PUMP")
     await inventory.put_stock("PNQ", "PUMP", 2)
     await inventory.run(moves.set_transfer_price, TransferPrice("PUMP", Decimal("10"), TODAY), "fin-head")
