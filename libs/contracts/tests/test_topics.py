@@ -105,10 +105,12 @@ def test_key_fields_follow_flow_md() -> None:
                    "PaymentReversed", "UnappliedCreditRefunded"}
     by_item = {"ItemCreated", "ItemUpdated"}
     by_rate = {"GstRateRecorded"}
+    by_transfer = {"StockTransferDispatched"}
     by_parked_key = {t for t, _ in MESSAGES if t.endswith(("KeyParked", "KeyReleased"))}  # any record key
     for (type_, _), cls in MESSAGES.items():
         expected = ("customer_id" if type_ in by_customer else "item_code" if type_ in by_item
-                    else "rate_id" if type_ in by_rate else "key" if type_ in by_parked_key else "order_id")
+                    else "rate_id" if type_ in by_rate
+                    else "transfer_id" if type_ in by_transfer else "key" if type_ in by_parked_key else "order_id")
         assert expected == cls.KEY_FIELD, type_
         assert cls.KEY_FIELD in cls.model_fields
         assert typing.get_type_hints(cls)[cls.KEY_FIELD] is str, type_

@@ -109,7 +109,7 @@ def _name(service: Service, kind: TopicKind, major: int = MAJOR_VERSION) -> str:
 _EVENT_KEYS: dict[Service, str] = {
     Service.SALES: "order id (order flow, returns); customer id (customer master, quotations); item code (items)",
     Service.CREDIT: "order id (decisions, receivables, order settlement); customer id (payments, invoice settlement)",
-    Service.INVENTORY: "order id",
+    Service.INVENTORY: "order id (reservations, backorders, issues, returns); transfer id (stock transfers)",
     Service.DISPATCH: "order id",
     Service.INVOICING: "order id",
     Service.EWAYBILL: "order id",
@@ -119,7 +119,8 @@ _EVENT_KEYS: dict[Service, str] = {
 _EVENT_DESCRIPTIONS: dict[Service, str] = {
     Service.SALES: "Customer and item master, quotations, and the order's life as its saga coordinator decides it.",
     Service.CREDIT: "Credit decisions, receivables, payments and settlement, and replies to credit commands.",
-    Service.INVENTORY: "Reservations, releases, backorder fills, stock issued at gate-out, returned goods.",
+    Service.INVENTORY: "Reservations, releases, backorder fills and new dates, stock issued at gate-out, returned "
+                       "goods, stock transfers between warehouses.",
     Service.DISPATCH: "Pick lists, pick confirmations, shipments ready, gate-out, vehicle changes.",
     Service.INVOICING: "GST tax invoices, IRN registration, cancellations and credit notes.",
     Service.EWAYBILL: "E-way bills: generated, not required, rejected, updated, extended, cancelled.",

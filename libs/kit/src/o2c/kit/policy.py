@@ -90,6 +90,13 @@ ACTIONS: dict[str, str] = {
     "inventory.reservation.read": "read reservations and backorders",
     "inventory.routing-policy.read": "read the routing policy",
     "inventory.routing-policy.set": "set the routing policy",
+    "inventory.transfer.dispatch": "send stock to another warehouse (delivery challan or branch transfer)",
+    "inventory.transfer.receive": "confirm a transfer's arrival: received, short, damaged, put away",
+    "inventory.transfer.read": "read stock transfers, their challans and tax facts",
+    "inventory.transfer-price.read": "read the transfer price list",
+    "inventory.transfer-price.set": "set a transfer price (the value of branch transfers)",
+    "inventory.purchase-receipt.record": "receive goods from a supplier against a purchase order",
+    "inventory.purchase-receipt.read": "read receipts against purchase orders",
     # dispatch
     "dispatch.pick-list.read": "read pick lists",
     "dispatch.pick.confirm": "confirm a pick line",
@@ -142,7 +149,8 @@ _FINANCE = (*_SALES_READS, *_CREDIT_READS, "credit.sanction.read", "credit.sanct
             "credit.payment.record", "credit.receivable.write-off", "credit.profile.set",
             "credit.opening-balance.import", "credit.payment.reverse", "credit.refund.record",
             "inventory.warehouse.read", "inventory.stock.read", "inventory.reservation.read",
-            "inventory.routing-policy.read", "notify.notification.read", "sales.tracking.dashboards")
+            "inventory.routing-policy.read", "notify.notification.read", "sales.tracking.dashboards",
+            "inventory.transfer.read", "inventory.transfer-price.read", "inventory.purchase-receipt.read")
 _WAREHOUSE_READS = ("inventory.warehouse.read", "inventory.stock.read", "inventory.atp.read",
                     "inventory.reservation.read", "inventory.routing-policy.read")
 
@@ -159,20 +167,24 @@ POLICY: dict[Role, Reach] = {
         "sales.price-list.write", "sales.scheme.write", "sales.saga-exception.read", "inventory.routing-policy.set",
         "ewaybill.bill.read", "notify.notification.read", "notify.template.preview"),
     Role.FINANCE_EXECUTIVE: _reach(*_FINANCE, scopes=[Scope.APPROVAL_LIMIT]),
-    Role.FINANCE_HEAD: _reach(*_FINANCE, "sales.customer.block", scopes=[Scope.APPROVAL_LIMIT]),
+    Role.FINANCE_HEAD: _reach(*_FINANCE, "sales.customer.block", "inventory.transfer-price.set",
+                              scopes=[Scope.APPROVAL_LIMIT]),
     Role.ACCOUNTANT: _reach(
         *_SALES_READS, *_CREDIT_READS, "credit.payment.record", "sales.tracking.dashboards",
         "invoicing.invoice.read", "invoicing.invoice.cancel", "invoicing.invoice.reissue",
-        "invoicing.gst-return.read", "ewaybill.bill.read", "notify.notification.read"),
+        "invoicing.gst-return.read", "ewaybill.bill.read", "notify.notification.read",
+        "inventory.transfer.read", "inventory.transfer-price.read"),
     Role.COMPLIANCE_OFFICER: _reach(
         *_SALES_READS, "sales.tracking.dashboards", "inventory.warehouse.read", "inventory.stock.read",
-        "inventory.reservation.read", "inventory.routing-policy.read",
+        "inventory.reservation.read", "inventory.routing-policy.read", "inventory.transfer.read",
         "invoicing.invoice.read", "invoicing.invoice.cancel", "invoicing.invoice.reissue", "invoicing.gst-return.read",
         "ewaybill.bill.read", "ewaybill.bill.act", "ewaybill.bill.regenerate", "ewaybill.threshold.add",
         "notify.notification.read"),
     Role.WAREHOUSE_COORDINATOR: _reach(
         *_SALES_READS, *_WAREHOUSE_READS, "sales.tracking.dashboards", "inventory.warehouse.register",
-        "inventory.stock.move", "inventory.routing-policy.set",
+        "inventory.stock.move", "inventory.routing-policy.set", "inventory.transfer.dispatch",
+        "inventory.transfer.receive", "inventory.transfer.read", "inventory.purchase-receipt.record",
+        "inventory.purchase-receipt.read",
         "dispatch.pick-list.read", "dispatch.pick.confirm", "dispatch.shipment.read", "dispatch.gate.read",
         scopes=[Scope.WAREHOUSES]),
     Role.PICKER: _reach(
@@ -182,6 +194,7 @@ POLICY: dict[Role, Reach] = {
     Role.DISPATCH_SUPERVISOR: _reach(
         *_SALES_READS, *_WAREHOUSE_READS, "sales.tracking.dashboards", "dispatch.pick-list.read",
         "dispatch.shipment.read", "dispatch.shipment.dispatch", "dispatch.gate.read", "ewaybill.bill.read",
+        "inventory.transfer.read",
         "ewaybill.bill.act", "ewaybill.bill.regenerate", "notify.notification.read",
         scopes=[Scope.WAREHOUSES]),
     Role.CUSTOMER: _reach(

@@ -37,11 +37,13 @@ from o2c.contracts.v1.sales import (
     ReturnLine,
 )
 from o2c.inventory.domain import Bin, BinKind, Coordinates, ItemStock, business_date
+from o2c.inventory.domain.transfers import TransferPrice
 from o2c.inventory.service_layer import stock as floor
 from o2c.inventory.service_layer.ports import (
     BackorderRecord,
     Backorders,
     CommandReplies,
+    DocumentSeries,
     ItemInfo,
     ItemRecord,
     Items,
@@ -49,12 +51,17 @@ from o2c.inventory.service_layer.ports import (
     OrderAllocationRecord,
     OrderAllocations,
     PincodeDirectory,
+    PurchaseReceiptRecord,
+    PurchaseReceipts,
     ReturnAuthorisationRecord,
     ReturnAuthorisations,
     RoutingPolicies,
     RoutingPolicyRecord,
     Slot,
     StockViews,
+    TransferPrices,
+    TransferRecord,
+    Transfers,
     UnitOfWork,
     Units,
     WarehouseRecord,
@@ -98,7 +105,7 @@ class InMemoryItems(Items):
         self.rows: dict[str, ItemRecord] = {}
 
     async def get(self, codes: Iterable[str]) -> dict[str, ItemInfo]:
-        return {c: ItemInfo(r.item_code, r.unit, r.batch_tracked, r.stocked, r.lead_time_days)
+        return {c: ItemInfo(r.item_code, r.unit, r.batch_tracked, r.stocked, r.lead_time_days, r.hsn, r.name)
                 for c in set(codes) if (r := self.rows.get(c)) is not None}
 
     async def upsert(self, item: ItemRecord) -> bool:
@@ -263,6 +270,9 @@ class InMemoryBackorders(Backorders):
         row = self.rows[(order_id, line_no)]
         row.quantity, row.remaining, row.status = quantity, remaining, "open"
 
+    async def reschedule(self, order_id: str, line_no: int, expected_date: date) -> None:
+        self.rows[(order_id, line_no)].expected_date = expected_date
+
     async def drop_open(self, order_id: str) -> None:
         for key in [k for k, r in self.rows.items() if r.order_id == order_id and r.status == "open"]:
             del self.rows[key]
@@ -368,6 +378,66 @@ class InMemoryStockViews(StockViews):
         return json.dumps(out)
 
 
+class InMemoryDocumentSeries(DocumentSeries):
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str, str], int] = {}
+
+    async def next_number(self, gstin: str, prefix: str, financial_year: str) -> int:
+        key = (gstin, prefix, financial_year)
+        self.rows[key] = self.rows.get(key, 0) + 1
+        return self.rows[key]
+
+
+class InMemoryTransfers(Transfers):
+    def __init__(self) -> None:
+        self.rows: dict[str, TransferRecord] = {}
+
+    async def add(self, transfer: TransferRecord) -> None:
+        assert transfer.transfer_id not in self.rows, "primary key"
+        self.rows[transfer.transfer_id] = copy.deepcopy(transfer)
+
+    async def get(self, transfer_id: str, *, for_update: bool = False) -> TransferRecord | None:
+        found = self.rows.get(transfer_id)
+        return copy.deepcopy(found) if found else None
+
+    async def record_receipt(self, transfer: TransferRecord) -> None:
+        self.rows[transfer.transfer_id] = copy.deepcopy(transfer)
+
+    async def find(self, warehouse_ids: Sequence[str] | None, status: str | None, limit: int
+                   ) -> list[TransferRecord]:
+        rows = [t for t in self.rows.values() if (warehouse_ids is None or t.from_warehouse_id in warehouse_ids
+                                                  or t.to_warehouse_id in warehouse_ids)
+                and (not status or t.status == status)]
+        return [copy.deepcopy(t) for t in sorted(rows, key=lambda t: t.dispatched_at, reverse=True)][:limit]
+
+
+class InMemoryTransferPrices(TransferPrices):
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, date], TransferPrice] = {}
+
+    async def set(self, price: TransferPrice, actor: str, at: datetime) -> None:
+        self.rows[(price.item_code, price.effective_from)] = price
+
+    async def of_items(self, item_codes: Iterable[str]) -> list[TransferPrice]:
+        codes = set(item_codes)
+        return [p for (code, _), p in self.rows.items() if code in codes]
+
+    async def every(self, item_code: str | None, limit: int) -> list[TransferPrice]:
+        return [p for _, p in sorted(self.rows.items(), key=lambda kv: (kv[0][0], -kv[0][1].toordinal()))
+                if not item_code or p.item_code == item_code][:limit]
+
+
+class InMemoryPurchaseReceipts(PurchaseReceipts):
+    def __init__(self) -> None:
+        self.rows: dict[str, PurchaseReceiptRecord] = {}
+
+    async def add(self, receipt: PurchaseReceiptRecord) -> None:
+        self.rows[receipt.receipt_id] = receipt
+
+    async def get(self, receipt_id: str) -> PurchaseReceiptRecord | None:
+        return self.rows.get(receipt_id)
+
+
 class InMemoryUnitOfWork(UnitOfWork):
     pass
 
@@ -386,13 +456,18 @@ class InMemoryInventory:
         self.returns = InMemoryReturnAuthorisations()
         self.views = InMemoryStockViews(self.stocks, self.items, self.warehouses)
         self.directory = SmallDirectory()
+        self.series = InMemoryDocumentSeries()
+        self.transfers = InMemoryTransfers()
+        self.transfer_prices = InMemoryTransferPrices()
+        self.receipts = InMemoryPurchaseReceipts()
         self.sent: list[Message] = []  # what every unit of work published, in order
 
     def uow(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(
             items=self.items, warehouses=self.warehouses, routing_policies=self.routing_policies,
             stocks=self.stocks, allocations=self.allocations, backorders=self.backorders, replies=self.replies,
-            returns=self.returns, views=self.views, directory=self.directory)
+            returns=self.returns, views=self.views, directory=self.directory, series=self.series,
+            transfers=self.transfers, transfer_prices=self.transfer_prices, receipts=self.receipts)
 
     # --- builders ------------------------------------------------------------------------------
 

@@ -236,3 +236,21 @@ def test_the_timeline_orders_instants_as_instants_and_a_settlement_after_what_it
         settled_step = next(s for s in view["steps"] if s["kind"] == "invoice_settled")
         assert settled_step["at"] == "2026-05-04"  # a date, shown as a date
         assert view["updated_at"] == paid.recorded_at.isoformat()
+
+
+def test_a_backorder_filled_by_a_transfer_expects_the_transfer_s_arrival_even_after_a_later_release() -> None:
+    from o2c.contracts.v1 import inventory
+
+    messages = story()
+    view = project(messages)
+    (bo,) = view["backorders"]
+    moved = sample(inventory.BackorderRescheduled)
+    line = moved.lines[0].model_copy(update={"line_no": bo["line_no"], "expected_date": date(2026, 5, 5)})
+    moved = moved.model_copy(update={"order_id": messages[0].order_id, "lines": [line]})
+    view = project([*messages, moved])
+    (bo,) = view["backorders"]
+    assert bo["expected_date"] == "2026-05-05" and bo["expected_dispatch_date"] == "2026-05-06"
+    assert view["steps"][-1]["kind"] == "backorder_rescheduled"
+    again = next(m for m in messages if isinstance(m, sales.OrderBackordered))
+    view = project([*messages, moved, again])  # sales' backorder told again after it: the transfer's date holds
+    assert view["backorders"][0]["expected_date"] == "2026-05-05"

@@ -1,5 +1,6 @@
 """v1 messages inventory publishes: reservation outcomes (per order, one allocation per warehouse),
-releases, backorder fills, stock issued at gate-out and goods returned."""
+releases, backorder fills and their new dates, stock issued at gate-out, goods returned, and stock transfers
+between warehouses (delivery challans within a GSTIN, branch transfers between two GSTINs of one PAN)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ from typing import ClassVar
 
 from o2c.contracts.envelope import Message
 from o2c.contracts.topics import Service, events_topic
-from o2c.contracts.types import DocumentNumber, Quantity
-from o2c.contracts.v1.common import BatchAllocation, LineQuantity, Part, Shortfall, WarehouseAllocation
+from o2c.contracts.types import DocumentNumber, HsnCode, Money, Pincode, Quantity, StateCode
+from o2c.contracts.v1.common import (
+    Address,
+    BatchAllocation,
+    LineQuantity,
+    Part,
+    Shortfall,
+    TaxRegime,
+    WarehouseAllocation,
+)
 from o2c.contracts.v1.parking import KeyParked, KeyReleased
 from pydantic import AwareDatetime, Field
 
@@ -86,6 +95,21 @@ class BackorderFilled(Message):
     filled_at: AwareDatetime
 
 
+class BackorderRescheduled(Message):
+    """Stock on its way fills these backordered lines: their expected date is now the arrival of the transfer
+    that carries it (docs/domain.md, "Stock transfers"). The order page shows the new date. Added within v1."""
+
+    TYPE: ClassVar[str] = "BackorderRescheduled"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.SALES,)
+
+    order_id: str
+    lines: list[Shortfall] = Field(min_length=1, description="Each line still short, with its new expected_date")
+    transfer_id: str
+    transfer_no: DocumentNumber
+    rescheduled_at: AwareDatetime
+
+
 class IssuedLine(Part):
     line_no: int = Field(ge=1)
     item_code: str
@@ -140,6 +164,59 @@ class GoodsReturned(Message):
     warehouse_id: str
     lines: list[ReturnedLine] = Field(min_length=1)
     received_at: AwareDatetime
+
+
+class TransferKind(StrEnum):
+    DELIVERY_CHALLAN = "delivery_challan"
+    """Between two warehouses of one GSTIN: not a supply; the goods travel under a delivery challan."""
+    BRANCH_TRANSFER = "branch_transfer"
+    """Between two GSTINs of one PAN (distinct persons): a taxable supply, a tax invoice from the sending GSTIN."""
+
+
+class TransferredLine(Part):
+    line_no: int = Field(ge=1)
+    item_code: str
+    item_name: str
+    hsn: HsnCode
+    quantity: Quantity
+    batches: list[BatchAllocation] = Field(default_factory=list, description="Bins and batches it left from")
+    unit_value: Money | None = Field(default=None, description="Transfer price per unit in force on the "
+                                     "transfer date; None on a challan when no transfer price is set")
+    taxable_value: Money | None = Field(default=None, description="quantity × unit_value, to the paisa")
+
+
+class StockTransferDispatched(Message):
+    """Stock left one warehouse for another and is in transit (promised nowhere until received). A branch
+    transfer carries every fact of its tax invoice and e-way bill: the sending GSTIN's address as supplier, the
+    receiving GSTIN's as recipient (the buyer in GSTR-1), the place of supply and its tax regime (decided by
+    `o2c.india.supply`), HSN lines with taxable values from the finance head's transfer price list, and the
+    distance inputs. Keyed by transfer id. Added within v1."""
+
+    TYPE: ClassVar[str] = "StockTransferDispatched"
+    TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.INVOICING,)
+    KEY_FIELD: ClassVar[str] = "transfer_id"
+
+    transfer_id: str
+    transfer_no: DocumentNumber = Field(description="Inventory's transfer series per sending GSTIN and year")
+    kind: TransferKind
+    transfer_date: date = Field(description="IST business date of dispatch")
+    from_warehouse_id: str
+    to_warehouse_id: str
+    supplier: Address = Field(description="The sending warehouse, with its GSTIN")
+    recipient: Address = Field(description="The receiving warehouse, with its GSTIN")
+    place_of_supply: StateCode = Field(description="The receiving warehouse's state (goods end their movement there)")
+    tax_regime: TaxRegime | None = Field(default=None, description="Branch transfer: from the sending state to the "
+                                         "place of supply; None for a challan (no supply)")
+    lines: list[TransferredLine] = Field(min_length=1)
+    total_taxable_value: Money | None = None
+    from_pincode: Pincode
+    to_pincode: Pincode
+    distance_km: int | None = Field(default=None, ge=1, description="Road estimate between the pincodes "
+                                    "(docs/domain.md, \"Distances\"); None within one pincode or without coordinates")
+    expected_arrival: date
+    dispatched_at: AwareDatetime
+    dispatched_by: str = ""
 
 
 # --- parked keys (issue 17): the same fields in every service, this service's own types and topic ---------

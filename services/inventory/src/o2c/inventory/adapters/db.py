@@ -274,6 +274,75 @@ class ReturnAuthorisationRow(InventoryRecord, table=True):
     received_at: datetime | None = _of(TIMESTAMP)
 
 
+class DocumentSeriesRow(InventoryRecord, table=True):
+    """The last number issued per series (GSTIN, prefix, financial year): locked while a number is taken, so
+    numbers are gap-free (a rolled-back transaction gives its number back)."""
+
+    __tablename__ = "document_series"
+
+    gstin: str = _text(primary_key=True)
+    prefix: str = _text(primary_key=True)
+    financial_year: str = _text(primary_key=True)
+    last_no: int = _of(sa.Integer)
+
+
+class TransferRow(InventoryRecord, table=True):
+    """A stock transfer between warehouses: lines with what left (bins, batches) and what arrived; `facts` is
+    the StockTransferDispatched it caused (the challan's and the branch-transfer invoice's data)."""
+
+    __tablename__ = "stock_transfer"
+    __table_args__ = (
+        sa.UniqueConstraint("transfer_no", "from_gstin", name="stock_transfer_no"),
+        sa.Index("stock_transfer_in_transit", "to_warehouse_id", postgresql_where=sa.text("status = 'in_transit'")),
+    )
+
+    transfer_id: str = _text(primary_key=True)
+    transfer_no: str = _text()
+    from_gstin: str = _text()
+    kind: str = _text()
+    from_warehouse_id: str = _text(foreign_key="warehouse.warehouse_id")
+    to_warehouse_id: str = _text(foreign_key="warehouse.warehouse_id")
+    status: str = _text()  # in_transit, received
+    lines: list[dict[str, Any]] = _of(JSONB)
+    facts: dict[str, Any] = _of(JSONB)
+    dispatched_at: datetime = _of(TIMESTAMP)
+    dispatched_by: str = _text(default="")
+    expected_arrival: date = _of(sa.Date)
+    received_at: datetime | None = _of(TIMESTAMP)
+    received_by: str = _text(default="")
+
+
+class TransferPriceRow(InventoryRecord, table=True):
+    """The finance head's transfer price list: value per unit of an item moved between two GSTINs."""
+
+    __tablename__ = "transfer_price"
+
+    item_code: str = _text(primary_key=True)
+    effective_from: date = _of(sa.Date, primary_key=True)
+    effective_to: date | None = _of(sa.Date)
+    unit_price: Decimal = _of(sa.Numeric(14, 2))
+    set_by: str = _text(default="")
+    set_at: datetime = _of(TIMESTAMP, default=NOW)
+
+
+class PurchaseReceiptRow(InventoryRecord, table=True):
+    """Goods received from a supplier against a purchase order (a goods received note)."""
+
+    __tablename__ = "purchase_receipt"
+    __table_args__ = (sa.Index("purchase_receipt_po", "po_no"),)
+
+    receipt_id: str = _text(primary_key=True)
+    receipt_no: str = _text()
+    warehouse_id: str = _text(foreign_key="warehouse.warehouse_id")
+    supplier_gstin: str | None = _text()
+    supplier_name: str = _text()
+    po_no: str = _text()
+    po_date: date = _of(sa.Date)
+    lines: list[dict[str, Any]] = _of(JSONB)
+    received_at: datetime = _of(TIMESTAMP)
+    received_by: str = _text(default="")
+
+
 def table_of(model: type[SQLModel]) -> sa.Table:
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, sa.Table)
@@ -295,9 +364,13 @@ backorder = table_of(BackorderRow)
 routing_policy = table_of(RoutingPolicyRow)
 command_reply = table_of(CommandReplyRow)
 return_authorisation = table_of(ReturnAuthorisationRow)
+document_series = table_of(DocumentSeriesRow)
+stock_transfer = table_of(TransferRow)
+transfer_price = table_of(TransferPriceRow)
+purchase_receipt = table_of(PurchaseReceiptRow)
 
 SERVICE_TABLES = [
     warehouse, bin_table, item, item_stock, stock_balance, stock_movement, reservation, reservation_allocation,
     stock_issue, order_allocation, backorder, routing_policy, command_reply, return_authorisation,
-    idempotent_request,
+    idempotent_request, document_series, stock_transfer, transfer_price, purchase_receipt,
 ]

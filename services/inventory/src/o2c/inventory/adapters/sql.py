@@ -15,20 +15,27 @@ from o2c.contracts.envelope import Message
 from o2c.contracts.v1.sales import ReturnAuthorised
 from o2c.inventory.adapters import db
 from o2c.inventory.domain import Bin, BinKind
+from o2c.inventory.domain.transfers import TransferPrice
 from o2c.inventory.service_layer.ports import (
     BackorderRecord,
     Backorders,
     CommandReplies,
+    DocumentSeries,
     ItemInfo,
     ItemRecord,
     Items,
     OrderAllocationRecord,
     OrderAllocations,
+    PurchaseReceiptRecord,
+    PurchaseReceipts,
     ReturnAuthorisationRecord,
     ReturnAuthorisations,
     RoutingPolicies,
     RoutingPolicyRecord,
     StockViews,
+    TransferPrices,
+    TransferRecord,
+    Transfers,
     WarehouseRecord,
     Warehouses,
 )
@@ -45,9 +52,10 @@ class SqlItems(Items):
         if not wanted:
             return {}
         rows = await self.session.execute(sa.text(
-            "SELECT item_code, unit, batch_tracked, stocked, lead_time_days FROM item "
+            "SELECT item_code, unit, batch_tracked, stocked, lead_time_days, hsn, name FROM item "
             "WHERE item_code = ANY(CAST(:codes AS text[]))"), {"codes": wanted})
-        return {r.item_code: ItemInfo(r.item_code, r.unit, r.batch_tracked, r.stocked, r.lead_time_days)
+        return {r.item_code: ItemInfo(r.item_code, r.unit, r.batch_tracked, r.stocked, r.lead_time_days, r.hsn,
+                                      r.name)
                 for r in rows}
 
     async def upsert(self, item: ItemRecord) -> bool:
@@ -221,6 +229,11 @@ class SqlBackorders(Backorders):
         b = db.backorder
         await self.session.execute(sa.update(b).where(b.c.order_id == order_id, b.c.line_no == line_no)
                                    .values(quantity=quantity, remaining=remaining, status="open"))
+
+    async def reschedule(self, order_id: str, line_no: int, expected_date: date) -> None:
+        b = db.backorder
+        await self.session.execute(sa.update(b).where(b.c.order_id == order_id, b.c.line_no == line_no)
+                                   .values(expected_date=expected_date))
 
     async def drop_open(self, order_id: str) -> None:
         await self.session.execute(sa.delete(db.backorder).where(db.backorder.c.order_id == order_id,
@@ -404,3 +417,115 @@ class SqlStockViews(StockViews):
 
 __all__ = ["_ATP_SQL", "SqlBackorders", "SqlCommandReplies", "SqlItems", "SqlOrderAllocations",
            "SqlReturnAuthorisations", "SqlRoutingPolicies", "SqlStockViews", "SqlWarehouses"]
+
+
+class SqlDocumentSeries(DocumentSeries):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_number(self, gstin: str, prefix: str, financial_year: str) -> int:
+        # One statement: inserts the series at 1 or raises it by one, the row locked until commit (gap-free).
+        ins = pg_insert(db.document_series).values(gstin=gstin, prefix=prefix, financial_year=financial_year,
+                                                   last_no=1)
+        result = await self.session.execute(ins.on_conflict_do_update(
+            index_elements=["gstin", "prefix", "financial_year"],
+            set_={"last_no": db.document_series.c.last_no + 1}).returning(db.document_series.c.last_no))
+        return int(result.scalar_one())
+
+
+def _transfer(row: sa.RowMapping) -> TransferRecord:
+    return TransferRecord(
+        transfer_id=row["transfer_id"], transfer_no=row["transfer_no"], kind=row["kind"],
+        from_warehouse_id=row["from_warehouse_id"], to_warehouse_id=row["to_warehouse_id"], status=row["status"],
+        lines=list(row["lines"]), facts=dict(row["facts"]), dispatched_at=row["dispatched_at"],
+        dispatched_by=row["dispatched_by"], expected_arrival=row["expected_arrival"],
+        received_at=row["received_at"], received_by=row["received_by"])
+
+
+class SqlTransfers(Transfers):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, transfer: TransferRecord) -> None:
+        await self.session.execute(sa.insert(db.stock_transfer).values(
+            transfer_id=transfer.transfer_id, transfer_no=transfer.transfer_no,
+            from_gstin=transfer.facts["supplier"]["gstin"], kind=transfer.kind,
+            from_warehouse_id=transfer.from_warehouse_id, to_warehouse_id=transfer.to_warehouse_id,
+            status=transfer.status, lines=transfer.lines, facts=transfer.facts, dispatched_at=transfer.dispatched_at,
+            dispatched_by=transfer.dispatched_by, expected_arrival=transfer.expected_arrival))
+
+    async def get(self, transfer_id: str, *, for_update: bool = False) -> TransferRecord | None:
+        query = sa.select(db.stock_transfer).where(db.stock_transfer.c.transfer_id == transfer_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        return _transfer(row) if row else None
+
+    async def record_receipt(self, transfer: TransferRecord) -> None:
+        t = db.stock_transfer
+        await self.session.execute(sa.update(t).where(t.c.transfer_id == transfer.transfer_id).values(
+            lines=transfer.lines, status=transfer.status, received_at=transfer.received_at,
+            received_by=transfer.received_by))
+
+    async def find(self, warehouse_ids: Sequence[str] | None, status: str | None, limit: int
+                   ) -> list[TransferRecord]:
+        t = db.stock_transfer
+        query = sa.select(t).order_by(t.c.dispatched_at.desc(), t.c.transfer_id).limit(limit)
+        if warehouse_ids is not None:
+            query = query.where(sa.or_(t.c.from_warehouse_id.in_(warehouse_ids),
+                                       t.c.to_warehouse_id.in_(warehouse_ids)))
+        if status:
+            query = query.where(t.c.status == status)
+        return [_transfer(r) for r in (await self.session.execute(query)).mappings()]
+
+
+class SqlTransferPrices(TransferPrices):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def set(self, price: TransferPrice, actor: str, at: datetime) -> None:
+        values = {"item_code": price.item_code, "effective_from": price.effective_from,
+                  "effective_to": price.effective_to, "unit_price": price.unit_price, "set_by": actor, "set_at": at}
+        ins = pg_insert(db.transfer_price).values(**values)
+        await self.session.execute(ins.on_conflict_do_update(
+            index_elements=["item_code", "effective_from"],
+            set_={k: ins.excluded[k] for k in ("effective_to", "unit_price", "set_by", "set_at")}))
+
+    async def of_items(self, item_codes: Iterable[str]) -> list[TransferPrice]:
+        codes = sorted(set(item_codes))
+        if not codes:
+            return []
+        t = db.transfer_price
+        rows = await self.session.execute(sa.select(t).where(t.c.item_code.in_(codes)))
+        return [TransferPrice(r.item_code, r.unit_price, r.effective_from, r.effective_to) for r in rows]
+
+    async def every(self, item_code: str | None, limit: int) -> list[TransferPrice]:
+        t = db.transfer_price
+        query = sa.select(t).order_by(t.c.item_code, t.c.effective_from.desc()).limit(limit)
+        if item_code:
+            query = query.where(t.c.item_code == item_code)
+        return [TransferPrice(r.item_code, r.unit_price, r.effective_from, r.effective_to)
+                for r in await self.session.execute(query)]
+
+
+class SqlPurchaseReceipts(PurchaseReceipts):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, receipt: PurchaseReceiptRecord) -> None:
+        await self.session.execute(sa.insert(db.purchase_receipt).values(
+            receipt_id=receipt.receipt_id, receipt_no=receipt.receipt_no, warehouse_id=receipt.warehouse_id,
+            supplier_gstin=receipt.supplier_gstin, supplier_name=receipt.supplier_name, po_no=receipt.po_no,
+            po_date=receipt.po_date, lines=receipt.lines, received_at=receipt.received_at,
+            received_by=receipt.received_by))
+
+    async def get(self, receipt_id: str) -> PurchaseReceiptRecord | None:
+        row = (await self.session.execute(sa.select(db.purchase_receipt).where(
+            db.purchase_receipt.c.receipt_id == receipt_id))).mappings().first()
+        if row is None:
+            return None
+        return PurchaseReceiptRecord(
+            receipt_id=row["receipt_id"], receipt_no=row["receipt_no"], warehouse_id=row["warehouse_id"],
+            supplier_gstin=row["supplier_gstin"], supplier_name=row["supplier_name"], po_no=row["po_no"],
+            po_date=row["po_date"], lines=list(row["lines"]), received_at=row["received_at"],
+            received_by=row["received_by"])

@@ -9,11 +9,15 @@ from o2c.inventory.adapters.repository import SqlItemStocks
 from o2c.inventory.adapters.sql import (
     SqlBackorders,
     SqlCommandReplies,
+    SqlDocumentSeries,
     SqlItems,
     SqlOrderAllocations,
+    SqlPurchaseReceipts,
     SqlReturnAuthorisations,
     SqlRoutingPolicies,
     SqlStockViews,
+    SqlTransferPrices,
+    SqlTransfers,
     SqlWarehouses,
 )
 from o2c.inventory.service_layer.ports import PincodeDirectory, UnitOfWork
@@ -29,5 +33,7 @@ class SqlUnitOfWork(UnitOfWork):
             routing_policies=SqlRoutingPolicies(session), stocks=SqlItemStocks(session),
             allocations=SqlOrderAllocations(session), backorders=SqlBackorders(session),
             replies=SqlCommandReplies(session), returns=SqlReturnAuthorisations(session),
-            views=SqlStockViews(session), directory=directory)
+            views=SqlStockViews(session), directory=directory, series=SqlDocumentSeries(session),
+            transfers=SqlTransfers(session), transfer_prices=SqlTransferPrices(session),
+            receipts=SqlPurchaseReceipts(session))
         self.session = session

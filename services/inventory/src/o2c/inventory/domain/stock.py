@@ -107,6 +107,9 @@ class MovementType(StrEnum):
     CYCLE_COUNT = "cycle_count"
     RETURN_RECEIPT = "return_receipt"
     ISSUE = "issue"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    PURCHASE_RECEIPT = "purchase_receipt"
 
     @property
     def effect(self) -> MovementEffect:
@@ -123,6 +126,11 @@ MOVEMENT_EFFECTS: Mapping[MovementType, MovementEffect] = {
     ),
     MovementType.RETURN_RECEIPT: MovementEffect(0, 0, 0, +1, "returned goods received: expected until put away"),
     MovementType.ISSUE: MovementEffect(-1, 0, 0, 0, "goods left the warehouse at gate-out against a reservation"),
+    MovementType.TRANSFER_OUT: MovementEffect(-1, 0, 0, 0, "unreserved goods left for another warehouse (in transit)"),
+    MovementType.TRANSFER_IN: MovementEffect(
+        0, 0, +1, 0, "goods of a transfer arrived and were put away: confirmed in the bin named at receipt"),
+    MovementType.PURCHASE_RECEIPT: MovementEffect(
+        0, 0, 0, +1, "goods from a supplier against a purchase order: expected until put away"),
 }
 
 
@@ -435,6 +443,48 @@ class ItemStock:
         return self._record(MovementType.CYCLE_COUNT, amount,
                             [(balance, amount - balance.confirmed, -balance.expected)], at, reference,
                             f"counted {amount}, book {balance.confirmed}")
+
+    def send_out(self, quantity: Qty, at: datetime, reference: str, bin_code: str | None = None,
+                 batch_no: str | None = None) -> list[Allocation]:
+        """Unreserved goods leave for another warehouse (a stock transfer): from the named bin and batch, or
+        first-expiry-first-out over storage bins. They are in transit from here on, promised nowhere."""
+        amount = positive_qty(quantity)
+        held = self._allocated_by_location()
+        if bin_code is not None:
+            sources = [self._existing(bin_code, batch_no)]
+        else:
+            sources = sorted((b for b in self.balances.values() if b.bin.is_pickable), key=_fefo)
+        taken: list[tuple[StockBalance, Qty]] = []
+        wanted = amount
+        for balance in sources:
+            if wanted <= 0:
+                break
+            take = min(wanted, balance.confirmed - held.get(balance.location, NIL))
+            if take > 0:
+                taken.append((balance, take))
+                wanted -= take
+        if wanted > 0:
+            where = f"bin {bin_code}" if bin_code else f"the storage bins of {self.warehouse_code}"
+            raise ConflictingState(f"{where} hold only {amount - wanted} {self.unit} of {self.item_code} "
+                                   f"unreserved; cannot send {amount}")
+        self._record(MovementType.TRANSFER_OUT, amount, [(b, -take, NIL) for b, take in taken], at, reference,
+                     "stock transfer")
+        return [Allocation(b.bin.code, b.batch.batch_no if b.batch else None,
+                           b.batch.expiry_date if b.batch else None, take) for b, take in taken]
+
+    def receive_transferred(self, quantity: Qty, to_bin: Bin, at: datetime, batch: Batch | None, reference: str,
+                            reason: str = "") -> StockMovement:
+        """Goods of a transfer arrived and are put away where the receiver says (damaged ones in a quarantine
+        bin): confirmed there at once, promisable when the bin is a storage bin."""
+        amount = positive_qty(quantity)
+        return self._move(MovementType.TRANSFER_IN, amount, None, self._at(to_bin, batch), at, reference, reason)
+
+    def receive_purchase(self, quantity: Qty, to_bin: Bin, at: datetime, batch: Batch | None, reference: str,
+                         reason: str = "") -> StockMovement:
+        """Goods from a supplier: expected at the bin until put away (as any receipt)."""
+        amount = positive_qty(quantity)
+        return self._move(MovementType.PURCHASE_RECEIPT, amount, None, self._at(to_bin, batch), at, reference,
+                          reason)
 
     # --- reservations --------------------------------------------------------------------------
 

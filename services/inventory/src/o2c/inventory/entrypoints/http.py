@@ -18,9 +18,11 @@ from o2c.contracts.v1.inventory import GoodsCondition
 from o2c.inventory.adapters.unit_of_work import SqlUnitOfWork
 from o2c.inventory.bootstrap import Inventory
 from o2c.inventory.domain import BinKind, ConflictingState, InvalidValue, RoutingPolicy, RoutingStrategy
+from o2c.inventory.domain.transfers import TransferPrice
 from o2c.inventory.service_layer import stock as uc
+from o2c.inventory.service_layer import transfers as moves
 from o2c.kit.auth import Principal
-from o2c.kit.edge import Code, GstStateCode, Qty, RequestModel
+from o2c.kit.edge import Amount, Code, EffectiveDate, GstStateCode, Qty, RequestModel
 from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
 from o2c.kit.policy import allow, confinement
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
@@ -36,6 +38,13 @@ AtpRead = Annotated[Principal, Depends(allow("inventory.atp.read"))]
 ReservationRead = Annotated[Principal, Depends(allow("inventory.reservation.read"))]
 RoutingPolicySet = Annotated[Principal, Depends(allow("inventory.routing-policy.set"))]
 RoutingPolicyRead = Annotated[Principal, Depends(allow("inventory.routing-policy.read"))]
+TransferDispatch = Annotated[Principal, Depends(allow("inventory.transfer.dispatch"))]
+TransferReceive = Annotated[Principal, Depends(allow("inventory.transfer.receive"))]
+TransferRead = Annotated[Principal, Depends(allow("inventory.transfer.read"))]
+TransferPriceSet = Annotated[Principal, Depends(allow("inventory.transfer-price.set"))]
+TransferPriceRead = Annotated[Principal, Depends(allow("inventory.transfer-price.read"))]
+PurchaseReceiptRecord = Annotated[Principal, Depends(allow("inventory.purchase-receipt.record"))]
+PurchaseReceiptRead = Annotated[Principal, Depends(allow("inventory.purchase-receipt.read"))]
 
 MAX_ATP_ITEMS = 500
 
@@ -141,6 +150,61 @@ class ReturnLineIn(RequestModel):
 
 class ReturnReceiptIn(RequestModel):
     lines: list[ReturnLineIn] = Field(min_length=1)
+
+
+class TransferPriceIn(RequestModel):
+    item_code: Code
+    unit_price: Amount = Field(gt=0, description="Rupees per unit of the item's own UQC, before tax")
+    effective_from: EffectiveDate
+    effective_to: date | None = None
+
+
+class WarehouseTransferLineIn(RequestModel):
+    item_code: Code
+    quantity: Qty = Field(gt=0)
+    bin_code: str | None = Field(default=None, max_length=40, description="Leave from this bin (else FEFO)")
+    batch_no: str | None = Field(default=None, max_length=40)
+
+
+class WarehouseTransferIn(RequestModel):
+    from_warehouse_id: Code
+    to_warehouse_id: Code
+    lines: list[WarehouseTransferLineIn] = Field(min_length=1, max_length=250)
+    expected_arrival: date | None = Field(default=None, description="Else from the distance and the company's "
+                                          "routing policy (km per day)")
+
+
+class ArrivalLineIn(RequestModel):
+    line_no: int = Field(ge=1)
+    received: Qty = Field(ge=0, description="Arrived in good order, put away in bin_code")
+    bin_code: str = Field(min_length=1, max_length=40)
+    damaged: Qty = Field(default=Decimal(0), ge=0)
+    damaged_bin_code: str | None = Field(default=None, max_length=40)
+
+
+class ArrivalIn(RequestModel):
+    lines: list[ArrivalLineIn] = Field(min_length=1, max_length=250)
+
+
+class PurchaseLineIn(RequestModel):
+    po_line_no: int = Field(ge=1)
+    item_code: Code
+    ordered: Qty = Field(gt=0, description="The purchase-order line's quantity")
+    quantity: Qty = Field(gt=0, description="Received now; less than ordered is a short receipt")
+    bin_code: str = Field(min_length=1, max_length=40, description="A storage bin puts away at once; a "
+                          "receiving bin keeps the goods expected until put away")
+    batch_no: str | None = Field(default=None, max_length=40)
+    expiry_date: date | None = None
+    manufactured_on: date | None = None
+
+
+class PurchaseReceiptIn(RequestModel):
+    warehouse_id: Code
+    supplier_gstin: str | None = Field(default=None, min_length=15, max_length=15)
+    supplier_name: str = Field(min_length=1, max_length=200)
+    po_no: str = Field(min_length=1, max_length=40)
+    po_date: EffectiveDate
+    lines: list[PurchaseLineIn] = Field(min_length=1, max_length=250)
 
 
 async def visible_orders(uow: SqlUnitOfWork, who: Principal, order_ids: set[str]) -> set[str]:
@@ -326,6 +390,92 @@ def router(inventory: Inventory) -> APIRouter:
             shown = await visible_customer_ids(uow.session, who, customers)
         return [r for r in rows if not r["scope"].startswith("customer:")
                 or r["scope"].removeprefix("customer:") in shown]
+
+    # --- the transfer price list, transfers between warehouses, receipts from suppliers ----------------
+
+    @api.put("/transfer-prices", summary="Set a transfer price (branch transfers are valued from it)")
+    async def put_transfer_price(body: TransferPriceIn, who: TransferPriceSet) -> dict[str, Any]:
+        with domain_errors():
+            price = TransferPrice(body.item_code, body.unit_price, body.effective_from, body.effective_to)
+        async with tx() as uow:
+            with domain_errors():
+                return await moves.set_transfer_price(uow, price, who.subject)
+
+    @api.get("/transfer-prices", summary="The transfer price list, by item, latest first")
+    async def get_transfer_prices(_: TransferPriceRead, item_code: str | None = None) -> list[dict[str, Any]]:
+        async with reading() as uow:
+            return await moves.transfer_prices(uow, item_code)
+
+    @api.post("/transfers", status_code=201,
+              summary="Send stock to another warehouse: a delivery challan within a GSTIN, a branch transfer "
+                      "between two GSTINs of one PAN; the goods are in transit until received")
+    async def post_transfer_between_warehouses(body: WarehouseTransferIn, who: TransferDispatch, request: Request,
+                                               idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        who.ensure_warehouse(body.from_warehouse_id)
+
+        async def work(uow: SqlUnitOfWork) -> dict[str, Any]:
+            return await moves.dispatch_transfer(uow, moves.TransferRequest(
+                body.from_warehouse_id, body.to_warehouse_id,
+                [moves.TransferLineRequest(ln.item_code, ln.quantity, ln.bin_code, ln.batch_no) for ln in body.lines],
+                body.expected_arrival), who.subject)
+        return await idempotent(IdempotentRequest.from_http(request, idempotency_key, who.subject, body), work)
+
+    @api.post("/transfers/{transfer_id}/receipt", status_code=201,
+              summary="The receiving warehouse confirms a transfer: received, damaged and short per line")
+    async def post_transfer_receipt(transfer_id: str, body: ArrivalIn, who: TransferReceive, request: Request,
+                                    idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        async with reading() as uow:
+            with domain_errors():
+                _, to_warehouse = await moves.transfer_warehouses(uow, transfer_id)
+        who.ensure_warehouse(to_warehouse)
+
+        async def work(uow: SqlUnitOfWork) -> dict[str, Any]:
+            return await moves.receive_transfer(uow, transfer_id, [
+                moves.ArrivalLine(ln.line_no, ln.received, ln.bin_code, ln.damaged, ln.damaged_bin_code)
+                for ln in body.lines], who.subject)
+        return await idempotent(IdempotentRequest.from_http(request, idempotency_key, who.subject, body), work)
+
+    @api.get("/transfers/{transfer_id}", summary="A transfer with its challan or its tax facts")
+    async def get_transfer(transfer_id: str, who: TransferRead) -> dict[str, Any]:
+        async with reading() as uow:
+            with domain_errors():
+                found = await moves.transfer(uow, transfer_id)
+        if not (who.may_act_at_warehouse(found["from_warehouse_id"])
+                or who.may_act_at_warehouse(found["to_warehouse_id"])):
+            raise Problem(403, "Forbidden", "this login has no scope at either warehouse of the transfer")
+        return found
+
+    @api.get("/transfers", summary="Transfers leaving or reaching a warehouse, newest first")
+    async def get_transfers(who: TransferRead, warehouse_id: str | None = None,
+                            status: Literal["in_transit", "received"] | None = None) -> list[dict[str, Any]]:
+        if warehouse_id:
+            who.ensure_warehouse(warehouse_id)
+        async with reading() as uow:
+            rows = await moves.transfers(uow, [warehouse_id] if warehouse_id else None, status)
+        return [r for r in rows if who.may_act_at_warehouse(r["from_warehouse_id"])
+                or who.may_act_at_warehouse(r["to_warehouse_id"])]
+
+    @api.post("/purchase-receipts", status_code=201,
+              summary="Goods from a supplier against a purchase order, put away by bin and batch")
+    async def post_purchase_receipt(body: PurchaseReceiptIn, who: PurchaseReceiptRecord, request: Request,
+                                    idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        who.ensure_warehouse(body.warehouse_id)
+
+        async def work(uow: SqlUnitOfWork) -> dict[str, Any]:
+            return await moves.receive_purchase(uow, moves.PurchaseReceipt(
+                body.warehouse_id, body.supplier_name, body.po_no, body.po_date,
+                [moves.PurchaseLine(ln.po_line_no, ln.item_code, ln.ordered, ln.quantity, ln.bin_code, ln.batch_no,
+                                    ln.expiry_date, ln.manufactured_on) for ln in body.lines],
+                body.supplier_gstin.upper() if body.supplier_gstin else None), who.subject)
+        return await idempotent(IdempotentRequest.from_http(request, idempotency_key, who.subject, body), work)
+
+    @api.get("/purchase-receipts/{receipt_id}", summary="A receipt against a purchase order, with its shortfalls")
+    async def get_purchase_receipt(receipt_id: str, who: PurchaseReceiptRead) -> dict[str, Any]:
+        async with reading() as uow:
+            with domain_errors():
+                found = await moves.purchase_receipt(uow, receipt_id)
+        who.ensure_warehouse(found["warehouse_id"])
+        return found
 
     # --- returns -------------------------------------------------------------------------------
 

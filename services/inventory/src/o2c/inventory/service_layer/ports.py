@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from o2c.contracts.envelope import Message
 from o2c.contracts.v1.sales import ReturnAuthorised
 from o2c.inventory.domain import Bin, Coordinates, ItemStock
+from o2c.inventory.domain.transfers import TransferPrice
 
 Slot = tuple[str, str]  # (warehouse_id, item_code): one ItemStock aggregate
 Units = dict[str, tuple[str, bool]]  # item code → (unit, batch-tracked)
@@ -32,6 +33,8 @@ class ItemInfo:
     batch_tracked: bool = False
     stocked: bool = True
     lead_time_days: int = 0
+    hsn: str = ""
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,40 @@ class ReturnAuthorisationRecord:
     authorisation: ReturnAuthorised
     status: str  # authorised, received
     received_at: datetime | None = None
+
+
+@dataclass
+class TransferRecord:
+    """A transfer document: its number, both warehouses, and per line what left (bins, batches, value) and,
+    once received, what arrived, was damaged or is short. `facts` is the StockTransferDispatched it caused."""
+
+    transfer_id: str
+    transfer_no: str
+    kind: str  # delivery_challan, branch_transfer
+    from_warehouse_id: str
+    to_warehouse_id: str
+    status: str  # in_transit, received
+    lines: list[dict[str, Any]]
+    facts: dict[str, Any]
+    dispatched_at: datetime
+    dispatched_by: str
+    expected_arrival: date
+    received_at: datetime | None = None
+    received_by: str = ""
+
+
+@dataclass(frozen=True)
+class PurchaseReceiptRecord:
+    receipt_id: str
+    receipt_no: str
+    warehouse_id: str
+    supplier_gstin: str | None
+    supplier_name: str
+    po_no: str
+    po_date: date
+    lines: list[dict[str, Any]]
+    received_at: datetime
+    received_by: str
 
 
 class Items(Protocol):
@@ -216,6 +253,45 @@ class Backorders(Protocol):
         ...
 
 
+    async def reschedule(self, order_id: str, line_no: int, expected_date: date) -> None:
+        """The open backorder's new expected date."""
+        ...
+
+
+class DocumentSeries(Protocol):
+    async def next_number(self, gstin: str, prefix: str, financial_year: str) -> int:
+        """The next number of the series (1 for a new one), the series locked until the transaction ends: numbers
+        are issued without gaps (a rolled-back transaction gives its number back)."""
+        ...
+
+
+class Transfers(Protocol):
+    async def add(self, transfer: TransferRecord) -> None: ...
+    async def get(self, transfer_id: str, *, for_update: bool = False) -> TransferRecord | None: ...
+    async def record_receipt(self, transfer: TransferRecord) -> None:
+        """Store its lines, status, received_at and received_by."""
+        ...
+    async def find(self, warehouse_ids: Sequence[str] | None, status: str | None, limit: int
+                   ) -> list[TransferRecord]:
+        """Newest first; those leaving or reaching one of `warehouse_ids` (None: every warehouse)."""
+        ...
+
+
+class TransferPrices(Protocol):
+    async def set(self, price: TransferPrice, actor: str, at: datetime) -> None:
+        """Insert, or replace the row of the same item and first day."""
+        ...
+    async def of_items(self, item_codes: Iterable[str]) -> list[TransferPrice]: ...
+    async def every(self, item_code: str | None, limit: int) -> list[TransferPrice]:
+        """By item, latest first."""
+        ...
+
+
+class PurchaseReceipts(Protocol):
+    async def add(self, receipt: PurchaseReceiptRecord) -> None: ...
+    async def get(self, receipt_id: str) -> PurchaseReceiptRecord | None: ...
+
+
 class CommandReplies(Protocol):
     """The answer given to each of the coordinator's commands, so a command sent again gets the same one."""
 
@@ -259,7 +335,8 @@ class UnitOfWork:
     def __init__(self, *, items: Items, warehouses: Warehouses, routing_policies: RoutingPolicies,
                  stocks: ItemStocks, allocations: OrderAllocations, backorders: Backorders,
                  replies: CommandReplies, returns: ReturnAuthorisations, views: StockViews,
-                 directory: PincodeDirectory) -> None:
+                 directory: PincodeDirectory, series: DocumentSeries, transfers: Transfers,
+                 transfer_prices: TransferPrices, receipts: PurchaseReceipts) -> None:
         self.items = items
         self.warehouses = warehouses
         self.routing_policies = routing_policies
@@ -270,6 +347,10 @@ class UnitOfWork:
         self.returns = returns
         self.views = views
         self.directory = directory
+        self.series = series
+        self.transfers = transfers
+        self.transfer_prices = transfer_prices
+        self.receipts = receipts
         self.messages: list[Message] = []
 
     def publish(self, message: Message) -> None:

@@ -34,6 +34,7 @@ ORDER_MESSAGES: tuple[type[Message], ...] = (
     credit.ReceivablePosted, credit.OrderSettled, credit.CreditExposureReleased, credit.InvoiceSettled,
     inventory.StockReserved, inventory.StockPartiallyReserved, inventory.StockReservationFailed,
     inventory.ReservationReleased, inventory.BackorderFilled, inventory.StockIssued, inventory.GoodsReturned,
+    inventory.BackorderRescheduled,
     dispatch.PickListIssued, dispatch.PickConfirmed, dispatch.PickListConfirmed, dispatch.ShipmentReady,
     dispatch.ShipmentDispatched, dispatch.VehicleChanged, dispatch.PickListCancelled,
     dispatch.PickListCancellationRefused,
@@ -59,6 +60,8 @@ NOT_TRACKED: Mapping[str, str] = {
     "InvoiceRefused": "the coordinator answers it with OrderExceptionRaised, which the page shows",
     "PaymentReversed": "not folded on the order page yet (issue 24: sales' part, to show a bounced cheque)",
     "UnappliedCreditRefunded": "a customer's refund of unapplied credit, not an order's step",
+    "StockTransferDispatched": "a transfer between warehouses, keyed by transfer: the orders whose backorders it "
+                               "fills hear BackorderRescheduled",
     **{name: "a parked key shows on the page from the dead letters and the parked_elsewhere replica, not the view"
        for s in Service for name in parking_type_names(s)},
 }
@@ -545,6 +548,20 @@ def _backorder_filled(view: View, m: inventory.BackorderFilled) -> None:
           f"{len(m.remaining)} line(s) still short")
 
 
+@folds(inventory.BackorderRescheduled)
+def _backorder_rescheduled(view: View, m: inventory.BackorderRescheduled) -> None:
+    """Stock on its way (a transfer) fills these backordered lines: they expect its arrival."""
+    dates = {ln.line_no: _iso(ln.expected_date) for ln in m.lines}
+    # Kept apart as well: a later release rewrites the backorders with the dates sales knew (derive reapplies).
+    arrivals = view.setdefault("backorder_arrivals", {})
+    for b in view["backorders"] + view["shortfalls"]:
+        if b["line_no"] in dates:
+            b["expected_date"] = dates[b["line_no"]]
+    arrivals.update({str(n): d for n, d in dates.items()})
+    _step(view, m.rescheduled_at, "backorder_rescheduled", f"Stock on its way: transfer {m.transfer_no}",
+          "inventory", m.transfer_no, ", ".join(f"line {n} expected {d}" for n, d in sorted(dates.items())))
+
+
 @folds(inventory.StockIssued)
 def _stock_issued(view: View, m: inventory.StockIssued) -> None:
     _shipment(view, m.shipment_id, m.warehouse_id)["stock_issued_at"] = _iso(m.issued_at)
@@ -1003,7 +1020,10 @@ def derive(view: View, now: datetime, lead: LeadTimes = DEFAULT_LEAD_TIMES) -> V
         else:
             shp["risk"] = None
         shp["pending"] = reasons
+    arrivals = view.get("backorder_arrivals") or {}
     for b in view["backorders"]:
+        if str(b["line_no"]) in arrivals:  # stock on its way to it (BackorderRescheduled)
+            b["expected_date"] = arrivals[str(b["line_no"])]
         eta = _d(b.get("expected_date"))
         promised = _d(b.get("promised_date")) or _d(view["committed_date"])
         if eta is None:
