@@ -16,13 +16,14 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from o2c.credit.domain.money import PAISA, Money
+from o2c.india.documents import GST_DOCUMENT_NUMBER_PATTERN
 
 COLUMNS = ("customer_id", "legacy_invoice_no", "invoice_date", "due_date", "amount")
 REQUIRED = ("customer_id", "legacy_invoice_no", "invoice_date", "amount")
 MAX_ROWS = 5000
 GST_DATE = date(2017, 7, 1)
 """Nothing invoiced under GST is older than its start; an older date is a typing error."""
-LEGACY_NO = re.compile(r"^[A-Za-z1-9][A-Za-z0-9/-]{0,15}$")
+LEGACY_NO = re.compile(GST_DOCUMENT_NUMBER_PATTERN)
 """As a GST invoice number was (the old system's invoices were GST invoices too): ≤ 16 letters, digits, / and -."""
 MAX_AMOUNT = Decimal("999999999999.99")
 
