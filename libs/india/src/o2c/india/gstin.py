@@ -72,6 +72,11 @@ def validated_gstin(gstin: str) -> str:
     return gstin
 
 
+def pan_of(gstin: str) -> str:
+    """The holder's PAN: characters 3-12 of a GSTIN (one PAN, one legal person, several state registrations)."""
+    return gstin[2:12]
+
+
 def state_code_of(gstin: str) -> str:
     """The two-digit state code a GSTIN is registered in."""
     return gstin[:2]

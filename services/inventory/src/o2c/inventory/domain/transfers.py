@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from o2c.india.gstin import pan_of
 from o2c.inventory.domain.errors import InvalidValue
 from o2c.inventory.domain.quantities import NIL, Qty, non_negative_qty, positive_qty
 
@@ -24,11 +25,6 @@ PAISA = Decimal("0.01")
 class TransferKind(StrEnum):
     DELIVERY_CHALLAN = "delivery_challan"
     BRANCH_TRANSFER = "branch_transfer"
-
-
-def pan_of(gstin: str) -> str:
-    """Characters 3–12 of a GSTIN are the holder's PAN."""
-    return gstin[2:12]
 
 
 def transfer_kind(from_gstin: str, to_gstin: str) -> TransferKind:
