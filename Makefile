@@ -56,10 +56,12 @@ lint: $(VENV)/.installed ## ruff
 typecheck: $(VENV)/.installed ## mypy --strict on every src/
 	$(VENV)/bin/mypy libs/india/src libs/contracts/src libs/kit/src $(foreach s,$(SERVICES),services/$(s)/src)
 
-contracts: $(VENV)/.installed ## JSON Schema snapshots are compatible; AsyncAPI document is current
+contracts: $(VENV)/.installed ## JSON Schema snapshots are compatible; both AsyncAPI documents are current
 	$(PY) -m o2c.contracts.schemas check
 	@$(PY) -m o2c.contracts.asyncapi | diff -q - docs/asyncapi.json >/dev/null \
 		|| { echo 'docs/asyncapi.json is stale: run make asyncapi'; exit 1; }
+	@$(PY) -m o2c.contracts.asyncapi --partner | diff -q - docs/asyncapi-partner.json >/dev/null \
+		|| { echo 'docs/asyncapi-partner.json is stale: run make asyncapi'; exit 1; }
 
 test: up lint typecheck contracts ## everything: lint, types, contracts, unit, integration and e2e tests on the real stack
 	@bash deploy/local/install_browser.sh >/dev/null
@@ -86,9 +88,10 @@ bench: up ## benchmarks: relay, the chain beside the bare chain (BENCH_ARGS='--o
 	@mkdir -p bench/results
 	$(ENV) $(VENV)/bin/pytest -q -s -p no:cacheprovider bench/suites | tee bench/results/suites.txt
 
-asyncapi: $(VENV)/.installed ## regenerate docs/asyncapi.json and the schema snapshots
+asyncapi: $(VENV)/.installed ## regenerate docs/asyncapi.json, docs/asyncapi-partner.json and the schema snapshots
 	$(PY) -m o2c.contracts.schemas write
 	$(PY) -m o2c.contracts.asyncapi > docs/asyncapi.json
+	$(PY) -m o2c.contracts.asyncapi --partner > docs/asyncapi-partner.json
 
 security-doc: $(VENV)/.installed ## regenerate docs/security.md (the role × action table) from the access policy
 	$(PY) -m o2c.kit.policy write docs/security.md
