@@ -16,13 +16,14 @@ help: ## this list
 
 # Exactly the locked versions (every file checked against its hash), then the project itself without resolving.
 # The packaged test helpers (setup.py maps each tests/support folder that exists): a new one re-installs.
-$(VENV)/.installed: pyproject.toml setup.py requirements-dev.lock \
+$(VENV)/.installed: pyproject.toml setup.py requirements-dev.lock examples/partner-subscriber/pyproject.toml \
 		$(wildcard tests/support/__init__.py libs/*/tests/support/__init__.py services/*/tests/support/__init__.py)
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock
 	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m pip install -q --no-deps -e examples/partner-subscriber  # the partners' reference subscriber
 	@touch $@
 
 LOCK := $(VENV)/bin/uv pip compile pyproject.toml -q --generate-hashes --python-version 3.11 \
@@ -53,8 +54,9 @@ logs: ## tail the stack's logs (make logs S=kafka|postgres|redis)
 lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff check .
 
-typecheck: $(VENV)/.installed ## mypy --strict on every src/
-	$(VENV)/bin/mypy libs/india/src libs/contracts/src libs/kit/src $(foreach s,$(SERVICES),services/$(s)/src)
+typecheck: $(VENV)/.installed ## mypy --strict on every src/ (the partner subscriber example's too)
+	$(VENV)/bin/mypy libs/india/src libs/contracts/src libs/kit/src $(foreach s,$(SERVICES),services/$(s)/src) \
+		examples/partner-subscriber/src
 
 contracts: $(VENV)/.installed ## JSON Schema snapshots are compatible; both AsyncAPI documents are current
 	$(PY) -m o2c.contracts.schemas check
