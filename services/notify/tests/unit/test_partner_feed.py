@@ -27,7 +27,9 @@ from o2c.contracts.v1.sales import (
     OrderConfirmed,
     OrderReleased,
 )
+from o2c.notify.domain.delivery import TransitTable, TransitTerms
 from o2c.notify.domain.partner_feed import PartnerStatus, partner_statuses
+from o2c.notify.service_layer import use_cases
 from o2c.notify.service_layer.partner_feed import tell_partners
 
 
@@ -86,6 +88,15 @@ def test_a_gate_out_tells_the_invoice_amount_the_e_way_bill_validity_then_the_ve
     assert (ewaybill.ewaybill_no, ewaybill.valid_until) == (dispatched.ewaybill_no, dispatched.ewaybill_valid_until)
     assert (gone.vehicle_no, gone.expected_delivery_date) == (dispatched.transport.vehicle_no,
                                                               dispatched.expected_delivery_date)
+
+
+def test_a_gate_out_without_an_expected_date_tells_the_one_the_customers_notice_tells() -> None:
+    dispatched = samples.sample(ShipmentDispatched).model_copy(update={"expected_delivery_date": None})
+    transit = TransitTable(default=TransitTerms(days=1, per_km=300))
+    *_, gone = partner_statuses(dispatched, transit)
+    assert isinstance(gone, PartnerShipmentDispatched)
+    assert gone.expected_delivery_date == use_cases.dispatch_notice(
+        dispatched, use_cases.Settings(transit=transit)).expected_delivery
 
 
 def test_no_e_way_bill_status_when_none_was_required() -> None:

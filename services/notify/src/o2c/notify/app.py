@@ -33,7 +33,8 @@ DEFINITION = ServiceDefinition(
     versions_dir=migrations_dir(Path(__file__).resolve().parent),
     routers=lambda rt: [http.router(bootstrap(rt)), webhooks_http.router(bootstrap(rt))],
     handlers=lambda rt: with_customer_scope(combine_handlers(
-        messages.handlers(bootstrap(rt)), partner_feed.handlers(partner_topics(rt)))),
+        messages.handlers(bootstrap(rt)),
+        partner_feed.handlers(partner_topics(rt), bootstrap(rt).telling.settings.transit))),
     subscribes_to=[events_topic("sales"), events_topic("credit"), events_topic("dispatch")],
     settings_class=NotifySettings,
     on_start=lambda rt: workers.send_webhooks(bootstrap(rt)),

@@ -32,6 +32,7 @@ from o2c.contracts.v1.sales import (
     OrderConfirmed,
     OrderReleased,
 )
+from o2c.notify.domain.delivery import TransitTable, expected_delivery_date
 
 PartnerStatus = (PartnerOrderConfirmed | PartnerOrderReleased | PartnerOrderBackordered | PartnerOrderInvoiced
                  | PartnerEwayBillGenerated | PartnerShipmentDispatched | PartnerOrderClosed | PartnerOrderCancelled)
@@ -45,8 +46,9 @@ def _waiting(lines: list[BackorderedLine]) -> list[WaitingLine]:
             for x in lines]
 
 
-def partner_statuses(event: Message) -> list[PartnerStatus]:
-    """The statuses a partner serving the event's customer receives, in order; none for any other event."""
+def partner_statuses(event: Message, transit: TransitTable = TransitTable()) -> list[PartnerStatus]:
+    """The statuses a partner serving the event's customer receives, in order; none for any other event. A gate-out
+    without an expected delivery date gets the one the customer's dispatch notice tells (from `transit`)."""
     ref = {"order_id": getattr(event, "order_id", ""), "order_no": getattr(event, "order_no", ""),
            "customer_id": getattr(event, "customer_id", "")}
     if isinstance(event, OrderConfirmed):
@@ -65,7 +67,7 @@ def partner_statuses(event: Message) -> list[PartnerStatus]:
     if isinstance(event, OrderBackordered):
         return [PartnerOrderBackordered(**ref, lines=_waiting(event.lines), backordered_at=event.backordered_at)]
     if isinstance(event, ShipmentDispatched):
-        return _gate_out(event)
+        return _gate_out(event, transit)
     if isinstance(event, OrderClosed):
         return [PartnerOrderClosed(**ref, invoice_nos=event.invoice_nos, closed_at=event.closed_at)]
     if isinstance(event, OrderCancelled):
@@ -76,7 +78,7 @@ def partner_statuses(event: Message) -> list[PartnerStatus]:
     return []
 
 
-def _gate_out(event: ShipmentDispatched) -> list[PartnerStatus]:
+def _gate_out(event: ShipmentDispatched, transit: TransitTable) -> list[PartnerStatus]:
     ref = {"order_id": event.order_id, "order_no": event.order_no, "customer_id": event.customer_id}
     told: list[PartnerStatus] = [PartnerOrderInvoiced(
         **ref, shipment_no=event.shipment_no, invoice_no=event.invoice_no, invoice_date=event.invoice_date,
@@ -85,9 +87,11 @@ def _gate_out(event: ShipmentDispatched) -> list[PartnerStatus]:
         told.append(PartnerEwayBillGenerated(**ref, shipment_no=event.shipment_no, ewaybill_no=event.ewaybill_no,
                                              valid_until=event.ewaybill_valid_until))
     transport = event.transport
+    expected = event.expected_delivery_date or expected_delivery_date(
+        event.dispatched_at, transport.distance_km, transit.terms_for(transport.transporter_id))
     told.append(PartnerShipmentDispatched(
         **ref, shipment_no=event.shipment_no, invoice_no=event.invoice_no, ewaybill_no=event.ewaybill_no,
         mode=transport.mode, vehicle_no=transport.vehicle_no, transporter_name=transport.transporter_name,
-        lr_no=transport.lr_no, expected_delivery_date=event.expected_delivery_date, dispatched_at=event.dispatched_at,
+        lr_no=transport.lr_no, expected_delivery_date=expected, dispatched_at=event.dispatched_at,
         lines=[StatusLine(line_no=x.line_no, item_code=x.item_code, quantity=x.quantity) for x in event.lines]))
     return told

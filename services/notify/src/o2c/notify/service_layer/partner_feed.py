@@ -16,6 +16,7 @@ from typing import Protocol
 
 from o2c.contracts.envelope import Message
 from o2c.contracts.topics import is_partner_name
+from o2c.notify.domain.delivery import TransitTable
 from o2c.notify.domain.partner_feed import PartnerStatus, partner_statuses
 
 log = logging.getLogger("o2c.notify.partner_feed")
@@ -46,9 +47,9 @@ class PartnersTold:
     statuses: tuple[PartnerStatus, ...] = ()
 
 
-async def tell_partners(event: Message, *, bindings: PartnerBindings, topics: PartnerTopics,
-                        feed: PartnerFeed) -> PartnersTold:
-    statuses = partner_statuses(event)
+async def tell_partners(event: Message, *, bindings: PartnerBindings, topics: PartnerTopics, feed: PartnerFeed,
+                        transit: TransitTable = TransitTable()) -> PartnersTold:
+    statuses = partner_statuses(event, transit)
     if not statuses:
         return PartnersTold()
     told: list[str] = []
