@@ -20,6 +20,8 @@ from o2c.notify.domain.delivery import TransitTable
 from o2c.notify.domain.partner_feed import PartnerStatus, partner_statuses
 
 log = logging.getLogger("o2c.notify.partner_feed")
+_warned: set[str] = set()
+"""Partners already reported as bound but not onboarded (once per process: every event of theirs would repeat it)."""
 
 
 class PartnerBindings(Protocol):
@@ -63,7 +65,8 @@ async def tell_partners(event: Message, *, bindings: PartnerBindings, topics: Pa
             continue
         await feed.publish(partner, statuses)
         told.append(partner)
-    if waiting:
-        log.warning("partners %s serve customer %s but have no topic yet (not onboarded): %s not told",
-                    ", ".join(waiting), statuses[0].customer_id, type(event).__name__)
+    if unreported := [p for p in waiting if p not in _warned]:
+        _warned.update(unreported)
+        log.warning("partners %s serve customer %s but have no topic (not onboarded): they are told nothing until "
+                    "the SRE onboards them", ", ".join(unreported), statuses[0].customer_id)
     return PartnersTold(tuple(told), tuple(waiting), tuple(statuses))
