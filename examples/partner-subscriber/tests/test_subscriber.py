@@ -53,7 +53,7 @@ async def test_types_it_does_not_know_are_skipped(tmp_path: Path) -> None:
 def test_settings_come_from_the_environment_with_the_partners_own_topic_and_group() -> None:
     settings = Settings.from_env({"O2C_PARTNER_NAME": "edi-gateway", "O2C_PARTNER_PASSWORD": "s3cret"})
     assert settings.topic == "o2c.partner.edi-gateway.order-status.v1"
-    assert (settings.consumer_group, settings.username) == ("partner-edi-gateway", "edi-gateway")
+    assert (settings.consumer_group, settings.username) == ("partner-edi-gateway", "partner-edi-gateway")
     assert "s3cret" not in repr(settings)
     with pytest.raises(SystemExit):
         Settings.from_env({})

@@ -17,7 +17,7 @@ class Settings:
     """The partner name the onboarding gave: it names the topic, the broker user and the consumer group."""
     bootstrap: str = DEFAULT_BOOTSTRAP
     username: str = ""
-    """The SCRAM-SHA-512 user (the partner name unless the onboarding said otherwise)."""
+    """The SCRAM-SHA-512 user (`partner-<partner>` unless the onboarding said otherwise)."""
     password: str = field(default="", repr=False)
     use_tls: bool = False
     """SASL_SSL (a broker reached over a network); the local stack speaks SASL_PLAINTEXT."""
@@ -44,7 +44,7 @@ class Settings:
         return cls(
             partner=partner,
             bootstrap=env.get("O2C_PARTNER_BOOTSTRAP", DEFAULT_BOOTSTRAP),
-            username=env.get("O2C_PARTNER_USERNAME", partner),
+            username=env.get("O2C_PARTNER_USERNAME", f"partner-{partner}"),
             password=env.get("O2C_PARTNER_PASSWORD", ""),
             use_tls=env.get("O2C_PARTNER_TLS", "") in {"1", "true", "yes"},
             group=env.get("O2C_PARTNER_GROUP", ""),

@@ -204,7 +204,7 @@ def _channel(topic: TopicSpec, names: list[str]) -> dict[str, Any]:
     if topic.name == PARTNER_TOPIC:
         channel["parameters"] = {"partner": {
             "description": "Your partner name, given at onboarding (letters, digits and inner hyphens): your "
-            "broker user is the same name and your consumer groups start with `partner-<name>`",
+            "broker user is `partner-<name>` and your consumer groups start with `partner-<name>`",
             "examples": ["edi-gateway"],
         }}
     return channel
@@ -304,15 +304,16 @@ def partner_document() -> dict[str, Any]:
             "title": "o2c order status for partners",
             "version": "1.0.0",
             "description": (
-                "The order-status feed of the customers a partner system serves: order confirmed, released,"
-                " backordered, invoiced (number, amount), e-way bill (number, validity), dispatched (vehicle,"
-                " expected date), closed, cancelled. Each partner reads its own topic"
-                " `o2c.partner.<partner>.order-status.v1` with its own SCRAM-SHA-512 user and consumer groups"
-                " named `partner-<partner>…`; it can read nothing else. Each record value is an envelope (JSON)"
-                " whose `payload` is the message; the record key is the order id, so one order's statuses arrive"
-                " in order; `message_id` is unique (be idempotent on it: a record may arrive twice). Within v1"
-                " messages change only additively: ignore types and fields you do not know. See docs/contracts.md,"
-                " \"How a partner subscribes\", and the reference subscriber in examples/partner-subscriber."
+                "The order-status feed of the customers a partner system serves: order confirmed, released, "
+                "backordered, invoiced (number, amount), e-way bill (number, validity), dispatched (vehicle, "
+                "expected date), closed, cancelled. Each partner reads its own topic "
+                "`o2c.partner.<partner>.order-status.v1` with its own SCRAM-SHA-512 user (`partner-<partner>`) and "
+                "consumer groups named `partner-<partner>…`; it can read nothing else. Each record value is an "
+                "envelope (JSON) whose `payload` is the message; the record key is the order id, so one order's "
+                "statuses arrive in order; `message_id` is unique (be idempotent on it: a record may arrive twice)."
+                " Within v1 messages change only additively: ignore types and fields you do not know. See "
+                "docs/contracts.md, \"How a partner subscribes\", and the reference subscriber in "
+                "examples/partner-subscriber."
             ),
         },
         "defaultContentType": "application/json",
@@ -347,7 +348,7 @@ def partner_document() -> dict[str, Any]:
                 SCRAM: {
                     "type": "scramSha512",
                     "description": "SASL/SCRAM-SHA-512 with the user and password given at onboarding (the user is"
-                    " the partner name); the broker allows it to read its own topic only.",
+                    " `partner-<partner>`); the broker allows it to read its own topic only.",
                 }
             },
         },
