@@ -28,6 +28,7 @@ from o2c.contracts.topics import (
     topic_for,
 )
 from o2c.contracts.topics import spec as declared_topic
+from o2c.contracts.v1.partner import PARTNER_STATUSES
 
 NAME = re.compile(r"^o2c\.(?P<service>[a-z]+)\.(?P<kind>events|commands|deadletter)\.v1$")
 
@@ -114,6 +115,8 @@ def test_only_notify_publishes_a_partners_feed_and_only_partner_statuses_go_ther
     with pytest.raises(UnknownTopic):
         declared_topic(PARTNER_TOPIC)  # the pattern is no topic of its own
     assert topic_for(MESSAGES[("PartnerOrderConfirmed", 1)]) == PARTNER_TOPICS
+    assert set(PARTNER_STATUSES) == {cls for cls in MESSAGES.values() if cls.TOPIC == PARTNER_TOPIC}
+    assert all(producer_of(cls) == Service.NOTIFY and cls.CONSUMERS == () for cls in PARTNER_STATUSES)
     assert [s.name for s in prefixed("t1.", [partner_spec("P-1")])] == ["t1.o2c.partner.P-1.order-status.v1"]
 
 

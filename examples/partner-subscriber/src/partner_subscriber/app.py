@@ -16,9 +16,10 @@ from faststream.kafka import KafkaBroker
 from faststream.security import SASLScram512
 from o2c.contracts.catalog import InvalidPayload, UnknownMessage, decode
 from o2c.contracts.envelope import Envelope
+from o2c.contracts.v1.partner import PARTNER_STATUSES
 
 from partner_subscriber.settings import Settings
-from partner_subscriber.store import PARTNER_STATUSES, OrderBook
+from partner_subscriber.store import OrderBook
 
 log = logging.getLogger("partner_subscriber")
 

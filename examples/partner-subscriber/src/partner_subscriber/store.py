@@ -19,12 +19,8 @@ from o2c.contracts.v1.partner import (
     PartnerOrderInvoiced,
     PartnerOrderReleased,
     PartnerShipmentDispatched,
+    PartnerStatus,
 )
-
-PartnerStatus = (PartnerOrderConfirmed | PartnerOrderReleased | PartnerOrderBackordered | PartnerOrderInvoiced
-                 | PartnerEwayBillGenerated | PartnerShipmentDispatched | PartnerOrderClosed | PartnerOrderCancelled)
-PARTNER_STATUSES = (PartnerOrderConfirmed, PartnerOrderReleased, PartnerOrderBackordered, PartnerOrderInvoiced,
-                    PartnerEwayBillGenerated, PartnerShipmentDispatched, PartnerOrderClosed, PartnerOrderCancelled)
 
 STATUS_WORDS: dict[type[PartnerStatus], str] = {
     PartnerOrderConfirmed: "confirmed", PartnerOrderReleased: "released", PartnerOrderBackordered: "backordered",

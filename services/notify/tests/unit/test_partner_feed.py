@@ -18,6 +18,7 @@ from o2c.contracts.v1.partner import (
     PartnerOrderInvoiced,
     PartnerOrderReleased,
     PartnerShipmentDispatched,
+    PartnerStatus,
 )
 from o2c.contracts.v1.sales import (
     CustomerApproved,
@@ -28,7 +29,7 @@ from o2c.contracts.v1.sales import (
     OrderReleased,
 )
 from o2c.notify.domain.delivery import TransitTable, TransitTerms
-from o2c.notify.domain.partner_feed import PartnerStatus, partner_statuses
+from o2c.notify.domain.partner_feed import partner_statuses
 from o2c.notify.service_layer import use_cases
 from o2c.notify.service_layer.partner_feed import tell_partners
 

@@ -158,3 +158,14 @@ class PartnerOrderCancelled(_OrderStatus):
         default_factory=list, description="Empty when nothing had shipped: the whole order is cancelled"
     )
     cancelled_at: AwareDatetime
+
+
+PartnerStatus = (PartnerOrderConfirmed | PartnerOrderReleased | PartnerOrderBackordered | PartnerOrderInvoiced
+                 | PartnerEwayBillGenerated | PartnerShipmentDispatched | PartnerOrderClosed | PartnerOrderCancelled)
+"""Any status of the feed (a partner's handler narrows on it)."""
+
+PARTNER_STATUSES: tuple[type[PartnerStatus], ...] = (
+    PartnerOrderConfirmed, PartnerOrderReleased, PartnerOrderBackordered, PartnerOrderInvoiced,
+    PartnerEwayBillGenerated, PartnerShipmentDispatched, PartnerOrderClosed, PartnerOrderCancelled,
+)
+"""The feed's v1 status types, in the order an order's life goes through them."""

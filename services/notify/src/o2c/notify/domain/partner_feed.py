@@ -20,6 +20,7 @@ from o2c.contracts.v1.partner import (
     PartnerOrderInvoiced,
     PartnerOrderReleased,
     PartnerShipmentDispatched,
+    PartnerStatus,
     PromisedLine,
     StatusLine,
     WaitingLine,
@@ -33,9 +34,6 @@ from o2c.contracts.v1.sales import (
     OrderReleased,
 )
 from o2c.notify.domain.delivery import TransitTable, expected_delivery_date
-
-PartnerStatus = (PartnerOrderConfirmed | PartnerOrderReleased | PartnerOrderBackordered | PartnerOrderInvoiced
-                 | PartnerEwayBillGenerated | PartnerShipmentDispatched | PartnerOrderClosed | PartnerOrderCancelled)
 
 TOLD_TO_PARTNERS = (OrderConfirmed, OrderReleased, OrderBackordered, ShipmentDispatched, OrderClosed, OrderCancelled)
 """The events the feed is made of."""

@@ -16,8 +16,9 @@ from typing import Protocol
 
 from o2c.contracts.envelope import Message
 from o2c.contracts.topics import is_partner_name
+from o2c.contracts.v1.partner import PartnerStatus
 from o2c.notify.domain.delivery import TransitTable
-from o2c.notify.domain.partner_feed import PartnerStatus, partner_statuses
+from o2c.notify.domain.partner_feed import partner_statuses
 
 log = logging.getLogger("o2c.notify.partner_feed")
 _warned: set[str] = set()
