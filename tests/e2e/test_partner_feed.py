@@ -78,7 +78,7 @@ async def chain(scratch_databases: testing.TestDatabases, kafka_bootstrap: str, 
 @pytest.fixture
 async def partners(chain: ProcessChain) -> dict[str, Partner]:
     """The SRE's onboarding of two partners, as far as a test needs it: their topics (services create none)."""
-    made = {name: Partner(name, chain.prefix + partner_topic(name), f"partner-{name}-{uuid.uuid4().hex[:6]}")
+    made = {name: Partner(name, chain.prefix + partner_topic(name), f"partner-{name}.{uuid.uuid4().hex[:6]}")
             for name in ("acme", "globex")}
     await testing.create_topics(chain.bootstrap, [p.topic for p in made.values()], partitions=3)
     return made

@@ -22,7 +22,7 @@ class Settings:
     use_tls: bool = False
     """SASL_SSL (a broker reached over a network); the local stack speaks SASL_PLAINTEXT."""
     group: str = ""
-    """The consumer group; the broker lets a partner use only groups starting with `partner-<partner>`."""
+    """The consumer group: the broker lets a partner use `partner-<partner>` and `partner-<partner>.<anything>` only."""
     store: Path = Path("partner-orders.sqlite3")
     topic_prefix: str = ""
     """Only for o2c's own test runs, whose topics carry a per-run prefix."""

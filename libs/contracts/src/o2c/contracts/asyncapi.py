@@ -204,7 +204,7 @@ def _channel(topic: TopicSpec, names: list[str]) -> dict[str, Any]:
     if topic.name == PARTNER_TOPIC:
         channel["parameters"] = {"partner": {
             "description": "Your partner name, given at onboarding (letters, digits and inner hyphens): your "
-            "broker user is `partner-<name>` and your consumer groups start with `partner-<name>`",
+            "broker user is `partner-<name>`, your consumer groups `partner-<name>` or `partner-<name>.<anything>`",
             "examples": ["edi-gateway"],
         }}
     return channel
@@ -308,11 +308,11 @@ def partner_document() -> dict[str, Any]:
                 "backordered, invoiced (number, amount), e-way bill (number, validity), dispatched (vehicle, "
                 "expected date), closed, cancelled. Each partner reads its own topic "
                 "`o2c.partner.<partner>.order-status.v1` with its own SCRAM-SHA-512 user (`partner-<partner>`) and "
-                "consumer groups named `partner-<partner>…`; it can read nothing else. Each record value is an "
-                "envelope (JSON) whose `payload` is the message; the record key is the order id, so one order's "
-                "statuses arrive in order; `message_id` is unique (be idempotent on it: a record may arrive twice)."
-                " Within v1 messages change only additively: ignore types and fields you do not know. See "
-                "docs/contracts.md, \"How a partner subscribes\", and the reference subscriber in "
+                "consumer groups `partner-<partner>` or `partner-<partner>.…`; it can read nothing else. Each "
+                "record value is an envelope (JSON) whose `payload` is the message; the record key is the order id,"
+                " so one order's statuses arrive in order; `message_id` is unique (be idempotent on it: a record "
+                "may arrive twice). Within v1 messages change only additively: ignore types and fields you do not "
+                "know. See docs/contracts.md, \"How a partner subscribes\", and the reference subscriber in "
                 "examples/partner-subscriber."
             ),
         },
@@ -334,8 +334,8 @@ def partner_document() -> dict[str, Any]:
                 "messages": [_msg_ref(cid, name) for name in names],
                 "bindings": {
                     "kafka": {
-                        "groupId": {"type": "string", "pattern": "^partner-[A-Za-z0-9-]+$",
-                                    "description": "partner-<partner>, or a name starting with it"},
+                        "groupId": {"type": "string", "pattern": "^partner-[A-Za-z0-9-]+(\\..+)?$",
+                                    "description": "partner-<partner>, or partner-<partner>.<anything>"},
                         "bindingVersion": KAFKA_BINDING,
                     }
                 },
