@@ -10,21 +10,11 @@ from o2c.contracts.topics import events_topic
 from o2c.kit.db import migrations_dir
 from o2c.kit.messaging.consumer import combine_handlers
 from o2c.kit.scope import with_customer_scope
-from o2c.kit.service import Runtime, ServiceDefinition
+from o2c.kit.service import ServiceDefinition
 from o2c.notify.adapters.db import metadata
-from o2c.notify.adapters.partner_feed import BrokerPartnerTopics
 from o2c.notify.bootstrap import bootstrap
 from o2c.notify.entrypoints import http, messages, partner_feed, webhooks_http, workers
 from o2c.notify.settings import NotifySettings
-
-
-def partner_topics(rt: Runtime) -> BrokerPartnerTopics:
-    """Which partners are onboarded (their topic exists), one cache per process."""
-    if "partner_topics" not in rt.extras:
-        rt.extras["partner_topics"] = BrokerPartnerTopics(rt.settings.kafka_bootstrap, rt.settings.topic_prefix)
-    found: BrokerPartnerTopics = rt.extras["partner_topics"]
-    return found
-
 
 DEFINITION = ServiceDefinition(
     name="notify", title="o2c notify", http_port=8107,
@@ -34,7 +24,7 @@ DEFINITION = ServiceDefinition(
     routers=lambda rt: [http.router(bootstrap(rt)), webhooks_http.router(bootstrap(rt))],
     handlers=lambda rt: with_customer_scope(combine_handlers(
         messages.handlers(bootstrap(rt)),
-        partner_feed.handlers(partner_topics(rt), bootstrap(rt).telling.settings.transit))),
+        partner_feed.handlers(bootstrap(rt)))),
     subscribes_to=[events_topic("sales"), events_topic("credit"), events_topic("dispatch")],
     settings_class=NotifySettings,
     on_start=lambda rt: workers.send_webhooks(bootstrap(rt)),
