@@ -16,13 +16,14 @@ help: ## this list
 
 # Exactly the locked versions (every file checked against its hash), then the project itself without resolving.
 # The packaged test helpers (setup.py maps each tests/support folder that exists): a new one re-installs.
-$(VENV)/.installed: pyproject.toml setup.py requirements-dev.lock \
+$(VENV)/.installed: pyproject.toml setup.py requirements-dev.lock examples/partner-subscriber/pyproject.toml \
 		$(wildcard tests/support/__init__.py libs/*/tests/support/__init__.py services/*/tests/support/__init__.py)
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock
 	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m pip install -q --no-deps -e examples/partner-subscriber  # the partners' reference subscriber
 	@touch $@
 
 LOCK := $(VENV)/bin/uv pip compile pyproject.toml -q --generate-hashes --python-version 3.11 \
@@ -53,13 +54,16 @@ logs: ## tail the stack's logs (make logs S=kafka|postgres|redis)
 lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff check .
 
-typecheck: $(VENV)/.installed ## mypy --strict on every src/
-	$(VENV)/bin/mypy libs/india/src libs/contracts/src libs/kit/src $(foreach s,$(SERVICES),services/$(s)/src)
+typecheck: $(VENV)/.installed ## mypy --strict on every src/ (the partner subscriber example's too)
+	$(VENV)/bin/mypy libs/india/src libs/contracts/src libs/kit/src $(foreach s,$(SERVICES),services/$(s)/src) \
+		examples/partner-subscriber/src
 
-contracts: $(VENV)/.installed ## JSON Schema snapshots are compatible; AsyncAPI document is current
+contracts: $(VENV)/.installed ## JSON Schema snapshots are compatible; both AsyncAPI documents are current
 	$(PY) -m o2c.contracts.schemas check
 	@$(PY) -m o2c.contracts.asyncapi | diff -q - docs/asyncapi.json >/dev/null \
 		|| { echo 'docs/asyncapi.json is stale: run make asyncapi'; exit 1; }
+	@$(PY) -m o2c.contracts.asyncapi --partner | diff -q - docs/asyncapi-partner.json >/dev/null \
+		|| { echo 'docs/asyncapi-partner.json is stale: run make asyncapi'; exit 1; }
 
 test: up lint typecheck contracts ## everything: lint, types, contracts, unit, integration and e2e tests on the real stack
 	@bash deploy/local/install_browser.sh >/dev/null
@@ -86,9 +90,10 @@ bench: up ## benchmarks: relay, the chain beside the bare chain (BENCH_ARGS='--o
 	@mkdir -p bench/results
 	$(ENV) $(VENV)/bin/pytest -q -s -p no:cacheprovider bench/suites | tee bench/results/suites.txt
 
-asyncapi: $(VENV)/.installed ## regenerate docs/asyncapi.json and the schema snapshots
+asyncapi: $(VENV)/.installed ## regenerate docs/asyncapi.json, docs/asyncapi-partner.json and the schema snapshots
 	$(PY) -m o2c.contracts.schemas write
 	$(PY) -m o2c.contracts.asyncapi > docs/asyncapi.json
+	$(PY) -m o2c.contracts.asyncapi --partner > docs/asyncapi-partner.json
 
 security-doc: $(VENV)/.installed ## regenerate docs/security.md (the role × action table) from the access policy
 	$(PY) -m o2c.kit.policy write docs/security.md

@@ -1,5 +1,5 @@
-"""The committed artefacts are current: schema snapshots and docs/asyncapi.json; the CLI check fails on
-a retyped field."""
+"""The committed artefacts are current: schema snapshots, docs/asyncapi.json and docs/asyncapi-partner.json; the
+CLI check fails on a retyped field."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from o2c.contracts.schemas import (
     snapshot_path,
     write,
 )
-from o2c.contracts.topics import TOPICS
+from o2c.contracts.topics import PARTNER_TOPIC, TOPICS
 from o2c.contracts.v1 import credit
 
 REPO = Path(__file__).resolve().parents[3]
@@ -107,7 +107,7 @@ def test_the_committed_asyncapi_document_is_current() -> None:
 def test_the_asyncapi_document_covers_every_topic_and_message_and_its_refs_resolve() -> None:
     doc = asyncapi.document()
     assert doc["asyncapi"] == "3.0.0"
-    assert {c["address"] for c in doc["channels"].values()} == set(TOPICS)
+    assert {c["address"] for c in doc["channels"].values()} == {*TOPICS, PARTNER_TOPIC}
     assert set(MESSAGES) <= {(m["name"], 1) for m in doc["components"]["messages"].values()} | {("DeadLetter", 1)}
     for ref in _refs(doc):
         assert _resolve(doc, ref) is not None, ref
@@ -118,7 +118,44 @@ def test_the_asyncapi_document_covers_every_topic_and_message_and_its_refs_resol
         if op["action"] == "send":
             assert op["title"].startswith(channel["x-o2c-producer"] + " ")
     senders = [op for op in doc["operations"].values() if op["action"] == "send"]
-    assert len(senders) == len(TOPICS)  # exactly one producer per topic
+    assert len(senders) == len(TOPICS) + 1  # exactly one producer per topic (and for the partner topics)
+
+
+def test_the_committed_partner_asyncapi_document_is_current() -> None:
+    committed = (REPO / "docs" / "asyncapi-partner.json").read_text()
+    assert committed == asyncapi.render(partner=True), (
+        "run: python -m o2c.contracts.asyncapi --partner > docs/asyncapi-partner.json")
+
+
+def test_the_partner_document_shows_partners_their_feed_and_scram_and_nothing_internal() -> None:
+    doc = asyncapi.partner_document()
+    assert [c["address"] for c in doc["channels"].values()] == [PARTNER_TOPIC]
+    partner_types = {t for (t, _), cls in MESSAGES.items() if cls.TOPIC == PARTNER_TOPIC}
+    assert set(doc["components"]["messages"]) == partner_types
+    assert [op["action"] for op in doc["operations"].values()] == ["receive"]
+    assert doc["components"]["securitySchemes"]["scram"]["type"] == "scramSha512"
+    assert all(server["security"] for server in doc["servers"].values())
+    for ref in _refs(doc):
+        assert _resolve(doc, ref) is not None, ref
+    # Nothing the partner's customers may not see travels in the feed's schemas.
+    fields = _property_names(doc["components"]["schemas"])
+    assert "order_id" in fields and "invoice_no" in fields
+    for name in fields:
+        for secret in ("credit", "exposure", "limit", "warehouse", "allocation", "bin", "batch", "gstin", "hold",
+                       "contact", "email", "phone", "request_id", "shipment_id", "invoice_id"):
+            assert secret not in name, name
+
+
+def _property_names(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        found |= set(node.get("properties", {}))
+        for value in node.values():
+            found |= _property_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _property_names(value)
+    return found
 
 
 def test_every_asyncapi_example_is_a_valid_envelope_of_its_message() -> None:

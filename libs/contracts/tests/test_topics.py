@@ -12,15 +12,23 @@ from o2c.contracts.samples import SAMPLES
 from o2c.contracts.topics import (
     COORDINATOR,
     GST_RATES_TOPIC,
+    PARTNER_TOPIC,
+    PARTNER_TOPICS,
     TOPICS,
     Service,
     assert_may_publish,
     commands_topic,
     deadletter_topic,
     events_topic,
+    is_partner_name,
+    partner_of,
+    partner_spec,
+    partner_topic,
     prefixed,
     topic_for,
 )
+from o2c.contracts.topics import spec as declared_topic
+from o2c.contracts.v1.partner import PARTNER_STATUSES
 
 NAME = re.compile(r"^o2c\.(?P<service>[a-z]+)\.(?P<kind>events|commands|deadletter)\.v1$")
 
@@ -71,17 +79,52 @@ def test_partitions_and_retention_follow_the_declared_policy() -> None:
 
 def test_every_message_goes_to_a_declared_topic_its_module_service_may_publish_on() -> None:
     for cls in MESSAGES.values():
-        spec = topic_for(cls)
-        assert spec.name in TOPICS
-        assert spec.producer == producer_of(cls), cls.TYPE
-        assert_may_publish(producer_of(cls), spec.name)
-        assert spec.kind == {"event": "events", "command": "commands"}[cls.KIND], cls.TYPE
+        if cls.TOPIC == PARTNER_TOPIC:  # one topic per partner: see the partner tests below
+            declared = topic_for(cls, partner="edi-gateway")
+            assert declared.kind == "partner" and declared.name == "o2c.partner.edi-gateway.order-status.v1"
+        else:
+            declared = topic_for(cls)
+            assert declared.name in TOPICS
+            assert declared.kind == {"event": "events", "command": "commands"}[cls.KIND], cls.TYPE
+        assert declared.producer == producer_of(cls), cls.TYPE
+        assert_may_publish(producer_of(cls), declared.name)
+
+
+def test_partner_names_name_a_topic_a_broker_user_and_consumer_groups() -> None:
+    for good in ("edi-gateway", "P-1", "P1", "acme", "a", "x" * 64):
+        assert is_partner_name(good), good
+        assert partner_of(partner_topic(good)) == good
+    for bad in ("", "-acme", "acme-", "ac.me", "ac_me", "a b", "acme/1", "x" * 65, "ACME\n", "ä"):
+        assert not is_partner_name(bad), bad
+        with pytest.raises(UnknownTopic):
+            partner_topic(bad)
+    assert partner_of("o2c.sales.events.v1") is None
+    assert partner_of("o2c.partner.a.b.order-status.v1") is None
+
+
+def test_only_notify_publishes_a_partners_feed_and_only_partner_statuses_go_there() -> None:
+    name = partner_topic("edi-gateway")
+    found = declared_topic(name)
+    assert found == partner_spec("edi-gateway") and name not in TOPICS
+    assert (found.producer, found.kind, found.key) == (Service.NOTIFY, "partner", "order id")
+    assert_may_publish("notify", name)
+    with pytest.raises(PublishNotAllowed):
+        assert_may_publish("sales", name)
+    with pytest.raises(UnknownTopic):
+        topic_for(MESSAGES[("OrderConfirmed", 1)], partner="edi-gateway")  # internal events stay internal
+    with pytest.raises(UnknownTopic):
+        declared_topic(PARTNER_TOPIC)  # the pattern is no topic of its own
+    assert topic_for(MESSAGES[("PartnerOrderConfirmed", 1)]) == PARTNER_TOPICS
+    assert set(PARTNER_STATUSES) == {cls for cls in MESSAGES.values() if cls.TOPIC == PARTNER_TOPIC}
+    assert all(producer_of(cls) == Service.NOTIFY and cls.CONSUMERS == () for cls in PARTNER_STATUSES)
+    assert [s.name for s in prefixed("t1.", [partner_spec("P-1")])] == ["t1.o2c.partner.P-1.order-status.v1"]
 
 
 def test_events_and_commands_topics_each_carry_messages_and_dead_letter_topics_carry_none() -> None:
     used = {cls.TOPIC for cls in MESSAGES.values()}
-    for spec in TOPICS.values():
-        assert (spec.name in used) == (spec.kind != "deadletter"), spec.name
+    for declared in TOPICS.values():
+        assert (declared.name in used) == (declared.kind != "deadletter"), declared.name
+    assert used - set(TOPICS) == {PARTNER_TOPIC}
 
 
 def test_commands_are_consumed_by_the_service_whose_commands_topic_they_use() -> None:

@@ -68,6 +68,9 @@ async def test_the_sales_head_names_the_partners_serving_a_customer_audited_and_
     with pytest.raises(InvalidValue) as bad:
         await customers.serve_by_partners(new_uow(repo), customer_id, ["P-1", " "], HEAD, NOW)
     assert bad.value.field == "partner_ids[1]"
+    for unfit in ("acme.in", "acme_in", "Acme Traders", "-acme", "x" * 65):  # could not name the partner's topic
+        with pytest.raises(InvalidValue):
+            await customers.serve_by_partners(new_uow(repo), customer_id, [unfit], HEAD, NOW)
     uow = new_uow(repo)
     customer = await customers.serve_by_partners(uow, customer_id, ["P-2", "P-1", "P-2"], HEAD, NOW)
     assert customer.partner_ids == ("P-1", "P-2")
@@ -470,3 +473,11 @@ async def test_quotation_document_shows_number_lines_and_totals(repo: InMemoryRe
     html = quotation_html(q)
     assert "QTN/26-27/000001" in html and "PUMP-1" in html and "stock not confirmed" in html
     assert f"{q.totals.gross_value:.2f}" in html and "Maharashtra" in html
+
+
+def test_a_partner_id_sales_accepts_is_a_partner_name_the_contracts_accept() -> None:
+    from o2c.contracts.topics import is_partner_name
+    from o2c.sales.domain.customer import PARTNER_ID
+
+    for candidate in ("P-1", "edi-gateway", "x" * 64, "x" * 65, "a.b", "a_b", "a b", "-a", "a-", "", "ä", "A9"):
+        assert (PARTNER_ID.fullmatch(candidate) is not None) == is_partner_name(candidate), candidate

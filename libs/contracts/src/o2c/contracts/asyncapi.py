@@ -1,11 +1,13 @@
-"""The AsyncAPI 3.0 document of o2c, generated from the topic registry and the message models.
+"""The AsyncAPI 3.0 documents of o2c, generated from the topic registry and the message models.
 
-    python -m o2c.contracts.asyncapi > docs/asyncapi.json
+    python -m o2c.contracts.asyncapi > docs/asyncapi.json                      # the team's: every topic
+    python -m o2c.contracts.asyncapi --partner > docs/asyncapi-partner.json    # the partners': their feed only
 
 Channels are topics; each message is the envelope (JSON) whose `payload` is the message's schema, with
 the o2c headers; operations are `send` by the topic's only producer and `receive` by each consuming
-service (consumer group `o2c-<service>`). Output is deterministic, so the committed copy can be
-compared with a fresh one in tests.
+service (consumer group `o2c-<service>`). The partner document holds only the per-partner order-status
+channel (its address a pattern with the partner's name), its messages and the SCRAM security a partner
+connects with. Output is deterministic, so the committed copies can be compared with fresh ones in tests.
 """
 
 from __future__ import annotations
@@ -28,7 +30,15 @@ from o2c.contracts.envelope import (
     Message,
 )
 from o2c.contracts.samples import SAMPLES
-from o2c.contracts.topics import DEFAULT_BOOTSTRAP, TOPICS, Service, TopicSpec
+from o2c.contracts.topics import (
+    DEFAULT_BOOTSTRAP,
+    PARTNER_TOPIC,
+    PARTNER_TOPICS,
+    TOPICS,
+    Service,
+    TopicSpec,
+    topic_for,
+)
 from pydantic.json_schema import models_json_schema
 
 KAFKA_BINDING = "0.5.0"
@@ -46,7 +56,13 @@ _EXAMPLE_AT = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
 _EXAMPLE_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 
+PARTNER_CHANNEL = "partner-order-status-v1"
+SCRAM = "scram"
+
+
 def _channel_id(topic: TopicSpec) -> str:
+    if topic.name == PARTNER_TOPIC:
+        return PARTNER_CHANNEL
     return topic.name.removeprefix("o2c.").replace(".", "-")
 
 
@@ -105,7 +121,7 @@ def _example(cls: type[Message]) -> dict[str, Any]:
 
 
 def _message(cls: type[Message]) -> dict[str, Any]:
-    topic = TOPICS[cls.TOPIC]
+    topic = topic_for(cls)
     return {
         "name": cls.TYPE,
         "title": cls.TYPE,
@@ -165,45 +181,63 @@ def _msg_ref(channel_id: str, name: str) -> dict[str, str]:
     return {"$ref": f"#/channels/{channel_id}/messages/{name}"}
 
 
-def document() -> dict[str, Any]:
-    """The whole AsyncAPI 3.0 document as a dict."""
-    by_topic: dict[str, list[type[Message]]] = {name: [] for name in TOPICS}
+def _channel(topic: TopicSpec, names: list[str]) -> dict[str, Any]:
+    kafka: dict[str, Any] = {"topic": topic.name} if topic.name != PARTNER_TOPIC else {}
+    channel: dict[str, Any] = {
+        "address": topic.name,
+        "title": topic.name,
+        "description": f"{topic.description} Key: {topic.key}. Only {topic.producer.value} publishes here.",
+        "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in names},
+        "bindings": {
+            "kafka": kafka | {
+                "partitions": topic.partitions,
+                "topicConfiguration": {
+                    "cleanup.policy": [topic.cleanup_policy],
+                    "retention.ms": topic.retention_ms,
+                },
+                "bindingVersion": KAFKA_BINDING,
+            }
+        },
+        "x-o2c-kind": topic.kind,
+        "x-o2c-producer": topic.producer.value,
+    }
+    if topic.name == PARTNER_TOPIC:
+        channel["parameters"] = {"partner": {
+            "description": "Your partner name, given at onboarding (letters, digits and inner hyphens): your "
+            "broker user is `partner-<name>`, your consumer groups `partner-<name>` or `partner-<name>.<anything>`",
+            "examples": ["edi-gateway"],
+        }}
+    return channel
+
+
+def _schemas(classes: list[type[Message]]) -> dict[str, Any]:
+    _, defs = models_json_schema(
+        [(cls, "serialization") for cls in classes] + [(Envelope, "serialization")], ref_template=SCHEMAS + "{model}",
+    )
+    return dict(sorted(defs["$defs"].items()))
+
+
+def _by_topic() -> dict[str, list[type[Message]]]:
+    by_topic: dict[str, list[type[Message]]] = {name: [] for name in [*TOPICS, PARTNER_TOPIC]}
     for cls in MESSAGES.values():
         by_topic[cls.TOPIC].append(cls)
+    return by_topic
 
-    _, defs = models_json_schema(
-        [(cls, "serialization") for cls in MESSAGES.values()] + [(Envelope, "serialization")],
-        ref_template=SCHEMAS + "{model}",
-    )
-    schemas = dict(sorted(defs["$defs"].items()))
+
+def document() -> dict[str, Any]:
+    """The team's AsyncAPI 3.0 document (every topic, the partner feed's pattern too) as a dict."""
+    by_topic = _by_topic()
+    schemas = _schemas(list(MESSAGES.values()))
 
     messages: dict[str, Any] = {cls.TYPE: _message(cls) for cls in MESSAGES.values()}
     messages["DeadLetter"] = _dead_letter_message()
 
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
-    for topic in TOPICS.values():
+    for topic in [*TOPICS.values(), PARTNER_TOPICS]:
         cid = _channel_id(topic)
         names = ["DeadLetter"] if topic.kind == "deadletter" else [cls.TYPE for cls in by_topic[topic.name]]
-        channels[cid] = {
-            "address": topic.name,
-            "title": topic.name,
-            "description": f"{topic.description} Key: {topic.key}. Only {topic.producer.value} publishes here.",
-            "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in names},
-            "bindings": {
-                "kafka": {
-                    "topic": topic.name,
-                    "partitions": topic.partitions,
-                    "topicConfiguration": {
-                        "cleanup.policy": [topic.cleanup_policy],
-                        "retention.ms": topic.retention_ms,
-                    },
-                    "bindingVersion": KAFKA_BINDING,
-                }
-            },
-            "x-o2c-kind": topic.kind,
-            "x-o2c-producer": topic.producer.value,
-        }
+        channels[cid] = _channel(topic, names)
         operations[f"{topic.producer.value}-send-{cid}"] = {
             "action": "send",
             "channel": _op_ref(cid),
@@ -241,6 +275,7 @@ def document() -> dict[str, Any]:
                 " Each record value is an envelope (JSON) whose `payload` is the message; the record key is"
                 " the envelope key; headers repeat type, version, message id and producer and carry the W3C"
                 " trace context. Within a major version contracts change only additively; see docs/contracts.md."
+                " Partners read their own order-status topic only: docs/asyncapi-partner.json."
             ),
         },
         "defaultContentType": "application/json",
@@ -257,15 +292,79 @@ def document() -> dict[str, Any]:
     }
 
 
-def render() -> str:
-    return json.dumps(document(), indent=2, ensure_ascii=False) + "\n"
+def partner_document() -> dict[str, Any]:
+    """The partners' AsyncAPI 3.0 document: their order-status channel, its messages and SCRAM, nothing else."""
+    classes = _by_topic()[PARTNER_TOPIC]
+    names = [cls.TYPE for cls in classes]
+    cid = _channel_id(PARTNER_TOPICS)
+    return {
+        "asyncapi": "3.0.0",
+        "id": "urn:o2c:partner-order-status",
+        "info": {
+            "title": "o2c order status for partners",
+            "version": "1.0.0",
+            "description": (
+                "The order-status feed of the customers a partner system serves: order confirmed, released, "
+                "backordered, invoiced (number, amount), e-way bill (number, validity), dispatched (vehicle, "
+                "expected date), closed, cancelled. Each partner reads its own topic "
+                "`o2c.partner.<partner>.order-status.v1` with its own SCRAM-SHA-512 user (`partner-<partner>`) and "
+                "consumer groups `partner-<partner>` or `partner-<partner>.…`; it can read nothing else. Each "
+                "record value is an envelope (JSON) whose `payload` is the message; the record key is the order id,"
+                " so one order's statuses arrive in order; `message_id` is unique (be idempotent on it: a record "
+                "may arrive twice). Within v1 messages change only additively: ignore types and fields you do not "
+                "know. See docs/contracts.md, \"How a partner subscribes\", and the reference subscriber in "
+                "examples/partner-subscriber."
+            ),
+        },
+        "defaultContentType": "application/json",
+        "servers": {
+            "local": {
+                "host": DEFAULT_BOOTSTRAP,
+                "protocol": "kafka",
+                "description": "The local stack's broker (deploy/local/stack.sh); your onboarding names yours.",
+                "security": [{"$ref": f"#/components/securitySchemes/{SCRAM}"}],
+            }
+        },
+        "channels": {cid: _channel(PARTNER_TOPICS, names)},
+        "operations": {
+            f"partner-receive-{cid}": {
+                "action": "receive",
+                "channel": _op_ref(cid),
+                "title": "A partner consumes its own order-status topic",
+                "messages": [_msg_ref(cid, name) for name in names],
+                "bindings": {
+                    "kafka": {
+                        "groupId": {"type": "string", "pattern": "^partner-[A-Za-z0-9-]+(\\..+)?$",
+                                    "description": "partner-<partner>, or partner-<partner>.<anything>"},
+                        "bindingVersion": KAFKA_BINDING,
+                    }
+                },
+            }
+        },
+        "components": {
+            "schemas": _schemas(classes),
+            "messages": {cls.TYPE: _message(cls) for cls in classes},
+            "securitySchemes": {
+                SCRAM: {
+                    "type": "scramSha512",
+                    "description": "SASL/SCRAM-SHA-512 with the user and password given at onboarding (the user is"
+                    " `partner-<partner>`); the broker allows it to read its own topic only.",
+                }
+            },
+        },
+    }
+
+
+def render(*, partner: bool = False) -> str:
+    return json.dumps(partner_document() if partner else document(), indent=2, ensure_ascii=False) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m o2c.contracts.asyncapi", description=__doc__.splitlines()[0])
     parser.add_argument("--output", "-o", help="write here instead of stdout")
+    parser.add_argument("--partner", action="store_true", help="the partners' document (their feed only)")
     args = parser.parse_args(argv)
-    text = render()
+    text = render(partner=args.partner)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -11,7 +11,7 @@ from types import ModuleType
 from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.errors import ContractError, InvalidEnvelope, InvalidPayload, UnknownMessage
 from o2c.contracts.topics import Service
-from o2c.contracts.v1 import credit, dispatch, ewaybill, inventory, invoicing, notify, sales
+from o2c.contracts.v1 import credit, dispatch, ewaybill, inventory, invoicing, notify, partner, sales
 from pydantic import ValidationError
 
 __all__ = [
@@ -35,7 +35,7 @@ MODULES: dict[Service, tuple[ModuleType, ...]] = {
     Service.DISPATCH: (dispatch,),
     Service.INVOICING: (invoicing,),
     Service.EWAYBILL: (ewaybill,),
-    Service.NOTIFY: (notify,),
+    Service.NOTIFY: (notify, partner),  # notify is the partner feed's only producer
 }
 """Contract modules per producing service (a v2 module is appended beside its v1)."""
 

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from o2c.contracts.envelope import Message
 from o2c.contracts.types import Quantity, Uqc
-from o2c.contracts.v1 import credit, dispatch, ewaybill, inventory, invoicing, notify, sales
+from o2c.contracts.v1 import credit, dispatch, ewaybill, inventory, invoicing, notify, partner, sales
 from o2c.contracts.v1.common import (
     Address,
     BatchAllocation,
@@ -948,6 +948,51 @@ _ALL: list[Message] = [
             shipping=Quantity(value=D(36), unit="BOX"),
             allocations=[BatchAllocation(quantity=Quantity(value=D(4), unit="BOX"), bin_code="A-01-01")])],
         put_back_at=_at(4, 7, 10),
+    ),
+]
+
+# the partner feed (issue 22): the same order as the customer's partner system sees it
+_STATUS = {"order_id": ORDER_ID, "order_no": ORDER_NO, "customer_id": CUSTOMER_ID}
+_ALL += [
+    partner.PartnerOrderConfirmed(
+        **_STATUS, order_date=date(2026, 5, 2), customer_po_no="ARL/PO/2026/118",
+        lines=[partner.PromisedLine(line_no=line.line_no, item_code=line.item_code, item_name=line.item_name,
+                                    quantity=line.quantity, unit_price=line.unit_price,
+                                    promised_date=line.promised_date) for line in ORDER_LINES],
+        taxable_value=TOTALS.taxable_value, tax_amount=TOTALS.tax_amount, gross_value=TOTALS.gross_value,
+        confirmed_at=_at(2, 6, 30),
+    ),
+    partner.PartnerOrderReleased(
+        **_STATUS, release_no=1, shipments=1,
+        lines=[partner.StatusLine(line_no=line.line_no, item_code=line.item_code, item_name=line.item_name,
+                                  quantity=line.quantity) for line in ORDER_LINES],
+        released_at=_at(2, 6, 45),
+    ),
+    partner.PartnerOrderBackordered(
+        **_STATUS, lines=[partner.WaitingLine(line_no=2, item_code=SOAP["item_code"], quantity=_pcs(80),
+                                              expected_date=date(2026, 5, 9))],
+        backordered_at=_at(2, 6, 44),
+    ),
+    partner.PartnerOrderInvoiced(
+        **_STATUS, shipment_no="SHP/BLR/26-27/004411", invoice_no=INVOICE_NO, invoice_date=INVOICE_DATE,
+        amount=D("60114.00"),
+    ),
+    partner.PartnerEwayBillGenerated(
+        **_STATUS, shipment_no="SHP/BLR/26-27/004411", ewaybill_no=EWAYBILL_NO,
+        valid_until=datetime(2026, 5, 6, 18, 29, tzinfo=UTC),
+    ),
+    partner.PartnerShipmentDispatched(
+        **_STATUS, shipment_no="SHP/BLR/26-27/004411", invoice_no=INVOICE_NO, ewaybill_no=EWAYBILL_NO,
+        vehicle_no=TRANSPORT.vehicle_no, transporter_name=TRANSPORT.transporter_name, lr_no=TRANSPORT.lr_no,
+        lines=[partner.StatusLine(line_no=line.line_no, item_code=line.item_code, item_name=line.item_name,
+                                  quantity=line.quantity) for line in ORDER_LINES],
+        expected_delivery_date=date(2026, 5, 6), dispatched_at=_at(4, 7),
+    ),
+    partner.PartnerOrderClosed(**_STATUS, invoice_nos=[INVOICE_NO], closed_at=_at(4, 7, 5)),
+    partner.PartnerOrderCancelled(
+        **_STATUS, reason=sales.CancellationReason.CUSTOMER_REQUEST,
+        cancelled_lines=[partner.OrderedQuantity(line_no=2, item_code=SOAP["item_code"], quantity=_pcs(80))],
+        cancelled_at=_at(3, 10),
     ),
 ]
 

@@ -6,6 +6,9 @@ Naming: `o2c.<service>.<kind>.v<major>`.
   writes to it); the receiving service replies with an event on its own events topic.
 - `o2c.<svc>.deadletter.v1`: messages that service could not handle, with the reason (written and
   replayed by that service).
+- `o2c.partner.<partner>.order-status.v1`: one partner's order-status feed (only its customers' orders, only
+  what those customers may see); notify is its only producer, the partner its only reader. Not in `TOPICS`:
+  there is one per onboarded partner, created by the SRE's onboarding step (`partner_topic`, `partner_spec`).
 
 Run `python -m o2c.contracts.topics create` to create what is missing on a broker (the local broker has
 `auto.create.topics.enable=false`), `python -m o2c.contracts.topics list` to compare registry and broker.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
 DEFAULT_BOOTSTRAP = "127.0.0.1:19092"
 MAJOR_VERSION = 1
 
-TopicKind = Literal["events", "commands", "deadletter"]
+TopicKind = Literal["events", "commands", "deadletter", "partner"]
 
 FOREVER = -1
 DAY_MS = 24 * 60 * 60 * 1000
@@ -57,6 +61,18 @@ EVENTS_PARTITIONS = 6
 
 SMALL_PARTITIONS = 3
 """Commands and dead letters are low-volume."""
+
+
+PARTNER_TOPIC = "o2c.partner.{partner}.order-status.v1"
+"""The address pattern of the per-partner order-status topics (issue 22); `{partner}` is the partner's name."""
+
+PARTNER_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?")
+"""A partner's name: it names the partner's topic, its broker user and its consumer groups (`partner-<name>`), so
+letters, digits and inner hyphens only, at most 64: no dot (the topic's separator) and no underscore (Kafka's
+metric names confuse `.` and `_`)."""
+
+PARTNER_PARTITIONS = 3
+"""One partner's customers' orders: low volume; the key (order id) keeps each order's statuses in order."""
 
 
 class Service(StrEnum):
@@ -188,11 +204,56 @@ TOPICS: dict[str, TopicSpec] = _build_registry()
 """Every topic of o2c by name."""
 
 
+def is_partner_name(partner: str) -> bool:
+    """Can `partner` name a partner's topic, broker user and consumer groups?"""
+    return PARTNER_NAME.fullmatch(partner) is not None
+
+
+def partner_topic(partner: str) -> str:
+    """The order-status topic of one partner (`UnknownTopic` for a name that cannot name a topic)."""
+    if not is_partner_name(partner):
+        raise UnknownTopic(f"{partner!r} cannot name a partner topic: letters, digits and inner hyphens, at most 64")
+    return PARTNER_TOPIC.format(partner=partner)
+
+
+def _partner_spec(name: str) -> TopicSpec:
+    return TopicSpec(
+        name=name,
+        partitions=PARTNER_PARTITIONS,
+        key="order id",
+        retention_ms=FOREVER,
+        producer=Service.NOTIFY,
+        kind="partner",
+        description="One partner's order-status feed: the orders of the customers that partner serves (the sales "
+        "head's binding on the customer master), from confirmation to dispatch and closing, with only what the "
+        "customer may see. Read by that partner alone.",
+    )
+
+
+def partner_spec(partner: str) -> TopicSpec:
+    """The declaration of one partner's topic (what the onboarding step creates)."""
+    return _partner_spec(partner_topic(partner))
+
+
+PARTNER_TOPICS = _partner_spec(PARTNER_TOPIC)
+"""The per-partner topics as one declaration, its name the address pattern (documents, not a topic to create)."""
+
+_PARTNER_ADDRESS = re.compile(r"o2c\.partner\.(?P<partner>[^.]+)\.order-status\.v1")
+
+
+def partner_of(name: str) -> str | None:
+    """The partner whose topic `name` is, or None."""
+    match = _PARTNER_ADDRESS.fullmatch(name)
+    return match["partner"] if match and is_partner_name(match["partner"]) else None
+
+
 def spec(name: str) -> TopicSpec:
-    """The declared topic of that name, or `UnknownTopic`."""
+    """The declared topic of that name (a partner's topic too), or `UnknownTopic`."""
     try:
         return TOPICS[name]
     except KeyError:
+        if partner_of(name) is not None:
+            return _partner_spec(name)
         raise UnknownTopic(f"topic {name!r} is not declared in o2c.contracts.topics") from None
 
 
@@ -215,8 +276,13 @@ def deadletter_topic(service: Service | str) -> str:
     return _declared(service, "deadletter")
 
 
-def topic_for(message_cls: type[Message] | Message) -> TopicSpec:
-    """The topic a message class (or instance) is published on."""
+def topic_for(message_cls: type[Message] | Message, *, partner: str | None = None) -> TopicSpec:
+    """The topic a message class (or instance) is published on; a partner's status goes to the topic of the
+    `partner` named (without one, the per-partner declaration `PARTNER_TOPICS`, which no record is sent to)."""
+    if message_cls.TOPIC == PARTNER_TOPIC:
+        return partner_spec(partner) if partner is not None else PARTNER_TOPICS
+    if partner is not None:
+        raise UnknownTopic(f"{message_cls.TYPE} goes to {message_cls.TOPIC}, not to a partner's topic")
     return spec(message_cls.TOPIC)
 
 
@@ -373,6 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             help="HOST:PORT (default: $O2C_KAFKA_BOOTSTRAP or %(default)s)",
         )
         p.add_argument("--prefix", default="", help="put this before every topic name (test runs)")
+        p.add_argument("--partner", action="append", default=[], metavar="NAME",
+                       help="only this partner's order-status topic (repeatable; partner onboarding)")
         if name == "create":
             p.add_argument(
                 "--replication-factor",
@@ -383,7 +451,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             p.add_argument("--offline", action="store_true", help="print the registry without asking a broker")
     args = parser.parse_args(argv)
-    specs = prefixed(args.prefix)
+    try:
+        chosen = [partner_spec(p) for p in args.partner] if args.partner else None
+    except UnknownTopic as exc:
+        parser.error(str(exc))
+    specs = prefixed(args.prefix, chosen)
 
     if args.command == "list":
         if args.offline:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from o2c.contracts.topics import events_topic
 from o2c.kit.db import migrations_dir
+from o2c.kit.messaging.consumer import combine_handlers
 from o2c.kit.scope import with_customer_scope
 from o2c.kit.service import ServiceDefinition
 from o2c.notify.adapters.db import metadata
 from o2c.notify.bootstrap import bootstrap
-from o2c.notify.entrypoints import http, messages, webhooks_http, workers
+from o2c.notify.entrypoints import http, messages, partner_feed, webhooks_http, workers
 from o2c.notify.settings import NotifySettings
 
 DEFINITION = ServiceDefinition(
@@ -21,7 +22,9 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     versions_dir=migrations_dir(Path(__file__).resolve().parent),
     routers=lambda rt: [http.router(bootstrap(rt)), webhooks_http.router(bootstrap(rt))],
-    handlers=lambda rt: with_customer_scope(messages.handlers(bootstrap(rt))),
+    handlers=lambda rt: with_customer_scope(combine_handlers(
+        messages.handlers(bootstrap(rt)),
+        partner_feed.handlers(bootstrap(rt)))),
     subscribes_to=[events_topic("sales"), events_topic("credit"), events_topic("dispatch")],
     settings_class=NotifySettings,
     on_start=lambda rt: workers.send_webhooks(bootstrap(rt)),

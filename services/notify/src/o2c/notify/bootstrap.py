@@ -16,6 +16,7 @@ from o2c.kit.messaging.outbox import Outbox
 from o2c.kit.service import Runtime
 from o2c.kit.settings import ServiceSettings
 from o2c.notify.adapters.channels import LocalMailbox, SmtpChannel, WhatsAppCloudChannel
+from o2c.notify.adapters.partner_feed import BrokerPartnerTopics, OutboxPartnerFeed, ScopePartnerBindings
 from o2c.notify.adapters.unit_of_work import SqlUnitOfWork
 from o2c.notify.adapters.webhooks import HttpWebhookSender, SecretBox, UrlPolicy
 from o2c.notify.domain.delivery import TransitTable, TransitTerms
@@ -46,6 +47,8 @@ class Notify:
     sender: HttpWebhookSender
     retry: RetryPolicy
     sweep_seconds: float
+    partner_topics: BrokerPartnerTopics
+    """Which partners are onboarded (their topic exists): one cache for the process."""
     clock: Callable[[], datetime] = field(default=_utc_now)
 
     @contextlib.asynccontextmanager
@@ -73,6 +76,15 @@ class Notify:
         if uow.messages:
             await ctx.outbox.add_many(ctx.session, uow.messages, correlation_id=ctx.envelope.correlation_id,
                                       causation_id=ctx.envelope.message_id)
+
+
+    def partner_bindings(self, ctx: MessageContext) -> ScopePartnerBindings:
+        """The partners serving a customer, read in the consumer's batch transaction."""
+        return ScopePartnerBindings(ctx.session)
+
+    def partner_feed(self, ctx: MessageContext) -> OutboxPartnerFeed:
+        """Partner statuses into the outbox of the consumer's batch transaction, caused by the message in hand."""
+        return OutboxPartnerFeed(ctx)
 
 
 def notify_settings(settings: ServiceSettings) -> NotifySettings:
@@ -126,6 +138,7 @@ def bootstrap(rt: Runtime) -> Notify:
                           backoff_seconds=s.notify_webhook_backoff_seconds,
                           backoff_max_seconds=s.notify_webhook_backoff_max_seconds),
         sweep_seconds=s.notify_webhook_sweep_seconds,
+        partner_topics=BrokerPartnerTopics(s.kafka_bootstrap, s.topic_prefix),
     )
     rt.extras["notify"] = notify
     return notify

@@ -271,12 +271,12 @@ class BackorderedLine(Part):
 
 class OrderReleased(Message):
     """The coordinator released the order to the warehouses: credit is cleared and stock reserved. One
-    shipment per warehouse; dispatch issues pick lists. A later fill of a backorder is a new release
-    (`release_no` + 1) with new shipments."""
+    shipment per warehouse; dispatch issues pick lists; notify tells the partners serving the customer. A later
+    fill of a backorder is a new release (`release_no` + 1) with new shipments."""
 
     TYPE: ClassVar[str] = "OrderReleased"
     TOPIC: ClassVar[str] = EVENTS
-    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.DISPATCH,)
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.DISPATCH, Service.NOTIFY)
 
     order_id: str
     order_no: str
@@ -346,10 +346,11 @@ class OrderCancelled(Message):
 
 class OrderClosed(Message):
     """Every shipment of the order was dispatched and the customer notified, and nothing is backordered.
-    Terminal; reporting counts order-to-dispatch cycle time."""
+    Terminal; reporting counts order-to-dispatch cycle time; notify tells the partners serving the customer."""
 
     TYPE: ClassVar[str] = "OrderClosed"
     TOPIC: ClassVar[str] = EVENTS
+    CONSUMERS: ClassVar[tuple[str, ...]] = (Service.NOTIFY,)
 
     order_id: str
     order_no: str

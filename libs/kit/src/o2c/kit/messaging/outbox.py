@@ -31,9 +31,11 @@ class Outbox:
         correlation_id: str | None = None,
         causation_id: uuid.UUID | None = None,
         message_id: uuid.UUID | None = None,
+        partner: str | None = None,
     ) -> Envelope:
         return (await self.add_many(
             session, [message], correlation_id=correlation_id, causation_id=causation_id, message_id=message_id,
+            partner=partner,
         ))[0]
 
     async def add_many(
@@ -44,13 +46,15 @@ class Outbox:
         correlation_id: str | None = None,
         causation_id: uuid.UUID | None = None,
         message_id: uuid.UUID | None = None,
+        partner: str | None = None,
     ) -> list[Envelope]:
-        """Several messages in one round trip, in the given order (which is their publish order)."""
+        """Several messages in one round trip, in the given order (which is their publish order). `partner` names
+        the partner whose own topic receives them (the partner order-status feed; o2c.contracts.topics)."""
         trace = current_trace_headers()
         envelopes: list[Envelope] = []
         rows: list[dict[str, object]] = []
         for message in messages:
-            topic = topic_for(type(message)).name
+            topic = topic_for(type(message), partner=partner).name
             assert_may_publish(self.service, topic)
             envelope = Envelope.wrap(
                 message, producer=self.service, correlation_id=correlation_id, causation_id=causation_id,

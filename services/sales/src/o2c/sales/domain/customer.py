@@ -7,6 +7,7 @@ active customer can be quoted or sold to.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -26,6 +27,11 @@ from o2c.sales.domain.gstin import Gstin, Pan
 from o2c.sales.domain.money import Money, money
 
 MAX_PAYMENT_TERMS_DAYS = 365
+
+
+PARTNER_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?")
+"""A partner id names the partner's order-status topic, broker user and consumer groups (the contracts' partner
+name, o2c.contracts.topics.PARTNER_NAME): letters, digits and inner hyphens, at most 64."""
 
 
 class GstCategory(StrEnum):
@@ -425,8 +431,9 @@ class Customer:
         chosen: list[str] = []
         for index, raw in enumerate(partner_ids):
             partner = raw.strip()
-            if not partner or len(partner) > 80 or not partner.isprintable():
-                raise InvalidValue(f"partner_ids[{index}]", "a partner id of 1 to 80 printable characters")
+            if PARTNER_ID.fullmatch(partner) is None:
+                raise InvalidValue(f"partner_ids[{index}]", "a partner id of letters, digits and inner hyphens, "
+                                   "at most 64 (it names the partner's order-status topic)")
             if partner not in chosen:
                 chosen.append(partner)
         new = tuple(sorted(chosen))
