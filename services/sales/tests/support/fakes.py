@@ -12,7 +12,7 @@ from o2c.sales.adapters.codec import dump, load_as
 from o2c.sales.domain.catalog import Item, PriceEntry, PriceList, Scheme, SchemeBook
 from o2c.sales.domain.customer import AuditEntry, Customer, GstCategory
 from o2c.sales.domain.numbering import DocumentNumber, FinancialYear
-from o2c.sales.domain.order import OrderStatus, SalesOrder
+from o2c.sales.domain.order import SalesOrder
 from o2c.sales.domain.quotation import Quotation, StockView
 from o2c.sales.domain.saga import OrderSaga
 from o2c.sales.domain.tax import GstRate, GstRateSchedule
@@ -158,11 +158,11 @@ class InMemoryRepository:
         assert category is not None
         return OrderHandle(order_id, order.status, order.revision, order.credit_cleared_revision, category)
 
-    async def set_order_state(self, order_id: str, status: OrderStatus, reason: str,
-                              credit_cleared_revision: int | None) -> None:
-        doc = dict(self.orders[order_id])
-        doc.update(status=status.value, status_reason=reason, credit_cleared_revision=credit_cleared_revision)
-        self.orders[order_id] = doc
+    async def save_order_status(self, order: SalesOrder) -> None:
+        doc = dict(self.orders[order.order_id])
+        doc.update(status=order.status.value, status_reason=order.status_reason,
+                   credit_cleared_revision=order.credit_cleared_revision)
+        self.orders[order.order_id] = doc
 
     async def get_saga(self, order_id: str, *, lock: bool = False) -> SagaRecord | None:
         if order_id not in self.sagas:

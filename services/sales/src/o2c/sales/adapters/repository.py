@@ -341,13 +341,12 @@ class SqlRepository:
         return OrderHandle(order_id, OrderStatus(row.status), row.revision, row.cleared,
                            GstCategory(row.category))
 
-    async def set_order_state(self, order_id: str, status: OrderStatus, reason: str,
-                              credit_cleared_revision: int | None) -> None:
-        """The saga moves the order's status without rewriting the whole document."""
+    async def save_order_status(self, order: SalesOrder) -> None:
         o = db.sales_order
-        patch = {"status": status.value, "status_reason": reason, "credit_cleared_revision": credit_cleared_revision}
-        await self._run(o.update().where(o.c.order_id == order_id).values(
-            status=status.value, doc=o.c.doc.op("||")(sa.literal(patch, type_=JSONB)), updated_at=sa.func.now()))
+        patch = {"status": order.status.value, "status_reason": order.status_reason,
+                 "credit_cleared_revision": order.credit_cleared_revision}
+        await self._run(o.update().where(o.c.order_id == order.order_id).values(
+            status=order.status.value, doc=o.c.doc.op("||")(sa.literal(patch, type_=JSONB)), updated_at=sa.func.now()))
 
     # --- the saga --------------------------------------------------------------------------------
 

@@ -47,46 +47,21 @@ class OrderStatus(StrEnum):
     CLOSED = "closed"
 
 
+_OPEN = frozenset({OrderStatus.CONFIRMED, OrderStatus.CREDIT_HELD, OrderStatus.RELEASED,
+                   OrderStatus.PARTIALLY_RELEASED, OrderStatus.BACKORDERED})
+
+# Closed once everything that will ship has left and the customer was told: never from a credit hold, and from
+# confirmed only for an amended order settled without a release of its own (its remainder cancelled) whose goods
+# of the revision before had left the gate.
+_CLOSABLE = _OPEN - {OrderStatus.CREDIT_HELD}
+
+# While an order is open the saga moves it among the open statuses as the chain answers (a short pick not
+# re-reserved leaves a released order partly backordered, a filled backorder waits for credit again, a pick
+# list closed empty takes a release back), under the guards of the transitions below: a release only once
+# credit has cleared the current revision, nothing after a cancellation, a closed order only re-opened.
 _TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.CONFIRMED: frozenset(
-        {
-            OrderStatus.CREDIT_HELD,
-            OrderStatus.RELEASED,
-            OrderStatus.PARTIALLY_RELEASED,
-            OrderStatus.BACKORDERED,
-            OrderStatus.CANCELLED,
-        }
-    ),
-    OrderStatus.CREDIT_HELD: frozenset(
-        {
-            OrderStatus.CONFIRMED,
-            OrderStatus.RELEASED,
-            OrderStatus.PARTIALLY_RELEASED,
-            OrderStatus.BACKORDERED,
-            OrderStatus.CANCELLED,
-        }
-    ),
-    OrderStatus.RELEASED: frozenset({OrderStatus.CONFIRMED, OrderStatus.CLOSED, OrderStatus.CANCELLED}),
-    OrderStatus.PARTIALLY_RELEASED: frozenset(
-        {
-            OrderStatus.CONFIRMED,
-            OrderStatus.RELEASED,
-            OrderStatus.BACKORDERED,
-            OrderStatus.CREDIT_HELD,
-            OrderStatus.CLOSED,
-            OrderStatus.CANCELLED,
-        }
-    ),
-    OrderStatus.BACKORDERED: frozenset(
-        {
-            OrderStatus.CONFIRMED,
-            OrderStatus.CREDIT_HELD,
-            OrderStatus.RELEASED,
-            OrderStatus.PARTIALLY_RELEASED,
-            OrderStatus.CLOSED,
-            OrderStatus.CANCELLED,
-        }
-    ),
+    **{status: (_OPEN - {status}) | {OrderStatus.CANCELLED}
+       | (frozenset({OrderStatus.CLOSED}) if status in _CLOSABLE else frozenset()) for status in _OPEN},
     # Re-opening goes back to confirmed, i.e. through the credit check again.
     OrderStatus.CLOSED: frozenset({OrderStatus.CONFIRMED}),
     OrderStatus.CANCELLED: frozenset(),
@@ -368,15 +343,19 @@ class SalesOrder:
         if revision == self.revision:
             self.credit_cleared_revision = revision
 
+    def wait_for_release(self, reason: str = "waiting for credit and stock") -> None:
+        """Waiting again for credit and stock: a sanction given, a backorder filled, a release taken back."""
+        self._move(OrderStatus.CONFIRMED, reason)
+
     def hold_for_credit(self, reason: str = "waiting for a finance head's sanction") -> None:
         self._move(OrderStatus.CREDIT_HELD, reason)
 
-    def release(self, *, partially: bool) -> None:
+    def release(self, *, partially: bool, reason: str = "") -> None:
         """Released to the warehouses (everything, or part with the rest backordered). Only once credit has
         cleared the current revision: no order slips past the check."""
         if self.needs_credit_check:
             raise RuleViolation(f"order {self.number} revision {self.revision} has not cleared credit")
-        self._move(OrderStatus.PARTIALLY_RELEASED if partially else OrderStatus.RELEASED)
+        self._move(OrderStatus.PARTIALLY_RELEASED if partially else OrderStatus.RELEASED, reason)
 
     def backorder(self, reason: str = "waiting for stock") -> None:
         self._move(OrderStatus.BACKORDERED, reason)
@@ -385,8 +364,13 @@ class SalesOrder:
         """A shipment of the order left the gate: from now on the order can no longer be cancelled or amended."""
         self.dispatched_shipments = self.dispatched_shipments | {shipment_id}
 
-    def close(self) -> None:
-        self._move(OrderStatus.CLOSED)
+    def close(self, reason: str = "") -> None:
+        self._move(OrderStatus.CLOSED, reason)
+
+    def withdraw(self, reason: str) -> None:
+        """Cancelled by the chain, not by a person: credit refused the order, a sanction was not given in time,
+        or no stock came for a customer who takes no backorders."""
+        self._move(OrderStatus.CANCELLED, reason)
 
     def cancel(self, by: Actor, at: datetime, reason: str) -> None:
         """Cancel before gate-out only; after goods left, the customer returns them instead."""
