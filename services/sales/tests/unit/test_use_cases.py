@@ -456,7 +456,7 @@ async def test_an_amended_released_order_waits_until_credit_clears_its_new_revis
 
 
 async def test_the_coordinator_moves_the_order_only_through_its_transitions(repo: InMemoryRepository) -> None:
-    """A closed order only re-opens: a release the saga would decide for it is refused by the order itself
+    """Nothing leaves a closed order: a release the saga would decide for it is refused by the order itself
     (the consumer dead-letters the reply) and its status is left as it was."""
     order_id, _ = await place(repo, await seeded(repo))
     await feed(repo, reserved(order_id))

@@ -120,11 +120,6 @@ class SqlRepository:
                                .order_by(db.customer.c.customer_id))
         return [r.customer_id for r in rows]
 
-    async def gst_category_of(self, customer_id: str) -> GstCategory | None:
-        row = await self._one(sa.select(db.customer.c.doc["gst_category"].astext.label("category"))
-                              .where(db.customer.c.customer_id == customer_id))
-        return None if row is None else GstCategory(row.category)
-
     # --- catalog ---------------------------------------------------------------------------------
 
     @staticmethod
