@@ -161,6 +161,9 @@ class InMemoryRepository:
                    credit_cleared_revision=order.credit_cleared_revision)
         self.orders[order.order_id] = doc
 
+    async def save_credit_clearance(self, order_id: str, revision: int) -> None:
+        self.orders[order_id] = {**self.orders[order_id], "credit_cleared_revision": revision}
+
     async def get_saga(self, order_id: str, *, lock: bool = False) -> SagaRecord | None:
         if order_id not in self.sagas:
             return None

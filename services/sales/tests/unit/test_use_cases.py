@@ -252,6 +252,17 @@ async def test_released_only_when_credit_cleared_and_stock_reserved_and_once(rep
     assert order is not None and order.status.value == "released" and order.credit_cleared_revision == 1
 
 
+async def test_credit_answering_before_inventory_clears_the_revision_and_the_order_waits_for_stock(
+        repo: InMemoryRepository) -> None:
+    order_id, _ = await place(repo, await seeded(repo))
+    assert types(await feed(repo, approved(order_id))) == []
+    waiting = await repo.get_order(order_id)
+    assert waiting is not None and (waiting.status.value, waiting.credit_cleared_revision) == ("confirmed", 1)
+    assert types(await feed(repo, reserved(order_id))) == ["OrderReleased"]
+    released = await repo.get_order(order_id)
+    assert released is not None and released.status.value == "released"
+
+
 async def test_each_shipment_is_taxed_from_its_warehouse_state_and_the_order_shows_that_split(
         repo: InMemoryRepository) -> None:
     """The Mumbai buyer's line 1 leaves from Ahmedabad (Gujarat), line 2 from Bhiwandi (Maharashtra): the order

@@ -343,6 +343,12 @@ class SqlRepository:
         await self._run(o.update().where(o.c.order_id == order.order_id).values(
             status=order.status.value, doc=o.c.doc.op("||")(sa.literal(patch, type_=JSONB)), updated_at=sa.func.now()))
 
+    async def save_credit_clearance(self, order_id: str, revision: int) -> None:
+        o = db.sales_order
+        await self._run(o.update().where(o.c.order_id == order_id).values(
+            doc=o.c.doc.op("||")(sa.literal({"credit_cleared_revision": revision}, type_=JSONB)),
+            updated_at=sa.func.now()))
+
     # --- the saga --------------------------------------------------------------------------------
 
     async def get_saga(self, order_id: str, *, lock: bool = False) -> SagaRecord | None:

@@ -480,13 +480,19 @@ _FOLLOW: dict[OrderStatus, Callable[[SalesOrder, str], None]] = {
 
 async def _follow_saga(uow: UnitOfWork, handle: OrderHandle, saga: sg.OrderSaga, cancelled: str | None) -> None:
     """Move the order as the saga decided, through the order's own transitions, and store its status facts.
-    Judged first on the handle's columns: the order is loaded only when something changes. A cancelled order
+    Judged first on the handle's columns: the order is loaded only when its status moves. A cancelled order
     stays cancelled while its compensations run."""
     cleared = _cleared_revision(saga, handle)
     wanted = OrderStatus.CANCELLED if cancelled is not None else _order_status(saga, cleared == handle.revision)
     if handle.status is OrderStatus.CANCELLED or wanted is None:
         wanted = handle.status
     if wanted is handle.status and cleared == handle.credit_cleared_revision:
+        return
+    if wanted is handle.status and handle.order is None and cleared == handle.revision:
+        # Credit cleared the current revision and the status stays (credit answered before inventory): recorded
+        # by the rule of the order's `credit_cleared` (the current revision only) from the handle's columns,
+        # without decoding the whole order for it.
+        await uow.repo.save_credit_clearance(handle.order_id, cleared)
         return
     order = await handle.get(uow)
     if cleared is not None:

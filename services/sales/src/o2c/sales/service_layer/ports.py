@@ -107,6 +107,9 @@ class Repository(Protocol):
         """Store only the order's status facts (status, its reason, the revision credit cleared): what the saga's
         moves change, without rewriting the order's lines or document."""
         ...
+    async def save_credit_clearance(self, order_id: str, revision: int) -> None:
+        """Store that credit cleared the order's current `revision` (nothing else of the order changes)."""
+        ...
 
     # the saga
     async def get_saga(self, order_id: str, *, lock: bool = False) -> SagaRecord | None: ...
