@@ -1,55 +1,42 @@
 """Undo after documents exist (issue 21), end to end through the seven services over HTTP, with the IRP and NIC
 sandboxes: every step is a person's request or the chain's own reaction, and each path asserts the documents, the
-receivable, the exposure, the stock and the order page.
+receivable, the exposure, the stock and the order page. Every service and both sandboxes run as processes (real
+Kafka, real PostgreSQL); nothing of a service is imported.
 
 1. An order cancelled after invoicing, inside the 24-hour windows: e-way bill cancelled, invoice (and IRN)
    cancelled, receivable reversed, exposure released, stock back on the shelf.
 2. An e-way bill cancelled before gate-out: the gate closes, a new bill for the same invoice opens it, gate-out.
 3. An invoice cancelled before gate-out: the shipment waits for a new invoice; the accountant corrects the
    buyer's name and re-issues (next number, new IRN, new e-way bill); gate-out.
-4. An order cancelled after invoicing, past the 24-hour windows (the test clock moved 25 hours): the e-way bill
-   cannot be cancelled and lapses; the invoice is undone by a credit note (its own IRN, on GSTR-1).
+4. An order cancelled after invoicing, past the 24-hour windows (dispatch's, invoicing's and e-way bill's clock
+   moved 25 hours: `o2c.testsupport.moved_clock`): the e-way bill cannot be cancelled and lapses; the invoice is
+   undone by a credit note (its own IRN, on GSTR-1).
 3b. An invoice cancelled and re-issued for fewer boxes (36 of 40): dispatch puts the 4 back on the shelf (still
    reserved), the 36 leave on the new invoice, and the 4 ship on their own (pick list, invoice, gate-out).
 1b/4b. An order reduced (40 → 24 boxes) after invoicing, inside and past the windows: the old documents undone as
    in 1 and 4, the 24 boxes invoiced again and shipped; the exposure is what the customer owes plus what is still
    on order at every step (past the windows the credited invoice no longer counts against the new revision).
 
-One chain for the module (starting seven services is most of an e2e test's time); each story has its own customer
+One chain for the module (starting nine processes is most of an e2e test's time); each story has its own customer
 and order. Stories 4 and 4b move the clock and so run last.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
-import httpx
 import pytest
-import uvicorn
-from o2c.credit.app import DEFINITION as CREDIT
-from o2c.dispatch.app import DEFINITION as DISPATCH
-from o2c.ewaybill.adapters.sandbox_server import create_app as nic_sandbox
-from o2c.ewaybill.app import DEFINITION as EWAYBILL
 from o2c.india.gstin import gstin_check_character
-from o2c.inventory.app import DEFINITION as INVENTORY
-from o2c.invoicing.adapters.irp import HttpIrpGateway
-from o2c.invoicing.adapters.irp_sandbox import SandboxState
-from o2c.invoicing.adapters.irp_sandbox import create_app as irp_sandbox
-from o2c.invoicing.app import DEFINITION as INVOICING
 from o2c.kit import testing
-from o2c.kit.clock import TestClock, shared_test_clock
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.testing import ChainDriver, ServiceHarness, delete_prefixed_topics, serve_app
-from o2c.notify.app import DEFINITION as NOTIFY
-from o2c.sales.app import DEFINITION as SALES
+from o2c.testsupport.process_chain import ProcessChain, running_chain
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 D = Decimal
 
@@ -66,13 +53,13 @@ BOLT = {"code": "FAS-HB-M16X80-88ZP", "name": "Hex Bolt M16 x 80 mm Gr 8.8 Zinc 
         "hsn": "73181500", "unit": "BOX", "product_line": "FAS"}
 GROSS = D("70800")  # 40 boxes × ₹1,500 + 18 % GST: above the e-way bill threshold
 
-
-@dataclass
-class Chain(ChainDriver):
-    clock: TestClock = field(default_factory=TestClock)
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = field(default_factory=list)
-
-    patience: ClassVar[float] = 60.0
+Chain = ProcessChain
+# What the stories need of the services' settings (O2C_<SERVICE>_<NAME>): a quick saga timer, the IRN worker
+# polling often, the ATP call given time on a loaded machine.
+SETTINGS = {"sales": {"atp_timeout_seconds": "5.0", "saga_tick_seconds": "0.5"},
+            "invoicing": {"irn_poll_seconds": "0.1", "irn_retry_seconds": "0.5", "pdf_poll_seconds": "5"}}
+# The services whose 24-hour windows the stories cross: their clock is moved forward (the rest keep real time).
+MOVED_CLOCK = ("dispatch", "invoicing", "ewaybill")
 
 
 @dataclass
@@ -87,37 +74,22 @@ class People:
 
 
 @pytest.fixture(scope="module")
-async def chain(scratch_databases: testing.TestDatabases, kafka_bootstrap: str, run_prefix: str, jwks_file: str,
-                issuer: LocalIssuer) -> AsyncIterator[Chain]:
-    """The seven services on one topic prefix, their clocks the prefix's test clock; the Pune warehouse, the
-    bolt with its rate and price, and 400 boxes in bin A-01-01."""
-    prefix = f"{run_prefix}{uuid.uuid4().hex[:6]}."
-    harness = ServiceHarness(scratch_databases, kafka_bootstrap, prefix, jwks_file)
-    await harness.create_all_topics()
-    nic, nic_task, nic_url = await serve_app(nic_sandbox())
-    inventory = await harness.start(INVENTORY)
-    inv_server, inv_task, inventory_url = await serve_app(inventory.app)
-    sales, credit, dispatch, invoicing, ewaybill, notify = await asyncio.gather(
-        harness.start(SALES, inventory_url=inventory_url, atp_timeout_seconds=5.0, saga_tick_seconds=0.5),
-        harness.start(CREDIT),
-        harness.start(DISPATCH, test_clock=True),
-        harness.start(INVOICING, irp_mode="off", irn_poll_seconds=0.1, irn_retry_seconds=0.5, pdf_poll_seconds=5,
-                      test_clock=True),
-        harness.start(EWAYBILL, ewb_sandbox_url=nic_url, test_clock=True),
-        harness.start(NOTIFY),
-    )
-    invoicing.runtime.extras["irp"] = HttpIrpGateway("http://irp.sandbox", timeout=5.0,
-                                                     transport=httpx.ASGITransport(app=irp_sandbox(SandboxState())))
-    driver = Chain(issuer, {"sales": sales, "credit": credit, "inventory": inventory, "dispatch": dispatch,
-                            "invoicing": invoicing, "ewaybill": ewaybill, "notify": notify},
-                   shared_test_clock(prefix), [(nic, nic_task), (inv_server, inv_task)])
-    await open_pune(driver, people(driver))
-    yield driver
-    for server, task in driver.servers:
-        server.should_exit = True
-        await task
-    await harness.stop_all()
-    await delete_prefixed_topics(kafka_bootstrap, prefix)
+async def chain(scratch_databases: testing.TestDatabases, kafka_bootstrap: str, redis_url: str, jwks_file: str,
+                issuer: LocalIssuer, run_prefix: str, tmp_path_factory: pytest.TempPathFactory
+                ) -> AsyncIterator[Chain]:
+    """The seven services and both portal sandboxes as processes, on one topic prefix (the IRP sandbox registers
+    the IRNs); the Pune warehouse, the bolt with its rate and price, and 400 boxes in bin A-01-01."""
+    async with running_chain(scratch_databases, kafka_bootstrap, redis_url, jwks_file,
+                             tmp_path_factory.mktemp("undo-chain"), issuer, run_prefix=run_prefix, settings=SETTINGS,
+                             moved_clock=MOVED_CLOCK) as running:
+        await open_pune(running, people(running))
+        yield running
+
+
+def past_the_windows(chain: Chain) -> None:
+    """25 hours later for the services that judge the 24-hour windows."""
+    assert chain.clock is not None
+    chain.clock.advance(timedelta(hours=25))
 
 
 def people(chain: Chain) -> People:
@@ -216,7 +188,7 @@ async def invoiced_order(chain: Chain, p: People, code: str, pan: str) -> Invoic
     await chain.call("sales", "POST", f"/customers/{customer_id}/approve", p.head)
 
     async def profile() -> bool:
-        async with chain.services["credit"].client(**p.finance) as client:
+        async with chain.client("credit", **p.finance) as client:
             found = await client.get(f"/credit-profiles/{customer_id}")
         return found.status_code == 200 and bool(found.json().get("credit_profile"))
 
@@ -467,7 +439,7 @@ async def test_a_cancelled_invoice_waits_for_the_accountants_reissue_then_ships(
                      json={"reason": "data_entry_mistake", "remarks": "buyer name misspelt"})
 
     async def cancel_invoice() -> dict[str, Any] | None:
-        async with chain.services["invoicing"].client(**p.accountant) as client:
+        async with chain.client("invoicing", **p.accountant) as client:
             answer = await client.post(f"/invoices/{order.invoice['invoice_id']}/cancel",
                                        json={"reason": "data_entry_mistake", "remarks": "buyer name misspelt"})
         return answer.json() if answer.status_code == 200 else None  # 409 until EwayBillCancelled is read
@@ -524,7 +496,7 @@ async def test_an_invoice_reissued_for_fewer_boxes_puts_the_rest_back_and_ships_
                      json={"reason": "data_entry_mistake", "remarks": "only 36 boxes on the truck"})
 
     async def cancel_invoice() -> dict[str, Any] | None:
-        async with chain.services["invoicing"].client(**p.accountant) as client:
+        async with chain.client("invoicing", **p.accountant) as client:
             answer = await client.post(f"/invoices/{order.invoice['invoice_id']}/cancel",
                                        json={"reason": "data_entry_mistake", "remarks": "36 boxes, not 40"})
         return answer.json() if answer.status_code == 200 else None  # 409 until EwayBillCancelled is read
@@ -593,7 +565,7 @@ async def test_an_order_cancelled_after_the_24_hour_windows_is_undone_by_credit_
     p = people(chain)
     before = await available(chain, p)
     order = await invoiced_order(chain, p, "RANJANGAON", "AAJCR6624K")
-    chain.clock.advance(timedelta(hours=25))
+    past_the_windows(chain)
     await chain.call("sales", "POST", f"/orders/{order.order_id}/cancel", p.coordinator,
                      json={"reason": "buyer cancelled the purchase order"})
     view = await cancelled_and_undone(chain, p, order, "credited by")
@@ -637,7 +609,7 @@ async def test_an_order_reduced_after_the_24_hour_windows_counts_what_the_custom
     p = people(chain)
     shelf, before = await on_shelf(chain, p), await available(chain, p)
     order = await invoiced_order(chain, p, "SHIRUR", "AALCS5173M")
-    chain.clock.advance(timedelta(hours=25))
+    past_the_windows(chain)
     view = await reduced_to_24(chain, p, order, "credited by")
     assert shipment_of(view, order.shipment_id)["undo"]["ewaybill"] == "refused"
     [note_step] = steps(view, "credit_note_issued")

@@ -12,7 +12,7 @@ import os
 import socket
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,6 +22,7 @@ from o2c.contracts.catalog import MESSAGES
 from o2c.contracts.topics import TOPICS, topic_for
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.testing import TestDatabases, create_topics, delete_prefixed_topics
+from o2c.testsupport.moved_clock import CLOCK_FILE, ClockFile
 from o2c.testsupport.waits import caught_up, until
 
 SERVICES = ("sales", "credit", "inventory", "dispatch", "invoicing", "ewaybill", "notify")
@@ -48,6 +49,7 @@ class Unit:
     port: int
     log: Path
     proc: asyncio.subprocess.Process | None = None
+    args: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -55,8 +57,8 @@ class Unit:
 
     async def start(self) -> None:
         with self.log.open("wb") as out:
-            self.proc = await asyncio.create_subprocess_exec(sys.executable, "-m", self.module, env=self.env,
-                                                             stdout=out, stderr=out)
+            self.proc = await asyncio.create_subprocess_exec(sys.executable, "-m", self.module, *self.args,
+                                                             env=self.env, stdout=out, stderr=out)
 
     async def ready(self, timeout: float) -> None:
         """Services: /readyz 200 (database, migrations, broker); a sandbox: any answer."""
@@ -102,6 +104,8 @@ class ProcessChain:
     prefix: str
     bootstrap: str
     servers: list[Any] = field(default_factory=list)
+    clock: ClockFile | None = None
+    """The moved clock of the services started with one (`running_chain(moved_clock=...)`)."""
 
     patience: ClassVar[float] = 60.0
     """Seconds `until` waits by default: one hop of the chain on a loaded two-core machine."""
@@ -148,9 +152,11 @@ def _env(service: str, values: Mapping[str, str]) -> dict[str, str]:
 @contextlib.asynccontextmanager
 async def running_chain(databases: TestDatabases, bootstrap: str, redis_url: str, jwks_file: str, log_dir: Path,
                         issuer: LocalIssuer, *, run_prefix: str, settings: Mapping[str, Mapping[str, str]] = {},
-                        patience: float | None = None, poll: float | None = None) -> AsyncIterator[ProcessChain]:
+                        patience: float | None = None, poll: float | None = None,
+                        moved_clock: Collection[str] = ()) -> AsyncIterator[ProcessChain]:
     """The chain on its own topic prefix and databases; every process stopped and the topics deleted after.
-    `settings[service]` adds that service's settings (`O2C_<SERVICE>_<NAME>`)."""
+    `settings[service]` adds that service's settings (`O2C_<SERVICE>_<NAME>`); the services in `moved_clock` run
+    with a clock the test moves forward (`chain.clock.advance(...)`, see `o2c.testsupport.moved_clock`)."""
     prefix = f"{run_prefix}{uuid.uuid4().hex[:6]}."
     await create_topics(bootstrap, [prefix + name for name in TOPICS], partitions=3)
     units: dict[str, Unit] = {}
@@ -159,6 +165,7 @@ async def running_chain(databases: TestDatabases, bootstrap: str, redis_url: str
         env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_")} | {port_var: str(port)}
         units[name] = Unit(name, module, env, port, log_dir / f"{name}.log")
     ports = {service: free_port() for service in SERVICES}
+    clock = ClockFile(log_dir / "moved-clock") if moved_clock else None
     wiring: dict[str, dict[str, str]] = {
         "sales": {"inventory_url": f"http://127.0.0.1:{ports['inventory']}"},
         "invoicing": {"irp_mode": "sandbox", "irp_base_url": units["irp-sandbox"].url},
@@ -171,9 +178,13 @@ async def running_chain(databases: TestDatabases, bootstrap: str, redis_url: str
                   "http_port": str(ports[service]), "metrics_port": str(free_port()),
                   "instance_id": f"{service}-{ports[service]}",
                   **wiring.get(service, {}), **settings.get(service, {})}
-        units[service] = Unit(service, f"o2c.{service}", _env(service, values), ports[service],
-                              log_dir / f"{service}.log")
-    chain = ProcessChain(issuer, units, prefix, bootstrap)
+        env, log = _env(service, values), log_dir / f"{service}.log"
+        if clock is not None and service in moved_clock:
+            units[service] = Unit(service, "o2c.testsupport.moved_clock", {**env, CLOCK_FILE: str(clock.path)},
+                                  ports[service], log, args=(f"o2c.{service}",))
+        else:
+            units[service] = Unit(service, f"o2c.{service}", env, ports[service], log)
+    chain = ProcessChain(issuer, units, prefix, bootstrap, clock=clock)
     if patience is not None:
         chain.patience = patience
     if poll is not None:

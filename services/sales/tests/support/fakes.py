@@ -10,9 +10,9 @@ from typing import Any
 
 from o2c.sales.adapters.codec import dump, load_as
 from o2c.sales.domain.catalog import Item, PriceEntry, PriceList, Scheme, SchemeBook
-from o2c.sales.domain.customer import AuditEntry, Customer, GstCategory
+from o2c.sales.domain.customer import AuditEntry, Customer
 from o2c.sales.domain.numbering import DocumentNumber, FinancialYear
-from o2c.sales.domain.order import OrderStatus, SalesOrder
+from o2c.sales.domain.order import SalesOrder
 from o2c.sales.domain.quotation import Quotation, StockView
 from o2c.sales.domain.saga import OrderSaga
 from o2c.sales.domain.tax import GstRate, GstRateSchedule
@@ -58,10 +58,6 @@ class InMemoryRepository:
 
     async def announced_customer_ids(self) -> list[str]:
         return sorted(k for k, doc in self.customers.items() if doc.get("approved_at") or doc["status"] != "pending")
-
-    async def gst_category_of(self, customer_id: str) -> GstCategory | None:
-        customer = await self.get_customer(customer_id)
-        return None if customer is None else customer.gst_category
 
     async def get_items(self, codes: Sequence[str]) -> dict[str, ItemRecord]:
         return {c: self.items[c] for c in codes if c in self.items}
@@ -154,15 +150,19 @@ class InMemoryRepository:
         order = await self.get_order(order_id)
         if order is None:
             return None
-        category = await self.gst_category_of(order.customer_id)
-        assert category is not None
-        return OrderHandle(order_id, order.status, order.revision, order.credit_cleared_revision, category)
+        customer = await self.get_customer(order.customer_id)
+        assert customer is not None
+        return OrderHandle(order_id, order.status, order.revision, order.credit_cleared_revision,
+                           customer.gst_category)
 
-    async def set_order_state(self, order_id: str, status: OrderStatus, reason: str,
-                              credit_cleared_revision: int | None) -> None:
-        doc = dict(self.orders[order_id])
-        doc.update(status=status.value, status_reason=reason, credit_cleared_revision=credit_cleared_revision)
-        self.orders[order_id] = doc
+    async def save_order_status(self, order: SalesOrder) -> None:
+        doc = dict(self.orders[order.order_id])
+        doc.update(status=order.status.value, status_reason=order.status_reason,
+                   credit_cleared_revision=order.credit_cleared_revision)
+        self.orders[order.order_id] = doc
+
+    async def save_credit_clearance(self, order_id: str, revision: int) -> None:
+        self.orders[order_id] = {**self.orders[order_id], "credit_cleared_revision": revision}
 
     async def get_saga(self, order_id: str, *, lock: bool = False) -> SagaRecord | None:
         if order_id not in self.sagas:

@@ -8,8 +8,6 @@ from o2c.sales.domain.gstin import (
     gstin_check_character,
     gstin_problem,
     is_valid_gstin,
-    parse_transin,
-    parse_transporter_id,
 )
 
 
@@ -72,27 +70,9 @@ def test_make_builds_a_gstin_with_a_valid_check_character_for_seed_data() -> Non
     assert Gstin.make("24", "AABCR1718E", "2").value[:13] == "24AABCR1718E2"
 
 
-def test_transporter_id_with_state_88_is_accepted_without_check_character() -> None:
-    transin = parse_transporter_id("88AAACR5055K1Z0")
-    assert transin.is_transin
-    assert parse_transin("88ABCDE1234F1Z9").value == "88ABCDE1234F1Z9"
-
-
 def test_transin_is_not_a_taxpayer_gstin() -> None:
     with pytest.raises(InvalidValue, match="TRANSIN"):
         Gstin.parse("88AAACR5055K1Z0")
-
-
-def test_transporter_gstin_other_than_transin_is_fully_validated() -> None:
-    assert not parse_transporter_id("29AABCR1718E1ZL").is_transin
-    with pytest.raises(InvalidValue, match="'W'"):
-        parse_transporter_id("29AAFCA7488L1Z0")
-
-
-def test_transin_must_have_fifteen_characters() -> None:
-    with pytest.raises(InvalidValue) as error:
-        parse_transin("88ABC", field="transporter_id")
-    assert error.value.field == "transporter_id"
 
 
 def test_pan_pattern_is_five_letters_four_digits_a_letter() -> None:

@@ -1,5 +1,6 @@
-"""How the sales routes get what they run on: one typed `SalesApi` per app, made from the kit's runtime on the
-first request and kept; routes live on module-level routers, one per resource, each route with its action."""
+"""How the sales routes get what they run on: one typed `SalesApi` per app, made by the service's bootstrap from
+the kit's runtime on the first request and kept; routes live on module-level routers, one per resource, each
+route with its action."""
 
 from __future__ import annotations
 
@@ -36,10 +37,10 @@ async def test_each_app_makes_its_sales_api_once_from_its_runtime() -> None:
     first, second = _app(), _app()
     api = await sales_api(_request(first))
     assert api is await sales_api(_request(first))
-    assert api.runtime is first.state.runtime
+    assert api.sales.sessions is first.state.runtime.sessions and api.sales.outbox is first.state.runtime.outbox
     assert api.setup.supplier_state.value == "29"  # from that app's settings
     other = await sales_api(_request(second))
-    assert other is not api and other.runtime is second.state.runtime
+    assert other is not api and other.sales.sessions is second.state.runtime.sessions
     assert isinstance(await tracking_api(_request(first)), TrackingApi)
     assert isinstance(await dead_letter_groups(_request(first)), DeadLetterGroups)
 

@@ -202,8 +202,8 @@ def test_quotation_is_valid_through_its_validity_date(
 ) -> None:
     quotation = quote(make_customer(), items, pricing, [LineRequest("PUMP-1", Decimal(1))])
     assert quotation.valid_until == TODAY + timedelta(days=15)
-    assert quotation.is_convertible(quotation.valid_until)
-    assert not quotation.is_convertible(quotation.valid_until + timedelta(days=1))
+    assert quotation.conversion_refusal(quotation.valid_until) is None
+    assert quotation.conversion_refusal(quotation.valid_until + timedelta(days=1)) is not None
     assert "expired on 2026-05-19" in str(quotation.conversion_refusal(date(2026, 5, 20)))
 
 
@@ -257,4 +257,4 @@ def test_withdrawn_quotation_is_not_convertible(
 ) -> None:
     quotation = quote(make_customer(), items, pricing, [LineRequest("PUMP-1", Decimal(1))])
     quotation.withdraw()
-    assert not quotation.is_convertible(TODAY)
+    assert quotation.conversion_refusal(TODAY) is not None

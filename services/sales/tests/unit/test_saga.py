@@ -46,7 +46,6 @@ from o2c.sales.domain.saga import (
     pick_list_cancelled,
     pick_short,
     record,
-    reopened,
     reply_received,
     shipment_dispatched,
     start,
@@ -515,28 +514,6 @@ def test_ship_complete_refill_must_cover_the_whole_backorder() -> None:
     assert of_type(decisions, SendReleaseReservation)[0].lines == (LineQuantity(1, Decimal(10)),)
     assert of_type(decisions, SendRecheckCredit) == []
     assert saga.status is SagaStatus.BACKORDERED
-
-
-def test_reopened_order_never_skips_the_credit_check() -> None:
-    saga = dispatched_and_notified(released(), "O1-1-1")
-    saga, _ = acted(saga)
-    assert saga.status is SagaStatus.CLOSED
-    extra = SagaLine(3, "PUMP-1", Decimal(2), Decimal("2360.00"))
-    saga, decisions = acted(reopened(saga, revision=2, lines=[extra]))
-    [recheck] = of_type(decisions, SendRecheckCredit)
-    [reserve] = of_type(decisions, SendReserveStock)
-    assert recheck.amount == Decimal("2360.00")
-    saga = stock_reserved(saga, full("PUNE", (LineQuantity(3, Decimal(2)),)), revision=2, request_id=reserve.key)
-    saga = credit_decided(saga, CreditOutcome.APPROVED, revision=1)  # a stale approval of the old revision
-    saga = credit_decided(saga, CreditOutcome.APPROVED, revision=2)  # not an answer to the re-check either
-    assert of_type(decide(saga, NOW), ReleaseShipments) == []
-    saga = credit_decided(saga, CreditOutcome.APPROVED, revision=2, request_id=recheck.key)
-    assert of_type(decide(saga, NOW), ReleaseShipments)
-
-
-def test_only_a_closed_order_reopens() -> None:
-    with pytest.raises(RuleViolation, match="not closed"):
-        reopened(released(), revision=2, lines=LINES)
 
 
 # --- amendments ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from o2c.india.supply import TaxRegime
 from o2c.sales.domain.customer import Address, GstCategory
 from o2c.sales.domain.errors import RuleViolation
 from o2c.sales.domain.geography import StateCode
@@ -14,8 +15,8 @@ from o2c.sales.domain.tax import (
     HsnCode,
     TaxSplit,
     gst_rate_for,
-    is_inter_state,
     place_of_supply,
+    regime_of,
     split_tax,
 )
 
@@ -40,7 +41,7 @@ def test_union_territory_without_legislature_uses_utgst() -> None:
 
 
 def test_sez_buyer_in_the_same_state_bears_igst() -> None:
-    assert is_inter_state(MH, MH, sez_buyer=True)
+    assert regime_of(MH, MH, sez_buyer=True) is TaxRegime.IGST
     assert split_tax(Decimal("100.00"), Decimal("18"), MH, MH, sez_buyer=True).igst == Decimal("18.00")
 
 
@@ -59,7 +60,7 @@ def test_zero_rated_supply_carries_no_tax() -> None:
 
 
 def test_export_bears_igst() -> None:
-    assert is_inter_state(MH, StateCode("96"))
+    assert regime_of(MH, StateCode("96")) is TaxRegime.IGST
 
 
 def test_place_of_supply_is_the_ship_to_state(make_address: MakeAddress) -> None:

@@ -13,7 +13,7 @@ from o2c.india.supply import TaxRegime
 from o2c.sales.domain.actors import Actor, Role
 from o2c.sales.domain.catalog import PriceEntry, QuantitySlabScheme, SchemeScope, Slab
 from o2c.sales.domain.customer import GstCategory, ShipPolicy, ShortagePolicy
-from o2c.sales.domain.errors import InvalidValue, RuleViolation
+from o2c.sales.domain.errors import InvalidValue, RuleViolation, TransitionRefused
 from o2c.sales.domain.geography import StateCode
 from o2c.sales.domain.quotation import LineRequest, StockView, WarehouseAtp
 from o2c.sales.service_layer import catalog, coordinator, customers, orders
@@ -255,6 +255,17 @@ async def test_released_only_when_credit_cleared_and_stock_reserved_and_once(rep
     assert order is not None and order.status.value == "released" and order.credit_cleared_revision == 1
 
 
+async def test_credit_answering_before_inventory_clears_the_revision_and_the_order_waits_for_stock(
+        repo: InMemoryRepository) -> None:
+    order_id, _ = await place(repo, await seeded(repo))
+    assert types(await feed(repo, approved(order_id))) == []
+    waiting = await repo.get_order(order_id)
+    assert waiting is not None and (waiting.status.value, waiting.credit_cleared_revision) == ("confirmed", 1)
+    assert types(await feed(repo, reserved(order_id))) == ["OrderReleased"]
+    released = await repo.get_order(order_id)
+    assert released is not None and released.status.value == "released"
+
+
 async def test_each_shipment_is_taxed_from_its_warehouse_state_and_the_order_shows_that_split(
         repo: InMemoryRepository) -> None:
     """The Mumbai buyer's line 1 leaves from Ahmedabad (Gujarat), line 2 from Bhiwandi (Maharashtra): the order
@@ -434,6 +445,47 @@ async def test_amendment_upward_needs_credit_again(repo: InMemoryRepository) -> 
     assert types(await feed(repo, reserved(order_id, {1: 6, 2: 10}).model_copy(update={"order_revision": 2}))) == []
     assert types(await feed(repo, approved(order_id, revision=1))) == []  # an old revision's answer
     assert types(await feed(repo, approved(order_id, revision=2))) == ["OrderReleased"]
+
+
+async def test_an_amended_released_order_waits_until_credit_clears_its_new_revision(
+        repo: InMemoryRepository) -> None:
+    """The old revision's shipments (their pick lists being cancelled) do not release revision 2: the order
+    shows confirmed until credit clears it, then released through the order's own transition."""
+    order_id, _ = await place(repo, await seeded(repo))
+    await feed(repo, reserved(order_id))
+    await feed(repo, approved(order_id))
+    await orders.amend_order(new_uow(repo), order_id, orders.Amend("more", (orders.QuantityChange(1, Decimal(6)),)),
+                             StockView.unknown(), COORD, NOW, SETUP)
+    await feed(repo, reserved(order_id, {1: 6, 2: 10}).model_copy(update={"order_revision": 2}))
+    waiting = await repo.get_order(order_id)
+    assert waiting is not None and (waiting.status.value, waiting.credit_cleared_revision) == ("confirmed", 1)
+    shipment_id = f"{order_id}-1-1"
+    await feed(repo, dispatch.PickListCancelled(
+        order_id=order_id, shipment_id=shipment_id, pick_list_id="pl-1", cancelled_at=NOW,
+        request_id=f"{order_id}:shipment-{shipment_id}:cancel-pick-list"))
+    assert types(await feed(repo, approved(order_id, revision=2))) == ["OrderReleased"]
+    released = await repo.get_order(order_id)
+    assert released is not None and (released.status.value, released.credit_cleared_revision) == ("released", 2)
+    assert released.status_reason == "saga: released"
+
+
+async def test_the_coordinator_moves_the_order_only_through_its_transitions(repo: InMemoryRepository) -> None:
+    """Nothing leaves a closed order: a release the saga would decide for it is refused by the order itself
+    (the consumer dead-letters the reply) and its status is left as it was."""
+    order_id, _ = await place(repo, await seeded(repo))
+    await feed(repo, reserved(order_id))
+    repo.orders[order_id] = {**repo.orders[order_id], "status": "closed"}  # a row the saga does not expect
+    with pytest.raises(TransitionRefused, match="cannot go from closed to released"):
+        await feed(repo, approved(order_id))
+    order = await repo.get_order(order_id)
+    assert order is not None and order.status.value == "closed" and order.credit_cleared_revision is None
+
+
+def test_every_reply_the_coordinator_follows_has_one_handler() -> None:
+    assert set(coordinator.HANDLED_TYPES) == {cls.TYPE for cls in coordinator.REPLIES}
+    assert len(coordinator.HANDLED_TYPES) == len(set(coordinator.HANDLED_TYPES))
+    with pytest.raises(ValueError, match="already has a handler"):
+        coordinator.applies(credit.CreditApproved)(lambda record, message, reply: record)
 
 
 async def test_reply_for_unknown_order_is_ignored(repo: InMemoryRepository) -> None:

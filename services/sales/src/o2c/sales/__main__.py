@@ -13,10 +13,9 @@ from o2c.kit.service import build_runtime
 from o2c.kit.service import main as kit_main
 from o2c.kit.settings import load_settings, refuse_without_secrets
 from o2c.kit.telemetry import setup_logging
-from o2c.sales.adapters.repository import SqlRepository
 from o2c.sales.app import DEFINITION
+from o2c.sales.bootstrap import bootstrap
 from o2c.sales.service_layer import customers
-from o2c.sales.service_layer.ports import UnitOfWork
 from o2c.sales.tracking.handlers import tracking_of
 from o2c.sales.tracking.rebuild import rebuild
 
@@ -78,11 +77,8 @@ def customers_announce(argv: Sequence[str]) -> None:
     async def run() -> int:
         runtime = build_runtime(DEFINITION, settings)
         try:
-            async with runtime.sessions() as session, session.begin():
-                uow = UnitOfWork(SqlRepository(session))
-                count = await customers.announce_all(uow, datetime.now(UTC))
-                await runtime.outbox.add_many(session, uow.messages)
-                return count
+            async with bootstrap(runtime).transaction() as uow:
+                return await customers.announce_all(uow, datetime.now(UTC))
         finally:
             await runtime.engine.dispose()
 

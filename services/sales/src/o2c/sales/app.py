@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -14,69 +14,49 @@ from o2c.kit.messaging.consumer import Handler, combine_handlers
 from o2c.kit.service import ReadModel, Runtime, ServiceDefinition
 from o2c.sales import tracking
 from o2c.sales.adapters.db import metadata
-from o2c.sales.adapters.repository import SqlRepository
+from o2c.sales.bootstrap import Sales, bootstrap
 from o2c.sales.entrypoints import dead_letter_groups, http, messages, parked
 from o2c.sales.service_layer import catalog, coordinator
-from o2c.sales.service_layer.ports import UnitOfWork
 from o2c.sales.settings import SalesSettings
 from sqlalchemy import MetaData
 
 log = logging.getLogger("o2c.sales")
 
 
-def policy_of(settings: SalesSettings) -> coordinator.CoordinatorPolicy:
-    return coordinator.CoordinatorPolicy(
-        hold_period=timedelta(hours=settings.hold_period_hours),
-        command_retry_after=timedelta(seconds=settings.command_retry_seconds),
-        command_max_attempts=settings.command_max_attempts,
-    )
-
-
-async def saga_tick(rt: Runtime, now: datetime | None = None) -> tuple[int, int]:
+async def saga_tick(sales: Sales, now: datetime | None = None) -> tuple[int, int]:
     """Once: re-decide sagas whose wait deadline passed, and re-send commands whose reply never came."""
-    settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings()
     at = now or datetime.now(UTC)
-    async with rt.sessions() as session, session.begin():
-        uow = UnitOfWork(SqlRepository(session))
+    async with sales.transaction() as uow:
         due = await uow.repo.due_sagas(at, 100)
         for order_id in due:
             await coordinator.recheck(uow, order_id, at)
-        if uow.messages:
-            await rt.outbox.add_many(session, uow.messages)
-    async with rt.sessions() as session, session.begin():
-        uow = UnitOfWork(SqlRepository(session))
-        resent = await coordinator.resend_unanswered(uow, at, policy_of(settings))
-        if uow.messages:
-            await rt.outbox.add_many(session, uow.messages)
+    async with sales.transaction() as uow:
+        resent = await coordinator.resend_unanswered(uow, at, sales.policy)
     return len(due), resent
 
 
-async def publish_rate_master(rt: Runtime) -> int:
+async def publish_rate_master(sales: Sales) -> int:
     """Once: the GST rates whose current version has not been published yet go out (GstRateRecorded)."""
     total = 0
     while True:
-        async with rt.sessions() as session, session.begin():
-            uow = UnitOfWork(SqlRepository(session))
+        async with sales.transaction() as uow:
             sent = await catalog.publish_rate_master(uow, datetime.now(UTC))
-            if uow.messages:
-                await rt.outbox.add_many(session, uow.messages)
         total += sent
         if not sent:
             return total
 
 
-async def run_saga_timer(rt: Runtime) -> None:
-    settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings()
+async def run_saga_timer(sales: Sales) -> None:
     while True:
         try:
-            published = await publish_rate_master(rt)
+            published = await publish_rate_master(sales)
             if published:
                 log.info("rate master: %d GST rates published", published)
         except Exception:  # retried on the next tick
             log.exception("publishing the rate master failed")
-        await asyncio.sleep(settings.saga_tick_seconds)
+        await asyncio.sleep(sales.settings.saga_tick_seconds)
         try:
-            due, resent = await saga_tick(rt)
+            due, resent = await saga_tick(sales)
             if due or resent:
                 log.info("saga timer: %d sagas re-decided, %d commands re-sent", due, resent)
         except Exception:  # the timer must outlive a database blip; the next tick tries again
@@ -95,7 +75,7 @@ def _routers(rt: Runtime) -> list[APIRouter]:
 
 
 def _handlers(rt: Runtime) -> dict[str, Handler]:
-    return combine_handlers(messages.handlers(rt), parked.handlers())
+    return combine_handlers(messages.handlers(bootstrap(rt)), parked.handlers())
 
 
 def _with_tracking_tables(base: MetaData) -> MetaData:
@@ -112,7 +92,7 @@ async def _background(rt: Runtime) -> None:
     """The saga timer and the chain figures for Prometheus (tracking.kpis), side by side."""
     from o2c.sales.tracking.kpis import run_kpis
 
-    await asyncio.gather(run_saga_timer(rt), run_kpis(rt))
+    await asyncio.gather(run_saga_timer(bootstrap(rt)), run_kpis(rt))
 
 
 DEFINITION = ServiceDefinition(

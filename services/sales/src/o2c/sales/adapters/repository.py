@@ -120,11 +120,6 @@ class SqlRepository:
                                .order_by(db.customer.c.customer_id))
         return [r.customer_id for r in rows]
 
-    async def gst_category_of(self, customer_id: str) -> GstCategory | None:
-        row = await self._one(sa.select(db.customer.c.doc["gst_category"].astext.label("category"))
-                              .where(db.customer.c.customer_id == customer_id))
-        return None if row is None else GstCategory(row.category)
-
     # --- catalog ---------------------------------------------------------------------------------
 
     @staticmethod
@@ -341,13 +336,18 @@ class SqlRepository:
         return OrderHandle(order_id, OrderStatus(row.status), row.revision, row.cleared,
                            GstCategory(row.category))
 
-    async def set_order_state(self, order_id: str, status: OrderStatus, reason: str,
-                              credit_cleared_revision: int | None) -> None:
-        """The saga moves the order's status without rewriting the whole document."""
+    async def save_order_status(self, order: SalesOrder) -> None:
         o = db.sales_order
-        patch = {"status": status.value, "status_reason": reason, "credit_cleared_revision": credit_cleared_revision}
+        patch = {"status": order.status.value, "status_reason": order.status_reason,
+                 "credit_cleared_revision": order.credit_cleared_revision}
+        await self._run(o.update().where(o.c.order_id == order.order_id).values(
+            status=order.status.value, doc=o.c.doc.op("||")(sa.literal(patch, type_=JSONB)), updated_at=sa.func.now()))
+
+    async def save_credit_clearance(self, order_id: str, revision: int) -> None:
+        o = db.sales_order
         await self._run(o.update().where(o.c.order_id == order_id).values(
-            status=status.value, doc=o.c.doc.op("||")(sa.literal(patch, type_=JSONB)), updated_at=sa.func.now()))
+            doc=o.c.doc.op("||")(sa.literal({"credit_cleared_revision": revision}, type_=JSONB)),
+            updated_at=sa.func.now()))
 
     # --- the saga --------------------------------------------------------------------------------
 

@@ -31,5 +31,3 @@ class Actor:
         return any(role in self.roles for role in roles)
 
 
-SYSTEM = Actor("system:sales-saga")
-"""The coordinator acting on its own (cancelling after a credit rejection, backordering)."""

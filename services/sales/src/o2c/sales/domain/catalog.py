@@ -365,9 +365,6 @@ class SchemeBook:
     def __iter__(self) -> Iterator[Scheme]:
         return iter(self._schemes.values())
 
-    def active_on(self, on: date) -> list[Scheme]:
-        return [s for s in self._schemes.values() if s.is_valid_on(on)]
-
     def best_scheme_for(self, line: SchemeLine, on: date) -> SchemeChoice | None:
         return best_scheme_for(line, self._schemes.values(), on)
 

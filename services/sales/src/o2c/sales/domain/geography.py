@@ -63,11 +63,6 @@ def _check_state_code(text: str, field: str) -> None:
         raise InvalidValue(field, f"{text} is not a GST state code", text)
 
 
-def state_named(code: str) -> State:
-    """The state for a code, or InvalidValue naming the unknown code."""
-    return StateCode.parse(code).state
-
-
 _PINCODE = re.compile(r"[1-9][0-9]{5}")
 
 

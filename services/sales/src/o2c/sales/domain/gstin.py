@@ -1,15 +1,16 @@
-"""GSTIN, PAN and transporter ids: shape, check character, and the facts a GSTIN carries (state, PAN).
+"""GSTIN and PAN: shape, check character, and the facts a GSTIN carries (state, PAN).
 
 A GSTIN is 15 characters: 2-digit state code, 10-character PAN, entity number (1-9 or A-Z), a 14th character
-(normally `Z`) and a check character computed over the first 14 (docs/domain.md, "GSTIN"). Transporter
-ids (TRANSIN, state code 88) have no check character and are a separate type.
+(normally `Z`) and a check character computed over the first 14 (docs/domain.md, "GSTIN"). A transporter id
+(TRANSIN, state code 88: no check character) is not a taxpayer's GSTIN and is refused as one; sales keeps no
+transporters (dispatch does).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from o2c.india.gstin import PAN, REGULAR_TAXPAYER, TRANSIN, gstin_shape_problem
+from o2c.india.gstin import PAN, REGULAR_TAXPAYER, gstin_shape_problem
 from o2c.india.gstin import gstin_check_character as shared_check_character
 from o2c.sales.domain.errors import InvalidValue
 from o2c.sales.domain.geography import StateCode
@@ -17,7 +18,6 @@ from o2c.sales.domain.geography import StateCode
 GSTIN_PATTERN = REGULAR_TAXPAYER
 PAN_PATTERN = PAN
 TRANSIN_STATE_CODE = "88"
-_TRANSIN_PATTERN = TRANSIN
 
 
 def gstin_check_character(first_fourteen: str) -> str:
@@ -126,34 +126,3 @@ class Gstin:
 
     def __str__(self) -> str:
         return self.value
-
-
-@dataclass(frozen=True, slots=True)
-class TransporterId:
-    """Who carries the goods on an e-way bill: a transporter's GSTIN, or a TRANSIN (state code 88, no
-    check character)."""
-
-    value: str
-
-    @property
-    def is_transin(self) -> bool:
-        return self.value.startswith(TRANSIN_STATE_CODE)
-
-    def __str__(self) -> str:
-        return self.value
-
-
-def parse_transin(raw: object, field: str = "transporter_id") -> TransporterId:
-    """A TRANSIN: `88` and 13 letters or digits; its last character is not check-digit validated."""
-    text = _normalise(raw)
-    if not _TRANSIN_PATTERN.match(text):
-        raise InvalidValue(field, f"a TRANSIN is '88' followed by 13 letters or digits, got {text!r}", text)
-    return TransporterId(text)
-
-
-def parse_transporter_id(raw: object, field: str = "transporter_id") -> TransporterId:
-    """A TRANSIN (state code 88) or a transporter's regular GSTIN (fully validated)."""
-    text = _normalise(raw)
-    if text.startswith(TRANSIN_STATE_CODE):
-        return parse_transin(text, field)
-    return TransporterId(Gstin.parse(text, field).value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -38,7 +38,7 @@ ORDER_ENTRY_ROLES = frozenset({Role.SALES_COORDINATOR, Role.SALES_HEAD, Role.PAR
 
 
 class OrderStatus(StrEnum):
-    CONFIRMED = "confirmed"  # waiting for credit and stock (also after an amendment or re-opening)
+    CONFIRMED = "confirmed"  # waiting for credit and stock (also after an amendment)
     CREDIT_HELD = "credit_held"  # waiting for a finance head's sanction
     RELEASED = "released"  # everything released to the warehouses
     PARTIALLY_RELEASED = "partially_released"  # part released, the rest backordered
@@ -47,54 +47,24 @@ class OrderStatus(StrEnum):
     CLOSED = "closed"
 
 
+_OPEN = frozenset({OrderStatus.CONFIRMED, OrderStatus.CREDIT_HELD, OrderStatus.RELEASED,
+                   OrderStatus.PARTIALLY_RELEASED, OrderStatus.BACKORDERED})
+
+# Closed once everything that will ship has left and the customer was told: never from a credit hold, and from
+# confirmed only for an amended order settled without a release of its own (its remainder cancelled) whose goods
+# of the revision before had left the gate.
+_CLOSABLE = _OPEN - {OrderStatus.CREDIT_HELD}
+
+# While an order is open the saga moves it among the open statuses as the chain answers (a short pick not
+# re-reserved leaves a released order partly backordered, a filled backorder waits for credit again, a pick
+# list closed empty takes a release back), under the guards of the transitions below: a release only once
+# credit has cleared the current revision, nothing after a cancellation or a close.
 _TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.CONFIRMED: frozenset(
-        {
-            OrderStatus.CREDIT_HELD,
-            OrderStatus.RELEASED,
-            OrderStatus.PARTIALLY_RELEASED,
-            OrderStatus.BACKORDERED,
-            OrderStatus.CANCELLED,
-        }
-    ),
-    OrderStatus.CREDIT_HELD: frozenset(
-        {
-            OrderStatus.CONFIRMED,
-            OrderStatus.RELEASED,
-            OrderStatus.PARTIALLY_RELEASED,
-            OrderStatus.BACKORDERED,
-            OrderStatus.CANCELLED,
-        }
-    ),
-    OrderStatus.RELEASED: frozenset({OrderStatus.CONFIRMED, OrderStatus.CLOSED, OrderStatus.CANCELLED}),
-    OrderStatus.PARTIALLY_RELEASED: frozenset(
-        {
-            OrderStatus.CONFIRMED,
-            OrderStatus.RELEASED,
-            OrderStatus.BACKORDERED,
-            OrderStatus.CREDIT_HELD,
-            OrderStatus.CLOSED,
-            OrderStatus.CANCELLED,
-        }
-    ),
-    OrderStatus.BACKORDERED: frozenset(
-        {
-            OrderStatus.CONFIRMED,
-            OrderStatus.CREDIT_HELD,
-            OrderStatus.RELEASED,
-            OrderStatus.PARTIALLY_RELEASED,
-            OrderStatus.CLOSED,
-            OrderStatus.CANCELLED,
-        }
-    ),
-    # Re-opening goes back to confirmed, i.e. through the credit check again.
-    OrderStatus.CLOSED: frozenset({OrderStatus.CONFIRMED}),
+    **{status: (_OPEN - {status}) | {OrderStatus.CANCELLED}
+       | (frozenset({OrderStatus.CLOSED}) if status in _CLOSABLE else frozenset()) for status in _OPEN},
+    OrderStatus.CLOSED: frozenset(),
     OrderStatus.CANCELLED: frozenset(),
 }
-
-
-def allowed_transitions(status: OrderStatus) -> frozenset[OrderStatus]:
-    return _TRANSITIONS[status]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,14 +146,6 @@ class Amendment:
     ship_to_after: Address
     gross_before: Money
     gross_after: Money
-
-    @property
-    def exposure_change(self) -> Money:
-        return self.gross_after - self.gross_before
-
-    @property
-    def requires_credit_check(self) -> bool:
-        return True
 
 
 # --- the order --------------------------------------------------------------------------------------
@@ -347,7 +309,7 @@ class SalesOrder:
 
     @property
     def needs_credit_check(self) -> bool:
-        """True until credit has cleared the current revision (after an amendment or re-opening, too)."""
+        """True until credit has cleared the current revision (after an amendment, too)."""
         return self.credit_cleared_revision != self.revision
 
     @property
@@ -368,15 +330,19 @@ class SalesOrder:
         if revision == self.revision:
             self.credit_cleared_revision = revision
 
+    def wait_for_release(self, reason: str = "waiting for credit and stock") -> None:
+        """Waiting again for credit and stock: a sanction given, a backorder filled, a release taken back."""
+        self._move(OrderStatus.CONFIRMED, reason)
+
     def hold_for_credit(self, reason: str = "waiting for a finance head's sanction") -> None:
         self._move(OrderStatus.CREDIT_HELD, reason)
 
-    def release(self, *, partially: bool) -> None:
+    def release(self, *, partially: bool, reason: str = "") -> None:
         """Released to the warehouses (everything, or part with the rest backordered). Only once credit has
         cleared the current revision: no order slips past the check."""
         if self.needs_credit_check:
             raise RuleViolation(f"order {self.number} revision {self.revision} has not cleared credit")
-        self._move(OrderStatus.PARTIALLY_RELEASED if partially else OrderStatus.RELEASED)
+        self._move(OrderStatus.PARTIALLY_RELEASED if partially else OrderStatus.RELEASED, reason)
 
     def backorder(self, reason: str = "waiting for stock") -> None:
         self._move(OrderStatus.BACKORDERED, reason)
@@ -385,8 +351,13 @@ class SalesOrder:
         """A shipment of the order left the gate: from now on the order can no longer be cancelled or amended."""
         self.dispatched_shipments = self.dispatched_shipments | {shipment_id}
 
-    def close(self) -> None:
-        self._move(OrderStatus.CLOSED)
+    def close(self, reason: str = "") -> None:
+        self._move(OrderStatus.CLOSED, reason)
+
+    def withdraw(self, reason: str) -> None:
+        """Cancelled by the chain, not by a person: credit refused the order, a sanction was not given in time,
+        or no stock came for a customer who takes no backorders."""
+        self._move(OrderStatus.CANCELLED, reason)
 
     def cancel(self, by: Actor, at: datetime, reason: str) -> None:
         """Cancel before gate-out only; after goods left, the customer returns them instead."""
@@ -399,13 +370,6 @@ class SalesOrder:
             )
         self._move(OrderStatus.CANCELLED, reason)
         self.cancelled_by, self.cancelled_at = by.user_id, at
-
-    def reopen(self, by: Actor, at: datetime, reason: str) -> None:
-        """A closed order opened again: a new revision, so credit must clear it again before any release."""
-        if not by.has_any([Role.SALES_HEAD]):
-            raise RuleViolation("only a sales head may re-open an order")
-        self._move(OrderStatus.CONFIRMED, reason)
-        self.revision += 1
 
     def taxed_from(self, dispatch_states: Mapping[int, StateCode]) -> bool:
         """The warehouses are decided: each given line is taxed from the state its goods leave from, so the order
@@ -478,13 +442,3 @@ def _position(lines: Sequence[OrderLine], line_no: int, field_name: str) -> int:
         if line.line_no == line_no:
             return position
     raise InvalidValue(f"{field_name}.line_no", f"the order has no line {line_no}", line_no)
-
-
-def committed_dates(order: SalesOrder) -> dict[int, date]:
-    """Line number → committed ship date (for on-time dispatch measurement)."""
-    return {line.line_no: line.committed_date for line in order.lines}
-
-
-def days_late(committed: date, dispatched_on: date) -> int:
-    """Days a dispatch came after its committed date (0 when on time)."""
-    return max(0, (dispatched_on - committed) // timedelta(days=1))

@@ -344,9 +344,6 @@ class Quotation:
             return f"quotation {self.number} expired on {self.valid_until.isoformat()}"
         return None
 
-    def is_convertible(self, today: date) -> bool:
-        return self.conversion_refusal(today) is None
-
     def revise(
         self,
         *,

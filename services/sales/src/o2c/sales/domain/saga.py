@@ -241,7 +241,6 @@ class SagaLine:
 class RoundKind(StrEnum):
     ORDER = "order"  # the order as confirmed or amended: credit and inventory react to the order event
     REFILL = "refill"  # a backorder filled by inventory: credit is re-checked for the filled part
-    REOPEN = "reopen"  # a closed order opened again: credit re-checked, stock reserved on request
     SHORT_PICK = "short_pick"  # a short pick to re-reserve elsewhere: exposure is still counted
     PUT_BACK = "put_back"  # goods put back on the shelf before gate-out, still reserved: shipped on their own
 
@@ -273,14 +272,9 @@ class Round:
         return self.settlement is None
 
     @property
-    def asks_credit(self) -> bool:
-        """Whether the saga itself asks credit (RecheckCredit) rather than credit reacting to the order."""
-        return self.kind in (RoundKind.REFILL, RoundKind.REOPEN)
-
-    @property
     def asks_stock(self) -> bool:
         """Whether the saga itself asks inventory (ReserveStock) rather than inventory reacting to the order."""
-        return self.kind in (RoundKind.REOPEN, RoundKind.SHORT_PICK)
+        return self.kind is RoundKind.SHORT_PICK
 
 
 class ShipmentState(StrEnum):
@@ -451,7 +445,7 @@ class SendReleaseCreditExposure:
 
 @dataclass(frozen=True, slots=True)
 class SendRecheckCredit:
-    """Command credit to decide again for `amount` (gross): a refill or a re-opened order."""
+    """Command credit to decide again for `amount` (gross): a filled backorder about to ship."""
 
     key: str
     round_no: int
@@ -462,7 +456,7 @@ class SendRecheckCredit:
 
 @dataclass(frozen=True, slots=True)
 class SendReserveStock:
-    """Command inventory to reserve these lines (a re-opened order, a short pick to cover)."""
+    """Command inventory to reserve these lines (a short pick to cover)."""
 
     key: str
     round_no: int
@@ -873,28 +867,6 @@ def order_amended(saga: OrderSaga, *, revision: int, lines: Sequence[SagaLine]) 
     )
 
 
-def reopened(saga: OrderSaga, *, revision: int, lines: Sequence[SagaLine]) -> OrderSaga:
-    """A closed order opened again for `lines` (new or remaining quantities). A new round asks credit and
-    inventory afresh: no earlier approval counts for it."""
-    if not saga.closed:
-        raise RuleViolation(f"order {saga.order_id} is {saga.status.value}, not closed; amend it instead")
-    if revision <= saga.revision:
-        raise InvalidValue("revision", "re-opening starts a new revision", revision)
-    if not lines:
-        raise InvalidValue("lines", "re-opening needs the lines to deliver")
-    merged = {line.line_no: line for line in saga.lines} | {line.line_no: line for line in lines}
-    new_round = Round(
-        len(saga.rounds) + 1, RoundKind.REOPEN, revision, tuple(LineQuantity(x.line_no, x.quantity) for x in lines)
-    )
-    return _changed(
-        saga,
-        revision=revision,
-        lines=tuple(merged[no] for no in sorted(merged)),
-        rounds=(*saga.rounds, new_round),
-        closed=False,
-    )
-
-
 # --- deciding ------------------------------------------------------------------------------------------
 
 
@@ -983,8 +955,6 @@ def _decide_round(saga: OrderSaga, r: Round, now: datetime) -> list[Decision]:
     reservation = r.reservation
     if r.asks_stock and reservation is None:
         out.append(SendReserveStock(saga.key(f"{tag}:reserve-stock"), r.number, r.lines, f"{r.kind.value} round"))
-    if r.kind is RoundKind.REOPEN and r.credit is CreditOutcome.PENDING:
-        out.append(_recheck(saga, r, r.lines))
     if reservation is None:
         return [*out, Wait("stock reservation")]
 
@@ -993,7 +963,7 @@ def _decide_round(saga: OrderSaga, r: Round, now: datetime) -> list[Decision]:
     takes_part = saga.ship_policy is ShipPolicy.SHIP_PARTIAL or r.kind in (RoundKind.SHORT_PICK, RoundKind.PUT_BACK)
 
     if reservation.outcome is ReservationOutcome.FAILED or not reservation.reserved_lines:
-        if saga.shortage_policy is ShortagePolicy.CANCEL and r.kind in (RoundKind.ORDER, RoundKind.REOPEN):
+        if saga.shortage_policy is ShortagePolicy.CANCEL and r.kind is RoundKind.ORDER:
             return [*out, _cancel_for_shortage(saga, r)]
         return [*out, MarkBackordered(saga.key(f"{tag}:backorder"), r.number, shortfalls, "no stock available")]
 
@@ -1105,7 +1075,7 @@ def _reservations_to_release(saga: OrderSaga) -> list[Decision]:
                     saga.key(f"{tag}:release-reservation"), r.reservation.reserved_lines, f"{r.settlement.value}"
                 )
             )
-        elif r.reservation is None and r.kind in (RoundKind.ORDER, RoundKind.REOPEN, RoundKind.SHORT_PICK):
+        elif r.reservation is None and r.kind in (RoundKind.ORDER, RoundKind.SHORT_PICK):
             # Asked but not answered: release what was asked; a late answer is released under its own key.
             lines = () if r.kind is RoundKind.ORDER and not saga.shipments else r.lines
             out.append(

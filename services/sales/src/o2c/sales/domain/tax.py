@@ -101,11 +101,6 @@ def regime_of(supplier_state: StateCode, place: StateCode, *, sez_buyer: bool = 
     return tax_regime(supplier_state.value, place.value, sez=sez_buyer, export=place.is_abroad, under_lut=zero_rated)
 
 
-def is_inter_state(supplier_state: StateCode, place: StateCode, *, sez_buyer: bool = False) -> bool:
-    """Whether the supply bears IGST: different states, a SEZ buyer, or an export."""
-    return regime_of(supplier_state, place, sez_buyer=sez_buyer) is TaxRegime.IGST
-
-
 def split_tax(
     taxable_value: Money,
     rate: Decimal,

@@ -21,8 +21,8 @@ from o2c.kit.messaging.dead_letters import discard_dead_letter, list_dead_letter
 from o2c.kit.policy import allow
 from o2c.kit.problems import InvalidField, NotFound, Problem
 from o2c.kit.service import Runtime
+from o2c.sales.bootstrap import bootstrap
 from o2c.sales.entrypoints.http.api import once_per_app
-from o2c.sales.settings import SalesSettings
 from pydantic import Field
 
 GroupReader = Annotated[Principal, Depends(allow("sales.dead-letter-group.read"))]
@@ -75,12 +75,13 @@ def grouped(letters: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
 
 
 class DeadLetterGroups:
-    """What the routes run on: the runtime (sales' own dead letters) and a client per other service's admin API."""
+    """What the routes run on: the runtime (sales' own consumer), the bootstrap (sales' own dead letters, read on
+    its unit of work) and a client per other service's admin API."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        settings = rt.settings if isinstance(rt.settings, SalesSettings) else SalesSettings()
-        self.urls = settings.service_urls()
+        self.sales = bootstrap(rt)
+        self.urls = self.sales.settings.service_urls()
         self._clients: dict[str, httpx.AsyncClient] = {}
 
     def client(self, service: str) -> httpx.AsyncClient:
@@ -98,8 +99,8 @@ class DeadLetterGroups:
     async def letters_of(self, service: str, bearer: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """Open dead letters of one service (its own admin API, the caller's token)."""
         if service == SALES:
-            async with self.rt.sessions() as session:
-                return await list_dead_letters(session, "open", 500, **filters)
+            async with self.sales.reading() as uow:
+                return await list_dead_letters(uow.session, "open", 500, **filters)
         response = await self.client(service).get("/admin/dead-letters", headers={"Authorization": bearer},
                                                   params={"status": "open", "limit": 500, **filters})
         if response.status_code != 200:

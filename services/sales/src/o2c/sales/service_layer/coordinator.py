@@ -9,11 +9,11 @@ outgoing message in the same transaction (commands carry the decision key as `re
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from o2c.contracts.catalog import message_class
 from o2c.contracts.envelope import Message
@@ -80,126 +80,225 @@ def _reservation(message: Message, at: datetime) -> sg.Reservation:
     return sg.Reservation.failed(shortfalls(message.shortfalls), at)
 
 
-_CREDIT = {
-    "CreditApproved": sg.CreditOutcome.APPROVED,
-    "CreditHeld": sg.CreditOutcome.HELD,
-    "CreditSanctioned": sg.CreditOutcome.SANCTIONED,
-    "CreditRejected": sg.CreditOutcome.REJECTED,
-}
+@dataclass(frozen=True)
+class Reply:
+    """What a reply handler knows besides the message: its id (a backorder fill is named by it) and the time."""
 
-HANDLED_TYPES = (
-    "CreditApproved", "CreditHeld", "CreditSanctioned", "CreditRejected", "CreditExposureReleased",
-    "StockReserved", "StockPartiallyReserved", "StockReservationFailed", "ReservationReleased", "BackorderFilled",
-    "PickConfirmed", "PickListConfirmed", "ShipmentDispatched", "PickListCancelled", "PickListCancellationRefused",
-    "CustomerNotified", "CustomerNotificationFailed", "InvoiceIssued", "EwayBillRejected", "IrnRejected",
-    "InvoiceRefused", "EwayBillCancelled", "EwayBillCancellationRefused", "InvoiceCancelled", "CreditNoteIssued",
-    "InvoiceUndoRefused", "ShipmentReduced",
-)
+    message_id: str
+    now: datetime
+
+
+Apply = Callable[[SagaRecord, Any, Reply], SagaRecord]
+F = TypeVar("F", bound=Apply)
+
+REPLIES: dict[type[Message], Apply] = {}
+"""How each reply the coordinator follows changes the saga record: one handler per message type (registered
+with `@applies`). Unknown, late or repeated replies change nothing (the pure functions of `domain.saga` ignore
+them)."""
+
+
+def applies(*classes: type[Message]) -> Callable[[F], F]:
+    """Register the handler of these reply types (a second handler for a type is a mistake, refused at import)."""
+    def register(fn: F) -> F:
+        for cls in classes:
+            if cls in REPLIES:
+                raise ValueError(f"{cls.TYPE} already has a handler: {REPLIES[cls].__name__}")
+            REPLIES[cls] = fn
+        return fn
+    return register
 
 
 def apply_reply(record: SagaRecord, message: Message, message_id: str, now: datetime) -> tuple[SagaRecord, list[str]]:
-    """The saga after this reply, and the request ids it answers. Unknown, late or repeated replies change
-    nothing (the pure functions ignore them)."""
-    saga = record.saga
-    replied: list[str] = []
+    """The saga after this reply, and the request ids it answers."""
     request_id = getattr(message, "request_id", None)
-    if request_id:
-        replied.append(str(request_id))
-    if isinstance(message, credit.CreditApproved | credit.CreditHeld | credit.CreditSanctioned
-                  | credit.CreditRejected):
-        outcome = _CREDIT[message.TYPE]
-        if isinstance(message, credit.CreditRejected) and message.reason is credit.RejectionReason.SANCTION_EXPIRED:
-            outcome = sg.CreditOutcome.EXPIRED
-        saga = sg.credit_decided(saga, outcome, revision=message.order_revision, request_id=message.request_id)
-    elif isinstance(message, inventory.StockReserved | inventory.StockPartiallyReserved
-                    | inventory.StockReservationFailed):
-        reservation = _reservation(message, message.decided_at)
-        before = saga
-        saga = sg.stock_reserved(saga, reservation, revision=message.order_revision, request_id=message.request_id)
-        if saga is not before and not isinstance(message, inventory.StockReservationFailed):
-            target = next(r for r in saga.rounds if r.reservation is reservation)
-            record = replace(record, allocations={
-                **record.allocations, str(target.number): [a.model_dump(mode="json") for a in message.allocations],
-            })
-    elif isinstance(message, inventory.BackorderFilled):
-        before = saga
-        saga = sg.backorder_filled(
-            saga, fill_id=message_id,
-            shipments=[sg.ReservedShipment(a.warehouse_id, tuple(sg.LineQuantity(x.line_no, _qty(x.quantity))
-                                                                  for x in a.lines)) for a in message.allocations],
-            remaining=[sg.Shortfall(s.line_no, _qty(s.short), s.expected_date) for s in message.remaining],
-            at=message.filled_at,
-        )
-        if saga is not before:
-            record = replace(record, allocations={
-                **record.allocations,
-                str(saga.rounds[-1].number): [a.model_dump(mode="json") for a in message.allocations],
-            })
-    elif isinstance(message, inventory.ReservationReleased | credit.CreditExposureReleased):
-        if request_id:
-            saga = sg.reply_received(saga, str(request_id))
-    elif isinstance(message, dispatch.PickConfirmed | dispatch.PickListConfirmed):
-        lines = message.per_line() if isinstance(message, dispatch.PickListConfirmed) else [message]
-        for line in lines:
-            if _qty(line.short) > 0:
-                saga = sg.pick_short(saga, shipment_id=line.shipment_id, line_no=line.line_no,
-                                     quantity=_qty(line.short))
-    elif isinstance(message, dispatch.ShipmentReduced):
-        record = _put_back(record, message)
-        saga = record.saga
-    elif isinstance(message, dispatch.ShipmentDispatched):
-        saga = sg.shipment_dispatched(saga, message.shipment_id)
-        record = _with_invoice(record, message.invoice_id, shipment_id=message.shipment_id,
-                               invoice_no=message.invoice_no, invoice_date=message.invoice_date.isoformat(),
-                               warehouse_id=message.warehouse_id, dispatched_at=message.dispatched_at.isoformat())
-    elif isinstance(message, dispatch.PickListCancelled):
-        documents = sg.DocumentUndo.of(message.shipment_id, message.invoice_id, message.invoice_no or "",
-                                       message.ewaybill_no) if message.invoice_id else None
-        saga = sg.pick_list_cancelled(saga, message.shipment_id, documents)
-        if documents is None:  # dispatch had not read the invoice yet; the coordinator may have
-            known = next((i for i in reversed(record.invoices) if i.get("shipment_id") == message.shipment_id
-                          and "dispatched_at" not in i), None)
-            if known is not None:
-                saga = sg.late_invoice(saga, message.shipment_id, known["invoice_id"], known.get("invoice_no", ""))
-    elif isinstance(message, ewaybill.EwayBillCancelled):
-        if message.request_id:
-            saga = sg.ewaybill_undone(saga, message.request_id, cancelled=True,
-                                      outcome=f"e-way bill {message.ewaybill_no} cancelled")
-    elif isinstance(message, ewaybill.EwayBillCancellationRefused):
-        saga = sg.ewaybill_undone(saga, message.request_id, cancelled=False,
-                                  outcome=f"e-way bill {message.ewaybill_no} not cancelled: {message.reason}")
-    elif isinstance(message, invoicing.InvoiceCancelled):
-        if message.request_id:
-            saga = sg.invoice_undone(saga, message.request_id, outcome=f"invoice {message.invoice_no} cancelled"
-                                     + (" with its IRN" if message.irn_cancelled else ""))
-    elif isinstance(message, invoicing.CreditNoteIssued):
-        if message.request_id:
-            saga = sg.invoice_undone(saga, message.request_id, outcome=f"credit note {message.credit_note_no} "
-                                     f"for all of invoice {message.original_invoice_no}")
-    elif isinstance(message, invoicing.InvoiceUndoRefused):
-        saga = sg.invoice_undone(saga, message.request_id, refused=True,
-                                 outcome=f"invoice {message.invoice_no} neither cancelled nor credited: "
-                                 f"{message.reason}")
-    elif isinstance(message, dispatch.PickListCancellationRefused):
-        saga = sg.pick_list_cancellation_refused(saga, message.shipment_id)
-    elif isinstance(message, notify.CustomerNotified):
-        if message.subject is notify.NotificationSubject.SHIPMENT_DISPATCHED and message.shipment_id:
-            saga = sg.customer_notified(saga, message.shipment_id)
-    elif isinstance(message, notify.CustomerNotificationFailed):
-        record = _exception(record, f"customer not told about {message.subject.value}: {message.reason}", now)
-    elif isinstance(message, invoicing.InvoiceIssued):
-        record = _with_invoice(record, message.invoice_id, invoice_no=message.invoice_no,
-                               invoice_date=message.invoice_date.isoformat(), shipment_id=message.shipment_id,
-                               warehouse_id=message.warehouse_id)
-        saga = sg.late_invoice(saga, message.shipment_id, message.invoice_id, message.invoice_no)
-    elif isinstance(message, invoicing.IrnRejected):
-        record = _with_invoice(record, message.invoice_id, invoice_no=message.invoice_no,
-                               irn_rejected_at=message.rejected_at.isoformat(),
-                               irn_rejection=f"{message.code}: {message.message}")
-    elif isinstance(message, ewaybill.EwayBillRejected):
-        record = _exception(
-            record, f"e-way bill for invoice {message.invoice_no} rejected ({message.code}: {message.message})", now)
-    return replace(record, saga=saga), replied
+    handler = REPLIES.get(type(message))
+    if handler is not None:
+        record = handler(record, message, Reply(message_id, now))
+    return record, [str(request_id)] if request_id else []
+
+
+def _saga(record: SagaRecord, saga: sg.OrderSaga) -> SagaRecord:
+    return record if saga is record.saga else replace(record, saga=saga)
+
+
+_CREDIT = {
+    credit.CreditApproved: sg.CreditOutcome.APPROVED,
+    credit.CreditHeld: sg.CreditOutcome.HELD,
+    credit.CreditSanctioned: sg.CreditOutcome.SANCTIONED,
+    credit.CreditRejected: sg.CreditOutcome.REJECTED,
+}
+
+
+@applies(credit.CreditApproved, credit.CreditHeld, credit.CreditSanctioned, credit.CreditRejected)
+def _credit_decided(record: SagaRecord, message: credit.CreditApproved | credit.CreditHeld
+                    | credit.CreditSanctioned | credit.CreditRejected, _: Reply) -> SagaRecord:
+    outcome = _CREDIT[type(message)]
+    if isinstance(message, credit.CreditRejected) and message.reason is credit.RejectionReason.SANCTION_EXPIRED:
+        outcome = sg.CreditOutcome.EXPIRED
+    return _saga(record, sg.credit_decided(record.saga, outcome, revision=message.order_revision,
+                                           request_id=message.request_id))
+
+
+@applies(inventory.StockReserved, inventory.StockPartiallyReserved, inventory.StockReservationFailed)
+def _stock_reserved(record: SagaRecord, message: inventory.StockReserved | inventory.StockPartiallyReserved
+                    | inventory.StockReservationFailed, _: Reply) -> SagaRecord:
+    reservation = _reservation(message, message.decided_at)
+    saga = sg.stock_reserved(record.saga, reservation, revision=message.order_revision,
+                             request_id=message.request_id)
+    if saga is record.saga:
+        return record
+    if isinstance(message, inventory.StockReservationFailed):
+        return replace(record, saga=saga)
+    target = next(r for r in saga.rounds if r.reservation is reservation)
+    return replace(record, saga=saga, allocations={
+        **record.allocations, str(target.number): [a.model_dump(mode="json") for a in message.allocations]})
+
+
+@applies(inventory.BackorderFilled)
+def _backorder_filled(record: SagaRecord, message: inventory.BackorderFilled, reply: Reply) -> SagaRecord:
+    saga = sg.backorder_filled(
+        record.saga, fill_id=reply.message_id,
+        shipments=[sg.ReservedShipment(a.warehouse_id, tuple(sg.LineQuantity(x.line_no, _qty(x.quantity))
+                                                              for x in a.lines)) for a in message.allocations],
+        remaining=[sg.Shortfall(s.line_no, _qty(s.short), s.expected_date) for s in message.remaining],
+        at=message.filled_at,
+    )
+    if saga is record.saga:
+        return record
+    return replace(record, saga=saga, allocations={
+        **record.allocations, str(saga.rounds[-1].number): [a.model_dump(mode="json") for a in message.allocations]})
+
+
+@applies(inventory.ReservationReleased, credit.CreditExposureReleased)
+def _compensated(record: SagaRecord, message: inventory.ReservationReleased | credit.CreditExposureReleased,
+                 _: Reply) -> SagaRecord:
+    request_id = getattr(message, "request_id", None)
+    return _saga(record, sg.reply_received(record.saga, str(request_id))) if request_id else record
+
+
+@applies(dispatch.PickConfirmed, dispatch.PickListConfirmed)
+def _picked(record: SagaRecord, message: dispatch.PickConfirmed | dispatch.PickListConfirmed, _: Reply
+            ) -> SagaRecord:
+    saga = record.saga
+    for line in message.per_line() if isinstance(message, dispatch.PickListConfirmed) else [message]:
+        if _qty(line.short) > 0:
+            saga = sg.pick_short(saga, shipment_id=line.shipment_id, line_no=line.line_no, quantity=_qty(line.short))
+    return _saga(record, saga)
+
+
+@applies(dispatch.ShipmentReduced)
+def _shipment_reduced(record: SagaRecord, message: dispatch.ShipmentReduced, _: Reply) -> SagaRecord:
+    return _put_back(record, message)
+
+
+@applies(dispatch.ShipmentDispatched)
+def _shipment_dispatched(record: SagaRecord, message: dispatch.ShipmentDispatched, _: Reply) -> SagaRecord:
+    record = _saga(record, sg.shipment_dispatched(record.saga, message.shipment_id))
+    return _with_invoice(record, message.invoice_id, shipment_id=message.shipment_id,
+                         invoice_no=message.invoice_no, invoice_date=message.invoice_date.isoformat(),
+                         warehouse_id=message.warehouse_id, dispatched_at=message.dispatched_at.isoformat())
+
+
+@applies(dispatch.PickListCancelled)
+def _pick_list_cancelled(record: SagaRecord, message: dispatch.PickListCancelled, _: Reply) -> SagaRecord:
+    documents = sg.DocumentUndo.of(message.shipment_id, message.invoice_id, message.invoice_no or "",
+                                   message.ewaybill_no) if message.invoice_id else None
+    saga = sg.pick_list_cancelled(record.saga, message.shipment_id, documents)
+    if documents is None:  # dispatch had not read the invoice yet; the coordinator may have
+        known = next((i for i in reversed(record.invoices) if i.get("shipment_id") == message.shipment_id
+                      and "dispatched_at" not in i), None)
+        if known is not None:
+            saga = sg.late_invoice(saga, message.shipment_id, known["invoice_id"], known.get("invoice_no", ""))
+    return _saga(record, saga)
+
+
+@applies(dispatch.PickListCancellationRefused)
+def _pick_list_stands(record: SagaRecord, message: dispatch.PickListCancellationRefused, _: Reply) -> SagaRecord:
+    return _saga(record, sg.pick_list_cancellation_refused(record.saga, message.shipment_id))
+
+
+@applies(ewaybill.EwayBillCancelled)
+def _ewaybill_cancelled(record: SagaRecord, message: ewaybill.EwayBillCancelled, _: Reply) -> SagaRecord:
+    if not message.request_id:
+        return record
+    return _saga(record, sg.ewaybill_undone(record.saga, message.request_id, cancelled=True,
+                                            outcome=f"e-way bill {message.ewaybill_no} cancelled"))
+
+
+@applies(ewaybill.EwayBillCancellationRefused)
+def _ewaybill_stands(record: SagaRecord, message: ewaybill.EwayBillCancellationRefused, _: Reply) -> SagaRecord:
+    return _saga(record, sg.ewaybill_undone(
+        record.saga, message.request_id, cancelled=False,
+        outcome=f"e-way bill {message.ewaybill_no} not cancelled: {message.reason}"))
+
+
+@applies(invoicing.InvoiceCancelled)
+def _invoice_cancelled(record: SagaRecord, message: invoicing.InvoiceCancelled, _: Reply) -> SagaRecord:
+    if not message.request_id:
+        return record
+    return _saga(record, sg.invoice_undone(record.saga, message.request_id,
+                                           outcome=f"invoice {message.invoice_no} cancelled"
+                                           + (" with its IRN" if message.irn_cancelled else "")))
+
+
+@applies(invoicing.CreditNoteIssued)
+def _credited(record: SagaRecord, message: invoicing.CreditNoteIssued, _: Reply) -> SagaRecord:
+    if not message.request_id:
+        return record
+    return _saga(record, sg.invoice_undone(record.saga, message.request_id,
+                                           outcome=f"credit note {message.credit_note_no} "
+                                           f"for all of invoice {message.original_invoice_no}"))
+
+
+@applies(invoicing.InvoiceUndoRefused)
+def _invoice_stands(record: SagaRecord, message: invoicing.InvoiceUndoRefused, _: Reply) -> SagaRecord:
+    return _saga(record, sg.invoice_undone(record.saga, message.request_id, refused=True,
+                                           outcome=f"invoice {message.invoice_no} neither cancelled nor credited: "
+                                           f"{message.reason}"))
+
+
+@applies(notify.CustomerNotified)
+def _customer_notified(record: SagaRecord, message: notify.CustomerNotified, _: Reply) -> SagaRecord:
+    if message.subject is not notify.NotificationSubject.SHIPMENT_DISPATCHED or not message.shipment_id:
+        return record
+    return _saga(record, sg.customer_notified(record.saga, message.shipment_id))
+
+
+@applies(notify.CustomerNotificationFailed)
+def _customer_not_told(record: SagaRecord, message: notify.CustomerNotificationFailed, reply: Reply) -> SagaRecord:
+    return _exception(record, f"customer not told about {message.subject.value}: {message.reason}", reply.now)
+
+
+@applies(invoicing.InvoiceIssued)
+def _invoiced(record: SagaRecord, message: invoicing.InvoiceIssued, _: Reply) -> SagaRecord:
+    record = _with_invoice(record, message.invoice_id, invoice_no=message.invoice_no,
+                           invoice_date=message.invoice_date.isoformat(), shipment_id=message.shipment_id,
+                           warehouse_id=message.warehouse_id)
+    return _saga(record, sg.late_invoice(record.saga, message.shipment_id, message.invoice_id, message.invoice_no))
+
+
+@applies(invoicing.InvoiceRefused)
+def _not_invoiced(record: SagaRecord, message: invoicing.InvoiceRefused, _: Reply) -> SagaRecord:
+    """The saga waits as it was; `handle_reply` raises the exception a person clears (`_raised`)."""
+    return record
+
+
+@applies(invoicing.IrnRejected)
+def _irn_rejected(record: SagaRecord, message: invoicing.IrnRejected, _: Reply) -> SagaRecord:
+    return _with_invoice(record, message.invoice_id, invoice_no=message.invoice_no,
+                         irn_rejected_at=message.rejected_at.isoformat(),
+                         irn_rejection=f"{message.code}: {message.message}")
+
+
+@applies(ewaybill.EwayBillRejected)
+def _ewaybill_rejected(record: SagaRecord, message: ewaybill.EwayBillRejected, reply: Reply) -> SagaRecord:
+    return _exception(
+        record, f"e-way bill for invoice {message.invoice_no} rejected ({message.code}: {message.message})",
+        reply.now)
+
+
+HANDLED_TYPES = tuple(cls.TYPE for cls in REPLIES)
+"""The message types the coordinator's consumer subscribes its handler to."""
 
 
 def _put_back(record: SagaRecord, message: dispatch.ShipmentReduced) -> SagaRecord:
@@ -335,9 +434,25 @@ def dispatch_states(record: SagaRecord, decision: sg.ReleaseShipments) -> dict[i
     return {line_no: next(iter(states)) for line_no, states in seen.items() if len(states) == 1}
 
 
-def _order_status(saga: sg.OrderSaga) -> OrderStatus | None:
+def _cleared_revision(saga: sg.OrderSaga, handle: OrderHandle) -> int | None:
+    """The order revision credit has cleared: the current one once credit approved or sanctioned a round of it
+    (a short pick's or put-back's round is approved by the saga, not by credit, and does not count)."""
+    if any(r.revision == handle.revision and r.credit.is_cleared and r.kind not in _SAGA_APPROVED
+           for r in saga.rounds):
+        return handle.revision
+    return handle.credit_cleared_revision
+
+
+_SAGA_APPROVED = (sg.RoundKind.SHORT_PICK, sg.RoundKind.PUT_BACK)
+
+
+def _order_status(saga: sg.OrderSaga, cleared: bool) -> OrderStatus | None:
+    """The order's status as the saga stands (None: the saga failed, a person decides). Shipments of an older
+    revision (their pick lists being cancelled for an amendment) do not release a revision credit has not
+    cleared: that order waits."""
     status = saga.status
-    if status is sg.SagaStatus.WAITING or status is sg.SagaStatus.HOLDING:
+    released = status in (sg.SagaStatus.RELEASED, sg.SagaStatus.PARTIALLY_RELEASED)
+    if status in (sg.SagaStatus.WAITING, sg.SagaStatus.HOLDING) or (released and not cleared):
         open_rounds = [r for r in saga.rounds if r.is_open]
         if any(r.credit is sg.CreditOutcome.HELD for r in open_rounds):
             return OrderStatus.CREDIT_HELD
@@ -351,6 +466,42 @@ def _order_status(saga: sg.OrderSaga) -> OrderStatus | None:
     }.get(status)
 
 
+# The order's transition for each status the saga gives it (each refuses a move its lifecycle does not allow).
+_FOLLOW: dict[OrderStatus, Callable[[SalesOrder, str], None]] = {
+    OrderStatus.CONFIRMED: SalesOrder.wait_for_release,
+    OrderStatus.CREDIT_HELD: SalesOrder.hold_for_credit,
+    OrderStatus.RELEASED: lambda order, reason: order.release(partially=False, reason=reason),
+    OrderStatus.PARTIALLY_RELEASED: lambda order, reason: order.release(partially=True, reason=reason),
+    OrderStatus.BACKORDERED: SalesOrder.backorder,
+    OrderStatus.CANCELLED: SalesOrder.withdraw,
+    OrderStatus.CLOSED: SalesOrder.close,
+}
+
+
+async def _follow_saga(uow: UnitOfWork, handle: OrderHandle, saga: sg.OrderSaga, cancelled: str | None) -> None:
+    """Move the order as the saga decided, through the order's own transitions, and store its status facts.
+    Judged first on the handle's columns: the order is loaded only when its status moves. A cancelled order
+    stays cancelled while its compensations run."""
+    cleared = _cleared_revision(saga, handle)
+    wanted = OrderStatus.CANCELLED if cancelled is not None else _order_status(saga, cleared == handle.revision)
+    if handle.status is OrderStatus.CANCELLED or wanted is None:
+        wanted = handle.status
+    if wanted is handle.status and cleared == handle.credit_cleared_revision:
+        return
+    if wanted is handle.status and handle.order is None and cleared == handle.revision:
+        # Credit cleared the current revision and the status stays (credit answered before inventory): recorded
+        # by the rule of the order's `credit_cleared` (the current revision only) from the handle's columns,
+        # without decoding the whole order for it.
+        await uow.repo.save_credit_clearance(handle.order_id, cleared)
+        return
+    order = await handle.get(uow)
+    if cleared is not None:
+        order.credit_cleared(cleared)
+    if wanted is not order.status:
+        _FOLLOW[wanted](order, cancelled or f"saga: {saga.status.value}")
+    await uow.repo.save_order_status(order)
+
+
 async def act(
     uow: UnitOfWork, record: SagaRecord, handle: OrderHandle, now: datetime,
     *, replied: Sequence[str] = (), faults: Any = None,
@@ -360,7 +511,7 @@ async def act(
     record = replace(record, saga=saga)
     sent: list[SentCommand] = []
     waits: list[sg.Wait] = []
-    status, reason = handle.status, ""
+    cancelled: str | None = None  # the whole order cancelled by a decision: why
     for decision in decisions:
         if isinstance(decision, sg.Wait):
             waits.append(decision)
@@ -387,23 +538,13 @@ async def act(
                 sent.append(SentCommand(decision.key, handle.order_id, message.TYPE,
                                         message.model_dump(mode="json"), 1, now))
         if isinstance(decision, sg.MarkCancelled) and decision.round_no is None:
-            status, reason = OrderStatus.CANCELLED, decision.reason.value
+            cancelled = decision.reason.value
     deadlines = [w.until for w in waits if w.until is not None]
     record = replace(record, waiting_for="; ".join(dict.fromkeys(w.reason for w in waits)),
                      next_check_at=min(deadlines) if deadlines else None)
     await uow.repo.record_commands(sent)
     await uow.repo.mark_replied(list(replied), now)
-    # The order's own status follows the saga; credit clearance is kept per revision (no order slips past).
-    cleared_revision = handle.credit_cleared_revision
-    if any(r.kind is sg.RoundKind.ORDER and r.revision == handle.revision and r.credit.is_cleared
-           for r in saga.rounds):
-        cleared_revision = handle.revision
-    wanted = _order_status(saga)
-    if wanted is not None and status is not OrderStatus.CANCELLED:
-        status = wanted
-    if status is not handle.status or cleared_revision != handle.credit_cleared_revision:
-        await uow.repo.set_order_state(handle.order_id, status, reason or f"saga: {saga.status.value}",
-                                       cleared_revision)
+    await _follow_saga(uow, handle, saga, cancelled)
     await uow.repo.save_saga(record, now)
     return record
 

@@ -1,8 +1,8 @@
 """What every sales route runs on, injected one way: `api: Api` (FastAPI `Depends` on the typed `SalesApi`,
 built once per app from the kit's `Runtime`), plus the checks and translations the routes share.
 
-A test swaps the wiring with `app.dependency_overrides[sales_api] = lambda: SalesApi(...)` (its own stock
-source or clock).
+A test swaps the wiring with `app.dependency_overrides[sales_api] = lambda: SalesApi(...)` (its own clock, or
+a bootstrap with its own stock source: `dataclasses.replace(bootstrap(rt), stock=...)`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -18,17 +18,15 @@ from o2c.kit.auth import Principal
 from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.scope import CustomerScope, ensure_may_see
 from o2c.kit.service import Runtime
-from o2c.sales.adapters.inventory_atp import HttpStockSource
-from o2c.sales.adapters.repository import SqlRepository
+from o2c.sales.adapters.unit_of_work import SqlUnitOfWork
+from o2c.sales.bootstrap import Sales, bootstrap
 from o2c.sales.domain.actors import Actor
 from o2c.sales.domain.customer import Customer
 from o2c.sales.domain.errors import InvalidValue, RuleViolation
-from o2c.sales.domain.geography import StateCode
 from o2c.sales.domain.quotation import StockView
 from o2c.sales.service_layer import customers, orders
-from o2c.sales.service_layer.coordinator import CoordinatorPolicy
 from o2c.sales.service_layer.errors import ForbiddenError, NotFoundError
-from o2c.sales.service_layer.ports import StockSource, UnitOfWork
+from o2c.sales.service_layer.ports import UnitOfWork
 from o2c.sales.settings import SalesSettings
 
 
@@ -38,51 +36,43 @@ def wall_clock() -> datetime:
 
 @dataclass
 class SalesApi:
-    """The sales HTTP API's wiring: the runtime (sessions, outbox), settings, inventory's ATP and the facts the
-    use cases need."""
+    """The sales HTTP API's wiring: the service's bootstrap (units of work, settings, inventory's ATP, the facts
+    the use cases need) and the clock."""
 
-    runtime: Runtime
-    settings: SalesSettings
-    stock: StockSource
-    setup: orders.Setup
+    sales: Sales
     clock: Callable[[], datetime] = field(default=wall_clock)
 
     @classmethod
     def of(cls, rt: Runtime) -> SalesApi:
-        settings = rt.settings if isinstance(rt.settings, SalesSettings) \
-            else SalesSettings(**rt.settings.model_dump())
-        return cls(
-            runtime=rt, settings=settings,
-            stock=HttpStockSource(settings.inventory_url, settings.atp_timeout_seconds),
-            setup=orders.Setup(
-                supplier_state=StateCode.parse(settings.supplier_state_code, "supplier_state_code"),
-                policy=CoordinatorPolicy(hold_period=timedelta(hours=settings.hold_period_hours)),
-                validity_days=settings.quotation_validity_days,
-            ),
-        )
+        return cls(bootstrap(rt))
+
+    @property
+    def settings(self) -> SalesSettings:
+        return self.sales.settings
+
+    @property
+    def setup(self) -> orders.Setup:
+        return self.sales.setup
 
     def now(self) -> datetime:
         return self.clock()
 
     @contextlib.asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+    async def unit_of_work(self) -> AsyncIterator[SqlUnitOfWork]:
         """A write: one transaction; the use case's messages go to the outbox in it."""
-        async with self.runtime.sessions() as session, session.begin():
-            uow = UnitOfWork(SqlRepository(session))
+        async with self.sales.transaction() as uow:
             with domain_errors():
                 yield uow
-            if uow.messages:
-                await self.runtime.outbox.add_many(session, uow.messages)
 
     @contextlib.asynccontextmanager
-    async def reading(self) -> AsyncIterator[UnitOfWork]:
-        async with self.runtime.sessions() as session:
+    async def reading(self) -> AsyncIterator[SqlUnitOfWork]:
+        async with self.sales.reading() as uow:
             with domain_errors():
-                yield UnitOfWork(SqlRepository(session))
+                yield uow
 
     async def stock_for(self, request: Request, codes: Sequence[str]) -> StockView:
         """Inventory's availability of these items, asked with the caller's own token."""
-        return await self.stock.stock_view(codes, request.headers.get("authorization"))
+        return await self.sales.stock.stock_view(codes, request.headers.get("authorization"))
 
 
 T = TypeVar("T")

@@ -10,7 +10,6 @@ from o2c.kit.auth import Principal
 from o2c.kit.edge import Qty, RequestModel
 from o2c.kit.idempotency import IdempotencyKey, IdempotentRequest, once
 from o2c.kit.policy import allow
-from o2c.sales.adapters.repository import SqlRepository
 from o2c.sales.domain.money import positive_quantity
 from o2c.sales.domain.order import SalesOrder
 from o2c.sales.domain.quotation import StockView
@@ -57,13 +56,11 @@ class AmendIn(RequestModel):
 async def order_answer(api: SalesApi, order_id: str) -> dict[str, Any]:
     """The order with its saga, and the saga's messages parked here or in any other service (their KeyParked
     notices): the kit parks the key so later messages wait behind it."""
-    async with api.runtime.sessions() as session:
-        with domain_errors():
-            uow = UnitOfWork(SqlRepository(session))
-            order = await orders.load_order(uow, order_id)
-            view = views.order(order, await uow.repo.get_saga(order_id))
+    async with api.reading() as uow:
+        order = await orders.load_order(uow, order_id)
+        view = views.order(order, await uow.repo.get_saga(order_id))
         if view["saga"] is not None:
-            view["saga"]["parked_messages"] = await parked_keys(session, [order_id])
+            view["saga"]["parked_messages"] = await parked_keys(uow.session, [order_id])
         return view
 
 
@@ -75,13 +72,12 @@ async def idempotent(api: SalesApi, asked: IdempotentRequest | None, create: Cre
         async def work() -> dict[str, Any]:
             nonlocal written
             order, _ = await create(uow, None)
-            if isinstance(uow.repo, SqlRepository) and order.order_id in uow.repo.sagas_added:
+            if order.order_id in uow.sagas_added:
                 # Answered from what was written: no second session, no re-read of order and saga.
-                written = views.order(order, uow.repo.sagas_added[order.order_id])
+                written = views.order(order, uow.sagas_added[order.order_id])
             return {"order_id": order.order_id}
 
-        assert isinstance(uow.repo, SqlRepository)  # the answer is stored in the order's transaction
-        answer, repeated = await once(uow.repo.session, asked, work)
+        answer, repeated = await once(uow.session, asked, work)  # the answer is stored in the order's transaction
     if repeated:
         response.status_code = 200
     if repeated or written is None:

@@ -26,7 +26,8 @@ async def exceptions(_: Watchers, api: Api, limit: Limit = 100, ended: bool = Fa
     raised = sa.func.jsonb_array_length(t.c.exceptions) > 0
     if not ended:
         raised = sa.and_(raised, t.c.status.not_in(("closed", "cancelled")))
-    async with api.runtime.sessions() as session:
+    async with api.reading() as uow:
+        session = uow.session
         rows = (await session.execute(
             sa.select(t.c.order_id, t.c.status, t.c.exceptions, t.c.waiting_for, t.c.updated_at)
             .where(sa.or_(t.c.status == "failed", raised))
