@@ -18,7 +18,7 @@ DEFINITION = ServiceDefinition(
     http_port=8104,
     metadata=metadata,
     versions_dir=migrations_dir(Path(__file__).resolve().parent),
-    routers=lambda rt: [http.router(bootstrap(rt))],
+    routers=lambda rt: http.ROUTERS,  # the routes reach the bootstrap through their `dispatch_of` dependency
     handlers=lambda rt: with_customer_scope(messages.handlers(bootstrap(rt))),
     subscribes_to=[
         events_topic(Service.SALES),

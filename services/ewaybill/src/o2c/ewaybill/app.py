@@ -20,7 +20,7 @@ DEFINITION = ServiceDefinition(
                 "updates, cancellation and extension within their windows.",
     metadata=metadata,
     versions_dir=migrations_dir(Path(__file__).resolve().parent),
-    routers=lambda rt: http.routers(bootstrap(rt)),
+    routers=lambda rt: http.ROUTERS,  # the routes reach the bootstrap through their `ewaybill_of` dependency
     handlers=lambda rt: with_customer_scope(messages.handlers(bootstrap(rt))),
     subscribes_to=[events_topic("invoicing"), events_topic("dispatch"), events_topic("sales"),
                    commands_topic("ewaybill")],

@@ -21,7 +21,7 @@ DEFINITION = ServiceDefinition(
     description="Customer notifications, sent once per event and channel.",
     metadata=metadata,
     versions_dir=migrations_dir(Path(__file__).resolve().parent),
-    routers=lambda rt: [http.router(bootstrap(rt)), webhooks_http.router(bootstrap(rt))],
+    routers=lambda rt: (*http.ROUTERS, *webhooks_http.ROUTERS),  # the routes reach the bootstrap via `http.notify_of`
     handlers=lambda rt: with_customer_scope(combine_handlers(
         messages.handlers(bootstrap(rt)),
         partner_feed.handlers(bootstrap(rt)))),

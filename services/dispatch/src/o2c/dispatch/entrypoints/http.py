@@ -3,7 +3,9 @@ warehouses), dispatch details, queues, gate-out and vehicle changes for the disp
 
 Each route parses, authorises and calls one use case on a unit of work of the bootstrap (`Dispatch.transaction`
 for a change: committed with its messages; `Dispatch.reading` for a read); domain refusals become problem+json
-(`InvalidValue` → 422 naming the field, `ConflictingState` → 409, `GateClosed` → 409 naming what is missing)."""
+(`InvalidValue` → 422 naming the field, `ConflictingState` → 409, `GateClosed` → 409 naming what is missing).
+Routes live on module-level routers, one per resource (`ROUTERS`), and run on the `dispatch_of` dependency (the
+service's `bootstrap.Dispatch`)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from o2c.dispatch.adapters.unit_of_work import SqlUnitOfWork
-from o2c.dispatch.bootstrap import Dispatch
+from o2c.dispatch.bootstrap import Dispatch, bootstrap
 from o2c.dispatch.domain import (
     ConflictingState,
     GateClosed,
@@ -166,151 +168,190 @@ def trip_view(record: TripRecord, shipments: list[ShipmentRecord]) -> dict[str, 
             "shipments": [shipment_view(s) for s in shipments]}
 
 
-def router(dispatch: Dispatch) -> APIRouter:
-    api = APIRouter(tags=["dispatch"])
-    now = dispatch.now
+async def dispatch_of(request: Request) -> Dispatch:
+    """What the routes run on: the running service's bootstrap, made on the app's first request from the runtime
+    the kit keeps on the app (`app.state.runtime`) and kept there (a test may override this dependency)."""
+    state = request.app.state
+    found = getattr(state, "o2c_dispatch", None)
+    if not isinstance(found, Dispatch):
+        found = state.o2c_dispatch = bootstrap(state.runtime)
+    return found
 
-    @contextlib.asynccontextmanager
-    async def transaction() -> AsyncIterator[SqlUnitOfWork]:
-        with domain_errors():
-            async with dispatch.transaction() as uow:
-                yield uow
 
-    @contextlib.asynccontextmanager
-    async def reading() -> AsyncIterator[SqlUnitOfWork]:
-        with domain_errors():
-            async with dispatch.reading() as uow:
-                yield uow
+DispatchApp = Annotated[Dispatch, Depends(dispatch_of)]
 
-    # --- pick lists --------------------------------------------------------------------------
 
-    @api.get("/pick-lists", summary="Pick lists of the caller's warehouses (status: open, picked, cancelled)")
-    async def list_pick_lists(who: PickListReader, warehouse: str | None = None,
-                              status: Annotated[PickListStatus | None, Query()] = None) -> list[dict[str, Any]]:
-        async with reading() as uow:
-            records = await uow.shipments.search(warehouses=_visible(who, warehouse),
-                                                 pick_statuses=[status.value] if status else ())
-        return [pick_list_view(r) for r in records]
+@contextlib.asynccontextmanager
+async def transaction(dispatch: Dispatch) -> AsyncIterator[SqlUnitOfWork]:
+    with domain_errors():
+        async with dispatch.transaction() as uow:
+            yield uow
 
-    @api.get("/pick-lists/{pick_list_id}", summary="One pick list, lines in walking order")
-    async def get_pick_list(pick_list_id: str, who: PickListReader) -> dict[str, Any]:
-        async with reading() as uow:
-            record = await use_cases.read_pick_list(uow, pick_list_id, _scope(who))
-        return pick_list_view(record)
 
-    @api.post("/pick-lists/{pick_list_id}/lines/{line_no}/confirm",
-              summary="Confirm one pick line (bin and batch scanned); a short pick needs a reason")
-    async def confirm_line(pick_list_id: str, line_no: int, body: PickConfirmation, who: Picker) -> dict[str, Any]:
-        pick = use_cases.PickInput(body.picked, body.bin_code, body.batch_no, body.short_reason, body.note)
-        async with transaction() as uow:
-            record = await use_cases.confirm_pick(uow, pick_list_id, line_no, pick, who.subject, now(), _scope(who))
-        return pick_list_view(record)
+@contextlib.asynccontextmanager
+async def reading(dispatch: Dispatch) -> AsyncIterator[SqlUnitOfWork]:
+    with domain_errors():
+        async with dispatch.reading() as uow:
+            yield uow
 
-    @api.post("/pick-lists/{pick_list_id}/confirm",
-              summary="Confirm a whole pick list in one request (every open line; short lines need a reason)")
-    async def confirm_pick_list(pick_list_id: str, body: PickListConfirmation, who: Picker) -> dict[str, Any]:
-        picks = {line.line_no: use_cases.PickInput(line.picked, line.bin_code, line.batch_no, line.short_reason,
-                                                   line.note) for line in body.lines}
-        async with transaction() as uow:
-            record = await use_cases.confirm_pick_list(uow, pick_list_id, picks, who.subject, now(), _scope(who))
-        return pick_list_view(record)
 
-    # --- shipments ---------------------------------------------------------------------------
+# One router per resource; each route names its action (who may do it is the access policy's).
+pick_lists = APIRouter(tags=["dispatch"])
+shipments = APIRouter(tags=["dispatch"])
+gate = APIRouter(tags=["dispatch"])
+trips = APIRouter(tags=["dispatch"])
+ROUTERS = (pick_lists, shipments, gate, trips)
 
-    @api.get("/shipments", summary="Shipments by state or work queue (waiting_for_vehicle, "
-                                   "waiting_for_documents, ready_for_gate, …)")
-    async def list_shipments(who: ShipmentReader, warehouse: str | None = None, status: str | None = None,
-                             limit: Limit = 200) -> list[dict[str, Any]]:
-        statuses, queues = [], []
-        if status is not None:
-            if status in {s.value for s in ShipmentStatus}:
-                statuses.append(status)
-            elif status in {q.value for q in Queue}:
-                queues.append(status)
-            else:
-                raise _invalid(InvalidValue("status", "a shipment status ("
-                                            + ", ".join(s.value for s in ShipmentStatus) + ") or queue ("
-                                            + ", ".join(q.value for q in Queue) + ")"))
-        async with reading() as uow:
-            records = await uow.shipments.search(warehouses=_visible(who, warehouse), statuses=statuses,
-                                                 queues=queues, limit=limit,
-                                                 visible=lambda column: visible_customers(who, column))
-        return [shipment_view(r) for r in records]
+# --- pick lists --------------------------------------------------------------------------
 
-    @api.get("/ready-for-gate", summary="A warehouse's ready-for-gate list: shipments whose invoice (IRN "
-                                        "registered where required) and e-way bill let them leave now")
-    async def list_ready_for_gate(who: GateReader, warehouse: str | None = None,
-                                  limit: Limit = 200) -> list[dict[str, Any]]:
-        async with reading() as uow:
-            records = await use_cases.ready_for_gate(uow, _visible(who, warehouse), now(), limit)
-        return [shipment_view(r) for r in records]
+@pick_lists.get("/pick-lists", summary="Pick lists of the caller's warehouses (status: open, picked, cancelled)")
+async def list_pick_lists(who: PickListReader, dispatch: DispatchApp, warehouse: str | None = None,
+                          status: Annotated[PickListStatus | None, Query()] = None) -> list[dict[str, Any]]:
+    async with reading(dispatch) as uow:
+        records = await uow.shipments.search(warehouses=_visible(who, warehouse),
+                                             pick_statuses=[status.value] if status else ())
+    return [pick_list_view(r) for r in records]
 
-    @api.get("/shipments/{shipment_id}", summary="One shipment: state, what it waits for, documents")
-    async def get_shipment(shipment_id: str, who: ShipmentReader) -> dict[str, Any]:
-        async with reading() as uow:
-            record = await use_cases.read_shipment(uow, shipment_id, _scope(who))
-            await ensure_customer_visible(uow.session, who, record.release.customer_id)
-        return shipment_view(record)
 
-    @api.post("/shipments/{shipment_id}/dispatch-details",
-              summary="Vehicle, driver, transporter, LR, distance, mode — captured once")
-    async def post_details(shipment_id: str, body: DispatchDetailsBody, who: Supervisor) -> dict[str, Any]:
-        async with transaction() as uow:
-            record = await use_cases.capture_dispatch_details(uow, shipment_id, body.details(), now(), _scope(who))
-        return shipment_view(record)
+@pick_lists.get("/pick-lists/{pick_list_id}", summary="One pick list, lines in walking order")
+async def get_pick_list(pick_list_id: str, who: PickListReader, dispatch: DispatchApp) -> dict[str, Any]:
+    async with reading(dispatch) as uow:
+        record = await use_cases.read_pick_list(uow, pick_list_id, _scope(who))
+    return pick_list_view(record)
 
-    @api.post("/shipments/{shipment_id}/gate-out",
-              summary="The goods leave: refused (409, naming what is missing) before invoice and e-way bill")
-    async def post_gate_out(shipment_id: str, who: Supervisor) -> dict[str, Any]:
-        try:
-            async with transaction() as uow:
-                record = await use_cases.gate_out(uow, shipment_id, who.subject, now(), _scope(who))
-        except Conflict as exc:
-            async with reading() as uow:
-                current = await uow.shipments.get(shipment_id)
-            if current is not None and "missing" in exc.extensions:
-                exc.extensions["waiting_for"] = waiting_for(current)
-            raise
-        return shipment_view(record)
 
-    async def _change_vehicle(shipment_id: str, body: VehicleChangeBody, who: Principal) -> dict[str, Any]:
-        async with transaction() as uow:
-            record = await use_cases.change_vehicle(uow, shipment_id, body.details(), body.reason, body.from_place,
-                                                    body.from_state_code, body.remarks, now(), _scope(who))
-        return shipment_view(record)
+@pick_lists.post("/pick-lists/{pick_list_id}/lines/{line_no}/confirm",
+                 summary="Confirm one pick line (bin and batch scanned); a short pick needs a reason")
+async def confirm_line(pick_list_id: str, line_no: int, body: PickConfirmation, who: Picker,
+                       dispatch: DispatchApp) -> dict[str, Any]:
+    pick = use_cases.PickInput(body.picked, body.bin_code, body.batch_no, body.short_reason, body.note)
+    async with transaction(dispatch) as uow:
+        record = await use_cases.confirm_pick(uow, pick_list_id, line_no, pick, who.subject, dispatch.now(),
+                                              _scope(who))
+    return pick_list_view(record)
 
-    @api.post("/shipments/{shipment_id}/vehicle", summary="After gate-out: the goods moved to another vehicle")
-    async def post_vehicle(shipment_id: str, body: VehicleChangeBody, who: Supervisor) -> dict[str, Any]:
-        return await _change_vehicle(shipment_id, body, who)
 
-    @api.post("/shipments/{shipment_id}/vehicle-change", summary="Same as /vehicle (name used in the issue)")
-    async def post_vehicle_change(shipment_id: str, body: VehicleChangeBody, who: Supervisor) -> dict[str, Any]:
-        return await _change_vehicle(shipment_id, body, who)
+@pick_lists.post("/pick-lists/{pick_list_id}/confirm",
+                 summary="Confirm a whole pick list in one request (every open line; short lines need a reason)")
+async def confirm_pick_list(pick_list_id: str, body: PickListConfirmation, who: Picker,
+                            dispatch: DispatchApp) -> dict[str, Any]:
+    picks = {line.line_no: use_cases.PickInput(line.picked, line.bin_code, line.batch_no, line.short_reason,
+                                               line.note) for line in body.lines}
+    async with transaction(dispatch) as uow:
+        record = await use_cases.confirm_pick_list(uow, pick_list_id, picks, who.subject, dispatch.now(),
+                                                   _scope(who))
+    return pick_list_view(record)
 
-    # --- trips -------------------------------------------------------------------------------
 
-    @api.post("/trips", status_code=201,
-              summary="One vehicle for several shipments of a warehouse: details entered once apply to all")
-    async def post_trip(body: TripBody, who: Supervisor,
-                        request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-        asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
-        legs = [(leg.shipment_id, leg.distance_km) for leg in body.shipments]
-        async with transaction() as uow:
-            async def work() -> dict[str, Any]:
-                made = await use_cases.load_trip(uow, body.warehouse_id, body.input(), legs, who.subject, now(),
-                                                 _scope(who))
-                return {"trip_id": made.trip.trip_id}
+# --- shipments ---------------------------------------------------------------------------
 
-            answer, _ = await once(uow.session, asked, work)
-            # A repeat answers the trip as it is now (its shipments move on after it was made).
-            record, shipments = await use_cases.read_trip(uow, str(answer["trip_id"]), _scope(who))
-        return trip_view(record, shipments)
+@shipments.get("/shipments", summary="Shipments by state or work queue (waiting_for_vehicle, "
+               "waiting_for_documents, ready_for_gate, …)")
+async def list_shipments(who: ShipmentReader, dispatch: DispatchApp, warehouse: str | None = None,
+                         status: str | None = None, limit: Limit = 200) -> list[dict[str, Any]]:
+    statuses, queues = [], []
+    if status is not None:
+        if status in {s.value for s in ShipmentStatus}:
+            statuses.append(status)
+        elif status in {q.value for q in Queue}:
+            queues.append(status)
+        else:
+            raise _invalid(InvalidValue("status", "a shipment status ("
+                                        + ", ".join(s.value for s in ShipmentStatus) + ") or queue ("
+                                        + ", ".join(q.value for q in Queue) + ")"))
+    async with reading(dispatch) as uow:
+        records = await uow.shipments.search(warehouses=_visible(who, warehouse), statuses=statuses,
+                                             queues=queues, limit=limit,
+                                             visible=lambda column: visible_customers(who, column))
+    return [shipment_view(r) for r in records]
 
-    @api.get("/trips/{trip_id}", summary="A trip and its shipments")
-    async def get_trip(trip_id: str, who: ShipmentReader) -> dict[str, Any]:
-        async with reading() as uow:
-            record, shipments = await use_cases.read_trip(uow, trip_id, _scope(who))
-            shown = await visible_customer_ids(uow.session, who, {s.release.customer_id for s in shipments})
-        return trip_view(record, [s for s in shipments if s.release.customer_id in shown])
 
-    return api
+@gate.get("/ready-for-gate", summary="A warehouse's ready-for-gate list: shipments whose invoice (IRN "
+          "registered where required) and e-way bill let them leave now")
+async def list_ready_for_gate(who: GateReader, dispatch: DispatchApp, warehouse: str | None = None,
+                              limit: Limit = 200) -> list[dict[str, Any]]:
+    async with reading(dispatch) as uow:
+        records = await use_cases.ready_for_gate(uow, _visible(who, warehouse), dispatch.now(), limit)
+    return [shipment_view(r) for r in records]
+
+
+@shipments.get("/shipments/{shipment_id}", summary="One shipment: state, what it waits for, documents")
+async def get_shipment(shipment_id: str, who: ShipmentReader, dispatch: DispatchApp) -> dict[str, Any]:
+    async with reading(dispatch) as uow:
+        record = await use_cases.read_shipment(uow, shipment_id, _scope(who))
+        await ensure_customer_visible(uow.session, who, record.release.customer_id)
+    return shipment_view(record)
+
+
+@shipments.post("/shipments/{shipment_id}/dispatch-details",
+                summary="Vehicle, driver, transporter, LR, distance, mode — captured once")
+async def post_details(shipment_id: str, body: DispatchDetailsBody, who: Supervisor,
+                       dispatch: DispatchApp) -> dict[str, Any]:
+    async with transaction(dispatch) as uow:
+        record = await use_cases.capture_dispatch_details(uow, shipment_id, body.details(), dispatch.now(),
+                                                          _scope(who))
+    return shipment_view(record)
+
+
+@shipments.post("/shipments/{shipment_id}/gate-out",
+                summary="The goods leave: refused (409, naming what is missing) before invoice and e-way bill")
+async def post_gate_out(shipment_id: str, who: Supervisor, dispatch: DispatchApp) -> dict[str, Any]:
+    try:
+        async with transaction(dispatch) as uow:
+            record = await use_cases.gate_out(uow, shipment_id, who.subject, dispatch.now(), _scope(who))
+    except Conflict as exc:
+        async with reading(dispatch) as uow:
+            current = await uow.shipments.get(shipment_id)
+        if current is not None and "missing" in exc.extensions:
+            exc.extensions["waiting_for"] = waiting_for(current)
+        raise
+    return shipment_view(record)
+
+
+async def _change_vehicle(shipment_id: str, body: VehicleChangeBody, who: Principal,
+                          dispatch: Dispatch) -> dict[str, Any]:
+    async with transaction(dispatch) as uow:
+        record = await use_cases.change_vehicle(uow, shipment_id, body.details(), body.reason, body.from_place,
+                                                body.from_state_code, body.remarks, dispatch.now(), _scope(who))
+    return shipment_view(record)
+
+
+@shipments.post("/shipments/{shipment_id}/vehicle", summary="After gate-out: the goods moved to another vehicle")
+async def post_vehicle(shipment_id: str, body: VehicleChangeBody, who: Supervisor,
+                       dispatch: DispatchApp) -> dict[str, Any]:
+    return await _change_vehicle(shipment_id, body, who, dispatch)
+
+
+@shipments.post("/shipments/{shipment_id}/vehicle-change", summary="Same as /vehicle (name used in the issue)")
+async def post_vehicle_change(shipment_id: str, body: VehicleChangeBody, who: Supervisor,
+                              dispatch: DispatchApp) -> dict[str, Any]:
+    return await _change_vehicle(shipment_id, body, who, dispatch)
+
+
+# --- trips -------------------------------------------------------------------------------
+
+@trips.post("/trips", status_code=201,
+            summary="One vehicle for several shipments of a warehouse: details entered once apply to all")
+async def post_trip(body: TripBody, who: Supervisor, dispatch: DispatchApp,
+                    request: Request, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    asked = IdempotentRequest.from_http(request, idempotency_key, who.subject, body)
+    legs = [(leg.shipment_id, leg.distance_km) for leg in body.shipments]
+    async with transaction(dispatch) as uow:
+        async def work() -> dict[str, Any]:
+            made = await use_cases.load_trip(uow, body.warehouse_id, body.input(), legs, who.subject,
+                                             dispatch.now(), _scope(who))
+            return {"trip_id": made.trip.trip_id}
+
+        answer, _ = await once(uow.session, asked, work)
+        # A repeat answers the trip as it is now (its shipments move on after it was made).
+        record, legs_of = await use_cases.read_trip(uow, str(answer["trip_id"]), _scope(who))
+    return trip_view(record, legs_of)
+
+
+@trips.get("/trips/{trip_id}", summary="A trip and its shipments")
+async def get_trip(trip_id: str, who: ShipmentReader, dispatch: DispatchApp) -> dict[str, Any]:
+    async with reading(dispatch) as uow:
+        record, legs_of = await use_cases.read_trip(uow, trip_id, _scope(who))
+        shown = await visible_customer_ids(uow.session, who, {s.release.customer_id for s in legs_of})
+    return trip_view(record, [s for s in legs_of if s.release.customer_id in shown])
+

@@ -1,6 +1,7 @@
 """HTTP for webhooks: a partner subscribes its URL for a customer it serves (an SRE also for every customer),
 receives the subscription's own signing secret once, lists and removes only its own subscriptions, and rotates
-the secret (shown once again). SRE reads deliveries, `?status=dead` being the dead letters with every attempt."""
+the secret (shown once again). SRE reads deliveries, `?status=dead` being the dead letters with every attempt.
+Routes live on module-level routers, one per resource (`ROUTERS`), and run on `http.notify_of`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from o2c.kit.problems import Conflict, InvalidField, NotFound, Problem
 from o2c.kit.scope import partner_serves
 from o2c.notify.bootstrap import Notify
 from o2c.notify.domain.webhooks import MAX_PREVIOUS_SECRET_HOURS, MAX_URL_LENGTH, UrlRefused
+from o2c.notify.entrypoints.http import NotifyApp
 from o2c.notify.service_layer import webhooks
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,70 +58,80 @@ async def authorise_subscription(session: AsyncSession, who: Principal, customer
         raise Problem(403, "Forbidden", f"partner {who.partner_id} does not serve customer {customer_id}")
 
 
-def router(notify: Notify) -> APIRouter:
-    api = APIRouter(tags=["webhooks"])
+# One router per resource; each route names its action (who may do it is the access policy's).
+subscriptions = APIRouter(tags=["webhooks"])
+delivery_log = APIRouter(tags=["webhooks"])
+ROUTERS = (subscriptions, delivery_log)
 
-    async def checked(url: str) -> str:
-        try:
-            await notify.urls.pin(url)
-        except UrlRefused as exc:
-            raise InvalidField("url", str(exc)) from exc
-        return url
 
-    @api.post("/webhooks", status_code=201,
-              summary="Subscribe a URL to a customer's notifications (SRE: or every customer's); "
-                      "the answer carries the subscription's signing secret, shown this once")
-    async def subscribe(body: Subscription, who: subscriber) -> dict[str, Any]:
-        owner = owner_of(who)
-        async with notify.reading() as uow:
-            await authorise_subscription(uow.session, who, body.customer_id)
-        url = await checked(body.url)  # outside any transaction: the lookup may take seconds
-        async with notify.transaction() as uow:
-            made = await webhooks.subscribe(uow, notify.sealer, url=url, customer_id=body.customer_id, owner=owner,
-                                            partner_id=who.partner_id if owner != "sre" else None,
-                                            created_by=who.subject)
-            if made is None:
-                found = await uow.subscriptions.existing(url=url, customer_id=body.customer_id, owner=owner)
-                raise Conflict("this URL is already subscribed for this customer; rotate its secret instead",
-                               subscription_id=found["subscription_id"] if found else None)
-        view, secret = made
-        return {**view, "secret": secret}
+async def checked(notify: Notify, url: str) -> str:
+    try:
+        await notify.urls.pin(url)
+    except UrlRefused as exc:
+        raise InvalidField("url", str(exc)) from exc
+    return url
 
-    @api.get("/webhooks", summary="The caller's own active subscriptions (SRE: the SRE team's); never a secret")
-    async def list_subscriptions(who: subscriber) -> list[dict[str, Any]]:
-        owner = owner_of(who)
-        async with notify.reading() as uow:
-            return await uow.subscriptions.listed(owner)
 
-    @api.post("/webhooks/{subscription_id}/secret",
-              summary="Rotate the subscription's signing secret (its owner only); the new one is shown this once. "
-                      "The replaced one keeps signing beside it for keep_previous_hours (0: it stops at once)")
-    async def rotate_secret(subscription_id: SubscriptionId, who: subscriber,
-                            keep_previous_hours: Annotated[int, Query(ge=0, le=MAX_PREVIOUS_SECRET_HOURS)] = 24,
-                            ) -> dict[str, Any]:
-        owner = owner_of(who)
-        async with notify.transaction() as uow:
-            rotated = await webhooks.rotate_secret(uow, notify.sealer, subscription_id, owner,
-                                                   keep_previous=timedelta(hours=keep_previous_hours))
-        if rotated is None:
+@subscriptions.post("/webhooks", status_code=201,
+                    summary="Subscribe a URL to a customer's notifications (SRE: or every customer's); "
+                            "the answer carries the subscription's signing secret, shown this once")
+async def subscribe(body: Subscription, who: subscriber, notify: NotifyApp) -> dict[str, Any]:
+    owner = owner_of(who)
+    async with notify.reading() as uow:
+        await authorise_subscription(uow.session, who, body.customer_id)
+    url = await checked(notify, body.url)  # outside any transaction: the lookup may take seconds
+    async with notify.transaction() as uow:
+        made = await webhooks.subscribe(uow, notify.sealer, url=url, customer_id=body.customer_id, owner=owner,
+                                        partner_id=who.partner_id if owner != "sre" else None,
+                                        created_by=who.subject)
+        if made is None:
+            found = await uow.subscriptions.existing(url=url, customer_id=body.customer_id, owner=owner)
+            raise Conflict("this URL is already subscribed for this customer; rotate its secret instead",
+                           subscription_id=found["subscription_id"] if found else None)
+    view, secret = made
+    return {**view, "secret": secret}
+
+
+@subscriptions.get("/webhooks",
+                   summary="The caller's own active subscriptions (SRE: the SRE team's); never a secret")
+async def list_subscriptions(who: subscriber, notify: NotifyApp) -> list[dict[str, Any]]:
+    owner = owner_of(who)
+    async with notify.reading() as uow:
+        return await uow.subscriptions.listed(owner)
+
+
+@subscriptions.post("/webhooks/{subscription_id}/secret",
+                    summary="Rotate the subscription's signing secret (its owner only); "
+                            "the new one is shown this once. "
+                            "The replaced one keeps signing beside it for keep_previous_hours (0: it stops at once)")
+async def rotate_secret(subscription_id: SubscriptionId, who: subscriber, notify: NotifyApp,
+                        keep_previous_hours: Annotated[int, Query(ge=0, le=MAX_PREVIOUS_SECRET_HOURS)] = 24,
+                        ) -> dict[str, Any]:
+    owner = owner_of(who)
+    async with notify.transaction() as uow:
+        rotated = await webhooks.rotate_secret(uow, notify.sealer, subscription_id, owner,
+                                               keep_previous=timedelta(hours=keep_previous_hours))
+    if rotated is None:
+        raise NotFound("webhook subscription", subscription_id)
+    found, secret = rotated
+    return {**found, "secret": secret}
+
+
+@subscriptions.delete("/webhooks/{subscription_id}", status_code=204,
+                      summary="Remove a subscription (its owner only); nothing more is sent to it")
+async def remove(subscription_id: SubscriptionId, who: subscriber, notify: NotifyApp) -> Response:
+    owner = owner_of(who)
+    async with notify.transaction() as uow:
+        if not await webhooks.remove_subscription(uow, subscription_id, owner, who.subject):
             raise NotFound("webhook subscription", subscription_id)
-        found, secret = rotated
-        return {**found, "secret": secret}
+    return Response(status_code=204)
 
-    @api.delete("/webhooks/{subscription_id}", status_code=204,
-                summary="Remove a subscription (its owner only); nothing more is sent to it")
-    async def remove(subscription_id: SubscriptionId, who: subscriber) -> Response:
-        owner = owner_of(who)
-        async with notify.transaction() as uow:
-            if not await webhooks.remove_subscription(uow, subscription_id, owner, who.subject):
-                raise NotFound("webhook subscription", subscription_id)
-        return Response(status_code=204)
 
-    @api.get("/webhook-deliveries", summary="Webhook deliveries with every attempt (status=dead: dead letters)")
-    async def deliveries(_: sre, status: Literal["pending", "delivered", "dead"] | None = None,
-                         order_id: str | None = None,
-                         limit: Limit = 200) -> list[dict[str, Any]]:
-        async with notify.reading() as uow:
-            return await uow.deliveries.find(status=status, order_id=order_id, limit=limit)
+@delivery_log.get("/webhook-deliveries",
+                  summary="Webhook deliveries with every attempt (status=dead: dead letters)")
+async def deliveries(_: sre, notify: NotifyApp, status: Literal["pending", "delivered", "dead"] | None = None,
+                     order_id: str | None = None,
+                     limit: Limit = 200) -> list[dict[str, Any]]:
+    async with notify.reading() as uow:
+        return await uow.deliveries.find(status=status, order_id=order_id, limit=limit)
 
-    return api
