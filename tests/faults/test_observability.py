@@ -17,6 +17,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 from o2c.contracts.topics import Service, events_topic
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.own_stack import OwnStack, ServiceProcesses
 from o2c.kit.ports import METRICS_DISTANCE
 from o2c.kit.testing import wait_for
@@ -120,7 +121,7 @@ async def order_record_headers(bootstrap: str, order_id: str) -> list[dict[str, 
     every partition, nothing committed)."""
     topics = [events_topic(s) for s in Service]
     consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
+                                enable_auto_commit=False, **kafka_client_options())
     await consumer.start()
     found: list[dict[str, str]] = []
     ends: dict[Any, int] = {}
