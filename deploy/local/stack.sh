@@ -344,10 +344,16 @@ kafka_scram_set() {
     local via=("$@")
     ((${#via[@]})) || via=(--bootstrap-server "127.0.0.1:$KAFKA_PORT" --command-config "$KAFKA_ADMIN_PROPS")
     log "kafka: SCRAM-SHA-512 credentials for $user"
-    kafka_classpath_java kafka.admin.ConfigCommand "${via[@]}" --alter --entity-type users --entity-name "$user" \
-        --add-config "SCRAM-SHA-512=[iterations=4096,password=$(kafka_password "$user")]" >>"$KAFKA_OUT" 2>&1 \
-        || { tail -n 20 "$KAFKA_OUT" >&2; die "kafka: could not set the SCRAM credentials of $user (see $KAFKA_OUT)"; }
-    { grep -v "^$user " "$KAFKA_SCRAM_MARKER" 2>/dev/null || true; kafka_scram_line "$user"; } >"$KAFKA_SCRAM_MARKER.tmp"
+    # The tool echoes its arguments when it fails: never into a log, and redacted on the terminal. (ConfigCommand
+    # takes SCRAM credentials only as --add-config; its --add-config-file refuses them.)
+    local out
+    if ! out="$(kafka_classpath_java kafka.admin.ConfigCommand "${via[@]}" --alter --entity-type users \
+        --entity-name "$user" --add-config "SCRAM-SHA-512=[iterations=4096,password=$(kafka_password "$user")]" 2>&1)"
+    then
+        sed -e 's/password=[^],]*/password=***/g' <<<"$out" | tail -n 20 >&2
+        die "kafka: could not set the SCRAM credentials of $user"
+    fi
+    { grep -v "^$user " "$KAFKA_SCRAM_MARKER" 2>/dev/null || true; kafka_scram_line "$user"; } | (umask 077; cat >"$KAFKA_SCRAM_MARKER.tmp")
     mv "$KAFKA_SCRAM_MARKER.tmp" "$KAFKA_SCRAM_MARKER"
 }
 
@@ -976,7 +982,7 @@ cmd_partner() {
             "O2C_PARTNER_TOPIC=$topic" "O2C_PARTNER_GROUP_PREFIX=partner-$name" >"$file.tmp"
     )
     mv "$file.tmp" "$file"
-    log "partner $name: user $user reads $topic with consumer groups partner-$name*"
+    log "partner $name: user $user reads $topic in consumer groups partner-$name, partner-$name.*"
     printf '%s\n' "$file"
 }
 

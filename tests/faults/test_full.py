@@ -20,7 +20,6 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
-from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.own_stack import OwnStack, ServiceProcesses
 from o2c.testsupport.fault_chain import (
     Batch,
@@ -191,7 +190,7 @@ async def test_duplicates_with_the_same_and_a_new_message_id_change_nothing(
     records = []
     reader = AIOKafkaConsumer(topic, bootstrap_servers=own_stack.bootstrap, auto_offset_reset="earliest",
                               enable_auto_commit=False, group_id=f"fault-dup-{uuid.uuid4().hex[:6]}",
-                              **kafka_client_options())
+                              **own_stack.kafka_admin())
     await reader.start()
     try:
         deadline = time.monotonic() + 60
@@ -202,7 +201,7 @@ async def test_duplicates_with_the_same_and_a_new_message_id_change_nothing(
         await reader.stop()
     ready_records = [r for r in records if Envelope.from_bytes(r.value or b"").type == "ShipmentReady"]
     assert {r.key for r in ready_records} == {k.encode() for k in wanted}
-    producer = AIOKafkaProducer(bootstrap_servers=own_stack.bootstrap, acks="all", **kafka_client_options())
+    producer = AIOKafkaProducer(bootstrap_servers=own_stack.bootstrap, acks="all", **own_stack.kafka_admin())
     await producer.start()
     try:
         for record in ready_records:

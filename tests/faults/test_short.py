@@ -13,7 +13,6 @@ import uuid
 import pytest
 from aiokafka import AIOKafkaProducer
 from o2c.contracts.topics import events_topic
-from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.own_stack import OwnStack, ServiceProcesses
 from o2c.testsupport.fault_chain import (
     Chain,
@@ -122,7 +121,7 @@ async def test_two_poison_records_of_different_keys_in_one_partition(chain: Chai
     restarts, pids = consumer_restarts(processes), {name: processes.pid(name) for name in readers}
     run_tag = uuid.uuid4().hex[:8]
     keys = [f"poison-{run_tag}-a", f"poison-{run_tag}-b"]
-    producer = AIOKafkaProducer(bootstrap_servers=own_stack.bootstrap, acks="all", **kafka_client_options())
+    producer = AIOKafkaProducer(bootstrap_servers=own_stack.bootstrap, acks="all", **own_stack.kafka_admin())
     await producer.start()
     try:
         for key in keys:  # undecodable bytes, both in partition 0 of the topic, in one poll

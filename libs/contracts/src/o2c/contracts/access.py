@@ -28,8 +28,6 @@ TEST_PREFIXES = ("t", "bench", "bare")
 """Topic and consumer-group prefixes of the test fixtures and benchmarks: o2c.kit.testing's per-run `t<hex>.`,
 bench/chain.py's `bench<tag>.`, bench/bare_chain.py's `bare<hex>.` (none starts like `o2c.` or `__`)."""
 
-TEST_GROUP_PREFIXES = (*TEST_PREFIXES, "fault-")
-"""The fault suite's duplicate readers join `fault-dup-<hex>`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +88,7 @@ def fixture_grants() -> list[Grant]:
     """The test fixtures' principal: everything on the per-run prefixes (they create, use and delete their own
     topics and groups), and DESCRIBE on the real topics so a tool can list them (not read them)."""
     grants = [Grant("topic", p, "prefixed", ("All",)) for p in TEST_PREFIXES]
-    grants += [Grant("group", p, "prefixed", ("All",)) for p in TEST_GROUP_PREFIXES]
+    grants += [Grant("group", p, "prefixed", ("All",)) for p in TEST_PREFIXES]
     grants.append(Grant("topic", "o2c.", "prefixed", ("Describe",)))
     return grants
 

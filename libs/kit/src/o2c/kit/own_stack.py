@@ -16,6 +16,7 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from o2c.kit import ports
 from o2c.kit.settings import LOCAL_STACK_DIR, REPO_ROOT
@@ -119,6 +120,16 @@ class OwnStack:
                 fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
                 with os.fdopen(fd, "wb") as out:
                     out.write(source.read_bytes())
+
+    def kafka_admin(self) -> dict[str, Any]:
+        """Client options of this copy's Kafka admin (`kafka/admin.env`): for a fault test that injects records
+        into, or reads, the real topics its services use, which the test user may not touch."""
+        from o2c.kit.messaging.kafka_security import KafkaSecurity
+
+        values = read_env(self.directory / "kafka" / "admin.env")
+        return KafkaSecurity(security_protocol=values["O2C_KAFKA_SECURITY_PROTOCOL"],  # type: ignore[arg-type]
+                             sasl_username=values["O2C_KAFKA_SASL_USERNAME"],
+                             sasl_password=values["O2C_KAFKA_SASL_PASSWORD"]).client_options()  # type: ignore[arg-type]
 
     def value(self, name: str) -> str:
         return self.values[name]
