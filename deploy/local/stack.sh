@@ -959,15 +959,17 @@ cmd_logs() {
 # Partner onboarding (docs/operations.md): a SCRAM user, its own order-status topic, READ on that topic only and
 # its own consumer-group prefix. Prints the credentials file to hand over.
 cmd_partner() {
-    local action="${1:-}" name="${2:-}" topic user pw file
+    local action="${1:-}" name="${2:-}" topic partitions user pw file
     [[ "$action" == add && -n "$name" ]] || die "usage: $0 partner add NAME"
-    [[ "$name" =~ ^[a-z0-9][a-z0-9-]{0,39}$ ]] || die "partner name '$name': lower-case letters, digits and '-', at most 40"
+    [[ "$name" =~ ^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?$ ]] \
+        || die "partner name '$name': letters, digits and inner hyphens, at most 64"
     kafka_running && kafka_ready || die "kafka is not up: run 'make up' first"
     user="partner-$name"
-    topic="$("$PYTHON" -c 'import sys; from o2c.contracts.access import partner_topic_name; print(partner_topic_name(sys.argv[1]))' "$name")"
+    read -r topic partitions < <("$PYTHON" -c 'import sys; from o2c.contracts import access as a
+print(a.partner_topic_name(sys.argv[1]), a.PARTNER_PARTITIONS)' "$name")
     pw="$(kafka_password "$user")"
     kafka_scram_set "$user" >/dev/null
-    kafka_tool org.apache.kafka.tools.TopicCommand --create --if-not-exists --topic "$topic" --partitions 6 \
+    kafka_tool org.apache.kafka.tools.TopicCommand --create --if-not-exists --topic "$topic" --partitions "$partitions" \
         --replication-factor 1 --config retention.ms=-1 >/dev/null || die "partner $name: could not create $topic"
     (set -a; . "$KAFKA_ADMIN_ENV"; set +a; "$PYTHON" "$SCRIPT_DIR/kafka_access.py" partner "$name" 9>&-) \
         || die "partner $name: could not grant the ACLs"

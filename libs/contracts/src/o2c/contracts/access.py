@@ -21,8 +21,15 @@ Resource = Literal["topic", "group", "cluster"]
 Pattern = Literal["literal", "prefixed"]
 Operation = Literal["All", "Read", "Write", "Describe", "Create", "Delete", "DescribeConfigs", "AlterConfigs"]
 
-PARTNER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-"""A partner's short name: lower-case letters, digits and hyphens (it goes into a topic, a user and a group)."""
+PARTNER_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?")
+"""A partner's name: letters, digits and inner hyphens, at most 64 (it names a topic, a user and groups: no dot,
+the topic's separator, and no underscore, which Kafka's metric names confuse with a dot)."""
+
+PARTNER_TOPICS_PREFIX = "o2c.partner."
+"""Every partner's order-status topic starts so (`o2c.partner.<partner>.order-status.v1`); notify writes them."""
+
+PARTNER_PARTITIONS = 3
+"""One partner's customers' orders: low volume; the key (order id) keeps each order's statuses in order."""
 
 TEST_PREFIXES = ("t", "bench", "bare")
 """Topic and consumer-group prefixes of the test fixtures and benchmarks: o2c.kit.testing's per-run `t<hex>.`,
@@ -61,12 +68,14 @@ def service_grants(service: Service | str, consumes: Iterable[str]) -> list[Gran
     grants = [Grant("topic", spec.name, "literal", ("Write", "Describe"))
               for spec in TOPICS.values() if spec.producer == me]
     grants += [Grant("topic", name, "literal", ("Read", "Describe")) for name in sorted(set(consumes))]
+    if me == Service.NOTIFY:  # the partners' feeds: one topic per onboarded partner, notify their only producer
+        grants.append(Grant("topic", PARTNER_TOPICS_PREFIX, "prefixed", ("Write", "Describe")))
     return grants + own_groups(service_group(me), ("Read", "Describe"))
 
 
 def partner_topic_name(partner: str) -> str:
     """A partner's own order-status topic (the registry's per-partner pattern)."""
-    return f"o2c.partner.{valid_partner(partner)}.order-status.v1"
+    return f"{PARTNER_TOPICS_PREFIX}{valid_partner(partner)}.order-status.v1"
 
 
 def partner_user(partner: str) -> str:
@@ -94,6 +103,6 @@ def fixture_grants() -> list[Grant]:
 
 
 def valid_partner(partner: str) -> str:
-    if not PARTNER_NAME.match(partner):
-        raise ValueError(f"partner name {partner!r}: lower-case letters, digits and '-', at most 40")
+    if not PARTNER_NAME.fullmatch(partner):
+        raise ValueError(f"partner name {partner!r}: letters, digits and inner hyphens, at most 64")
     return partner
