@@ -981,7 +981,10 @@ print(a.partner_topic_name(sys.argv[1]), a.PARTNER_PARTITIONS)' "$name")
         printf '%s\n' "# Kafka credentials of partner $name (deploy/local/stack.sh partner add) -- secret, never commit." \
             "O2C_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT" "O2C_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT" \
             "O2C_KAFKA_SASL_MECHANISM=SCRAM-SHA-512" "O2C_KAFKA_SASL_USERNAME=$user" "O2C_KAFKA_SASL_PASSWORD=$pw" \
-            "O2C_PARTNER_TOPIC=$topic" "O2C_PARTNER_GROUP_PREFIX=partner-$name" >"$file.tmp"
+            "O2C_PARTNER_TOPIC=$topic" "O2C_PARTNER_GROUP_PREFIX=partner-$name" \
+            "# the same for the reference subscriber (examples/partner-subscriber)" \
+            "O2C_PARTNER_NAME=$name" "O2C_PARTNER_BOOTSTRAP=127.0.0.1:$KAFKA_PORT" "O2C_PARTNER_USERNAME=$user" \
+            "O2C_PARTNER_PASSWORD=$pw" >"$file.tmp"
     )
     mv "$file.tmp" "$file"
     log "partner $name: user $user reads $topic in consumer groups partner-$name, partner-$name.*"
