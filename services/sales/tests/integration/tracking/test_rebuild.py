@@ -22,7 +22,7 @@ from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.samples import sample
 from o2c.contracts.v1 import credit, sales
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.messaging.kafka_security import kafka_client_options
+from o2c.kit.messaging.kafka_security import CLIENT_ENV, kafka_client_options
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.handlers import tracking_of
@@ -266,7 +266,7 @@ async def test_the_cli_rebuilds_and_prints_its_report(
     before = await table_rows(svc)
     await lose_the_projection(svc, orders)
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_") or k in CLIENT_ENV}  # Kafka login
     env.update(O2C_SALES_DATABASE_URL=harness.urls["sales"], O2C_SALES_TOPIC_PREFIX=harness.prefix,
                O2C_SALES_CONSUMER_GROUP=svc.runtime.settings.group, O2C_KAFKA_BOOTSTRAP=harness.bootstrap,
                O2C_REDIS_URL=svc.runtime.settings.redis_url, O2C_LOG_LEVEL="WARNING")
