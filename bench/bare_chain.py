@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from o2c.kit.messaging.kafka_security import kafka_client_options
 
 PARTITIONS = 6  # as the chain's events topics
 
@@ -38,7 +39,7 @@ async def _hop(i: int, topics: list[str], prefix: str, bootstrap: str, pool: asy
                producer: AIOKafkaProducer, ready: asyncio.Event) -> None:
     consumer = AIOKafkaConsumer(topics[i], bootstrap_servers=bootstrap, group_id=f"{prefix}hop{i}",
                                 enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=500,
-                                fetch_max_wait_ms=500)
+                                fetch_max_wait_ms=500, **kafka_client_options())
     await consumer.start()
     ready.set()
     out = topics[i + 1]
@@ -88,11 +89,12 @@ async def run_bare(orders: int, hops: int, bootstrap: str, admin_url: str, timeo
     await admin.execute(f'CREATE DATABASE "{database}"')
     await admin.close()
     base = _plain(admin_url).rsplit("/", 1)[0]
-    kafka_admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000)
+    kafka_admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000, **kafka_client_options())
     await kafka_admin.start()
     await kafka_admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in topics])
     pool = await asyncpg.create_pool(f"{base}/{database}", min_size=2, max_size=10)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=1)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=1,
+                                **kafka_client_options())
     await producer.start()
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -101,7 +103,7 @@ async def run_bare(orders: int, hops: int, bootstrap: str, admin_url: str, timeo
         tasks = [asyncio.create_task(_hop(i, topics, prefix, bootstrap, pool, producer, readies[i]))
                  for i in range(hops)]
         sink = AIOKafkaConsumer(topics[-1], bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest")
+                                auto_offset_reset="earliest", **kafka_client_options())
         await sink.start()
         await asyncio.gather(*(r.wait() for r in readies))
         await asyncio.sleep(3)  # the group joins settle before the clock starts

@@ -43,6 +43,7 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from o2c.kit.messaging.kafka_security import kafka_client_options
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bare_chain import run_bare
@@ -221,7 +222,7 @@ async def drop_databases(admin_url: str, urls: dict[str, str]) -> None:
 
 
 async def topics(bootstrap: str, prefix: str, create: bool) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000, **kafka_client_options())
     await admin.start()
     try:
         if create:
@@ -561,7 +562,7 @@ class Bench:
     async def listen(self, bootstrap: str, ready: asyncio.Event) -> None:
         names = [self.stack.prefix + name for name, spec in TOPICS.items() if spec.kind == "events"]
         consumer = AIOKafkaConsumer(*names, bootstrap_servers=bootstrap, group_id=None,
-                                    auto_offset_reset="earliest", fetch_max_wait_ms=100)
+                                    auto_offset_reset="earliest", fetch_max_wait_ms=100, **kafka_client_options())
         await consumer.start()
         ready.set()
         pending: list[tuple[str, dict[str, Any], float, str]] = []  # events of orders not yet known (201 late)

@@ -20,6 +20,7 @@ from o2c.credit.app import DEFINITION
 from o2c.credit.bootstrap import bootstrap
 from o2c.credit.service_layer import use_cases
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import ServiceHarness, bearer, wait_for
 from o2c.testsupport.credit.credit_builders import T0, customer, order
 from o2c.testsupport.credit.fakes import ManualClock
@@ -36,14 +37,15 @@ def _pct(values: list[float], p: float) -> float:
 async def test_auto_decision_latency_at_50_orders_per_second(harness: ServiceHarness) -> None:
     svc = await harness.start(DEFINITION)
     svc.runtime.extras["clock"] = ManualClock(T0)
-    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, linger_ms=0)
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, linger_ms=0, **kafka_client_options())
     await producer.start()
     received: dict[str, float] = {}
     handled_at: dict[str, float] = {}
 
     async def read() -> None:
         consumer = AIOKafkaConsumer(harness.prefix + events_topic("credit"), bootstrap_servers=harness.bootstrap,
-                                    auto_offset_reset="earliest", group_id=None, fetch_max_wait_ms=5)
+                                    auto_offset_reset="earliest", group_id=None, fetch_max_wait_ms=5,
+                                    **kafka_client_options())
         await consumer.start()
         try:
             while True:

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
 from o2c.ewaybill.app import DEFINITION
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import ServiceHarness, wait_for
 from o2c.testsupport.ewaybill.ewaybill_support import Sandbox, invoice, serving_sandbox
 from o2c.testsupport.waits import paced
@@ -37,9 +38,9 @@ async def test_invoice_to_ewaybill_generated_latency_at_20_per_second(harness: S
                                                                       sandbox: Sandbox) -> None:
     await harness.start(DEFINITION, ewb_sandbox_url=sandbox.url)
     consumer = AIOKafkaConsumer(harness.prefix + events_topic("ewaybill"), bootstrap_servers=harness.bootstrap,
-                                auto_offset_reset="earliest", group_id=None)
+                                auto_offset_reset="earliest", group_id=None, **kafka_client_options())
     await consumer.start()
-    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
     await producer.start()
     sent_at: dict[str, float] = {}
     latencies: list[float] = []

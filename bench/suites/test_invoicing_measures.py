@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
 from o2c.contracts.topics import events_topic
 from o2c.invoicing.app import DEFINITION
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import ServiceHarness, wait_for
 from o2c.testsupport.invoicing import invoicing_stack
 from o2c.testsupport.invoicing.invoicing_stack import Broker, irp_sandbox_process, started_broker
@@ -63,7 +64,7 @@ async def test_shipment_ready_to_invoice_issued_p99_at_20_per_second(
                           "O2C_INVOICING_IRP_BASE_URL": irp_url, "O2C_INVOICING_TOPIC_PREFIX": harness.prefix})
     consumer = AIOKafkaConsumer(harness.prefix + events_topic("invoicing"), bootstrap_servers=harness.bootstrap,
                                 auto_offset_reset="latest", enable_auto_commit=False, group_id=None,
-                                fetch_max_wait_ms=5)
+                                fetch_max_wait_ms=5, **kafka_client_options())
     await consumer.start()
 
     async def assigned() -> bool:

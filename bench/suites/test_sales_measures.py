@@ -16,6 +16,7 @@ from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
 from o2c.contracts.v1 import sales
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import ServiceHarness
 from o2c.sales.app import DEFINITION
 from o2c.testsupport.sales.sales_support import approved, approved_customer, reserved, seed_catalog, tokens
@@ -77,7 +78,8 @@ async def test_coordinator_hop_latency_at_20_orders_per_second(
             assert r.status_code == 201, r.text
             orders.append(r.json())
     consumer = AIOKafkaConsumer(harness.prefix + events_topic("sales"), bootstrap_servers=harness.bootstrap,
-                                auto_offset_reset="latest", enable_auto_commit=False, group_id=None)
+                                auto_offset_reset="latest", enable_auto_commit=False, group_id=None,
+                                **kafka_client_options())
     await consumer.start()
     await consumer.seek_to_end()
     await asyncio.sleep(0.5)
@@ -94,7 +96,7 @@ async def test_coordinator_hop_latency_at_20_orders_per_second(
                         seen.setdefault(message.order_id, time.perf_counter())
 
     watcher = asyncio.create_task(watch())
-    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, linger_ms=0)
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, linger_ms=0, **kafka_client_options())
     await producer.start()
     try:
         for order in orders:  # 20 orders per second

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.ports import redis_url as local_redis_url
 
 from driver.api import PORTS, sandbox_ports, service_ports
@@ -24,7 +25,7 @@ UNIT_MODULES = {
 async def kafka_topics(bootstrap: str) -> list[str]:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000, **kafka_client_options())
     await admin.start()
     try:
         return sorted(await admin.list_topics())

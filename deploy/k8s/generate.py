@@ -15,7 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from o2c.contracts.topics import TOPICS, Service
+from o2c.contracts.access import service_grants
+from o2c.contracts.topics import TOPICS
 
 HERE = Path(__file__).parent
 BASE = HERE / "base"
@@ -48,8 +49,8 @@ def meta(name: str, **extra: Any) -> dict[str, Any]:
 
 
 def subscriptions() -> dict[str, list[str]]:
-    """Each service's consumed topics, from its own ServiceDefinition."""
-    return {s: list(importlib.import_module(f"o2c.{s}.app").DEFINITION.subscribes_to) for s in SERVICES}
+    """Each service's consumed topics (its own and its read models'), from its own ServiceDefinition."""
+    return {s: importlib.import_module(f"o2c.{s}.app").DEFINITION.consumed_topics() for s in SERVICES}
 
 
 def pod_security() -> dict[str, Any]:
@@ -167,18 +168,10 @@ def workload(name: str) -> list[dict[str, Any]]:
 
 
 def kafka_user(name: str, subs: list[str]) -> dict[str, Any]:
-    """The service's Kafka identity: write where it is the producer (o2c.contracts.topics), read what it
-    consumes, its own consumer group. Nothing else."""
-    acls: list[dict[str, Any]] = []
-    for spec in TOPICS.values():
-        if spec.producer == Service(name):
-            acls.append({"resource": {"type": "topic", "name": spec.name, "patternType": "literal"},
-                         "operations": ["Write", "Describe"]})
-    for topic in subs:
-        acls.append({"resource": {"type": "topic", "name": topic, "patternType": "literal"},
-                     "operations": ["Read", "Describe"]})
-    acls.append({"resource": {"type": "group", "name": f"o2c-{name}", "patternType": "literal"},
-                 "operations": ["Read", "Describe"]})
+    """The service's Kafka identity: the grants o2c.contracts.access computes (the local stack's ACLs are the
+    same): write where it is the producer, read what it consumes, its own consumer groups. Nothing else."""
+    acls = [{"resource": {"type": g.resource, "name": g.name, "patternType": "prefix" if g.pattern == "prefixed"
+                          else "literal"}, "operations": list(g.operations)} for g in service_grants(name, subs)]
     return {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaUser",
             "metadata": meta(f"o2c-{name}", labels={"strimzi.io/cluster": KAFKA}),
             "spec": {"authentication": {"type": "scram-sha-512"},

@@ -6,5 +6,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 python="${O2C_PYTHON:-$here/../../.venv/bin/python}"
+# Creating topics is the admin's: its credentials (and the broker's address) from the stack (deploy/local/stack.sh).
+admin_env="${O2C_STACK_DIR:-$here/../../.stack}/kafka/admin.env"
+if [[ -f "$admin_env" ]]; then set -a; . "$admin_env"; set +a; fi
 export O2C_KAFKA_BOOTSTRAP="${O2C_KAFKA_BOOTSTRAP:-127.0.0.1:19092}"
 exec "$python" -m o2c.contracts.topics create --bootstrap "$O2C_KAFKA_BOOTSTRAP" "$@"

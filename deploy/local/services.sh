@@ -56,8 +56,14 @@ cmd_up() {
     fi
     # Each service listens on its own default port (its ServiceDefinition); O2C_<SVC>_HTTP_PORT overrides.
     # Its instance id (static Kafka group membership) is stable across restarts and unique among live ones.
+    # Each service authenticates to Kafka as its own user (o2c-<service>; its ACLs: o2c.contracts.access).
     local instance=()
-    [[ "$name" == *sandbox ]] || instance=("O2C_${name^^}_INSTANCE_ID=${name}-${port}")
+    if [[ "$name" != *sandbox ]]; then
+      local kafka_pw="$STACK/secrets/kafka-o2c-$name"
+      [[ -s "$kafka_pw" ]] || { echo "$name: no Kafka password in $kafka_pw: run 'make up' first" >&2; exit 1; }
+      instance=("O2C_${name^^}_INSTANCE_ID=${name}-${port}" "O2C_KAFKA_SASL_USERNAME=o2c-$name"
+                "O2C_KAFKA_SASL_PASSWORD=$(cat "$kafka_pw")")
+    fi
     nohup env "${instance[@]}" "$PY" -m "$module" >>"$RUN/$name.log" 2>&1 &
     echo $! >"$RUN/$name.pid"
     started+=("$name:$port")

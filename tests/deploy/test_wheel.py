@@ -18,6 +18,7 @@ import asyncpg
 import httpx
 import pytest
 import yaml
+from o2c.kit.messaging.kafka_security import CLIENT_ENV
 from o2c.kit.testing import stack_value, wait_for
 from sqlalchemy.engine import make_url
 
@@ -101,6 +102,7 @@ async def test_a_service_from_the_wheel_migrates_and_is_ready(installed: tuple[P
         if os.environ.get("O2C_STACK_DIR") else str(REPO / ".stack" / "jwt" / "jwks.json"),
         "O2C_HTTP_PORT": str(port), "O2C_METRICS_PORT": str(metrics),
         "O2C_TOPIC_PREFIX": prefix, "O2C_CONSUMER_GROUP": f"{prefix}credit",
+        **{name: os.environ[name] for name in CLIENT_ENV if name in os.environ},  # the test user's Kafka login
     }
     # cwd outside the repository and no PYTHONPATH: only the virtualenv's copy of o2c can be imported.
     where = subprocess.run([str(python), "-c", "import o2c.credit; print(o2c.credit.__file__)"], env=env,

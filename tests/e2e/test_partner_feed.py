@@ -78,7 +78,7 @@ async def chain(scratch_databases: testing.TestDatabases, kafka_bootstrap: str, 
 @pytest.fixture
 async def partners(chain: ProcessChain) -> dict[str, Partner]:
     """The SRE's onboarding of two partners, as far as a test needs it: their topics (services create none)."""
-    made = {name: Partner(name, chain.prefix + partner_topic(name), f"partner-{name}.{uuid.uuid4().hex[:6]}")
+    made = {name: Partner(name, chain.prefix + partner_topic(name), f"{chain.prefix}partner-{name}")
             for name in ("acme", "globex")}
     await testing.create_topics(chain.bootstrap, [p.topic for p in made.values()], partitions=3)
     return made
@@ -103,7 +103,11 @@ async def acme_subscriber(chain: ProcessChain, partners: dict[str, Partner],
     store, log = tmp_path / "acme-orders.sqlite3", tmp_path / "acme-subscriber.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_")} | {
         "O2C_PARTNER_NAME": acme.name, "O2C_PARTNER_BOOTSTRAP": chain.bootstrap, "O2C_PARTNER_GROUP": acme.group,
-        "O2C_PARTNER_TOPIC_PREFIX": chain.prefix, "O2C_PARTNER_STORE": str(store)}
+        "O2C_PARTNER_TOPIC_PREFIX": chain.prefix, "O2C_PARTNER_STORE": str(store),
+        # the broker's test user (its ACLs: this run's prefix, topics and groups); a partner user's own grants
+        # (its unprefixed topic only) are proven by deploy/local/tests/test_kafka_access.py
+        "O2C_PARTNER_USERNAME": os.environ.get("O2C_KAFKA_SASL_USERNAME", ""),
+        "O2C_PARTNER_PASSWORD": os.environ.get("O2C_KAFKA_SASL_PASSWORD", "")}
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "partner_subscriber", env=env,
                                                     stdout=out, stderr=out)

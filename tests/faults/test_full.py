@@ -189,7 +189,8 @@ async def test_duplicates_with_the_same_and_a_new_message_id_change_nothing(
     wanted = {run.order_id for run in runs}
     records = []
     reader = AIOKafkaConsumer(topic, bootstrap_servers=own_stack.bootstrap, auto_offset_reset="earliest",
-                              enable_auto_commit=False, group_id=f"fault-dup-{uuid.uuid4().hex[:6]}")
+                              enable_auto_commit=False, group_id=f"fault-dup-{uuid.uuid4().hex[:6]}",
+                              **own_stack.kafka_admin())
     await reader.start()
     try:
         deadline = time.monotonic() + 60
@@ -200,7 +201,7 @@ async def test_duplicates_with_the_same_and_a_new_message_id_change_nothing(
         await reader.stop()
     ready_records = [r for r in records if Envelope.from_bytes(r.value or b"").type == "ShipmentReady"]
     assert {r.key for r in ready_records} == {k.encode() for k in wanted}
-    producer = AIOKafkaProducer(bootstrap_servers=own_stack.bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=own_stack.bootstrap, acks="all", **own_stack.kafka_admin())
     await producer.start()
     try:
         for record in ready_records:

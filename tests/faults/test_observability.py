@@ -109,18 +109,18 @@ async def test_one_trace_from_the_order_to_the_customer_notice(chain: Chain, peo
     assert lines and all(line["trace_id"] == journey.trace_id for line in lines), "invoicing's log lines"
 
     # every record of the order on the chain's topics carries the order's trace context
-    headers = await order_record_headers(own_stack.bootstrap, run.order_id)
+    headers = await order_record_headers(own_stack, run.order_id)
     assert len(headers) >= 8, f"the order's records: {len(headers)}"
     assert all(h.get("traceparent", "").split("-")[1:2] == [journey.trace_id] for h in headers), \
         [h for h in headers if h.get("traceparent", "").split("-")[1:2] != [journey.trace_id]]
 
 
-async def order_record_headers(bootstrap: str, order_id: str) -> list[dict[str, str]]:
+async def order_record_headers(own_stack: OwnStack, order_id: str) -> list[dict[str, str]]:
     """The headers of every record keyed by the order on the chain's events topics, read from the start (no group:
     every partition, nothing committed)."""
     topics = [events_topic(s) for s in Service]
-    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=own_stack.bootstrap, group_id=None,
+                                auto_offset_reset="earliest", enable_auto_commit=False, **own_stack.kafka_admin())
     await consumer.start()
     found: list[dict[str, str]] = []
     ends: dict[Any, int] = {}

@@ -121,7 +121,7 @@ async def test_two_poison_records_of_different_keys_in_one_partition(chain: Chai
     restarts, pids = consumer_restarts(processes), {name: processes.pid(name) for name in readers}
     run_tag = uuid.uuid4().hex[:8]
     keys = [f"poison-{run_tag}-a", f"poison-{run_tag}-b"]
-    producer = AIOKafkaProducer(bootstrap_servers=own_stack.bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=own_stack.bootstrap, acks="all", **own_stack.kafka_admin())
     await producer.start()
     try:
         for key in keys:  # undecodable bytes, both in partition 0 of the topic, in one poll

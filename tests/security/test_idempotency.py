@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaProducer
 from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import topic_for
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 
 ROOT = Path(__file__).parents[2]
@@ -43,7 +44,7 @@ def refused_for_the_key(response: Any) -> None:
 async def test_credit_payment_key_of_another_user_records_a_new_payment(harness: ServiceHarness,
                                                                         issuer: LocalIssuer) -> None:
     svc = await harness.start(CREDIT, relay=False)
-    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
     await producer.start()
     try:
         for customer_id in ("C-A", "C-B"):

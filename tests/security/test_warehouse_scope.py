@@ -15,6 +15,7 @@ from o2c.dispatch.app import DEFINITION as DISPATCH
 from o2c.ewaybill.adapters.sandbox_server import create_app as sandbox_portal
 from o2c.ewaybill.app import DEFINITION as EWAYBILL
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import ServiceHarness, bearer, serve_app, wait_for
 from o2c.testsupport.dispatch import dispatch_builders as builders
 from o2c.testsupport.ewaybill import ewaybill_support as given
@@ -71,7 +72,7 @@ async def test_warehouse_staff_without_a_warehouse_claim_act_nowhere(harness: Se
 
     svc = await harness.start(DISPATCH)
     release = builders.release("ord-sec-6", "shp-sec-6")
-    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
     await kafka.start()
     try:
         envelope = Envelope.wrap(release, producer="sales")

@@ -27,6 +27,7 @@ from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
 from o2c.contracts.v1.dispatch import ShipmentDispatched
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.service import build_app, build_runtime
 from o2c.kit.testing import RecordingServer, RunningService, ServiceHarness, bearer, serve_customer, wait_for
 from o2c.notify.app import DEFINITION
@@ -163,7 +164,7 @@ async def test_each_forbidden_url_form_is_refused_naming_the_field(notify_http: 
 
 
 async def publish(harness: ServiceHarness, *messages: ShipmentDispatched) -> None:
-    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
     await kafka.start()
     try:
         for message in messages:

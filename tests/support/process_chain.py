@@ -21,6 +21,7 @@ import httpx
 from o2c.contracts.catalog import MESSAGES
 from o2c.contracts.topics import TOPICS, topic_for
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import CLIENT_ENV
 from o2c.kit.testing import TestDatabases, create_topics, delete_prefixed_topics
 from o2c.testsupport.moved_clock import CLOCK_FILE, ClockFile
 from o2c.testsupport.waits import caught_up, until
@@ -28,9 +29,10 @@ from o2c.testsupport.waits import caught_up, until
 SERVICES = ("sales", "credit", "inventory", "dispatch", "invoicing", "ewaybill", "notify")
 SANDBOXES = {"irp-sandbox": ("o2c.invoicing.adapters.irp_sandbox", "O2C_IRP_SANDBOX_PORT"),
              "nic-sandbox": ("o2c.ewaybill.adapters.sandbox_server", "O2C_EWB_SANDBOX_PORT")}
-PASSED_THROUGH = ("O2C_NOTIFY_WEBHOOK_SECRETS_KEY",)
-"""The stack's secrets a service needs to start (notify seals webhook secrets); no other O2C_* of the stack
-(another database's URL, its ports) reaches a process of the chain."""
+PASSED_THROUGH = ("O2C_NOTIFY_WEBHOOK_SECRETS_KEY", *CLIENT_ENV)
+"""The stack's secrets a service needs to start (notify seals webhook secrets; the test user's Kafka credentials:
+the chain runs on the test prefix); no other O2C_* of the stack (another database's URL, its ports) reaches a
+process of the chain."""
 
 
 def free_port() -> int:

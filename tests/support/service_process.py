@@ -10,6 +10,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from o2c.kit.messaging.kafka_security import CLIENT_ENV
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -21,8 +23,9 @@ class ServiceProcess:
     def __init__(self, service: str, env: Mapping[str, str], log: Path) -> None:
         self.service, self.log = service, log
         up = service.upper()
-        # Only this test's settings: none of the stack's O2C_* (another service's or the demo's database).
-        base = {k: v for k, v in os.environ.items() if not k.startswith("O2C_")}
+        # Only this test's settings: none of the stack's O2C_* (another service's or the demo's database), but
+        # the test user's Kafka credentials.
+        base = {k: v for k, v in os.environ.items() if not k.startswith("O2C_") or k in CLIENT_ENV}
         self.env = {**base, "O2C_LOG_LEVEL": "INFO", **{f"O2C_{up}_{k}": v for k, v in env.items()}}
         self.proc: asyncio.subprocess.Process | None = None
 

@@ -11,6 +11,7 @@ import uuid
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.own_stack import OwnStack
 
 pytestmark = pytest.mark.integration
@@ -25,14 +26,14 @@ async def test_second_up_changes_nothing(own_stack: OwnStack) -> None:
 async def test_down_then_up_keeps_topics_and_rows(own_stack: OwnStack) -> None:
     admin_url, bootstrap = own_stack.admin_url, own_stack.bootstrap
     stack = own_stack.script
-    marker, topic = uuid.uuid4().hex, f"persist-{uuid.uuid4().hex[:8]}"
+    marker, topic = uuid.uuid4().hex, f"t{uuid.uuid4().hex[:8]}.persist"  # the test user's prefix
     conn = await asyncpg.connect(admin_url)
     try:
         await conn.execute("CREATE TABLE IF NOT EXISTS stack_persistence (marker text PRIMARY KEY)")
         await conn.execute("INSERT INTO stack_persistence VALUES ($1)", marker)
     finally:
         await conn.close()
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, 1, 1)])
@@ -48,7 +49,7 @@ async def test_down_then_up_keeps_topics_and_rows(own_stack: OwnStack) -> None:
         await conn.execute("DELETE FROM stack_persistence WHERE marker = $1", marker)
     finally:
         await conn.close()
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
     await admin.start()
     try:
         assert topic in await admin.list_topics()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from o2c.contracts.topics import TOPICS, broker_state, create_missing, prefixed
+from o2c.kit.messaging.kafka_security import kafka_client_options
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +20,7 @@ SCRIPT = Path(__file__).resolve().parents[3] / "deploy" / "local" / "create_topi
 async def _delete(bootstrap: str, names: list[str]) -> None:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000, **kafka_client_options())
     await admin.start()
     try:
         doomed = [n for n in names if n in set(await admin.list_topics())]

@@ -15,6 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import murmur2
 from o2c.contracts.topics import events_topic
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import bearer, wait_for
 from o2c.testsupport.kit.probe_pair import ProbePair
 
@@ -40,8 +41,8 @@ async def count(pair: ProbePair, sql: str) -> int:
 async def broker_lag(pair: ProbePair) -> int:
     """Records the credit group has not committed, asked of the broker (not of the consumer under test)."""
     topic = pair.prefix + events_topic("sales")
-    admin = AIOKafkaAdminClient(bootstrap_servers=pair.bootstrap)
-    reader = AIOKafkaConsumer(bootstrap_servers=pair.bootstrap, group_id=None)
+    admin = AIOKafkaAdminClient(bootstrap_servers=pair.bootstrap, **kafka_client_options())
+    reader = AIOKafkaConsumer(bootstrap_servers=pair.bootstrap, group_id=None, **kafka_client_options())
     await admin.start()
     await reader.start()
     try:
@@ -59,7 +60,8 @@ async def credit_events(pair: ProbePair, of_type: str | None = None) -> int:
     """CreditRejected records the probe's credit side published (each handler that publishes sends one), or
     the records of one type (the CreditKeyParked notice of a parked key)."""
     reader = AIOKafkaConsumer(pair.prefix + events_topic("credit"), bootstrap_servers=pair.bootstrap,
-                              group_id=None, auto_offset_reset="earliest", enable_auto_commit=False)
+                              group_id=None, auto_offset_reset="earliest", enable_auto_commit=False,
+                              **kafka_client_options())
     await reader.start()
     try:
         seen = 0
@@ -210,7 +212,7 @@ async def test_consumer_lag_series_of_revoked_partitions_are_dropped(probe_pair:
                                                                                           for p in range(3)}
     # A second member of the group takes some partitions: their series must go from the first.
     other = AIOKafkaConsumer(topic, bootstrap_servers=probe_pair.bootstrap, group_id=f"{probe_pair.prefix}credit",
-                             enable_auto_commit=False)
+                             enable_auto_commit=False, **kafka_client_options())
     await other.start()
     try:
         async def taken() -> set[TopicPartition]:

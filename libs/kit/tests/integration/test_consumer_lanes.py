@@ -18,6 +18,7 @@ from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
 from o2c.kit.db import make_engine, make_sessionmaker
 from o2c.kit.messaging.consumer import MessageConsumer, MessageContext, key_lanes
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.messaging.schema import messaging_tables
 from o2c.kit.testing import create_topics, delete_prefixed_topics, wait_for
 
@@ -63,7 +64,7 @@ async def test_one_orders_messages_on_several_topics_are_never_handled_concurren
         handled.append(key)
 
     orders = [f"ORD-{i}" for i in range(4)]
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **kafka_client_options())
     await producer.start()
     try:
         for n in range(5):

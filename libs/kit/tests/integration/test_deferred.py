@@ -16,6 +16,7 @@ from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
 from o2c.kit.db import make_engine, make_sessionmaker
 from o2c.kit.messaging.consumer import MessageConsumer, MessageContext
 from o2c.kit.messaging.errors import PermanentError
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.messaging.schema import messaging_tables
 from o2c.kit.testing import create_topics, delete_prefixed_topics, wait_for
 
@@ -57,7 +58,7 @@ async def test_deferred_work_runs_once_per_batch_before_commit_and_not_in_a_redo
         ctx.defer("notes", write)
 
     async def send(*texts: str) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **kafka_client_options())
         await producer.start()
         try:
             for text in texts:

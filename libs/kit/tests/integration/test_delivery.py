@@ -10,6 +10,7 @@ from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import deadletter_topic, events_topic
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
 from o2c.kit.messaging.dead_letters import replay_dead_letter
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import wait_for
 from o2c.testsupport.kit import probe
 from o2c.testsupport.kit.probe_pair import ProbePair
@@ -37,7 +38,7 @@ async def effects(pair: ProbePair) -> int:
 
 async def topic_records(pair: ProbePair, topic: str) -> list[bytes]:
     consumer = AIOKafkaConsumer(pair.prefix + topic, bootstrap_servers=pair.bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False, group_id=None)
+                                enable_auto_commit=False, group_id=None, **kafka_client_options())
     await consumer.start()
     try:
         out: list[bytes] = []
@@ -97,7 +98,7 @@ async def test_crash_after_publish_before_marking_sent_publishes_twice_effect_on
 
 async def test_same_message_twice_in_one_poll_has_one_effect(probe_pair: ProbePair) -> None:
     envelope = Envelope.wrap(cancelled("O-twice"), producer="sales")
-    producer = AIOKafkaProducer(bootstrap_servers=probe_pair.bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=probe_pair.bootstrap, **kafka_client_options())
     await producer.start()
     try:
         for _ in range(2):
@@ -172,7 +173,7 @@ async def test_poisoned_message_is_dead_lettered_and_the_rest_flow_then_replay_a
 
 
 async def test_undecodable_record_goes_to_dead_letter_topic_and_consumer_keeps_going(probe_pair: ProbePair) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=probe_pair.bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=probe_pair.bootstrap, **kafka_client_options())
     await producer.start()
     try:
         topic = probe_pair.prefix + events_topic("sales")

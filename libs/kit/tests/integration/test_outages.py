@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaProducer
 from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
 from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.own_stack import OwnStack
 from o2c.kit.testing import bearer, wait_for
 from o2c.testsupport.kit.probe_pair import ProbePair
@@ -66,7 +67,8 @@ async def count(pair: ProbePair, sql: str) -> int:
 
 async def test_postgres_down_30s_under_steady_stream_dead_letters_nothing(probe_pair: ProbePair) -> None:
     credit = await probe_pair.start("credit")
-    producer = AIOKafkaProducer(bootstrap_servers=probe_pair.bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(bootstrap_servers=probe_pair.bootstrap, acks="all", enable_idempotence=True,
+                                **kafka_client_options())
     await producer.start()
     topic = probe_pair.prefix + events_topic("sales")
     sent = 0

@@ -17,6 +17,7 @@ from o2c.contracts.v1.sales import CancellationReason, OrderCancelled
 from o2c.kit.db import make_engine, make_sessionmaker
 from o2c.kit.messaging.consumer import MessageConsumer, MessageContext
 from o2c.kit.messaging.errors import PermanentError
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.messaging.schema import MessagingTables, consumer_tables, messaging_tables
 from o2c.kit.testing import create_topics, delete_prefixed_topics, wait_for
 
@@ -46,7 +47,7 @@ async def test_a_failing_read_model_never_touches_the_use_cases_messages(
         raise PermanentError("the view cannot fold this")
 
     orders = [f"ORD-{i}" for i in range(4)]
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **kafka_client_options())
     await producer.start()
     try:
         for order_id in orders:

@@ -23,6 +23,7 @@ from o2c.credit.domain import business_date
 from o2c.credit.entrypoints.timers import sweep_once
 from o2c.credit.service_layer import use_cases
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.testsupport.credit.credit_builders import T0, customer, invoice, order, release
 from o2c.testsupport.credit.fakes import ManualClock
@@ -93,7 +94,8 @@ async def lock_waiters(rt: Any) -> bool:
 
 async def _read(harness: ServiceHarness, seen: list[tuple[Envelope, Message]]) -> None:
     consumer = AIOKafkaConsumer(harness.prefix + events_topic("credit"), bootstrap_servers=harness.bootstrap,
-                                auto_offset_reset="earliest", enable_auto_commit=False, group_id=None)
+                                auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
+                                **kafka_client_options())
     await consumer.start()
     try:
         while True:
@@ -110,7 +112,7 @@ async def credit(harness: ServiceHarness, issuer: LocalIssuer) -> AsyncIterator[
     svc = await harness.start(DEFINITION, sanction_sweep_seconds=0.2, cheque_bounce_charge=D("590.00"))
     clock = ManualClock(T0)
     svc.runtime.extras["clock"] = clock
-    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
     await producer.start()
     ctx = Credit(harness, svc, clock, issuer, producer)
     reader = asyncio.create_task(_read(harness, ctx.seen))

@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.topics import events_topic, topic_for
 from o2c.kit.db import make_engine
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import ServiceHarness, wait_for
 from o2c.testsupport.credit.credit_builders import customer, order
 from o2c.testsupport.waits import paced
@@ -66,7 +67,8 @@ async def test_kill_9_mid_flow_the_restarted_credit_takes_its_partitions_back_in
 
     async def read_decisions() -> None:
         reader = AIOKafkaConsumer(harness.prefix + events_topic("credit"), bootstrap_servers=harness.bootstrap,
-                                  group_id=None, auto_offset_reset="earliest", fetch_max_wait_ms=50)
+                                  group_id=None, auto_offset_reset="earliest", fetch_max_wait_ms=50,
+                                  **kafka_client_options())
         await reader.start()
         try:
             while True:
@@ -78,7 +80,8 @@ async def test_kill_9_mid_flow_the_restarted_credit_takes_its_partitions_back_in
         finally:
             await reader.stop()
 
-    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, acks="all", enable_idempotence=True,
+                                **kafka_client_options())
     await producer.start()
 
     async def send(message: Message) -> None:

@@ -17,6 +17,7 @@ from o2c.contracts.topics import events_topic
 from o2c.contracts.v1 import dispatch as v1
 from o2c.dispatch.app import DEFINITION
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.testsupport.dispatch import dispatch_builders as b
 from o2c.testsupport.waits import records_on, settled, until
@@ -34,7 +35,7 @@ class Outputs:
         self.bootstrap, self.topic = harness.bootstrap, harness.prefix + events_topic("dispatch")
         self.consumer = AIOKafkaConsumer(
             self.topic, bootstrap_servers=harness.bootstrap,
-            auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
+            auto_offset_reset="earliest", enable_auto_commit=False, group_id=None, **kafka_client_options()
         )
         self.messages: list[Message] = []
         self.task: asyncio.Task[None] | None = None
@@ -77,7 +78,7 @@ class Outputs:
 
 
 async def send(harness: ServiceHarness, *messages: Message, producer: str) -> None:
-    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
     await kafka.start()
     try:
         for message in messages:

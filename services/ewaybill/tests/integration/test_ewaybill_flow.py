@@ -18,6 +18,7 @@ from o2c.india.calendar import IST
 from o2c.india.ewaybill import valid_until
 from o2c.kit.db import make_engine
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import ServiceHarness, bearer, wait_for
 from o2c.testsupport.waits import paced, settled
 
@@ -231,7 +232,7 @@ async def test_every_invoice_of_a_burst_gets_exactly_one_bill(harness: ServiceHa
     generated once, on the broker, and nothing more once the service has settled."""
     svc = await start(harness, sandbox)
     invoices = [given.invoice(new_id()) for _ in range(20)]
-    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
     await producer.start()
     try:
         async for index in paced(len(invoices), per_second=20.0):

@@ -23,6 +23,7 @@ from o2c.contracts.v1.invoicing import InvoiceIssued, InvoiceLine, InvoiceTotals
 from o2c.ewaybill.adapters.pincodes import pincode_distance
 from o2c.ewaybill.adapters.sandbox_server import create_app
 from o2c.ewaybill.domain.gstin import gstin_check_character
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import ServiceHarness, wait_for
 
 D = Decimal
@@ -60,7 +61,7 @@ def invoice(invoice_id: str, taxable: str = "45000.00", rate: str = "18", *, veh
 
 async def publish(harness: ServiceHarness, producer: str, *messages: Message, envelope: Envelope | None = None
                   ) -> list[Envelope]:
-    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
     await kafka.start()
     sent: list[Envelope] = []
     try:

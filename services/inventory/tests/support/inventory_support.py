@@ -20,6 +20,7 @@ from o2c.contracts.v1.sales import ItemCreated, OrderConfirmed, ReleaseReservati
 from o2c.inventory.adapters.unit_of_work import SqlUnitOfWork
 from o2c.inventory.service_layer.stock import upsert_item
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.scope import record_customer_scope
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 
@@ -128,7 +129,7 @@ def dispatched(order_id: str, shipment_id: str, warehouse: str, lines: list[tupl
 
 
 async def publish(harness: ServiceHarness, messages: list[Message], producer_name: str = "sales") -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, enable_idempotence=True)
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, enable_idempotence=True, **kafka_client_options())
     await producer.start()
     try:
         for message in messages:
@@ -151,7 +152,7 @@ class Reader:
     async def __aenter__(self) -> Reader:
         self._consumer = AIOKafkaConsumer(
             self.harness.prefix + events_topic("inventory"), bootstrap_servers=self.harness.bootstrap,
-            auto_offset_reset="earliest", enable_auto_commit=False, group_id=None)
+            auto_offset_reset="earliest", enable_auto_commit=False, group_id=None, **kafka_client_options())
         await self._consumer.start()
         return self
 

@@ -27,6 +27,7 @@ from o2c.contracts.v1.common import Address, SupplyType
 from o2c.contracts.v1.dispatch import ReadyLine, ShipmentReady
 from o2c.contracts.v1.sales import GstRateRecorded
 from o2c.india.gstin import gstin_check_character
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import RunningService, ServiceHarness, wait_for
 from o2c.testsupport.waits import until_sync
 
@@ -82,7 +83,7 @@ class Broker:
 
     def __init__(self, harness: ServiceHarness) -> None:
         self.harness = harness
-        self.producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+        self.producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
 
     async def send(self, message: Message, producer: str, envelope: Envelope | None = None) -> Envelope:
         envelope = envelope or Envelope.wrap(message, producer=producer)
@@ -107,7 +108,7 @@ class Broker:
         found: list[dict[str, Any]] = []
         consumer = AIOKafkaConsumer(
             self.harness.prefix + events_topic("invoicing"), bootstrap_servers=self.harness.bootstrap,
-            auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
+            auto_offset_reset="earliest", enable_auto_commit=False, group_id=None, **kafka_client_options()
         )
         await consumer.start()
         try:

@@ -21,6 +21,7 @@ from o2c.contracts.envelope import Envelope
 from o2c.contracts.topics import events_topic
 from o2c.contracts.v1.dispatch import ShipmentDispatched
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import RecordingServer, ServiceHarness, bearer, serve_customer, wait_for
 from o2c.notify.app import DEFINITION
 from o2c.notify.domain.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, verify
@@ -39,7 +40,7 @@ def free_port() -> int:
 
 
 async def publish(harness: ServiceHarness, *envelopes: Envelope) -> None:
-    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
     await kafka.start()
     try:
         for env in envelopes:

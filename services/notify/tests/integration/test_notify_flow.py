@@ -17,6 +17,7 @@ from o2c.contracts.v1.dispatch import ShipmentDispatched
 from o2c.contracts.v1.sales import CustomerApproved, OrderCancelled
 from o2c.kit.db import make_engine
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.notify.app import DEFINITION
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 
 async def publish(harness: ServiceHarness, producer: str, *envelopes: Envelope) -> None:
-    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
     await kafka.start()
     try:
         for env in envelopes:

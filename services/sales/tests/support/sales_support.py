@@ -15,6 +15,7 @@ from o2c.contracts.types import Quantity
 from o2c.contracts.v1 import credit, inventory
 from o2c.contracts.v1.common import Address, ReservedLine, Shortfall, WarehouseAllocation
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import ServiceHarness, bearer
 
 ITEMS = ["PUMP-1", "VALVE-1", "MOTOR-9"]
@@ -70,7 +71,7 @@ async def approved_customer(client: Any, tok: dict[str, dict[str, str]], **kw: A
 
 async def publish(harness: ServiceHarness, message: Message, producer: str) -> Envelope:
     envelope = Envelope.wrap(message, producer=producer)
-    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    kafka = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
     await kafka.start()
     try:
         await kafka.send_and_wait(harness.prefix + events_topic(producer), envelope.to_bytes(),
@@ -82,7 +83,8 @@ async def publish(harness: ServiceHarness, message: Message, producer: str) -> E
 
 async def read_topic(harness: ServiceHarness, topic: str, timeout_ms: int = 1500) -> list[Message]:
     consumer = AIOKafkaConsumer(harness.prefix + topic, bootstrap_servers=harness.bootstrap,
-                                auto_offset_reset="earliest", enable_auto_commit=False, group_id=None)
+                                auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
+                                **kafka_client_options())
     await consumer.start()
     try:
         out: list[Message] = []

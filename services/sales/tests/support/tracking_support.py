@@ -9,6 +9,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.topics import Service, events_topic
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.service import ReadModel, ServiceDefinition
 from o2c.sales import tracking
 from o2c.sales.adapters.db import metadata as sales_metadata
@@ -31,7 +32,7 @@ class Publisher:
     """Publishes chain messages as their producing services would (topic, key, envelope, headers)."""
 
     def __init__(self, bootstrap: str, prefix: str) -> None:
-        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0, **kafka_client_options())
         self.prefix = prefix
 
     async def start(self) -> None:

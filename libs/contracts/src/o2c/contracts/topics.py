@@ -335,13 +335,33 @@ def prefixed(prefix: str, specs: Iterable[TopicSpec] | None = None) -> list[Topi
     return [replace(s, name=prefix + s.name) for s in chosen] if prefix else chosen
 
 
+def client_options() -> dict[str, Any]:
+    """How this tool authenticates: the `O2C_KAFKA_*` variables every o2c client reads (o2c.kit's KafkaSecurity;
+    the contracts package stands alone, so it reads them itself). Creating topics takes the admin user
+    (deploy/local/stack.sh passes its .stack/kafka/admin.env)."""
+    protocol = os.environ.get("O2C_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    if protocol == "PLAINTEXT":
+        return {}
+    options: dict[str, Any] = {"security_protocol": protocol}
+    if protocol.endswith("SSL"):
+        from aiokafka.helpers import create_ssl_context
+
+        options["ssl_context"] = create_ssl_context(cafile=os.environ.get("O2C_KAFKA_SSL_CAFILE") or None)
+    if protocol.startswith("SASL"):
+        options |= {"sasl_mechanism": os.environ.get("O2C_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+                    "sasl_plain_username": os.environ.get("O2C_KAFKA_SASL_USERNAME", ""),
+                    "sasl_plain_password": os.environ.get("O2C_KAFKA_SASL_PASSWORD", "")}
+    return options
+
+
 async def broker_state(bootstrap: str, specs: Iterable[TopicSpec] | None = None) -> list[TopicState]:
     """Which declared topics exist on the broker, and with how many partitions."""
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
     wanted = list(specs if specs is not None else TOPICS.values())
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="o2c-topics", request_timeout_ms=15000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="o2c-topics", request_timeout_ms=15000,
+                                **client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -386,7 +406,8 @@ async def create_missing(
     created: list[str] = []
     if not missing:
         return created, existing
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="o2c-topics", request_timeout_ms=30000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="o2c-topics", request_timeout_ms=30000,
+                                **client_options())
     await admin.start()
     try:
         response: Any = await admin.create_topics(

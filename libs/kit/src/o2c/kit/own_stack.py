@@ -16,6 +16,7 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from o2c.kit import ports
 from o2c.kit.settings import LOCAL_STACK_DIR, REPO_ROOT
@@ -93,6 +94,7 @@ class OwnStack:
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._share_kafka_jars()
+        self._share_kafka_passwords()
         self.script("up")
         self.values = read_env(self.directory / "env")
 
@@ -104,6 +106,30 @@ class OwnStack:
         if not mine.exists() and (theirs / ".o2c-fetched").exists():
             mine.parent.mkdir(parents=True, exist_ok=True)
             mine.symlink_to(theirs, target_is_directory=True)
+
+    def _share_kafka_passwords(self) -> None:
+        """The checkout's Kafka passwords (secrets/kafka-<user>), so a test's clients, authenticating with the
+        checkout's test user (O2C_KAFKA_SASL_* of its env file), are admitted by this copy's broker too;
+        stack.sh re-keys the broker's SCRAM users when a password file changed."""
+        theirs = Path(os.environ.get("O2C_STACK_DIR") or LOCAL_STACK_DIR) / "secrets"
+        mine = self.directory / "secrets"
+        for source in sorted(theirs.glob("kafka-*")) if theirs.resolve() != mine.resolve() else ():
+            target = mine / source.name
+            if not target.exists() or target.read_bytes() != source.read_bytes():
+                mine.mkdir(mode=0o700, parents=True, exist_ok=True)
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as out:
+                    out.write(source.read_bytes())
+
+    def kafka_admin(self) -> dict[str, Any]:
+        """Client options of this copy's Kafka admin (`kafka/admin.env`): for a fault test that injects records
+        into, or reads, the real topics its services use, which the test user may not touch."""
+        from o2c.kit.messaging.kafka_security import KafkaSecurity
+
+        values = read_env(self.directory / "kafka" / "admin.env")
+        return KafkaSecurity(security_protocol=values["O2C_KAFKA_SECURITY_PROTOCOL"],  # type: ignore[arg-type]
+                             sasl_username=values["O2C_KAFKA_SASL_USERNAME"],
+                             sasl_password=values["O2C_KAFKA_SASL_PASSWORD"]).client_options()  # type: ignore[arg-type]
 
     def value(self, name: str) -> str:
         return self.values[name]

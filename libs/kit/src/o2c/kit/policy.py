@@ -405,7 +405,38 @@ def table() -> str:
             marks = " | ".join("x" if action in POLICY[r].actions else "" for r in roles)
             head.append(f"| `{action}` | {ACTIONS[action]} | {marks} |")
         head.append("")
-    return "\n".join(head)
+    return "\n".join(head + broker_section())
+
+
+def broker_section() -> list[str]:
+    """docs/security.md's Kafka part: who the broker admits and to what (o2c.contracts.access)."""
+    from o2c.contracts.access import Grant, fixture_grants, partner_grants
+
+    def rows(user: str, grants: list[Grant]) -> list[str]:
+        return [f"| {user} | {g.resource} | `{g.name}` | {g.pattern} | {', '.join(g.operations)} |" for g in grants]
+
+    return ["## The broker (Kafka)", "",
+            "Every client authenticates with SCRAM-SHA-512 (locally `SASL_PLAINTEXT` on 127.0.0.1, on Kubernetes "
+            "over TLS); the broker's standard authorizer denies what no ACL allows "
+            "(`allow.everyone.if.no.acl.found=false`). The grants come from one computation, "
+            "`o2c.contracts.access`: `deploy/local/stack.sh` applies them to the local broker, "
+            "`deploy/k8s/generate.py` writes them as Strimzi KafkaUsers.", "",
+            "- **A service** (`o2c-<service>`): WRITE, DESCRIBE on the topics the topic registry names it the "
+            "producer of (its events and dead letters; sales also the commands and the GST rates); READ, DESCRIBE "
+            "on the topics it consumes (its ServiceDefinition's subscriptions and read models'); READ, DESCRIBE on "
+            "its consumer group `o2c-<service>` and `o2c-<service>.*` (read models). No topic creation, no "
+            "cluster right. `deploy/local/kafka_access.py spec` prints every grant.",
+            "- **The admin** (`o2c-admin`, local only): the super user, used by the SRE's scripts alone (topic "
+            "creation, ACLs, partner onboarding); its credentials are in `.stack/kafka/admin.*`, never in a "
+            "service's or a test's environment.",
+            "- **A partner** (`partner-<partner>`, onboarded by `deploy/local/stack.sh partner add <partner>`): "
+            "its own order-status topic, read only, and its own consumer groups:", "",
+            "| user | resource | name | pattern | operations |", "|---|---|---|---|---|",
+            *rows("partner-acme", partner_grants("acme")), "",
+            "- **The test fixtures, the demo driver and `bench/`** (`o2c-test`, local only): their per-run "
+            "prefixes, and DESCRIBE (listing, not reading) on the real topics:", "",
+            "| user | resource | name | pattern | operations |", "|---|---|---|---|---|",
+            *rows("o2c-test", fixture_grants()), ""]
 
 
 def _main(argv: list[str]) -> None:

@@ -86,6 +86,11 @@ class ServiceDefinition:
     """Optional coroutine function started as a background task once migrations are done."""
     read_models: Sequence[ReadModel] = ()
 
+    def consumed_topics(self) -> list[str]:
+        """Every topic a consumer of this service reads (its own and its read models'): what its Kafka user may
+        read (o2c.contracts.access)."""
+        return sorted({*self.subscribes_to, *(t for model in self.read_models for t in model.subscribes_to)})
+
 
 # Module level: with postponed annotations FastAPI resolves route annotations from the module's globals.
 DeadLetterReader = Annotated[Principal, Depends(allow("admin.dead-letter.read"))]

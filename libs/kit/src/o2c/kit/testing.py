@@ -19,6 +19,7 @@ import asyncpg
 import pytest
 from o2c.kit import ports
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.settings import LOCAL_STACK_DIR
 from sqlalchemy.engine import make_url
 
@@ -90,7 +91,7 @@ class TestDatabases:
 async def create_topics(bootstrap: str, names: list[str], partitions: int = 3) -> None:
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000, **kafka_client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -104,7 +105,7 @@ async def create_topics(bootstrap: str, names: list[str], partitions: int = 3) -
 async def delete_topics(bootstrap: str, names: list[str]) -> None:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000, **kafka_client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -136,7 +137,7 @@ async def delete_prefixed_topics(bootstrap: str, prefix: str) -> None:
     """A test's topics go when it ends: thousands of idle topics slow the broker's restarts."""
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000, **kafka_client_options())
     await admin.start()
     try:
         mine = [t for t in await admin.list_topics() if t.startswith(prefix)]

@@ -37,6 +37,7 @@ from o2c.contracts.topics import events_topic
 from o2c.ewaybill.adapters.pincodes import pincode_distance
 from o2c.ewaybill.domain.errors import PortalError
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import ServiceHarness
 from o2c.testsupport.sales.browser_support import (
     CHAIN,
@@ -360,7 +361,7 @@ async def test_role_workspaces_in_a_browser(stack: Stack, harness: ServiceHarnes
             drill = f"ord-sre-{uuid.uuid4().hex[:8]}"
             bad = Envelope(type="CustomerNotified", version=1, producer="notify", key=drill, correlation_id=drill,
                            payload={"order_id": drill, "channel": 42})
-            producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+            producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
             await producer.start()
             try:
                 await producer.send_and_wait(harness.prefix + events_topic("notify"), bad.to_bytes(),

@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaProducer
 from o2c.contracts.topics import events_topic
 from o2c.invoicing.app import DEFINITION as INVOICING
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import kafka_client_options
 from o2c.kit.testing import ChainDriver, ServiceHarness, serve_app, wait_for
 from o2c.notify.app import DEFINITION as NOTIFY
 from o2c.sales.app import DEFINITION as SALES
@@ -64,7 +65,7 @@ async def test_sre_discards_every_dead_letter_of_one_undecodable_record_with_one
     sre_token = s.raw("SRE01", "sre")
     sre = {"Authorization": "Bearer " + sre_token}
     key = f"poison-{uuid.uuid4().hex[:8]}"
-    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, acks="all", **kafka_client_options())
     await producer.start()
     try:
         sent = await producer.send_and_wait(harness.prefix + events_topic("dispatch"), b"\xff\xfe not an envelope",

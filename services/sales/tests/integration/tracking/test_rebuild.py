@@ -22,6 +22,7 @@ from o2c.contracts.envelope import Envelope, Message
 from o2c.contracts.samples import sample
 from o2c.contracts.v1 import credit, sales
 from o2c.kit.local_issuer import LocalIssuer
+from o2c.kit.messaging.kafka_security import CLIENT_ENV, kafka_client_options
 from o2c.kit.testing import RunningService, ServiceHarness, bearer, wait_for
 from o2c.sales.tracking import domain, store
 from o2c.sales.tracking.handlers import tracking_of
@@ -121,7 +122,7 @@ async def test_rebuild_brings_back_what_the_live_projection_built(
     sent = await send_folded(svc, publisher, [*a, *b, paid])
     # What the projection does not fold, what nobody can decode, and a message the relay published twice.
     await publisher.send(sample(sales.CustomerApproved))  # no handler here: never in the inbox
-    raw = AIOKafkaProducer(bootstrap_servers=harness.bootstrap)
+    raw = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, **kafka_client_options())
     await raw.start()
     try:
         await raw.send_and_wait(harness.prefix + "o2c.dispatch.events.v1", b"not an envelope", key=b"no-order")
@@ -265,7 +266,7 @@ async def test_the_cli_rebuilds_and_prints_its_report(
     before = await table_rows(svc)
     await lose_the_projection(svc, orders)
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_") or k in CLIENT_ENV}  # Kafka login
     env.update(O2C_SALES_DATABASE_URL=harness.urls["sales"], O2C_SALES_TOPIC_PREFIX=harness.prefix,
                O2C_SALES_CONSUMER_GROUP=svc.runtime.settings.group, O2C_KAFKA_BOOTSTRAP=harness.bootstrap,
                O2C_REDIS_URL=svc.runtime.settings.redis_url, O2C_LOG_LEVEL="WARNING")
@@ -307,7 +308,7 @@ async def test_rebuild_of_17000_records_is_measured(harness: ServiceHarness) -> 
     svc.runtime.extras["clock"] = lambda: NOW
     stories = {f"ord-m-{i}": story(f"ord-m-{i}", customer_id=f"cus-{i}", order_no=f"SO/M/{i:05d}")
                for i in range(1000)}
-    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, linger_ms=20)
+    producer = AIOKafkaProducer(bootstrap_servers=harness.bootstrap, linger_ms=20, **kafka_client_options())
     await producer.start()
     try:
         for messages in stories.values():
@@ -320,7 +321,7 @@ async def test_rebuild_of_17000_records_is_measured(harness: ServiceHarness) -> 
         await producer.stop()
     records = sum(len(s) for s in stories.values())
     group = AIOKafkaConsumer(bootstrap_servers=harness.bootstrap, group_id=svc.runtime.settings.group + ".tracking",
-                             enable_auto_commit=False)
+                             enable_auto_commit=False, **kafka_client_options())
     await group.start()
     try:
         partitions = [TopicPartition(harness.prefix + t, p) for t in CHAIN_EVENTS for p in range(3)]

@@ -1,6 +1,7 @@
-"""How every Kafka client of a process authenticates to the broker: nothing on the local stack (PLAINTEXT); SCRAM
-over TLS on Kubernetes, where Strimzi's listener requires it and each service's KafkaUser carries its ACLs
-(deploy/k8s). Read from the environment (`O2C_KAFKA_*`) where a client is made, so every client agrees."""
+"""How every Kafka client of a process authenticates to the broker: SCRAM-SHA-512 on the local stack
+(SASL_PLAINTEXT: each service its own user, the tests theirs, from .stack/; deploy/local/stack.sh), SCRAM over
+TLS on Kubernetes, where Strimzi's listener requires it; each user's ACLs come from o2c.contracts.access. Read
+from the environment (`O2C_KAFKA_*`) where a client is made, so every client agrees."""
 
 from __future__ import annotations
 
@@ -39,6 +40,11 @@ class KafkaSecurity(BaseSettings):
             options |= {"sasl_mechanism": self.sasl_mechanism, "sasl_plain_username": self.sasl_username,
                         "sasl_plain_password": self.sasl_password.get_secret_value()}
         return options
+
+
+CLIENT_ENV = ("O2C_KAFKA_SECURITY_PROTOCOL", "O2C_KAFKA_SASL_MECHANISM", "O2C_KAFKA_SASL_USERNAME",
+              "O2C_KAFKA_SASL_PASSWORD", "O2C_KAFKA_SSL_CAFILE")
+"""The variables above: what a process started by a test or a tool must inherit to reach the broker."""
 
 
 def kafka_client_options() -> dict[str, Any]:
