@@ -4,7 +4,7 @@ environment); creating an ACL that exists is a no-op, so every run is idempotent
 
     kafka_access.py spec                 print every grant (stack.sh hashes it: applied again only when it changes)
     kafka_access.py apply                the seven services' users and the test fixtures' user
-    kafka_access.py partner NAME         a partner's user: its own topic, its own consumer-group prefix
+    kafka_access.py partner NAME [PFX]   a partner's user: its own topic (under a test run's prefix), its groups
     kafka_access.py topics               every topic the user sees, one a line (stack.sh's readiness probe)
 """
 
@@ -98,8 +98,9 @@ def main(argv: list[str]) -> int:
         print(f"{len(bindings)} grants for {len(Service) + 1} users")
     elif command == "topics":
         print("\n".join(asyncio.run(asyncio.wait_for(topics(), 15))))
-    elif command == "partner" and len(argv) == 2:
-        asyncio.run(apply([(partner_user(argv[1]), grant) for grant in partner_grants(argv[1])], prune=True))
+    elif command == "partner" and len(argv) in (2, 3):
+        grants = partner_grants(argv[1], *argv[2:])
+        asyncio.run(apply([(partner_user(argv[1]), grant) for grant in grants], prune=True))
     else:
         print(__doc__, file=sys.stderr)
         return 2

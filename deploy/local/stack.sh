@@ -959,19 +959,21 @@ cmd_logs() {
 # Partner onboarding (docs/operations.md): a SCRAM user, its own order-status topic, READ on that topic only and
 # its own consumer-group prefix. Prints the credentials file to hand over.
 cmd_partner() {
-    local action="${1:-}" name="${2:-}" topic partitions user pw file
-    [[ "$action" == add && -n "$name" ]] || die "usage: $0 partner add NAME"
+    local action="${1:-}" name="${2:-}" prefix="" topic partitions user pw file
+    [[ "${3:-}" == --topic-prefix ]] && prefix="${4:-}"  # a test run's: its services publish under the prefix
+    [[ "$action" == add && -n "$name" ]] || die "usage: $0 partner add NAME [--topic-prefix PREFIX]"
+    [[ -z "$prefix" || "$prefix" =~ ^[A-Za-z0-9.-]+$ ]] || die "topic prefix '$prefix': letters, digits, '.', '-'"
     [[ "$name" =~ ^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?$ ]] \
         || die "partner name '$name': letters, digits and inner hyphens, at most 64"
     kafka_running && kafka_ready || die "kafka is not up: run 'make up' first"
     user="partner-$name"
     read -r topic partitions < <("$PYTHON" -c 'import sys; from o2c.contracts import access as a
-print(a.partner_topic_name(sys.argv[1]), a.PARTNER_PARTITIONS)' "$name")
+print(sys.argv[2] + a.partner_topic_name(sys.argv[1]), a.PARTNER_PARTITIONS)' "$name" "$prefix")
     pw="$(kafka_password "$user")"
     kafka_scram_set "$user" >/dev/null
     kafka_tool org.apache.kafka.tools.TopicCommand --create --if-not-exists --topic "$topic" --partitions "$partitions" \
         --replication-factor 1 --config retention.ms=-1 >/dev/null || die "partner $name: could not create $topic"
-    (set -a; . "$KAFKA_ADMIN_ENV"; set +a; "$PYTHON" "$SCRIPT_DIR/kafka_access.py" partner "$name" 9>&-) \
+    (set -a; . "$KAFKA_ADMIN_ENV"; set +a; "$PYTHON" "$SCRIPT_DIR/kafka_access.py" partner "$name" $prefix 9>&-) \
         || die "partner $name: could not grant the ACLs"
     mkdir -p "$PARTNERS_DIR"
     chmod 700 "$PARTNERS_DIR"
@@ -984,7 +986,7 @@ print(a.partner_topic_name(sys.argv[1]), a.PARTNER_PARTITIONS)' "$name")
             "O2C_PARTNER_TOPIC=$topic" "O2C_PARTNER_GROUP_PREFIX=partner-$name" \
             "# the same for the reference subscriber (examples/partner-subscriber)" \
             "O2C_PARTNER_NAME=$name" "O2C_PARTNER_BOOTSTRAP=127.0.0.1:$KAFKA_PORT" "O2C_PARTNER_USERNAME=$user" \
-            "O2C_PARTNER_PASSWORD=$pw" >"$file.tmp"
+            "O2C_PARTNER_PASSWORD=$pw" "O2C_PARTNER_TOPIC_PREFIX=$prefix" >"$file.tmp"
     )
     mv "$file.tmp" "$file"
     log "partner $name: user $user reads $topic in consumer groups partner-$name, partner-$name.*"

@@ -1,19 +1,22 @@
-"""Issue 22's acceptance, end to end: a partner's reference subscriber (examples/partner-subscriber, FastStream) run
-as a process against the real broker receives its customers' orders from confirmation to dispatch and closing, and
-nothing of another customer's.
+"""Issue 22's acceptance, end to end: a partner's reference subscriber (examples/partner-subscriber, FastStream) run as
+a process against the real broker with the partner's own SCRAM credentials receives its customers' orders from
+confirmation to dispatch and closing, and nothing of another customer's; with those credentials the broker refuses
+it the internal topics and another partner's topic, and it refuses a client without credentials.
 
 All seven services and both portal sandboxes run as processes (real Kafka, real PostgreSQL); every step is driven
-over HTTP by the person who does it. The partners' topics are made here as the SRE's onboarding makes them (no
-service creates a topic). The story: the sales head binds Bhosari Engineering to the EDI partner `acme` and Chakan
-Fabricators to another partner, `globex`. Each buys hex bolts from Pune stock; both orders are released, picked,
-invoiced, e-way-billed where the value needs it, gated out and closed. Acme's subscriber records Bhosari's order
-status by status, in order, and never hears of Chakan's order, which went to globex's topic alone.
+over HTTP by the person who does it. The partners are onboarded by the SRE's command (`deploy/local/stack.sh partner
+add`: user, topic on this run's prefix, grants; no service creates a topic). The story: the sales head binds Bhosari
+Engineering to the EDI partner `acme` and Chakan Fabricators to another partner, `globex`. Each buys hex bolts from
+Pune stock; both orders are released, picked, invoiced, e-way-billed where the value needs it, gated out and closed.
+Acme's subscriber records Bhosari's order status by status, in order, and never hears of Chakan's order, which went
+to globex's topic alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -25,8 +28,15 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import (
+    GroupAuthorizationFailedError,
+    KafkaConnectionError,
+    KafkaError,
+    TopicAuthorizationFailedError,
+)
 from o2c.contracts.catalog import decode_bytes
-from o2c.contracts.topics import partner_topic
+from o2c.contracts.topics import events_topic, partner_topic
 from o2c.contracts.v1.partner import (
     PartnerEwayBillGenerated,
     PartnerOrderClosed,
@@ -37,15 +47,17 @@ from o2c.contracts.v1.partner import (
 from o2c.india.gstin import gstin_check_character
 from o2c.kit import testing
 from o2c.kit.local_issuer import LocalIssuer
-from o2c.kit.messaging.kafka_security import kafka_client_options
+from o2c.kit.messaging.kafka_security import KafkaSecurity, kafka_client_options
 from o2c.testsupport.process_chain import ProcessChain, running_chain
-from o2c.testsupport.waits import caught_up, end_offsets
+from o2c.testsupport.waits import end_offsets, records_on
+from partner_subscriber.settings import Settings
 from partner_subscriber.store import OrderBook
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 D = Decimal
 HOP = 90.0  # seconds for one hop of the chain on a loaded two-core machine
+STACK_SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "local" / "stack.sh"
 COMPANY_PAN = "AAKCS4719M"
 BOLT = {"code": "FAS-HB-M16X80-88ZP", "name": "Hex Bolt M16 x 80 mm Gr 8.8 Zinc Plated (Box of 25)",
         "hsn": "73181500", "unit": "BOX", "product_line": "FAS"}
@@ -60,11 +72,19 @@ def gstin(state: str, pan: str) -> str:
 
 @dataclass
 class Partner:
-    """A partner as the onboarding made it: its topic on this run's prefix and its consumer group."""
+    """A partner as the onboarding made it: its topic on this run's prefix, its credentials (the subscriber's
+    environment, as the onboarding's file gives it) and a consumer group of its own."""
 
     name: str
     topic: str
     group: str
+    credentials: dict[str, str]
+
+    def client_options(self) -> dict[str, Any]:
+        """aiokafka's options for this partner, from the same settings the reference subscriber reads."""
+        settings = Settings.from_env(self.credentials)
+        return KafkaSecurity(security_protocol="SASL_PLAINTEXT", sasl_username=settings.username,
+                             sasl_password=settings.password).client_options()  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -75,12 +95,26 @@ async def chain(scratch_databases: testing.TestDatabases, kafka_bootstrap: str, 
         yield chain
 
 
+def onboard(name: str, topic_prefix: str) -> dict[str, str]:
+    """The SRE's command: the partner's SCRAM user, its topic under this run's prefix, its grants; the credentials
+    file it prints is what the partner is handed."""
+    done = subprocess.run(["bash", str(STACK_SCRIPT), "partner", "add", name, "--topic-prefix", topic_prefix],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    credentials = Path(done.stdout.strip().splitlines()[-1])
+    return dict(line.split("=", 1) for line in credentials.read_text().splitlines()
+                if "=" in line and not line.startswith("#"))
+
+
 @pytest.fixture
 async def partners(chain: ProcessChain) -> dict[str, Partner]:
-    """The SRE's onboarding of two partners, as far as a test needs it: their topics (services create none)."""
-    made = {name: Partner(name, chain.prefix + partner_topic(name), f"{chain.prefix}partner-{name}")
-            for name in ("acme", "globex")}
-    await testing.create_topics(chain.bootstrap, [p.topic for p in made.values()], partitions=3)
+    """Two partners onboarded for this run (services create no topic)."""
+    made: dict[str, Partner] = {}
+    for name in ("acme", "globex"):
+        credentials = await asyncio.to_thread(onboard, name, chain.prefix)
+        made[name] = Partner(name, chain.prefix + partner_topic(name), f"partner-{name}.{uuid.uuid4().hex[:6]}",
+                             credentials)
+        assert credentials["O2C_PARTNER_USERNAME"] == f"partner-{name}" and credentials["O2C_PARTNER_PASSWORD"]
     return made
 
 
@@ -101,13 +135,11 @@ async def acme_subscriber(chain: ProcessChain, partners: dict[str, Partner],
                           tmp_path: Path) -> AsyncIterator[Subscriber]:
     acme = partners["acme"]
     store, log = tmp_path / "acme-orders.sqlite3", tmp_path / "acme-subscriber.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_")} | {
-        "O2C_PARTNER_NAME": acme.name, "O2C_PARTNER_BOOTSTRAP": chain.bootstrap, "O2C_PARTNER_GROUP": acme.group,
-        "O2C_PARTNER_TOPIC_PREFIX": chain.prefix, "O2C_PARTNER_STORE": str(store),
-        # the broker's test user (its ACLs: this run's prefix, topics and groups); a partner user's own grants
-        # (its unprefixed topic only) are proven by deploy/local/tests/test_kafka_access.py
-        "O2C_PARTNER_USERNAME": os.environ.get("O2C_KAFKA_SASL_USERNAME", ""),
-        "O2C_PARTNER_PASSWORD": os.environ.get("O2C_KAFKA_SASL_PASSWORD", "")}
+    # Only what the partner was handed (no o2c variable of the stack, no test credentials), its group and store.
+    handed = {k: v for k, v in acme.credentials.items() if k.startswith("O2C_PARTNER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_")} | handed | {
+        "O2C_PARTNER_GROUP": acme.group, "O2C_PARTNER_STORE": str(store)}
+    assert handed["O2C_PARTNER_TOPIC_PREFIX"] == chain.prefix
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "partner_subscriber", env=env,
                                                     stdout=out, stderr=out)
@@ -243,7 +275,7 @@ async def ship_and_close(chain: ProcessChain, p: People, order_id: str, lr_no: s
 
 
 async def statuses_on(bootstrap: str, topic: str) -> list[Any]:
-    """Every partner status on a topic, decoded as a partner's system would (test-side reader)."""
+    """Every partner status on a topic, decoded as a partner's system would (test-side reader, the test's user)."""
     ends = {tp: end for tp, end in (await end_offsets(bootstrap, [topic])).items() if end > 0}
     if not ends:
         return []
@@ -304,8 +336,8 @@ async def test_a_partners_subscriber_receives_its_customers_orders_from_confirma
     assert dispatched.expected_delivery_date is not None
 
     # Chakan's order went to globex's topic, whole; once it is there notify has sent all it ever will of it (its
-    # closing comes after everything notify told of the order), and once acme's subscriber has read its topic to
-    # the end, what it holds is all it will ever hold: nothing of Chakan's.
+    # closing comes after everything notify told of the order), and once acme's subscriber holds every record of its
+    # topic (each a message id of its own), what it holds is all it will ever hold: nothing of Chakan's.
     async def globex_closed() -> list[Any] | None:
         feed = await statuses_on(chain.bootstrap, partners["globex"].topic)
         return feed if any(isinstance(s, PartnerOrderClosed) for s in feed) else None
@@ -315,7 +347,42 @@ async def test_a_partners_subscriber_receives_its_customers_orders_from_confirma
     assert [type(s).__name__ for s in globex_feed] == [
         "PartnerOrderConfirmed", "PartnerOrderReleased", "PartnerOrderInvoiced", "PartnerShipmentDispatched",
         "PartnerOrderClosed"]  # no e-way bill below the threshold
-    await caught_up(chain.bootstrap, partners["acme"].group, [partners["acme"].topic], timeout=HOP)
+    async def read_to_the_end() -> bool:
+        held = sum(len(acme_subscriber.book.history(o.order_id)) for o in acme_subscriber.book.orders())
+        return held == await records_on(chain.bootstrap, [partners["acme"].topic])
+
+    await chain.until("acme's subscriber to hold every record of its topic", read_to_the_end)
     assert {s.customer_id for s in await statuses_on(chain.bootstrap, partners["acme"].topic)} == {bhosari}
     assert {o.customer_id for o in acme_subscriber.book.orders()} == {bhosari}
     assert acme_subscriber.book.history(theirs["order_id"]) == []
+
+    # With its own credentials the partner reads nothing but its topic: not o2c's internal topics, not globex's,
+    # not in globex's consumer groups; and a client without credentials is refused outright.
+    acme = partners["acme"]
+    refused_topics = [chain.prefix + events_topic("sales"), chain.prefix + events_topic("notify"),
+                      partners["globex"].topic]
+    for topic in refused_topics:
+        with pytest.raises(TopicAuthorizationFailedError):
+            await read_as(chain.bootstrap, topic, acme.client_options())
+    with pytest.raises(GroupAuthorizationFailedError):
+        await read_as(chain.bootstrap, acme.topic, acme.client_options(), group=f"partner-globex.{uuid.uuid4().hex}")
+    assert await read_as(chain.bootstrap, acme.topic, acme.client_options(), group=f"{acme.group}.probe")
+    anonymous = AIOKafkaAdminClient(bootstrap_servers=chain.bootstrap, request_timeout_ms=5000)
+    with pytest.raises((KafkaConnectionError, KafkaError, asyncio.TimeoutError)):
+        await asyncio.wait_for(anonymous.start(), 20)
+        await asyncio.wait_for(anonymous.list_topics(), 20)
+    await anonymous.close()
+
+
+async def read_as(bootstrap: str, topic: str, options: dict[str, Any], group: str | None = None) -> list[bytes]:
+    """A few seconds of the topic from its start as the given user (and group); raises what the broker refuses."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest",
+                                enable_auto_commit=False, request_timeout_ms=10000, **options)
+    try:
+        await consumer.start()
+        batches = await consumer.getmany(timeout_ms=5000)
+        if group is not None:
+            await consumer.commit()  # the group's right is exercised too, not only the topic's
+        return [r.value or b"" for records in batches.values() for r in records]
+    finally:
+        await consumer.stop()

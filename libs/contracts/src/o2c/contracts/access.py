@@ -87,9 +87,10 @@ def partner_group(partner: str) -> str:
     return f"partner-{valid_partner(partner)}"
 
 
-def partner_grants(partner: str) -> list[Grant]:
-    """READ/DESCRIBE on its own topic only, and its own consumer groups."""
-    return [Grant("topic", partner_topic_name(partner), "literal", ("Read", "Describe")),
+def partner_grants(partner: str, topic_prefix: str = "") -> list[Grant]:
+    """READ/DESCRIBE on its own topic only, and its own consumer groups. `topic_prefix`: the topic of a test run
+    (its services publish every topic under the run's prefix)."""
+    return [Grant("topic", topic_prefix + partner_topic_name(partner), "literal", ("Read", "Describe")),
             *own_groups(partner_group(partner), ("Read", "Describe"))]
 
 
