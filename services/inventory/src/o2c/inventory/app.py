@@ -20,7 +20,7 @@ DEFINITION = ServiceDefinition(
     http_port=8103,
     metadata=metadata,
     versions_dir=migrations_dir(Path(__file__).resolve().parent),
-    routers=lambda rt: [http.router(bootstrap(rt))],
+    routers=lambda rt: http.ROUTERS,  # the routes reach the bootstrap through their `inventory_of` dependency
     handlers=lambda rt: with_customer_scope(messages.handlers(bootstrap(rt))),
     subscribes_to=[events_topic("sales"), commands_topic("inventory"), events_topic("dispatch")],
 )

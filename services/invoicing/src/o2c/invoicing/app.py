@@ -26,7 +26,7 @@ DEFINITION = ServiceDefinition(
     http_port=8105,
     metadata=metadata,
     versions_dir=migrations_dir(Path(__file__).resolve().parent),
-    routers=lambda rt: [http.router(bootstrap(rt))],
+    routers=lambda rt: http.ROUTERS,  # the routes reach the bootstrap through their `invoicing_of` dependency
     handlers=lambda rt: with_customer_scope(messages.handlers(bootstrap(rt))),
     subscribes_to=[events_topic("dispatch"), events_topic("inventory"), events_topic("sales"),
                    events_topic("ewaybill"), GST_RATES_TOPIC, commands_topic("invoicing")],
