@@ -35,10 +35,24 @@ the chain runs on the test prefix); no other O2C_* of the stack (another databas
 process of the chain."""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
+class FreePorts:
+    """Ports for one chain's processes, all different: each is held open until the chain has all of its ports
+    (a port taken and closed one at a time may be handed out twice; a dispatch whose metrics port was
+    another process's failed a CI run: "metrics port … unavailable (Address already in use)")."""
+
+    def __init__(self) -> None:
+        self._held: list[socket.socket] = []
+
+    def take(self) -> int:
+        s = socket.socket()
         s.bind(("127.0.0.1", 0))
+        self._held.append(s)
         return int(s.getsockname()[1])
+
+    def release(self) -> None:
+        for s in self._held:
+            s.close()
+        self._held.clear()
 
 
 @dataclass
@@ -162,11 +176,12 @@ async def running_chain(databases: TestDatabases, bootstrap: str, redis_url: str
     prefix = f"{run_prefix}{uuid.uuid4().hex[:6]}."
     await create_topics(bootstrap, [prefix + name for name in TOPICS], partitions=3)
     units: dict[str, Unit] = {}
+    free = FreePorts()
     for name, (module, port_var) in SANDBOXES.items():
-        port = free_port()
+        port = free.take()
         env = {k: v for k, v in os.environ.items() if not k.startswith("O2C_")} | {port_var: str(port)}
         units[name] = Unit(name, module, env, port, log_dir / f"{name}.log")
-    ports = {service: free_port() for service in SERVICES}
+    ports = {service: free.take() for service in SERVICES}
     clock = ClockFile(log_dir / "moved-clock") if moved_clock else None
     wiring: dict[str, dict[str, str]] = {
         "sales": {"inventory_url": f"http://127.0.0.1:{ports['inventory']}"},
@@ -177,7 +192,7 @@ async def running_chain(databases: TestDatabases, bootstrap: str, redis_url: str
     for service, database_url in zip(SERVICES, urls, strict=True):
         values = {"database_url": database_url, "kafka_bootstrap": bootstrap, "topic_prefix": prefix,
                   "consumer_group": f"{prefix}{service}", "jwks_file": jwks_file, "redis_url": redis_url,
-                  "http_port": str(ports[service]), "metrics_port": str(free_port()),
+                  "http_port": str(ports[service]), "metrics_port": str(free.take()),
                   "instance_id": f"{service}-{ports[service]}",
                   **wiring.get(service, {}), **settings.get(service, {})}
         env, log = _env(service, values), log_dir / f"{service}.log"
@@ -186,6 +201,7 @@ async def running_chain(databases: TestDatabases, bootstrap: str, redis_url: str
                                   ports[service], log, args=(f"o2c.{service}",))
         else:
             units[service] = Unit(service, f"o2c.{service}", env, ports[service], log)
+    free.release()  # just before the processes bind them
     chain = ProcessChain(issuer, units, prefix, bootstrap, clock=clock)
     if patience is not None:
         chain.patience = patience
