@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import socket
 import sys
 import uuid
@@ -22,6 +23,7 @@ from o2c.contracts.catalog import MESSAGES
 from o2c.contracts.topics import TOPICS, topic_for
 from o2c.kit.local_issuer import LocalIssuer
 from o2c.kit.messaging.kafka_security import CLIENT_ENV
+from o2c.kit.ports import EPHEMERAL_PORTS_FROM
 from o2c.kit.testing import TestDatabases, create_topics, delete_prefixed_topics
 from o2c.testsupport.moved_clock import CLOCK_FILE, ClockFile
 from o2c.testsupport.waits import caught_up, until
@@ -36,18 +38,28 @@ process of the chain."""
 
 
 class FreePorts:
-    """Ports for one chain's processes, all different: each is held open until the chain has all of its ports
-    (a port taken and closed one at a time may be handed out twice; a dispatch whose metrics port was
-    another process's failed a CI run: "metrics port … unavailable (Address already in use)")."""
+    """Ports for one chain's processes, all different and below Linux's ephemeral range: each is held open until
+    the chain has all of its ports. An ephemeral port (bind to 0) can be handed out twice once closed, or become
+    the source port of a connection the chain's first processes open before a later one binds it; either failed
+    a CI run ("metrics port … unavailable (Address already in use)" from dispatch). 25000 and up is clear of
+    every copy's own ports (`o2c.kit.ports`, offsets up to MAX_OFFSET)."""
+
+    LOWEST = 25000
 
     def __init__(self) -> None:
         self._held: list[socket.socket] = []
 
     def take(self) -> int:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        self._held.append(s)
-        return int(s.getsockname()[1])
+        for port in random.sample(range(self.LOWEST, EPHEMERAL_PORTS_FROM), 200):
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                s.close()
+                continue
+            self._held.append(s)
+            return port
+        raise RuntimeError(f"no free port between {self.LOWEST} and {EPHEMERAL_PORTS_FROM}")
 
     def release(self) -> None:
         for s in self._held:
